@@ -1,0 +1,162 @@
+"""The hash-chained history of every change, and its verification.
+
+Each entry stores who, when, what, the full before and after snapshots, and
+``hash = sha256(prev_hash + canonical entry)``. ``verify`` recomputes the chain and
+compares the live tables with the last snapshot of each record, so an edit, insert
+or delete made outside the application is found and named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.i18n import tr
+from ledger.models import HistoryRow
+from ledger.records import HistoryEntry
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _entry_hash(row: HistoryRow) -> str:
+    body = canonical(
+        [
+            row.prev_hash,
+            row.at.replace(microsecond=0).isoformat(),
+            row.username,
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.ref,
+            row.before,
+            row.after,
+            row.comment,
+        ]
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    username: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    ref: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    comment: str = "",
+    at: datetime | None = None,
+) -> HistoryRow:
+    """Append one entry. The caller holds the write lock (see Database.write)."""
+    last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
+    row = HistoryRow(
+        at=(at or datetime.now()).replace(microsecond=0),
+        username=username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        ref=ref,
+        before="" if before is None else canonical(before),
+        after="" if after is None else canonical(after),
+        comment=comment,
+        prev_hash=last.hash if last else GENESIS,
+    )
+    row.hash = _entry_hash(row)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Append several entries (keyword dicts as for ``append``) with one flush: bulk imports."""
+    last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
+    prev = last.hash if last else GENESIS
+    rows = []
+    for e in entries:
+        before, after = e.get("before"), e.get("after")
+        row = HistoryRow(
+            at=(e.get("at") or datetime.now()).replace(microsecond=0),
+            username=e["username"],
+            action=e["action"],
+            entity=e["entity"],
+            entity_id=e.get("entity_id"),
+            ref=e.get("ref", ""),
+            before="" if before is None else canonical(before),
+            after="" if after is None else canonical(after),
+            comment=e.get("comment", ""),
+            prev_hash=prev,
+        )
+        row.hash = prev = _entry_hash(row)
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+
+
+def to_entry(row: HistoryRow) -> HistoryEntry:
+    return HistoryEntry(
+        id=row.id,
+        at=row.at,
+        username=row.username,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        ref=row.ref,
+        before=json.loads(row.before) if row.before else None,
+        after=json.loads(row.after) if row.after else None,
+        comment=row.comment,
+        hash=row.hash,
+    )
+
+
+@dataclass
+class VerifyResult:
+    entries: int = 0
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(session: Session, result: VerifyResult) -> dict[tuple[str, int], str]:
+    """Check every link; return the last ``after`` (canonical JSON) of each record."""
+    last_state: dict[tuple[str, int], str] = {}
+    prev = GENESIS
+    expected_id: int | None = None
+    for row in session.scalars(select(HistoryRow).order_by(HistoryRow.id)).yield_per(2000):
+        result.entries += 1
+        where = tr("历史记录第 {id} 条（{at}，{user}，{action}{ref}）").format(
+            id=row.id,
+            at=row.at,
+            user=row.username,
+            action=row.action,
+            ref=f"，{row.ref}" if row.ref else "",
+        )
+        if expected_id is not None and row.id != expected_id:
+            result.problems.append(
+                tr("历史记录第 {first} 至 {last} 条缺失（被删除）").format(first=expected_id, last=row.id - 1)
+            )
+        if row.prev_hash != prev:
+            result.problems.append(
+                tr("{where}：与前一条的链接断开（前一条被改动或删除）").format(where=where)
+            )
+        if _entry_hash(row) != row.hash:
+            result.problems.append(tr("{where}：内容与校验值不符（被改动）").format(where=where))
+        prev = row.hash
+        expected_id = row.id + 1
+        if row.entity_id is not None:
+            last_state[(row.entity, row.entity_id)] = row.after
+    return last_state

@@ -1,0 +1,216 @@
+"""SQLAlchemy 2 tables. Money in integer fen; only the service writes them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SettingRow(Base):
+    """Bureau details and other single values (key → text)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(64), default="")  # comma separated Role values
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PolicyRow(Base):
+    __tablename__ = "policies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    params: Mapped[str] = mapped_column(Text)  # canonical JSON of Policy.to_dict()
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class TargetRow(Base):
+    __tablename__ = "targets"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reduction: Mapped[str] = mapped_column(String(16))  # decimal fraction, e.g. "0.20"
+
+
+class ReceptionRow(Base):
+    __tablename__ = "receptions"
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_receptions_year_seq"),
+        Index("ix_receptions_date", "reception_date"),
+        Index("ix_receptions_status_date", "status", "reception_date"),
+        Index("ix_receptions_total", "total_fen"),
+        Index("ix_receptions_unit", "visiting_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    reception_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    visiting_unit: Mapped[str] = mapped_column(String(200), default="")
+    activity: Mapped[str] = mapped_column(String(500), default="")
+    activity_kind: Mapped[str] = mapped_column(String(32), default="其他")
+    letter_no: Mapped[str] = mapped_column(String(100), default="")
+    letter_title: Mapped[str] = mapped_column(String(300), default="")
+    phone_record: Mapped[str] = mapped_column(Text, default="")
+    guest_count: Mapped[int] = mapped_column(Integer, default=0)
+    companion_count: Mapped[int] = mapped_column(Integer, default=0)
+    accommodation_fen: Mapped[int] = mapped_column(Integer, default=0)
+    transport_fen: Mapped[int] = mapped_column(Integer, default=0)
+    other_cost_fen: Mapped[int] = mapped_column(Integer, default=0)
+    gift_fen: Mapped[int] = mapped_column(Integer, default=0)
+    gift_description: Mapped[str] = mapped_column(Text, default="")
+    payment_method: Mapped[str] = mapped_column(String(16), default="公务卡")
+    classified: Mapped[bool] = mapped_column(Boolean, default=False)
+    classified_reason: Mapped[str] = mapped_column(Text, default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    clerk_name: Mapped[str] = mapped_column(String(64), default="")
+
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(64), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    approved_by: Mapped[str] = mapped_column(String(64), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    # derived on every save by the service, so lists, filters and totals are one query
+    meal_fen: Mapped[int] = mapped_column(Integer, default=0)
+    tobacco_fen: Mapped[int] = mapped_column(Integer, default=0)
+    total_fen: Mapped[int] = mapped_column(Integer, default=0)
+    over_standard_fen: Mapped[int] = mapped_column(Integer, default=0)
+    violation_count: Mapped[int] = mapped_column(Integer, default=0)
+    canteen_meals: Mapped[int] = mapped_column(Integer, default=0)
+    meal_count: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # unit, activity, letter, ref
+
+    people: Mapped[list[PersonRow]] = relationship(
+        back_populates="reception", cascade="all, delete-orphan", order_by="PersonRow.position"
+    )
+    meals: Mapped[list[MealRow]] = relationship(
+        back_populates="reception", cascade="all, delete-orphan", order_by="MealRow.position"
+    )
+    explanations: Mapped[list[ExplanationRow]] = relationship(
+        back_populates="reception", cascade="all, delete-orphan"
+    )
+    violations: Mapped[list[ViolationRow]] = relationship(
+        back_populates="reception", cascade="all, delete-orphan", order_by="ViolationRow.position"
+    )
+    attachments: Mapped[list[AttachmentRow]] = relationship(
+        back_populates="reception", cascade="all, delete-orphan", order_by="AttachmentRow.id"
+    )
+
+
+class PersonRow(Base):
+    __tablename__ = "reception_people"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # guest | companion | staff
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(100), default="")
+    reception: Mapped[ReceptionRow] = relationship(back_populates="people")
+
+
+class MealRow(Base):
+    __tablename__ = "reception_meals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    meal_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16), default="lunch")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    venue_type: Mapped[str] = mapped_column(String(32), default="")
+    diners: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(Integer, default=0)
+    tobacco_fen: Mapped[int] = mapped_column(Integer, default=0)
+    invoice_no: Mapped[str] = mapped_column(String(100), default="")
+    reception: Mapped[ReceptionRow] = relationship(back_populates="meals")
+
+
+class ExplanationRow(Base):
+    __tablename__ = "reception_explanations"
+    reception_id: Mapped[int] = mapped_column(
+        ForeignKey("receptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    reception: Mapped[ReceptionRow] = relationship(back_populates="explanations")
+
+
+class ViolationRow(Base):
+    """The breaches found at the last save, kept for lists, the workbook and the dashboard."""
+
+    __tablename__ = "reception_violations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    limit_text: Mapped[str] = mapped_column(String(64), default="")
+    actual_text: Mapped[str] = mapped_column(String(64), default="")
+    excess_fen: Mapped[int] = mapped_column(Integer, default=0)
+    reception: Mapped[ReceptionRow] = relationship(back_populates="violations")
+
+
+class AttachmentRow(Base):
+    __tablename__ = "reception_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    reception: Mapped[ReceptionRow] = relationship(back_populates="attachments")
+
+
+class HistoryRow(Base):
+    """Append-only, hash-chained record of every change."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    ref: Mapped[str] = mapped_column(String(32), default="")
+    before: Mapped[str] = mapped_column(Text, default="")  # canonical JSON or ""
+    after: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,247 @@
+"""The reception rules as data, and the pure rule engine.
+
+Every number is a policy parameter. Policies are versioned by the date they take
+effect; a reception is judged by the version in force on its reception date.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledger.i18n import tr
+from ledger.money import ZERO, fmt, to_fen
+from ledger.records import MEAL_KINDS, Assessment, Reception, Violation
+
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "resources" / "default_policy.toml"
+
+RULES: dict[str, str] = {
+    "companions_over_cap": tr("陪餐人数超标"),
+    "meal_over_cap": tr("餐费超标"),
+    "too_many_meals": tr("工作餐次数超标"),
+    "missing_official_letter": tr("无公函或电话记录"),
+    "luxury_venue": tr("高档场所"),
+    "gift": tr("赠送礼品"),
+    "tobacco_alcohol": tr("烟酒消费"),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    effective_from: date
+    name: str = ""
+    companion_base_cap: int = 3
+    companion_threshold: int = 10
+    companion_ratio_num: int = 1
+    companion_ratio_den: int = 3
+    meal_caps: dict[str, Decimal] = field(default_factory=lambda: {k: Decimal("50.00") for k in MEAL_KINDS})
+    max_work_meals: int = 1
+    require_letter: bool = True
+    luxury_venue_types: tuple[str, ...] = ("高档酒店", "私人会所", "高消费餐饮场所")
+    check_luxury_venue: bool = True
+    check_gift: bool = True
+    check_tobacco_alcohol: bool = True
+
+    def companion_cap(self, guests: int) -> int:
+        if guests <= self.companion_threshold:
+            return self.companion_base_cap
+        return guests * self.companion_ratio_num // self.companion_ratio_den
+
+    def meal_cap(self, kind: str) -> Decimal:
+        return self.meal_caps.get(kind, self.meal_caps.get("lunch", Decimal("50.00")))
+
+    # -- plain data, for storage and the settings screen ----------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "effective_from": self.effective_from.isoformat(),
+            "name": self.name,
+            "companion_base_cap": self.companion_base_cap,
+            "companion_threshold": self.companion_threshold,
+            "companion_ratio_num": self.companion_ratio_num,
+            "companion_ratio_den": self.companion_ratio_den,
+            "meal_caps": {k: f"{v:.2f}" for k, v in sorted(self.meal_caps.items())},
+            "max_work_meals": self.max_work_meals,
+            "require_letter": self.require_letter,
+            "luxury_venue_types": list(self.luxury_venue_types),
+            "check_luxury_venue": self.check_luxury_venue,
+            "check_gift": self.check_gift,
+            "check_tobacco_alcohol": self.check_tobacco_alcohol,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Policy:
+        eff = data["effective_from"]
+        values: dict[str, Any] = dict(data)
+        values["effective_from"] = eff if isinstance(eff, date) else date.fromisoformat(str(eff))
+        if "meal_caps" in values:
+            values["meal_caps"] = {k: Decimal(str(v)) for k, v in values["meal_caps"].items()}
+        if "luxury_venue_types" in values:
+            values["luxury_venue_types"] = tuple(values["luxury_venue_types"])
+        known = set(cls.__dataclass_fields__)
+        policy = cls(**{k: v for k, v in values.items() if k in known})
+        policy.validate()
+        return policy
+
+    def validate(self) -> None:
+        problems = []
+        if self.companion_base_cap < 0:
+            problems.append(tr("陪餐基本上限不能为负数"))
+        if self.companion_threshold < 0:
+            problems.append(tr("陪餐人数分档线不能为负数"))
+        if self.companion_ratio_num < 0 or self.companion_ratio_den <= 0:
+            problems.append(tr("陪餐比例必须为正数"))
+        for kind, cap in self.meal_caps.items():
+            if cap < 0 or cap != cap.quantize(Decimal("0.01")):
+                problems.append(
+                    tr("{meal}标准必须是不小于0、最多两位小数的金额").format(meal=MEAL_KINDS.get(kind, kind))
+                )
+        if self.max_work_meals < 0:
+            problems.append(tr("工作餐次数不能为负数"))
+        if problems:
+            raise ValueError("；".join(problems))
+
+
+def load_default_policy(path: Path = DEFAULT_POLICY_FILE) -> Policy:
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return Policy.from_dict(data["policy"])
+
+
+def policy_in_force(policies: list[Policy], on: date) -> Policy:
+    """The latest version whose effective date is not after ``on``."""
+    ordered = sorted(policies, key=lambda p: p.effective_from)
+    chosen = ordered[0]
+    for p in ordered:
+        if p.effective_from <= on:
+            chosen = p
+    return chosen
+
+
+def evaluate(reception: Reception, policy: Policy) -> Assessment:
+    """Judge one reception by one policy. Pure: no I/O, no clock."""
+    violations: list[Violation] = []
+    r = reception
+
+    cap = policy.companion_cap(r.guest_count)
+    if r.companion_count > cap:
+        violations.append(
+            Violation(
+                rule="companions_over_cap",
+                message=tr("陪餐{actual}人，超过上限{cap}人（接待对象{guests}人）").format(
+                    actual=r.companion_count, cap=cap, guests=r.guest_count
+                ),
+                limit=str(cap),
+                actual=str(r.companion_count),
+            )
+        )
+
+    for index, meal in enumerate(r.meals):
+        meal_cap = policy.meal_cap(meal.kind)
+        limit_fen = to_fen(meal_cap) * meal.diners
+        amount_fen = to_fen(meal.amount)
+        if amount_fen > limit_fen:
+            excess = meal.amount - meal_cap * meal.diners
+            violations.append(
+                Violation(
+                    rule="meal_over_cap",
+                    message=tr(
+                        "{day}{meal}就餐{diners}人，餐费{amount}元，超过标准{limit}元"
+                        "（{cap}元/人），超标{excess}元"
+                    ).format(
+                        day=f"{meal.date:%m-%d}" if len(r.meals) > 1 else "",
+                        meal=meal.kind_label,
+                        diners=meal.diners,
+                        amount=fmt(meal.amount),
+                        limit=fmt(meal_cap * meal.diners),
+                        cap=fmt(meal_cap),
+                        excess=fmt(excess),
+                    ),
+                    limit=f"{meal_cap * meal.diners:.2f}",
+                    actual=f"{meal.amount:.2f}",
+                    excess=excess,
+                    meal_index=index,
+                )
+            )
+
+    if len(r.meals) > policy.max_work_meals:
+        violations.append(
+            Violation(
+                rule="too_many_meals",
+                message=tr("安排工作餐{actual}次，超过{limit}次").format(
+                    actual=len(r.meals), limit=policy.max_work_meals
+                ),
+                limit=str(policy.max_work_meals),
+                actual=str(len(r.meals)),
+            )
+        )
+
+    if policy.require_letter and not r.letter_no.strip() and not r.phone_record.strip():
+        violations.append(
+            Violation(
+                rule="missing_official_letter",
+                message=tr("无公函文号，也无电话通知记录"),
+                limit=tr("须有公函或电话记录"),
+                actual=tr("无"),
+            )
+        )
+
+    if policy.check_luxury_venue:
+        for index, meal in enumerate(r.meals):
+            if meal.venue_type in policy.luxury_venue_types:
+                violations.append(
+                    Violation(
+                        rule="luxury_venue",
+                        message=tr("在{venue_type}就餐（{venue}），属禁止场所").format(
+                            venue_type=meal.venue_type, venue=meal.venue or tr("未填名称")
+                        ),
+                        limit=tr("不得安排"),
+                        actual=meal.venue_type,
+                        meal_index=index,
+                    )
+                )
+
+    if policy.check_gift and r.has_gift:
+        what = r.gift_description.strip() or tr("礼品")
+        violations.append(
+            Violation(
+                rule="gift",
+                message=tr("赠送{what}，金额{amount}元").format(what=what, amount=fmt(r.gift_amount))
+                if r.gift_amount > 0
+                else tr("赠送{what}，金额不详").format(what=what),
+                limit=tr("不得赠送"),
+                actual=f"{r.gift_amount:.2f}",
+                excess=r.gift_amount,
+            )
+        )
+
+    if policy.check_tobacco_alcohol:
+        for index, meal in enumerate(r.meals):
+            if meal.tobacco_alcohol > 0:
+                violations.append(
+                    Violation(
+                        rule="tobacco_alcohol",
+                        message=tr("{meal}消费烟酒{amount}元").format(
+                            meal=meal.kind_label, amount=fmt(meal.tobacco_alcohol)
+                        ),
+                        limit="0.00",
+                        actual=f"{meal.tobacco_alcohol:.2f}",
+                        excess=meal.tobacco_alcohol,
+                        meal_index=index,
+                    )
+                )
+
+    over = sum((v.excess for v in violations), ZERO)
+    return Assessment(
+        violations=tuple(violations),
+        total=r.total,
+        over_standard_amount=over,
+        policy_effective_from=policy.effective_from,
+    )
+
+
+def with_effective_from(policy: Policy, on: date) -> Policy:
+    return replace(policy, effective_from=on)

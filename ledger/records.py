@@ -1,0 +1,466 @@
+"""Frozen records the rest of the program passes around.
+
+The GUI, the command line and the reports receive these, never live ORM objects.
+Edits are made with ``dataclasses.replace`` and handed back to the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from ledger.i18n import tr
+from ledger.money import ZERO, per_person
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.DRAFT: tr("草稿"),
+    Status.SUBMITTED: tr("待审核"),
+    Status.APPROVED: tr("已审核"),
+    Status.RETURNED: tr("已退回"),
+}
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CLERK: tr("经办人"),
+    Role.APPROVER: tr("分管领导"),
+    Role.ADMIN: tr("管理员"),
+}
+
+ACTIVITY_KINDS: tuple[str, ...] = (
+    "检查指导",
+    "考察调研",
+    "学习交流",
+    "出席会议",
+    "执行任务",
+    "请示汇报",
+    "其他",
+)
+
+VENUE_TYPES: tuple[str, ...] = (
+    "学校食堂",
+    "机关食堂",
+    "定点饭店",
+    "高档酒店",
+    "私人会所",
+    "高消费餐饮场所",
+    "其他",
+)
+CANTEEN_VENUE_TYPES: tuple[str, ...] = ("学校食堂", "机关食堂")
+
+MEAL_KINDS: dict[str, str] = {"breakfast": tr("早餐"), "lunch": tr("午餐"), "dinner": tr("晚餐")}
+
+PAYMENT_METHODS: tuple[str, ...] = ("公务卡", "转账", "现金")
+
+ATTACHMENT_KINDS: dict[str, str] = {
+    "letter": tr("公函"),
+    "invoice": tr("发票"),
+    "menu": tr("菜单"),
+    "other": tr("其他"),
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    """A guest, a companion at the table, or a member of the support staff."""
+
+    name: str
+    unit: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Meal:
+    date: date
+    kind: str = "lunch"  # a key of MEAL_KINDS
+    venue: str = ""
+    venue_type: str = "学校食堂"
+    diners: int = 0
+    amount: Decimal = ZERO  # the meal itself, without tobacco or alcohol
+    tobacco_alcohol: Decimal = ZERO
+    invoice_no: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return MEAL_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    kind: str
+    filename: str
+    sha256: str
+    size: int
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    limit: str
+    actual: str
+    excess: Decimal = ZERO  # the over-standard amount this breach accounts for
+    meal_index: int | None = None  # the meal concerned, for marking fields
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "limit": self.limit,
+            "actual": self.actual,
+            "excess": f"{self.excess:.2f}",
+        }
+
+
+@dataclass(frozen=True)
+class Reception:
+    """One official reception: what the clerk records, plus its workflow state.
+
+    ``id is None`` for a reception not yet saved. Workflow fields are set by the
+    service only; a value handed back in them is ignored.
+    """
+
+    reception_date: date
+    visiting_unit: str = ""
+    activity: str = ""
+    activity_kind: str = "其他"
+    end_date: date | None = None
+    letter_no: str = ""
+    letter_title: str = ""
+    phone_record: str = ""
+    guest_count: int = 0
+    guests: tuple[Person, ...] = ()
+    companion_count: int = 0
+    companions: tuple[Person, ...] = ()
+    staff: tuple[Person, ...] = ()
+    meals: tuple[Meal, ...] = ()
+    accommodation: Decimal = ZERO
+    transport: Decimal = ZERO
+    other_cost: Decimal = ZERO
+    gift_amount: Decimal = ZERO
+    gift_description: str = ""
+    payment_method: str = "公务卡"
+    classified: bool = False
+    classified_reason: str = ""
+    remarks: str = ""
+    clerk_name: str = ""  # 经办人 as written on paper (imports); defaults to the creator
+    explanations: dict[str, str] = field(default_factory=dict)  # rule code -> 情况说明
+
+    # set by the service
+    id: int | None = None
+    ref: str = ""
+    status: Status = Status.DRAFT
+    version: int = 0
+    created_by: str = ""
+    created_at: datetime | None = None
+    submitted_by: str = ""
+    submitted_at: datetime | None = None
+    approved_by: str = ""  # user name, or the paper reviewer's name for historical imports
+    approved_at: datetime | None = None
+    review_comment: str = ""  # the leader's comment when returning, or the reopen reason
+    posted_on: date | None = None  # when it appeared on a printed public notice
+    attachments: tuple[Attachment, ...] = ()
+
+    # -- derived figures -------------------------------------------------------------
+    @property
+    def meal_total(self) -> Decimal:
+        return sum((m.amount for m in self.meals), ZERO)
+
+    @property
+    def tobacco_alcohol_total(self) -> Decimal:
+        return sum((m.tobacco_alcohol for m in self.meals), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return (
+            self.meal_total
+            + self.tobacco_alcohol_total
+            + self.accommodation
+            + self.transport
+            + self.other_cost
+            + self.gift_amount
+        )
+
+    @property
+    def persons(self) -> int:
+        """Guests and companions: the people the reception was for."""
+        return self.guest_count + self.companion_count
+
+    @property
+    def per_person(self) -> Decimal:
+        return per_person(self.total, self.persons)
+
+    @property
+    def has_gift(self) -> bool:
+        return self.gift_amount > 0 or bool(self.gift_description.strip())
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (Status.SUBMITTED, Status.APPROVED)
+
+    @property
+    def venue_summary(self) -> str:
+        names: list[str] = []
+        for m in self.meals:
+            if m.venue and m.venue not in names:
+                names.append(m.venue)
+        return "、".join(names)
+
+    # -- snapshots for the history -------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Every recorded fact as plain JSON values: what the history hashes and compares."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in ("attachments", "version", "id"):
+                continue
+            out[f.name] = _plain(getattr(self, f.name))
+        out["attachments"] = [
+            {"kind": a.kind, "filename": a.filename, "sha256": a.sha256, "size": a.size}
+            for a in self.attachments
+        ]
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the rule engine found for one reception under one policy."""
+
+    violations: tuple[Violation, ...]
+    total: Decimal
+    over_standard_amount: Decimal
+    policy_effective_from: date
+
+    @property
+    def compliant(self) -> bool:
+        return not self.violations
+
+    @property
+    def reimbursable(self) -> Decimal:
+        return self.total - self.over_standard_amount
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for v in self.violations:
+            if v.rule not in out:
+                out.append(v.rule)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    active: bool = True
+
+    def has(self, role: Role) -> bool:
+        return self.active and role in self.roles
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+@dataclass(frozen=True)
+class Bureau:
+    name: str = ""
+    supervision_phone: str = ""
+    posting_days: int = 5  # working days a notice stays on the board
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of the ledger view, read straight from indexed columns."""
+
+    id: int
+    ref: str
+    reception_date: date
+    visiting_unit: str
+    activity: str
+    guest_count: int
+    companion_count: int
+    total: Decimal
+    status: Status
+    violation_count: int
+    over_standard_amount: Decimal
+    classified: bool
+    posted_on: date | None = None
+
+    @property
+    def per_person(self) -> Decimal:
+        return per_person(self.total, self.guest_count + self.companion_count)
+
+    @property
+    def compliant(self) -> bool:
+        return self.violation_count == 0
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: datetime
+    username: str
+    action: str
+    entity: str  # "reception", "user", "policy", "bureau", "target"
+    entity_id: int | None
+    ref: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    comment: str
+    hash: str
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """(field, before, after) for every field that differs."""
+        before = self.before or {}
+        after = self.after or {}
+        keys = [k for k in after if k in before or after[k] not in (None, "", [], {}, "0.00")]
+        keys += [k for k in before if k not in after]
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+ACTION_LABELS: dict[str, str] = {
+    "create": tr("新建"),
+    "edit": tr("修改"),
+    "submit": tr("提交审核"),
+    "approve": tr("审核通过"),
+    "return": tr("退回"),
+    "reopen": tr("重新打开"),
+    "delete": tr("删除草稿"),
+    "import": tr("导入"),
+    "import_historical": tr("导入（纸质审核）"),
+    "attach": tr("添加附件"),
+    "detach": tr("删除附件"),
+    "post": tr("公示"),
+    "user_add": tr("添加用户"),
+    "user_edit": tr("修改用户"),
+    "password": tr("修改密码"),
+    "policy_add": tr("新增标准版本"),
+    "bureau_edit": tr("修改单位信息"),
+    "target_set": tr("设置年度目标"),
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "reception_date": tr("接待日期"),
+    "end_date": tr("结束日期"),
+    "visiting_unit": tr("来访单位"),
+    "activity": tr("公务活动"),
+    "activity_kind": tr("活动类型"),
+    "letter_no": tr("公函文号"),
+    "letter_title": tr("公函标题"),
+    "phone_record": tr("电话记录"),
+    "guest_count": tr("接待对象人数"),
+    "guests": tr("接待对象名单"),
+    "companion_count": tr("陪餐人数"),
+    "companions": tr("陪餐人员"),
+    "staff": tr("工作保障人员"),
+    "meals": tr("用餐"),
+    "accommodation": tr("住宿费"),
+    "transport": tr("交通费"),
+    "other_cost": tr("其他费用"),
+    "gift_amount": tr("礼品金额"),
+    "gift_description": tr("礼品说明"),
+    "payment_method": tr("支付方式"),
+    "classified": tr("涉密"),
+    "classified_reason": tr("涉密理由"),
+    "remarks": tr("备注"),
+    "clerk_name": tr("经办人"),
+    "explanations": tr("情况说明"),
+    "ref": tr("编号"),
+    "status": tr("状态"),
+    "created_by": tr("创建人"),
+    "created_at": tr("创建时间"),
+    "submitted_by": tr("提交人"),
+    "submitted_at": tr("提交时间"),
+    "approved_by": tr("审核人"),
+    "approved_at": tr("审核时间"),
+    "review_comment": tr("审核意见"),
+    "posted_on": tr("公示日期"),
+    "attachments": tr("附件"),
+}
+
+
+@dataclass(frozen=True)
+class LedgerQuery:
+    """What the ledger view shows: filters and the sort order."""
+
+    year: int | None = None
+    month: int | None = None  # 1..12, with year
+    status: Status | None = None
+    compliance: str = "all"  # "all" | "compliant" | "breach"
+    text: str = ""  # matches unit, activity, letter number or reference
+    visiting_unit: str = ""  # exact unit (from the dashboard)
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "reception_date"  # a LedgerRow field
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class CellError:
+    column: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One worksheet row read from the import template."""
+
+    row: int  # worksheet row number
+    reception: Reception | None  # None when a cell could not be read
+    errors: tuple[CellError, ...] = ()
+    approved_by: str = ""  # 审核人, for historical imports
+    approved_on: date | None = None  # 审核日期

@@ -1,0 +1,1436 @@
+"""LedgerService: the one place that writes.
+
+Every public write is one transaction, checks the actor's permission, and appends
+to the hash-chained history. Callers get frozen records back, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger import auth, history
+from ledger.db import Database
+from ledger.i18n import tr
+from ledger.models import (
+    AttachmentRow,
+    ExplanationRow,
+    HistoryRow,
+    MealRow,
+    PersonRow,
+    PolicyRow,
+    ReceptionRow,
+    SettingRow,
+    TargetRow,
+    UserRow,
+    ViolationRow,
+)
+from ledger.money import CENT, from_fen, to_fen
+from ledger.policy import RULES, Policy, evaluate, load_default_policy, policy_in_force
+from ledger.records import (
+    ACTIVITY_KINDS,
+    CANTEEN_VENUE_TYPES,
+    MEAL_KINDS,
+    PAYMENT_METHODS,
+    VENUE_TYPES,
+    Assessment,
+    Attachment,
+    Bureau,
+    HistoryEntry,
+    ImportRow,
+    LedgerQuery,
+    LedgerRow,
+    Meal,
+    Person,
+    Reception,
+    Role,
+    Status,
+    User,
+    Violation,
+)
+
+DEFAULT_REDUCTION = Decimal("0.20")
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+class LedgerError(Exception):
+    """A refusal the user should read; ``str(error)`` is the Chinese message."""
+
+
+class PermissionDenied(LedgerError):
+    pass
+
+
+class NotFound(LedgerError):
+    pass
+
+
+class StaleEdit(LedgerError):
+    """The record changed since it was opened; nothing was written."""
+
+
+class WorkflowError(LedgerError):
+    pass
+
+
+class AuthError(LedgerError):
+    pass
+
+
+class LoginThrottled(AuthError):
+    def __init__(self, message: str, seconds: int) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
+class InvalidReception(LedgerError):
+    """Field-level problems: ``problems`` maps a Reception field name to its message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("；".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    row: int
+    ref: str | None
+    reception: Reception | None
+    assessment: Assessment | None
+    errors: tuple[Any, ...]  # CellError
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+_SORT_COLUMNS = {
+    "ref": (ReceptionRow.year, ReceptionRow.seq),
+    "reception_date": (ReceptionRow.reception_date, ReceptionRow.id),
+    "visiting_unit": (ReceptionRow.visiting_unit, ReceptionRow.id),
+    "activity": (ReceptionRow.activity, ReceptionRow.id),
+    "guest_count": (ReceptionRow.guest_count, ReceptionRow.id),
+    "companion_count": (ReceptionRow.companion_count, ReceptionRow.id),
+    "total": (ReceptionRow.total_fen, ReceptionRow.id),
+    "per_person": (
+        ReceptionRow.total_fen
+        * 1.0
+        / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
+        ReceptionRow.id,
+    ),
+    "status": (ReceptionRow.status, ReceptionRow.id),
+    "violation_count": (ReceptionRow.violation_count, ReceptionRow.id),
+    "compliant": (ReceptionRow.violation_count, ReceptionRow.id),
+    "over_standard_amount": (ReceptionRow.over_standard_fen, ReceptionRow.id),
+    "posted_on": (ReceptionRow.posted_on, ReceptionRow.id),
+}
+
+
+class LedgerService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._policies: list[Policy] | None = None
+        self.policies()  # an empty ledger gets the default policy before any other write
+
+    # ================================================================== setup & users
+    def has_users(self) -> bool:
+        with self.db.read() as s:
+            return s.scalar(select(func.count(UserRow.id))) > 0
+
+    def setup(self, bureau: Bureau, username: str, display_name: str, password: str) -> User:
+        """First start: the bureau's details and the first administrator."""
+        with self.db.write() as s:
+            if s.scalar(select(func.count(UserRow.id))):
+                raise WorkflowError(tr("账本已经设置过管理员，请登录"))
+            user = self._add_user(
+                s, username, display_name, frozenset({Role.ADMIN}), password, actor=username
+            )
+            self._write_bureau(s, bureau, actor=username)
+            return user
+
+    def authenticate(self, username: str, password: str) -> User:
+        with self.db.write() as s:
+            row = s.scalars(select(UserRow).where(UserRow.username == username.strip())).first()
+            if row is None or not row.active:
+                raise AuthError(tr("用户名或密码不正确"))
+            wait = auth.login_delay(row.failed_logins)
+            if wait and row.last_failed_at:
+                remaining = wait - int((_now() - row.last_failed_at).total_seconds())
+                if remaining > 0:
+                    raise LoginThrottled(
+                        tr("密码错误次数过多，请 {n} 秒后再试").format(n=remaining), remaining
+                    )
+            if not auth.password_matches(row.password_hash, password):
+                row.failed_logins += 1
+                row.last_failed_at = _now()
+                wait = auth.login_delay(row.failed_logins)
+                if wait:
+                    # the failed count must persist, so no exception escapes this transaction
+                    message = tr("用户名或密码不正确；已连续错误 {n} 次，请 {s} 秒后再试").format(
+                        n=row.failed_logins, s=wait
+                    )
+                    failure: AuthError = LoginThrottled(message, wait)
+                else:
+                    failure = AuthError(tr("用户名或密码不正确"))
+            else:
+                row.failed_logins = 0
+                row.last_failed_at = None
+                return self._user(row)
+        raise failure
+
+    def user(self, username: str) -> User:
+        with self.db.read() as s:
+            row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+            if row is None:
+                raise NotFound(tr("没有用户“{name}”").format(name=username))
+            return self._user(row)
+
+    def users(self) -> list[User]:
+        with self.db.read() as s:
+            return [self._user(r) for r in s.scalars(select(UserRow).order_by(UserRow.id))]
+
+    def add_user(
+        self,
+        actor: User | None,
+        username: str,
+        display_name: str,
+        roles: Iterable[Role],
+        password: str,
+    ) -> User:
+        """Add a user. With no user yet (first use), the first one must be an administrator."""
+        roles = frozenset(roles)
+        with self.db.write() as s:
+            first = not s.scalar(select(func.count(UserRow.id)))
+            if first:
+                if Role.ADMIN not in roles:
+                    raise PermissionDenied(tr("账本还没有用户：第一个用户必须是管理员（admin）"))
+            else:
+                self._require(s, actor, Role.ADMIN, tr("添加用户"))
+            return self._add_user(
+                s, username, display_name, roles, password, actor=actor.username if actor else username
+            )
+
+    def update_user(
+        self,
+        actor: User,
+        username: str,
+        *,
+        display_name: str | None = None,
+        roles: Iterable[Role] | None = None,
+        active: bool | None = None,
+    ) -> User:
+        with self.db.write() as s:
+            self._require(s, actor, Role.ADMIN, tr("修改用户"))
+            row = self._user_row(s, username)
+            before = self._user_snapshot(row)
+            if display_name is not None:
+                row.display_name = display_name.strip()
+            if roles is not None:
+                row.roles = auth.roles_text(frozenset(roles))
+            if active is not None:
+                row.active = active
+            self._keep_one_admin(s, row)
+            after = self._user_snapshot(row)
+            if after != before:
+                history.append(
+                    s,
+                    username=actor.username,
+                    action="user_edit",
+                    entity="user",
+                    entity_id=row.id,
+                    ref=row.username,
+                    before=before,
+                    after=after,
+                )
+            return self._user(row)
+
+    def set_password(self, actor: User, username: str, new_password: str, old_password: str = "") -> None:
+        """An administrator resets anyone's password; a user changes their own with the old one."""
+        with self.db.write() as s:
+            row = self._user_row(s, username)
+            if actor.username == username and not self._has(s, actor, Role.ADMIN):
+                if not auth.password_matches(row.password_hash, old_password):
+                    raise AuthError(tr("原密码不正确"))
+            elif actor.username != username:
+                self._require(s, actor, Role.ADMIN, tr("重置密码"))
+            before = self._user_snapshot(row)
+            try:
+                row.password_hash = auth.hash_password(new_password)
+            except ValueError as exc:
+                raise InvalidReception({"password": str(exc)}) from None
+            row.failed_logins = 0
+            history.append(
+                s,
+                username=actor.username,
+                action="password",
+                entity="user",
+                entity_id=row.id,
+                ref=row.username,
+                before=before,
+                after=self._user_snapshot(row),
+            )
+
+    def _add_user(
+        self,
+        s: Session,
+        username: str,
+        display_name: str,
+        roles: frozenset[Role],
+        password: str,
+        *,
+        actor: str,
+    ) -> User:
+        username = username.strip()
+        if not username:
+            raise InvalidReception({"username": tr("请填写用户名")})
+        if not roles:
+            raise InvalidReception({"roles": tr("请至少选择一个角色")})
+        if s.scalars(select(UserRow).where(UserRow.username == username)).first():
+            raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=username)})
+        try:
+            password_hash = auth.hash_password(password)
+        except ValueError as exc:
+            raise InvalidReception({"password": str(exc)}) from None
+        row = UserRow(
+            username=username,
+            display_name=display_name.strip() or username,
+            password_hash=password_hash,
+            roles=auth.roles_text(roles),
+            active=True,
+            failed_logins=0,
+            created_at=_now(),
+        )
+        s.add(row)
+        s.flush()
+        history.append(
+            s,
+            username=actor,
+            action="user_add",
+            entity="user",
+            entity_id=row.id,
+            ref=row.username,
+            after=self._user_snapshot(row),
+        )
+        return self._user(row)
+
+    def _keep_one_admin(self, s: Session, changed: UserRow) -> None:
+        s.flush()
+        admins = [
+            r
+            for r in s.scalars(select(UserRow).where(UserRow.active.is_(True)))
+            if Role.ADMIN.value in r.roles.split(",")
+        ]
+        if not admins:
+            raise WorkflowError(tr("至少需要保留一位启用的管理员"))
+
+    @staticmethod
+    def _user_snapshot(row: UserRow) -> dict[str, Any]:
+        return {
+            "username": row.username,
+            "display_name": row.display_name,
+            "roles": row.roles,
+            "active": row.active,
+            "password": hashlib.sha256(row.password_hash.encode()).hexdigest(),
+        }
+
+    @staticmethod
+    def _user(row: UserRow) -> User:
+        return User(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            roles=auth.parse_roles(row.roles),
+            active=row.active,
+        )
+
+    def _user_row(self, s: Session, username: str) -> UserRow:
+        row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        if row is None:
+            raise NotFound(tr("没有用户“{name}”").format(name=username))
+        return row
+
+    def _has(self, s: Session, actor: User | None, role: Role) -> bool:
+        if actor is None:
+            return False
+        row = s.get(UserRow, actor.id)
+        return bool(row and row.active and role.value in row.roles.split(","))
+
+    def _require(self, s: Session, actor: User | None, role: Role, doing: str) -> None:
+        """Permission check against the stored user, not the caller's copy."""
+        if not self._has(s, actor, role):
+            raise PermissionDenied(
+                tr("{who}没有“{role}”角色，不能{doing}").format(
+                    who=actor.label if actor else tr("未登录用户"), role=role.label, doing=doing
+                )
+            )
+
+    # ================================================================== bureau & targets
+    def bureau(self) -> Bureau:
+        with self.db.read() as s:
+            values = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        return Bureau(
+            name=values.get("bureau_name", ""),
+            supervision_phone=values.get("supervision_phone", ""),
+            posting_days=int(values.get("posting_days", "5") or 5),
+            address=values.get("address", ""),
+        )
+
+    def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
+        with self.db.write() as s:
+            self._require(s, actor, Role.ADMIN, tr("修改单位信息"))
+            self._write_bureau(s, bureau, actor=actor.username)
+        return self.bureau()
+
+    def _write_bureau(self, s: Session, bureau: Bureau, *, actor: str) -> None:
+        problems = {}
+        if not bureau.name.strip():
+            problems["name"] = tr("请填写单位名称")
+        if not 1 <= bureau.posting_days <= 30:
+            problems["posting_days"] = tr("公示期应为 1 至 30 个工作日")
+        if problems:
+            raise InvalidReception(problems)
+        values = {
+            "bureau_name": bureau.name.strip(),
+            "supervision_phone": bureau.supervision_phone.strip(),
+            "posting_days": str(bureau.posting_days),
+            "address": bureau.address.strip(),
+        }
+        before = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        for key, value in values.items():
+            s.merge(SettingRow(key=key, value=value))
+        history.append(
+            s,
+            username=actor,
+            action="bureau_edit",
+            entity="bureau",
+            entity_id=None,
+            before=before or None,
+            after=values,
+        )
+
+    def reduction_for(self, year: int) -> Decimal:
+        with self.db.read() as s:
+            row = s.get(TargetRow, year)
+            return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+
+    def set_reduction(self, actor: User, year: int, reduction: Decimal) -> None:
+        if not Decimal("0") <= reduction < Decimal("1"):
+            raise InvalidReception({"reduction": tr("压减比例应在 0% 至 100% 之间")})
+        with self.db.write() as s:
+            self._require(s, actor, Role.ADMIN, tr("设置年度目标"))
+            row = s.get(TargetRow, year)
+            before = {"year": year, "reduction": row.reduction} if row else None
+            text = f"{reduction.quantize(Decimal('0.0001')).normalize():f}"
+            if row:
+                row.reduction = text
+            else:
+                s.add(TargetRow(year=year, reduction=text))
+            history.append(
+                s,
+                username=actor.username,
+                action="target_set",
+                entity="target",
+                entity_id=year,
+                ref=str(year),
+                before=before,
+                after={"year": year, "reduction": text},
+            )
+
+    # ================================================================== policies
+    def policies(self) -> list[Policy]:
+        if self._policies is None:
+            with self.db.read() as s:
+                rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+                loaded = [Policy.from_dict(json.loads(r.params)) for r in rows]
+            if not loaded:
+                loaded = [self._seed_default_policy()]
+            self._policies = loaded
+        return list(self._policies)
+
+    def _seed_default_policy(self) -> Policy:
+        default = load_default_policy()
+        with self.db.write() as s:
+            if not s.scalars(select(PolicyRow)).first():
+                self._insert_policy(s, default, actor="system")
+        return default
+
+    def policy_for(self, on: date) -> Policy:
+        return policy_in_force(self.policies(), on)
+
+    def add_policy(self, actor: User, policy: Policy) -> Policy:
+        """A new version; earlier versions are never changed."""
+        try:
+            policy.validate()
+        except ValueError as exc:
+            raise InvalidReception({"policy": str(exc)}) from None
+        current = self.policies()
+        with self.db.write() as s:
+            self._require(s, actor, Role.ADMIN, tr("修改接待标准"))
+            latest = max(p.effective_from for p in current)
+            if policy.effective_from <= latest:
+                raise InvalidReception(
+                    {
+                        "effective_from": tr(
+                            "新版本的生效日期必须晚于现行版本（{d}），历史版本不可改写"
+                        ).format(d=latest.isoformat())
+                    }
+                )
+            self._insert_policy(s, policy, actor=actor.username)
+        self._policies = None
+        return policy
+
+    def _insert_policy(self, s: Session, policy: Policy, *, actor: str) -> None:
+        params = policy.to_dict()
+        row = PolicyRow(
+            effective_from=policy.effective_from,
+            params=history.canonical(params),
+            created_by=actor,
+            created_at=_now(),
+        )
+        s.add(row)
+        s.flush()
+        history.append(
+            s,
+            username=actor,
+            action="policy_add",
+            entity="policy",
+            entity_id=row.id,
+            ref=policy.effective_from.isoformat(),
+            after=params,
+        )
+
+    def assess(self, reception: Reception) -> Assessment:
+        """The rule engine, with the policy in force on the reception date."""
+        return evaluate(reception, self.policy_for(reception.reception_date))
+
+    # ================================================================== reading receptions
+    def get(self, reception_id: int) -> Reception:
+        with self.db.read() as s:
+            return self._record(self._row(s, reception_id))
+
+    def get_by_ref(self, ref: str) -> Reception:
+        with self.db.read() as s:
+            row = s.scalars(select(ReceptionRow).where(ReceptionRow.ref == ref.strip())).first()
+            if row is None:
+                raise NotFound(tr("没有编号为 {ref} 的接待记录").format(ref=ref))
+            return self._record(row)
+
+    def receptions(
+        self,
+        query: LedgerQuery = LedgerQuery(),
+        *,
+        approved_only: bool = False,
+        include_classified: bool = True,
+    ) -> list[Reception]:
+        """Whole records, in date order (reports, exports)."""
+        with self.db.read() as s:
+            stmt = self._filtered(select(ReceptionRow), query)
+            if approved_only:
+                stmt = stmt.where(ReceptionRow.status == Status.APPROVED.value)
+            if not include_classified:
+                stmt = stmt.where(ReceptionRow.classified.is_(False))
+            stmt = stmt.order_by(ReceptionRow.reception_date, ReceptionRow.year, ReceptionRow.seq)
+            stmt = stmt.options(
+                selectinload(ReceptionRow.people),
+                selectinload(ReceptionRow.meals),
+                selectinload(ReceptionRow.explanations),
+            )
+            return [self._record(r, with_attachments=False) for r in s.scalars(stmt)]
+
+    def violations_of(self, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
+        """The breaches recorded at the last save, by reception."""
+        out: dict[int, list[Violation]] = {}
+        with self.db.read() as s:
+            for chunk_start in range(0, len(reception_ids), 500):
+                chunk = list(reception_ids[chunk_start : chunk_start + 500])
+                stmt = (
+                    select(ViolationRow)
+                    .where(ViolationRow.reception_id.in_(chunk))
+                    .order_by(ViolationRow.reception_id, ViolationRow.position)
+                )
+                for v in s.scalars(stmt):
+                    out.setdefault(v.reception_id, []).append(
+                        Violation(
+                            rule=v.rule,
+                            message=v.message,
+                            limit=v.limit_text,
+                            actual=v.actual_text,
+                            excess=from_fen(v.excess_fen),
+                        )
+                    )
+        return out
+
+    def count_and_total(self, query: LedgerQuery) -> tuple[int, Decimal]:
+        with self.db.read() as s:
+            stmt = self._filtered(
+                select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
+                query,
+            )
+            count, total = s.execute(stmt).one()
+            return int(count), from_fen(int(total))
+
+    def ledger_rows(self, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
+        """One page of the ledger view, sorted and filtered in the database."""
+        columns = _SORT_COLUMNS.get(query.sort, _SORT_COLUMNS["reception_date"])
+        order = [c.desc() if query.descending else c.asc() for c in columns]
+        with self.db.read() as s:
+            stmt = self._filtered(
+                select(
+                    ReceptionRow.id,
+                    ReceptionRow.ref,
+                    ReceptionRow.reception_date,
+                    ReceptionRow.visiting_unit,
+                    ReceptionRow.activity,
+                    ReceptionRow.guest_count,
+                    ReceptionRow.companion_count,
+                    ReceptionRow.total_fen,
+                    ReceptionRow.status,
+                    ReceptionRow.violation_count,
+                    ReceptionRow.over_standard_fen,
+                    ReceptionRow.classified,
+                    ReceptionRow.posted_on,
+                ),
+                query,
+            )
+            stmt = stmt.order_by(*order).offset(offset).limit(limit)
+            return [
+                LedgerRow(
+                    id=r[0],
+                    ref=r[1],
+                    reception_date=r[2],
+                    visiting_unit=r[3],
+                    activity=r[4],
+                    guest_count=r[5],
+                    companion_count=r[6],
+                    total=from_fen(r[7]),
+                    status=Status(r[8]),
+                    violation_count=r[9],
+                    over_standard_amount=from_fen(r[10]),
+                    classified=r[11],
+                    posted_on=r[12],
+                )
+                for r in s.execute(stmt)
+            ]
+
+    def years(self) -> list[int]:
+        with self.db.read() as s:
+            return sorted(s.scalars(select(ReceptionRow.year).distinct()).all(), reverse=True)
+
+    def _filtered(self, stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
+        conditions = []
+        if q.year:
+            if q.month:
+                start = date(q.year, q.month, 1)
+                end = date(q.year + (q.month == 12), q.month % 12 + 1, 1)
+            else:
+                start, end = date(q.year, 1, 1), date(q.year + 1, 1, 1)
+            conditions += [ReceptionRow.reception_date >= start, ReceptionRow.reception_date < end]
+        if q.date_from:
+            conditions.append(ReceptionRow.reception_date >= q.date_from)
+        if q.date_to:
+            conditions.append(ReceptionRow.reception_date <= q.date_to)
+        if q.status:
+            conditions.append(ReceptionRow.status == Status(q.status).value)
+        if q.compliance == "compliant":
+            conditions.append(ReceptionRow.violation_count == 0)
+        elif q.compliance == "breach":
+            conditions.append(ReceptionRow.violation_count > 0)
+        if q.visiting_unit:
+            conditions.append(ReceptionRow.visiting_unit == q.visiting_unit)
+        text = q.text.strip().lower()
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(ReceptionRow.search_text.like(f"%{escaped}%", escape="\\"))
+        if conditions:
+            stmt = stmt.where(and_(*conditions))
+        return stmt
+
+    def history(self, reception_id: int | None = None) -> list[HistoryEntry]:
+        with self.db.read() as s:
+            stmt = select(HistoryRow).order_by(HistoryRow.id)
+            if reception_id is not None:
+                stmt = stmt.where(HistoryRow.entity == "reception", HistoryRow.entity_id == reception_id)
+            return [history.to_entry(r) for r in s.scalars(stmt)]
+
+    def attachment_content(self, attachment_id: int) -> bytes:
+        with self.db.read() as s:
+            row = s.get(AttachmentRow, attachment_id)
+            if row is None:
+                raise NotFound(tr("附件不存在"))
+            return row.content
+
+    # ================================================================== writing receptions
+    def validate(self, reception: Reception, *, for_submit: bool = False) -> dict[str, str]:
+        """Field problems (field name → message). Drafts may be incomplete, never wrong."""
+        r = reception
+        p: dict[str, str] = {}
+
+        def money_ok(name: str, value: Decimal, label: str) -> None:
+            if value < 0:
+                p[name] = tr("{label}不能为负数").format(label=label)
+            elif value != value.quantize(CENT):
+                p[name] = tr("{label}最多两位小数").format(label=label)
+
+        if r.end_date and r.end_date < r.reception_date:
+            p["end_date"] = tr("结束日期不能早于接待日期")
+        if r.guest_count < 0:
+            p["guest_count"] = tr("接待对象人数不能为负数")
+        if r.companion_count < 0:
+            p["companion_count"] = tr("陪餐人数不能为负数")
+        if r.activity_kind and r.activity_kind not in ACTIVITY_KINDS:
+            p["activity_kind"] = tr("未知的活动类型：{v}").format(v=r.activity_kind)
+        if r.payment_method and r.payment_method not in PAYMENT_METHODS:
+            p["payment_method"] = tr("未知的支付方式：{v}").format(v=r.payment_method)
+        money_ok("accommodation", r.accommodation, tr("住宿费"))
+        money_ok("transport", r.transport, tr("交通费"))
+        money_ok("other_cost", r.other_cost, tr("其他费用"))
+        money_ok("gift_amount", r.gift_amount, tr("礼品金额"))
+        for i, m in enumerate(r.meals):
+            label = tr("第{n}餐").format(n=i + 1)
+            if m.kind not in MEAL_KINDS:
+                p[f"meals[{i}].kind"] = tr("{label}：未知餐别").format(label=label)
+            if m.venue_type and m.venue_type not in VENUE_TYPES:
+                p[f"meals[{i}].venue_type"] = tr("{label}：未知场所类型“{v}”").format(
+                    label=label, v=m.venue_type
+                )
+            if m.diners < 0:
+                p[f"meals[{i}].diners"] = tr("{label}：就餐人数不能为负数").format(label=label)
+            money_ok(f"meals[{i}].amount", m.amount, label + tr("餐费"))
+            money_ok(f"meals[{i}].tobacco_alcohol", m.tobacco_alcohol, label + tr("烟酒费"))
+            if for_submit and m.amount > 0 and m.diners <= 0:
+                p[f"meals[{i}].diners"] = tr("{label}：请填写就餐人数").format(label=label)
+        if for_submit:
+            if not r.visiting_unit.strip():
+                p["visiting_unit"] = tr("请填写来访单位")
+            if not r.activity.strip():
+                p["activity"] = tr("请填写公务活动")
+            if r.guest_count < 1:
+                p["guest_count"] = tr("接待对象至少 1 人")
+            if r.classified and not r.classified_reason.strip():
+                p["classified_reason"] = tr("涉密接待须写明涉密理由")
+        return p
+
+    def save(self, actor: User, reception: Reception) -> Reception:
+        """Create a draft (``id is None``) or save changes to a draft or returned reception."""
+        problems = self.validate(reception)
+        if problems:
+            raise InvalidReception(problems)
+        with self.db.write() as s:
+            row = self._save_in(s, actor, reception)
+            return self._record(row)
+
+    def submit(self, actor: User, reception: Reception) -> Reception:
+        """Save the given state and submit it for review, in one transaction.
+
+        Refused until every breach found by the rules has its explanation (情况说明).
+        """
+        problems = self.validate(reception, for_submit=True)
+        if problems:
+            raise InvalidReception(problems)
+        missing = {
+            v.rule: RULES[v.rule]
+            for v in self.assess(reception).violations
+            if not reception.explanations.get(v.rule, "").strip()
+        }
+        if missing:
+            raise InvalidReception(
+                {
+                    f"explanations.{rule}": tr("请为“{rule}”填写情况说明后再提交").format(rule=label)
+                    for rule, label in missing.items()
+                }
+            )
+        with self.db.write() as s:
+            row = self._save_in(s, actor, reception)
+            return self._transition(
+                s,
+                row,
+                actor,
+                "submit",
+                Status.SUBMITTED,
+                submitted_by=actor.username,
+                submitted_at=_now(),
+            )
+
+    def _save_in(self, s: Session, actor: User, reception: Reception) -> ReceptionRow:
+        self._require(s, actor, Role.CLERK, tr("录入接待"))
+        if reception.id is None:
+            row = self._new_row(s, reception.reception_date, actor.username)
+            self._apply(row, reception)
+            if not row.clerk_name:
+                row.clerk_name = actor.label
+            s.flush()
+            history.append(
+                s,
+                username=actor.username,
+                action="create",
+                entity="reception",
+                entity_id=row.id,
+                ref=row.ref,
+                after=self._record(row).snapshot(),
+            )
+            return row
+        row = self._row_for_update(s, reception)
+        if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
+            raise WorkflowError(
+                tr("{ref} 状态为“{status}”，已锁定，不能修改").format(
+                    ref=row.ref, status=Status(row.status).label
+                )
+            )
+        before = self._record(row).snapshot()
+        self._apply(row, reception)
+        s.flush()
+        after = self._record(row).snapshot()
+        if after != before:
+            row.version += 1
+            history.append(
+                s,
+                username=actor.username,
+                action="edit",
+                entity="reception",
+                entity_id=row.id,
+                ref=row.ref,
+                before=before,
+                after=after,
+            )
+        return row
+
+    def approve(
+        self, actor: User, reception_id: int, comment: str = "", *, version: int | None = None
+    ) -> Reception:
+        with self.db.write() as s:
+            self._require(s, actor, Role.APPROVER, tr("审核接待"))
+            row = self._row(s, reception_id, lock=True)
+            self._check_version(row, version)
+            reason = self._approval_refusal(row, actor)
+            if reason:
+                raise PermissionDenied(reason)
+            return self._transition(
+                s,
+                row,
+                actor,
+                "approve",
+                Status.APPROVED,
+                comment=comment,
+                approved_by=actor.username,
+                approved_at=_now(),
+                review_comment=comment.strip(),
+            )
+
+    def approval_refusal(self, actor: User, reception: Reception) -> str | None:
+        """Why ``actor`` may not approve this reception, or None if they may (for the GUI)."""
+        if not actor.has(Role.APPROVER):
+            return tr("您没有“分管领导”角色")
+        if reception.status != Status.SUBMITTED:
+            return tr("只有待审核的接待可以审核")
+        if actor.username in (reception.created_by, reception.submitted_by):
+            return tr("此接待由您录入或提交，不能由您本人审核")
+        return None
+
+    def _approval_refusal(self, row: ReceptionRow, actor: User) -> str | None:
+        if Status(row.status) != Status.SUBMITTED:
+            return tr("{ref} 状态为“{status}”，只有待审核的接待可以审核").format(
+                ref=row.ref, status=Status(row.status).label
+            )
+        if actor.username in (row.created_by, row.submitted_by):
+            return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
+        return None
+
+    def return_reception(
+        self, actor: User, reception_id: int, comment: str, *, version: int | None = None
+    ) -> Reception:
+        if not comment.strip():
+            raise InvalidReception({"review_comment": tr("退回时请填写审核意见")})
+        with self.db.write() as s:
+            self._require(s, actor, Role.APPROVER, tr("退回接待"))
+            row = self._row(s, reception_id, lock=True)
+            self._check_version(row, version)
+            if Status(row.status) != Status.SUBMITTED:
+                raise WorkflowError(
+                    tr("{ref} 状态为“{status}”，只有待审核的接待可以退回").format(
+                        ref=row.ref, status=Status(row.status).label
+                    )
+                )
+            return self._transition(
+                s,
+                row,
+                actor,
+                "return",
+                Status.RETURNED,
+                comment=comment.strip(),
+                review_comment=comment.strip(),
+            )
+
+    def reopen(self, actor: User, reception_id: int, reason: str, *, version: int | None = None) -> Reception:
+        """An approver sends an approved reception back for correction, with a reason."""
+        if not reason.strip():
+            raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
+        with self.db.write() as s:
+            self._require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
+            row = self._row(s, reception_id, lock=True)
+            self._check_version(row, version)
+            if Status(row.status) != Status.APPROVED:
+                raise WorkflowError(tr("{ref} 尚未审核，无需重新打开").format(ref=row.ref))
+            return self._transition(
+                s,
+                row,
+                actor,
+                "reopen",
+                Status.RETURNED,
+                comment=reason.strip(),
+                review_comment=reason.strip(),
+                approved_by="",
+                approved_at=None,
+            )
+
+    def delete_draft(self, actor: User, reception_id: int) -> None:
+        with self.db.write() as s:
+            self._require(s, actor, Role.CLERK, tr("删除草稿"))
+            row = self._row(s, reception_id, lock=True)
+            if Status(row.status) != Status.DRAFT or row.submitted_at is not None:
+                raise WorkflowError(tr("{ref} 已提交过审核，不能删除，只能修改").format(ref=row.ref))
+            if row.created_by != actor.username and not self._has(s, actor, Role.ADMIN):
+                raise PermissionDenied(tr("只能删除自己录入的草稿"))
+            before = self._record(row).snapshot()
+            history.append(
+                s,
+                username=actor.username,
+                action="delete",
+                entity="reception",
+                entity_id=row.id,
+                ref=row.ref,
+                before=before,
+                after=None,
+            )
+            s.delete(row)
+
+    def add_attachment(
+        self, actor: User, reception_id: int, filename: str, content: bytes, kind: str = "other"
+    ) -> Reception:
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
+        with self.db.write() as s:
+            self._require(s, actor, Role.CLERK, tr("添加附件"))
+            row = self._row(s, reception_id, lock=True)
+            if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
+                raise WorkflowError(tr("{ref} 已锁定，不能添加附件").format(ref=row.ref))
+            before = self._record(row).snapshot()
+            row.attachments.append(
+                AttachmentRow(
+                    kind=kind,
+                    filename=filename,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    size=len(content),
+                    content=content,
+                    added_at=_now(),
+                )
+            )
+            row.version += 1
+            s.flush()
+            history.append(
+                s,
+                username=actor.username,
+                action="attach",
+                entity="reception",
+                entity_id=row.id,
+                ref=row.ref,
+                before=before,
+                after=self._record(row).snapshot(),
+                comment=filename,
+            )
+            return self._record(row)
+
+    def remove_attachment(self, actor: User, attachment_id: int) -> Reception:
+        with self.db.write() as s:
+            self._require(s, actor, Role.CLERK, tr("删除附件"))
+            att = s.get(AttachmentRow, attachment_id)
+            if att is None:
+                raise NotFound(tr("附件不存在"))
+            row = self._row(s, att.reception_id, lock=True)
+            if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
+                raise WorkflowError(tr("{ref} 已锁定，不能删除附件").format(ref=row.ref))
+            before = self._record(row).snapshot()
+            row.attachments.remove(att)
+            row.version += 1
+            s.flush()
+            history.append(
+                s,
+                username=actor.username,
+                action="detach",
+                entity="reception",
+                entity_id=row.id,
+                ref=row.ref,
+                before=before,
+                after=self._record(row).snapshot(),
+                comment=att.filename,
+            )
+            return self._record(row)
+
+    def mark_posted(self, actor: User, reception_ids: Iterable[int], posted_on: date) -> int:
+        """Record that these approved receptions appeared on a printed public notice."""
+        count = 0
+        with self.db.write() as s:
+            if not any(self._has(s, actor, role) for role in Role):
+                raise PermissionDenied(tr("请先登录"))
+            for rid in reception_ids:
+                row = self._row(s, rid, lock=True)
+                if Status(row.status) != Status.APPROVED or row.classified or row.posted_on:
+                    continue
+                before = self._record(row).snapshot()
+                row.posted_on = posted_on
+                row.version += 1
+                s.flush()
+                history.append(
+                    s,
+                    username=actor.username,
+                    action="post",
+                    entity="reception",
+                    entity_id=row.id,
+                    ref=row.ref,
+                    before=before,
+                    after=self._record(row).snapshot(),
+                )
+                count += 1
+        return count
+
+    # ================================================================== import
+    def find_duplicate(self, reception: Reception) -> str | None:
+        """The reference of a stored reception with the same date, unit and total, if any."""
+        with self.db.read() as s:
+            return s.scalars(
+                select(ReceptionRow.ref).where(
+                    ReceptionRow.reception_date == reception.reception_date,
+                    ReceptionRow.visiting_unit == reception.visiting_unit,
+                    ReceptionRow.total_fen == to_fen(reception.total),
+                )
+            ).first()
+
+    def import_rows(
+        self,
+        actor: User,
+        rows: Sequence[ImportRow],
+        *,
+        historical: bool = False,
+        allow_duplicates: bool = False,
+        progress: Callable[[int, int], bool] | None = None,
+    ) -> list[ImportOutcome]:
+        """Add the readable rows as drafts, all in one transaction; list every row's outcome.
+
+        A row matching a stored reception (or an earlier row of the same sheet) on date,
+        visiting unit and total is refused unless ``allow_duplicates``. With
+        ``historical``, a row carrying 审核人 enters as approved by that person.
+        ``progress(done, total)`` may return False to cancel: nothing is committed then.
+        """
+        from ledger.records import CellError
+
+        self.policies()
+        outcomes: list[ImportOutcome] = []
+        with self.db.write() as s:
+            self._require(s, actor, Role.CLERK, tr("导入接待"))
+            existing: dict[tuple[date, str, int], str] = {}
+            dates = [r.reception.reception_date for r in rows if r.reception]
+            if dates:
+                stmt = select(
+                    ReceptionRow.reception_date,
+                    ReceptionRow.visiting_unit,
+                    ReceptionRow.total_fen,
+                    ReceptionRow.ref,
+                ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
+                for d, unit, total, ref in s.execute(stmt):
+                    existing[(d, unit, total)] = ref
+            seen_in_file: dict[tuple[date, str, int], int] = {}
+            next_seq: dict[int, int] = {}
+            now = _now()
+            accepted: list[tuple[ImportRow, ReceptionRow, str]] = []
+            for index, item in enumerate(rows):
+                if progress and index % 200 == 0 and progress(index, len(rows)) is False:
+                    raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+                r = item.reception
+                errors = list(item.errors)
+                if r is not None and not errors:
+                    key = (r.reception_date, r.visiting_unit.strip(), to_fen(r.total))
+                    if not allow_duplicates and key in existing:
+                        errors.append(
+                            CellError(
+                                "接待日期",
+                                tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(ref=existing[key]),
+                            )
+                        )
+                    elif not allow_duplicates and key in seen_in_file:
+                        errors.append(
+                            CellError(
+                                "接待日期",
+                                tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(row=seen_in_file[key]),
+                            )
+                        )
+                    else:
+                        seen_in_file[key] = item.row
+                        problems = self.validate(r)
+                        errors += [CellError(_column_of(f), m) for f, m in problems.items()]
+                if r is None or errors:
+                    outcomes.append(ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors)))
+                    continue
+                year = r.reception_date.year
+                if year not in next_seq:
+                    last_seq = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year))
+                    next_seq[year] = (last_seq or 0) + 1
+                seq = next_seq[year]
+                next_seq[year] += 1
+                row = ReceptionRow(
+                    year=year, seq=seq, ref=_ref(year, seq), version=1, created_at=now,
+                    created_by=actor.username, status=Status.DRAFT.value,
+                )
+                self._apply(row, r)
+                if not row.clerk_name:
+                    row.clerk_name = actor.label
+                action = "import"
+                if historical and item.approved_by:
+                    approved_at = datetime.combine(item.approved_on or r.reception_date, datetime.min.time())
+                    row.status = Status.APPROVED.value
+                    row.submitted_by = row.clerk_name
+                    row.submitted_at = approved_at
+                    row.approved_by = item.approved_by
+                    row.approved_at = approved_at
+                    action = "import_historical"
+                accepted.append((item, row, action))
+                outcomes.append(ImportOutcome(item.row, row.ref, None, None, ()))
+            s.add_all([row for _, row, _ in accepted])
+            s.flush()
+            entries = []
+            records: dict[int, Reception] = {}
+            for item, row, action in accepted:
+                record = self._record(row, with_attachments=False)
+                records[item.row] = record
+                entries.append(
+                    {
+                        "username": actor.username, "action": action, "entity": "reception",
+                        "entity_id": row.id, "ref": row.ref, "after": record.snapshot(), "at": now,
+                        "comment": tr("第 {row} 行").format(row=item.row),
+                    }
+                )
+            history.append_many(s, entries)
+            outcomes = [
+                replace(o, reception=records[o.row], assessment=self.assess(records[o.row]))
+                if o.ref
+                else o
+                for o in outcomes
+            ]
+            if progress:
+                progress(len(rows), len(rows))
+        return outcomes
+
+    # ================================================================== verification
+    def verify(self) -> history.VerifyResult:
+        """Recompute the history chain and compare every record with its last entry."""
+        result = history.VerifyResult()
+        with self.db.read() as s:
+            last = history.verify_chain(s, result)
+            live: set[tuple[str, int]] = set()
+            stmt = (
+                select(ReceptionRow)
+                .order_by(ReceptionRow.id)
+                .options(
+                    selectinload(ReceptionRow.people),
+                    selectinload(ReceptionRow.meals),
+                    selectinload(ReceptionRow.explanations),
+                    selectinload(ReceptionRow.attachments),
+                )
+            )
+            for row in s.scalars(stmt).yield_per(1000):
+                result.records += 1
+                key = ("reception", row.id)
+                live.add(key)
+                record = self._record(row)
+                if key not in last:
+                    result.problems.append(
+                        tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=row.ref)
+                    )
+                    continue
+                if last[key] != history.canonical(record.snapshot()):
+                    result.problems.append(
+                        tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=row.ref)
+                    )
+                elif row.total_fen != to_fen(record.total) or any(
+                    hashlib.sha256(a.content).hexdigest() != a.sha256 for a in row.attachments
+                ):
+                    result.problems.append(
+                        tr("接待 {ref}：金额汇总或附件内容与明细不符（在程序外被改动）").format(ref=row.ref)
+                    )
+            for prow in s.scalars(select(PolicyRow)):
+                key = ("policy", prow.id)
+                live.add(key)
+                if last.get(key) != prow.params:
+                    result.problems.append(
+                        tr("{d} 起执行的接待标准与历史记录不符（在程序外被改动）").format(
+                            d=prow.effective_from
+                        )
+                    )
+            for urow in s.scalars(select(UserRow)):
+                key = ("user", urow.id)
+                live.add(key)
+                if last.get(key) != history.canonical(self._user_snapshot(urow)):
+                    result.problems.append(
+                        tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
+                    )
+            for key, after in last.items():
+                if key[0] in ("reception", "policy", "user") and after and key not in live:
+                    snapshot = json.loads(after)
+                    name = snapshot.get("ref") or snapshot.get("username") or snapshot.get("effective_from")
+                    result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=name))
+        return result
+
+    # ================================================================== internals
+    def _new_row(self, s: Session, on: date, username: str) -> ReceptionRow:
+        year = on.year
+        seq = (s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year)) or 0) + 1
+        row = ReceptionRow(
+            year=year,
+            seq=seq,
+            ref=_ref(year, seq),
+            version=1,
+            created_by=username,
+            created_at=_now(),
+            status=Status.DRAFT.value,
+        )
+        s.add(row)
+        return row
+
+    def _row(self, s: Session, reception_id: int | None, *, lock: bool = False) -> ReceptionRow:
+        if reception_id is None:
+            raise NotFound(tr("接待记录尚未保存"))
+        stmt = select(ReceptionRow).where(ReceptionRow.id == reception_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.scalars(stmt).first()
+        if row is None:
+            raise NotFound(tr("接待记录不存在（可能已被删除）"))
+        return row
+
+    def _row_for_update(self, s: Session, reception: Reception) -> ReceptionRow:
+        row = self._row(s, reception.id, lock=True)
+        self._check_version(row, reception.version)
+        return row
+
+    def _check_version(self, row: ReceptionRow, version: int | None) -> None:
+        if version is not None and row.version != version:
+            last = row.submitted_by or row.created_by
+            raise StaleEdit(
+                tr(
+                    "{ref} 已在别处被修改（您打开的是第 {mine} 版，现在是第 {theirs} 版）。"
+                    "为避免覆盖他人的修改，本次未保存；请重新打开后再改。"
+                ).format(ref=row.ref, mine=version, theirs=row.version, who=last)
+            )
+
+    def _transition(
+        self,
+        s: Session,
+        row: ReceptionRow,
+        actor: User,
+        action: str,
+        status: Status,
+        *,
+        comment: str = "",
+        **changes: Any,
+    ) -> Reception:
+        before = self._record(row).snapshot()
+        row.status = status.value
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version += 1
+        s.flush()
+        record = self._record(row)
+        history.append(
+            s,
+            username=actor.username,
+            action=action,
+            entity="reception",
+            entity_id=row.id,
+            ref=row.ref,
+            before=before,
+            after=record.snapshot(),
+            comment=comment,
+        )
+        return record
+
+    def _apply(self, row: ReceptionRow, r: Reception) -> None:
+        """Copy the recorded facts onto the row and recompute its derived columns."""
+        row.reception_date = r.reception_date
+        row.end_date = r.end_date
+        row.visiting_unit = r.visiting_unit.strip()
+        row.activity = r.activity.strip()
+        row.activity_kind = r.activity_kind
+        row.letter_no = r.letter_no.strip()
+        row.letter_title = r.letter_title.strip()
+        row.phone_record = r.phone_record.strip()
+        row.guest_count = r.guest_count
+        row.companion_count = r.companion_count
+        row.accommodation_fen = to_fen(r.accommodation)
+        row.transport_fen = to_fen(r.transport)
+        row.other_cost_fen = to_fen(r.other_cost)
+        row.gift_fen = to_fen(r.gift_amount)
+        row.gift_description = r.gift_description.strip()
+        row.payment_method = r.payment_method
+        row.classified = r.classified
+        row.classified_reason = r.classified_reason.strip()
+        row.remarks = r.remarks.strip()
+        row.clerk_name = r.clerk_name.strip()
+        row.people = [
+            PersonRow(role=role, position=i, name=p.name.strip(), unit=p.unit.strip(), title=p.title.strip())
+            for role, people in (("guest", r.guests), ("companion", r.companions), ("staff", r.staff))
+            for i, p in enumerate(people)
+            if p.name.strip() or p.unit.strip() or p.title.strip()
+        ]
+        row.meals = [
+            MealRow(
+                position=i,
+                meal_date=m.date,
+                kind=m.kind,
+                venue=m.venue.strip(),
+                venue_type=m.venue_type,
+                diners=m.diners,
+                amount_fen=to_fen(m.amount),
+                tobacco_fen=to_fen(m.tobacco_alcohol),
+                invoice_no=m.invoice_no.strip(),
+            )
+            for i, m in enumerate(r.meals)
+        ]
+        row.explanations = [
+            ExplanationRow(rule=rule, text=text.strip())
+            for rule, text in sorted(r.explanations.items())
+            if text.strip()
+        ]
+        assessment = self.assess(r)
+        row.violations = [
+            ViolationRow(
+                position=i,
+                rule=v.rule,
+                message=v.message,
+                limit_text=v.limit,
+                actual_text=v.actual,
+                excess_fen=to_fen(v.excess),
+            )
+            for i, v in enumerate(assessment.violations)
+        ]
+        row.meal_fen = to_fen(r.meal_total)
+        row.tobacco_fen = to_fen(r.tobacco_alcohol_total)
+        row.total_fen = to_fen(r.total)
+        row.over_standard_fen = to_fen(assessment.over_standard_amount)
+        row.violation_count = len(assessment.violations)
+        row.meal_count = len(r.meals)
+        row.canteen_meals = sum(1 for m in r.meals if m.venue_type in CANTEEN_VENUE_TYPES)
+        row.search_text = " ".join(
+            [row.ref or "", row.visiting_unit, row.activity, row.letter_no, row.letter_title]
+        ).lower()
+
+    def _record(self, row: ReceptionRow, *, with_attachments: bool = True) -> Reception:
+        people: dict[str, list[Person]] = {"guest": [], "companion": [], "staff": []}
+        for p in sorted(row.people, key=lambda p: (p.role, p.position)):
+            people.setdefault(p.role, []).append(Person(p.name, p.unit, p.title))
+        return Reception(
+            id=row.id,
+            ref=row.ref,
+            reception_date=row.reception_date,
+            end_date=row.end_date,
+            visiting_unit=row.visiting_unit,
+            activity=row.activity,
+            activity_kind=row.activity_kind,
+            letter_no=row.letter_no,
+            letter_title=row.letter_title,
+            phone_record=row.phone_record,
+            guest_count=row.guest_count,
+            guests=tuple(people["guest"]),
+            companion_count=row.companion_count,
+            companions=tuple(people["companion"]),
+            staff=tuple(people["staff"]),
+            meals=tuple(
+                Meal(
+                    date=m.meal_date,
+                    kind=m.kind,
+                    venue=m.venue,
+                    venue_type=m.venue_type,
+                    diners=m.diners,
+                    amount=from_fen(m.amount_fen),
+                    tobacco_alcohol=from_fen(m.tobacco_fen),
+                    invoice_no=m.invoice_no,
+                )
+                for m in sorted(row.meals, key=lambda m: m.position)
+            ),
+            accommodation=from_fen(row.accommodation_fen),
+            transport=from_fen(row.transport_fen),
+            other_cost=from_fen(row.other_cost_fen),
+            gift_amount=from_fen(row.gift_fen),
+            gift_description=row.gift_description,
+            payment_method=row.payment_method,
+            classified=row.classified,
+            classified_reason=row.classified_reason,
+            remarks=row.remarks,
+            clerk_name=row.clerk_name,
+            explanations={e.rule: e.text for e in row.explanations},
+            status=Status(row.status),
+            version=row.version,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            submitted_by=row.submitted_by,
+            submitted_at=row.submitted_at,
+            approved_by=row.approved_by,
+            approved_at=row.approved_at,
+            review_comment=row.review_comment,
+            posted_on=row.posted_on,
+            attachments=tuple(
+                Attachment(a.id, a.kind, a.filename, a.sha256, a.size, a.added_at) for a in row.attachments
+            )
+            if with_attachments
+            else (),
+        )
+
+
+class ImportCancelled(LedgerError):
+    pass
+
+
+def _ref(year: int, seq: int) -> str:
+    return f"JD-{year}-{seq:04d}"
+
+
+_FIELD_COLUMNS = {
+    "reception_date": "接待日期",
+    "visiting_unit": "来访单位",
+    "activity": "公务活动",
+    "guest_count": "接待对象人数",
+    "companion_count": "陪餐人数",
+    "accommodation": "住宿费",
+    "transport": "交通费",
+    "other_cost": "其他费用",
+    "gift_amount": "礼品",
+}
+
+
+def _column_of(field_name: str) -> str:
+    if field_name.startswith("meals["):
+        if "venue_type" in field_name:
+            return "场所类型"
+        if "tobacco" in field_name:
+            return "烟酒费"
+        return "餐费"
+    return _FIELD_COLUMNS.get(field_name, field_name)
+
+
+def stored_policies(db: Database) -> list[Policy]:
+    """The policy versions of a ledger, read without writing anything (``check --db``)."""
+    try:
+        with db.read() as s:
+            rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+            return [Policy.from_dict(json.loads(r.params)) for r in rows]
+    except Exception:  # not a ledger (yet): the caller falls back to the default policy
+        return []
+
+
+def blank_reception(on: date | None = None) -> Reception:
+    return Reception(reception_date=on or date.today())

@@ -1,0 +1,305 @@
+"""The command line (no Qt). A thin face over LedgerService and the reports.
+
+Exit codes: 0 success; 1 completed but found breaches or rejected rows (or, for
+``verify``, a tampered ledger); 2 unusable input, with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ledger.i18n import tr
+
+EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Unusable input: reported on one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(tr("日期应写成 YYYY-MM-DD：{v}").format(v=text)) from None
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--db", default=default, metavar="URL",
+        help=tr("数据库地址（SQLAlchemy URL 或 SQLite 文件路径）；默认取环境变量 LEDGER_DB，否则为用户数据目录中的 SQLite 文件"),
+    )
+    parser.add_argument(
+        "--user", default=default, metavar="NAME",
+        help=tr("操作人用户名（写入类命令需要）；默认取环境变量 LEDGER_USER"),
+    )
+    parser.add_argument(
+        "--password", default=default, metavar="PW",
+        help=tr("操作人密码；默认取环境变量 LEDGER_PASSWORD，否则在终端提示输入"),
+    )
+
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python main.py",
+        description=tr("公务接待台账。不带命令运行时打开图形界面。"),
+    )
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _common(p, top=False)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("check", cmd_check, tr("按接待标准检查工作簿，不写入数据库"))
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
+
+    p = command("import", cmd_import, tr("把工作簿各行导入为草稿"))
+    p.add_argument("file", type=Path)
+    p.add_argument("--historical", action="store_true", help=tr("有“审核人/审核日期”的行按纸质审核导入为已审核"))
+    p.add_argument("--allow-duplicates", action="store_true", help=tr("允许导入与已有记录日期、单位、金额相同的行"))
+    p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
+
+    command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
+
+    p = command("user", cmd_user, tr("用户管理"))
+    user_sub = p.add_subparsers(dest="user_command", parser_class=_Parser, required=True)
+    add = user_sub.add_parser("add", help=tr("添加用户"))
+    _common(add, top=False)
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help=tr("角色，逗号分隔：clerk 经办人, approver 分管领导, admin 管理员"))
+    add.add_argument("--display-name", default="", help=tr("显示名（默认同用户名）"))
+    add.add_argument("--new-password", default=None, help=tr("新用户的密码（默认在终端提示输入）"))
+    lst = user_sub.add_parser("list", help=tr("列出用户"))
+    _common(lst, top=False)
+
+    p = command("demo", cmd_demo, tr("为空账本生成两年的示例接待数据"))
+    p.add_argument("--year", type=int, default=None, help=tr("示例数据的本年（默认今年）"))
+
+    return parser
+
+
+# ---------------------------------------------------------------------------- helpers
+def open_service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ledger.db import Database
+    from ledger.service import LedgerService
+
+    return LedgerService(Database(args.db))
+
+
+def acting_user(service: Any, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The user a write command acts as, authenticated by password."""
+    name = args.user or os.environ.get("LEDGER_USER", "")
+    if not service.has_users():
+        raise UsageError(tr("账本还没有用户：请先运行 user add 姓名 --role admin,clerk 创建管理员"))
+    if not name:
+        raise UsageError(tr("请用 --user 指定操作人（或设置环境变量 LEDGER_USER）"))
+    password = args.password or os.environ.get("LEDGER_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError(tr("请用 --password 或环境变量 LEDGER_PASSWORD 提供 {name} 的密码").format(name=name))
+        password = getpass.getpass(tr("{name} 的密码：").format(name=name))
+    return service.authenticate(name, password)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _row_json(row: int, ref: str | None, violations: Sequence[Any], errors: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "row": row,
+        "ref": ref,
+        "violations": [v.to_json() for v in violations],
+        "errors": [e.to_json() for e in errors],
+    }
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "rows": len(rows),
+        "compliant": sum(1 for r in rows if not r["errors"] and not r["violations"]),
+        "with_violations": sum(1 for r in rows if not r["errors"] and r["violations"]),
+        "with_errors": sum(1 for r in rows if r["errors"]),
+    }
+
+
+def _print_rows(rows: list[dict[str, Any]], *, imported: bool) -> None:
+    for r in rows:
+        head = tr("第 {row} 行").format(row=r["row"]) + (f"  {r['ref']}" if r["ref"] else "")
+        if r["errors"]:
+            for e in r["errors"]:
+                print(f"{head}  {tr('错误')}  [{e['column']}] {e['message']}")
+        elif r["violations"]:
+            for v in r["violations"]:
+                excess = tr("，超标金额 {x} 元").format(x=v["excess"]) if v["excess"] != "0.00" else ""
+                print(f"{head}  {tr('违规')}  {v['message']}{excess}")
+        else:
+            print(f"{head}  {tr('已导入，合规') if imported else tr('合规')}")
+
+
+def _summary_line(summary: dict[str, int]) -> str:
+    return tr("共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行").format(
+        **summary
+    )
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_check(args: argparse.Namespace) -> int:
+    from ledger.db import Database
+    from ledger.policy import evaluate, load_default_policy, policy_in_force
+    from reports.template import read_import
+
+    items = read_import(args.file)
+    # the policy versions of the ledger when one is reachable, else the default policy
+    policies = [load_default_policy()]
+    if args.db or os.environ.get("LEDGER_DB"):
+        from ledger.service import stored_policies
+
+        policies = stored_policies(Database(args.db, migrate=False)) or policies
+    rows = []
+    for item in items:
+        violations = []
+        if item.reception is not None and not item.errors:
+            violations = list(evaluate(item.reception, policy_in_force(policies, item.reception.reception_date)).violations)
+        rows.append(_row_json(item.row, None, violations, item.errors))
+    summary = _summary(rows)
+    if args.json:
+        _print_json({"rows": rows, "summary": summary})
+    else:
+        _print_rows(rows, imported=False)
+        print(_summary_line(summary))
+    return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from reports.template import read_import
+
+    items = read_import(args.file)
+    service = open_service(args)
+    actor = acting_user(service, args)
+    outcomes = service.import_rows(actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates)
+    rows = [
+        _row_json(o.row, o.ref, o.assessment.violations if o.assessment and not o.errors else [], o.errors)
+        for o in outcomes
+    ]
+    summary = _summary(rows)
+    summary["imported"] = sum(1 for o in outcomes if o.ref)
+    if args.json:
+        _print_json({"rows": rows, "summary": summary})
+    else:
+        _print_rows(rows, imported=True)
+        print(_summary_line(summary) + tr("；已导入 {n} 行").format(n=summary["imported"]))
+    return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    result = open_service(args).verify()
+    if result.ok:
+        print(tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(n=result.entries, m=result.records))
+        return EXIT_OK
+    print(tr("发现 {n} 处程序外的改动，第一处：{first}").format(n=len(result.problems), first=result.problems[0]))
+    for problem in result.problems[1:20]:
+        print("  " + problem)
+    if len(result.problems) > 20:
+        print("  " + tr("……另有 {n} 处").format(n=len(result.problems) - 20))
+    return EXIT_FOUND
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from ledger.auth import parse_roles
+    from ledger.records import Role
+
+    service = open_service(args)
+    if args.user_command == "list":
+        for u in service.users():
+            roles = "、".join(r.label for r in Role if r in u.roles)
+            state = "" if u.active else tr("（已停用）")
+            print(f"{u.username}\t{u.display_name}\t{roles}{state}")
+        return EXIT_OK
+    try:
+        roles = parse_roles(args.role)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    actor = acting_user(service, args) if service.has_users() else None
+    password = args.new_password or os.environ.get("LEDGER_NEW_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError(tr("请用 --new-password 提供新用户的密码"))
+        password = getpass.getpass(tr("为 {name} 设置密码：").format(name=args.name))
+    user = service.add_user(actor, args.name, args.display_name, roles, password)
+    print(tr("已添加用户 {name}（{roles}）").format(name=user.username, roles="、".join(r.label for r in Role if r in user.roles)))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ledger.demo import DEMO_PASSWORD, fill_demo
+
+    service = open_service(args)
+    summary = fill_demo(service, this_year=args.year)
+    print(
+        tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
+            n=summary.receptions, years="、".join(str(y) for y in summary.years),
+            users="、".join(summary.users), pw=DEMO_PASSWORD,
+        )
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- entry
+def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The parsed options when ``argv`` names no command (open the window), else None."""
+    try:
+        args = build_parser().parse_args(list(argv))
+    except (UsageError, SystemExit):
+        return None
+    return args if args.command is None else None
+
+
+def run(argv: Sequence[str]) -> int:
+    from ledger.db import DatabaseError
+    from ledger.service import LedgerError
+    from reports.template import TemplateError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_UNUSABLE
+        return args.handler(args)
+    except (UsageError, TemplateError, DatabaseError, LedgerError) as exc:
+        print(f"{tr('错误')}: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{tr('错误')}: {_one_line(str(exc.strerror or exc) + where)}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print(tr("已中断"), file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
