@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh ledger per test, on SQLite by default.
+
+``pg_url`` gives a database of its own on the PostgreSQL server at 127.0.0.1:5432 when
+it answers, and skips with the reason when none does (CI sets LEDGER_REQUIRE_POSTGRES=1,
+which turns that skip into a failure).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("LEDGER_DB", None)
+os.environ.pop("LEDGER_USER", None)
+os.environ.pop("LEDGER_PASSWORD", None)
+
+from ledger.db import Database  # noqa: E402
+from ledger.records import Bureau, Meal, Person, Reception, Role, User  # noqa: E402
+from ledger.service import LedgerService  # noqa: E402
+
+PASSWORD = "secret123"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Team:
+    admin: User
+    clerk: User
+    approver: User
+    both: User  # clerk and approver at once
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+
+
+@pytest.fixture
+def service(db_url: str) -> Iterator[LedgerService]:
+    db = Database(db_url)
+    yield LedgerService(db)
+    db.dispose()
+
+
+def make_team(service: LedgerService) -> Team:
+    admin = service.setup(Bureau(name="XX县教育局", supervision_phone="0000-12345678"), "admin", "管理员", PASSWORD)
+    clerk = service.add_user(admin, "li", "李会计", {Role.CLERK}, PASSWORD)
+    approver = service.add_user(admin, "zhang", "张副局长", {Role.APPROVER}, PASSWORD)
+    both = service.add_user(admin, "wang", "王主任", {Role.CLERK, Role.APPROVER}, PASSWORD)
+    return Team(admin, clerk, approver, both)
+
+
+@pytest.fixture
+def team(service: LedgerService) -> Team:
+    return make_team(service)
+
+
+def sample_reception(
+    on: date = date(2025, 3, 5),
+    *,
+    guests: int = 6,
+    companions: int = 2,
+    amount: str = "300.00",
+    unit: str = "市教育局",
+    venue_type: str = "机关食堂",
+    **changes: object,
+) -> Reception:
+    """A compliant reception unless the arguments say otherwise."""
+    values: dict[str, object] = dict(
+        reception_date=on,
+        visiting_unit=unit,
+        activity="义务教育均衡发展督导检查",
+        activity_kind="检查指导",
+        letter_no="市教函〔2025〕12号",
+        guest_count=guests,
+        guests=tuple(Person(f"客人{i}", unit, "科员") for i in range(guests)),
+        companion_count=companions,
+        companions=tuple(Person(f"陪同{i}", "XX县教育局", "股长") for i in range(companions)),
+        meals=(Meal(on, "lunch", "局机关食堂", venue_type, guests + companions, Decimal(amount)),),
+    )
+    values.update(changes)
+    return Reception(**values)  # type: ignore[arg-type]
+
+
+def _postgres_admin_engine():  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test, dropped afterwards."""
+    from sqlalchemy import text
+
+    try:
+        engine = _postgres_admin_engine()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # no server answers
+        reason = f"no PostgreSQL server answers at 127.0.0.1:5432 ({type(exc).__name__})"
+        if os.environ.get("LEDGER_REQUIRE_POSTGRES"):
+            pytest.fail(reason + "; LEDGER_REQUIRE_POSTGRES is set")
+        pytest.skip(reason)
+    name = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        engine.dispose()
