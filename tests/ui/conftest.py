@@ -1,7 +1,48 @@
-"""pytest-qt setup: offscreen Qt, the bundled font, a fresh ledger per test."""
+"""pytest-qt setup: offscreen Qt, the bundled font, a fresh ledger per test.
+
+Fixtures from tests/conftest.py apply here too: ``service`` (an empty ledger on SQLite)
+and ``team`` (admin, clerk, approver and a clerk-approver, password ``PASSWORD``).
+Every test in tests/ui gets a QApplication with the CJK font installed and QSettings
+kept in the test's temporary folder, so no test reads or writes the user's settings.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from ledger.records import Reception
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+
+
+@pytest.fixture(autouse=True)
+def gui_app(qapp: QApplication, tmp_path: Path) -> Iterator[QApplication]:
+    """The QApplication with the CJK font, and QSettings isolated in tmp_path."""
+    from ui.fonts import install_cjk_font
+
+    install_cjk_font(qapp)
+    settings_dir = tmp_path / "qsettings"
+    settings_dir.mkdir(exist_ok=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
+    yield qapp
+
+
+@pytest.fixture
+def submitted(service: LedgerService, team: Team) -> Reception:
+    """A reception with a breach (4 companions for 10 guests), explained and submitted by the clerk."""
+    reception = sample_reception(
+        guests=10,
+        companions=4,
+        amount="600.00",
+        unit="省教育厅督导组",
+        explanations={"companions_over_cap": "分管股室负责人临时陪同汇报工作"},
+    )
+    return service.submit(team.clerk, reception)
