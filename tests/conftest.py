@@ -8,6 +8,7 @@ which turns that skip into a failure).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,9 +39,34 @@ class Team:
     both: User  # clerk and approver at once
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its production cost makes every test user take ~0.1 s; tests need no strength."""
+    from argon2 import PasswordHasher
+
+    from ledger import auth
+
+    production = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth._hasher = production
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One freshly migrated empty ledger, copied for each test instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "ledger.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    LedgerService(db)  # seeds the default policy
+    db.dispose()
+    return path
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+def db_url(tmp_path: Path, _migrated_template: Path) -> str:
+    path = tmp_path / "ledger.sqlite3"
+    shutil.copyfile(_migrated_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.money import MoneyError, capital, fmt, from_fen, parse_money, to_fen
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1,234.50", "1234.50"),
+        ("1，234.5", "1234.50"),
+        (" 350 ", "350.00"),
+        ("¥12.5", "12.50"),
+        ("12.5元", "12.50"),
+        (350.07, "350.07"),  # an Excel float typed as 350.07 stays 350.07
+        (0.1 + 0.2 - 0.3 + 350.07, "350.07"),
+        (100, "100.00"),
+        ("", "0.00"),
+        (None, "0.00"),
+        (Decimal("7.1"), "7.10"),
+    ],
+)
+def test_parse_money_accepts(raw: object, expected: str) -> None:
+    assert parse_money(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("-5", "金额不能为负数"),
+        (-0.01, "金额不能为负数"),
+        ("12.345", "最多两位小数"),
+        (350.075, "最多两位小数"),
+        ("abc", "不是金额"),
+        ("1.2.3", "不是金额"),
+        (float("nan"), "不是金额"),
+        (True, "不是金额"),
+    ],
+)
+def test_parse_money_refuses_with_a_message(raw: object, message: str) -> None:
+    with pytest.raises(MoneyError, match=message):
+        parse_money(raw)
+
+
+def test_float_noise_just_below_two_decimals_is_kept_exact() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004 as a float: more than two decimals, so refused
+    with pytest.raises(MoneyError):
+        parse_money(0.1 + 0.2)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_fen_round_trip(fen: int) -> None:
+    assert to_fen(from_fen(fen)) == fen
+    assert parse_money(fmt(from_fen(fen))) == from_fen(fen)
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("650.00", "人民币陆佰伍拾元整"),
+        ("0.00", "人民币零元整"),
+        ("0.07", "人民币柒分"),
+        ("0.50", "人民币伍角整"),
+        ("10.05", "人民币壹拾元零伍分"),
+        ("1005.30", "人民币壹仟零伍元叁角整"),
+        ("1000.00", "人民币壹仟元整"),
+        ("10000.00", "人民币壹万元整"),
+        ("100010.00", "人民币壹拾万零壹拾元整"),
+        ("1010000.00", "人民币壹佰零壹万元整"),
+        ("1234567.89", "人民币壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分"),
+        ("100000000.00", "人民币壹亿元整"),
+        ("350.07", "人民币叁佰伍拾元零柒分"),
+    ],
+)
+def test_capital(amount: str, words: str) -> None:
+    assert capital(Decimal(amount)) == words
+
+
+def test_fmt_groups_thousands() -> None:
+    assert fmt(Decimal("1234567.5")) == "1,234,567.50"
+    assert fmt(Decimal("12"), grouping=False) == "12.00"
