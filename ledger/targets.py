@@ -246,6 +246,11 @@ def percent(ratio: Decimal | None, places: int = 1) -> str:
     return f"{value}%"
 
 
+def reduction_percent(reduction: Decimal) -> str:
+    """0.20 → "20%", 0.125 → "12.5%"."""
+    return f"{(reduction * 100).normalize():f}%"
+
+
 def signed_percent(ratio: Decimal | None) -> str:
     if ratio is None:
         return "—"
@@ -259,16 +264,14 @@ def summary_lines(f: TargetFigures) -> list[str]:
         tr("{year} 年公务接待费压减目标（截至 {as_of}）").format(year=f.year, as_of=f.as_of.isoformat()),
     ]
     if f.baseline_total is None:
-        lines.append(
-            tr("上年基数：{y} 年无已审核接待，{msg}").format(y=f.baseline_year, msg=STATUS_LABELS[None])
-        )
+        lines.append(tr("上年基数：无（{y} 年没有已审核的接待），无法计算目标").format(y=f.baseline_year))
     else:
         lines.append(
             tr("上年基数：{y} 年全年 {amount} 元").format(y=f.baseline_year, amount=fmt(f.baseline_total))
         )
         lines.append(
             tr("压减比例：{p}；年度目标：不超过 {amount} 元").format(
-                p=percent(f.reduction), amount=fmt(f.target_total or ZERO)
+                p=reduction_percent(f.reduction), amount=fmt(f.target_total or ZERO)
             )
         )
     lines.append(
@@ -311,13 +314,16 @@ def _database(source: Any) -> Database:
 
 
 def default_as_of(year: int, today: date | None = None) -> date:
+    """Today for the running year (and for a year not yet begun), Dec 31 for a past year."""
     today = today or date.today()
-    return today if year == today.year else date(year, 12, 31)
+    return today if year >= today.year else date(year, 12, 31)
 
 
 def _resolve_as_of(year: int, as_of: date | None) -> date:
     as_of = as_of or default_as_of(year)
     if as_of < date(year, 1, 1):
+        if as_of == date.today():
+            raise TargetsError(tr("{year} 年尚未开始，没有可计算的数据").format(year=year))
         raise TargetsError(
             tr("截止日期 {d} 早于 {year} 年 1 月 1 日，该年尚无数据可算").format(
                 d=as_of.isoformat(), year=year

@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
 
+    p = command("targets", cmd_targets, tr("本年公务接待费同比压减目标的完成情况"))
+    p.add_argument("--year", type=int, required=True, help=tr("年份"))
+    p.add_argument(
+        "--as-of", type=_iso_date, default=None, metavar="DATE", help=tr("截止日期（默认今天，往年为 12 月 31 日）")
+    )
+    p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
+
     p = command("user", cmd_user, tr("用户管理"))
     user_sub = p.add_subparsers(dest="user_command", parser_class=_Parser, required=True)
     add = user_sub.add_parser("add", help=tr("添加用户"))
@@ -225,6 +232,22 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if len(result.problems) > 20:
         print("  " + tr("……另有 {n} 处").format(n=len(result.problems) - 20))
     return EXIT_FOUND
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from ledger.targets import TargetsError, summary_lines, year_figures
+
+    if not 1900 <= args.year <= 9999:
+        raise UsageError(tr("年份无效：{year}").format(year=args.year))
+    try:
+        figures = year_figures(open_service(args), args.year, args.as_of)
+    except TargetsError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        _print_json(figures.to_json())
+    else:
+        print("\n".join(summary_lines(figures)))
+    return EXIT_OK
 
 
 def cmd_user(args: argparse.Namespace) -> int:
