@@ -1,0 +1,82 @@
+"""verify() finds what was changed, inserted or deleted behind the application's back."""
+
+import sqlite3
+from decimal import Decimal
+
+import pytest
+
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+
+
+@pytest.fixture
+def ledger(service: LedgerService, team: Team, db_url: str) -> tuple[LedgerService, str]:
+    a = service.save(team.clerk, sample_reception(unit="市教育局"))
+    service.approve(team.approver, service.submit(team.clerk, a).id)  # type: ignore[arg-type]
+    service.save(team.clerk, sample_reception(unit="邻县教育局"))
+    assert service.verify().ok
+    return service, db_url.removeprefix("sqlite:///")
+
+
+def tamper(path: str, *statements: str) -> None:
+    with sqlite3.connect(path) as conn:
+        for sql in statements:
+            conn.execute(sql)
+
+
+CASES: list[tuple[str, tuple[str, ...], str]] = [
+    ("amount changed", ("UPDATE reception_meals SET amount_fen = amount_fen + 100 WHERE reception_id = 1",), "JD-2025-0001"),
+    ("unit changed", ("UPDATE receptions SET visiting_unit = '某公司' WHERE id = 2",), "JD-2025-0002"),
+    ("status forged", ("UPDATE receptions SET status = 'approved' WHERE id = 2",), "JD-2025-0002"),
+    ("total column forged", ("UPDATE receptions SET total_fen = 1 WHERE id = 1",), "JD-2025-0001"),
+    ("reception deleted", ("DELETE FROM receptions WHERE id = 2",), "JD-2025-0002"),
+    (
+        "reception inserted",
+        (
+            "INSERT INTO receptions (year, seq, ref, reception_date, status, version, created_at, visiting_unit,"
+            " activity, activity_kind, letter_no, letter_title, phone_record, guest_count, companion_count,"
+            " accommodation_fen, transport_fen, other_cost_fen, gift_fen, gift_description, payment_method,"
+            " classified, classified_reason, remarks, clerk_name, created_by, submitted_by, approved_by,"
+            " review_comment, meal_fen, tobacco_fen, total_fen, over_standard_fen, violation_count,"
+            " canteen_meals, meal_count, search_text) VALUES (2025, 99, 'JD-2025-0099', '2025-05-01',"
+            " 'approved', 1, '2025-05-01', 'x', 'x', '其他', '', '', '', 1, 0, 0, 0, 0, 0, '', '公务卡', 0, '', '',"
+            " '', '', '', '', '', 0, 0, 0, 0, 0, 0, 0, '')",
+        ),
+        "JD-2025-0099",
+    ),
+    ("history entry edited", ("UPDATE history SET username = 'zhang' WHERE action = 'create' AND ref = 'JD-2025-0002'",), "历史记录第"),
+    ("history entry deleted", ("DELETE FROM history WHERE action = 'approve'",), "缺失"),
+    ("explanation added", ("INSERT INTO reception_explanations VALUES (1, 'gift', '补写')",), "JD-2025-0001"),
+    ("policy loosened", ("UPDATE policies SET params = replace(params, '\"companion_base_cap\":3', '\"companion_base_cap\":9')",), "接待标准"),
+    ("user promoted", ("UPDATE users SET roles = 'clerk,approver' WHERE username = 'li'",), "li"),
+]
+
+
+@pytest.mark.parametrize(("case", "statements", "named"), CASES, ids=[c[0] for c in CASES])
+def test_verify_names_the_first_bad_entry(
+    ledger: tuple[LedgerService, str], case: str, statements: tuple[str, ...], named: str
+) -> None:
+    service, path = ledger
+    tamper(path, *statements)
+    result = service.verify()
+    assert not result.ok
+    assert named in result.problems[0], result.problems
+
+
+def test_changes_through_the_service_keep_the_ledger_intact(ledger: tuple[LedgerService, str], team: Team) -> None:
+    service, _ = ledger
+    draft = service.get(2)
+    service.add_attachment(team.clerk, draft.id, "菜单.jpg", b"menu", "menu")  # type: ignore[arg-type]
+    service.set_reduction(team.admin, 2025, Decimal("0.3"))
+    service.update_user(team.admin, "li", display_name="李敏")
+    assert service.verify().ok
+
+
+def test_history_entries_carry_before_and_after(ledger: tuple[LedgerService, str]) -> None:
+    service, _ = ledger
+    entries = service.history(1)
+    approve = next(e for e in entries if e.action == "approve")
+    assert approve.username == "zhang"
+    assert ("status", "submitted", "approved") in approve.changes()
+    assert approve.action_label == "审核通过"
+

@@ -1,0 +1,114 @@
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ledger.service import LedgerService
+from reports.template import TemplateError, read_import
+from tests.conftest import Team
+from tests.workbooks import good_row, write_template
+
+
+def errors(path: Path) -> dict[int, list[tuple[str, str]]]:
+    return {r.row: [(e.column, e.message) for e in r.errors] for r in read_import(path)}
+
+
+def test_reads_a_good_row(tmp_path: Path) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx",
+        [good_row(接待日期=datetime(2025, 3, 5), 餐费=350.07, 烟酒费="1,200.00", 礼品="茶叶两盒", 涉密="否")],
+    )
+    (row,) = read_import(path)
+    r = row.reception
+    assert row.row == 2 and not row.errors and r is not None
+    assert r.reception_date == date(2025, 3, 5)
+    assert r.meals[0].amount == Decimal("350.07") and r.meals[0].diners == 8
+    assert r.meals[0].tobacco_alcohol == Decimal("1200.00")
+    assert r.gift_description == "茶叶两盒" and r.gift_amount == 0
+    assert [p.name for p in r.guests] == ["王伟", "李娜"]
+    assert r.total == Decimal("1550.07")
+
+
+def test_bad_cells_name_their_row_and_column(tmp_path: Path) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx",
+        [
+            good_row(),
+            good_row(接待日期="2025-13-40"),
+            good_row(餐费=-5),
+            good_row(接待对象人数=0),
+            good_row(场所类型="豪华会所"),
+            good_row(餐费="三百"),
+            good_row(住宿费=12.345),
+        ],
+    )
+    found = errors(path)
+    assert found[2] == []
+    assert found[3][0][0] == "接待日期" and "2025-13-40" in found[3][0][1]
+    assert found[4] == [("餐费", "金额不能为负数：-5")]
+    assert found[5] == [("接待对象人数", "应不小于 1，而不是 0")]
+    assert found[6][0][0] == "场所类型" and "豪华会所" in found[6][0][1]
+    assert found[7] == [("餐费", "不是金额：三百")]
+    assert found[8] == [("住宿费", "金额最多两位小数：12.345")]
+
+
+def test_headers_in_any_order_and_optional_columns_missing(tmp_path: Path) -> None:
+    headers = ("餐费", "陪餐人数", "接待对象人数", "公务活动", "来访单位", "接待日期", "无关列")
+    path = write_template(tmp_path / "a.xlsx", [good_row(无关列="x")], headers)
+    (row,) = read_import(path)
+    assert row.reception is not None and row.reception.visiting_unit == "市教育局"
+
+
+def test_missing_required_headers_is_unusable(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "a.xlsx", [good_row()], ("接待日期", "来访单位"))
+    with pytest.raises(TemplateError, match="公务活动、接待对象人数、陪餐人数、餐费"):
+        read_import(path)
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    path.write_text("not a workbook")
+    with pytest.raises(TemplateError, match="不是 Excel 工作簿"):
+        read_import(path)
+    with pytest.raises(TemplateError, match="找不到文件"):
+        read_import(tmp_path / "missing.xlsx")
+
+
+def test_import_commits_good_rows_and_refuses_duplicates(tmp_path: Path, service: LedgerService, team: Team) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx",
+        [good_row(), good_row(来访单位="邻县教育局", 陪餐人数=4, 接待对象人数=10), good_row(餐费=-1), good_row()],
+    )
+    outcomes = service.import_rows(team.clerk, read_import(path))
+    assert [o.ref for o in outcomes] == ["JD-2025-0001", "JD-2025-0002", None, None]
+    assert [v.rule for v in outcomes[1].assessment.violations] == ["companions_over_cap"]  # type: ignore[union-attr]
+    assert "与本表第 2 行重复" in outcomes[3].errors[0].message
+    again = service.import_rows(team.clerk, read_import(path))
+    assert [o.ref for o in again] == [None, None, None, None]
+    assert "与已有接待 JD-2025-0001 重复" in again[0].errors[0].message
+    assert service.verify().ok
+
+
+def test_historical_import_enters_approved_by_the_paper_reviewer(tmp_path: Path, service: LedgerService, team: Team) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx", [good_row(审核人="张副局长", 审核日期="2025-03-08", 经办人="李会计"), good_row(来访单位="x")]
+    )
+    outcomes = service.import_rows(team.clerk, read_import(path), historical=True)
+    approved, draft = (service.get_by_ref(o.ref) for o in outcomes)  # type: ignore[arg-type]
+    assert approved.status == "approved" and approved.approved_by == "张副局长"
+    assert approved.approved_at == datetime(2025, 3, 8)
+    assert draft.status == "draft"
+    assert [h.action for h in service.history(approved.id)] == ["import_historical"]  # type: ignore[arg-type]
+    assert service.verify().ok
+
+
+def test_cancelled_import_commits_nothing(tmp_path: Path, service: LedgerService, team: Team) -> None:
+    from ledger.records import LedgerQuery
+    from ledger.service import ImportCancelled
+
+    rows = [good_row(来访单位=f"单位{i}") for i in range(300)]
+    path = write_template(tmp_path / "a.xlsx", rows)
+    with pytest.raises(ImportCancelled):
+        service.import_rows(team.clerk, read_import(path), progress=lambda done, total: done < 200)
+    assert service.count_and_total(LedgerQuery())[0] == 0
