@@ -1,0 +1,394 @@
+"""The approval queue (待审核): submitted receptions, their breaches and explanations."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.money import fmt
+from ledger.policy import RULES
+from ledger.records import LedgerQuery, Reception, Status, User
+from ledger.service import LedgerError, LedgerService
+from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
+
+_Index = QModelIndex | QPersistentModelIndex
+
+QUEUE_COLUMNS: tuple[str, ...] = (
+    tr("编号"),
+    tr("接待日期"),
+    tr("来访单位"),
+    tr("金额（元）"),
+    tr("提交人"),
+    tr("合规"),
+)
+
+
+class ApprovalQueueModel(QAbstractTableModel):
+    """The submitted receptions, oldest first, with their recorded breaches."""
+
+    def __init__(self, service: LedgerService, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._items: list[Reception] = []
+        self._violation_counts: dict[int, int] = {}
+        self._names: dict[str, str] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._items = self._service.receptions(LedgerQuery(status=Status.SUBMITTED))
+        ids = [r.id for r in self._items if r.id is not None]
+        self._violation_counts = {rid: len(v) for rid, v in self._service.violations_of(ids).items()}
+        self._names = {u.username: u.label for u in self._service.users()}
+        self.endResetModel()
+
+    def reception(self, row: int) -> Reception | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def row_of(self, reception_id: int) -> int | None:
+        for i, r in enumerate(self._items):
+            if r.id == reception_id:
+                return i
+        return None
+
+    def user_label(self, username: str) -> str:
+        return self._names.get(username, username)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(QUEUE_COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(QUEUE_COLUMNS):
+                return QUEUE_COLUMNS[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        r = self.reception(index.row()) if index.isValid() else None
+        if r is None or not 0 <= index.column() < len(QUEUE_COLUMNS):
+            return None
+        breaches = self._violation_counts.get(r.id or 0, 0)
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return r.ref
+            if col == 1:
+                return r.reception_date.isoformat()
+            if col == 2:
+                return r.visiting_unit
+            if col == 3:
+                return fmt(r.total)
+            if col == 4:
+                return self.user_label(r.submitted_by)
+            return tr("违规 {n} 项").format(n=breaches) if breaches else tr("合规")
+        if role == Qt.ItemDataRole.ForegroundRole and col == 5:
+            return QBrush(BREACH_COLOR if breaches else COMPLIANT_COLOR)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class ReturnDialog(QDialog):
+    """Ask the leader why a reception goes back; the comment is required."""
+
+    def __init__(self, ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("退回 {ref}").format(ref=ref))
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setPlaceholderText(tr("请写明退回原因和需要补充或更正的内容"))
+        self.message = QLabel(tr("退回时必须填写审核意见。"))
+        self.message.setStyleSheet("color: #b71c1c;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(tr("退回"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("审核意见（必填）：")))
+        layout.addWidget(self.comment_edit)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.comment_edit.textChanged.connect(self._update)
+        self._update()
+        self.resize(460, 240)
+
+    @property
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText().strip()
+
+    def _update(self) -> None:
+        self.ok_button.setEnabled(bool(self.comment))
+        self.message.setVisible(not self.comment)
+
+    def accept(self) -> None:
+        if not self.comment:
+            self._update()
+            return
+        super().accept()
+
+    @classmethod
+    def ask(cls, ref: str, parent: QWidget | None = None) -> str | None:
+        dialog = cls(ref, parent)
+        return dialog.comment if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) -> str:
+    """A reception's essentials, its breaches in red and each explanation highlighted."""
+    e = html.escape
+    who = names.get(r.submitted_by, r.submitted_by)
+    creator = names.get(r.created_by, r.created_by)
+    lines = [
+        f"<h3 style='margin:0'>{e(r.ref)}　{e(r.visiting_unit)}</h3>",
+        "<table cellspacing='0' cellpadding='3'>",
+    ]
+    facts = [
+        (
+            tr("接待日期"),
+            r.reception_date.isoformat() + (f" — {r.end_date.isoformat()}" if r.end_date else ""),
+        ),
+        (tr("公务活动"), f"{r.activity}（{r.activity_kind}）"),
+        (tr("公函文号"), r.letter_no or (tr("电话记录：") + r.phone_record if r.phone_record else tr("无"))),
+        (tr("接待对象 / 陪餐"), tr("{g} 人 / {c} 人").format(g=r.guest_count, c=r.companion_count)),
+        (tr("用餐场所"), r.venue_summary or tr("无")),
+        (tr("金额"), tr("¥{t}（人均 ¥{p}）").format(t=fmt(r.total), p=fmt(r.per_person))),
+        (
+            tr("录入 / 提交"),
+            tr("{c} / {s}，{at}").format(
+                c=creator, s=who, at=r.submitted_at.strftime("%Y-%m-%d %H:%M") if r.submitted_at else ""
+            ),
+        ),
+    ]
+    if r.classified:
+        facts.append((tr("涉密"), tr("是：{why}").format(why=r.classified_reason)))
+    for label, value in facts:
+        lines.append(f"<tr><td style='color:#555'>{e(label)}</td><td>{e(value)}</td></tr>")
+    lines.append("</table>")
+    assessment = service.assess(r)
+    if assessment.compliant:
+        lines.append(f"<p style='color:#2e7d32'><b>{e(tr('未发现违反接待标准的情况。'))}</b></p>")
+    else:
+        lines.append(
+            "<p style='color:#c62828'><b>"
+            + e(
+                tr("违规 {n} 项，超标金额 ¥{x}（个人承担）").format(
+                    n=len(assessment.violations), x=fmt(assessment.over_standard_amount)
+                )
+            )
+            + "</b></p>"
+        )
+        for v in assessment.violations:
+            explanation = r.explanations.get(v.rule, "").strip()
+            lines.append(
+                "<div style='margin:4px 0 8px 0'>"
+                f"<div style='color:#c62828'><b>{e(RULES.get(v.rule, v.rule))}</b>：{e(v.message)}</div>"
+                "<div style='background:#fff3c4; padding:4px'>"
+                f"<b>{e(tr('情况说明'))}：</b>{e(explanation) if explanation else e(tr('（未填写）'))}"
+                "</div></div>"
+            )
+    if r.review_comment:
+        lines.append(f"<p><b>{e(tr('此前的审核意见'))}：</b>{e(r.review_comment)}</p>")
+    return "".join(lines)
+
+
+class ApprovalView(QWidget):
+    """Queue on the left; the selected reception with approve / return on the right."""
+
+    changed = Signal(int)  # a reception was approved or returned
+    open_requested = Signal(int)
+    history_requested = Signal(int)
+    count_changed = Signal(int)
+
+    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.user = user
+        self.model = ApprovalQueueModel(service, self)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setAlternatingRowColors(True)
+        self.empty_label = QLabel(tr("没有待审核的接待。"))
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.details = QTextBrowser()
+        self.details.setOpenLinks(False)
+        self.comment_edit = QLineEdit()
+        self.comment_edit.setPlaceholderText(tr("审核意见（审核通过时可不填）"))
+        self.approve_button = QPushButton(tr("审核通过"))
+        self.return_button = QPushButton(tr("退回…"))
+        self.open_button = QPushButton(tr("打开接待单"))
+        self.history_button = QPushButton(tr("历史记录"))
+        self.refusal_label = QLabel()
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setStyleSheet("color: #e65100;")
+        self.refusal_label.hide()
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.return_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.history_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.details, 1)
+        right_layout.addWidget(self.refusal_label)
+        right_layout.addWidget(self.comment_edit)
+        right_layout.addLayout(buttons)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_label)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_selected())
+        self.table.doubleClicked.connect(lambda _i: self._open())
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.return_button.clicked.connect(self.return_selected)
+        self.open_button.clicked.connect(self._open)
+        self.history_button.clicked.connect(self._history)
+        self.model.modelReset.connect(self._after_reload)
+        self._after_reload()
+
+    # ------------------------------------------------------------------ state
+    def refresh(self) -> None:
+        selected = self.selected_reception_id()
+        self.model.reload()
+        if selected is not None:
+            self.select_reception(selected)
+
+    def _after_reload(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_label.setVisible(empty)
+        if not empty and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+        self._show_selected()
+        self.count_changed.emit(self.model.rowCount())
+
+    def selected_reception(self) -> Reception | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.reception(rows[0].row()) if rows else None
+
+    def selected_reception_id(self) -> int | None:
+        r = self.selected_reception()
+        return r.id if r else None
+
+    def select_reception(self, reception_id: int) -> bool:
+        row = self.model.row_of(reception_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def _show_selected(self) -> None:
+        r = self.selected_reception()
+        has = r is not None
+        for w in (self.return_button, self.open_button, self.history_button, self.comment_edit):
+            w.setEnabled(has)
+        if r is None:
+            self.details.setHtml(
+                f"<p style='color:#777'>{html.escape(tr('请在左侧选择一条待审核的接待。'))}</p>"
+            )
+            self.approve_button.setEnabled(False)
+            self.approve_button.setToolTip("")
+            self.refusal_label.hide()
+            return
+        names = {u.username: u.label for u in self.service.users()}
+        self.details.setHtml(reception_html(r, self.service, names))
+        refusal = self.service.approval_refusal(self.user, r)
+        self.approve_button.setEnabled(refusal is None)
+        self.approve_button.setToolTip(refusal or tr("审核通过后接待单锁定，可打印公示"))
+        self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal) if refusal else "")
+        self.refusal_label.setVisible(refusal is not None)
+
+    # ------------------------------------------------------------------ actions
+    def approve_selected(self) -> bool:
+        r = self.selected_reception()
+        if r is None or r.id is None:
+            return False
+        try:
+            self.service.approve(self.user, r.id, self.comment_edit.text().strip(), version=r.version)
+        except LedgerError as exc:
+            QMessageBox.warning(self, tr("未能审核"), str(exc))
+            self.refresh()
+            return False
+        self.comment_edit.clear()
+        self.model.reload()
+        self.changed.emit(r.id)
+        return True
+
+    def return_selected(self) -> bool:
+        r = self.selected_reception()
+        if r is None or r.id is None:
+            return False
+        comment = ReturnDialog.ask(r.ref, self)
+        if comment is None:
+            return False
+        try:
+            self.service.return_reception(self.user, r.id, comment, version=r.version)
+        except LedgerError as exc:
+            QMessageBox.warning(self, tr("未能退回"), str(exc))
+            self.refresh()
+            return False
+        self.model.reload()
+        self.changed.emit(r.id)
+        return True
+
+    def _open(self) -> None:
+        rid = self.selected_reception_id()
+        if rid is not None:
+            self.open_requested.emit(rid)
+
+    def _history(self) -> None:
+        rid = self.selected_reception_id()
+        if rid is not None:
+            self.history_requested.emit(rid)

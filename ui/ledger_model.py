@@ -1,0 +1,237 @@
+"""The ledger table: a thin adapter over LedgerService.ledger_rows.
+
+The model knows the number of matching receptions (one COUNT) and fetches the rows a
+view actually paints, a page at a time, keyed by offset. Sorting and filtering are
+done by the database: ``sort()`` and ``set_query()`` only change the LedgerQuery and
+reset. So 100,000 receptions cost one count and a page or two, not 100,000 records.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from ledger.i18n import tr
+from ledger.money import ZERO, fmt
+from ledger.records import LedgerQuery, LedgerRow, Status
+from ledger.service import LedgerService
+
+PAGE_SIZE = 200
+MAX_CACHED_PAGES = 64
+
+BREACH_COLOR = QColor("#c62828")
+COMPLIANT_COLOR = QColor("#2e7d32")
+STATUS_COLORS = {
+    Status.DRAFT: QColor("#616161"),
+    Status.SUBMITTED: QColor("#e65100"),
+    Status.APPROVED: QColor("#1b5e20"),
+    Status.RETURNED: QColor("#b71c1c"),
+}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the LedgerQuery.sort key
+    title: str
+    numeric: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("ref", tr("编号")),
+    Column("reception_date", tr("接待日期")),
+    Column("visiting_unit", tr("来访单位")),
+    Column("activity", tr("公务活动")),
+    Column("guest_count", tr("接待/陪餐"), numeric=True),
+    Column("total", tr("金额（元）"), numeric=True),
+    Column("per_person", tr("人均（元）"), numeric=True),
+    Column("status", tr("状态")),
+    Column("violation_count", tr("合规")),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+
+
+def compliance_text(row: LedgerRow) -> str:
+    if row.compliant:
+        return tr("合规")
+    return tr("违规 {n} 项").format(n=row.violation_count)
+
+
+class LedgerTableModel(QAbstractTableModel):
+    """Rows of the ledger for one LedgerQuery, fetched on demand in pages."""
+
+    totals_changed = Signal(int, object)  # count, total (Decimal) of what is shown
+    ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, service: LedgerService, query: LedgerQuery | None = None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._query = query or LedgerQuery()
+        self._pages: OrderedDict[int, list[LedgerRow]] = OrderedDict()
+        self._count, self._total = service.count_and_total(self._query)
+
+    # ------------------------------------------------------------------ the query
+    @property
+    def query(self) -> LedgerQuery:
+        return self._query
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @property
+    def total(self) -> Decimal:
+        return self._total
+
+    def set_query(self, query: LedgerQuery) -> None:
+        """Show what ``query`` selects, in its sort order."""
+        self.beginResetModel()
+        self._query = query
+        self._pages.clear()
+        self._count, self._total = self._service.count_and_total(query)
+        self.endResetModel()
+        self.totals_changed.emit(self._count, self._total)
+
+    def refresh(self) -> None:
+        """Read again after a change (a save, an approval, an import)."""
+        self.set_query(self._query)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        key = COLUMNS[column].key
+        if key == self._query.sort and descending == self._query.descending:
+            return
+        self.beginResetModel()
+        self._query = replace(self._query, sort=key, descending=descending)
+        self._pages.clear()
+        self.endResetModel()
+
+    # ------------------------------------------------------------------ rows
+    def row_at(self, row: int) -> LedgerRow | None:
+        """The ledger row at a view row, fetching its page when needed."""
+        if not 0 <= row < self._count:
+            return None
+        start = row - row % PAGE_SIZE
+        page = self._pages.get(start)
+        if page is None:
+            page = self._service.ledger_rows(self._query, offset=start, limit=PAGE_SIZE)
+            self._pages[start] = page
+            while len(self._pages) > MAX_CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(start)
+        within = row - start
+        return page[within] if within < len(page) else None
+
+    def reception_id(self, row: int) -> int | None:
+        found = self.row_at(row)
+        return found.id if found else None
+
+    def row_of(self, reception_id: int) -> int | None:
+        """The view row of a reception among the pages already read, if any."""
+        for start, page in self._pages.items():
+            for i, r in enumerate(page):
+                if r.id == reception_id:
+                    return start + i
+        return None
+
+    # ------------------------------------------------------------------ Qt model API
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignCenter)
+        elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() >= len(COLUMNS):
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        key = COLUMNS[index.column()].key
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, key)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if COLUMNS[index.column()].numeric:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if key in ("status", "violation_count", "reception_date", "ref"):
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "violation_count":
+                return QBrush(COMPLIANT_COLOR if row.compliant else BREACH_COLOR)
+            if key == "status":
+                return QBrush(STATUS_COLORS[row.status])
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, key)
+        if role == self.ID_ROLE:
+            return row.id
+        return None
+
+    @staticmethod
+    def _display(row: LedgerRow, key: str) -> str:
+        if key == "ref":
+            return row.ref
+        if key == "reception_date":
+            return row.reception_date.isoformat()
+        if key == "visiting_unit":
+            return row.visiting_unit
+        if key == "activity":
+            return row.activity
+        if key == "guest_count":
+            return f"{row.guest_count} / {row.companion_count}"
+        if key == "total":
+            return fmt(row.total)
+        if key == "per_person":
+            return fmt(row.per_person)
+        if key == "status":
+            label = row.status.label
+            return label + tr("·涉密") if row.classified else label
+        return compliance_text(row)
+
+    @staticmethod
+    def _tooltip(row: LedgerRow, key: str) -> str | None:
+        if key == "violation_count" and not row.compliant:
+            return tr("{n} 项违规，超标金额 ¥{amount}").format(
+                n=row.violation_count, amount=fmt(row.over_standard_amount)
+            )
+        if key == "status" and row.classified:
+            return tr("涉密接待：不在公示表中公开")
+        if key == "status" and row.posted_on:
+            return tr("已于 {d} 公示").format(d=row.posted_on.isoformat())
+        if key == "guest_count":
+            return tr("接待对象 {g} 人，陪餐 {c} 人").format(g=row.guest_count, c=row.companion_count)
+        if key in ("visiting_unit", "activity"):
+            return row.visiting_unit if key == "visiting_unit" else row.activity
+        return None
+
+
+def summary_text(count: int, total: Decimal = ZERO) -> str:
+    """The status-bar line for what the ledger view shows."""
+    return tr("共 {n} 条，合计 ¥{total}").format(n=count, total=fmt(total))

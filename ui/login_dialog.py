@@ -1,0 +1,179 @@
+"""Login, and changing one's own password."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.auth import MIN_PASSWORD_LENGTH
+from ledger.i18n import tr
+from ledger.records import User
+from ledger.service import AuthError, InvalidReception, LedgerError, LedgerService, LoginThrottled
+from ui.prefs import app_settings
+from ui.widgets import FieldMessages, error_label
+
+LAST_USER_KEY = "login/last_username"
+
+
+class LoginDialog(QDialog):
+    """Asks for user name and password; after repeated failures the button waits, with a countdown."""
+
+    def __init__(self, service: LedgerService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.user: User | None = None
+        self._wait = 0
+        bureau = service.bureau().name
+        self.setWindowTitle(tr("登录 — 公务接待台账"))
+
+        title = QLabel(f"<h2>{bureau or tr('公务接待台账')}</h2><p>{tr('公务接待台账')}</p>")
+        self.username_edit = QLineEdit(str(app_settings().value(LAST_USER_KEY, "") or ""))
+        self.username_edit.setPlaceholderText(tr("用户名"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(tr("密码"))
+        self.message = error_label()
+        self.message.setObjectName("loginMessage")
+        form = QFormLayout()
+        form.addRow(tr("用户名"), self.username_edit)
+        form.addRow(tr("密码"), self.password_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.login_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.login_button.setText(tr("登录"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("退出"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(380)
+
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+        if self.username_edit.text():
+            self.password_edit.setFocus()
+
+    @property
+    def message_text(self) -> str:
+        return self.message.text() if not self.message.isHidden() else ""
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def accept(self) -> None:
+        if self._wait > 0:
+            return
+        username = self.username_edit.text().strip()
+        if not username:
+            self._show_message(tr("请输入用户名"))
+            self.username_edit.setFocus()
+            return
+        try:
+            self.user = self.service.authenticate(username, self.password_edit.text())
+        except LoginThrottled as exc:
+            self._show_message(str(exc))
+            self._start_wait(exc.seconds)
+            self.password_edit.selectAll()
+            return
+        except AuthError as exc:
+            self._show_message(str(exc))
+            self.password_edit.selectAll()
+            self.password_edit.setFocus()
+            return
+        except LedgerError as exc:
+            self._show_message(str(exc))
+            return
+        app_settings().setValue(LAST_USER_KEY, username)
+        super().accept()
+
+    def _start_wait(self, seconds: int) -> None:
+        self._wait = max(1, seconds)
+        self._update_button()
+        self._countdown.start()
+
+    def _tick(self) -> None:
+        self._wait -= 1
+        if self._wait <= 0:
+            self._wait = 0
+            self._countdown.stop()
+        self._update_button()
+
+    def _update_button(self) -> None:
+        if self._wait > 0:
+            self.login_button.setEnabled(False)
+            self.login_button.setText(tr("请等待 {n} 秒").format(n=self._wait))
+        else:
+            self.login_button.setEnabled(True)
+            self.login_button.setText(tr("登录"))
+
+    @classmethod
+    def ask(cls, service: LedgerService, parent: QWidget | None = None) -> User | None:
+        dialog = cls(service, parent)
+        return dialog.user if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ChangePasswordDialog(QDialog):
+    """A user changes their own password, giving the old one."""
+
+    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.user = user
+        self.setWindowTitle(tr("修改密码 — {name}").format(name=user.label))
+        self.old_edit = QLineEdit()
+        self.new_edit = QLineEdit()
+        self.confirm_edit = QLineEdit()
+        for edit in (self.old_edit, self.new_edit, self.confirm_edit):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_edit.setPlaceholderText(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH))
+        form = QFormLayout()
+        self.messages = FieldMessages()
+        self.messages.add_row(form, tr("原密码"), self.old_edit, "old")
+        self.messages.add_row(form, tr("新密码"), self.new_edit, "password")
+        self.messages.add_row(form, tr("再次输入新密码"), self.confirm_edit, "confirm")
+        self.general = error_label()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("修改"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(400)
+
+    def accept(self) -> None:
+        if self.new_edit.text() != self.confirm_edit.text():
+            self.messages.show({"confirm": tr("两次输入的新密码不一致")}, self.general)
+            return
+        try:
+            self.service.set_password(
+                self.user, self.user.username, self.new_edit.text(), self.old_edit.text()
+            )
+        except InvalidReception as exc:
+            self.messages.show(exc.problems, self.general)
+            return
+        except AuthError as exc:
+            self.messages.show({"old": str(exc)}, self.general)
+            return
+        except LedgerError as exc:
+            self.messages.show({"general": str(exc)}, self.general)
+            return
+        super().accept()
