@@ -1,0 +1,146 @@
+"""The command line of SPEC §5, driven through a subprocess: output, JSON and exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli import run_cli
+from tests.workbooks import good_row, write_template
+
+CLERK_ENV = {"LEDGER_USER": "li", "LEDGER_PASSWORD": "secret123"}
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    first = run_cli("--db", url, "user", "add", "admin", "--role", "admin", "--new-password", "secret123")
+    assert first.returncode == 0, first.stderr
+    second = run_cli(
+        "user", "add", "li", "--role", "clerk", "--display-name", "李会计", "--new-password", "secret123",
+        "--db", url, env={"LEDGER_USER": "admin", "LEDGER_PASSWORD": "secret123"},
+    )
+    assert second.returncode == 0, second.stderr
+    return url
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return write_template(
+        tmp_path / "台账.xlsx",
+        [
+            good_row(),
+            good_row(来访单位="邻县教育局", 接待对象人数=10, 陪餐人数=4),
+            good_row(来访单位="省教育厅", 接待对象人数=5, 陪餐人数=2, 餐费=350.07),
+            good_row(接待日期="2025-02-30"),
+        ],
+    )
+
+
+def test_check_json_lists_every_row(workbook: Path) -> None:
+    result = run_cli("check", str(workbook), "--json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["row"] for r in data["rows"]] == [2, 3, 4, 5]
+    assert data["rows"][0] == {"row": 2, "ref": None, "violations": [], "errors": []}
+    assert data["rows"][1]["violations"] == [
+        {"rule": "companions_over_cap", "message": "陪餐4人，超过上限3人（接待对象10人）", "limit": "3", "actual": "4", "excess": "0.00"}
+    ]
+    meal = data["rows"][2]["violations"][0]
+    assert (meal["rule"], meal["limit"], meal["actual"], meal["excess"]) == ("meal_over_cap", "350.00", "350.07", "0.07")
+    assert data["rows"][3]["errors"][0]["column"] == "接待日期"
+    assert data["summary"] == {"rows": 4, "compliant": 1, "with_violations": 2, "with_errors": 1}
+
+
+def test_check_human_output_and_clean_workbook(tmp_path: Path, workbook: Path) -> None:
+    result = run_cli("check", str(workbook))
+    assert "第 3 行  违规  陪餐4人，超过上限3人（接待对象10人）" in result.stdout
+    assert "第 4 行  违规" in result.stdout and "超标金额 0.07 元" in result.stdout
+    clean = write_template(tmp_path / "ok.xlsx", [good_row()])
+    ok = run_cli("check", str(clean))
+    assert ok.returncode == 0 and "共 1 行：合规 1 行" in ok.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "missing.xlsx", "找不到文件"),
+        (lambda p: (p / "x.xlsx").write_text("hello") and p / "x.xlsx", "不是 Excel 工作簿"),
+        (lambda p: write_template(p / "h.xlsx", [good_row()], ("接待日期",)), "缺少必填列"),
+    ],
+)
+def test_unusable_input_is_one_line_exit_2(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("check", str(make(tmp_path)))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_bad_arguments_exit_2_without_traceback() -> None:
+    result = run_cli("import")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    result = run_cli("frobnicate")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_import_json_gives_each_row_its_reference(ledger: str, workbook: Path) -> None:
+    result = run_cli("import", str(workbook), "--json", "--db", ledger, env=CLERK_ENV)
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert [r["ref"] for r in data["rows"]] == ["JD-2025-0001", "JD-2025-0002", "JD-2025-0003", None]
+    assert data["summary"]["imported"] == 3 and data["summary"]["with_errors"] == 1
+    again = run_cli("--db", ledger, "import", str(workbook), "--json", env=CLERK_ENV)
+    rows = json.loads(again.stdout)["rows"]
+    assert all(r["ref"] is None for r in rows)
+    assert "与已有接待 JD-2025-0001 重复" in rows[0]["errors"][0]["message"]
+    verify = run_cli("verify", "--db", ledger)
+    assert verify.returncode == 0 and "历史记录完整" in verify.stdout
+
+
+def test_import_needs_a_user_with_the_password(ledger: str, workbook: Path) -> None:
+    result = run_cli("import", str(workbook), "--db", ledger, env={"LEDGER_USER": "li", "LEDGER_PASSWORD": "wrong"})
+    assert result.returncode == 2 and "用户名或密码不正确" in result.stderr
+    result = run_cli("import", str(workbook), "--db", ledger)
+    assert result.returncode == 2 and "--user" in result.stderr
+
+
+def test_import_historical(ledger: str, tmp_path: Path) -> None:
+    path = write_template(tmp_path / "h.xlsx", [good_row(审核人="张副局长", 审核日期="2025-03-06")])
+    result = run_cli("import", str(path), "--historical", "--db", ledger, env=CLERK_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "已导入 1 行" in result.stdout
+
+
+def test_verify_names_the_tampered_record(ledger: str, workbook: Path) -> None:
+    import sqlite3
+
+    run_cli("import", str(workbook), "--db", ledger, env=CLERK_ENV)
+    with sqlite3.connect(ledger.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE reception_meals SET amount_fen = 1 WHERE reception_id = 2")
+    result = run_cli("verify", "--db", ledger)
+    assert result.returncode == 1
+    assert "JD-2025-0002" in result.stdout.splitlines()[0]
+
+
+def test_user_list_and_env_database(ledger: str) -> None:
+    result = run_cli("user", "list", env={"LEDGER_DB": ledger})
+    assert result.returncode == 0
+    assert "li\t李会计\t经办人" in result.stdout
+
+
+def test_first_user_must_be_an_admin(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    result = run_cli("user", "add", "li", "--role", "clerk", "--new-password", "secret123", "--db", url)
+    assert result.returncode == 2 and "第一个用户必须是管理员" in result.stderr
+
+
+def test_demo_fills_two_years(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    result = run_cli("demo", "--db", url, "--year", "2025")
+    assert result.returncode == 0, result.stderr
+    assert "示例用户：管理员、李会计、张副局长" in result.stdout
+    listing = run_cli("user", "list", "--db", url)
+    assert "李会计" in listing.stdout and "张副局长" in listing.stdout
+    again = run_cli("demo", "--db", url)
+    assert again.returncode == 2 and "空账本" in again.stderr
+    assert run_cli("verify", "--db", url).returncode == 0
