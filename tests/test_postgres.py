@@ -1,0 +1,68 @@
+"""The service on a shared PostgreSQL server: two machines on one ledger."""
+
+import threading
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from ledger.db import Database
+from ledger.records import LedgerQuery
+from ledger.service import LedgerService, StaleEdit
+from tests.conftest import make_team, sample_reception
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def two_machines(pg_url: str):  # type: ignore[no-untyped-def]
+    first = LedgerService(Database(pg_url))
+    team = make_team(first)
+    second = LedgerService(Database(pg_url))
+    yield first, second, team
+    first.db.dispose()
+    second.db.dispose()
+
+
+def test_workflow_and_verify_on_postgres(two_machines) -> None:  # type: ignore[no-untyped-def]
+    first, second, team = two_machines
+    r = first.save(team.clerk, sample_reception(guests=10, companions=4, amount="700.00"))
+    r = first.submit(team.clerk, replace(r, explanations={"companions_over_cap": "临时增加"}))
+    approved = second.approve(team.approver, r.id)
+    assert approved.status == "approved"
+    assert second.count_and_total(LedgerQuery(compliance="breach")) == (1, Decimal("700.00"))
+    assert first.verify().ok
+
+
+def test_concurrent_edits_never_silently_overwrite(two_machines) -> None:  # type: ignore[no-untyped-def]
+    first, second, team = two_machines
+    original = first.save(team.clerk, sample_reception())
+    on_a = first.get(original.id)
+    on_b = second.get(original.id)
+    first.save(team.clerk, replace(on_a, activity="甲机器的修改"))
+    with pytest.raises(StaleEdit):
+        second.save(team.clerk, replace(on_b, activity="乙机器的修改"))
+    assert second.get(original.id).activity == "甲机器的修改"
+
+
+def test_simultaneous_writers_keep_one_history_chain(two_machines) -> None:  # type: ignore[no-untyped-def]
+    first, second, team = two_machines
+    errors: list[BaseException] = []
+
+    def write(service: LedgerService, unit: str) -> None:
+        try:
+            for i in range(15):
+                service.save(team.clerk, sample_reception(unit=f"{unit}{i}"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(s, u)) for s, u in ((first, "甲"), (second, "乙"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    refs = [r.ref for r in first.ledger_rows(LedgerQuery(), 0, 100)]
+    assert len(refs) == len(set(refs)) == 30
+    result = first.verify()
+    assert result.ok, result.problems
