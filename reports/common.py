@@ -1,0 +1,109 @@
+"""What the PDF reports share: the bundled font, paragraph styles, page numbers, dates on paper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
+
+from ledger.i18n import tr
+from reports.fonts import register_cjk_font
+
+
+def cjk_style(
+    name: str, size: float, *, leading: float | None = None, align: int = TA_LEFT
+) -> ParagraphStyle:
+    return ParagraphStyle(
+        name,
+        fontName=register_cjk_font(),
+        fontSize=size,
+        leading=leading if leading is not None else size * 1.3,
+        alignment=align,
+        wordWrap="CJK",
+    )
+
+
+def para(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (escaped: a unit called "A&B" prints as written)."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+class CellMaker:
+    """Table cells as cheap as possible: a plain string when the text fits its column,
+    a wrapping Paragraph only when it does not (a long unit name, a long activity)."""
+
+    def __init__(self, size: float, *, leading: float | None = None, align: int = TA_LEFT) -> None:
+        self.font = register_cjk_font()
+        self.size = size
+        self.style = cjk_style(f"cell-{size}-{align}", size, leading=leading, align=align)
+
+    def __call__(self, text: str, inner_width: float) -> str | Paragraph:
+        # every glyph of the font is at most one em wide, so short text needs no measuring
+        if "\n" not in text and (
+            len(text) * self.size <= inner_width or stringWidth(text, self.font, self.size) <= inner_width
+        ):
+            return text
+        return para(text, self.style)
+
+
+def long_date(day: date) -> str:
+    return tr("{y}年{m}月{d}日").format(y=day.year, m=day.month, d=day.day)
+
+
+def period_label(date_from: date, date_to: date) -> str:
+    """``2025年3月`` for a calendar month, ``2025年3月7日`` for one day, else a range."""
+    if date_from == date_to:
+        return long_date(date_from)
+    if date_from.day == 1 and date_from.year == date_to.year and date_from.month == date_to.month:
+        next_day = date_to.toordinal() + 1
+        if date.fromordinal(next_day).day == 1:
+            return tr("{y}年{m}月").format(y=date_from.year, m=date_from.month)
+    if date_from.month == 1 and date_from.day == 1 and (date_to.month, date_to.day) == (12, 31):
+        if date_from.year == date_to.year:
+            return tr("{y}年").format(y=date_from.year)
+    return tr("{a}至{b}").format(a=long_date(date_from), b=long_date(date_to))
+
+
+def numbered_canvas(footer: str) -> Callable[..., Canvas]:
+    """A canvasmaker that writes ``footer  第 x 页 共 y 页`` at the foot of every page."""
+
+    font = register_cjk_font()
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._page_states: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._page_states.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._page_states)
+            for state in self._page_states:
+                self.__dict__.update(state)
+                self._draw_footer(total)
+                super().showPage()
+            super().save()
+
+        def _draw_footer(self, total: int) -> None:
+            width, _ = self._pagesize
+            self.saveState()
+            self.setFont(font, 8)
+            text = tr("第 {page} 页 共 {total} 页").format(page=self._pageNumber, total=total)
+            if footer:
+                text = f"{footer}    {text}"
+            self.drawCentredString(width / 2, 8 * 2.834645669, text)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+CENTER = TA_CENTER
