@@ -388,6 +388,7 @@ ACTION_LABELS: dict[str, str] = {
     "policy_add": tr("新增标准版本"),
     "bureau_edit": tr("修改单位信息"),
     "target_set": tr("设置年度目标"),
+    "restore": tr("从备份恢复"),
 }
 
 FIELD_LABELS: dict[str, str] = {

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger import auth, history
+from ledger import auth, backup, history
 from ledger.db import Database
 from ledger.i18n import tr
 from ledger.models import (
@@ -1125,6 +1126,34 @@ class LedgerService:
             if progress:
                 progress(len(rows), len(rows))
         return outcomes
+
+    # ================================================================== backup
+    def backup(self, path: Path) -> dict[str, int]:
+        """A consistent copy of the whole ledger in one SQLite file (a read: no actor needed)."""
+        return backup.write_backup(self.db, path)
+
+    def restore(self, actor: User | None, path: Path, *, replace_existing: bool = False) -> dict[str, int]:
+        """Replace this ledger's contents with a backup, in one transaction.
+
+        An empty ledger accepts any backup; a ledger in use needs ``replace_existing`` and
+        an administrator. The restore itself is appended to the restored history.
+        """
+        source = backup.open_backup(path)
+        try:
+            with self.db.write() as s:
+                if not backup.is_empty(s):
+                    if not replace_existing:
+                        raise WorkflowError(tr("此账本已有数据；确认要用备份整体替换时请加 --replace"))
+                    self._require(s, actor, Role.ADMIN, tr("用备份替换账本"))
+                counts = backup.replace_contents(s, source)
+                history.append(
+                    s, username=actor.username if actor else "system", action="restore", entity="ledger",
+                    entity_id=None, comment=str(Path(path).name),
+                )
+        finally:
+            source.dispose()
+        self._policies = None
+        return counts
 
     # ================================================================== verification
     def verify(self) -> history.VerifyResult:

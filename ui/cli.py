@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("demo", cmd_demo, tr("为空账本生成两年的示例接待数据"))
     p.add_argument("--year", type=int, default=None, help=tr("示例数据的本年（默认今年）"))
 
+    p = command("backup", cmd_backup, tr("把整个账本一致地复制到一个备份文件"))
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
+
+    p = command("restore", cmd_restore, tr("从备份文件恢复账本"))
+    p.add_argument("file", type=Path)
+    p.add_argument("--replace", action="store_true", help=tr("账本已有数据时，用备份整体替换（需要管理员）"))
+
     return parser
 
 
@@ -273,6 +280,33 @@ def cmd_user(args: argparse.Namespace) -> int:
         password = getpass.getpass(tr("为 {name} 设置密码：").format(name=args.name))
     user = service.add_user(actor, args.name, args.display_name, roles, password)
     print(tr("已添加用户 {name}（{roles}）").format(name=user.username, roles="、".join(r.label for r in Role if r in user.roles)))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    counts = open_service(args).backup(args.output)
+    print(
+        tr("已备份到 {path}：{r} 条接待，{h} 条历史，{u} 位用户").format(
+            path=args.output, r=counts["receptions"], h=counts["history"], u=counts["users"]
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from ledger.backup import BackupError
+
+    service = open_service(args)
+    try:
+        actor = acting_user(service, args) if args.replace and service.has_users() else None
+        counts = service.restore(actor, args.file, replace_existing=args.replace)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(tr("已从 {path} 恢复：{r} 条接待，{h} 条历史").format(path=args.file, r=counts["receptions"], h=counts["history"]))
+    result = service.verify()
+    if not result.ok:
+        print(tr("注意：恢复的账本未通过完整性校验：{first}").format(first=result.problems[0]))
+        return EXIT_FOUND
     return EXIT_OK
 
 
