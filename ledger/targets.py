@@ -356,7 +356,7 @@ def _daily(db: Database, start: date, end: date) -> dict[date, _Day]:
         select(
             r.reception_date,
             func.sum(r.total_fen),
-            func.count(r.id),
+            func.count(),
             func.sum(r.guest_count),
             func.sum(r.canteen_meals),
             func.sum(r.meal_count),

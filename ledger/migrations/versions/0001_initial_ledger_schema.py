@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:17:28.847090
+Create Date: 2026-11-26 19:28:45.702658
 """
 
 from alembic import op
@@ -93,7 +93,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('receptions', schema=None) as batch_op:
         batch_op.create_index('ix_receptions_date', ['reception_date'], unique=False)
-        batch_op.create_index('ix_receptions_status_date', ['status', 'reception_date'], unique=False)
+        batch_op.create_index('ix_receptions_status_date_figures', ['status', 'reception_date', 'total_fen', 'guest_count', 'canteen_meals', 'meal_count', 'violation_count', 'over_standard_fen'], unique=False)
         batch_op.create_index('ix_receptions_total', ['total_fen'], unique=False)
         batch_op.create_index('ix_receptions_unit', ['visiting_unit'], unique=False)
 
@@ -219,7 +219,7 @@ def downgrade() -> None:
     with op.batch_alter_table('receptions', schema=None) as batch_op:
         batch_op.drop_index('ix_receptions_unit')
         batch_op.drop_index('ix_receptions_total')
-        batch_op.drop_index('ix_receptions_status_date')
+        batch_op.drop_index('ix_receptions_status_date_figures')
         batch_op.drop_index('ix_receptions_date')
 
     op.drop_table('receptions')
