@@ -42,8 +42,13 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰文斌建国志红海燕春梅"
 TITLES = ("科长", "副科长", "督学", "科员", "副处长", "主任", "副主任", "教研员", "处长")
 OUR_COMPANIONS = [
-    ("王局长", "局长"), ("张副局长", "副局长"), ("陈主任", "办公室主任"), ("刘科长", "基教股股长"),
-    ("赵科长", "督导室主任"), ("孙校长", "县一中校长"), ("周科长", "计财股股长"),
+    ("王局长", "局长"),
+    ("张副局长", "副局长"),
+    ("陈主任", "办公室主任"),
+    ("刘科长", "基教股股长"),
+    ("赵科长", "督导室主任"),
+    ("孙校长", "县一中校长"),
+    ("周科长", "计财股股长"),
 ]
 VENUES: list[tuple[str, str, int]] = [
     # venue, venue type, weight
@@ -97,7 +102,6 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
     phone = ""
     if rng.random() < 0.08:
         letter_no, phone = "", f"{on:%m月%d日}上午{unit}办公室电话通知，记录人：陈主任"
-    meals = [Meal(on, "lunch", venue, venue_type, diners, amount)]
     reception = Reception(
         reception_date=on,
         visiting_unit=unit,
@@ -111,6 +115,7 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
         companion_count=companions,
         companions=tuple(Person(n, "XX县教育局", t) for n, t in rng.sample(OUR_COMPANIONS, companions)),
         staff=(Person("李司机", "XX县教育局", "驾驶员"),) if rng.random() < 0.3 else (),
+        meals=(Meal(on, "lunch", venue, venue_type, diners, amount),),
         transport=Decimal(rng.choice((0, 0, 0, 60, 120, 180))),
         payment_method=rng.choice(("公务卡", "公务卡", "公务卡", "转账")),
     )
@@ -136,7 +141,9 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
     if not letter_no and not phone:
         explanations["missing_official_letter"] = "来访单位电话通知，已补登记。"
     if rng.random() < 0.02:
-        reception = replace(reception, classified=True, classified_reason="涉及考试命题工作，按保密规定不予公开")
+        reception = replace(
+            reception, classified=True, classified_reason="涉及考试命题工作，按保密规定不予公开"
+        )
     return replace(reception, explanations=explanations)
 
 
@@ -168,6 +175,7 @@ def fill_demo(
     plan.sort()
     clerk, approver = users["clerk"], users["approver"]
     done = 0
+    returned_one = False
     for index, (on, level) in enumerate(plan):
         if progress and progress(index, len(plan)) is False:
             break
@@ -177,10 +185,11 @@ def fill_demo(
             done += 1
             continue  # still a draft
         submitted = service.submit(clerk, saved)
-        if age <= 10 and rng.random() < 0.6:
-            pass  # waiting in the leader's queue
-        elif rng.random() < 0.02:
+        if age <= 20 and not returned_one:
             service.return_reception(approver, submitted.id, "请补充公函扫描件后再提交。")  # type: ignore[arg-type]
+            returned_one = True
+        elif age <= 10 and rng.random() < 0.6:
+            pass  # waiting in the leader's queue
         else:
             service.approve(approver, submitted.id, "同意。")  # type: ignore[arg-type]
         done += 1

@@ -139,8 +139,7 @@ def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[An
 
     def numbered() -> Iterator[tuple[int, tuple[Any, ...]]]:
         try:
-            for number, values in enumerate(rows, start=2):
-                yield number, values
+            yield from enumerate(rows, start=2)
         finally:
             workbook.close()
 

@@ -23,9 +23,9 @@ os.environ.pop("LEDGER_DB", None)
 os.environ.pop("LEDGER_USER", None)
 os.environ.pop("LEDGER_PASSWORD", None)
 
-from ledger.db import Database  # noqa: E402
-from ledger.records import Bureau, Meal, Person, Reception, Role, User  # noqa: E402
-from ledger.service import LedgerService  # noqa: E402
+from ledger.db import Database
+from ledger.records import Bureau, Meal, Person, Reception, Role, User
+from ledger.service import LedgerService
 
 PASSWORD = "secret123"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -77,7 +77,9 @@ def service(db_url: str) -> Iterator[LedgerService]:
 
 
 def make_team(service: LedgerService) -> Team:
-    admin = service.setup(Bureau(name="XX县教育局", supervision_phone="0000-12345678"), "admin", "管理员", PASSWORD)
+    admin = service.setup(
+        Bureau(name="XX县教育局", supervision_phone="0000-12345678"), "admin", "管理员", PASSWORD
+    )
     clerk = service.add_user(admin, "li", "李会计", {Role.CLERK}, PASSWORD)
     approver = service.add_user(admin, "zhang", "张副局长", {Role.APPROVER}, PASSWORD)
     both = service.add_user(admin, "wang", "王主任", {Role.CLERK, Role.APPROVER}, PASSWORD)

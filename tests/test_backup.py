@@ -13,7 +13,13 @@ from tests.conftest import Team, sample_reception
 def filled(service: LedgerService, team: Team) -> None:
     r = service.save(team.clerk, sample_reception(unit="市教育局"))
     service.approve(team.approver, service.submit(team.clerk, r).id)  # type: ignore[arg-type]
-    service.add_attachment(team.clerk, service.save(team.clerk, sample_reception(unit="邻县教育局")).id, "函.pdf", b"%PDF", "letter")  # type: ignore[arg-type]
+    service.add_attachment(
+        team.clerk,
+        service.save(team.clerk, sample_reception(unit="邻县教育局")).id,
+        "函.pdf",
+        b"%PDF",
+        "letter",
+    )  # type: ignore[arg-type]
 
 
 def test_backup_and_restore_into_an_empty_ledger(tmp_path: Path, service: LedgerService, team: Team) -> None:
@@ -28,7 +34,9 @@ def test_backup_and_restore_into_an_empty_ledger(tmp_path: Path, service: Ledger
     assert fresh.history()[-1].action == "restore"
 
 
-def test_restore_over_a_ledger_in_use_needs_replace_and_an_admin(tmp_path: Path, service: LedgerService, team: Team) -> None:
+def test_restore_over_a_ledger_in_use_needs_replace_and_an_admin(
+    tmp_path: Path, service: LedgerService, team: Team
+) -> None:
     filled(service, team)
     service.backup(tmp_path / "b.sqlite3")
     service.save(team.clerk, sample_reception(unit="备份之后的记录"))
@@ -47,7 +55,9 @@ def test_a_non_backup_is_refused(tmp_path: Path, service: LedgerService) -> None
         service.restore(None, tmp_path / "x.sqlite3")
 
 
-def test_backup_restore_across_databases(tmp_path: Path, pg_url: str, service: LedgerService, team: Team) -> None:
+def test_backup_restore_across_databases(
+    tmp_path: Path, pg_url: str, service: LedgerService, team: Team
+) -> None:
     filled(service, team)
     service.backup(tmp_path / "b.sqlite3")
     pg = LedgerService(Database(pg_url))

@@ -17,8 +17,18 @@ def ledger(tmp_path: Path) -> str:
     first = run_cli("--db", url, "user", "add", "admin", "--role", "admin", "--new-password", "secret123")
     assert first.returncode == 0, first.stderr
     second = run_cli(
-        "user", "add", "li", "--role", "clerk", "--display-name", "李会计", "--new-password", "secret123",
-        "--db", url, env={"LEDGER_USER": "admin", "LEDGER_PASSWORD": "secret123"},
+        "user",
+        "add",
+        "li",
+        "--role",
+        "clerk",
+        "--display-name",
+        "李会计",
+        "--new-password",
+        "secret123",
+        "--db",
+        url,
+        env={"LEDGER_USER": "admin", "LEDGER_PASSWORD": "secret123"},
     )
     assert second.returncode == 0, second.stderr
     return url
@@ -44,10 +54,21 @@ def test_check_json_lists_every_row(workbook: Path) -> None:
     assert [r["row"] for r in data["rows"]] == [2, 3, 4, 5]
     assert data["rows"][0] == {"row": 2, "ref": None, "violations": [], "errors": []}
     assert data["rows"][1]["violations"] == [
-        {"rule": "companions_over_cap", "message": "陪餐4人，超过上限3人（接待对象10人）", "limit": "3", "actual": "4", "excess": "0.00"}
+        {
+            "rule": "companions_over_cap",
+            "message": "陪餐4人，超过上限3人（接待对象10人）",
+            "limit": "3",
+            "actual": "4",
+            "excess": "0.00",
+        }
     ]
     meal = data["rows"][2]["violations"][0]
-    assert (meal["rule"], meal["limit"], meal["actual"], meal["excess"]) == ("meal_over_cap", "350.00", "350.07", "0.07")
+    assert (meal["rule"], meal["limit"], meal["actual"], meal["excess"]) == (
+        "meal_over_cap",
+        "350.00",
+        "350.07",
+        "0.07",
+    )
     assert data["rows"][3]["errors"][0]["column"] == "接待日期"
     assert data["summary"] == {"rows": 4, "compliant": 1, "with_violations": 2, "with_errors": 1}
 
@@ -98,7 +119,9 @@ def test_import_json_gives_each_row_its_reference(ledger: str, workbook: Path) -
 
 
 def test_import_needs_a_user_with_the_password(ledger: str, workbook: Path) -> None:
-    result = run_cli("import", str(workbook), "--db", ledger, env={"LEDGER_USER": "li", "LEDGER_PASSWORD": "wrong"})
+    result = run_cli(
+        "import", str(workbook), "--db", ledger, env={"LEDGER_USER": "li", "LEDGER_PASSWORD": "wrong"}
+    )
     assert result.returncode == 2 and "用户名或密码不正确" in result.stderr
     result = run_cli("import", str(workbook), "--db", ledger)
     assert result.returncode == 2 and "--user" in result.stderr

@@ -25,7 +25,11 @@ def tamper(path: str, *statements: str) -> None:
 
 
 CASES: list[tuple[str, tuple[str, ...], str]] = [
-    ("amount changed", ("UPDATE reception_meals SET amount_fen = amount_fen + 100 WHERE reception_id = 1",), "JD-2025-0001"),
+    (
+        "amount changed",
+        ("UPDATE reception_meals SET amount_fen = amount_fen + 100 WHERE reception_id = 1",),
+        "JD-2025-0001",
+    ),
     ("unit changed", ("UPDATE receptions SET visiting_unit = '某公司' WHERE id = 2",), "JD-2025-0002"),
     ("status forged", ("UPDATE receptions SET status = 'approved' WHERE id = 2",), "JD-2025-0002"),
     ("total column forged", ("UPDATE receptions SET total_fen = 1 WHERE id = 1",), "JD-2025-0001"),
@@ -44,10 +48,20 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
         ),
         "JD-2025-0099",
     ),
-    ("history entry edited", ("UPDATE history SET username = 'zhang' WHERE action = 'create' AND ref = 'JD-2025-0002'",), "历史记录第"),
+    (
+        "history entry edited",
+        ("UPDATE history SET username = 'zhang' WHERE action = 'create' AND ref = 'JD-2025-0002'",),
+        "历史记录第",
+    ),
     ("history entry deleted", ("DELETE FROM history WHERE action = 'approve'",), "缺失"),
     ("explanation added", ("INSERT INTO reception_explanations VALUES (1, 'gift', '补写')",), "JD-2025-0001"),
-    ("policy loosened", ("UPDATE policies SET params = replace(params, '\"companion_base_cap\":3', '\"companion_base_cap\":9')",), "接待标准"),
+    (
+        "policy loosened",
+        (
+            "UPDATE policies SET params = replace(params, '\"companion_base_cap\":3', '\"companion_base_cap\":9')",
+        ),
+        "接待标准",
+    ),
     ("user promoted", ("UPDATE users SET roles = 'clerk,approver' WHERE username = 'li'",), "li"),
 ]
 
@@ -63,7 +77,9 @@ def test_verify_names_the_first_bad_entry(
     assert named in result.problems[0], result.problems
 
 
-def test_changes_through_the_service_keep_the_ledger_intact(ledger: tuple[LedgerService, str], team: Team) -> None:
+def test_changes_through_the_service_keep_the_ledger_intact(
+    ledger: tuple[LedgerService, str], team: Team
+) -> None:
     service, _ = ledger
     draft = service.get(2)
     service.add_attachment(team.clerk, draft.id, "菜单.jpg", b"menu", "menu")  # type: ignore[arg-type]
@@ -79,4 +95,3 @@ def test_history_entries_carry_before_and_after(ledger: tuple[LedgerService, str
     assert approve.username == "zhang"
     assert ("status", "submitted", "approved") in approve.changes()
     assert approve.action_label == "审核通过"
-

@@ -17,5 +17,9 @@ def test_no_qt_below_ui() -> None:
                     names = [a.name for a in node.names]
                 elif isinstance(node, ast.ImportFrom) and node.module:
                     names = [node.module]
-                offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in ("PySide6", "PyQt5", "PyQt6", "ui")]
+                offenders += [
+                    f"{path.relative_to(ROOT)}: {n}"
+                    for n in names
+                    if n.split(".")[0] in ("PySide6", "PyQt5", "PyQt6", "ui")
+                ]
     assert offenders == []

@@ -15,8 +15,12 @@ ON = date(2025, 3, 5)
 
 def reception(guests: int = 6, companions: int = 2, **changes: object) -> Reception:
     values: dict[str, object] = dict(
-        reception_date=ON, visiting_unit="市教育局", activity="检查指导", letter_no="市教函〔2025〕1号",
-        guest_count=guests, companion_count=companions,
+        reception_date=ON,
+        visiting_unit="市教育局",
+        activity="检查指导",
+        letter_no="市教函〔2025〕1号",
+        guest_count=guests,
+        companion_count=companions,
     )
     values.update(changes)
     return Reception(**values)  # type: ignore[arg-type]
@@ -32,7 +36,15 @@ def meal(diners: int, amount: str, **changes: object) -> Meal:
 
 @pytest.mark.parametrize(
     ("guests", "companions", "breach"),
-    [(10, 3, False), (10, 4, True), (11, 4, True), (12, 4, False), (30, 10, False), (30, 11, True), (1, 3, False)],
+    [
+        (10, 3, False),
+        (10, 4, True),
+        (11, 4, True),
+        (12, 4, False),
+        (30, 10, False),
+        (30, 11, True),
+        (1, 3, False),
+    ],
 )
 def test_companion_cap_boundaries_from_the_spec(guests: int, companions: int, breach: bool) -> None:
     assert ("companions_over_cap" in rules(reception(guests, companions))) is breach
@@ -69,7 +81,10 @@ def test_meal_cap_property_exact_in_fen(diners: int, fen: int) -> None:
 
 
 def test_each_meal_kind_has_its_own_cap() -> None:
-    policy = replace(POLICY, meal_caps={"breakfast": Decimal("20.00"), "lunch": Decimal("50.00"), "dinner": Decimal("50.00")})
+    policy = replace(
+        POLICY,
+        meal_caps={"breakfast": Decimal("20.00"), "lunch": Decimal("50.00"), "dinner": Decimal("50.00")},
+    )
     breakfast = Meal(ON, "breakfast", "食堂", "机关食堂", 5, Decimal("120.00"))
     assert rules(reception(meals=(breakfast,)), policy) == ["meal_over_cap"]
     assert rules(reception(meals=(breakfast,))) == []

@@ -1,5 +1,5 @@
-from dataclasses import replace
 import hashlib
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -36,7 +36,9 @@ def test_submit_needs_an_explanation_for_each_breach(service: LedgerService, tea
     draft = service.save(team.clerk, sample_reception(guests=10, companions=4, amount="700.00"))
     with pytest.raises(InvalidReception) as refused:
         service.submit(team.clerk, draft)
-    assert refused.value.problems == {"explanations.companions_over_cap": "请为“陪餐人数超标”填写情况说明后再提交"}
+    assert refused.value.problems == {
+        "explanations.companions_over_cap": "请为“陪餐人数超标”填写情况说明后再提交"
+    }
     assert service.get(draft.id).status is Status.DRAFT  # type: ignore[arg-type]
     explained = replace(draft, explanations={"companions_over_cap": "分管股长临时参加汇报"})
     done = service.submit(team.clerk, explained)
@@ -53,7 +55,9 @@ def test_submit_requires_complete_fields(service: LedgerService, team: Team) -> 
 
 
 def test_bad_values_are_refused_per_field(service: LedgerService, team: Team) -> None:
-    bad = sample_reception(transport=Decimal("-1.00"), meals=(Meal(date(2025, 3, 5), "lunch", "x", "豪华会所", 3, Decimal("1")),))
+    bad = sample_reception(
+        transport=Decimal("-1.00"), meals=(Meal(date(2025, 3, 5), "lunch", "x", "豪华会所", 3, Decimal("1")),)
+    )
     with pytest.raises(InvalidReception) as refused:
         service.save(team.clerk, bad)
     assert refused.value.problems["transport"] == "交通费不能为负数"
@@ -72,7 +76,9 @@ def test_nobody_approves_their_own_entry(service: LedgerService, team: Team) -> 
     assert approved.status is Status.APPROVED and approved.approved_by == "zhang"
 
 
-def test_approved_receptions_are_locked_and_reopened_with_a_reason(service: LedgerService, team: Team) -> None:
+def test_approved_receptions_are_locked_and_reopened_with_a_reason(
+    service: LedgerService, team: Team
+) -> None:
     r = service.approve(team.approver, submitted(service, team).id)
     with pytest.raises(WorkflowError, match="已锁定"):
         service.save(team.clerk, replace(r, visiting_unit="别的单位"))
@@ -137,7 +143,10 @@ def test_delete_draft_only(service: LedgerService, team: Team) -> None:
 def test_ledger_rows_filter_sort_and_totals(service: LedgerService, team: Team) -> None:
     service.save(team.clerk, sample_reception(date(2025, 3, 5), unit="市教育局", amount="300.00"))
     service.save(team.clerk, sample_reception(date(2025, 4, 6), unit="省教育厅督导组", amount="200.00"))
-    service.save(team.clerk, sample_reception(date(2025, 4, 7), unit="邻县教育局", guests=10, companions=4, amount="100.00"))
+    service.save(
+        team.clerk,
+        sample_reception(date(2025, 4, 7), unit="邻县教育局", guests=10, companions=4, amount="100.00"),
+    )
     service.save(team.clerk, sample_reception(date(2024, 4, 7), unit="市审计局", amount="50.00"))
     assert service.count_and_total(LedgerQuery(year=2025)) == (3, Decimal("600.00"))
     assert service.count_and_total(LedgerQuery(year=2025, month=4)) == (2, Decimal("300.00"))

@@ -75,10 +75,17 @@ def test_not_a_workbook(tmp_path: Path) -> None:
         read_import(tmp_path / "missing.xlsx")
 
 
-def test_import_commits_good_rows_and_refuses_duplicates(tmp_path: Path, service: LedgerService, team: Team) -> None:
+def test_import_commits_good_rows_and_refuses_duplicates(
+    tmp_path: Path, service: LedgerService, team: Team
+) -> None:
     path = write_template(
         tmp_path / "a.xlsx",
-        [good_row(), good_row(来访单位="邻县教育局", 陪餐人数=4, 接待对象人数=10), good_row(餐费=-1), good_row()],
+        [
+            good_row(),
+            good_row(来访单位="邻县教育局", 陪餐人数=4, 接待对象人数=10),
+            good_row(餐费=-1),
+            good_row(),
+        ],
     )
     outcomes = service.import_rows(team.clerk, read_import(path))
     assert [o.ref for o in outcomes] == ["JD-2025-0001", "JD-2025-0002", None, None]
@@ -90,9 +97,12 @@ def test_import_commits_good_rows_and_refuses_duplicates(tmp_path: Path, service
     assert service.verify().ok
 
 
-def test_historical_import_enters_approved_by_the_paper_reviewer(tmp_path: Path, service: LedgerService, team: Team) -> None:
+def test_historical_import_enters_approved_by_the_paper_reviewer(
+    tmp_path: Path, service: LedgerService, team: Team
+) -> None:
     path = write_template(
-        tmp_path / "a.xlsx", [good_row(审核人="张副局长", 审核日期="2025-03-08", 经办人="李会计"), good_row(来访单位="x")]
+        tmp_path / "a.xlsx",
+        [good_row(审核人="张副局长", 审核日期="2025-03-08", 经办人="李会计"), good_row(来访单位="x")],
     )
     outcomes = service.import_rows(team.clerk, read_import(path), historical=True)
     approved, draft = (service.get_by_ref(o.ref) for o in outcomes)  # type: ignore[arg-type]
