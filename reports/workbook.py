@@ -1,0 +1,329 @@
+"""The ledger workbook (台账.xlsx) of one year (SPEC §6).
+
+Sheets:
+
+- **台账**: one row per approved reception of the year, in the import-template columns
+  (reports.template.COLUMNS), so that exporting, importing the file with ``import
+  --historical`` into an empty ledger and exporting again gives the same sheet. A row
+  carries: 餐费 = the meals without tobacco or alcohol, 烟酒费 = the tobacco and alcohol
+  of all meals, 就餐场所 / 场所类型 from the first meal, 礼品 = the gift's amount when
+  there is one, else its description, 涉密 是/否, 经办人, 审核人 (the approver's name) and
+  审核日期 (the approval date). Drafts, submitted and returned receptions are not in the
+  ledger yet and are left out, like in every total of the program.
+- **月度对比**: this year against last year month by month; this year's amounts are live
+  SUMIFS formulas over the 台账 sheet, the totals and the changes are formulas too.
+- **违规情况**: every breach of those receptions with its explanation.
+- **年度目标**: the year's reduction target (ledger.targets), target and headroom as formulas.
+
+Written with openpyxl in write-only mode, one cheap row at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ledger.i18n import tr
+from ledger.money import ZERO
+from ledger.policy import RULES
+from ledger.records import LedgerQuery, Reception
+from reports.template import HEADERS
+
+SHEET_LEDGER = "台账"
+SHEET_MONTHLY = "月度对比"
+SHEET_BREACHES = "违规情况"
+SHEET_TARGET = "年度目标"
+
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+
+MONEY_COLUMNS = ("餐费", "住宿费", "交通费", "其他费用", "烟酒费", "礼品")
+WIDTHS: dict[str, float] = {
+    "接待日期": 12,
+    "来访单位": 26,
+    "公务活动": 30,
+    "公函文号": 22,
+    "接待对象人数": 8,
+    "接待对象名单": 36,
+    "陪餐人数": 6,
+    "陪餐人员名单": 24,
+    "就餐场所": 20,
+    "场所类型": 12,
+    "涉密": 6,
+    "经办人": 10,
+    "审核人": 10,
+    "审核日期": 12,
+    "备注": 24,
+}
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    year: int
+    receptions: int
+    total: Decimal
+    breaches: int
+
+
+def _col(header: str) -> str:
+    return get_column_letter(HEADERS.index(header) + 1)
+
+
+class _Styles:
+    """One style array per kind of cell, shared by every cell of that kind (cheap rows)."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet = sheet
+        self.money = self._make(number_format=MONEY_FORMAT)
+        self.percent = self._make(number_format=PERCENT_FORMAT)
+        self.date = self._make(number_format=DATE_FORMAT)
+        self.header = self._make(
+            font=Font(bold=True),
+            fill=PatternFill("solid", fgColor="E6E6E6"),
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        )
+        self.bold = self._make(font=Font(bold=True))
+        self.bold_money = self._make(font=Font(bold=True), number_format=MONEY_FORMAT)
+        self.bold_percent = self._make(font=Font(bold=True), number_format=PERCENT_FORMAT)
+        self.wrap = self._make(alignment=Alignment(wrap_text=True, vertical="top"))
+
+    def _make(self, **attrs: Any) -> Any:
+        template = WriteOnlyCell(self.sheet)
+        for name, value in attrs.items():
+            setattr(template, name, value)
+        return template._style
+
+    def cell(self, value: Any, style: Any) -> WriteOnlyCell:
+        c = WriteOnlyCell(self.sheet, value)
+        c._style = style
+        return c
+
+
+def _prepare(sheet: Any, widths: list[float], *, freeze: str = "A2") -> _Styles:
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = freeze
+    return _Styles(sheet)
+
+
+def _names(people: tuple[Any, ...]) -> str | None:
+    return "、".join(p.name for p in people if p.name) or None
+
+
+def ledger_values(r: Reception, reviewer: str) -> list[Any]:
+    """The 台账 row of a reception, in HEADERS order (plain values, amounts as Decimal)."""
+    first = r.meals[0] if r.meals else None
+    if r.gift_amount > 0:
+        gift: Any = r.gift_amount
+    else:
+        gift = r.gift_description or None
+    return [
+        r.reception_date,
+        r.visiting_unit,
+        r.activity,
+        r.letter_no or None,
+        r.guest_count,
+        _names(r.guests),
+        r.companion_count,
+        _names(r.companions),
+        (first.venue or None) if first else None,
+        first.venue_type if first else None,
+        r.meal_total,
+        r.accommodation,
+        r.transport,
+        r.other_cost,
+        r.tobacco_alcohol_total,
+        gift,
+        tr("是") if r.classified else tr("否"),
+        r.clerk_name or None,
+        reviewer or None,
+        r.approved_at.date() if r.approved_at else None,
+        r.remarks or None,
+    ]
+
+
+_MONEY_INDEXES = frozenset(HEADERS.index(h) for h in MONEY_COLUMNS)
+_DATE_INDEXES = frozenset((HEADERS.index("接待日期"), HEADERS.index("审核日期")))
+_GIFT_INDEX = HEADERS.index("礼品")
+
+
+def _write_ledger(sheet: Any, receptions: list[Reception], reviewers: dict[str, str]) -> None:
+    styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in HEADERS])
+    sheet.append([styles.cell(h, styles.header) for h in HEADERS])
+    money = styles.money
+    make = styles.cell
+    money_at = sorted(_MONEY_INDEXES - {_GIFT_INDEX})
+    date_at = sorted(_DATE_INDEXES)
+    append = sheet.append
+    for r in receptions:
+        values = ledger_values(r, reviewers.get(r.approved_by, r.approved_by))
+        for i in money_at:
+            values[i] = make(values[i], money)
+        if isinstance(values[_GIFT_INDEX], Decimal):
+            values[_GIFT_INDEX] = make(values[_GIFT_INDEX], money)
+        for i in date_at:
+            if values[i] is not None:
+                values[i] = make(values[i], styles.date)
+        append(values)
+
+
+def _month_formula(year: int, month: int, last_row: int) -> str:
+    dates = f"'{SHEET_LEDGER}'!${_col('接待日期')}$2:${_col('接待日期')}${last_row}"
+    criteria = f'{dates},">="&DATE({year},{month},1),{dates},"<"&DATE({year},{month + 1},1)'
+    parts = [
+        f"SUMIFS('{SHEET_LEDGER}'!${c}$2:${c}${last_row},{criteria})"
+        for c in (_col(h) for h in MONEY_COLUMNS)
+    ]
+    return "=" + "+".join(parts)
+
+
+def _write_monthly(sheet: Any, year: int, rows: int, last_year: tuple[Decimal, ...]) -> None:
+    styles = _prepare(sheet, [10, 16, 16, 16, 12])
+    headers = [
+        tr("月份"),
+        tr("{y}年金额").format(y=year),
+        tr("{y}年金额").format(y=year - 1),
+        tr("增减额"),
+        tr("同比变化"),
+    ]
+    sheet.append([styles.cell(h, styles.header) for h in headers])
+    last_row = max(rows + 1, 2)
+    for month in range(1, 13):
+        n = month + 1
+        sheet.append(
+            [
+                tr("{m}月").format(m=month),
+                styles.cell(_month_formula(year, month, last_row), styles.money),
+                styles.cell(last_year[month - 1], styles.money),
+                styles.cell(f"=B{n}-C{n}", styles.money),
+                styles.cell(f'=IF(C{n}=0,"",B{n}/C{n}-1)', styles.percent),
+            ]
+        )
+    sheet.append(
+        [
+            styles.cell(tr("全年合计"), styles.bold),
+            styles.cell("=SUM(B2:B13)", styles.bold_money),
+            styles.cell("=SUM(C2:C13)", styles.bold_money),
+            styles.cell("=B14-C14", styles.bold_money),
+            styles.cell('=IF(C14=0,"",B14/C14-1)', styles.bold_percent),
+        ]
+    )
+    sheet.append([])
+    sheet.append(
+        [
+            tr(
+                "说明：本年金额为公式，按“台账”表各行的接待日期汇总餐费、住宿费、交通费、其他费用、烟酒费和礼品金额；"
+                "上年金额为导出时台账中上年已审核接待的合计。"
+            )
+        ]
+    )
+
+
+def _write_breaches(sheet: Any, receptions: list[Reception], violations: dict[int, list[Any]]) -> int:
+    headers = [
+        tr("编号"),
+        tr("接待日期"),
+        tr("来访单位"),
+        tr("违规事项"),
+        tr("具体情况"),
+        tr("限额"),
+        tr("实际"),
+        tr("超标金额"),
+        tr("情况说明"),
+    ]
+    styles = _prepare(sheet, [14, 12, 26, 14, 44, 10, 10, 12, 50])
+    sheet.append([styles.cell(h, styles.header) for h in headers])
+    count = 0
+    for r in receptions:
+        for v in violations.get(r.id or 0, ()):
+            sheet.append(
+                [
+                    r.ref,
+                    styles.cell(r.reception_date, styles.date),
+                    r.visiting_unit,
+                    RULES.get(v.rule, v.rule),
+                    v.message,
+                    v.limit,
+                    v.actual,
+                    styles.cell(v.excess, styles.money),
+                    r.explanations.get(v.rule, "") or tr("（未填写）"),
+                ]
+            )
+            count += 1
+    if not count:
+        sheet.append([tr("本年已审核的接待没有违规事项。")])
+    return count
+
+
+def _write_target(sheet: Any, service: Any, year: int) -> None:
+    from ledger.targets import STATUS_LABELS, TargetsError, year_figures
+
+    styles = _prepare(sheet, [34, 18, 50])
+    sheet.append([styles.cell(h, styles.header) for h in (tr("项目"), tr("数值"), tr("说明"))])
+    try:
+        f = year_figures(service, year)
+    except TargetsError as exc:
+        sheet.append([tr("年度"), year, str(exc)])
+        return
+    money, percent = styles.money, styles.percent
+    baseline: Any = styles.cell(f.baseline_total, money) if f.baseline_total is not None else tr("无")
+    sheet.append([tr("年度"), year, ""])
+    sheet.append(
+        [
+            tr("上年基数（{y}年已审核接待合计）").format(y=f.baseline_year),
+            baseline,
+            tr("上年没有已审核的接待，无法计算目标") if f.baseline_total is None else "",
+        ]
+    )
+    sheet.append([tr("压减比例"), styles.cell(f.reduction, percent), tr("管理员为本年设置的比例")])
+    if f.baseline_total is not None:
+        sheet.append(
+            [
+                tr("年度目标（不超过）"),
+                styles.cell("=ROUND(B3*(1-B4),2)", money),
+                tr("上年基数 ×（1 − 压减比例）"),
+            ]
+        )
+    else:
+        sheet.append([tr("年度目标（不超过）"), tr("无"), tr("无上年基数，无法计算目标")])
+    sheet.append([tr("截止日期"), styles.cell(f.as_of, styles.date), ""])
+    sheet.append([tr("本年累计"), styles.cell(f.ytd_total, money), tr("截至截止日期的已审核接待合计")])
+    if f.baseline_total is not None:
+        sheet.append([tr("距目标尚余（负数为已超出）"), styles.cell("=B5-B7", money), ""])
+    else:
+        sheet.append([tr("距目标尚余（负数为已超出）"), tr("无"), ""])
+    sheet.append([tr("上年同期"), styles.cell(f.same_period_last_year, money), ""])
+    change: Any = styles.cell(f.yoy_change, percent) if f.yoy_change is not None else tr("无法计算")
+    sheet.append([tr("同比变化"), change, tr("（本年累计 − 上年同期）÷ 上年同期")])
+    sheet.append([tr("预计全年"), styles.cell(f.projected_total, money), ""])
+    sheet.append([tr("状态"), STATUS_LABELS.get(f.status, f.status or ""), ""])
+    sheet.append([tr("批次"), f.batches, tr("已审核接待次数")])
+    sheet.append([tr("人次"), f.person_visits, tr("接待对象人数合计")])
+
+
+def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
+    """Write the ledger workbook of ``year`` to ``path``."""
+    from ledger.targets import dashboard_figures
+
+    query = LedgerQuery(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
+    receptions = service.receptions(query, approved_only=True, include_classified=True)
+    reviewers = {u.username: u.label for u in service.users()}
+    violations = service.violations_of([r.id for r in receptions if r.id is not None])
+    last_year = dashboard_figures(service, year, date(year, 12, 31), top=1).monthly_last_year
+
+    workbook = Workbook(write_only=True)
+    _write_ledger(workbook.create_sheet(SHEET_LEDGER), receptions, reviewers)
+    _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
+    breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
+    _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
+    workbook.save(str(path))
+    return ExportSummary(year, len(receptions), sum((r.total for r in receptions), ZERO), breaches)
