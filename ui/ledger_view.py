@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,6 +49,7 @@ class LedgerView(QWidget):
         self.service = service
         # constraints that have no widget of their own (set by show_query, e.g. from the dashboard)
         self._extra: dict[str, object] = {}
+        self._fit_pending = True  # until the user's own column widths are known
 
         self.year_combo = QComboBox()
         self.year_combo.setAccessibleName(tr("年度"))
@@ -298,8 +300,22 @@ class LedgerView(QWidget):
     def save_state(self) -> None:
         app_settings().setValue(HEADER_STATE_KEY, self.table.horizontalHeader().saveState())
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_pending:
+            self._fit_pending = False
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Give the activity column the width the other columns leave free."""
+        activity = COLUMN_KEYS.index("activity")
+        others = sum(self.table.columnWidth(i) for i in range(len(COLUMN_KEYS)) if i != activity)
+        free = self.table.viewport().width() - others - 2
+        self.table.setColumnWidth(activity, max(DEFAULT_WIDTHS[activity], free))
+
     def restore_state(self) -> None:
         state = app_settings().value(HEADER_STATE_KEY)
+        self._fit_pending = not state
         if isinstance(state, QByteArray | bytes) and state:
             header = self.table.horizontalHeader()
             header.restoreState(QByteArray(state))

@@ -1,0 +1,597 @@
+"""The main window: menus, toolbar, the 台账 and 待审核 tabs, and the status bar.
+
+Other screens hook in through clear attributes: ``tabs`` (add a tab), ``file_menu`` and
+``print_menu`` (add actions; a menu with no visible action hides itself), ``ledger_view``
+(``show_query``), ``service``, ``user`` and ``selected_reception_id()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QStyle,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.records import LedgerQuery, Role, User
+from ledger.service import ImportCancelled, ImportOutcome, LedgerError, LedgerService
+from ui.approval_view import ApprovalView
+from ui.history_dialog import HistoryDialog
+from ui.ledger_view import LedgerView
+from ui.prefs import app_settings
+from ui.widgets import show_ledger_error
+
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+IMPORT_DIR_KEY = "import/last_dir"
+APP_TITLE = tr("公务接待台账")
+
+
+class _MenuWatcher(QObject):
+    """Hides a menu while it has no visible action, shows it when one is added."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ActionAdded, QEvent.Type.ActionRemoved, QEvent.Type.ActionChanged):
+            self._window.update_menu_visibility()
+        return False
+
+
+def has_visible_actions(menu: QMenu) -> bool:
+    for action in menu.actions():
+        if action.isSeparator() or not action.isVisible():
+            continue
+        sub = action.menu()
+        if isinstance(sub, QMenu) and not has_visible_actions(sub):
+            continue
+        return True
+    return False
+
+
+class ImportResultDialog(QDialog):
+    """What an import did: how many rows came in, and every refused row with its column."""
+
+    def __init__(self, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("导入结果"))
+        imported = [o for o in outcomes if o.ref]
+        rejected = [o for o in outcomes if not o.ref]
+        breaches = [o for o in imported if o.assessment and o.assessment.violations]
+        text = tr("共 {n} 行：已导入 {ok} 行（均为草稿），未导入 {bad} 行。").format(
+            n=len(outcomes), ok=len(imported), bad=len(rejected)
+        )
+        if breaches:
+            text += tr("已导入的行中有 {b} 行违反接待标准，提交审核前须逐项填写情况说明。").format(
+                b=len(breaches)
+            )
+        if imported:
+            text += tr("编号 {first} 至 {last}。").format(first=imported[0].ref, last=imported[-1].ref)
+        self.summary = QLabel(text)
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels([tr("行号"), tr("列"), tr("问题")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        rows = [(o.row, e.column, e.message) for o in rejected for e in o.errors]
+        self.table.setRowCount(len(rows))
+        for i, (row, column, message) in enumerate(rows):
+            for col, value in enumerate((str(row), column, message)):
+                self.table.setItem(i, col, QTableWidgetItem(value))
+        self.table.setVisible(bool(rows))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        if rows:
+            layout.addWidget(QLabel(tr("未导入的行（请在工作簿中改正后重新导入这些行）：")))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 420 if rows else 160)
+
+    @classmethod
+    def present(cls, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
+        cls(outcomes, parent).exec()
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal()
+    closed = Signal()  # the window accepted to close
+
+    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.user = user
+        self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
+        self._forms: list[QWidget] = []  # every open form, new ones included
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.ledger_view = LedgerView(service)
+        self.tabs.addTab(self.ledger_view, tr("台账"))
+        self.approval_view: ApprovalView | None = None
+        if user.has(Role.APPROVER):
+            self.approval_view = ApprovalView(service, user)
+            self.tabs.addTab(self.approval_view, tr("待审核"))
+            self.approval_view.changed.connect(self.reception_changed)
+            self.approval_view.open_requested.connect(self.open_reception)
+            self.approval_view.history_requested.connect(self.show_history)
+            self.approval_view.count_changed.connect(self._queue_count_changed)
+            self._queue_count_changed(self.approval_view.model.rowCount())
+        self.ledger_view.open_requested.connect(self.open_reception)
+        self.ledger_view.selection_changed.connect(self._update_actions)
+        self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.user_label = QLabel()
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.ledger_view.summary_label)
+        self._show_identity()
+        self._update_actions()
+
+        self.resize(1280, 800)
+        settings = app_settings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = settings.value(STATE_KEY)
+        if isinstance(state, QByteArray | bytes) and state:
+            self.restoreState(QByteArray(state))
+        self.ledger_view.restore_state()
+
+    # ------------------------------------------------------------------ building
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+        icon: QStyle.StandardPixmap | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        u = self.user
+        sp = QStyle.StandardPixmap
+        self.new_action = self._action(
+            tr("新建接待…"),
+            lambda: self.open_reception(None),
+            QKeySequence.StandardKey.New,
+            tr("登记一次新的公务接待"),
+            sp.SP_FileIcon,
+        )
+        self.open_action = self._action(
+            tr("打开接待单"), self.open_selected, "Ctrl+O", tr("打开所选的接待"), sp.SP_DialogOpenButton
+        )
+        self.history_action = self._action(
+            tr("历史记录…"),
+            self.show_selected_history,
+            "Ctrl+H",
+            tr("所选接待的每一次操作和改动"),
+            sp.SP_FileDialogDetailedView,
+        )
+        self.import_action = self._action(
+            tr("导入工作簿…"),
+            self.import_workbook,
+            "Ctrl+I",
+            tr("按导入模板把工作簿各行导入为草稿"),
+            sp.SP_ArrowDown,
+        )
+        self.demo_action = self._action(
+            tr("生成示例数据…"), self.generate_demo, None, tr("在空账本中生成两年的示例接待，便于试用")
+        )
+        self.change_password_action = self._action(tr("修改密码…"), self.change_password)
+        self.logout_action = self._action(tr("注销/切换用户…"), self.request_logout)
+        self.quit_action = self._action(tr("退出"), self.close, QKeySequence.StandardKey.Quit)
+        self.find_action = self._action(
+            tr("查找"), self.focus_search, QKeySequence.StandardKey.Find, tr("在台账中搜索")
+        )
+        self.refresh_action = self._action(
+            tr("刷新"),
+            self.refresh,
+            QKeySequence.StandardKey.Refresh,
+            tr("重新读取台账"),
+            sp.SP_BrowserReload,
+        )
+        self.show_ledger_action = self._action(
+            tr("台账"), lambda: self.tabs.setCurrentWidget(self.ledger_view), "Ctrl+1"
+        )
+        self.show_queue_action = self._action(
+            tr("待审核队列"), self.show_queue, "Ctrl+2", tr("审核经办人提交的接待")
+        )
+        self.reset_filters_action = self._action(tr("重置筛选"), self.ledger_view.reset_filters)
+        self.settings_action = self._action(
+            tr("设置…"),
+            self.open_settings,
+            QKeySequence.StandardKey.Preferences,
+            tr("单位信息、用户、接待标准和年度目标"),
+        )
+        self.about_action = self._action(tr("关于公务接待台账"), self.show_about)
+
+        is_clerk = u.has(Role.CLERK)
+        self.new_action.setVisible(is_clerk)
+        self.import_action.setVisible(is_clerk)
+        self.demo_action.setVisible(u.has(Role.ADMIN))
+        self.show_queue_action.setVisible(u.has(Role.APPROVER))
+        self.settings_action.setVisible(u.has(Role.ADMIN))
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu(tr("文件(&F)"))
+        self.file_menu.addAction(self.new_action)
+        self.file_menu.addAction(self.open_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.import_action)
+        self.file_menu.addAction(self.demo_action)
+        self.print_menu = QMenu(tr("打印(&P)"), self)
+        self.file_menu.addSeparator()
+        self.file_menu.addMenu(self.print_menu)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.logout_action)
+        self.file_menu.addAction(self.quit_action)
+
+        self.edit_menu = bar.addMenu(tr("编辑(&E)"))
+        self.edit_menu.addAction(self.find_action)
+        self.edit_menu.addAction(self.reset_filters_action)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.history_action)
+
+        self.view_menu = bar.addMenu(tr("查看(&V)"))
+        self.view_menu.addAction(self.show_ledger_action)
+        self.view_menu.addAction(self.show_queue_action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.refresh_action)
+
+        self.review_menu = bar.addMenu(tr("审核(&R)"))
+        self.review_menu.addAction(self.show_queue_action)
+        self.review_menu.menuAction().setVisible(self.user.has(Role.APPROVER))
+
+        self.settings_menu = bar.addMenu(tr("设置(&S)"))
+        self.settings_menu.addAction(self.settings_action)
+        self.settings_menu.addAction(self.change_password_action)
+
+        self.help_menu = bar.addMenu(tr("帮助(&H)"))
+        self.help_menu.addAction(self.about_action)
+
+        watcher = _MenuWatcher(self)
+        for menu in (
+            self.file_menu,
+            self.print_menu,
+            self.edit_menu,
+            self.view_menu,
+            self.settings_menu,
+            self.help_menu,
+        ):
+            menu.installEventFilter(watcher)
+        self.update_menu_visibility()
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar(tr("工具栏"))
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setMovable(False)
+        self.addToolBar(self.toolbar)
+        for action in (self.new_action, self.open_action, self.history_action, self.import_action):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.refresh_action)
+
+    def update_menu_visibility(self) -> None:
+        """Show a menu only when it holds at least one visible action."""
+        self.print_menu.menuAction().setVisible(has_visible_actions(self.print_menu))
+        for menu in (self.file_menu, self.edit_menu, self.view_menu, self.settings_menu, self.help_menu):
+            menu.menuAction().setVisible(has_visible_actions(menu))
+        self.review_menu.menuAction().setVisible(
+            self.user.has(Role.APPROVER) and has_visible_actions(self.review_menu)
+        )
+
+    def _show_identity(self) -> None:
+        bureau = self.service.bureau().name
+        self.setWindowTitle(f"{APP_TITLE} — {bureau}" if bureau else APP_TITLE)
+        roles = "、".join(r.label for r in Role if r in self.user.roles)
+        self.user_label.setText(tr("当前用户：{name}（{roles}）").format(name=self.user.label, roles=roles))
+
+    def _queue_count_changed(self, count: int) -> None:
+        if self.approval_view is None:
+            return
+        index = self.tabs.indexOf(self.approval_view)
+        self.tabs.setTabText(index, tr("待审核（{n}）").format(n=count) if count else tr("待审核"))
+
+    # ------------------------------------------------------------------ selection
+    def selected_reception_id(self) -> int | None:
+        """The reception selected in the tab on show (ledger or queue), if any."""
+        if self.approval_view is not None and self.tabs.currentWidget() is self.approval_view:
+            return self.approval_view.selected_reception_id()
+        if self.tabs.currentWidget() is self.ledger_view:
+            return self.ledger_view.selected_reception_id()
+        return None
+
+    def _update_actions(self) -> None:
+        has = self.selected_reception_id() is not None
+        self.open_action.setEnabled(has)
+        self.history_action.setEnabled(has)
+
+    # ------------------------------------------------------------------ receptions
+    def open_reception(self, reception_id: int | None = None) -> QWidget | None:
+        """Open the reception form (non-modal); a reception already open is brought forward."""
+        if reception_id is not None and reception_id in self._reception_dialogs:
+            dialog = self._reception_dialogs[reception_id]
+            dialog.show()
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        from ui.reception_dialog import ReceptionDialog
+
+        try:
+            dialog = ReceptionDialog(self.service, self.user, reception_id, self)
+        except LedgerError as exc:
+            show_ledger_error(self, exc, tr("无法打开接待"))
+            self.refresh()
+            return None
+        self._track_dialog(dialog, reception_id)
+        dialog.show()
+        return dialog
+
+    def _track_dialog(self, dialog: QWidget, reception_id: int | None) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.reception_changed)  # type: ignore[attr-defined]
+        self._forms.append(dialog)
+        dialog.destroyed.connect(
+            lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
+        )
+        if reception_id is not None:
+            self._reception_dialogs[reception_id] = dialog
+            dialog.destroyed.connect(
+                lambda _obj=None, rid=reception_id: self._reception_dialogs.pop(rid, None)
+            )
+
+    def adopt_dialogs(self, dialogs: list[QWidget]) -> None:
+        """Reception forms opened elsewhere (autosave recovery) refresh this window too."""
+        for dialog in dialogs:
+            dialog.changed.connect(self.reception_changed)  # type: ignore[attr-defined]
+            self._forms.append(dialog)
+            dialog.destroyed.connect(
+                lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
+            )
+
+    def open_selected(self) -> None:
+        rid = self.selected_reception_id()
+        if rid is not None:
+            self.open_reception(rid)
+
+    def show_history(self, reception_id: int) -> HistoryDialog:
+        dialog = HistoryDialog(self.service, reception_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_selected_history(self) -> None:
+        rid = self.selected_reception_id()
+        if rid is not None:
+            self.show_history(rid)
+
+    def reception_changed(self, reception_id: int | None = None) -> None:
+        """A reception was saved, submitted, approved, returned or reopened: show it."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ledger_view.refresh()
+        if self.approval_view is not None:
+            self.approval_view.refresh()
+        self._update_actions()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.ledger_view)
+        self.ledger_view.focus_search()
+
+    def show_query(self, query: LedgerQuery) -> None:
+        self.tabs.setCurrentWidget(self.ledger_view)
+        self.ledger_view.show_query(query)
+
+    def show_queue(self) -> None:
+        if self.approval_view is not None:
+            self.approval_view.refresh()
+            self.tabs.setCurrentWidget(self.approval_view)
+
+    # ------------------------------------------------------------------ long work
+    def _progress(self, label: str, maximum: int) -> tuple[QProgressDialog, Callable[[int, int], bool]]:
+        dialog = QProgressDialog(label, tr("取消"), 0, max(maximum, 1), self)
+        dialog.setWindowTitle(APP_TITLE)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+        dialog.setAutoReset(False)
+        dialog.setAutoClose(False)
+        dialog.setValue(0)
+
+        def report(done: int, total: int) -> bool:
+            dialog.setMaximum(max(total, 1))
+            dialog.setValue(min(done, max(total, 1)))
+            QApplication.processEvents()
+            return not dialog.wasCanceled()
+
+        return dialog, report
+
+    def import_workbook(self, path: str | Path | None = None) -> list[ImportOutcome] | None:
+        """Import the rows of a workbook as drafts; show what was refused, row by row."""
+        from reports.template import TemplateError, read_import
+
+        settings = app_settings()
+        if path is None:
+            start = str(settings.value(IMPORT_DIR_KEY, "") or str(Path.home()))
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, tr("导入工作簿"), start, tr("Excel 工作簿 (*.xlsx);;所有文件 (*)")
+            )
+            if not chosen:
+                return None
+            path = chosen
+        path = Path(path)
+        settings.setValue(IMPORT_DIR_KEY, str(path.parent))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            rows = read_import(path)
+        except TemplateError as exc:
+            QApplication.restoreOverrideCursor()
+            QMessageBox.warning(self, tr("无法导入"), str(exc))
+            return None
+        except OSError as exc:
+            QApplication.restoreOverrideCursor()
+            QMessageBox.warning(self, tr("无法导入"), tr("无法读取文件：{e}").format(e=exc.strerror or exc))
+            return None
+        QApplication.restoreOverrideCursor()
+        if not rows:
+            QMessageBox.information(
+                self, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
+            )
+            return None
+        historical = False
+        paper_approved = sum(1 for r in rows if r.approved_by)
+        if paper_approved:
+            answer = QMessageBox.question(
+                self,
+                tr("按纸质审核导入？"),
+                tr(
+                    "工作簿中有 {n} 行填写了“审核人/审核日期”。\n"
+                    "选“是”：这些行按纸质审核导入为已审核（历史中记为导入）；\n"
+                    "选“否”：全部导入为草稿。"
+                ).format(n=paper_approved),
+                QMessageBox.StandardButton.Yes
+                | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                return None
+            historical = answer == QMessageBox.StandardButton.Yes
+        progress, report = self._progress(tr("正在导入 {name}…").format(name=path.name), len(rows))
+        try:
+            outcomes = self.service.import_rows(self.user, rows, historical=historical, progress=report)
+        except ImportCancelled as exc:
+            QMessageBox.information(self, tr("导入已取消"), str(exc))
+            return None
+        except LedgerError as exc:
+            show_ledger_error(self, exc, tr("无法导入"))
+            return None
+        finally:
+            progress.close()
+        self.refresh()
+        ImportResultDialog.present(outcomes, self)
+        return outcomes
+
+    def generate_demo(self) -> bool:
+        """Fill an empty ledger with two years of sample receptions (administrators)."""
+        from ledger.demo import DEMO_PASSWORD, fill_demo
+
+        if self.service.count_and_total(LedgerQuery())[0]:
+            QMessageBox.information(
+                self, tr("生成示例数据"), tr("示例数据只能生成到空账本中：此账本已有接待记录。")
+            )
+            return False
+        answer = QMessageBox.question(
+            self,
+            tr("生成示例数据"),
+            tr(
+                "将在此账本中生成两年的示例接待，并添加示例用户“李会计”“张副局长”（密码 {pw}）。继续吗？"
+            ).format(pw=DEMO_PASSWORD),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        progress, report = self._progress(tr("正在生成示例数据…"), 300)
+        try:
+            summary = fill_demo(self.service, progress=report)
+        except LedgerError as exc:
+            show_ledger_error(self, exc, tr("无法生成示例数据"))
+            return False
+        finally:
+            progress.close()
+        self.refresh()
+        QMessageBox.information(
+            self,
+            tr("生成示例数据"),
+            tr("已生成 {n} 条示例接待（{years}）。示例用户：{users}，密码均为 {pw}。").format(
+                n=summary.receptions,
+                years="、".join(str(y) for y in summary.years),
+                users="、".join(summary.users),
+                pw=DEMO_PASSWORD,
+            ),
+        )
+        return True
+
+    # ------------------------------------------------------------------ account and settings
+    def change_password(self) -> None:
+        from ui.login_dialog import ChangePasswordDialog
+
+        if ChangePasswordDialog(self.service, self.user, self).exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage(tr("密码已修改"), 5000)
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        SettingsDialog.open_for(self.service, self.user, self)
+        self._show_identity()
+        self.refresh()
+
+    def request_logout(self) -> None:
+        self.logout_requested.emit()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            tr("关于公务接待台账"),
+            tr(
+                "<h3>公务接待台账</h3><p>记录每一次公务接待，按接待标准自动检查，"
+                "经分管领导审核后公示，并跟踪年度压减目标。</p>"
+                "<p>界面字体：文泉驿微米黑（Apache-2.0），随程序提供。</p>"
+            ),
+        )
+
+    # ------------------------------------------------------------------ closing
+    def save_state(self) -> None:
+        settings = app_settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(STATE_KEY, self.saveState())
+        self.ledger_view.save_state()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in list(self._forms):
+            if dialog.isVisible() and not dialog.close():
+                event.ignore()
+                return
+        self.save_state()
+        super().closeEvent(event)
+        self.closed.emit()
