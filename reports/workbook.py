@@ -20,6 +20,7 @@ Written with openpyxl in write-only mode, one cheap row at a time.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -325,5 +326,8 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
     breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
-    workbook.save(str(path))
+    # built in memory and written at once: an unwritable path fails cleanly, no half file
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    Path(path).write_bytes(buffer.getvalue())
     return ExportSummary(year, len(receptions), sum((r.total for r in receptions), ZERO), breaches)

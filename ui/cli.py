@@ -90,6 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
 
+    p = command("notice", cmd_notice, tr("公示表：期间内已审核、非涉密接待的公示表 PDF"))
+    p.add_argument("--from", dest="date_from", type=_iso_date, required=True, metavar="DATE", help=tr("开始日期"))
+    p.add_argument("--to", dest="date_to", type=_iso_date, required=True, metavar="DATE", help=tr("结束日期（含）"))
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+    p.add_argument(
+        "--posted", type=_iso_date, default=None, metavar="DATE",
+        help=tr("公示日期，公示期从这天起按工作日计算（默认今天）；给出 --user 时把这些接待标记为已公示"),
+    )
+    p.add_argument(
+        "--internal", action="store_true", help=tr("内部核对本：加上“公示合计 + 涉密合计 = 台账合计”核对行")
+    )
+
+    p = command("slip", cmd_slip, tr("接待清单：一次接待的报销用清单 PDF"))
+    p.add_argument("ref", help=tr("接待编号，如 JD-2025-0007"))
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
+
+    p = command("export", cmd_export, tr("导出一年的台账工作簿（台账、月度对比、违规情况、年度目标）"))
+    p.add_argument("--year", type=int, required=True, help=tr("年份"))
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
+
     p = command("user", cmd_user, tr("用户管理"))
     user_sub = p.add_subparsers(dest="user_command", parser_class=_Parser, required=True)
     add = user_sub.add_parser("add", help=tr("添加用户"))
@@ -319,6 +339,61 @@ def cmd_demo(args: argparse.Namespace) -> int:
         tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
             n=summary.receptions, years="、".join(str(y) for y in summary.years),
             users="、".join(summary.users), pw=DEMO_PASSWORD,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    """Write the notice sheet; with an acting user (--user / LEDGER_USER) also mark it posted."""
+    from ledger.money import fmt
+    from reports.notice import NoticeError, load_notice, render_notice
+
+    service = open_service(args)
+    actor = acting_user(service, args) if args.user or os.environ.get("LEDGER_USER") else None
+    try:
+        notice = load_notice(
+            service, args.date_from, args.date_to, posted_on=args.posted, internal=args.internal
+        )
+    except NoticeError as exc:
+        raise UsageError(str(exc)) from None
+    args.output.write_bytes(render_notice(notice))
+    marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
+    line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
+        path=args.output, n=len(notice.receptions), total=fmt(notice.published_total),
+        until=notice.posting_until.isoformat(),
+    )
+    if actor:
+        line += tr("；{m} 条标记为已公示（{day}）").format(m=marked, day=notice.posted_on.isoformat())
+    print(line)
+    return EXIT_OK
+
+
+def cmd_slip(args: argparse.Namespace) -> int:
+    from ledger.money import fmt
+    from reports.slip import load_slip, render_slip
+
+    slip = load_slip(open_service(args), args.ref)
+    args.output.write_bytes(render_slip(slip))
+    print(
+        tr("已生成接待清单 {path}：{ref}，合计 {total} 元").format(
+            path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ledger.money import fmt
+    from reports.workbook import export_year
+
+    if not 1900 <= args.year <= 9998:
+        raise UsageError(tr("年份无效：{year}").format(year=args.year))
+    summary = export_year(open_service(args), args.year, args.output)
+    print(
+        tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元，{b} 条违规").format(
+            year=summary.year, path=args.output, n=summary.receptions, total=fmt(summary.total),
+            b=summary.breaches,
         )
     )
     return EXIT_OK
