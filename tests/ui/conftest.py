@@ -16,7 +16,9 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from ledger.records import Reception
 from ledger.service import LedgerService
@@ -46,3 +48,14 @@ def submitted(service: LedgerService, team: Team) -> Reception:
         explanations={"companions_over_cap": "分管股室负责人临时陪同汇报工作"},
     )
     return service.submit(team.clerk, reception)
+
+
+def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    """Type as a user does: key presses for ASCII, an input-method commit (拼音 input) for Chinese."""
+    widget.setFocus()
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
