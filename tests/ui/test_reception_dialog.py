@@ -1,0 +1,429 @@
+"""The reception form, driven as a clerk and a leader would: typing, clicking, reading what shows."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidget
+
+from ledger.records import LedgerQuery, Reception, Status
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+from ui.meals_model import AMOUNT, DATE, DINERS, KIND, VENUE_TYPE, MealsModel
+from ui.people_model import PeopleModel
+from ui.reception_dialog import CommentDialog, FilePrompt, ReceptionDialog, UnsavedPrompt
+
+COMPANIONS_MESSAGE = "陪餐4人，超过上限3人（接待对象10人）"
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Autosaves go to tmp_path; a form closed at teardown with changes is discarded without asking."""
+    monkeypatch.setenv("LEDGER_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
+
+
+def open_form(qtbot, service: LedgerService, user, reception_id: int | None = None) -> ReceptionDialog:  # type: ignore[no-untyped-def]
+    dialog = ReceptionDialog(service, user, reception_id)
+    qtbot.addWidget(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
+        dialog.activateWindow()
+    return dialog
+
+
+def click(qtbot, button: QWidget) -> None:  # type: ignore[no-untyped-def]
+    assert button.isVisible(), button.text()
+    assert button.isEnabled(), button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_into(qtbot, widget: QWidget, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type as a user does: keys for ASCII, an input-method commit (拼音 input) for Chinese."""
+    widget.setFocus()
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def set_spin(qtbot, spin, value: int) -> None:  # type: ignore[no-untyped-def]
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, str(value))
+    assert spin.value() == value
+
+
+def open_editor(view: QAbstractItemView) -> QLineEdit:
+    """The cell editor the view has just opened."""
+    editors = [w for w in view.findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1, editors
+    return editors[0]
+
+
+def edit_cell(qtbot, dialog: ReceptionDialog, row: int, column: int, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type into a meals cell through its delegate's editor, and press Enter."""
+    dialog.tabs.setCurrentIndex(2)
+    view = dialog.meals_view
+    index = dialog.meals_model.index(row, column)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = open_editor(view)
+    editor.selectAll()
+    type_into(qtbot, editor, text)
+    commit(qtbot, editor)
+
+
+def commit(qtbot, editor: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Enter: the delegate commits the cell (queued) and closes the editor."""
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(editor) or not editor.isVisible())
+
+
+def fill_basics(qtbot, dialog: ReceptionDialog, guests: int, companions: int) -> None:  # type: ignore[no-untyped-def]
+    type_into(qtbot, dialog.visiting_unit, "省教育厅督导组")
+    type_into(qtbot, dialog.activity, "义务教育督导检查")
+    type_into(qtbot, dialog.letter_no, "省教函〔2025〕3号")
+    dialog.tabs.setCurrentIndex(1)
+    set_spin(qtbot, dialog.guest_count, guests)
+    set_spin(qtbot, dialog.companion_count, companions)
+
+
+def rule_text(dialog: ReceptionDialog, rule: str) -> str:
+    box = dialog.rule_boxes.get(rule)
+    return box.messages.text() if box is not None and box.isVisible() else ""
+
+
+# ====================================================================== the issue's scenario
+def test_clerk_sees_companion_breach_live_cannot_submit_unexplained_then_submits(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=10, companions=4)
+
+    qtbot.waitUntil(lambda: COMPANIONS_MESSAGE in rule_text(form, "companions_over_cap"))
+    assert form.companion_count.property("breach") is True
+    assert form.guest_count.property("breach") is not True
+
+    click(qtbot, form.submit_button)
+    assert "请为“陪餐人数超标”填写情况说明后再提交" in form.message_label.text()
+    box = form.rule_boxes["companions_over_cap"]
+    assert box.error.isVisible()
+    assert "情况说明" in box.error.text()
+    assert service.count_and_total(LedgerQuery())[0] == 0  # nothing written
+    assert form.visiting_unit.text() == "省教育厅督导组"  # nothing lost
+    assert form.companion_count.value() == 4
+
+    type_into(qtbot, box.explanation, "分管股室负责人临时陪同汇报工作")
+    qtbot.waitUntil(lambda: not box.error.isVisible())
+    with qtbot.waitSignal(form.changed) as signal:
+        click(qtbot, form.submit_button)
+    stored = service.get(signal.args[0])
+    assert stored.status == Status.SUBMITTED
+    assert stored.explanations == {"companions_over_cap": "分管股室负责人临时陪同汇报工作"}
+    assert "待审核" in form.title_label.text()
+    assert not form.save_button.isEnabled()
+    assert "已提交审核" in form.save_button.toolTip()
+    assert form.visiting_unit.isReadOnly()
+    assert not form.is_dirty()
+
+
+def test_approver_approves_and_it_opens_read_only(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: "同意。"))
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    assert not form.save_button.isVisible()  # not a clerk
+    assert COMPANIONS_MESSAGE in rule_text(form, "companions_over_cap")
+    assert form.rule_boxes["companions_over_cap"].explanation.isReadOnly()
+    with qtbot.waitSignal(form.changed):
+        click(qtbot, form.approve_button)
+    assert service.get(submitted.id).status == Status.APPROVED  # type: ignore[arg-type]
+    assert "已审核" in form.title_label.text()
+    assert not form.approve_button.isVisible()
+    assert form.reopen_button.isVisible()
+
+    clerk_form = open_form(qtbot, service, team.clerk, submitted.id)
+    assert clerk_form.visiting_unit.isReadOnly()
+    assert not clerk_form.approve_button.isVisible()
+    assert not clerk_form.save_button.isEnabled()
+    assert "已锁定" in clerk_form.refusal_label.text()
+
+
+def test_clerk_approver_cannot_approve_what_they_submitted(qtbot, service: LedgerService, team: Team) -> None:
+    own = service.submit(team.both, sample_reception())
+    form = open_form(qtbot, service, team.both, own.id)
+    assert form.approve_button.isVisible()
+    assert not form.approve_button.isEnabled()
+    assert "不能由您本人审核" in form.approve_button.toolTip()
+    assert form.refusal_label.isVisible()
+    assert "不能由您本人审核" in form.refusal_label.text()
+
+    clerk_only = open_form(qtbot, service, team.clerk, own.id)
+    assert not clerk_only.approve_button.isVisible()
+
+
+def test_return_needs_a_comment_and_the_clerk_sees_it(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = iter([None, "请补充公函扫描件"])
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: next(answers)))
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    click(qtbot, form.return_button)  # cancelled
+    assert service.get(submitted.id).status == Status.SUBMITTED  # type: ignore[arg-type]
+    click(qtbot, form.return_button)
+    assert service.get(submitted.id).status == Status.RETURNED  # type: ignore[arg-type]
+
+    clerk_form = open_form(qtbot, service, team.clerk, submitted.id)
+    assert clerk_form.banner.isVisible()
+    assert "请补充公函扫描件" in clerk_form.banner.text()
+    assert not clerk_form.visiting_unit.isReadOnly()
+    assert clerk_form.submit_button.isEnabled()
+
+
+def test_comment_dialog_refuses_an_empty_required_reason(qtbot) -> None:
+    dialog = CommentDialog(None, "重新打开", "理由：", required=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.accept()
+    assert dialog.isVisible()
+    assert dialog.error.text() == "此项必须填写"
+    type_into(qtbot, dialog.text, "金额录错")
+    dialog.accept()
+    assert not dialog.isVisible()
+
+
+def test_approver_reopens_an_approved_reception_with_a_reason(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.approve(team.approver, submitted.id, "同意")  # type: ignore[arg-type]
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: "餐费金额录错，需更正"))
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    click(qtbot, form.reopen_button)
+    stored = service.get(submitted.id)  # type: ignore[arg-type]
+    assert stored.status == Status.RETURNED
+    assert stored.review_comment == "餐费金额录错，需更正"
+    assert service.history(submitted.id)[-1].action == "reopen"
+
+
+# ====================================================================== meals and money
+def test_meal_at_350_07_for_seven_diners_is_over_by_0_07(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=5, companions=2)
+    form.tabs.setCurrentIndex(2)
+    click(qtbot, form.add_meal_button)
+    meal = form.meals_model.meal(0)
+    assert meal.diners == 7  # guests + companions
+    assert meal.date == QDate.currentDate().toPython()  # the reception date
+
+    edit_cell(qtbot, form, 0, AMOUNT, "350.07")
+    qtbot.waitUntil(lambda: "超标0.07元" in rule_text(form, "meal_over_cap"))
+    assert "0.07 元" in form.over_label.text()
+    assert form.total_label.text() == "350.07 元"
+    assert form.reimbursable_label.text() == "350.00 元"
+    assert 0 in form.meals_model.breach_rows()
+
+    edit_cell(qtbot, form, 0, AMOUNT, "350.00")
+    qtbot.waitUntil(lambda: rule_text(form, "meal_over_cap") == "")
+    assert form.over_label.text() == "0.00 元"
+    assert form.meals_model.breach_rows() == set()
+
+
+def test_diners_follow_the_head_count_until_changed_by_hand(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=5, companions=2)
+    form.add_meal()
+    set_spin(qtbot, form.guest_count, 6)
+    assert form.meals_model.meal(0).diners == 8
+    form.meals_model.setData(form.meals_model.index(0, DINERS), 5)
+    set_spin(qtbot, form.companion_count, 1)
+    assert form.meals_model.meal(0).diners == 5
+
+
+def test_bad_amount_is_refused_at_the_field_and_nothing_is_lost(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=3, companions=1)
+    form.tabs.setCurrentIndex(2)
+    type_into(qtbot, form.transport, "12a")
+    qtbot.waitUntil(lambda: form.transport.property("problem") is True)
+    error = form._field_error["transport"]
+    assert error.isVisible()
+    assert error.text() == "不是金额：12a"
+    assert form.transport.text() == "12a"
+
+    click(qtbot, form.save_button)
+    assert "不是金额：12a" in form.message_label.text()
+    assert service.count_and_total(LedgerQuery())[0] == 0
+
+    form.add_meal()
+    edit_cell(qtbot, form, 0, AMOUNT, "-5")
+    assert form.meals_model.data(form.meals_model.index(0, AMOUNT)) == "-5"  # kept on screen
+    qtbot.waitUntil(lambda: form.meals_error.isVisible())
+    assert "第1餐餐费（元）：金额不能为负数：-5" in form.meals_error.text()
+
+    form.transport.clear()
+    type_into(qtbot, form.transport, "120")
+    edit_cell(qtbot, form, 0, AMOUNT, "80")
+    qtbot.waitUntil(lambda: not error.isVisible() and not form.meals_error.isVisible())
+    click(qtbot, form.save_button)
+    stored = service.get(form.reception_id)  # type: ignore[arg-type]
+    assert str(stored.transport) == "120.00"
+    assert str(stored.meals[0].amount) == "80.00"
+
+
+def test_meal_cells_take_their_choices(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    form.add_meal()
+    model = form.meals_model
+    assert model.setData(model.index(0, VENUE_TYPE), "高档酒店")
+    assert not model.setData(model.index(0, VENUE_TYPE), "五星宾馆")
+    assert "场所类型应为" in model.problems()["meals[0].venue_type"]
+    assert model.setData(model.index(0, VENUE_TYPE), "高档酒店")
+    assert model.problems() == {}
+    assert model.setData(model.index(0, KIND), "晚餐")
+    assert model.meal(0).kind == "dinner"
+    assert model.setData(model.index(0, DATE), QDate(2025, 3, 6))
+    form.refresh_check()
+    assert "在高档酒店就餐" in rule_text(form, "luxury_venue")
+
+
+# ====================================================================== convenience and closing
+def test_guest_count_follows_a_longer_guest_list(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    type_into(qtbot, form.visiting_unit, "市教育局")
+    form.tabs.setCurrentIndex(1)
+    for name in ("张三", "李四"):
+        click(qtbot, form.add_guest_button)
+        editor = open_editor(form.guests_view)
+        type_into(qtbot, editor, name)
+        commit(qtbot, editor)
+    assert form.guest_count.value() == 2
+    people = form.guests_model.people()
+    assert [p.name for p in people] == ["张三", "李四"]
+    assert people[0].unit == "市教育局"
+
+
+def test_closing_with_unsaved_changes_asks(
+    qtbot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers: list[str] = []
+
+    def ask(cls, parent):  # type: ignore[no-untyped-def]
+        return answers.pop(0)
+
+    monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(ask))
+    form = open_form(qtbot, service, team.clerk)
+    form.close()  # nothing typed: closes without asking
+    assert not form.isVisible()
+
+    form = open_form(qtbot, service, team.clerk)
+    type_into(qtbot, form.visiting_unit, "市教育局")
+    answers[:] = [UnsavedPrompt.CANCEL]
+    form.close()
+    assert form.isVisible()
+    assert form.visiting_unit.text() == "市教育局"
+
+    answers[:] = [UnsavedPrompt.SAVE]
+    form.close()
+    assert not form.isVisible()
+    rows = service.ledger_rows(LedgerQuery())
+    assert [r.visiting_unit for r in rows] == ["市教育局"]
+
+
+def test_ctrl_s_saves_a_draft(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    type_into(qtbot, form.visiting_unit, "市教育局")
+    qtbot.keyClick(form.visiting_unit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert form.reception_id is not None
+    assert service.get(form.reception_id).visiting_unit == "市教育局"
+    assert "已保存草稿" in form.message_label.text()
+    assert not form.is_dirty()
+
+
+def test_someone_elses_change_is_shown_and_typing_is_kept(qtbot, service: LedgerService, team: Team) -> None:
+    draft = service.save(team.clerk, sample_reception())
+    form = open_form(qtbot, service, team.clerk, draft.id)
+    service.save(team.both, sample_reception(id=draft.id, version=draft.version, unit="县政府办"))
+    form.visiting_unit.clear()
+    type_into(qtbot, form.visiting_unit, "市教育局督导室")
+    click(qtbot, form.save_button)
+    assert form.banner.isVisible()
+    assert "已在别处被修改" in form.banner.text()
+    assert form.open_latest_button.isVisible()
+    assert form.visiting_unit.text() == "市教育局督导室"
+    assert form.is_dirty()
+    assert form.autosaver.path.exists()
+    assert service.get(draft.id).visiting_unit == "县政府办"  # type: ignore[arg-type]
+
+
+def test_submit_shows_field_problems_next_to_the_fields(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    click(qtbot, form.submit_button)
+    assert form._field_error["visiting_unit"].text() == "请填写来访单位"
+    assert form._field_error["visiting_unit"].isVisible()
+    assert form._field_error["guest_count"].text() == "接待对象至少 1 人"
+    assert form.visiting_unit.property("problem") is True
+    type_into(qtbot, form.visiting_unit, "市教育局")
+    qtbot.waitUntil(lambda: not form._field_error["visiting_unit"].isVisible())
+
+
+# ====================================================================== attachments
+def test_attachment_is_added_kept_with_its_hash_and_opened(
+    qtbot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scan = tmp_path / "公函扫描件.pdf"
+    scan.write_bytes(b"%PDF-1.4 letter scan")
+    opened: list[Path] = []
+    monkeypatch.setattr(FilePrompt, "choose", classmethod(lambda cls, parent: scan))
+    monkeypatch.setattr(FilePrompt, "open", classmethod(lambda cls, path: opened.append(path) or True))
+    form = open_form(qtbot, service, team.clerk)
+    type_into(qtbot, form.visiting_unit, "市教育局")
+    form.tabs.setCurrentIndex(3)
+    click(qtbot, form.add_attachment_button)  # saves the new draft first
+    assert form.reception_id is not None
+    stored = service.get(form.reception_id)
+    assert [a.filename for a in stored.attachments] == ["公函扫描件.pdf"]
+    assert stored.attachments[0].sha256 == hashlib.sha256(scan.read_bytes()).hexdigest()
+    assert form.attachments_table.item(0, 1).text() == "公函扫描件.pdf"
+
+    form.attachments_table.selectRow(0)
+    click(qtbot, form.open_attachment_button)
+    assert opened and opened[0].read_bytes() == scan.read_bytes()
+    assert "校验值一致" in form.message_label.text()
+
+    type_into(qtbot, form.activity, "督导")  # edits after attaching still save (version followed)
+    click(qtbot, form.save_button)
+    assert service.get(form.reception_id).activity == "督导"
+
+
+# ====================================================================== models
+def test_people_model_passes_the_model_tester(qtmodeltester) -> None:
+    from ledger.records import Person
+
+    model = PeopleModel([Person("张三", "市教育局", "科长"), Person("李四")])
+    qtmodeltester.check(model, force_py=True)
+    model.add_person("市教育局")
+    model.setData(model.index(2, 0), "王五")
+    model.removeRows(0, 1)
+    qtmodeltester.check(model, force_py=True)
+    assert [p.name for p in model.people()] == ["李四", "王五"]
+
+
+def test_meals_model_passes_the_model_tester(qtmodeltester) -> None:
+    reception = sample_reception()
+    model = MealsModel(reception.meals)
+    model.set_breaches({0: ["餐费超标"]})
+    model.setData(model.index(0, AMOUNT), "abc")
+    qtmodeltester.check(model, force_py=True)
+    assert model.data(model.index(0, AMOUNT), Qt.ItemDataRole.ToolTipRole) == "第1餐餐费（元）：不是金额：abc"

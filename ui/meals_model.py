@@ -1,0 +1,422 @@
+"""Editable table of the meals of one reception, and the cell editors it needs.
+
+Every cell refuses what it cannot hold: a bad amount, an unknown venue type, a
+negative diner count. The text typed is kept on screen, marked red with the reason,
+so nothing is lost; ``problems()`` lists such cells and the form refuses to save
+until they are corrected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QLineEdit,
+    QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.money import MoneyError, fmt, parse_money
+from ledger.records import MEAL_KINDS, VENUE_TYPES, Meal
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+DATE, KIND, VENUE, VENUE_TYPE, DINERS, AMOUNT, TOBACCO, INVOICE = range(8)
+HEADERS: tuple[str, ...] = (
+    tr("日期"),
+    tr("餐别"),
+    tr("就餐场所"),
+    tr("场所类型"),
+    tr("就餐人数"),
+    tr("餐费（元）"),
+    tr("烟酒费（元）"),
+    tr("发票号"),
+)
+# the Reception field each column holds, as used in InvalidReception.problems keys
+FIELDS: tuple[str, ...] = (
+    "date",
+    "kind",
+    "venue",
+    "venue_type",
+    "diners",
+    "amount",
+    "tobacco_alcohol",
+    "invoice_no",
+)
+MAX_DINERS = 9999
+
+BAD_CELL = QColor("#f4b6b6")
+BREACH_ROW = QColor("#fde3e1")
+
+
+def problem_key(row: int, column: int) -> str:
+    return f"meals[{row}].{FIELDS[column]}"
+
+
+@dataclass
+class _Row:
+    meal: Meal
+    bad: dict[int, tuple[str, str]] = field(default_factory=dict)  # column -> (typed text, message)
+
+
+class MealsModel(QAbstractTableModel):
+    """The meals as rows; ``edited`` after any user change, ``refused(row, column, message)``."""
+
+    edited = Signal()
+    refused = Signal(int, int, str)
+
+    def __init__(self, meals: Iterable[Meal] = (), parent: object | None = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self._rows: list[_Row] = [_Row(m) for m in meals]
+        self._read_only = False
+        self._breaches: dict[int, list[str]] = {}
+        self._problems: dict[tuple[int, int], str] = {}
+
+    # -- reading -------------------------------------------------------------------------
+    def meals(self) -> tuple[Meal, ...]:
+        """The last good value of every cell (a refused cell keeps its previous value)."""
+        return tuple(r.meal for r in self._rows)
+
+    def meal(self, row: int) -> Meal:
+        return self._rows[row].meal
+
+    def problems(self) -> dict[str, str]:
+        """Cells holding refused text: ``meals[i].amount`` -> message."""
+        return {
+            problem_key(i, col): msg for i, r in enumerate(self._rows) for col, (_t, msg) in r.bad.items()
+        }
+
+    def breach_rows(self) -> set[int]:
+        return set(self._breaches)
+
+    # -- writing -------------------------------------------------------------------------
+    def set_meals(self, meals: Iterable[Meal]) -> None:
+        self.beginResetModel()
+        self._rows = [_Row(m) for m in meals]
+        self._breaches = {}
+        self._problems = {}
+        self.endResetModel()
+
+    def add_meal(self, meal: Meal) -> int:
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(_Row(meal))
+        self.endInsertRows()
+        self.edited.emit()
+        return row
+
+    def follow_persons(self, old: int, new: int) -> None:
+        """Meals still at the default diner count (guests + companions) follow its change."""
+        for i, r in enumerate(self._rows):
+            if r.meal.diners == old and DINERS not in r.bad and old != new:
+                r.meal = replace(r.meal, diners=new)
+                ix = self.index(i, DINERS)
+                self.dataChanged.emit(ix, ix)
+
+    def set_read_only(self, read_only: bool) -> None:
+        self._read_only = read_only
+        self._all_changed()
+
+    def set_breaches(self, breaches: dict[int, list[str]]) -> None:
+        """Rows that break a rule (row -> the breach messages), shaded and explained."""
+        if breaches != self._breaches:
+            self._breaches = {k: list(v) for k, v in breaches.items()}
+            self._all_changed()
+
+    def set_problems(self, problems: dict[str, str]) -> None:
+        """Problems the service found (``meals[i].field`` keys), marked at their cells."""
+        found: dict[tuple[int, int], str] = {}
+        for key, message in problems.items():
+            for i in range(len(self._rows)):
+                for col in range(len(FIELDS)):
+                    if key == problem_key(i, col):
+                        found[(i, col)] = message
+        if found != self._problems:
+            self._problems = found
+            self._all_changed()
+
+    def _all_changed(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+
+    # -- Qt model ------------------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return tr("第{n}餐").format(n=section + 1)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        m = r.meal
+        bad = r.bad.get(col)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if bad:
+                return bad[0]
+            return self._display(m, col)
+        if role == Qt.ItemDataRole.EditRole:
+            if bad:
+                return bad[0]
+            if col == DATE:
+                return QDate(m.date.year, m.date.month, m.date.day)
+            if col == KIND:
+                return m.kind
+            if col == DINERS:
+                return m.diners
+            if col in (AMOUNT, TOBACCO):
+                return f"{m.amount if col == AMOUNT else m.tobacco_alcohol:.2f}"
+            return self._display(m, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (DINERS, AMOUNT, TOBACCO):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if bad or (index.row(), col) in self._problems:
+                return BAD_CELL
+            if index.row() in self._breaches:
+                return BREACH_ROW
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#a30000") if bad else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if bad:
+                return bad[1]
+            if (index.row(), col) in self._problems:
+                return self._problems[(index.row(), col)]
+            if index.row() in self._breaches:
+                return "\n".join(self._breaches[index.row()])
+            return None
+        return None
+
+    @staticmethod
+    def _display(m: Meal, col: int) -> str | int:
+        if col == DATE:
+            return m.date.isoformat()
+        if col == KIND:
+            return m.kind_label
+        if col == VENUE:
+            return m.venue
+        if col == VENUE_TYPE:
+            return m.venue_type
+        if col == DINERS:
+            return m.diners
+        if col == AMOUNT:
+            return fmt(m.amount)
+        if col == TOBACCO:
+            return fmt(m.tobacco_alcohol)
+        return m.invoice_no
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if not self._read_only:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: ModelIndex, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or self._read_only:
+            return False
+        row, col = index.row(), index.column()
+        r = self._rows[row]
+        try:
+            meal = self._with(r.meal, col, value)
+        except ValueError as exc:
+            r.bad[col] = ("" if value is None else str(value), self._label(row, col) + str(exc))
+            self.dataChanged.emit(index, index)
+            self.refused.emit(row, col, r.bad[col][1])
+            self.edited.emit()
+            return False
+        had_bad = r.bad.pop(col, None) is not None
+        self._problems.pop((row, col), None)
+        if meal == r.meal and not had_bad:
+            return True
+        r.meal = meal
+        self.dataChanged.emit(index, index)
+        self.edited.emit()
+        return True
+
+    @staticmethod
+    def _label(row: int, col: int) -> str:
+        return tr("第{n}餐{column}：").format(n=row + 1, column=HEADERS[col])
+
+    @staticmethod
+    def _with(m: Meal, col: int, value: object) -> Meal:
+        """The meal with one cell changed; ValueError (with a Chinese message) if refused."""
+        if col == DATE:
+            return replace(m, date=_read_date(value))
+        if col == KIND:
+            text = str(value or "").strip()
+            for key, label in MEAL_KINDS.items():
+                if text in (key, label):
+                    return replace(m, kind=key)
+            raise ValueError(tr("餐别应为{kinds}之一").format(kinds="、".join(MEAL_KINDS.values())))
+        if col == VENUE:
+            return replace(m, venue=str(value or ""))
+        if col == VENUE_TYPE:
+            text = str(value or "").strip()
+            if text not in VENUE_TYPES:
+                raise ValueError(tr("场所类型应为{types}之一").format(types="、".join(VENUE_TYPES)))
+            return replace(m, venue_type=text)
+        if col == DINERS:
+            return replace(m, diners=_read_count(value))
+        if col in (AMOUNT, TOBACCO):
+            try:
+                amount = parse_money(value)
+            except MoneyError as exc:
+                raise ValueError(str(exc)) from None
+            return replace(m, amount=amount) if col == AMOUNT else replace(m, tobacco_alcohol=amount)
+        return replace(m, invoice_no=str(value or ""))
+
+
+def _read_date(value: object) -> date:
+    if isinstance(value, QDate):
+        if not value.isValid():
+            raise ValueError(tr("日期无效"))
+        return date(value.year(), value.month(), value.day())
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(tr("日期应写作 年-月-日，例如 2025-03-05")) from None
+
+
+def _read_count(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError(tr("就餐人数应为整数"))
+    if isinstance(value, int):
+        n = value
+    else:
+        text = str(value or "").strip()
+        if not text.lstrip("-").isdigit():
+            raise ValueError(tr("就餐人数应为整数"))
+        n = int(text)
+    if n < 0:
+        raise ValueError(tr("就餐人数不能为负数"))
+    if n > MAX_DINERS:
+        raise ValueError(tr("就餐人数不能超过{n}").format(n=MAX_DINERS))
+    return n
+
+
+# ====================================================================== cell editors
+class ChoiceDelegate(QStyledItemDelegate):
+    """A combo box of fixed choices: (label shown, value stored)."""
+
+    def __init__(self, choices: Iterable[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._choices = list(choices)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
+        combo = QComboBox(parent)
+        for label, value in self._choices:
+            combo.addItem(label, value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        i = editor.findData(index.data(Qt.ItemDataRole.EditRole))
+        editor.setCurrentIndex(max(i, 0))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+def venue_type_delegate(parent: QWidget | None = None) -> ChoiceDelegate:
+    return ChoiceDelegate(((v, v) for v in VENUE_TYPES), parent)
+
+
+def meal_kind_delegate(parent: QWidget | None = None) -> ChoiceDelegate:
+    return ChoiceDelegate(((label, key) for key, label in MEAL_KINDS.items()), parent)
+
+
+class DateDelegate(QStyledItemDelegate):
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
+        editor = QDateEdit(parent)
+        editor.setDisplayFormat("yyyy-MM-dd")
+        editor.setCalendarPopup(True)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(value, QDate):
+            editor.setDate(value)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
+        assert isinstance(editor, QDateEdit)
+        model.setData(index, editor.date(), Qt.ItemDataRole.EditRole)
+
+
+class CountDelegate(QStyledItemDelegate):
+    """Diners: a spin box from 0, so a negative or a letter cannot even be typed."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
+        spin = QSpinBox(parent)
+        spin.setRange(0, MAX_DINERS)
+        spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        return spin
+
+    def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
+        assert isinstance(editor, QSpinBox)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        editor.setValue(value if isinstance(value, int) else 0)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
+        assert isinstance(editor, QSpinBox)
+        editor.interpretText()
+        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+
+
+class MoneyDelegate(QStyledItemDelegate):
+    """Amounts typed as text ("1,234.5", "¥80"); the model refuses what is not money."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
+        edit = QLineEdit(parent)
+        edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        edit.setPlaceholderText("0.00")
+        return edit
+
+    def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
+        assert isinstance(editor, QLineEdit)
+        value = index.data(Qt.ItemDataRole.EditRole)
+        editor.setText("" if value in (None, "0.00") else str(value))
+        editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
+        assert isinstance(editor, QLineEdit)
+        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+def money_text(value: Decimal) -> str:
+    return f"{value:.2f}"
