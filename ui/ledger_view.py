@@ -135,7 +135,6 @@ class LedgerView(QWidget):
         self.extra_clear.clicked.connect(self._clear_extra)
         self.reset_button.clicked.connect(self.reset_filters)
         self.model.totals_changed.connect(self._show_totals)
-        self.table.doubleClicked.connect(self._double_clicked)
         self.table.activated.connect(self._double_clicked)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
         self.model.modelReset.connect(self.selection_changed.emit)
