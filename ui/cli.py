@@ -345,12 +345,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    """Write the notice sheet; with an acting user (--user / LEDGER_USER) also mark it posted."""
+    """Write the notice sheet; with an acting user (--user / LEDGER_USER) also mark it posted.
+
+    Without a user the PDF is written and nothing is marked; the internal copy is never
+    posted on the board, so it marks nothing either.
+    """
     from ledger.money import fmt
     from reports.notice import NoticeError, load_notice, render_notice
 
     service = open_service(args)
-    actor = acting_user(service, args) if args.user or os.environ.get("LEDGER_USER") else None
+    wants_marking = bool(args.user or os.environ.get("LEDGER_USER")) and not args.internal
+    actor = acting_user(service, args) if wants_marking else None
     try:
         notice = load_notice(
             service, args.date_from, args.date_to, posted_on=args.posted, internal=args.internal
