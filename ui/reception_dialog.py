@@ -417,6 +417,11 @@ class ReceptionDialog(QDialog):
         texts = {rule: self.rule_boxes[rule].text() for rule in rules if rule in self.rule_boxes}
         return replace(r, explanations={k: v for k, v in texts.items() if v.strip()})
 
+    def explanation_for(self, rule: str) -> QPlainTextEdit:
+        """The explanation box of a rule (after checking the form as it stands)."""
+        self.refresh_check()
+        return self._rule_box(rule).explanation
+
     def restore_autosaved(self, draft: AutosavedDraft) -> None:
         """Fill the form with an autosaved state (after a crash); it stays marked unsaved."""
         self._autosaver.path = draft.path
