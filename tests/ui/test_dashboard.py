@@ -1,0 +1,120 @@
+"""The dashboard shows the year's figures and leads into the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from ledger.demo import fill_demo
+from ledger.money import fmt
+from ledger.records import ImportRow, LedgerQuery, Status
+from ledger.service import LedgerService
+from ledger.targets import dashboard_figures, percent, signed_percent, year_figures
+from tests.conftest import Team, sample_reception
+from ui.dashboard_view import DashboardView
+
+
+def approved(service: LedgerService, team: Team, entries: list[tuple[date, str, str]]) -> None:
+    rows = []
+    for i, (on, total, unit) in enumerate(entries):
+        meal = min(Decimal(total), Decimal("100.00"))
+        r = replace(sample_reception(on, unit=unit, amount=str(meal)), accommodation=Decimal(total) - meal)
+        rows.append(ImportRow(row=i + 2, reception=r, approved_by="张副局长", approved_on=on))
+    assert all(o.ref for o in service.import_rows(team.clerk, rows, historical=True, allow_duplicates=True))
+
+
+def test_dashboard_shows_the_demo_figures_and_a_unit_opens_the_ledger(
+    qtbot: QtBot, service: LedgerService
+) -> None:
+    fill_demo(service)
+    year = date.today().year
+    view = DashboardView(service)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    assert view.year == year
+    f = year_figures(service, year)
+    dash = dashboard_figures(service, year)
+    cards = view.cards
+    assert cards["ytd"].value.text() == f"{fmt(f.ytd_total)} 元"
+    assert cards["ytd"].note.text() == f"{f.batches} 批次 · {f.person_visits} 人次"
+    assert cards["same_period"].value.text() == f"{fmt(f.same_period_last_year)} 元"
+    assert cards["yoy"].value.text() == signed_percent(f.yoy_change)
+    assert cards["target"].value.text() == f"{fmt(f.target_total)} 元"  # type: ignore[arg-type]
+    assert cards["projected"].value.text() == f"{fmt(f.projected_total)} 元"
+    assert cards["status"].value.text() == f.status_label
+    assert f.status_colour in cards["status"].styleSheet()
+    assert view.side_cards["compliance"].value.text() == percent(dash.compliance_rate)
+    assert view.side_cards["canteen"].value.text() == percent(dash.canteen_share)
+    assert view.side_cards["over_standard"].value.text() == f"{fmt(dash.over_standard_total)} 元"
+    # the bars hold the same monthly totals
+    assert view.this_year_set is not None and view.last_year_set is not None
+    assert [Decimal(str(view.this_year_set.at(i))).quantize(Decimal("0.01")) for i in range(12)] == list(
+        dash.monthly
+    )
+
+    top = dash.top_units[0]
+    assert view.units_table.item(0, 0).text() == top.visiting_unit
+    assert view.units_table.item(0, 1).text() == str(top.receptions)
+    rect = view.units_table.visualItemRect(view.units_table.item(0, 0))
+    with qtbot.waitSignal(view.open_ledger, timeout=2000) as blocker:
+        qtbot.mouseClick(view.units_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [LedgerQuery(year=year, visiting_unit=top.visiting_unit, status=Status.APPROVED)]
+
+
+def test_a_month_bar_opens_that_month_and_a_year_without_baseline_says_so(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path
+) -> None:
+    approved(
+        service, team, [(date(2025, 3, 10), "900.00", "市审计局"), (date(2025, 5, 6), "300.00", "市教育局")]
+    )
+    view = DashboardView(service)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    view.set_year(2025)
+    assert view.cards["ytd"].value.text() == "1,200.00 元"
+    assert view.cards["target"].value.text() == "—"
+    assert view.cards["target"].note.text() == "无上年基数，无法计算目标"
+    assert view.cards["status"].value.text() == "无上年基数，无法计算目标"
+    assert view.cards["yoy"].value.text() == "—"
+    assert view.cards["projected"].note.text() == "全年实际"
+
+    # click the middle of this year's March bar
+    qtbot.waitExposed(view)
+    series = view.this_year_set
+    assert series is not None
+    chart = view.monthly_chart
+    bar_series = chart.series()[0]
+    point = chart.mapToPosition(QPointF(2 + 0.12, 450.0), bar_series)
+    pos = view.monthly_view.mapFromScene(chart.mapToScene(point))
+    with qtbot.waitSignal(view.open_ledger, timeout=2000) as blocker:
+        qtbot.mouseClick(view.monthly_view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args == [LedgerQuery(year=2025, month=3, status=Status.APPROVED)]
+
+    written = view.save_summary(tmp_path / "summary")
+    assert written == tmp_path / "summary.pdf" and written.stat().st_size > 0
+    assert "年度汇总已保存" in view.message.text()
+
+
+def test_the_status_follows_the_year_chosen(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    approved(
+        service, team, [(date(2024, 6, 1), "10000.00", "市教育局"), (date(2025, 6, 1), "7000.00", "市教育局")]
+    )
+    view = DashboardView(service)
+    qtbot.addWidget(view)
+    years = [view.year_combo.itemData(i) for i in range(view.year_combo.count())]
+    assert 2024 in years and 2025 in years
+    view.year_combo.setCurrentIndex(view.year_combo.findData(2025))
+    assert view.cards["status"].value.text() == "已完成目标"
+    assert view.cards["target"].value.text() == "8,000.00 元"
+    assert view.cards["yoy"].value.text() == "-30.0%"
+    approved(service, team, [(date(2025, 9, 1), "1000.01", "市教育局")])
+    view.refresh()
+    assert view.cards["status"].value.text() == "未完成目标（已超出）"
+    assert view.cards["status"].note.text() == "已超出目标 0.01 元"
