@@ -151,6 +151,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
+        from ui.print_actions import install_print_actions  # 打印 menu and workbook export
+
+        self.print_actions = install_print_actions(self)
         self.user_label = QLabel()
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.ledger_view.summary_label)

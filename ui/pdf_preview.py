@@ -8,6 +8,7 @@ are, with the font embedded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRect, QSize, Qt, Signal
@@ -84,10 +85,23 @@ class PdfPreviewDialog(QDialog):
     # ------------------------------------------------------------------ entry point
     @classmethod
     def preview(
-        cls, pdf: bytes, title: str, file_name: str, parent: QWidget | None = None
+        cls,
+        pdf: bytes,
+        title: str,
+        file_name: str,
+        parent: QWidget | None = None,
+        *,
+        on_output: Callable[[], object] | None = None,
     ) -> PdfPreviewDialog:
-        """Open the preview (modal) and return it once closed; tests replace this."""
+        """Open the preview (modal) and return it once closed.
+
+        ``on_output`` runs after the document was printed or saved (a notice marks its
+        receptions as posted then).
+        """
         dialog = cls(pdf, title, file_name, parent)
+        if on_output is not None:
+            dialog.printed.connect(lambda: on_output())
+            dialog.saved.connect(lambda _path: on_output())
         dialog.exec()
         return dialog
 

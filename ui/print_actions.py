@@ -1,0 +1,358 @@
+"""Paper and spreadsheets in the window: the 打印 menu and 文件 → 导出台账工作簿….
+
+- 打印 → 本月公示表… (Ctrl+P): preview of this month's notice, posted today;
+- 打印 → 公示表…: choose the period, the posting date and the internal copy;
+- 打印 → 公示此接待: the notice of the selected approved reception alone (right after approval);
+- 打印 → 接待清单: the reception list of the selected reception;
+- 文件 → 导出台账工作簿…: the ledger workbook of a year.
+
+A notice printed or saved from the preview marks its receptions as posted on the posting
+date (LedgerService.mark_posted), so the ledger shows when each was made public. The
+internal copy is not posted on the board and marks nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.money import fmt
+from ledger.service import LedgerError
+from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
+from reports.workdays import posting_end
+from ui.pdf_preview import PdfPreviewDialog
+from ui.prefs import app_settings
+from ui.widgets import show_ledger_error
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+EXPORT_DIR_KEY = "export/last_dir"
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+@dataclass(frozen=True)
+class NoticeRequest:
+    date_from: date
+    date_to: date
+    posted_on: date
+    internal: bool = False
+
+
+class NoticeDialog(QDialog):
+    """Choose the period of a notice sheet, its posting date and whether it is the internal copy."""
+
+    def __init__(self, posting_days: int, today: date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("公示表"))
+        self.posting_days = posting_days
+        today = today or date.today()
+        first, last = month_bounds(today)
+        self.from_edit = self._date_edit(first)
+        self.to_edit = self._date_edit(last)
+        self.posted_edit = self._date_edit(today)
+        self.internal_box = QCheckBox(tr("内部核对本（加上“公示合计 + 涉密合计 = 台账合计”核对行，不张贴）"))
+        self.this_month = QPushButton(tr("本月"))
+        self.last_month = QPushButton(tr("上月"))
+        self.this_month.clicked.connect(lambda: self._set_month(today))
+        self.last_month.clicked.connect(lambda: self._set_month(date.fromordinal(first.toordinal() - 1)))
+        self.period_error = QLabel()
+        self.period_error.setStyleSheet("color: #c62828")
+        self.posting_label = QLabel()
+
+        quick = QHBoxLayout()
+        quick.addWidget(self.this_month)
+        quick.addWidget(self.last_month)
+        quick.addStretch(1)
+        form = QFormLayout()
+        form.addRow(tr("接待日期从"), self.from_edit)
+        form.addRow(tr("至"), self.to_edit)
+        form.addRow("", quick)
+        form.addRow("", self.period_error)
+        form.addRow(tr("公示日期"), self.posted_edit)
+        form.addRow("", self.posting_label)
+        form.addRow("", self.internal_box)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("预览"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        for edit in (self.from_edit, self.to_edit, self.posted_edit):
+            edit.dateChanged.connect(lambda _d: self._check())
+        self._check()
+
+    @staticmethod
+    def _date_edit(day: date) -> QDateEdit:
+        edit = QDateEdit(_qdate(day))
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        return edit
+
+    def _set_month(self, day: date) -> None:
+        first, last = month_bounds(day)
+        self.from_edit.setDate(_qdate(first))
+        self.to_edit.setDate(_qdate(last))
+
+    def _check(self) -> None:
+        ok = self.to_edit.date() >= self.from_edit.date()
+        self.period_error.setText("" if ok else tr("结束日期不能早于开始日期"))
+        self.period_error.setVisible(not ok)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        until = posting_end(_pydate(self.posted_edit.date()), self.posting_days)
+        self.posting_label.setText(
+            tr("公示期 {n} 个工作日，至 {until}（不含周六、周日）").format(
+                n=self.posting_days, until=until.isoformat()
+            )
+        )
+
+    def request(self) -> NoticeRequest:
+        return NoticeRequest(
+            _pydate(self.from_edit.date()),
+            _pydate(self.to_edit.date()),
+            _pydate(self.posted_edit.date()),
+            self.internal_box.isChecked(),
+        )
+
+    @classmethod
+    def ask(cls, posting_days: int, parent: QWidget | None = None) -> NoticeRequest | None:
+        dialog = cls(posting_days, parent=parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.request()
+
+
+class PrintActions(QObject):
+    """The printing and export actions of a main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.this_month_action = self._action(
+            tr("本月公示表…"), self.this_month_notice, "Ctrl+P", tr("预览并打印本月已审核接待的公示表")
+        )
+        self.notice_action = self._action(
+            tr("公示表…"), self.notice_for_period, None, tr("选择期间和公示日期，预览并打印公示表")
+        )
+        self.single_notice_action = self._action(
+            tr("公示此接待"), self.notice_for_selected, None, tr("所选已审核接待单独公示（审核后即时公示）")
+        )
+        self.slip_action = self._action(
+            tr("接待清单"), self.slip_for_selected, "Ctrl+L", tr("所选接待的接待清单，报销用")
+        )
+        self.export_action = self._action(
+            tr("导出台账工作簿…"),
+            self.export_workbook,
+            "Ctrl+E",
+            tr("导出一年的台账、月度对比、违规情况和年度目标"),
+        )
+        menu = window.print_menu
+        menu.addAction(self.this_month_action)
+        menu.addAction(self.notice_action)
+        menu.addAction(self.single_notice_action)
+        menu.addSeparator()
+        menu.addAction(self.slip_action)
+        window.file_menu.insertAction(window.demo_action, self.export_action)
+        window.ledger_view.selection_changed.connect(self.update_actions)
+        window.tabs.currentChanged.connect(lambda _i: self.update_actions())
+        if window.approval_view is not None:
+            window.approval_view.changed.connect(lambda _id: self.update_actions())
+        self.update_actions()
+
+    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None, tip: str) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def update_actions(self) -> None:
+        selected = self.window.selected_reception_id() is not None
+        self.slip_action.setEnabled(selected)
+        self.single_notice_action.setEnabled(selected)
+
+    # ------------------------------------------------------------------ notices
+    def this_month_notice(self, today: date | None = None) -> Notice | None:
+        today = today or date.today()
+        first, last = month_bounds(today)
+        return self._notice(lambda: load_notice(self.window.service, first, last, posted_on=today))
+
+    def notice_for_period(self) -> Notice | None:
+        request = NoticeDialog.ask(self.window.service.bureau().posting_days, self.window)
+        if request is None:
+            return None
+        return self._notice(
+            lambda: load_notice(
+                self.window.service,
+                request.date_from,
+                request.date_to,
+                posted_on=request.posted_on,
+                internal=request.internal,
+            )
+        )
+
+    def notice_for_selected(self) -> Notice | None:
+        rid = self._selected()
+        if rid is None:
+            return None
+        return self._notice(lambda: load_single_notice(self.window.service, rid))
+
+    def _notice(self, load: Callable[[], Notice]) -> Notice | None:
+        try:
+            with _busy():
+                notice = load()
+                pdf = render_notice(notice)
+        except NoticeError as exc:
+            QMessageBox.information(self.window, tr("公示表"), str(exc))
+            return None
+        except LedgerError as exc:
+            show_ledger_error(self.window, exc)
+            return None
+        if not notice.receptions and not notice.internal:
+            answer = QMessageBox.question(
+                self.window,
+                tr("公示表"),
+                tr("{period}没有应公示的已审核接待。仍要预览空白公示表吗？").format(period=notice.period),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return notice
+        title = notice.title + (tr("（内部核对本）") if notice.internal else "")
+        name = f"{title}（{notice.period}）.pdf"
+        on_output = None if notice.internal else (lambda: self._mark_posted(notice))
+        PdfPreviewDialog.preview(pdf, f"{title} — {notice.period}", name, self.window, on_output=on_output)
+        return notice
+
+    def _mark_posted(self, notice: Notice) -> None:
+        try:
+            count = self.window.service.mark_posted(self.window.user, notice.reception_ids, notice.posted_on)
+        except LedgerError as exc:
+            show_ledger_error(self.window, exc)
+            return
+        if count:
+            self.window.statusBar().showMessage(
+                tr("{n} 条接待已记为于 {day} 公示").format(n=count, day=notice.posted_on.isoformat()), 8000
+            )
+            self.window.refresh()
+
+    # ------------------------------------------------------------------ reception list
+    def slip_for_selected(self) -> bool:
+        from reports.slip import load_slip, render_slip
+
+        rid = self._selected()
+        if rid is None:
+            return False
+        try:
+            with _busy():
+                slip = load_slip(self.window.service, rid)
+                pdf = render_slip(slip)
+        except LedgerError as exc:
+            show_ledger_error(self.window, exc)
+            return False
+        ref = slip.reception.ref
+        PdfPreviewDialog.preview(pdf, f"{slip.title} {ref}", f"{slip.title}_{ref}.pdf", self.window)
+        return True
+
+    def _selected(self) -> int | None:
+        rid = self.window.selected_reception_id()
+        if rid is None:
+            QMessageBox.information(self.window, tr("打印"), tr("请先在台账中选择一条接待。"))
+        return rid
+
+    # ------------------------------------------------------------------ workbook
+    def export_workbook(self, year: int | None = None, path: str | Path | None = None) -> Path | None:
+        from reports.workbook import export_year
+
+        service = self.window.service
+        if year is None:
+            years = service.years()
+            default = date.today().year if not years or date.today().year in years else years[0]
+            chosen, ok = QInputDialog.getInt(
+                self.window, tr("导出台账工作簿"), tr("年份："), default, 1990, 9998
+            )
+            if not ok:
+                return None
+            year = chosen
+        settings = app_settings()
+        if path is None:
+            start = Path(str(settings.value(EXPORT_DIR_KEY, "") or Path.home()))
+            suggested = start / tr("{bureau}{year}年公务接待台账.xlsx").format(
+                bureau=service.bureau().name, year=year
+            )
+            chosen_path, _ = QFileDialog.getSaveFileName(
+                self.window, tr("导出台账工作簿"), str(suggested), tr("Excel 工作簿 (*.xlsx)")
+            )
+            if not chosen_path:
+                return None
+            path = chosen_path
+        target = Path(path)
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_name(target.name + ".xlsx")
+        try:
+            with _busy():
+                summary = export_year(service, year, target)
+        except OSError as exc:
+            QMessageBox.warning(
+                self.window,
+                tr("导出台账工作簿"),
+                tr("无法写入 {path}：{error}").format(path=target, error=exc.strerror or exc),
+            )
+            return None
+        settings.setValue(EXPORT_DIR_KEY, str(target.parent))
+        self.window.statusBar().showMessage(
+            tr("已导出 {year} 年台账到 {path}：{n} 条已审核接待，合计 ¥{total}").format(
+                year=year, path=target, n=summary.receptions, total=fmt(summary.total)
+            ),
+            10000,
+        )
+        return target
+
+
+@contextmanager
+def _busy() -> Iterator[None]:
+    """The wait cursor while a report is built."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
+
+
+def install_print_actions(window: MainWindow) -> PrintActions:
+    """Add the printing and export actions to ``window``'s menus."""
+    return PrintActions(window)
