@@ -16,9 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -99,11 +101,11 @@ QFrame#ruleBox { border: 1px solid #e0a8a4; border-radius: 4px; background: #fff
 QLabel#ruleTitle { font-weight: bold; color: #b71c1c; }
 QLabel#compliant { color: #2e7d32; font-weight: bold; }
 QLabel#breachCount { color: #b71c1c; font-weight: bold; }
-QLineEdit[breach="true"], QSpinBox[breach="true"], QTableView[breach="true"] {
+QLineEdit[breach="true"], QTableView[breach="true"] {
     background: #fde3e1; border: 1px solid #e57373;
 }
-QLineEdit[problem="true"], QSpinBox[problem="true"], QDateEdit[problem="true"],
-QComboBox[problem="true"], QPlainTextEdit[problem="true"], QTableView[problem="true"] {
+QLineEdit[problem="true"], QComboBox[problem="true"], QPlainTextEdit[problem="true"],
+QTableView[problem="true"] {
     border: 2px solid #c62828;
 }
 """
@@ -270,10 +272,24 @@ class RuleBox(QFrame):
         return self.explanation.toPlainText()
 
 
+BREACH_COLOUR = QColor("#fde3e1")
+PROBLEM_COLOUR = QColor("#f6bcbc")
+
+
 def _mark(widget: QWidget, name: str, on: bool) -> None:
+    """Mark a field as breaching a rule or holding a problem (properties drive the style sheet)."""
     if bool(widget.property(name)) == on:
         return
     widget.setProperty(name, on)
+    if isinstance(widget, QAbstractSpinBox):
+        # a style sheet border would strip the spin arrows: colour the field instead
+        palette = QApplication.palette(widget)
+        if widget.property("problem"):
+            palette.setColor(QPalette.ColorRole.Base, PROBLEM_COLOUR)
+        elif widget.property("breach"):
+            palette.setColor(QPalette.ColorRole.Base, BREACH_COLOUR)
+        widget.setPalette(palette)
+        return
     widget.style().unpolish(widget)
     widget.style().polish(widget)
     widget.update()
@@ -487,7 +503,7 @@ class ReceptionDialog(QDialog):
         splitter.addWidget(self._check_panel())
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([720, 460])
+        splitter.setSizes([780, 420])
         outer.addWidget(splitter, 1)
 
         self.message_label = QLabel()
@@ -761,14 +777,14 @@ class ReceptionDialog(QDialog):
         header = self.meals_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (DATE, 100),
-            (KIND, 56),
-            (VENUE, 150),
-            (VENUE_TYPE, 110),
-            (DINERS, 70),
-            (AMOUNT, 90),
-            (TOBACCO, 90),
-            (INVOICE, 110),
+            (DATE, 92),
+            (KIND, 48),
+            (VENUE, 130),
+            (VENUE_TYPE, 98),
+            (DINERS, 64),
+            (AMOUNT, 84),
+            (TOBACCO, 84),
+            (INVOICE, 90),
         ):
             self.meals_view.setColumnWidth(column, width)
         header.setStretchLastSection(True)
@@ -857,7 +873,7 @@ class ReceptionDialog(QDialog):
             )
         ):
             figures.addWidget(QLabel(name), row, 0)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             figures.addWidget(label, row, 1)
         figures.setColumnStretch(2, 1)
@@ -1120,9 +1136,12 @@ class ReceptionDialog(QDialog):
             self.verdict_label.setText(tr("✓ 符合接待标准"))
         else:
             self.verdict_label.setObjectName("breachCount")
-            self.verdict_label.setText(
-                tr("发现 {n} 处违规，请逐项填写情况说明；超标部分不予报销。").format(n=len(a.violations))
+            advice = (
+                tr("请逐项填写情况说明；超标部分不予报销。")
+                if self.is_editable()
+                else tr("超标部分不予报销。")
             )
+            self.verdict_label.setText(tr("发现 {n} 处违规。").format(n=len(a.violations)) + advice)
         self.verdict_label.style().unpolish(self.verdict_label)
         self.verdict_label.style().polish(self.verdict_label)
 
