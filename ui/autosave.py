@@ -170,7 +170,7 @@ def write_draft(
         "username": username,
         "reception_id": reception_id,
         "version": version,
-        "saved_at": datetime.now().replace(microsecond=0).isoformat(),
+        "saved_at": datetime.now().isoformat(),
         "reception": reception_to_dict(reception),
     }
     fd, tmp = tempfile.mkstemp(prefix=".autosave-", suffix=".tmp", dir=path.parent)

@@ -189,7 +189,10 @@ def test_discarded_drafts_are_deleted_and_later_ones_kept(
         d.autosaver._stop()
         paths.append(d.autosaver.path)
         d.hide()
-    answer_recovery(monkeypatch, RecoveryPrompt.DISCARD, RecoveryPrompt.LATER)
+    answers = {"甲单位": RecoveryPrompt.DISCARD, "乙单位": RecoveryPrompt.LATER}
+    monkeypatch.setattr(
+        RecoveryPrompt, "ask", classmethod(lambda cls, p, d: answers[d.reception.visiting_unit])
+    )
     assert offer_recovery(None, service, team.clerk) == []
     assert [p.exists() for p in paths] == [False, True]
     assert service.count_and_total(LedgerQuery())[0] == 0
