@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ledger.i18n import tr
@@ -28,19 +28,20 @@ def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _entry_hash(row: HistoryRow) -> str:
+def _entry_hash(row: HistoryRow | dict[str, Any]) -> str:
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
     body = canonical(
         [
-            row.prev_hash,
-            row.at.replace(microsecond=0).isoformat(),
-            row.username,
-            row.action,
-            row.entity,
-            row.entity_id,
-            row.ref,
-            row.before,
-            row.after,
-            row.comment,
+            get("prev_hash"),
+            get("at").replace(microsecond=0).isoformat(),
+            get("username"),
+            get("action"),
+            get("entity"),
+            get("entity_id"),
+            get("ref"),
+            get("before"),
+            get("after"),
+            get("comment"),
         ]
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -80,28 +81,28 @@ def append(
 
 
 def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Append several entries (keyword dicts as for ``append``) with one flush: bulk imports."""
+    """Append several entries (keyword dicts as for ``append``) in one bulk insert: imports."""
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
-    rows = []
+    values = []
     for e in entries:
         before, after = e.get("before"), e.get("after")
-        row = HistoryRow(
-            at=(e.get("at") or datetime.now()).replace(microsecond=0),
-            username=e["username"],
-            action=e["action"],
-            entity=e["entity"],
-            entity_id=e.get("entity_id"),
-            ref=e.get("ref", ""),
-            before="" if before is None else canonical(before),
-            after="" if after is None else canonical(after),
-            comment=e.get("comment", ""),
-            prev_hash=prev,
-        )
-        row.hash = prev = _entry_hash(row)
-        rows.append(row)
-    session.add_all(rows)
-    session.flush()
+        row = {
+            "at": (e.get("at") or datetime.now()).replace(microsecond=0),
+            "username": e["username"],
+            "action": e["action"],
+            "entity": e["entity"],
+            "entity_id": e.get("entity_id"),
+            "ref": e.get("ref", ""),
+            "before": "" if before is None else canonical(before),
+            "after": "" if after is None else canonical(after),
+            "comment": e.get("comment", ""),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = _entry_hash(row)
+        values.append(row)
+    if values:
+        session.connection().execute(insert(HistoryRow.__table__), values)
 
 
 def to_entry(row: HistoryRow) -> HistoryEntry:

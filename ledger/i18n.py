@@ -24,8 +24,10 @@ def _catalog(lang: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+_LANG = os.environ.get("LEDGER_LANG", "")
+
+
 def tr(text: str) -> str:
-    lang = os.environ.get("LEDGER_LANG", "")
-    if not lang or lang.startswith("zh"):
+    if not _LANG or _LANG.startswith("zh"):
         return text
-    return _catalog(lang).get(text, text)
+    return _catalog(_LANG).get(text, text)

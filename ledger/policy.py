@@ -113,12 +113,11 @@ def load_default_policy(path: Path = DEFAULT_POLICY_FILE) -> Policy:
 
 def policy_in_force(policies: list[Policy], on: date) -> Policy:
     """The latest version whose effective date is not after ``on``."""
-    ordered = sorted(policies, key=lambda p: p.effective_from)
-    chosen = ordered[0]
-    for p in ordered:
-        if p.effective_from <= on:
+    chosen = None
+    for p in policies:
+        if p.effective_from <= on and (chosen is None or p.effective_from > chosen.effective_from):
             chosen = p
-    return chosen
+    return chosen or min(policies, key=lambda p: p.effective_from)
 
 
 def evaluate(reception: Reception, policy: Policy) -> Assessment:

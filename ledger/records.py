@@ -235,11 +235,7 @@ class Reception:
     # -- snapshots for the history -------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """Every recorded fact as plain JSON values: what the history hashes and compares."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name in ("attachments", "version", "id"):
-                continue
-            out[f.name] = _plain(getattr(self, f.name))
+        out = {name: _plain(getattr(self, name)) for name in _SNAPSHOT_FIELDS}
         out["attachments"] = [
             {"kind": a.kind, "filename": a.filename, "sha256": a.sha256, "size": a.size}
             for a in self.attachments
@@ -247,7 +243,13 @@ class Reception:
         return out
 
 
+_SNAPSHOT_FIELDS = tuple(f.name for f in fields(Reception) if f.name not in ("attachments", "version", "id"))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str) and not isinstance(value, StrEnum):
+        return value
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, datetime):
@@ -260,9 +262,10 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in sorted(value.items())}
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    return value
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    return {name: _plain(getattr(value, name)) for name in names}
 
 
 @dataclass(frozen=True)
