@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QColor, QDesktopServices, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -338,6 +338,9 @@ class ReceptionDialog(QDialog):
         self._field_error: dict[str, QLabel] = {}
         self._field_tab: dict[str, int] = {}
         self.rule_boxes: dict[str, RuleBox] = {}
+        self._problems: dict[str, str] = {}
+        self._user_cache: list[User] | None = None
+        self._latest_dialog: ReceptionDialog | None = None
         try:
             self._bureau_name = service.bureau().name
         except LedgerError:
@@ -984,7 +987,7 @@ class ReceptionDialog(QDialog):
             self._show_banner(tr("已退回，分管领导意见：{c}").format(c=r.review_comment), "warn")
 
     def _users(self) -> list[User]:
-        if not hasattr(self, "_user_cache"):
+        if self._user_cache is None:
             try:
                 self._user_cache = self.service.users()
             except LedgerError:
@@ -1250,7 +1253,7 @@ class ReceptionDialog(QDialog):
 
     def problems(self) -> dict[str, str]:
         """What the form currently refuses or the service reported, by field."""
-        return dict(getattr(self, "_problems", {}))
+        return dict(self._problems)
 
     # ------------------------------------------------------------------ actions
     def _save_shortcut(self) -> None:
@@ -1664,6 +1667,3 @@ class ReceptionDialog(QDialog):
                 self._set_dirty(False)
         self._check_timer.stop()
         super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        super().closeEvent(event)

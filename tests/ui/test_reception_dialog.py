@@ -427,3 +427,19 @@ def test_meals_model_passes_the_model_tester(qtmodeltester) -> None:
     model.setData(model.index(0, AMOUNT), "abc")
     qtmodeltester.check(model, force_py=True)
     assert model.data(model.index(0, AMOUNT), Qt.ItemDataRole.ToolTipRole) == "第1餐餐费（元）：不是金额：abc"
+
+
+def test_history_button_opens_the_history_of_this_reception(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui import history_dialog
+
+    shown: list[int] = []
+    monkeypatch.setattr(history_dialog.HistoryDialog, "exec", lambda self: shown.append(1) or 0)
+    new_form = open_form(qtbot, service, team.clerk)
+    assert not new_form.history_button.isVisible()  # nothing recorded yet
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    click(qtbot, form.history_button)
+    assert shown == [1]
+    dialog = form.findChild(history_dialog.HistoryDialog)
+    assert dialog is not None
