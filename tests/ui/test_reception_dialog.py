@@ -412,11 +412,11 @@ def test_people_model_passes_the_model_tester(qtmodeltester) -> None:
     from ledger.records import Person
 
     model = PeopleModel([Person("张三", "市教育局", "科长"), Person("李四")])
-    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(model)
     model.add_person("市教育局")
     model.setData(model.index(2, 0), "王五")
     model.removeRows(0, 1)
-    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(model)
     assert [p.name for p in model.people()] == ["李四", "王五"]
 
 
@@ -425,7 +425,7 @@ def test_meals_model_passes_the_model_tester(qtmodeltester) -> None:
     model = MealsModel(reception.meals)
     model.set_breaches({0: ["餐费超标"]})
     model.setData(model.index(0, AMOUNT), "abc")
-    qtmodeltester.check(model, force_py=True)
+    qtmodeltester.check(model)
     assert model.data(model.index(0, AMOUNT), Qt.ItemDataRole.ToolTipRole) == "第1餐餐费（元）：不是金额：abc"
 
 
