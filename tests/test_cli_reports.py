@@ -1,0 +1,180 @@
+"""notice, slip and export on the command line, run in a subprocess as a user would."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from ledger.db import Database
+from ledger.records import Reception
+from ledger.service import LedgerService
+from tests.cli import run_cli
+from tests.conftest import PASSWORD, Team, make_team, sample_reception
+
+
+def flat_pdf_text(path: Path) -> str:
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    return re.sub(r"\s+", "", "".join(page.extract_text() or "" for page in reader.pages))
+
+
+@pytest.fixture
+def ledger(service: LedgerService, team: Team) -> dict[str, Reception]:
+    def approve(reception: Reception) -> Reception:
+        submitted = service.submit(team.clerk, reception)
+        assert submitted.id is not None
+        return service.approve(team.approver, submitted.id)
+
+    return {
+        "city": approve(sample_reception(date(2025, 3, 3), unit="市教育局", amount="300.00")),
+        "slip": approve(
+            sample_reception(
+                date(2025, 3, 12), guests=10, companions=3, unit="省教育厅督导组", amount="650.00"
+            )
+        ),
+        "secret": approve(
+            sample_reception(
+                date(2025, 3, 14),
+                unit="国家教育考试命题中心",
+                classified=True,
+                classified_reason="涉及考试命题",
+            )
+        ),
+    }
+
+
+def test_notice_without_a_user_writes_the_pdf_and_marks_nothing(
+    db_url: str, service: LedgerService, ledger: dict[str, Reception], tmp_path: Path
+) -> None:
+    out = tmp_path / "notice.pdf"
+    result = run_cli(
+        "--db",
+        db_url,
+        "notice",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "-o",
+        str(out),
+        "--posted",
+        "2025-03-07",
+    )
+    assert result.returncode == 0, result.stderr
+    text = flat_pdf_text(out)
+    assert "市教育局" in text and "省教育厅督导组" in text
+    assert "国家教育考试命题中心" not in text
+    assert "公示期：2025年3月7日至2025年3月13日" in text
+    assert service.get(ledger["city"].id).posted_on is None  # type: ignore[arg-type]
+
+
+def test_notice_with_a_user_marks_the_receptions_posted(
+    db_url: str, service: LedgerService, ledger: dict[str, Reception], tmp_path: Path
+) -> None:
+    out = tmp_path / "notice.pdf"
+    result = run_cli(
+        "notice", "--from", "2025-03-01", "--to", "2025-03-31", "-o", str(out), "--posted", "2025-04-03",
+        "--db", db_url, "--user", "li",
+        env={"LEDGER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert service.get(ledger["city"].id).posted_on == date(2025, 4, 3)  # type: ignore[arg-type]
+    assert service.get(ledger["slip"].id).posted_on == date(2025, 4, 3)  # type: ignore[arg-type]
+    assert service.get(ledger["secret"].id).posted_on is None  # type: ignore[arg-type]
+    # the internal copy reconciles and marks nothing more
+    internal = tmp_path / "internal.pdf"
+    result = run_cli(
+        "--db",
+        db_url,
+        "notice",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "-o",
+        str(internal),
+        "--internal",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "=台账合计" in flat_pdf_text(internal)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("notice", "--from", "2025-02-30", "--to", "2025-03-31"),  # no such day
+        ("notice", "--from", "2025-03-31", "--to", "2025-03-01"),  # reversed
+        ("notice", "--from", "3/1/2025", "--to", "2025-03-31"),
+    ],
+)
+def test_notice_with_a_bad_date_exits_2_with_one_line(
+    db_url: str, ledger: dict[str, Reception], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = run_cli("--db", db_url, *args, "-o", str(tmp_path / "n.pdf"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "n.pdf").exists()
+
+
+def test_slip_writes_the_reception_list_and_refuses_an_unknown_reference(
+    db_url: str, ledger: dict[str, Reception], tmp_path: Path
+) -> None:
+    out = tmp_path / "slip.pdf"
+    result = run_cli("--db", db_url, "slip", ledger["slip"].ref, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = flat_pdf_text(out)
+    assert ledger["slip"].ref in text and "人民币陆佰伍拾元整" in text
+
+    result = run_cli("--db", db_url, "slip", "JD-2025-0999", "-o", str(tmp_path / "x.pdf"))
+    assert result.returncode == 2
+    assert "JD-2025-0999" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = run_cli("--db", db_url, "slip", ledger["slip"].ref, "-o", str(tmp_path / "missing" / "x.pdf"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_export_then_import_historical_then_export_gives_the_same_sheet(
+    db_url: str, ledger: dict[str, Reception], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.xlsx"
+    result = run_cli("--db", db_url, "export", "--year", "2025", "-o", str(first))
+    assert result.returncode == 0, result.stderr
+
+    empty_url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    empty_db = Database(empty_url)
+    make_team(LedgerService(empty_db))
+    empty_db.dispose()
+    result = run_cli(
+        "--db",
+        empty_url,
+        "import",
+        str(first),
+        "--historical",
+        "--user",
+        "li",
+        env={"LEDGER_PASSWORD": PASSWORD},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    again = tmp_path / "again.xlsx"
+    assert run_cli("--db", empty_url, "export", "--year", "2025", "-o", str(again)).returncode == 0
+
+    def ledger_sheet(path: Path) -> list[tuple[object, ...]]:
+        workbook = load_workbook(path, read_only=True)
+        try:
+            return [tuple(r) for r in workbook["台账"].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+
+    rows = ledger_sheet(first)
+    assert len(rows) == 4 and rows[3][1] == "国家教育考试命题中心"
+    assert ledger_sheet(again) == rows
+
+    result = run_cli("--db", db_url, "export", "--year", "2025", "-o", str(tmp_path / "missing" / "x.xlsx"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
