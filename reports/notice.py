@@ -213,7 +213,7 @@ def render_notice(notice: Notice) -> bytes:
     title_style = cjk_style("notice-title", 16, leading=22, align=CENTER)
     subtitle_style = cjk_style("notice-subtitle", 10.5, leading=15, align=CENTER)
     body = cjk_style("notice-body", 10, leading=15)
-    header_style = cjk_style("notice-header", CELL_SIZE, leading=CELL_SIZE * 1.25, align=CENTER)
+    header_style = cjk_style("notice-header", 8, leading=10, align=CENTER)
     cell = CellMaker(CELL_SIZE, leading=CELL_SIZE * 1.25)
 
     header = [para(h, header_style) for h, _ in COLUMNS]
