@@ -36,21 +36,73 @@ def para(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 class CellMaker:
-    """Table cells as cheap as possible: a plain string when the text fits its column,
-    a wrapping Paragraph only when it does not (a long unit name, a long activity)."""
+    """Table cells as cheap as possible: plain strings, broken into lines here when the text
+    is wider than its column (a long unit name, a long activity).
 
-    def __init__(self, size: float, *, leading: float | None = None, align: int = TA_LEFT) -> None:
+    A plain string cell costs reportlab a fraction of a Paragraph, which matters for a
+    1,000-row notice. Chinese text may break between any two characters; a run of Latin
+    letters or digits is kept whole where it fits on a line.
+    """
+
+    def __init__(self, size: float) -> None:
         self.font = register_cjk_font()
         self.size = size
-        self.style = cjk_style(f"cell-{size}-{align}", size, leading=leading, align=align)
+        self._widths: dict[str, float] = {}
 
-    def __call__(self, text: str, inner_width: float) -> str | Paragraph:
+    def _width(self, char: str) -> float:
+        width = self._widths.get(char)
+        if width is None:
+            width = self._widths[char] = stringWidth(char, self.font, self.size)
+        return width
+
+    def __call__(self, text: str, inner_width: float) -> str:
         # every glyph of the font is at most one em wide, so short text needs no measuring
-        if "\n" not in text and (
-            len(text) * self.size <= inner_width or stringWidth(text, self.font, self.size) <= inner_width
-        ):
+        if len(text) * self.size <= inner_width and "\n" not in text:
             return text
-        return para(text, self.style)
+        return "\n".join(line for part in text.split("\n") for line in self.lines(part, inner_width))
+
+    def lines(self, text: str, inner_width: float) -> list[str]:
+        out: list[str] = []
+        line: list[str] = []
+        used = 0.0
+        for token in _tokens(text):
+            width = sum(self._width(c) for c in token)
+            if used + width <= inner_width or not line:
+                if width > inner_width:  # a token wider than the column: break it by character
+                    for char in token:
+                        w = self._width(char)
+                        if used + w > inner_width and line:
+                            out.append("".join(line))
+                            line, used = [], 0.0
+                        line.append(char)
+                        used += w
+                    continue
+                line.append(token)
+                used += width
+            else:
+                out.append("".join(line).rstrip())
+                token = token.lstrip()
+                line, used = [token], sum(self._width(c) for c in token)
+        if line:
+            out.append("".join(line))
+        return out or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    """Characters of Chinese text one by one; runs of ASCII letters and digits together."""
+    tokens: list[str] = []
+    run = ""
+    for char in text:
+        if char.isascii() and char.isalnum() or char in ".-/":
+            run += char
+            continue
+        if run:
+            tokens.append(run)
+            run = ""
+        tokens.append(char)
+    if run:
+        tokens.append(run)
+    return tokens
 
 
 def long_date(day: date) -> str:

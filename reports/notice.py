@@ -185,16 +185,15 @@ def _date_text(r: Reception) -> str:
 
 
 def notice_rows(receptions: Sequence[Reception], cell: CellMaker) -> list[list[object]]:
-    """The body rows of the table: plain strings where they fit, Paragraphs where they must wrap."""
-    w_date, w_unit, w_activity, w_venue = INNER[1], INNER[2], INNER[3], INNER[6]
+    """The body rows of the table: plain strings, broken into lines where they must wrap."""
+    w_unit, w_activity, w_venue = INNER[2], INNER[3], INNER[6]
     rows: list[list[object]] = []
     append = rows.append
     for r in receptions:
-        date_text = _date_text(r)
         append(
             [
                 r.ref,
-                date_text if "\n" not in date_text else cell(date_text, w_date),
+                _date_text(r),
                 cell(r.visiting_unit, w_unit),
                 cell(r.activity, w_activity),
                 str(r.guest_count),
@@ -214,15 +213,14 @@ def render_notice(notice: Notice) -> bytes:
     subtitle_style = cjk_style("notice-subtitle", 10.5, leading=15, align=CENTER)
     body = cjk_style("notice-body", 10, leading=15)
     header_style = cjk_style("notice-header", 8, leading=10, align=CENTER)
-    cell = CellMaker(CELL_SIZE, leading=CELL_SIZE * 1.25)
+    cell = CellMaker(CELL_SIZE)
 
     header = [para(h, header_style) for h, _ in COLUMNS]
     rows = notice_rows(notice.receptions, cell)
     guests = sum(r.guest_count for r in notice.receptions)
     companions = sum(r.companion_count for r in notice.receptions)
     total = notice.published_total
-    data: list[list[object]] = [header, *rows]
-    style: list[tuple[object, ...]] = [
+    common: list[tuple[object, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), font),
         ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
         ("LEADING", (0, 0), (-1, -1), CELL_SIZE * 1.25),
@@ -232,31 +230,34 @@ def render_notice(notice: Notice) -> bytes:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
     ]
-    for col in NUMBER_COLUMNS:
-        style.append(("ALIGN", (col, 1), (col, -1), "RIGHT"))
+    numbers = [("ALIGN", (col, 0), (col, -1), "RIGHT") for col in NUMBER_COLUMNS]
+    # the body: no spans, so reportlab splits a 1,000-row table over pages cheaply
+    table = Table([header, *rows], colWidths=WIDTHS, repeatRows=1)
+    table.setStyle(
+        TableStyle([*common, ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")), *numbers])
+    )
+    # the total row: a one-row table of the same columns right under it
     if rows:
-        data.append(
-            [
-                tr("合计（{n} 批次）").format(n=len(rows)),
-                "",
-                "",
-                "",
-                str(guests),
-                str(companions),
-                "",
-                fmt(total),
-                fmt(per_person(total, guests + companions)),
-            ]
-        )
-        style += [("SPAN", (0, -1), (3, -1)), ("ALIGN", (0, -1), (3, -1), "CENTER")]
+        total_row: list[object] = [
+            tr("合计（{n} 批次）").format(n=len(rows)),
+            "",
+            "",
+            "",
+            str(guests),
+            str(companions),
+            "",
+            fmt(total),
+            fmt(per_person(total, guests + companions)),
+        ]
+        span = [("SPAN", (0, 0), (3, 0)), ("ALIGN", (0, 0), (3, 0), "CENTER"), *numbers]
     else:
-        data.append([tr("本期无应公示的公务接待"), "", "", "", "", "", "", "", ""])
-        style += [("SPAN", (0, -1), (-1, -1)), ("ALIGN", (0, -1), (-1, -1), "CENTER")]
-    style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f3f3")))
-    table = Table(data, colWidths=WIDTHS, repeatRows=1)
-    table.setStyle(TableStyle(style))
+        total_row = [tr("本期无应公示的公务接待"), "", "", "", "", "", "", "", ""]
+        span = [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "CENTER")]
+    totals = Table([total_row], colWidths=WIDTHS)
+    totals.setStyle(
+        TableStyle([*common, *span, ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f3f3f3"))])
+    )
 
     title = notice.title + (tr("（内部核对本）") if notice.internal else "")
     story: list[object] = [
@@ -264,6 +265,7 @@ def render_notice(notice: Notice) -> bytes:
         para(tr("接待期间：{period}").format(period=notice.period), subtitle_style),
         Spacer(1, 4 * mm),
         table,
+        totals,
         Spacer(1, 5 * mm),
     ]
     closing: list[object] = [
