@@ -163,7 +163,8 @@ app.processEvents()
 model = window.ledger_view.model
 assert model.rowCount() > 0
 print(f'{{time.perf_counter() - start:.3f}}')
-import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)
+os._exit(0)
 """
     runs = []
     rss = 0
@@ -252,7 +253,7 @@ def bench_notice(service: LedgerService) -> None:
 
     from reports.common import CellMaker
     from reports.fonts import register_cjk_font
-    from reports.notice import load_notice, notice_rows, render_notice
+    from reports.notice import CELL_SIZE, COLUMNS, WIDTHS, load_notice, notice_rows, render_notice
 
     year = date.today().year - 1
     rows = service.ledger_rows(
@@ -264,14 +265,14 @@ def bench_notice(service: LedgerService) -> None:
     notice = notice.__class__(**{**notice.__dict__, "receptions": receptions})
     ours = median_time(lambda: render_notice(notice), repeat=3)
     font = register_cjk_font()
-    cells = [[str(c) for c in row] for row in notice_rows(receptions, CellMaker(font))]
+    cells = [[h for h, _ in COLUMNS], *notice_rows(receptions, CellMaker(CELL_SIZE))]
 
     def bare() -> None:
         import io
 
         doc = SimpleDocTemplate(io.BytesIO(), pagesize=landscape(A4))
-        table = Table(cells, repeatRows=1)
-        table.setStyle([("FONTNAME", (0, 0), (-1, -1), font)])
+        table = Table(cells, colWidths=WIDTHS, repeatRows=1)
+        table.setStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE)])
         doc.build([table])
 
     base = median_time(bare, repeat=3)
