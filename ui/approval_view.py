@@ -355,6 +355,11 @@ class ApprovalView(QWidget):
         r = self.selected_reception()
         if r is None or r.id is None:
             return False
+        refusal = self.service.approval_refusal(self.user, r)
+        if refusal:  # the button is disabled then; a shortcut or a stale view lands here
+            self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal))
+            self.refusal_label.show()
+            return False
         try:
             self.service.approve(self.user, r.id, self.comment_edit.text().strip(), version=r.version)
         except LedgerError as exc:
