@@ -1,0 +1,165 @@
+"""Settings: bureau details, users, policy versions and yearly targets."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ledger.records import Role
+from ledger.service import LedgerService
+from tests.conftest import Team
+from tests.ui.conftest import type_text
+from ui.settings_dialog import ResetPasswordDialog, SettingsDialog, UserDialog
+
+
+def make(qtbot: QtBot, service: LedgerService, team: Team) -> SettingsDialog:
+    dialog = SettingsDialog(service, team.admin)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def policy_rows(dialog: SettingsDialog) -> list[list[str]]:
+    table = dialog.policy_tab.table
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def test_policy_version_with_an_earlier_date_is_refused_at_the_field(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.policy_tab
+    assert [row[0] for row in policy_rows(dialog)] == ["2013-12-08"]
+    tab.set_effective_date(date(2010, 1, 1))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.effective_message.text() == "新版本的生效日期必须晚于现行版本（2013-12-08），历史版本不可改写"
+    assert tab.effective_message.isVisibleTo(tab)
+    assert len(service.policies()) == 1
+
+
+def test_a_later_policy_version_appears_and_the_old_one_is_unchanged(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.policy_tab
+    before = policy_rows(dialog)[0]
+    tab.set_effective_date(date(2030, 1, 1))
+    tab.name_edit.clear()
+    type_text(qtbot, tab.name_edit, "2030年标准")
+    tab.meal_cap_edits["lunch"].clear()
+    type_text(qtbot, tab.meal_cap_edits["lunch"], "60")
+    tab.base_cap_spin.setValue(2)
+    tab.gift_box.setChecked(False)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.effective_message.text() == ""
+    assert "已新增 2030-01-01 起执行的版本" in tab.status.text()
+
+    rows = policy_rows(dialog)
+    assert [r[0] for r in rows] == ["2030-01-01", "2013-12-08"]
+    assert rows[0][1] == "2030年标准"
+    assert rows[0][2] == "10 人及以下 2 人，以上按 1/3"
+    assert rows[0][3] == "50.00 / 60.00 / 50.00"
+    assert "礼品" not in rows[0][5]
+    assert rows[1] == before  # the old version, as it was
+    old, new = service.policies()
+    assert old.meal_cap("lunch") == Decimal("50.00") and old.companion_base_cap == 3 and old.check_gift
+    assert new.meal_cap("lunch") == Decimal("60.00") and new.companion_base_cap == 2 and not new.check_gift
+
+
+def test_a_bad_meal_cap_is_shown_and_nothing_saved(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.policy_tab
+    tab.set_effective_date(date(2030, 1, 1))
+    tab.meal_cap_edits["dinner"].setText("五十")
+    assert tab.save() is False
+    assert tab.caps_message.text() == "晚餐：不是金额：五十"
+    assert len(service.policies()) == 1
+
+
+def test_bureau_details_are_saved_and_checked(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.bureau_tab
+    assert tab.name_edit.text() == "XX县教育局"
+    tab.name_edit.clear()
+    assert tab.save() is False
+    assert tab.messages.text("name") == "请填写单位名称"
+    type_text(qtbot, tab.name_edit, "YY县教育局")
+    tab.phone_edit.setText("0000-7654321")
+    tab.posting_spin.setValue(7)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    bureau = service.bureau()
+    assert (bureau.name, bureau.supervision_phone, bureau.posting_days) == ("YY县教育局", "0000-7654321", 7)
+    assert tab.status.text() == "已保存"
+
+
+def test_users_add_disable_roles_and_reset_password(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.users_tab
+    assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == [
+        "admin",
+        "li",
+        "zhang",
+        "wang",
+    ]
+
+    add = UserDialog(service, team.admin)
+    qtbot.addWidget(add)
+    type_text(qtbot, add.username_edit, "zhao")
+    type_text(qtbot, add.display_edit, "赵会计")
+    add.role_boxes[Role.APPROVER].setChecked(True)
+    type_text(qtbot, add.password_edit, "short")
+    type_text(qtbot, add.confirm_edit, "short")
+    add.accept()
+    assert add.messages.text("password") == "密码至少需要 6 个字符"
+    add.password_edit.setText("zhao12345")
+    add.confirm_edit.setText("zhao12345")
+    add.accept()
+    assert add.result() == UserDialog.DialogCode.Accepted
+    assert service.user("zhao").roles == frozenset({Role.CLERK, Role.APPROVER})
+
+    tab.reload("li")
+    assert tab.selected_user().username == "li"  # type: ignore[union-attr]
+    qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)
+    assert not service.user("li").active
+    assert tab.table.item(1, 3).text() == "已停用"
+    assert tab.toggle_button.text() == "启用"
+    qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)
+    assert service.user("li").active
+
+    tab.role_boxes[Role.APPROVER].setChecked(True)
+    qtbot.mouseClick(tab.save_roles_button, Qt.MouseButton.LeftButton)
+    assert service.user("li").roles == frozenset({Role.CLERK, Role.APPROVER})
+
+    tab.reload("admin")
+    qtbot.mouseClick(tab.toggle_button, Qt.MouseButton.LeftButton)  # the only administrator
+    assert tab.message.text() == "至少需要保留一位启用的管理员"
+    assert service.user("admin").active
+
+    reset = ResetPasswordDialog(service, team.admin, service.user("li"))
+    qtbot.addWidget(reset)
+    type_text(qtbot, reset.password_edit, "fresh-pass")
+    type_text(qtbot, reset.confirm_edit, "fresh-pass")
+    reset.accept()
+    assert reset.result() == ResetPasswordDialog.DialogCode.Accepted
+    assert service.authenticate("li", "fresh-pass").username == "li"
+
+
+def test_yearly_reduction_target(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.targets_tab
+    year = date.today().year
+    tab.year_spin.setValue(year)
+    assert tab.reduction_edit.text() == "20"
+    tab.reduction_edit.setText("120")
+    assert tab.save() is False
+    assert tab.reduction_message.text() == "压减比例应在 0% 至 100% 之间（不含 100%）"
+    tab.reduction_edit.clear()
+    type_text(qtbot, tab.reduction_edit, "12.5")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert service.reduction_for(year) == Decimal("0.125")
+    assert tab.status.text() == f"已保存 {year} 年的压减目标：12.5%"
+    years = {tab.table.item(r, 0).text(): tab.table.item(r, 1).text() for r in range(tab.table.rowCount())}
+    assert years[str(year)] == "12.5%"
+    assert years[str(year + 1)] == "20%"
