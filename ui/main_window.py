@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -51,14 +52,21 @@ APP_TITLE = tr("公务接待台账")
 class _MenuWatcher(QObject):
     """Hides a menu while it has no visible action, shows it when one is added."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.ActionAdded, QEvent.Type.ActionRemoved, QEvent.Type.ActionChanged):
-            self._window.update_menu_visibility()
+            if isinstance(watched, QMenu) and shiboken6.isValid(watched):
+                sync_menu_visibility(watched)
         return False
+
+
+def sync_menu_visibility(menu: QMenu) -> None:
+    """Show ``menu`` only while it holds a visible action; a parent menu follows its submenus."""
+    action = menu.menuAction()
+    if not shiboken6.isValid(action):
+        return
+    visible = has_visible_actions(menu)
+    if action.isVisible() != visible:
+        action.setVisible(visible)  # a parent menu watching this action gets ActionChanged
 
 
 def has_visible_actions(menu: QMenu) -> bool:
@@ -318,9 +326,16 @@ class MainWindow(QMainWindow):
 
     def update_menu_visibility(self) -> None:
         """Show a menu only when it holds at least one visible action."""
-        self.print_menu.menuAction().setVisible(has_visible_actions(self.print_menu))
-        for menu in (self.file_menu, self.edit_menu, self.view_menu, self.settings_menu, self.help_menu):
-            menu.menuAction().setVisible(has_visible_actions(menu))
+        menus = (
+            self.print_menu,
+            self.file_menu,
+            self.edit_menu,
+            self.view_menu,
+            self.settings_menu,
+            self.help_menu,
+        )
+        for menu in menus:
+            sync_menu_visibility(menu)
         self.review_menu.menuAction().setVisible(
             self.user.has(Role.APPROVER) and has_visible_actions(self.review_menu)
         )
