@@ -127,7 +127,7 @@ _SORT_COLUMNS = {
         / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
         ReceptionRow.id,
     ),
-    "status": (ReceptionRow.status, ReceptionRow.id),
+    "status": (ReceptionRow.status, ReceptionRow.reception_date, ReceptionRow.id),  # rides the status index
     "violation_count": (ReceptionRow.violation_count, ReceptionRow.id),
     "compliant": (ReceptionRow.violation_count, ReceptionRow.id),
     "over_standard_amount": (ReceptionRow.over_standard_fen, ReceptionRow.id),

@@ -122,7 +122,7 @@ class LedgerTableModel(QAbstractTableModel):
         start = row - row % PAGE_SIZE
         page = self._pages.get(start)
         if page is None:
-            page = self._service.ledger_rows(self._query, offset=start, limit=PAGE_SIZE)
+            page = self._read_page(start)
             self._pages[start] = page
             while len(self._pages) > MAX_CACHED_PAGES:
                 self._pages.popitem(last=False)
@@ -130,6 +130,21 @@ class LedgerTableModel(QAbstractTableModel):
             self._pages.move_to_end(start)
         within = row - start
         return page[within] if within < len(page) else None
+
+    def _read_page(self, start: int) -> list[LedgerRow]:
+        """Rows ``start`` .. ``start + PAGE_SIZE``; the far half is read from the other end.
+
+        An OFFSET costs as many rows as it skips, so a page past the middle is read in the
+        opposite order from the end and reversed (the sort always ends on the id, so the
+        two orders mirror each other exactly).
+        """
+        end = min(start + PAGE_SIZE, self._count)
+        if start <= self._count // 2:
+            return self._service.ledger_rows(self._query, offset=start, limit=PAGE_SIZE)
+        mirrored = replace(self._query, descending=not self._query.descending)
+        rows = self._service.ledger_rows(mirrored, offset=self._count - end, limit=end - start)
+        rows.reverse()
+        return rows
 
     def reception_id(self, row: int) -> int | None:
         found = self.row_at(row)
