@@ -9,7 +9,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateEdit, QLineEdit, QWidget
 
 from ledger.records import LedgerQuery, Reception, Status
 from ledger.service import LedgerService
@@ -284,8 +284,32 @@ def test_bad_amount_is_refused_at_the_field_and_nothing_is_lost(
 
 def test_meal_cells_take_their_choices(qtbot, service: LedgerService, team: Team) -> None:
     form = open_form(qtbot, service, team.clerk)
-    form.add_meal()
+    form.tabs.setCurrentIndex(2)
+    click(qtbot, form.add_meal_button)
     model = form.meals_model
+    view = form.meals_view
+
+    # the venue type and meal kind cells offer their fixed lists
+    for column, choice in ((VENUE_TYPE, "私人会所"), (KIND, "晚餐")):
+        index = model.index(0, column)
+        view.setCurrentIndex(index)
+        view.edit(index)
+        (combo,) = [w for w in view.findChildren(QComboBox) if w.isVisible()]
+        assert combo.count() == (7 if column == VENUE_TYPE else 3)
+        combo.setCurrentIndex(combo.findText(choice))
+        commit(qtbot, combo)
+    assert model.meal(0).venue_type == "私人会所"
+    assert model.meal(0).kind == "dinner"
+    qtbot.waitUntil(lambda: "在私人会所就餐" in rule_text(form, "luxury_venue"))
+
+    index = model.index(0, DATE)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    (date_edit,) = [w for w in view.findChildren(QDateEdit) if w.isVisible()]
+    date_edit.setDate(QDate(2025, 3, 6))
+    commit(qtbot, date_edit)
+    assert model.data(index) == "2025-03-06"
+
     assert model.setData(model.index(0, VENUE_TYPE), "高档酒店")
     assert not model.setData(model.index(0, VENUE_TYPE), "五星宾馆")
     assert "场所类型应为" in model.problems()["meals[0].venue_type"]
