@@ -73,6 +73,9 @@ def test_model_fetches_pages_on_demand(service: LedgerService, team: Team) -> No
     assert model.data(model.index(PAGE_SIZE + 29, column("total"))) == f"{100 + PAGE_SIZE + 29:,}.00"
     assert list(model._pages) == [PAGE_SIZE]  # only the last page was read
     assert model.data(model.index(0, column("total"))) == "100.00"
+    # pages past the middle are read from the other end: the same rows in the same order
+    everything = service.ledger_rows(model.query, 0, PAGE_SIZE + 30)
+    assert [model.reception_id(r) for r in range(model.rowCount())] == [r.id for r in everything]
 
 
 def test_status_line_counts_and_sums_what_is_shown(qtbot: QtBot, ledger: LedgerService) -> None:
