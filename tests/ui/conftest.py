@@ -26,14 +26,15 @@ from tests.conftest import Team, sample_reception
 
 
 @pytest.fixture(autouse=True)
-def gui_app(qapp: QApplication, tmp_path: Path) -> Iterator[QApplication]:
-    """The QApplication with the CJK font, and QSettings isolated in tmp_path."""
+def gui_app(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[QApplication]:
+    """The QApplication with the CJK font; QSettings and autosaved drafts kept in tmp_path."""
     from ui.fonts import install_cjk_font
 
     install_cjk_font(qapp)
     settings_dir = tmp_path / "qsettings"
     settings_dir.mkdir(exist_ok=True)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
+    monkeypatch.setenv("LEDGER_AUTOSAVE_DIR", str(tmp_path / "autosave"))
     yield qapp
 
 
