@@ -204,9 +204,11 @@ def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) 
         lines.append(
             "<p style='color:#c62828'><b>"
             + e(
-                tr("违规 {n} 项，超标金额 ¥{x}（个人承担）").format(
+                tr("违规 {n} 项，超标金额 ¥{x}（由个人承担，不予报销）").format(
                     n=len(assessment.violations), x=fmt(assessment.over_standard_amount)
                 )
+                if assessment.over_standard_amount > 0
+                else tr("违规 {n} 项").format(n=len(assessment.violations))
             )
             + "</b></p>"
         )

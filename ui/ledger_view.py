@@ -303,7 +303,7 @@ class LedgerView(QWidget):
         super().showEvent(event)
         if self._fit_pending:
             self._fit_pending = False
-            self.fit_columns()
+            QTimer.singleShot(0, self.fit_columns)  # once the layout has given the table its width
 
     def fit_columns(self) -> None:
         """Give the activity column the width the other columns leave free."""
