@@ -218,3 +218,41 @@ def test_demo_runs_with_a_cancellable_progress(
     assert told and told[0].startswith("已生成 0 条示例接待")
     assert service.count_and_total(LedgerQuery())[0] == 0
     assert Role.CLERK in service.user("李会计").roles  # the sample users are there to log in with
+
+
+def test_opening_a_reception_shows_the_form_and_its_changes_refresh_the_window(
+    qtbot: QtBot,
+    service: LedgerService,
+    team: Team,
+    submitted,  # type: ignore[no-untyped-def]
+) -> None:
+    from ui.reception_dialog import ReceptionDialog
+
+    window = window_for(qtbot, service, team.approver)
+    form = window.open_reception(submitted.id)
+    assert isinstance(form, ReceptionDialog) and form.isVisible()
+    assert (
+        window.open_reception(submitted.id) is form
+    )  # the same reception is brought forward, not opened twice
+    assert window.approval_view is not None and window.approval_view.model.rowCount() == 1
+
+    service.approve(team.approver, submitted.id)  # as the form's 审核通过 button does
+    form.changed.emit(submitted.id)
+    assert window.approval_view.model.rowCount() == 0
+    from ui.ledger_model import COLUMN_KEYS
+
+    status = window.ledger_view.model.data(window.ledger_view.model.index(0, COLUMN_KEYS.index("status")))
+    assert status == "已审核"
+    form.close()
+
+
+def test_a_file_that_is_not_a_workbook_is_refused_with_a_message(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warned.append(text))
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("这不是工作簿", encoding="utf-8")
+    window = window_for(qtbot, service, team.clerk)
+    assert window.import_workbook(bad) is None
+    assert len(warned) == 1 and warned[0].startswith("不是 Excel 工作簿（.xlsx）")
