@@ -233,6 +233,7 @@ class ApprovalView(QWidget):
     open_requested = Signal(int)
     history_requested = Signal(int)
     count_changed = Signal(int)
+    selection_changed = Signal()  # another reception is shown (or none)
 
     def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -332,6 +333,13 @@ class ApprovalView(QWidget):
         return True
 
     def _show_selected(self) -> None:
+        self._fill_details()
+        self.selection_changed.emit()
+
+    def may_approve_selected(self) -> bool:
+        return self.approve_button.isEnabled()
+
+    def _fill_details(self) -> None:
         r = self.selected_reception()
         has = r is not None
         for w in (self.return_button, self.open_button, self.history_button, self.comment_edit):

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
             self.approval_view.open_requested.connect(self.open_reception)
             self.approval_view.history_requested.connect(self.show_history)
             self.approval_view.count_changed.connect(self._queue_count_changed)
+            self.approval_view.selection_changed.connect(self._update_actions)
             self._queue_count_changed(self.approval_view.model.rowCount())
         self.ledger_view.open_requested.connect(self.open_reception)
         self.ledger_view.selection_changed.connect(self._update_actions)
@@ -247,6 +248,15 @@ class MainWindow(QMainWindow):
         self.show_queue_action = self._action(
             tr("待审核队列"), self.show_queue, "Ctrl+2", tr("审核经办人提交的接待")
         )
+        self.approve_action = self._action(
+            tr("审核通过所选接待"),
+            self.approve_selected,
+            "Ctrl+Shift+A",
+            tr("在待审核队列中审核通过所选接待"),
+        )
+        self.return_action = self._action(
+            tr("退回所选接待…"), self.return_selected, "Ctrl+Shift+R", tr("写明审核意见后退回经办人")
+        )
         self.reset_filters_action = self._action(tr("重置筛选"), self.ledger_view.reset_filters)
         self.settings_action = self._action(
             tr("设置…"),
@@ -261,6 +271,8 @@ class MainWindow(QMainWindow):
         self.import_action.setVisible(is_clerk)
         self.demo_action.setVisible(u.has(Role.ADMIN))
         self.show_queue_action.setVisible(u.has(Role.APPROVER))
+        self.approve_action.setVisible(u.has(Role.APPROVER))
+        self.return_action.setVisible(u.has(Role.APPROVER))
         self.settings_action.setVisible(u.has(Role.ADMIN))
 
     def _build_menus(self) -> None:
@@ -292,6 +304,9 @@ class MainWindow(QMainWindow):
 
         self.review_menu = bar.addMenu(tr("审核(&R)"))
         self.review_menu.addAction(self.show_queue_action)
+        self.review_menu.addSeparator()
+        self.review_menu.addAction(self.approve_action)
+        self.review_menu.addAction(self.return_action)
         self.review_menu.menuAction().setVisible(self.user.has(Role.APPROVER))
 
         self.settings_menu = bar.addMenu(tr("设置(&S)"))
@@ -365,6 +380,19 @@ class MainWindow(QMainWindow):
         has = self.selected_reception_id() is not None
         self.open_action.setEnabled(has)
         self.history_action.setEnabled(has)
+        in_queue = self.approval_view is not None and self.tabs.currentWidget() is self.approval_view
+        self.approve_action.setEnabled(
+            in_queue and self.approval_view is not None and self.approval_view.may_approve_selected()
+        )
+        self.return_action.setEnabled(in_queue and has)
+
+    def approve_selected(self) -> None:
+        if self.approval_view is not None and self.tabs.currentWidget() is self.approval_view:
+            self.approval_view.approve_selected()
+
+    def return_selected(self) -> None:
+        if self.approval_view is not None and self.tabs.currentWidget() is self.approval_view:
+            self.approval_view.return_selected()
 
     # ------------------------------------------------------------------ receptions
     def open_reception(self, reception_id: int | None = None) -> QWidget | None:

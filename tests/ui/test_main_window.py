@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from ledger.records import LedgerQuery, Role, Status, User
 from ledger.service import ImportOutcome, LedgerService
-from tests.conftest import Team
+from tests.conftest import Team, sample_reception
 from ui.main_window import ImportResultDialog, MainWindow
 from ui.prefs import app_settings
 
@@ -256,3 +256,24 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_a_message(
     window = window_for(qtbot, service, team.clerk)
     assert window.import_workbook(bad) is None
     assert len(warned) == 1 and warned[0].startswith("不是 Excel 工作簿（.xlsx）")
+
+
+def test_review_menu_approves_the_selected_reception(
+    qtbot: QtBot,
+    service: LedgerService,
+    team: Team,
+    submitted,  # type: ignore[no-untyped-def]
+) -> None:
+    window = window_for(qtbot, service, team.approver)
+    assert not window.approve_action.isEnabled()  # the ledger tab is on show
+    window.show_queue()
+    assert window.approve_action.isEnabled() and window.return_action.isEnabled()
+    window.approve_action.trigger()
+    assert service.get(submitted.id).status == Status.APPROVED
+    assert not window.approve_action.isEnabled()  # the queue is empty now
+
+    own = window_for(qtbot, service, team.both)
+    mine = service.submit(team.both, sample_reception(unit="市教育局"))
+    own.show_queue()
+    assert own.selected_reception_id() == mine.id
+    assert not own.approve_action.isEnabled()
