@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,7 +36,7 @@ class LoginDialog(QDialog):
         bureau = service.bureau().name
         self.setWindowTitle(tr("登录 — 公务接待台账"))
 
-        title = QLabel(f"<h2>{bureau or tr('公务接待台账')}</h2><p>{tr('公务接待台账')}</p>")
+        title = QLabel(f"<h2>{html.escape(bureau or tr('公务接待台账'))}</h2><p>{tr('公务接待台账')}</p>")
         self.username_edit = QLineEdit(str(app_settings().value(LAST_USER_KEY, "") or ""))
         self.username_edit.setPlaceholderText(tr("用户名"))
         self.password_edit = QLineEdit()

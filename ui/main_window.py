@@ -110,7 +110,22 @@ class ImportResultDialog(QDialog):
         for i, (row, column, message) in enumerate(rows):
             for col, value in enumerate((str(row), column, message)):
                 self.table.setItem(i, col, QTableWidgetItem(value))
+        self.table.setWordWrap(True)
+        self.table.resizeRowsToContents()
         self.table.setVisible(bool(rows))
+        self.breach_table = QTableWidget(0, 3)
+        self.breach_table.setHorizontalHeaderLabels([tr("行号"), tr("编号"), tr("违规")])
+        self.breach_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.breach_table.verticalHeader().hide()
+        self.breach_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.breach_table.setRowCount(len(breaches))
+        for i, o in enumerate(breaches):
+            messages = "\n".join(v.message for v in o.assessment.violations) if o.assessment else ""
+            for col, value in enumerate((str(o.row), o.ref or "", messages)):
+                self.breach_table.setItem(i, col, QTableWidgetItem(value))
+        self.breach_table.setWordWrap(True)
+        self.breach_table.resizeRowsToContents()
+        self.breach_table.setVisible(bool(breaches))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
         buttons.rejected.connect(self.reject)
@@ -119,8 +134,13 @@ class ImportResultDialog(QDialog):
         if rows:
             layout.addWidget(QLabel(tr("未导入的行（请在工作簿中改正后重新导入这些行）：")))
         layout.addWidget(self.table, 1)
+        if breaches:
+            layout.addWidget(
+                QLabel(tr("已导入但违反接待标准的行（提交审核前须在接待单中逐项填写情况说明）："))
+            )
+        layout.addWidget(self.breach_table, 1)
         layout.addWidget(buttons)
-        self.resize(720, 420 if rows else 160)
+        self.resize(760, 480 if rows or breaches else 160)
 
     @classmethod
     def present(cls, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:

@@ -173,6 +173,10 @@ def test_import_from_the_menu_lists_refused_rows_with_row_and_column(
     table = dialog.table
     refused = [[table.item(r, c).text() for c in range(2)] for r in range(table.rowCount())]
     assert refused == [["3", "接待日期"], ["4", "餐费"]]
+    breach = dialog.breach_table
+    assert breach.rowCount() == 1
+    assert breach.item(0, 0).text() == "5"
+    assert breach.item(0, 2).text() == "陪餐4人，超过上限3人（接待对象10人）"
 
 
 def test_import_can_be_cancelled_and_writes_nothing(
