@@ -24,7 +24,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -137,6 +137,7 @@ class DashboardView(QWidget):
         super().__init__(parent)
         self.service = service
         self.figures: DashboardFigures | None = None
+        self._stale = False
 
         self.year_combo = QComboBox()
         self.year_combo.setAccessibleName(tr("年度"))
@@ -237,12 +238,13 @@ class DashboardView(QWidget):
         layout.addLayout(charts, 3)
         layout.addLayout(bottom, 2)
 
-        self.reload_years()
         self.year_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.print_button.clicked.connect(self.print_summary)
         self.units_table.cellClicked.connect(self._unit_clicked)
-        self.refresh()
+        # figures are read when the tab is first shown, so the window opens without waiting for them
+        self.reload_years()
+        self._stale = True
 
     # ------------------------------------------------------------------ years
     def reload_years(self) -> None:
@@ -271,8 +273,22 @@ class DashboardView(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ figures
+    def mark_stale(self) -> None:
+        """The ledger changed: redraw now if shown, else the next time the tab is shown."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
-        """Read the figures of the chosen year again and redraw everything."""
+        """Read the years and the figures of the chosen year again and redraw everything."""
+        self._stale = False
+        self.reload_years()
         try:
             dash = dashboard_figures(self.service, self.year, top=TOP_UNITS)
         except TargetsError as exc:

@@ -38,6 +38,7 @@ from ledger.i18n import tr
 from ledger.records import LedgerQuery, Role, User
 from ledger.service import ImportCancelled, ImportOutcome, LedgerError, LedgerService
 from ui.approval_view import ApprovalView
+from ui.dashboard_view import DashboardView
 from ui.history_dialog import HistoryDialog
 from ui.ledger_view import LedgerView
 from ui.prefs import app_settings
@@ -173,6 +174,9 @@ class MainWindow(QMainWindow):
             self.approval_view.count_changed.connect(self._queue_count_changed)
             self.approval_view.selection_changed.connect(self._update_actions)
             self._queue_count_changed(self.approval_view.model.rowCount())
+        self.dashboard_view = DashboardView(service)
+        self.tabs.addTab(self.dashboard_view, tr("仪表盘"))
+        self.dashboard_view.open_ledger.connect(self.show_query)
         self.ledger_view.open_requested.connect(self.open_reception)
         self.ledger_view.selection_changed.connect(self._update_actions)
         self.tabs.currentChanged.connect(lambda _i: self._update_actions())
@@ -481,6 +485,7 @@ class MainWindow(QMainWindow):
         self.ledger_view.refresh()
         if self.approval_view is not None:
             self.approval_view.refresh()
+        self.dashboard_view.mark_stale()
         self._update_actions()
 
     def focus_search(self) -> None:

@@ -108,6 +108,8 @@ def test_the_status_follows_the_year_chosen(qtbot: QtBot, service: LedgerService
     )
     view = DashboardView(service)
     qtbot.addWidget(view)
+    assert view.figures is None  # nothing is read before the tab is shown
+    view.show()
     years = [view.year_combo.itemData(i) for i in range(view.year_combo.count())]
     assert 2024 in years and 2025 in years
     view.year_combo.setCurrentIndex(view.year_combo.findData(2025))
