@@ -120,3 +120,39 @@ def test_the_status_follows_the_year_chosen(qtbot: QtBot, service: LedgerService
     view.refresh()
     assert view.cards["status"].value.text() == "未完成目标（已超出）"
     assert view.cards["status"].note.text() == "已超出目标 0.01 元"
+
+
+def test_in_the_main_window_a_unit_opens_the_ledger_filtered_to_it(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    from ui.main_window import MainWindow
+
+    year = date.today().year
+    approved(
+        service,
+        team,
+        [
+            (date(year, 1, 5), "200.00", "市审计局"),
+            (date(year, 1, 6), "300.00", "市审计局"),
+            (date(year, 1, 7), "50.00", "邻县教育局"),
+        ],
+    )
+    service.save(team.clerk, sample_reception(date(year, 1, 8), unit="市审计局"))  # a draft: not counted
+    window = MainWindow(service, team.approver)
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentWidget(window.dashboard_view)
+    assert window.tabs.tabText(window.tabs.indexOf(window.dashboard_view)) == "仪表盘"
+    assert window.dashboard_view.cards["ytd"].value.text() == "550.00 元"
+    table = window.dashboard_view.units_table
+    assert table.item(0, 0).text() == "市审计局"
+    qtbot.mouseClick(
+        table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(0, 0)).center()
+    )
+    assert window.tabs.currentWidget() is window.ledger_view
+    assert window.ledger_view.summary_label.text() == "共 2 条，合计 ¥500.00"
+    # a new approval shows on the dashboard when it is shown again
+    approved(service, team, [(date(year, 1, 9), "1000.00", "市审计局")])
+    window.refresh()
+    window.tabs.setCurrentWidget(window.dashboard_view)
+    assert window.dashboard_view.cards["ytd"].value.text() == "1,550.00 元"
