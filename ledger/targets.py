@@ -83,7 +83,7 @@ STATUS_LABELS: dict[str | None, str] = {
     "on_track": tr("进度正常"),
     "at_risk": tr("预计超出目标"),
     "met": tr("已完成目标"),
-    "missed": tr("未完成目标（已超出）"),
+    "missed": tr("已超出目标"),
     None: tr("无上年基数，无法计算目标"),
 }
 

@@ -118,7 +118,7 @@ def test_the_status_follows_the_year_chosen(qtbot: QtBot, service: LedgerService
     assert view.cards["yoy"].value.text() == "-30.0%"
     approved(service, team, [(date(2025, 9, 1), "1000.01", "市教育局")])
     view.refresh()
-    assert view.cards["status"].value.text() == "未完成目标（已超出）"
+    assert view.cards["status"].value.text() == "已超出目标"
     assert view.cards["status"].note.text() == "已超出目标 0.01 元"
 
 
