@@ -480,6 +480,8 @@ class MainWindow(QMainWindow):
     def reception_changed(self, reception_id: int | None = None) -> None:
         """A reception was saved, submitted, approved, returned or reopened: show it."""
         self.refresh()
+        if reception_id is not None and self.ledger_view.selected_reception_id() is None:
+            self.ledger_view.select_reception(reception_id)
 
     def refresh(self) -> None:
         self.ledger_view.refresh()

@@ -243,6 +243,7 @@ def test_opening_a_reception_shows_the_form_and_its_changes_refresh_the_window(
     service.approve(team.approver, submitted.id)  # as the form's 审核通过 button does
     form.changed.emit(submitted.id)
     assert window.approval_view.model.rowCount() == 0
+    assert window.ledger_view.selected_reception_id() == submitted.id  # the changed reception is selected
     from ui.ledger_model import COLUMN_KEYS
 
     status = window.ledger_view.model.data(window.ledger_view.model.index(0, COLUMN_KEYS.index("status")))
