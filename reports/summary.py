@@ -199,7 +199,7 @@ def _figure_rows(dash: DashboardFigures) -> list[list[str]]:
         [
             tr("上年同期"),
             tr("{amount} 元").format(amount=fmt(f.same_period_last_year)),
-            tr("上年同期批次 / 人次"),
+            tr("同期批次 / 人次"),
             tr("{b} 批次 / {v} 人次").format(b=f.same_period_batches, v=f.same_period_person_visits),
         ],
         [
@@ -250,7 +250,7 @@ def render_summary(dash: DashboardFigures, bureau_name: str, *, printed_on: date
 
     rows = [[para(c, cell_style) for c in row] for row in _figure_rows(dash)]
     figures = Table(
-        rows, colWidths=[34 * mm, CONTENT_WIDTH / 2 - 34 * mm, 34 * mm, CONTENT_WIDTH / 2 - 34 * mm]
+        rows, colWidths=[32 * mm, CONTENT_WIDTH / 2 - 36 * mm, 32 * mm, CONTENT_WIDTH / 2 - 28 * mm]
     )
     figures.setStyle(
         TableStyle(
