@@ -88,6 +88,8 @@ def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: Traceb
 
 def run_gui(options: argparse.Namespace) -> int:
     """Open the window on ``options.db`` (or LEDGER_DB, or the user's data folder)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ledger.db import Database, DatabaseError
     from ui.fonts import install_cjk_font
 
@@ -101,6 +103,10 @@ def run_gui(options: argparse.Namespace) -> int:
         service = LedgerService(Database(getattr(options, "db", None)))
     except (DatabaseError, LedgerError) as exc:
         QMessageBox.critical(None, tr("无法打开账本"), str(exc))
+        return 2
+    except SQLAlchemyError as exc:  # e.g. a file that is not a database at all
+        reason = getattr(exc, "orig", None) or exc
+        QMessageBox.critical(None, tr("无法打开账本"), tr("无法打开数据库：{error}").format(error=reason))
         return 2
     # the session quits when the main window closes; dialogs in between never end the application
     app.setQuitOnLastWindowClosed(False)

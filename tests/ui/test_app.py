@@ -67,3 +67,18 @@ def test_login_opens_the_window_and_switching_user_replaces_it(
     assert second.user == team.approver
     assert second.approval_view is not None
     assert not first.isVisible()
+
+
+def test_a_ledger_that_cannot_be_opened_is_reported_not_raised(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append(text))
+    not_a_ledger = tmp_path / "photo.sqlite3"
+    not_a_ledger.write_bytes(b"this is not a database at all" * 100)
+    options = gui_options(["--db", str(not_a_ledger)])
+    assert options is not None
+    assert run_gui(options) == 2
+    assert len(shown) == 1 and shown[0].startswith("无法打开数据库")
