@@ -531,20 +531,48 @@ class LedgerService:
         approved_only: bool = False,
         include_classified: bool = True,
     ) -> list[Reception]:
-        """Whole records, in date order (reports, exports)."""
+        """Whole records (without attachment lists), in date order: reports and exports.
+
+        Read with plain Core queries, one per table, rather than through the ORM: a year of
+        a busy ledger is tens of thousands of records.
+        """
+        table = ReceptionRow.__table__
         with self.db.read() as s:
-            stmt = self._filtered(select(ReceptionRow), query)
+            ids = self._filtered(select(ReceptionRow.id), query)
             if approved_only:
-                stmt = stmt.where(ReceptionRow.status == Status.APPROVED.value)
+                ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
             if not include_classified:
-                stmt = stmt.where(ReceptionRow.classified.is_(False))
-            stmt = stmt.order_by(ReceptionRow.reception_date, ReceptionRow.year, ReceptionRow.seq)
-            stmt = stmt.options(
-                selectinload(ReceptionRow.people),
-                selectinload(ReceptionRow.meals),
-                selectinload(ReceptionRow.explanations),
+                ids = ids.where(ReceptionRow.classified.is_(False))
+            rows = s.execute(
+                select(table)
+                .where(table.c.id.in_(ids.scalar_subquery()))
+                .order_by(table.c.reception_date, table.c.year, table.c.seq)
+            ).all()
+            children: dict[str, dict[int, list[Any]]] = {}
+            for name, child, order in (
+                ("people", PersonRow.__table__, ("role", "position")),
+                ("meals", MealRow.__table__, ("position",)),
+                ("explanations", ExplanationRow.__table__, ("rule",)),
+            ):
+                grouped: dict[int, list[Any]] = {}
+                stmt = (
+                    select(child)
+                    .where(child.c.reception_id.in_(ids.scalar_subquery()))
+                    .order_by(child.c.reception_id, *(child.c[c] for c in order))
+                )
+                for c in s.execute(stmt):
+                    grouped.setdefault(c.reception_id, []).append(c)
+                children[name] = grouped
+        return [
+            _to_record(
+                r,
+                children["people"].get(r.id, ()),
+                children["meals"].get(r.id, ()),
+                children["explanations"].get(r.id, ()),
+                (),
             )
-            return [self._record(r, with_attachments=False) for r in s.scalars(stmt)]
+            for r in rows
+        ]
 
     def violations_of(self, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
         """The breaches recorded at the last save, by reception."""
@@ -1050,7 +1078,9 @@ class LedgerService:
             next_seq: dict[int, int] = {}
             now = _now()
             # accepted rows: (worksheet row, action, columns, children, stored record, assessment)
-            accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception, Assessment]] = []
+            accepted: list[
+                tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception, Assessment]
+            ] = []
             for index, item in enumerate(rows):
                 if progress and index % 100 == 0 and progress(index, len(rows)) is False:
                     raise ImportCancelled(tr("导入已取消，未写入任何数据"))
@@ -1062,14 +1092,18 @@ class LedgerService:
                         errors.append(
                             CellError(
                                 "接待日期",
-                                tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(ref=existing[key]),
+                                tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(
+                                    ref=existing[key]
+                                ),
                             )
                         )
                     elif not allow_duplicates and key in seen_in_file:
                         errors.append(
                             CellError(
                                 "接待日期",
-                                tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(row=seen_in_file[key]),
+                                tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(
+                                    row=seen_in_file[key]
+                                ),
                             )
                         )
                     else:
@@ -1077,7 +1111,9 @@ class LedgerService:
                         problems = self.validate(r)
                         errors += [CellError(_column_of(f), m) for f, m in problems.items()]
                 if r is None or errors:
-                    outcomes.append(ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors)))
+                    outcomes.append(
+                        ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors))
+                    )
                     continue
                 year = r.reception_date.year
                 if year not in next_seq:
@@ -1121,19 +1157,27 @@ class LedgerService:
             if accepted:
                 # Core bulk inserts: an ORM unit of work costs several times more per row
                 connection = s.connection()
-                ids = connection.execute(
-                    insert(ReceptionRow.__table__).returning(
-                        ReceptionRow.__table__.c.id, sort_by_parameter_order=True
-                    ),
-                    [a[2] for a in accepted],
-                ).scalars().all()
+                ids = (
+                    connection.execute(
+                        insert(ReceptionRow.__table__).returning(
+                            ReceptionRow.__table__.c.id, sort_by_parameter_order=True
+                        ),
+                        [a[2] for a in accepted],
+                    )
+                    .scalars()
+                    .all()
+                )
                 for table, kind in (
                     (PersonRow, "people"),
                     (MealRow, "meals"),
                     (ExplanationRow, "explanations"),
                     (ViolationRow, "violations"),
                 ):
-                    values = [c | {"reception_id": rid} for rid, a in zip(ids, accepted, strict=True) for c in a[3][kind]]
+                    values = [
+                        c | {"reception_id": rid}
+                        for rid, a in zip(ids, accepted, strict=True)
+                        for c in a[3][kind]
+                    ]
                     if values:
                         connection.execute(insert(table.__table__), values)
                 history.append_many(
@@ -1176,8 +1220,12 @@ class LedgerService:
                     self._require(s, actor, Role.ADMIN, tr("用备份替换账本"))
                 counts = backup.replace_contents(s, source)
                 history.append(
-                    s, username=actor.username if actor else "system", action="restore", entity="ledger",
-                    entity_id=None, comment=str(Path(path).name),
+                    s,
+                    username=actor.username if actor else "system",
+                    action="restore",
+                    entity="ledger",
+                    entity_id=None,
+                    comment=str(Path(path).name),
                 )
         finally:
             source.dispose()
@@ -1329,69 +1377,81 @@ class LedgerService:
         row.violations = [ViolationRow(**c) for c in children["violations"]]
 
     def _record(self, row: ReceptionRow, *, with_attachments: bool = True) -> Reception:
-        people: dict[str, list[Person]] = {"guest": [], "companion": [], "staff": []}
-        for p in sorted(row.people, key=lambda p: (p.role, p.position)):
-            people.setdefault(p.role, []).append(Person(p.name, p.unit, p.title))
-        return Reception(
-            id=row.id,
-            ref=row.ref,
-            reception_date=row.reception_date,
-            end_date=row.end_date,
-            visiting_unit=row.visiting_unit,
-            activity=row.activity,
-            activity_kind=row.activity_kind,
-            letter_no=row.letter_no,
-            letter_title=row.letter_title,
-            phone_record=row.phone_record,
-            guest_count=row.guest_count,
-            guests=tuple(people["guest"]),
-            companion_count=row.companion_count,
-            companions=tuple(people["companion"]),
-            staff=tuple(people["staff"]),
-            meals=tuple(
-                Meal(
-                    date=m.meal_date,
-                    kind=m.kind,
-                    venue=m.venue,
-                    venue_type=m.venue_type,
-                    diners=m.diners,
-                    amount=from_fen(m.amount_fen),
-                    tobacco_alcohol=from_fen(m.tobacco_fen),
-                    invoice_no=m.invoice_no,
-                )
-                for m in sorted(row.meals, key=lambda m: m.position)
-            ),
-            accommodation=from_fen(row.accommodation_fen),
-            transport=from_fen(row.transport_fen),
-            other_cost=from_fen(row.other_cost_fen),
-            gift_amount=from_fen(row.gift_fen),
-            gift_description=row.gift_description,
-            payment_method=row.payment_method,
-            classified=row.classified,
-            classified_reason=row.classified_reason,
-            remarks=row.remarks,
-            clerk_name=row.clerk_name,
-            explanations={e.rule: e.text for e in row.explanations},
-            status=Status(row.status),
-            version=row.version,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            submitted_by=row.submitted_by,
-            submitted_at=row.submitted_at,
-            approved_by=row.approved_by,
-            approved_at=row.approved_at,
-            review_comment=row.review_comment,
-            posted_on=row.posted_on,
-            attachments=tuple(
-                Attachment(a.id, a.kind, a.filename, a.sha256, a.size, a.added_at) for a in row.attachments
-            )
+        attachments = (
+            tuple(Attachment(a.id, a.kind, a.filename, a.sha256, a.size, a.added_at) for a in row.attachments)
             if with_attachments
-            else (),
+            else ()
         )
+        return _to_record(row, row.people, row.meals, row.explanations, attachments)
 
 
 class ImportCancelled(LedgerError):
     pass
+
+
+def _to_record(
+    row: Any,
+    people_rows: Iterable[Any],
+    meal_rows: Iterable[Any],
+    explanation_rows: Iterable[Any],
+    attachments: tuple[Attachment, ...],
+) -> Reception:
+    """A frozen record from a reception row and its child rows (ORM objects or Core rows)."""
+    people: dict[str, list[Person]] = {"guest": [], "companion": [], "staff": []}
+    for p in sorted(people_rows, key=lambda p: (p.role, p.position)):
+        people.setdefault(p.role, []).append(Person(p.name, p.unit, p.title))
+    return Reception(
+        id=row.id,
+        ref=row.ref,
+        reception_date=row.reception_date,
+        end_date=row.end_date,
+        visiting_unit=row.visiting_unit,
+        activity=row.activity,
+        activity_kind=row.activity_kind,
+        letter_no=row.letter_no,
+        letter_title=row.letter_title,
+        phone_record=row.phone_record,
+        guest_count=row.guest_count,
+        guests=tuple(people["guest"]),
+        companion_count=row.companion_count,
+        companions=tuple(people["companion"]),
+        staff=tuple(people["staff"]),
+        meals=tuple(
+            Meal(
+                date=m.meal_date,
+                kind=m.kind,
+                venue=m.venue,
+                venue_type=m.venue_type,
+                diners=m.diners,
+                amount=from_fen(m.amount_fen),
+                tobacco_alcohol=from_fen(m.tobacco_fen),
+                invoice_no=m.invoice_no,
+            )
+            for m in sorted(meal_rows, key=lambda m: m.position)
+        ),
+        accommodation=from_fen(row.accommodation_fen),
+        transport=from_fen(row.transport_fen),
+        other_cost=from_fen(row.other_cost_fen),
+        gift_amount=from_fen(row.gift_fen),
+        gift_description=row.gift_description,
+        payment_method=row.payment_method,
+        classified=bool(row.classified),
+        classified_reason=row.classified_reason,
+        remarks=row.remarks,
+        clerk_name=row.clerk_name,
+        explanations={e.rule: e.text for e in explanation_rows},
+        status=Status(row.status),
+        version=row.version,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        review_comment=row.review_comment,
+        posted_on=row.posted_on,
+        attachments=attachments,
+    )
 
 
 def _normalized(r: Reception) -> Reception:
@@ -1439,7 +1499,9 @@ _TEXT_FIELDS = (
 )
 
 
-def _storage(r: Reception, assessment: Assessment, ref: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+def _storage(
+    r: Reception, assessment: Assessment, ref: str
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """The one mapping of a (normalised) reception onto its table row and child rows."""
     columns: dict[str, Any] = {
         "reception_date": r.reception_date,
