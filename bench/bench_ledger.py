@@ -188,15 +188,27 @@ def bench_export(service: LedgerService) -> None:
         ours_path = Path(tmp) / "ours.xlsx"
         ours = median_time(lambda: export_year(service, year, ours_path), repeat=3)
         book = load_workbook(ours_path, read_only=True)
-        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+        # the same cells: values and their number formats (money #,##0.00, dates)
+        sheets = {
+            ws.title: [[(c.value, c.number_format) for c in row] for row in ws.iter_rows()]
+            for ws in book.worksheets
+        }
         cells = sum(len(r) for rows in sheets.values() for r in rows)
 
         def bare() -> None:
+            from openpyxl.cell import WriteOnlyCell
+
             wb = Workbook(write_only=True)
             for title, rows in sheets.items():
                 ws = wb.create_sheet(title)
                 for row in rows:
-                    ws.append(row)
+                    out = []
+                    for value, number_format in row:
+                        cell = WriteOnlyCell(ws, value)
+                        if number_format != "General":
+                            cell.number_format = number_format
+                        out.append(cell)
+                    ws.append(out)
             wb.save(Path(tmp) / "bare.xlsx")
 
         base = median_time(bare, repeat=3)

@@ -163,7 +163,7 @@ def fill_demo(
     last_day = min(today, date(this_year, 12, 31)) if this_year == today.year else date(this_year, 12, 31)
     rng = random.Random(seed)
     plan: list[tuple[date, Decimal]] = []
-    for year, count, level in ((this_year - 1, 150, Decimal("1.00")), (this_year, 150, Decimal("0.80"))):
+    for year, count, level in ((this_year - 1, 150, Decimal("1.00")), (this_year, 145, Decimal("0.76"))):
         for _ in range(count):
             month = rng.choices(range(1, 13), weights=MONTH_WEIGHTS)[0]
             day = rng.randint(1, 28)
