@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.i18n import tr
@@ -136,7 +137,7 @@ class Database:
             with self.write_engine.begin() as connection:
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
-        except OperationalError as exc:
+        except SQLDatabaseError as exc:  # unreachable server, locked file, not a database at all
             raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc.orig)) from None
 
     def dispose(self) -> None:

@@ -167,3 +167,17 @@ def test_demo_fills_two_years(tmp_path: Path) -> None:
     again = run_cli("demo", "--db", url)
     assert again.returncode == 2 and "空账本" in again.stderr
     assert run_cli("verify", "--db", url).returncode == 0
+
+
+def test_a_file_that_is_not_a_ledger_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("just some notes, not a database " * 100)
+    result = run_cli("--db", str(path), "verify")
+    assert result.returncode == 2
+    assert "无法打开数据库" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_help_is_printed_once() -> None:
+    result = run_cli("check", "--help")
+    assert result.returncode == 0
+    assert result.stdout.count("usage:") == 1 and "按接待标准检查工作簿" in result.stdout

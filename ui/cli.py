@@ -407,6 +407,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- entry
 def gui_options(argv: Sequence[str]) -> argparse.Namespace | None:
     """The parsed options when ``argv`` names no command (open the window), else None."""
+    if any(a in ("-h", "--help") for a in argv):
+        return None  # help is printed once, by run()
     try:
         args = build_parser().parse_args(list(argv))
     except (UsageError, SystemExit):
