@@ -47,10 +47,12 @@ class PdfPreviewDialog(QDialog):
         self.setWindowTitle(title)
         self.pdf = pdf
         self.file_name = file_name
-        self._bytes = QByteArray(pdf)
-        self._buffer = QBuffer(self._bytes, self)
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document = QPdfDocument(self)
+        # the buffer holds its own copy of the bytes and belongs to the document, so it
+        # outlives everything the document does while it is destroyed
+        self._buffer = QBuffer(self.document)
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document.load(self._buffer)
 
         self.view = QPdfView(self)
