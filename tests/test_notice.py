@@ -219,3 +219,21 @@ def test_the_bundled_font_is_embedded_and_no_other_font_is_used(
     for name, font in fonts.items():
         assert "WenQuanYiMicroHei" in name, name
         assert "/FontFile2" in font["/FontDescriptor"].get_object(), f"{name} is not embedded"
+
+
+def test_every_character_printed_has_a_glyph_in_the_bundled_font(
+    service: LedgerService, team: Team, march: dict[str, Reception]
+) -> None:
+    from reportlab.pdfbase import pdfmetrics
+
+    from reports.fonts import register_cjk_font
+    from reports.slip import load_slip, render_slip
+
+    glyphs = pdfmetrics.getFont(register_cjk_font()).face.charToGlyph
+    notice = load_notice(
+        service, date(2025, 3, 1), date(2025, 3, 31), posted_on=date(2025, 4, 3), internal=True
+    )
+    text = "".join(pages_text(render_notice(notice)))
+    text += "".join(pages_text(render_slip(load_slip(service, march["audit"].ref))))
+    missing = sorted({c for c in text if not c.isspace() and ord(c) not in glyphs})
+    assert not missing, missing
