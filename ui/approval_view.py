@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from ledger.policy import RULES
 from ledger.records import LedgerQuery, Reception, Status, User
 from ledger.service import LedgerError, LedgerService
 from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
+from ui.table_model import FlatTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -44,8 +45,10 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 )
 
 
-class ApprovalQueueModel(QAbstractTableModel):
+class ApprovalQueueModel(FlatTableModel):
     """The submitted receptions, oldest first, with their recorded breaches."""
+
+    columns = QUEUE_COLUMNS
 
     def __init__(self, service: LedgerService, parent: Any = None) -> None:
         super().__init__(parent)
@@ -75,24 +78,8 @@ class ApprovalQueueModel(QAbstractTableModel):
     def user_label(self, username: str) -> str:
         return self._names.get(username, username)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(QUEUE_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(QUEUE_COLUMNS):
-                return QUEUE_COLUMNS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def row_total(self) -> int:
+        return len(self._items)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         r = self.reception(index.row()) if index.isValid() else None

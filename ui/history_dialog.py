@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,6 +21,7 @@ from ledger.i18n import tr
 from ledger.policy import RULES
 from ledger.records import FIELD_LABELS, MEAL_KINDS, STATUS_LABELS, HistoryEntry, Status
 from ledger.service import LedgerError, LedgerService
+from ui.table_model import FlatTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -75,7 +76,9 @@ def value_text(field: str, value: Any) -> str:
     return str(value)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(FlatTableModel):
+    columns = ENTRY_COLUMNS
+
     def __init__(self, entries: list[HistoryEntry], names: dict[str, str], parent: Any = None) -> None:
         super().__init__(parent)
         self._entries = entries
@@ -84,24 +87,8 @@ class HistoryModel(QAbstractTableModel):
     def entry(self, row: int) -> HistoryEntry | None:
         return self._entries[row] if 0 <= row < len(self._entries) else None
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(ENTRY_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(ENTRY_COLUMNS):
-                return ENTRY_COLUMNS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def row_total(self) -> int:
+        return len(self._entries)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         e = self.entry(index.row()) if index.isValid() else None
@@ -120,7 +107,9 @@ class HistoryModel(QAbstractTableModel):
         return None
 
 
-class ChangesModel(QAbstractTableModel):
+class ChangesModel(FlatTableModel):
+    columns = CHANGE_COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, str, str]] = []
@@ -137,24 +126,8 @@ class ChangesModel(QAbstractTableModel):
                 )
         self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(CHANGE_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(CHANGE_COLUMNS):
-                return CHANGE_COLUMNS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows) or index.column() >= 3:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt
 from ledger.records import LedgerQuery, LedgerRow, Status
 from ledger.service import LedgerService
+from ui.table_model import FlatTableModel
 
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 64
@@ -63,11 +64,12 @@ def compliance_text(row: LedgerRow) -> str:
     return tr("违规 {n} 项").format(n=row.violation_count)
 
 
-class LedgerTableModel(QAbstractTableModel):
+class LedgerTableModel(FlatTableModel):
     """Rows of the ledger for one LedgerQuery, fetched on demand in pages."""
 
     totals_changed = Signal(int, object)  # count, total (Decimal) of what is shown
     ID_ROLE = Qt.ItemDataRole.UserRole + 1
+    columns = tuple(c.title for c in COLUMNS)
 
     def __init__(self, service: LedgerService, query: LedgerQuery | None = None, parent: Any = None) -> None:
         super().__init__(parent)
@@ -159,28 +161,18 @@ class LedgerTableModel(QAbstractTableModel):
         return None
 
     # ------------------------------------------------------------------ Qt model API
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._count
+    def row_total(self) -> int:
+        return self._count
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+    def vertical_header(self, section: int) -> Any:
+        return section + 1
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section].title
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return int(Qt.AlignmentFlag.AlignCenter)
-        elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return section + 1
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if role == Qt.ItemDataRole.TextAlignmentRole and orientation == Qt.Orientation.Horizontal:
+            return int(Qt.AlignmentFlag.AlignCenter) if 0 <= section < len(COLUMNS) else None
+        return super().headerData(section, orientation, role)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.column() >= len(COLUMNS):
