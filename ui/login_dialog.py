@@ -15,12 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.records import User
-from ledger.service import AuthError, InvalidReception, LedgerError, LedgerService, LoginThrottled
+from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
 from ui.prefs import app_settings
-from ui.widgets import FieldMessages, error_label
+from ui.widgets import FieldMessages, error_label, new_password_fields, password_field
 
 LAST_USER_KEY = "login/last_username"
 
@@ -39,9 +38,7 @@ class LoginDialog(QDialog):
         title = QLabel(f"<h2>{html.escape(bureau or tr('公务接待台账'))}</h2><p>{tr('公务接待台账')}</p>")
         self.username_edit = QLineEdit(str(app_settings().value(LAST_USER_KEY, "") or ""))
         self.username_edit.setPlaceholderText(tr("用户名"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(tr("密码"))
+        self.password_edit = password_field(tr("密码"))
         self.message = error_label()
         self.message.setObjectName("loginMessage")
         form = QFormLayout()
@@ -136,12 +133,8 @@ class ChangePasswordDialog(QDialog):
         self.service = service
         self.user = user
         self.setWindowTitle(tr("修改密码 — {name}").format(name=user.label))
-        self.old_edit = QLineEdit()
-        self.new_edit = QLineEdit()
-        self.confirm_edit = QLineEdit()
-        for edit in (self.old_edit, self.new_edit, self.confirm_edit):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.new_edit.setPlaceholderText(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH))
+        self.old_edit = password_field()
+        self.new_edit, self.confirm_edit = new_password_fields()
         form = QFormLayout()
         self.messages = FieldMessages()
         self.messages.add_row(form, tr("原密码"), self.old_edit, "old")
@@ -165,17 +158,11 @@ class ChangePasswordDialog(QDialog):
         if self.new_edit.text() != self.confirm_edit.text():
             self.messages.show({"confirm": tr("两次输入的新密码不一致")}, self.general)
             return
-        try:
-            self.service.set_password(
+        if self.messages.attempt(
+            lambda: self.service.set_password(
                 self.user, self.user.username, self.new_edit.text(), self.old_edit.text()
-            )
-        except InvalidReception as exc:
-            self.messages.show(exc.problems, self.general)
-            return
-        except AuthError as exc:
-            self.messages.show({"old": str(exc)}, self.general)
-            return
-        except LedgerError as exc:
-            self.messages.show({"general": str(exc)}, self.general)
-            return
-        super().accept()
+            ),
+            self.general,
+            {AuthError: "old"},
+        ):
+            super().accept()

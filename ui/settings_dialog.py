@@ -30,13 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.money import MoneyError, parse_money
 from ledger.policy import Policy
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
-from ui.widgets import FieldMessages, error_label, show_ledger_error
+from ui.widgets import FieldMessages, error_label, new_password_fields, show_ledger_error
 
 OK_STYLE = "color: #2e7d32;"
 
@@ -134,11 +133,7 @@ class UserDialog(QDialog):
         roles_layout.setContentsMargins(0, 0, 0, 0)
         for box in self.role_boxes.values():
             roles_layout.addWidget(box)
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH))
-        self.confirm_edit = QLineEdit()
-        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit, self.confirm_edit = new_password_fields()
         form = QFormLayout()
         self.messages = FieldMessages()
         self.messages.add_row(form, tr("用户名"), self.username_edit, "username")
@@ -160,22 +155,18 @@ class UserDialog(QDialog):
         if self.password_edit.text() != self.confirm_edit.text():
             self.messages.show({"confirm": tr("两次输入的密码不一致")}, self.general)
             return
+        if self.messages.attempt(self._add, self.general):
+            super().accept()
+
+    def _add(self) -> None:
         roles = {role for role, box in self.role_boxes.items() if box.isChecked()}
-        try:
-            self.user = self.service.add_user(
-                self.actor,
-                self.username_edit.text(),
-                self.display_edit.text(),
-                roles,
-                self.password_edit.text(),
-            )
-        except InvalidReception as exc:
-            self.messages.show(exc.problems, self.general)
-            return
-        except LedgerError as exc:
-            self.messages.show({"general": str(exc)}, self.general)
-            return
-        super().accept()
+        self.user = self.service.add_user(
+            self.actor,
+            self.username_edit.text(),
+            self.display_edit.text(),
+            roles,
+            self.password_edit.text(),
+        )
 
     @classmethod
     def ask(cls, service: LedgerService, actor: User, parent: QWidget | None = None) -> User | None:
@@ -194,11 +185,7 @@ class ResetPasswordDialog(QDialog):
         self.actor = actor
         self.target = target
         self.setWindowTitle(tr("重置密码 — {name}").format(name=target.label))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH))
-        self.confirm_edit = QLineEdit()
-        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit, self.confirm_edit = new_password_fields()
         form = QFormLayout()
         self.messages = FieldMessages()
         self.messages.add_row(form, tr("新密码"), self.password_edit, "password")
@@ -217,15 +204,11 @@ class ResetPasswordDialog(QDialog):
         if self.password_edit.text() != self.confirm_edit.text():
             self.messages.show({"confirm": tr("两次输入的密码不一致")}, self.general)
             return
-        try:
-            self.service.set_password(self.actor, self.target.username, self.password_edit.text())
-        except InvalidReception as exc:
-            self.messages.show(exc.problems, self.general)
-            return
-        except LedgerError as exc:
-            self.messages.show({"general": str(exc)}, self.general)
-            return
-        super().accept()
+        if self.messages.attempt(
+            lambda: self.service.set_password(self.actor, self.target.username, self.password_edit.text()),
+            self.general,
+        ):
+            super().accept()
 
     @classmethod
     def ask(cls, service: LedgerService, actor: User, target: User, parent: QWidget | None = None) -> bool:

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.records import Bureau, User
-from ledger.service import InvalidReception, LedgerError, LedgerService
-from ui.widgets import FieldMessages, error_label
+from ledger.service import LedgerService
+from ui.widgets import FieldMessages, error_label, new_password_fields
 
 
 class SetupDialog(QDialog):
@@ -36,11 +36,7 @@ class SetupDialog(QDialog):
         self.username_edit.setPlaceholderText(tr("登录用的用户名，例如 admin"))
         self.display_edit = QLineEdit()
         self.display_edit.setPlaceholderText(tr("姓名，例如 王主任"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH))
-        self.confirm_edit = QLineEdit()
-        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit, self.confirm_edit = new_password_fields()
 
         intro = QLabel(
             tr(
@@ -92,23 +88,19 @@ class SetupDialog(QDialog):
         if problems:
             self.messages.show(problems, self.general)
             return
+        if self.messages.attempt(self._set_up, self.general):
+            super().accept()
+
+    def _set_up(self) -> None:
         bureau = Bureau(
             name=self.bureau_edit.text().strip(), supervision_phone=self.phone_edit.text().strip()
         )
-        try:
-            self.user = self.service.setup(
-                bureau,
-                self.username_edit.text().strip(),
-                self.display_edit.text().strip(),
-                self.password_edit.text(),
-            )
-        except InvalidReception as exc:
-            self.messages.show(exc.problems, self.general)
-            return
-        except LedgerError as exc:
-            self.messages.show({"general": str(exc)}, self.general)
-            return
-        super().accept()
+        self.user = self.service.setup(
+            bureau,
+            self.username_edit.text().strip(),
+            self.display_edit.text().strip(),
+            self.password_edit.text(),
+        )
 
     @classmethod
     def ask(cls, service: LedgerService, parent: QWidget | None = None) -> User | None:

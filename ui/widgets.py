@@ -1,9 +1,12 @@
-"""Small pieces shared by the shell's dialogs: messages at a field, and LedgerError boxes."""
+"""Small pieces shared by the shell's dialogs: messages at a field, password fields, LedgerError boxes."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QMessageBox, QWidget
+from collections.abc import Callable, Mapping
 
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
+
+from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.service import InvalidReception, LedgerError
 
@@ -49,6 +52,42 @@ class FieldMessages:
     def text(self, key: str) -> str:
         label = self.labels.get(key)
         return label.text() if label is not None and not label.isHidden() else ""
+
+    def attempt(
+        self,
+        write: Callable[[], object],
+        fallback: QLabel,
+        field_of: Mapping[type[LedgerError], str] | None = None,
+    ) -> bool:
+        """Run a service write; True when it went through.
+
+        A refusal is shown where it belongs: each problem of an InvalidReception at its field,
+        an error whose type ``field_of`` names at that field, any other error at ``fallback``.
+        """
+        try:
+            write()
+        except InvalidReception as exc:
+            self.show(exc.problems, fallback)
+            return False
+        except LedgerError as exc:
+            key = next((k for t, k in (field_of or {}).items() if isinstance(exc, t)), "general")
+            self.show({key: str(exc)}, fallback)
+            return False
+        return True
+
+
+def password_field(placeholder: str = "") -> QLineEdit:
+    """A line edit that hides what is typed."""
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    return edit
+
+
+def new_password_fields() -> tuple[QLineEdit, QLineEdit]:
+    """A new password, hinting at the minimum length, and the field that repeats it."""
+    return password_field(tr("至少 {n} 个字符").format(n=MIN_PASSWORD_LENGTH)), password_field()
 
 
 def error_label() -> QLabel:
