@@ -187,6 +187,21 @@ class Reception:
     posted_on: date | None = None  # when it appeared on a printed public notice
     attachments: tuple[Attachment, ...] = ()
 
+    @classmethod
+    def from_storage(cls, **values: Any) -> Reception:
+        """Build a record read back from storage, every field given.
+
+        A frozen dataclass sets each of its ~45 fields through ``object.__setattr__``;
+        reading a year of receptions for an export builds tens of thousands of them, so
+        this fills the instance dictionary at once. Only for complete, trusted values.
+        """
+        if len(values) != len(_ALL_FIELDS):
+            missing = set(_ALL_FIELDS) - set(values)
+            raise TypeError(f"Reception.from_storage needs every field; missing {sorted(missing)}")
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
+
     # -- derived figures -------------------------------------------------------------
     @property
     def meal_total(self) -> Decimal:
@@ -243,6 +258,7 @@ class Reception:
         return out
 
 
+_ALL_FIELDS = tuple(f.name for f in fields(Reception))
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(Reception) if f.name not in ("attachments", "version", "id"))
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 

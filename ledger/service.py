@@ -537,40 +537,49 @@ class LedgerService:
         a busy ledger is tens of thousands of records.
         """
         table = ReceptionRow.__table__
+        people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
         with self.db.read() as s:
             ids = self._filtered(select(ReceptionRow.id), query)
             if approved_only:
                 ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
             if not include_classified:
                 ids = ids.where(ReceptionRow.classified.is_(False))
-            rows = s.execute(
+            chosen = ids.scalar_subquery()
+            connection = s.connection()
+            result = connection.execute(
                 select(table)
-                .where(table.c.id.in_(ids.scalar_subquery()))
+                .where(table.c.id.in_(chosen))
                 .order_by(table.c.reception_date, table.c.year, table.c.seq)
-            ).all()
-            children: dict[str, dict[int, list[Any]]] = {}
-            for name, child, order in (
-                ("people", PersonRow.__table__, ("role", "position")),
-                ("meals", MealRow.__table__, ("position",)),
-                ("explanations", ExplanationRow.__table__, ("rule",)),
-            ):
-                grouped: dict[int, list[Any]] = {}
-                stmt = (
-                    select(child)
-                    .where(child.c.reception_id.in_(ids.scalar_subquery()))
-                    .order_by(child.c.reception_id, *(child.c[c] for c in order))
-                )
-                for c in s.execute(stmt):
-                    grouped.setdefault(c.reception_id, []).append(c)
-                children[name] = grouped
-        return [
-            _to_record(
-                r,
-                children["people"].get(r.id, ()),
-                children["meals"].get(r.id, ()),
-                children["explanations"].get(r.id, ()),
-                (),
             )
+            keys = list(result.keys())
+            rows = [dict(zip(keys, r, strict=True)) for r in result]
+
+            def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
+                out: dict[int, list[tuple[Any, ...]]] = {}
+                child = columns[0].table
+                stmt = select(*columns).where(child.c.reception_id.in_(chosen)).order_by(*order)
+                for reception_id, *values in connection.execute(stmt):
+                    out.setdefault(reception_id, []).append(tuple(values))
+                return out
+
+            people = grouped(
+                people_t.c.reception_id,
+                *(people_t.c[c] for c in _PERSON_COLUMNS),
+                order=(people_t.c.reception_id, people_t.c.role, people_t.c.position),
+            )
+            meals = grouped(
+                meals_t.c.reception_id,
+                *(meals_t.c[c] for c in _MEAL_COLUMNS),
+                order=(meals_t.c.reception_id, meals_t.c.position),
+            )
+            explanations = grouped(
+                explanations_t.c.reception_id,
+                explanations_t.c.rule,
+                explanations_t.c.text,
+                order=(explanations_t.c.reception_id, explanations_t.c.rule),
+            )
+        return [
+            _to_record(r, people.get(r["id"], ()), meals.get(r["id"], ()), explanations.get(r["id"], ()), ())
             for r in rows
         ]
 
@@ -1382,74 +1391,89 @@ class LedgerService:
             if with_attachments
             else ()
         )
-        return _to_record(row, row.people, row.meals, row.explanations, attachments)
+        columns = {c: getattr(row, c) for c in _RECEPTION_COLUMNS}
+        people = [
+            tuple(getattr(p, c) for c in _PERSON_COLUMNS)
+            for p in sorted(row.people, key=lambda p: (p.role, p.position))
+        ]
+        meals = [
+            tuple(getattr(m, c) for c in _MEAL_COLUMNS) for m in sorted(row.meals, key=lambda m: m.position)
+        ]
+        explanations = [(e.rule, e.text) for e in row.explanations]
+        return _to_record(columns, people, meals, explanations, attachments)
 
 
 class ImportCancelled(LedgerError):
     pass
 
 
+_PERSON_COLUMNS = ("role", "name", "unit", "title")
+_MEAL_COLUMNS = (
+    "meal_date",
+    "kind",
+    "venue",
+    "venue_type",
+    "diners",
+    "amount_fen",
+    "tobacco_fen",
+    "invoice_no",
+)
+_RECEPTION_COLUMNS = tuple(c.key for c in ReceptionRow.__table__.columns)
+
+
 def _to_record(
-    row: Any,
-    people_rows: Iterable[Any],
-    meal_rows: Iterable[Any],
-    explanation_rows: Iterable[Any],
+    row: dict[str, Any],
+    people_rows: Iterable[tuple[Any, ...]],
+    meal_rows: Iterable[tuple[Any, ...]],
+    explanation_rows: Iterable[tuple[str, str]],
     attachments: tuple[Attachment, ...],
 ) -> Reception:
-    """A frozen record from a reception row and its child rows (ORM objects or Core rows)."""
+    """A frozen record from a reception's columns and its child rows (tuples in the order of
+    _PERSON_COLUMNS and _MEAL_COLUMNS, already in their stored order)."""
     people: dict[str, list[Person]] = {"guest": [], "companion": [], "staff": []}
-    for p in sorted(people_rows, key=lambda p: (p.role, p.position)):
-        people.setdefault(p.role, []).append(Person(p.name, p.unit, p.title))
-    return Reception(
-        id=row.id,
-        ref=row.ref,
-        reception_date=row.reception_date,
-        end_date=row.end_date,
-        visiting_unit=row.visiting_unit,
-        activity=row.activity,
-        activity_kind=row.activity_kind,
-        letter_no=row.letter_no,
-        letter_title=row.letter_title,
-        phone_record=row.phone_record,
-        guest_count=row.guest_count,
+    for role, name, unit, title in people_rows:
+        people.setdefault(role, []).append(Person(name, unit, title))
+    return Reception.from_storage(
+        id=row["id"],
+        ref=row["ref"],
+        reception_date=row["reception_date"],
+        end_date=row["end_date"],
+        visiting_unit=row["visiting_unit"],
+        activity=row["activity"],
+        activity_kind=row["activity_kind"],
+        letter_no=row["letter_no"],
+        letter_title=row["letter_title"],
+        phone_record=row["phone_record"],
+        guest_count=row["guest_count"],
         guests=tuple(people["guest"]),
-        companion_count=row.companion_count,
+        companion_count=row["companion_count"],
         companions=tuple(people["companion"]),
         staff=tuple(people["staff"]),
         meals=tuple(
-            Meal(
-                date=m.meal_date,
-                kind=m.kind,
-                venue=m.venue,
-                venue_type=m.venue_type,
-                diners=m.diners,
-                amount=from_fen(m.amount_fen),
-                tobacco_alcohol=from_fen(m.tobacco_fen),
-                invoice_no=m.invoice_no,
-            )
-            for m in sorted(meal_rows, key=lambda m: m.position)
+            Meal(day, kind, venue, venue_type, diners, from_fen(amount), from_fen(tobacco), invoice)
+            for day, kind, venue, venue_type, diners, amount, tobacco, invoice in meal_rows
         ),
-        accommodation=from_fen(row.accommodation_fen),
-        transport=from_fen(row.transport_fen),
-        other_cost=from_fen(row.other_cost_fen),
-        gift_amount=from_fen(row.gift_fen),
-        gift_description=row.gift_description,
-        payment_method=row.payment_method,
-        classified=bool(row.classified),
-        classified_reason=row.classified_reason,
-        remarks=row.remarks,
-        clerk_name=row.clerk_name,
-        explanations={e.rule: e.text for e in explanation_rows},
-        status=Status(row.status),
-        version=row.version,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        submitted_by=row.submitted_by,
-        submitted_at=row.submitted_at,
-        approved_by=row.approved_by,
-        approved_at=row.approved_at,
-        review_comment=row.review_comment,
-        posted_on=row.posted_on,
+        accommodation=from_fen(row["accommodation_fen"]),
+        transport=from_fen(row["transport_fen"]),
+        other_cost=from_fen(row["other_cost_fen"]),
+        gift_amount=from_fen(row["gift_fen"]),
+        gift_description=row["gift_description"],
+        payment_method=row["payment_method"],
+        classified=bool(row["classified"]),
+        classified_reason=row["classified_reason"],
+        remarks=row["remarks"],
+        clerk_name=row["clerk_name"],
+        explanations=dict(explanation_rows),
+        status=Status(row["status"]),
+        version=row["version"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        submitted_by=row["submitted_by"],
+        submitted_at=row["submitted_at"],
+        approved_by=row["approved_by"],
+        approved_at=row["approved_at"],
+        review_comment=row["review_comment"],
+        posted_on=row["posted_on"],
         attachments=attachments,
     )
 
