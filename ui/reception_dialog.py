@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -1286,13 +1287,11 @@ class ReceptionDialog(QDialog):
             return False
         if self._refused_locally(tr("保存")):
             return False
-        try:
-            saved = self.service.save(self.user, self.current_reception())
-        except LedgerError as exc:
-            self._refused(exc, tr("保存"))
-            return False
-        self._after_write(saved, tr("已保存草稿 {ref}（第 {v} 版）").format(ref=saved.ref, v=saved.version))
-        return True
+        return self._write(
+            tr("保存"),
+            lambda: self.service.save(self.user, self.current_reception()),
+            tr("已保存草稿 {ref}（第 {v} 版）"),
+        )
 
     def submit(self) -> bool:
         if not self.is_editable():
@@ -1300,14 +1299,12 @@ class ReceptionDialog(QDialog):
         if self._refused_locally(tr("提交")):
             return False
         self._submit_tried = True
-        try:
-            saved = self.service.submit(self.user, self.current_reception())
-        except LedgerError as exc:
-            self._refused(exc, tr("提交"))
-            return False
-        self._submit_tried = False
-        self._after_write(saved, tr("{ref} 已提交审核，等待分管领导审核").format(ref=saved.ref))
-        return True
+        return self._write(tr("提交"), self._submit_now, tr("{ref} 已提交审核，等待分管领导审核"))
+
+    def _submit_now(self) -> Reception:
+        saved = self.service.submit(self.user, self.current_reception())
+        self._submit_tried = False  # before the form is checked again, as a submitted record
+        return saved
 
     def approve(self) -> bool:
         r = self._reception
@@ -1315,47 +1312,74 @@ class ReceptionDialog(QDialog):
         if reason or r.id is None:
             self._say(reason or tr("接待记录尚未保存"), error=True)
             return False
-        comment = CommentDialog.ask(self, tr("审核通过"), tr("审核意见（可不填）："), required=False)
-        if comment is None:
-            return False
-        try:
-            saved = self.service.approve(self.user, r.id, comment, version=self._version)
-        except LedgerError as exc:
-            self._refused(exc, tr("审核"))
-            return False
-        self._after_write(saved, tr("{ref} 已审核通过").format(ref=saved.ref))
-        return True
+        return self._decide(
+            self.service.approve,
+            tr("审核通过"),
+            tr("审核意见（可不填）："),
+            required=False,
+            doing=tr("审核"),
+            done=tr("{ref} 已审核通过"),
+        )
 
     def return_to_clerk(self) -> bool:
-        r = self._reception
-        if r.id is None:
-            return False
-        comment = CommentDialog.ask(self, tr("退回"), tr("退回意见（必填，经办人将看到）："), required=True)
-        if comment is None:
-            return False
-        try:
-            saved = self.service.return_reception(self.user, r.id, comment, version=self._version)
-        except LedgerError as exc:
-            self._refused(exc, tr("退回"))
-            return False
-        self._after_write(saved, tr("{ref} 已退回经办人").format(ref=saved.ref))
-        return True
+        return self._decide(
+            self.service.return_reception,
+            tr("退回"),
+            tr("退回意见（必填，经办人将看到）："),
+            required=True,
+            doing=tr("退回"),
+            done=tr("{ref} 已退回经办人"),
+        )
 
     def reopen(self) -> bool:
-        r = self._reception
-        if r.id is None:
-            return False
-        reason = CommentDialog.ask(
-            self, tr("重新打开"), tr("重新打开的理由（必填，记入历史记录）："), required=True
+        return self._decide(
+            self.service.reopen,
+            tr("重新打开"),
+            tr("重新打开的理由（必填，记入历史记录）："),
+            required=True,
+            doing=tr("重新打开"),
+            done=tr("{ref} 已重新打开，退回经办人更正"),
         )
-        if reason is None:
+
+    def _decide(
+        self,
+        decide: Callable[..., Reception],
+        title: str,
+        prompt: str,
+        *,
+        required: bool,
+        doing: str,
+        done: str,
+    ) -> bool:
+        """A decision on the stored record (approve, return, reopen): ask its comment, then write."""
+        rid = self._reception.id
+        if rid is None:
             return False
+        comment = CommentDialog.ask(self, title, prompt, required=required)
+        if comment is None:
+            return False
+        return self._write(doing, lambda: decide(self.user, rid, comment, version=self._version), done)
+
+    def _write(
+        self,
+        doing: str,
+        write: Callable[[], Reception],
+        done: str,
+        after: Callable[[Reception, str], None] | None = None,
+        **names: str,
+    ) -> bool:
+        """One service write; True when it went through.
+
+        A refusal is shown by ``_refused``, naming what was not done (``doing``). On success
+        ``after`` (``_after_write`` unless given) gets the stored record and ``done`` filled in
+        with its ``ref``, its version ``v`` and ``names``.
+        """
         try:
-            saved = self.service.reopen(self.user, r.id, reason, version=self._version)
+            saved = write()
         except LedgerError as exc:
-            self._refused(exc, tr("重新打开"))
+            self._refused(exc, doing)
             return False
-        self._after_write(saved, tr("{ref} 已重新打开，退回经办人更正").format(ref=saved.ref))
+        (after or self._after_write)(saved, done.format(ref=saved.ref, v=saved.version, **names))
         return True
 
     def show_history(self) -> None:
@@ -1505,15 +1529,16 @@ class ReceptionDialog(QDialog):
             return False
         if not self._attachment_write_ok():
             return False
-        try:
-            stored = self.service.add_attachment(
-                self.user, self._reception.id, Path(path).name, content, self.attachment_kind.currentData()
-            )
-        except LedgerError as exc:
-            self._refused(exc, tr("添加附件"))
-            return False
-        self._after_attachment(stored, tr("已添加附件 {name}").format(name=Path(path).name))
-        return True
+        rid = self._reception.id
+        return self._write(
+            tr("添加附件"),
+            lambda: self.service.add_attachment(
+                self.user, rid, Path(path).name, content, self.attachment_kind.currentData()
+            ),
+            tr("已添加附件 {name}"),
+            self._after_attachment,
+            name=Path(path).name,
+        )
 
     def open_attachment(self) -> Path | None:
         att = self._selected_attachment()
@@ -1550,13 +1575,13 @@ class ReceptionDialog(QDialog):
             return False
         if not self._attachment_write_ok():
             return False
-        try:
-            stored = self.service.remove_attachment(self.user, att.id)
-        except LedgerError as exc:
-            self._refused(exc, tr("删除附件"))
-            return False
-        self._after_attachment(stored, tr("已删除附件 {name}").format(name=att.filename))
-        return True
+        return self._write(
+            tr("删除附件"),
+            lambda: self.service.remove_attachment(self.user, att.id),
+            tr("已删除附件 {name}"),
+            self._after_attachment,
+            name=att.filename,
+        )
 
     # ------------------------------------------------------------------ permissions
     def _update_actions(self) -> None:
