@@ -174,7 +174,6 @@ COLUMNS: tuple[tuple[str, float], ...] = (
 )
 WIDTHS = [w for _, w in COLUMNS]
 INNER = [w - 2 * PAD for w in WIDTHS]
-NUMBER_COLUMNS = (4, 5, 7, 8)
 
 
 def _date_text(r: Reception) -> str:
@@ -220,18 +219,15 @@ def render_notice(notice: Notice) -> bytes:
     guests = sum(r.guest_count for r in notice.receptions)
     companions = sum(r.companion_count for r in notice.receptions)
     total = notice.published_total
+    # few style commands: reportlab applies each to every cell again at every page split
     common: list[tuple[object, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("FONTSIZE", (0, 0), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 0), (-1, -1), CELL_SIZE * 1.25),
+        ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE * 1.25),
         ("LEFTPADDING", (0, 0), (-1, -1), PAD),
         ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
     ]
-    numbers = [("ALIGN", (col, 0), (col, -1), "RIGHT") for col in NUMBER_COLUMNS]
+    numbers = [("ALIGN", (4, 0), (8, -1), "RIGHT"), ("ALIGN", (6, 0), (6, -1), "LEFT")]
     # the body: no spans, so reportlab splits a 1,000-row table over pages cheaply
     table = Table([header, *rows], colWidths=WIDTHS, repeatRows=1)
     table.setStyle(
