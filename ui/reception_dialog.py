@@ -296,6 +296,15 @@ def _mark(widget: QWidget, name: str, on: bool) -> None:
     widget.update()
 
 
+def _field_error() -> QLabel:
+    """The hidden, wrapping message a field shows beneath it (styled as ``#fieldError``)."""
+    error = QLabel()
+    error.setObjectName("fieldError")
+    error.setWordWrap(True)
+    error.hide()
+    return error
+
+
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
@@ -557,10 +566,7 @@ class ReceptionDialog(QDialog):
         v.setContentsMargins(0, 0, 0, 0)
         v.setSpacing(1)
         v.addWidget(widget)
-        error = QLabel()
-        error.setObjectName("fieldError")
-        error.setWordWrap(True)
-        error.hide()
+        error = _field_error()
         v.addWidget(error)
         form.addRow(label, box)
         self._register(key, widget, error, tab)
@@ -680,10 +686,7 @@ class ReceptionDialog(QDialog):
             b.setAutoDefault(False)
             top.addWidget(b)
         v.addLayout(top)
-        error = QLabel()
-        error.setObjectName("fieldError")
-        error.setWordWrap(True)
-        error.hide()
+        error = _field_error()
         v.addWidget(error)
         view = self._people_table(model)
         v.addWidget(view, 1)
@@ -800,10 +803,7 @@ class ReceptionDialog(QDialog):
         )
         self.meals_view.setMinimumHeight(150)
         mv.addWidget(self.meals_view, 1)
-        self.meals_error = QLabel()
-        self.meals_error.setObjectName("fieldError")
-        self.meals_error.setWordWrap(True)
-        self.meals_error.hide()
+        self.meals_error = _field_error()
         mv.addWidget(self.meals_error)
         self._register("meals", self.meals_view, self.meals_error, 2)
         v.addWidget(meals, 1)
@@ -849,10 +849,7 @@ class ReceptionDialog(QDialog):
         self.attachments_table.horizontalHeader().setStretchLastSection(True)
         self.attachments_table.doubleClicked.connect(lambda _ix: self.open_attachment())
         v.addWidget(self.attachments_table, 1)
-        self.attachments_error = QLabel()
-        self.attachments_error.setObjectName("fieldError")
-        self.attachments_error.setWordWrap(True)
-        self.attachments_error.hide()
+        self.attachments_error = _field_error()
         v.addWidget(self.attachments_error)
         self._register("attachments", self.attachments_table, self.attachments_error, 3)
         hint = QLabel(tr("公函扫描件、发票、菜单等；文件连同其校验值保存在台账中，打开时核对。"))
@@ -996,8 +993,9 @@ class ReceptionDialog(QDialog):
         return self._user_cache
 
     # ------------------------------------------------------------------ edits
-    def _connect_edits(self) -> None:
-        for line in (
+    def _line_edits(self) -> tuple[QLineEdit, ...]:
+        """The form's one-line text and money fields."""
+        return (
             self.visiting_unit,
             self.activity,
             self.letter_no,
@@ -1010,7 +1008,10 @@ class ReceptionDialog(QDialog):
             self.transport,
             self.other_cost,
             self.gift_amount,
-        ):
+        )
+
+    def _connect_edits(self) -> None:
+        for line in self._line_edits():
             line.textChanged.connect(self._edited)
         self.remarks.textChanged.connect(self._edited)
         for combo in (self.activity_kind, self.payment_method):
@@ -1625,20 +1626,7 @@ class ReceptionDialog(QDialog):
         self.refusal_label.setVisible(bool(reasons))
 
     def _set_read_only(self, read_only: bool) -> None:
-        for line in (
-            self.visiting_unit,
-            self.activity,
-            self.letter_no,
-            self.letter_title,
-            self.phone_record,
-            self.classified_reason,
-            self.clerk_name,
-            self.gift_description,
-            self.accommodation,
-            self.transport,
-            self.other_cost,
-            self.gift_amount,
-        ):
+        for line in self._line_edits():
             line.setReadOnly(read_only)
         self.remarks.setReadOnly(read_only)
         for spin in (self.guest_count, self.companion_count):
