@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QDate,
     QModelIndex,
     QPersistentModelIndex,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.money import MoneyError, fmt, parse_money
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Meal
+from ui.table_model import FlatTableModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -77,11 +77,12 @@ class _Row:
     bad: dict[int, tuple[str, str]] = field(default_factory=dict)  # column -> (typed text, message)
 
 
-class MealsModel(QAbstractTableModel):
+class MealsModel(FlatTableModel):
     """The meals as rows; ``edited`` after any user change, ``refused(row, column, message)``."""
 
     edited = Signal()
     refused = Signal(int, int, str)
+    columns = HEADERS
 
     def __init__(self, meals: Iterable[Meal] = (), parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -133,13 +134,13 @@ class MealsModel(QAbstractTableModel):
 
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
-        self._all_changed()
+        self.all_changed()
 
     def set_breaches(self, breaches: dict[int, list[str]]) -> None:
         """Rows that break a rule (row -> the breach messages), shaded and explained."""
         if breaches != self._breaches:
             self._breaches = {k: list(v) for k, v in breaches.items()}
-            self._all_changed()
+            self.all_changed()
 
     def set_problems(self, problems: dict[str, str]) -> None:
         """Problems the service found (``meals[i].field`` keys), marked at their cells."""
@@ -151,25 +152,17 @@ class MealsModel(QAbstractTableModel):
                         found[(i, col)] = message
         if found != self._problems:
             self._problems = found
-            self._all_changed()
-
-    def _all_changed(self) -> None:
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+            self.all_changed()
 
     # -- Qt model ------------------------------------------------------------------------
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_total(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+    def vertical_header(self, section: int) -> str:
         return tr("第{n}餐").format(n=section + 1)
+
+    def editable(self) -> bool:
+        return not self._read_only
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -233,14 +226,6 @@ class MealsModel(QAbstractTableModel):
         if col == TOBACCO:
             return fmt(m.tobacco_alcohol)
         return m.invoice_no
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if not self._read_only:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
 
     def setData(self, index: ModelIndex, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self._read_only:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from ledger.i18n import tr
 from ledger.records import Person
+from ui.table_model import FlatTableModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -19,10 +20,11 @@ NAME, UNIT, TITLE = range(3)
 HEADERS: tuple[str, ...] = (tr("姓名"), tr("单位"), tr("职务"))
 
 
-class PeopleModel(QAbstractTableModel):
+class PeopleModel(FlatTableModel):
     """Rows of [name, unit, title]; ``edited`` fires after any change a user makes."""
 
     edited = Signal()
+    columns = HEADERS
 
     def __init__(self, people: Iterable[Person] = (), parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -49,8 +51,7 @@ class PeopleModel(QAbstractTableModel):
 
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+        self.all_changed()
 
     def add_person(self, unit: str = "") -> int:
         """Append a blank row (with a default unit) and return its row number."""
@@ -61,18 +62,14 @@ class PeopleModel(QAbstractTableModel):
         return row
 
     # -- Qt model ------------------------------------------------------------------------
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_total(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+    def vertical_header(self, section: int) -> str:
         return str(section + 1)
+
+    def editable(self) -> bool:
+        return not self._read_only
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -86,14 +83,6 @@ class PeopleModel(QAbstractTableModel):
         ):
             return tr("双击填写姓名")
         return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if not self._read_only:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
 
     def setData(self, index: ModelIndex, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self._read_only:

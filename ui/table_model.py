@@ -27,6 +27,11 @@ class FlatTableModel(QAbstractTableModel):
     def editable(self) -> bool:
         return False
 
+    def all_changed(self) -> None:
+        """Every cell may look different (a read-only switch, new marks): views repaint them all."""
+        if self.row_total():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.row_total() - 1, len(self.columns) - 1))
+
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self.row_total()
 
