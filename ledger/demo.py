@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from ledger.i18n import tr
@@ -127,7 +127,7 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
     elif roll < 0.08:  # the bill ran over the meal cap
         over = Meal(on, "lunch", venue, venue_type, diners, Decimal(50 * diners + rng.randint(20, 160)))
         reception = replace(reception, meals=(over,))
-        explanations["meal_over_cap"] = "当日食堂供餐不足，改在定点饭店用餐，超标部分由个人承担。"
+        explanations["meal_over_cap"] = "来访人员临时增加，按实际就餐结算，超标部分已由个人承担。"
     elif roll < 0.10:  # a two-day inspection with a second meal
         second = Meal(on + timedelta(days=1), "lunch", "局机关食堂", "机关食堂", diners, Decimal(40 * diners))
         reception = replace(reception, end_date=on + timedelta(days=1), meals=(*reception.meals, second))
@@ -176,23 +176,39 @@ def fill_demo(
     clerk, approver = users["clerk"], users["approver"]
     done = 0
     returned_one = False
-    for index, (on, level) in enumerate(plan):
-        if progress and progress(index, len(plan)) is False:
-            break
-        saved = service.save(clerk, _reception(rng, on, level))
-        age = (last_day - on).days
-        if age <= 3 and rng.random() < 0.5:
+    real_clock = service.clock
+    started = real_clock()
+    moment = started
+
+    def at(day: date, hour: int) -> None:
+        """Date what the service writes next: the clerk and the leader work after the reception."""
+        nonlocal moment
+        moment = min(datetime.combine(day, time(hour, rng.randint(0, 59))), started)
+
+    service.clock = lambda: moment
+    try:
+        for index, (on, level) in enumerate(plan):
+            if progress and progress(index, len(plan)) is False:
+                break
+            at(on + timedelta(days=rng.randint(0, 1)), rng.randint(14, 17))
+            saved = service.save(clerk, _reception(rng, on, level))
+            age = (last_day - on).days
+            if age <= 3 and rng.random() < 0.5:
+                done += 1
+                continue  # still a draft
+            at(on + timedelta(days=rng.randint(1, 2)), rng.randint(9, 11))
+            submitted = service.submit(clerk, saved)
+            at(on + timedelta(days=rng.randint(2, 5)), rng.randint(15, 17))
+            if age <= 20 and not returned_one:
+                service.return_reception(approver, submitted.id, "请补充公函扫描件后再提交。")  # type: ignore[arg-type]
+                returned_one = True
+            elif age <= 10 and rng.random() < 0.6:
+                pass  # waiting in the leader's queue
+            else:
+                service.approve(approver, submitted.id, "同意。")  # type: ignore[arg-type]
             done += 1
-            continue  # still a draft
-        submitted = service.submit(clerk, saved)
-        if age <= 20 and not returned_one:
-            service.return_reception(approver, submitted.id, "请补充公函扫描件后再提交。")  # type: ignore[arg-type]
-            returned_one = True
-        elif age <= 10 and rng.random() < 0.6:
-            pass  # waiting in the leader's queue
-        else:
-            service.approve(approver, submitted.id, "同意。")  # type: ignore[arg-type]
-        done += 1
+    finally:
+        service.clock = real_clock
     if progress:
         progress(len(plan), len(plan))
     years = tuple(sorted({on.year for on, _ in plan}))

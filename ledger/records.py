@@ -381,8 +381,8 @@ class HistoryEntry:
 
     def changes(self) -> list[tuple[str, Any, Any]]:
         """(field, before, after) for every field that differs."""
-        before = self.before or {}
-        after = self.after or {}
+        before = {k: v for k, v in (self.before or {}).items() if k != "derived"}
+        after = {k: v for k, v in (self.after or {}).items() if k != "derived"}
         keys = [k for k in after if k in before or after[k] not in (None, "", [], {}, "0.00")]
         keys += [k for k in before if k not in after]
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

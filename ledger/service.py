@@ -138,8 +138,13 @@ _SORT_COLUMNS = {
 class LedgerService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.clock: Callable[[], datetime] = _now  # replaceable: the demo dates its records realistically
         self._policies: list[Policy] | None = None
         self.policies()  # an empty ledger gets the default policy before any other write
+
+    def _log(self, session: Session, **entry: Any) -> None:
+        """Append to the history, timed by this service's clock."""
+        history.append(session, at=self.clock(), **entry)
 
     # ================================================================== setup & users
     def has_users(self) -> bool:
@@ -164,14 +169,14 @@ class LedgerService:
                 raise AuthError(tr("用户名或密码不正确"))
             wait = auth.login_delay(row.failed_logins)
             if wait and row.last_failed_at:
-                remaining = wait - int((_now() - row.last_failed_at).total_seconds())
+                remaining = wait - int((self.clock() - row.last_failed_at).total_seconds())
                 if remaining > 0:
                     raise LoginThrottled(
                         tr("密码错误次数过多，请 {n} 秒后再试").format(n=remaining), remaining
                     )
             if not auth.password_matches(row.password_hash, password):
                 row.failed_logins += 1
-                row.last_failed_at = _now()
+                row.last_failed_at = self.clock()
                 wait = auth.login_delay(row.failed_logins)
                 if wait:
                     # the failed count must persist, so no exception escapes this transaction
@@ -241,7 +246,7 @@ class LedgerService:
             self._keep_one_admin(s, row)
             after = self._user_snapshot(row)
             if after != before:
-                history.append(
+                self._log(
                     s,
                     username=actor.username,
                     action="user_edit",
@@ -268,7 +273,7 @@ class LedgerService:
             except ValueError as exc:
                 raise InvalidReception({"password": str(exc)}) from None
             row.failed_logins = 0
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="password",
@@ -307,11 +312,11 @@ class LedgerService:
             roles=auth.roles_text(roles),
             active=True,
             failed_logins=0,
-            created_at=_now(),
+            created_at=self.clock(),
         )
         s.add(row)
         s.flush()
-        history.append(
+        self._log(
             s,
             username=actor,
             action="user_add",
@@ -407,14 +412,14 @@ class LedgerService:
         before = {r.key: r.value for r in s.scalars(select(SettingRow))}
         for key, value in values.items():
             s.merge(SettingRow(key=key, value=value))
-        history.append(
+        self._log(
             s,
             username=actor,
             action="bureau_edit",
             entity="bureau",
-            entity_id=None,
+            entity_id=0,
             before=before or None,
-            after=values,
+            after=before | values,
         )
 
     def reduction_for(self, year: int) -> Decimal:
@@ -434,7 +439,7 @@ class LedgerService:
                 row.reduction = text
             else:
                 s.add(TargetRow(year=year, reduction=text))
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="target_set",
@@ -494,11 +499,11 @@ class LedgerService:
             effective_from=policy.effective_from,
             params=history.canonical(params),
             created_by=actor,
-            created_at=_now(),
+            created_at=self.clock(),
         )
         s.add(row)
         s.flush()
-        history.append(
+        self._log(
             s,
             username=actor,
             action="policy_add",
@@ -794,7 +799,7 @@ class LedgerService:
                 "submit",
                 Status.SUBMITTED,
                 submitted_by=actor.username,
-                submitted_at=_now(),
+                submitted_at=self.clock(),
             )
 
     def _save_in(self, s: Session, actor: User, reception: Reception) -> ReceptionRow:
@@ -805,14 +810,14 @@ class LedgerService:
             if not row.clerk_name:
                 row.clerk_name = actor.label
             s.flush()
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="create",
                 entity="reception",
                 entity_id=row.id,
                 ref=row.ref,
-                after=self._record(row).snapshot(),
+                after=self._snapshot(row),
             )
             return row
         row = self._row_for_update(s, reception)
@@ -822,13 +827,13 @@ class LedgerService:
                     ref=row.ref, status=Status(row.status).label
                 )
             )
-        before = self._record(row).snapshot()
+        before = self._snapshot(row)
         self._apply(row, reception)
         s.flush()
-        after = self._record(row).snapshot()
+        after = self._snapshot(row)
         if after != before:
             row.version += 1
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="edit",
@@ -858,7 +863,7 @@ class LedgerService:
                 Status.APPROVED,
                 comment=comment,
                 approved_by=actor.username,
-                approved_at=_now(),
+                approved_at=self.clock(),
                 review_comment=comment.strip(),
             )
 
@@ -936,8 +941,8 @@ class LedgerService:
                 raise WorkflowError(tr("{ref} 已提交过审核，不能删除，只能修改").format(ref=row.ref))
             if row.created_by != actor.username and not self._has(s, actor, Role.ADMIN):
                 raise PermissionDenied(tr("只能删除自己录入的草稿"))
-            before = self._record(row).snapshot()
-            history.append(
+            before = self._snapshot(row)
+            self._log(
                 s,
                 username=actor.username,
                 action="delete",
@@ -959,7 +964,7 @@ class LedgerService:
             row = self._row(s, reception_id, lock=True)
             if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
                 raise WorkflowError(tr("{ref} 已锁定，不能添加附件").format(ref=row.ref))
-            before = self._record(row).snapshot()
+            before = self._snapshot(row)
             row.attachments.append(
                 AttachmentRow(
                     kind=kind,
@@ -967,12 +972,12 @@ class LedgerService:
                     sha256=hashlib.sha256(content).hexdigest(),
                     size=len(content),
                     content=content,
-                    added_at=_now(),
+                    added_at=self.clock(),
                 )
             )
             row.version += 1
             s.flush()
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="attach",
@@ -980,7 +985,7 @@ class LedgerService:
                 entity_id=row.id,
                 ref=row.ref,
                 before=before,
-                after=self._record(row).snapshot(),
+                after=self._snapshot(row),
                 comment=filename,
             )
             return self._record(row)
@@ -994,11 +999,11 @@ class LedgerService:
             row = self._row(s, att.reception_id, lock=True)
             if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
                 raise WorkflowError(tr("{ref} 已锁定，不能删除附件").format(ref=row.ref))
-            before = self._record(row).snapshot()
+            before = self._snapshot(row)
             row.attachments.remove(att)
             row.version += 1
             s.flush()
-            history.append(
+            self._log(
                 s,
                 username=actor.username,
                 action="detach",
@@ -1006,7 +1011,7 @@ class LedgerService:
                 entity_id=row.id,
                 ref=row.ref,
                 before=before,
-                after=self._record(row).snapshot(),
+                after=self._snapshot(row),
                 comment=att.filename,
             )
             return self._record(row)
@@ -1021,11 +1026,11 @@ class LedgerService:
                 row = self._row(s, rid, lock=True)
                 if Status(row.status) != Status.APPROVED or row.classified or row.posted_on:
                     continue
-                before = self._record(row).snapshot()
+                before = self._snapshot(row)
                 row.posted_on = posted_on
                 row.version += 1
                 s.flush()
-                history.append(
+                self._log(
                     s,
                     username=actor.username,
                     action="post",
@@ -1033,7 +1038,7 @@ class LedgerService:
                     entity_id=row.id,
                     ref=row.ref,
                     before=before,
-                    after=self._record(row).snapshot(),
+                    after=self._snapshot(row),
                 )
                 count += 1
         return count
@@ -1085,7 +1090,7 @@ class LedgerService:
                     existing[(d, unit, total)] = ref
             seen_in_file: dict[tuple[date, str, int], int] = {}
             next_seq: dict[int, int] = {}
-            now = _now()
+            now = self.clock()
             # accepted rows: (worksheet row, action, columns, children, stored record, assessment)
             accepted: list[
                 tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception, Assessment]
@@ -1198,11 +1203,14 @@ class LedgerService:
                             "entity": "reception",
                             "entity_id": rid,
                             "ref": record.ref,
-                            "after": record.snapshot(),
+                            "after": record.snapshot()
+                            | {"derived": _derived(columns, children["violations"])},
                             "at": now,
                             "comment": tr("第 {row} 行").format(row=row_number),
                         }
-                        for rid, (row_number, action, _, _, record, _) in zip(ids, accepted, strict=True)
+                        for rid, (row_number, action, columns, children, record, _) in zip(
+                            ids, accepted, strict=True
+                        )
                     ],
                 )
             if progress:
@@ -1228,7 +1236,7 @@ class LedgerService:
                         raise WorkflowError(tr("此账本已有数据；确认要用备份整体替换时请加 --replace"))
                     self._require(s, actor, Role.ADMIN, tr("用备份替换账本"))
                 counts = backup.replace_contents(s, source)
-                history.append(
+                self._log(
                     s,
                     username=actor.username if actor else "system",
                     action="restore",
@@ -1256,27 +1264,39 @@ class LedgerService:
                     selectinload(ReceptionRow.meals),
                     selectinload(ReceptionRow.explanations),
                     selectinload(ReceptionRow.attachments),
+                    selectinload(ReceptionRow.violations),
                 )
             )
             for row in s.scalars(stmt).yield_per(1000):
                 result.records += 1
                 key = ("reception", row.id)
                 live.add(key)
-                record = self._record(row)
                 if key not in last:
                     result.problems.append(
                         tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=row.ref)
                     )
                     continue
-                if last[key] != history.canonical(record.snapshot()):
+                if last[key] != history.canonical(self._snapshot(row)):
                     result.problems.append(
                         tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=row.ref)
                     )
-                elif row.total_fen != to_fen(record.total) or any(
-                    hashlib.sha256(a.content).hexdigest() != a.sha256 for a in row.attachments
-                ):
+                elif any(hashlib.sha256(a.content).hexdigest() != a.sha256 for a in row.attachments):
                     result.problems.append(
-                        tr("接待 {ref}：金额汇总或附件内容与明细不符（在程序外被改动）").format(ref=row.ref)
+                        tr("接待 {ref}：附件内容与登记的校验值不符（在程序外被改动）").format(ref=row.ref)
+                    )
+            for trow in s.scalars(select(TargetRow)):
+                key = ("target", trow.year)
+                live.add(key)
+                if last.get(key) != history.canonical({"year": trow.year, "reduction": trow.reduction}):
+                    result.problems.append(
+                        tr("{year} 年的压减目标与历史记录不符（在程序外被改动）").format(year=trow.year)
+                    )
+            settings = {r.key: r.value for r in s.scalars(select(SettingRow))}
+            if settings or ("bureau", 0) in last:
+                live.add(("bureau", 0))
+                if last.get(("bureau", 0)) != history.canonical(settings):
+                    result.problems.append(
+                        tr("单位信息（名称、监督电话、公示期）与历史记录不符（在程序外被改动）")
                     )
             for prow in s.scalars(select(PolicyRow)):
                 key = ("policy", prow.id)
@@ -1295,9 +1315,14 @@ class LedgerService:
                         tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
                     )
             for key, after in last.items():
-                if key[0] in ("reception", "policy", "user") and after and key not in live:
+                if key[0] in ("reception", "policy", "user", "target") and after and key not in live:
                     snapshot = json.loads(after)
-                    name = snapshot.get("ref") or snapshot.get("username") or snapshot.get("effective_from")
+                    name = (
+                        snapshot.get("ref")
+                        or snapshot.get("username")
+                        or snapshot.get("effective_from")
+                        or tr("{year} 年压减目标").format(year=snapshot.get("year"))
+                    )
                     result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=name))
         return result
 
@@ -1311,7 +1336,7 @@ class LedgerService:
             ref=_ref(year, seq),
             version=1,
             created_by=username,
-            created_at=_now(),
+            created_at=self.clock(),
             status=Status.DRAFT.value,
         )
         s.add(row)
@@ -1354,14 +1379,13 @@ class LedgerService:
         comment: str = "",
         **changes: Any,
     ) -> Reception:
-        before = self._record(row).snapshot()
+        before = self._snapshot(row)
         row.status = status.value
         for name, value in changes.items():
             setattr(row, name, value)
         row.version += 1
         s.flush()
-        record = self._record(row)
-        history.append(
+        self._log(
             s,
             username=actor.username,
             action=action,
@@ -1369,10 +1393,10 @@ class LedgerService:
             entity_id=row.id,
             ref=row.ref,
             before=before,
-            after=record.snapshot(),
+            after=self._snapshot(row),
             comment=comment,
         )
-        return record
+        return self._record(row)
 
     def _apply(self, row: ReceptionRow, r: Reception) -> None:
         """Copy the recorded facts onto the row and recompute its derived columns."""
@@ -1384,6 +1408,23 @@ class LedgerService:
         row.meals = [MealRow(**c) for c in children["meals"]]
         row.explanations = [ExplanationRow(**c) for c in children["explanations"]]
         row.violations = [ViolationRow(**c) for c in children["violations"]]
+
+    def _snapshot(self, row: ReceptionRow) -> dict[str, Any]:
+        """What the history keeps of a reception: its facts, and the figures derived from them
+        that lists, filters and paper read (so ``verify`` sees those altered too)."""
+        violations = [
+            {
+                "rule": v.rule,
+                "message": v.message,
+                "limit_text": v.limit_text,
+                "actual_text": v.actual_text,
+                "excess_fen": v.excess_fen,
+            }
+            for v in sorted(row.violations, key=lambda v: v.position)
+        ]
+        return self._record(row).snapshot() | {
+            "derived": _derived({c: getattr(row, c) for c in _DERIVED}, violations)
+        }
 
     def _record(self, row: ReceptionRow, *, with_attachments: bool = True) -> Reception:
         attachments = (
@@ -1405,6 +1446,27 @@ class LedgerService:
 
 class ImportCancelled(LedgerError):
     pass
+
+
+_DERIVED = (
+    "meal_fen",
+    "tobacco_fen",
+    "total_fen",
+    "over_standard_fen",
+    "violation_count",
+    "canteen_meals",
+    "meal_count",
+    "search_text",
+)
+
+
+def _derived(columns: dict[str, Any], violations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The derived columns and breach rows of a reception, as the history keeps them."""
+    return {c: columns[c] for c in _DERIVED} | {
+        "violations": [
+            [v["rule"], v["message"], v["limit_text"], v["actual_text"], v["excess_fen"]] for v in violations
+        ]
+    }
 
 
 _PERSON_COLUMNS = ("role", "name", "unit", "title")

@@ -11,7 +11,12 @@ from tests.conftest import Team, sample_reception
 
 @pytest.fixture
 def ledger(service: LedgerService, team: Team, db_url: str) -> tuple[LedgerService, str]:
-    a = service.save(team.clerk, sample_reception(unit="市教育局"))
+    a = service.save(
+        team.clerk,
+        sample_reception(
+            unit="市教育局", guests=10, companions=4, explanations={"companions_over_cap": "临时增加"}
+        ),
+    )
     service.approve(team.approver, service.submit(team.clerk, a).id)  # type: ignore[arg-type]
     service.save(team.clerk, sample_reception(unit="邻县教育局"))
     assert service.verify().ok
@@ -61,6 +66,22 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
             "UPDATE policies SET params = replace(params, '\"companion_base_cap\":3', '\"companion_base_cap\":9')",
         ),
         "接待标准",
+    ),
+    (
+        "breach rewritten",
+        ("UPDATE reception_violations SET message = '已合规', excess_fen = 0",),
+        "JD-2025-0001",
+    ),
+    (
+        "compliance forged",
+        ("UPDATE receptions SET violation_count = 0, over_standard_fen = 0 WHERE id = 1",),
+        "JD-2025-0001",
+    ),
+    ("target slipped in", ("INSERT INTO targets VALUES (2026, '0.01')",), "2026 年的压减目标"),
+    (
+        "supervision phone changed",
+        ("UPDATE settings SET value = '110' WHERE key = 'supervision_phone'",),
+        "单位信息",
     ),
     ("user promoted", ("UPDATE users SET roles = 'clerk,approver' WHERE username = 'li'",), "li"),
 ]
