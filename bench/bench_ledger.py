@@ -205,7 +205,7 @@ def bench_export(service: LedgerService) -> None:
                     out = []
                     for value, number_format in row:
                         cell = WriteOnlyCell(ws, value)
-                        if number_format != "General":
+                        if number_format not in ("General", None):
                             cell.number_format = number_format
                         out.append(cell)
                     ws.append(out)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, parse_money
+from ledger.policy import RULES
 from ledger.records import ACTIVITY_KINDS, VENUE_TYPES, CellError, ImportRow, Meal, Person, Reception
 
 # (header, required) in the order the ledger workbook writes them
@@ -42,6 +43,9 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     ("审核人", False),
     ("审核日期", False),
     ("备注", False),
+    # beyond SPEC §4, so that an exported ledger imports again without losing facts
+    ("电话记录", False),
+    ("情况说明", False),
 )
 HEADERS = tuple(name for name, _ in COLUMNS)
 REQUIRED = tuple(name for name, required in COLUMNS if required)
@@ -117,6 +121,29 @@ class _Row:
 
 def _names(text: str) -> tuple[Person, ...]:
     return tuple(Person(name.strip()) for name in NAME_SEPARATORS.split(text) if name.strip())
+
+
+def explanations_text(explanations: dict[str, str]) -> str:
+    """情况说明 as one cell: a line per breach, "陪餐人数超标：……"."""
+    return "\n".join(f"{RULES.get(rule, rule)}：{text}" for rule, text in explanations.items())
+
+
+def parse_explanations(text: str) -> tuple[dict[str, str], str]:
+    """Read 情况说明 back: labelled lines become explanations of their rule; any other text
+    is returned apart (the caller keeps it in the remarks, so nothing is lost)."""
+    labels = {label: rule for rule, label in RULES.items()} | {rule: rule for rule in RULES}
+    explanations: dict[str, str] = {}
+    other: list[str] = []
+    for line in text.splitlines():
+        label, sep, rest = line.partition("：")
+        if not sep:
+            label, sep, rest = line.partition(":")
+        rule = labels.get(label.strip()) if sep else None
+        if rule and rest.strip():
+            explanations[rule] = rest.strip()
+        elif line.strip():
+            other.append(line.strip())
+    return explanations, "\n".join(other)
 
 
 def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
@@ -217,6 +244,8 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
             ),
         )
     letter = row.text("公函文号")
+    explanations, unlabelled = parse_explanations(row.text("情况说明"))
+    remarks = "\n".join(t for t in (row.text("备注"), unlabelled) if t)
     reception = Reception(
         reception_date=on,
         visiting_unit=unit,
@@ -236,6 +265,8 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         classified=classified,
         classified_reason=tr("导入时标记为涉密") if classified else "",
         clerk_name=row.text("经办人"),
-        remarks=row.text("备注"),
+        remarks=remarks,
+        phone_record=row.text("电话记录"),
+        explanations=explanations,
     )
     return ImportRow(number, reception, (), reviewer, reviewed_on)

@@ -36,7 +36,7 @@ from ledger.i18n import tr
 from ledger.money import ZERO
 from ledger.policy import RULES
 from ledger.records import LedgerQuery, Reception
-from reports.template import HEADERS
+from reports.template import HEADERS, explanations_text
 
 SHEET_LEDGER = "台账"
 SHEET_MONTHLY = "月度对比"
@@ -64,6 +64,8 @@ WIDTHS: dict[str, float] = {
     "审核人": 10,
     "审核日期": 12,
     "备注": 24,
+    "电话记录": 24,
+    "情况说明": 36,
 }
 
 
@@ -149,6 +151,8 @@ def ledger_values(r: Reception, reviewer: str) -> list[Any]:
         reviewer or None,
         r.approved_at.date() if r.approved_at else None,
         r.remarks or None,
+        r.phone_record or None,
+        explanations_text(r.explanations) or None,
     ]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ledger.service import LedgerService
-from reports.template import TemplateError, read_import
+from reports.template import HEADERS, TemplateError, read_import
 from tests.conftest import Team
 from tests.workbooks import good_row, write_template
 
@@ -122,3 +122,38 @@ def test_cancelled_import_commits_nothing(tmp_path: Path, service: LedgerService
     with pytest.raises(ImportCancelled):
         service.import_rows(team.clerk, read_import(path), progress=lambda done, total: done < 200)
     assert service.count_and_total(LedgerQuery())[0] == 0
+
+
+def test_phone_record_and_explanations_survive_export_and_import(
+    tmp_path: Path, service: LedgerService, team: Team
+) -> None:
+    from dataclasses import replace
+
+    from reports.workbook import export_year
+    from tests.conftest import sample_reception
+
+    draft = service.save(
+        team.clerk,
+        sample_reception(
+            letter_no="", phone_record="3月4日电话通知", guests=10, companions=4, amount="700.00"
+        ),
+    )
+    service.approve(
+        team.approver,
+        service.submit(team.clerk, replace(draft, explanations={"companions_over_cap": "临时增加"})).id,
+    )  # type: ignore[arg-type]
+    export_year(service, 2025, tmp_path / "t.xlsx")
+    (row,) = read_import(tmp_path / "t.xlsx")
+    assert row.reception is not None
+    assert row.reception.phone_record == "3月4日电话通知"
+    assert row.reception.explanations == {"companions_over_cap": "临时增加"}
+    assert row.reception.remarks == ""
+
+
+def test_unlabelled_explanations_are_kept_in_the_remarks(tmp_path: Path) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx", [good_row(备注="已报备", 情况说明="领导临时参加")], (*HEADERS,)
+    )
+    (row,) = read_import(path)
+    assert row.reception is not None
+    assert row.reception.explanations == {} and row.reception.remarks == "已报备\n领导临时参加"
