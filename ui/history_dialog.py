@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -50,12 +52,31 @@ def _meal_text(m: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
-def value_text(field: str, value: Any) -> str:
-    """A snapshot value as a person reads it."""
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+_USER_FIELDS = ("created_by", "submitted_by", "approved_by")
+# the order the reception form shows its fields in: changes are listed the same way
+_FIELD_ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
+
+
+def datetime_text(value: str) -> str:
+    """An ISO timestamp from a snapshot as the rest of the app shows one: ``2026-11-26 20:00``."""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return value
+
+
+def value_text(field: str, value: Any, names: dict[str, str] | None = None) -> str:
+    """A snapshot value as a person reads it; ``names`` maps user names to display names."""
     if value is None or value == "" or value == [] or value == {}:
         return tr("（空）")
     if isinstance(value, bool):
         return tr("是") if value else tr("否")
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return datetime_text(value)
+    if field in _USER_FIELDS and isinstance(value, str) and names:
+        label = names.get(value, value)
+        return label if label == value else f"{label}（{value}）"
     if field == "status":
         try:
             return STATUS_LABELS[Status(value)]
@@ -96,7 +117,7 @@ class HistoryModel(FlatTableModel):
             return None
         col = index.column()
         if col == 0:
-            return e.at.strftime("%Y-%m-%d %H:%M:%S")
+            return e.at.strftime("%Y-%m-%d %H:%M")
         if col == 1:
             label = self._names.get(e.username, e.username)
             return label if label == e.username else f"{label}（{e.username}）"
@@ -110,19 +131,25 @@ class HistoryModel(FlatTableModel):
 class ChangesModel(FlatTableModel):
     columns = CHANGE_COLUMNS
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, names: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, str, str]] = []
+        self._names = names or {}
 
     def set_entry(self, entry: HistoryEntry | None) -> None:
         self.beginResetModel()
         self._rows = []
         if entry is not None:
-            for field, before, after in entry.changes():
+            changes = sorted(entry.changes(), key=lambda c: _FIELD_ORDER.get(c[0], len(_FIELD_ORDER)))
+            for field, before, after in changes:
                 if field in ("version",):
                     continue
                 self._rows.append(
-                    (FIELD_LABELS.get(field, field), value_text(field, before), value_text(field, after))
+                    (
+                        FIELD_LABELS.get(field, field),
+                        value_text(field, before, self._names),
+                        value_text(field, after, self._names),
+                    )
                 )
         self.endResetModel()
 
@@ -162,7 +189,7 @@ class HistoryDialog(QDialog):
         self.entries_table.setColumnWidth(0, 150)
         self.entries_table.setColumnWidth(1, 150)
 
-        self.changes_model = ChangesModel(self)
+        self.changes_model = ChangesModel(self, names)
         self.changes_table = QTableView()
         self.changes_table.setModel(self.changes_model)
         self.changes_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

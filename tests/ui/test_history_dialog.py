@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from pytestqt.qtbot import QtBot
 
@@ -59,3 +60,39 @@ def test_models_are_sound_when_empty(qtmodeltester) -> None:  # type: ignore[no-
     model = ChangesModel()
     model.set_entry(None)
     qtmodeltester.check(model)
+
+
+def test_changes_show_times_people_and_meals_readably(
+    qtbot: QtBot,
+    service: LedgerService,
+    team: Team,  # type: ignore[no-untyped-def]
+) -> None:
+    service.clock = lambda: datetime(2026, 11, 26, 20, 0, 26)
+    draft = service.save(
+        team.clerk,
+        sample_reception(amount="312.50", classified=True, classified_reason="涉及考务安排"),
+    )
+    submitted = service.submit(team.clerk, draft)
+    service.approve(team.approver, submitted.id, "同意。")  # type: ignore[arg-type]
+
+    dialog = HistoryDialog(service, draft.id, None)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    m = dialog.entries_model
+    assert m.data(m.index(2, 0)) == "2026-11-26 20:00"
+    approved = changes(dialog)
+    assert approved["审核时间"] == ("（空）", "2026-11-26 20:00")
+    assert approved["审核人"] == ("（空）", "张副局长（zhang）")
+    assert approved["审核意见"] == ("（空）", "同意。")
+    # listed in the form's order, not alphabetically
+    labels = [dialog.changes_model.data(dialog.changes_model.index(r, 0)) for r in range(4)]
+    assert labels == ["状态", "审核人", "审核时间", "审核意见"]
+
+    dialog.select_entry(0)
+    created = changes(dialog)
+    assert created["创建时间"] == ("（空）", "2026-11-26 20:00")
+    assert created["涉密"] == ("（空）", "是")
+    assert created["陪餐人员"][1] == "陪同0（XX县教育局，股长）、陪同1（XX县教育局，股长）"
+    assert created["用餐"][1] == "2025-03-05 午餐 局机关食堂 机关食堂 8人 ¥312.50"
+    shown = " ".join(v for pair in created.values() for v in pair)
+    for raw in ("T20:00", "{", "[", "'name'", "True"):
+        assert raw not in shown
