@@ -51,7 +51,7 @@ class Database:
     never forks when two machines save at the same moment.
     """
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+    def __init__(self, url: str | None = None, *, migrate: bool = True, create: bool = True) -> None:
         self.url = _normalise(url or default_url())
         try:
             parsed = make_url(self.url)
@@ -61,6 +61,10 @@ class Database:
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
+                if not create and not Path(database).is_file():
+                    raise DatabaseError(
+                        tr("找不到账本文件：{path}（请检查 --db 或 LEDGER_DB）").format(path=database)
+                    )
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = self._sqlite_engine(immediate=False)
             self.write_engine = self._sqlite_engine(immediate=True)

@@ -181,3 +181,15 @@ def test_help_is_printed_once() -> None:
     result = run_cli("check", "--help")
     assert result.returncode == 0
     assert result.stdout.count("usage:") == 1 and "按接待标准检查工作簿" in result.stdout
+
+
+def test_a_mistyped_ledger_path_is_not_an_empty_ledger(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "ledger.sqlite3"
+    result = run_cli("--db", str(missing), "verify")
+    assert result.returncode == 2 and "找不到账本文件" in result.stderr
+    assert not missing.parent.exists()
+
+
+def test_outputs_must_have_the_right_kind(ledger: str, tmp_path: Path) -> None:
+    result = run_cli("export", "--year", "2025", "-o", str(tmp_path / "台账.pdf"), "--db", ledger)
+    assert result.returncode == 2 and "应以 .xlsx 结尾" in result.stderr

@@ -135,11 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------- helpers
-def open_service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_service(args: argparse.Namespace, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """The ledger named by --db / LEDGER_DB / the default. Only commands that can start a new
+    ledger (user add, import, demo, restore) create a missing SQLite file: a mistyped path must
+    not be reported as an intact, empty ledger."""
     from ledger.db import Database
     from ledger.service import LedgerService
 
-    return LedgerService(Database(args.db))
+    return LedgerService(Database(args.db, create=create))
+
+
+def _output(path: Path, suffix: str) -> Path:
+    if path.suffix.lower() != suffix:
+        raise UsageError(tr("输出文件应以 {suffix} 结尾：{path}").format(suffix=suffix, path=path))
+    return path
 
 
 def acting_user(service: Any, args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -211,7 +220,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.db or os.environ.get("LEDGER_DB"):
         from ledger.service import stored_policies
 
-        policies = stored_policies(Database(args.db, migrate=False)) or policies
+        policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
     rows = []
     for item in items:
         violations = []
@@ -231,7 +240,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from reports.template import read_import
 
     items = read_import(args.file)
-    service = open_service(args)
+    service = open_service(args, create=True)
     actor = acting_user(service, args)
     outcomes = service.import_rows(actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates)
     rows = [
@@ -281,7 +290,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     from ledger.auth import parse_roles
     from ledger.records import Role
 
-    service = open_service(args)
+    service = open_service(args, create=True)
     if args.user_command == "list":
         for u in service.users():
             roles = "、".join(r.label for r in Role if r in u.roles)
@@ -316,7 +325,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from ledger.backup import BackupError
 
-    service = open_service(args)
+    service = open_service(args, create=True)
     try:
         actor = acting_user(service, args) if args.replace and service.has_users() else None
         counts = service.restore(actor, args.file, replace_existing=args.replace)
@@ -333,7 +342,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.demo import DEMO_PASSWORD, fill_demo
 
-    service = open_service(args)
+    service = open_service(args, create=True)
     summary = fill_demo(service, this_year=args.year)
     print(
         tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
@@ -362,7 +371,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
         )
     except NoticeError as exc:
         raise UsageError(str(exc)) from None
-    args.output.write_bytes(render_notice(notice))
+    _output(args.output, ".pdf").write_bytes(render_notice(notice))
     marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
     line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
         path=args.output, n=len(notice.receptions), total=fmt(notice.published_total),
@@ -379,7 +388,7 @@ def cmd_slip(args: argparse.Namespace) -> int:
     from reports.slip import load_slip, render_slip
 
     slip = load_slip(open_service(args), args.ref)
-    args.output.write_bytes(render_slip(slip))
+    _output(args.output, ".pdf").write_bytes(render_slip(slip))
     print(
         tr("已生成接待清单 {path}：{ref}，合计 {total} 元").format(
             path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)
@@ -394,7 +403,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if not 1900 <= args.year <= 9998:
         raise UsageError(tr("年份无效：{year}").format(year=args.year))
-    summary = export_year(open_service(args), args.year, args.output)
+    summary = export_year(open_service(args), args.year, _output(args.output, ".xlsx"))
     print(
         tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元，{b} 条违规").format(
             year=summary.year, path=args.output, n=summary.receptions, total=fmt(summary.total),
@@ -431,6 +440,9 @@ def run(argv: Sequence[str]) -> int:
     except (UsageError, TemplateError, DatabaseError, LedgerError) as exc:
         print(f"{tr('错误')}: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"{tr('错误')}: {_one_line(str(exc.strerror or exc) + where)}", file=sys.stderr)
@@ -438,6 +450,7 @@ def run(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(tr("已中断"), file=sys.stderr)
         return EXIT_UNUSABLE
+
 
 
 def _one_line(message: str) -> str:
