@@ -7,7 +7,7 @@ effect; a reception is judged by the version in force on its reception date.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -240,7 +240,3 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
         over_standard_amount=over,
         policy_effective_from=policy.effective_from,
     )
-
-
-def with_effective_from(policy: Policy, on: date) -> Policy:
-    return replace(policy, effective_from=on)

@@ -1044,17 +1044,6 @@ class LedgerService:
         return count
 
     # ================================================================== import
-    def find_duplicate(self, reception: Reception) -> str | None:
-        """The reference of a stored reception with the same date, unit and total, if any."""
-        with self.db.read() as s:
-            return s.scalars(
-                select(ReceptionRow.ref).where(
-                    ReceptionRow.reception_date == reception.reception_date,
-                    ReceptionRow.visiting_unit == reception.visiting_unit,
-                    ReceptionRow.total_fen == to_fen(reception.total),
-                )
-            ).first()
-
     def import_rows(
         self,
         actor: User,
@@ -1691,7 +1680,3 @@ def stored_policies(db: Database) -> list[Policy]:
             return [Policy.from_dict(json.loads(r.params)) for r in rows]
     except Exception:  # not a ledger (yet): the caller falls back to the default policy
         return []
-
-
-def blank_reception(on: date | None = None) -> Reception:
-    return Reception(reception_date=on or date.today())
