@@ -102,6 +102,7 @@ QFrame#ruleBox { border: 1px solid #e0a8a4; border-radius: 4px; background: #fff
 QLabel#ruleTitle { font-weight: bold; color: #b71c1c; }
 QLabel#compliant { color: #2e7d32; font-weight: bold; }
 QLabel#breachCount { color: #b71c1c; font-weight: bold; }
+QLineEdit[readOnly="true"], QPlainTextEdit[readOnly="true"] { background: #f0f0f0; color: #333333; }
 QLineEdit[breach="true"], QTableView[breach="true"] {
     background: #fde3e1; border: 1px solid #e57373;
 }
@@ -275,6 +276,7 @@ class RuleBox(QFrame):
 
 BREACH_COLOUR = QColor("#fde3e1")
 PROBLEM_COLOUR = QColor("#f6bcbc")
+READ_ONLY_COLOUR = QColor("#f0f0f0")  # as the style sheet greys read-only text fields
 
 
 def _mark(widget: QWidget, name: str, on: bool) -> None:
@@ -282,6 +284,11 @@ def _mark(widget: QWidget, name: str, on: bool) -> None:
     if bool(widget.property(name)) == on:
         return
     widget.setProperty(name, on)
+    _restyle(widget)
+
+
+def _restyle(widget: QWidget) -> None:
+    """Re-apply the style after a property it depends on (breach, problem, readOnly) changed."""
     if isinstance(widget, QAbstractSpinBox):
         # a style sheet border would strip the spin arrows: colour the field instead
         palette = QApplication.palette(widget)
@@ -289,7 +296,11 @@ def _mark(widget: QWidget, name: str, on: bool) -> None:
             palette.setColor(QPalette.ColorRole.Base, PROBLEM_COLOUR)
         elif widget.property("breach"):
             palette.setColor(QPalette.ColorRole.Base, BREACH_COLOUR)
+        elif widget.isReadOnly():
+            palette.setColor(QPalette.ColorRole.Base, READ_ONLY_COLOUR)
         widget.setPalette(palette)
+        for inner in widget.findChildren(QLineEdit):  # the text part does not inherit the colour
+            inner.setPalette(palette)
         return
     widget.style().unpolish(widget)
     widget.style().polish(widget)
@@ -983,6 +994,24 @@ class ReceptionDialog(QDialog):
         self.people_line.setText("　".join(parts))
         if r.status == Status.RETURNED and r.review_comment:
             self._show_banner(tr("已退回，分管领导意见：{c}").format(c=r.review_comment), "warn")
+        elif r.status == Status.APPROVED:
+            self._show_banner(self._review_text(names), "info")
+
+    def _review_text(self, names: dict[str, str]) -> str:
+        """The leader's decision on an approved reception: comment, who and when."""
+        r = self._reception
+        who = "，".join(
+            x
+            for x in (
+                names.get(r.approved_by, r.approved_by),
+                f"{r.approved_at:%Y-%m-%d}" if r.approved_at else "",
+            )
+            if x
+        )
+        signed = tr("（{who}）").format(who=who) if who else ""
+        if r.review_comment:
+            return tr("审核意见：{c}{signed}").format(c=r.review_comment, signed=signed)
+        return tr("已审核通过，未填写审核意见{signed}").format(signed=signed)
 
     def _users(self) -> list[User]:
         if self._user_cache is None:
@@ -1141,11 +1170,12 @@ class ReceptionDialog(QDialog):
             self.verdict_label.setText(tr("✓ 符合接待标准"))
         else:
             self.verdict_label.setObjectName("breachCount")
-            advice = (
-                tr("请逐项填写情况说明；超标部分不予报销。")
-                if self.is_editable()
-                else tr("超标部分不予报销。")
-            )
+            # a breach without an over-standard amount (too many companions, no letter) costs nothing
+            over = a.over_standard_amount > 0
+            if self.is_editable():
+                advice = tr("请逐项填写情况说明；超标部分不予报销。") if over else tr("请逐项填写情况说明。")
+            else:
+                advice = tr("超标部分不予报销。") if over else ""
             self.verdict_label.setText(tr("发现 {n} 处违规。").format(n=len(a.violations)) + advice)
         self.verdict_label.style().unpolish(self.verdict_label)
         self.verdict_label.style().polish(self.verdict_label)
@@ -1186,6 +1216,7 @@ class ReceptionDialog(QDialog):
             box = RuleBox(rule)
             box.hide()
             box.explanation.setReadOnly(not self.is_editable())
+            _restyle(box.explanation)
             box.explanation.textChanged.connect(self._edited)
             self.rule_boxes[rule] = box
             order = list(RULES)
@@ -1457,6 +1488,7 @@ class ReceptionDialog(QDialog):
         colours = {
             "error": "background: #ffebee; color: #b71c1c;",
             "warn": "background: #fff8e1; color: #6d4c00;",
+            "info": "background: #e8f5e9; color: #1b5e20;",
         }
         self.banner.setStyleSheet(colours.get(kind, ""))
         self.banner.setText(text)
@@ -1593,13 +1625,14 @@ class ReceptionDialog(QDialog):
         editable = self.is_editable()
         self._set_read_only(not editable)
 
+        # the record's own lock comes first, whoever opens it; the role only for an open record
         lock_reason = ""
-        if not is_clerk:
-            lock_reason = tr("您没有“经办人”角色，只能查看")
-        elif status == Status.SUBMITTED:
+        if status == Status.SUBMITTED:
             lock_reason = tr("已提交审核，等待分管领导审核，不能修改")
         elif status == Status.APPROVED:
             lock_reason = tr("已审核，记录已锁定；如需更正，须由分管领导重新打开")
+        elif not is_clerk:
+            lock_reason = tr("您没有“经办人”角色，只能查看")
         for b in (self.save_button, self.submit_button):
             b.setVisible(is_clerk)
             b.setEnabled(editable)
@@ -1636,6 +1669,16 @@ class ReceptionDialog(QDialog):
             )
         self.reception_date.setReadOnly(read_only)
         self.end_date.setReadOnly(read_only)
+        # read-only fields look it (grey, like the disabled choices), not like white empty boxes
+        for w in (
+            *self._line_edits(),
+            self.remarks,
+            self.guest_count,
+            self.companion_count,
+            self.reception_date,
+            self.end_date,
+        ):
+            _restyle(w)
         for w in (
             self.activity_kind,
             self.payment_method,
@@ -1663,6 +1706,7 @@ class ReceptionDialog(QDialog):
             b.setVisible(not read_only)
         for box in self.rule_boxes.values():
             box.explanation.setReadOnly(read_only)
+            _restyle(box.explanation)
             box.prompt.setText(tr("情况说明（提交前必填）：") if not read_only else tr("情况说明："))
 
     # ------------------------------------------------------------------ closing

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -467,3 +469,83 @@ def test_history_button_opens_the_history_of_this_reception(
     assert shown == [1]
     dialog = form.findChild(history_dialog.HistoryDialog)
     assert dialog is not None
+
+
+# ====================================================================== locks and the leader's decision
+def test_a_locked_record_says_so_whoever_opens_it_and_shows_the_review(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.clock = lambda: datetime(2026, 11, 20, 16, 30)
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: "同意。"))
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    assert not form.banner.isVisible()  # nothing decided yet
+    with qtbot.waitSignal(form.changed):
+        click(qtbot, form.approve_button)
+    review = "审核意见：同意。（张副局长，2026-11-20）"
+    for who in (team.approver, team.clerk, team.admin):
+        shown = open_form(qtbot, service, who, submitted.id)
+        assert shown.refusal_label.isVisible()
+        assert shown.refusal_label.text().startswith("已审核，记录已锁定"), who
+        assert "经办人" not in shown.refusal_label.text()
+        assert shown.banner.isVisible()
+        assert shown.banner.text() == review
+    assert form.banner.text() == review  # the form the leader approved in, too
+    assert form.refusal_label.text().startswith("已审核，记录已锁定")
+
+
+def test_the_return_comment_is_shown_on_a_returned_reception(
+    qtbot, service: LedgerService, team: Team, submitted: Reception
+) -> None:
+    service.return_reception(team.approver, submitted.id, "请补充公函扫描件")  # type: ignore[arg-type]
+    for who in (team.clerk, team.approver):
+        form = open_form(qtbot, service, who, submitted.id)
+        assert form.banner.isVisible()
+        assert form.banner.text() == "已退回，分管领导意见：请补充公函扫描件"
+    assert form.refusal_label.text() == "您没有“经办人”角色，只能查看"  # an open record: the role matters
+
+
+def _fill_colour(widget: QWidget) -> str:
+    """The colour the user sees filling a field: the commonest one inside its frame."""
+    image = widget.grab().toImage()
+    seen = Counter(
+        image.pixelColor(x, y).name()
+        for x in range(4, image.width() - 4, 2)
+        for y in range(4, image.height() - 4, 2)
+    )
+    return seen.most_common(1)[0][0]
+
+
+def test_read_only_fields_look_read_only(
+    qtbot, service: LedgerService, team: Team, submitted: Reception
+) -> None:
+    draft = service.save(team.clerk, sample_reception(unit="市财政局"))
+    editable = open_form(qtbot, service, team.clerk, draft.id)
+    fields = ("visiting_unit", "remarks", "reception_date", "clerk_name")
+    white = {name: _fill_colour(getattr(editable, name)) for name in fields}
+    assert set(white.values()) == {"#ffffff"}, white
+
+    locked = open_form(qtbot, service, team.clerk, submitted.id)
+    grey = {name: _fill_colour(getattr(locked, name)) for name in fields}
+    assert set(grey.values()) == {"#f0f0f0"}, grey  # like the greyed choices beside them
+    locked.tabs.setCurrentIndex(1)
+    assert _fill_colour(locked.guest_count) == "#f0f0f0"
+    assert _fill_colour(locked.companion_count) == "#fde3e1"  # the breach stays marked
+    locked.tabs.setCurrentIndex(2)
+    assert _fill_colour(locked.transport) == "#f0f0f0"
+
+
+def test_no_talk_of_unreimbursed_excess_when_there_is_none(
+    qtbot, service: LedgerService, team: Team, submitted: Reception
+) -> None:
+    # too many companions, but no money over the standard
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    assert form.over_label.text() == "0.00 元"
+    assert form.verdict_label.text() == "发现 1 处违规。"
+    draft = service.save(team.clerk, sample_reception(guests=10, companions=4, amount="600.00"))
+    clerk_form = open_form(qtbot, service, team.clerk, draft.id)
+    assert clerk_form.verdict_label.text() == "发现 1 处违规。请逐项填写情况说明。"
+    # money over the standard: then it is said
+    over = service.save(team.clerk, sample_reception(guests=3, companions=1, amount="400.00"))
+    over_form = open_form(qtbot, service, team.clerk, over.id)
+    assert over_form.over_label.text() != "0.00 元"
+    assert over_form.verdict_label.text().endswith("请逐项填写情况说明；超标部分不予报销。")
