@@ -75,6 +75,10 @@ class ApprovalQueueModel(FlatTableModel):
                 return i
         return None
 
+    def breach_count(self, reception_id: int) -> int:
+        """The breaches recorded for a reception in the queue (what the 合规 column shows)."""
+        return self._violation_counts.get(reception_id, 0)
+
     def user_label(self, username: str) -> str:
         return self._names.get(username, username)
 
@@ -151,6 +155,27 @@ class ReturnDialog(QDialog):
     def ask(cls, ref: str, parent: QWidget | None = None) -> str | None:
         dialog = cls(ref, parent)
         return dialog.comment if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ApproveConfirm(QMessageBox):
+    """Ask before approving a reception with breaches; replaceable in tests through ``ask``."""
+
+    def __init__(self, ref: str, breaches: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle(tr("审核通过 {ref}").format(ref=ref))
+        self.setText(tr("此接待有 {n} 处违规，确认审核通过？").format(n=breaches))
+        self.setInformativeText(tr("审核通过后记录锁定，如需更正须重新打开。"))
+        self.approve_button = self.addButton(tr("审核通过"), QMessageBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.addButton(tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.cancel_button)
+        self.setEscapeButton(self.cancel_button)
+
+    @classmethod
+    def ask(cls, ref: str, breaches: int, parent: QWidget | None = None) -> bool:
+        dialog = cls(ref, breaches, parent)
+        dialog.exec()
+        return dialog.clickedButton() is dialog.approve_button
 
 
 def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) -> str:
@@ -251,6 +276,15 @@ class ApprovalView(QWidget):
         self.refusal_label.setWordWrap(True)
         self.refusal_label.setStyleSheet("color: #e65100;")
         self.refusal_label.hide()
+        # what the last approval or return did: it names the reference, so nothing passes unnoticed
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setStyleSheet(
+            "background: #e8f5e9; color: #1b5e20; padding: 6px; border-radius: 3px; font-weight: bold;"
+        )
+        self.status_label.hide()
+        # after an approval or return the leader picks the next one: no row is selected for them
+        self._awaiting_choice = False
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
@@ -261,6 +295,7 @@ class ApprovalView(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.status_label)
         right_layout.addWidget(self.details, 1)
         right_layout.addWidget(self.refusal_label)
         right_layout.addWidget(self.comment_edit)
@@ -299,7 +334,7 @@ class ApprovalView(QWidget):
     def _after_reload(self) -> None:
         empty = self.model.rowCount() == 0
         self.empty_label.setVisible(empty)
-        if not empty and not self.table.selectionModel().hasSelection():
+        if not empty and not self._awaiting_choice and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         self._show_selected()
         self.count_changed.emit(self.model.rowCount())
@@ -320,6 +355,8 @@ class ApprovalView(QWidget):
         return True
 
     def _show_selected(self) -> None:
+        if self.table.selectionModel().hasSelection():
+            self._awaiting_choice = False
         self._fill_details()
         self.selection_changed.emit()
 
@@ -357,6 +394,9 @@ class ApprovalView(QWidget):
             self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal))
             self.refusal_label.show()
             return False
+        breaches = self.model.breach_count(r.id)
+        if breaches and not ApproveConfirm.ask(r.ref, breaches, self):
+            return False
         try:
             self.service.approve(self.user, r.id, self.comment_edit.text().strip(), version=r.version)
         except LedgerError as exc:
@@ -364,9 +404,19 @@ class ApprovalView(QWidget):
             self.refresh()
             return False
         self.comment_edit.clear()
-        self.model.reload()
+        self._done(tr("{ref} 已审核通过").format(ref=r.ref))
         self.changed.emit(r.id)
         return True
+
+    def _done(self, message: str) -> None:
+        """After an approval or a return: say what happened, and leave the next one for the leader
+        to pick (selecting it by itself would let a second click approve it unseen)."""
+        self.status_label.setText(
+            message + ("。" + tr("请在左侧选择下一条。") if self.model.row_total() > 1 else "。")
+        )
+        self.status_label.show()
+        self._awaiting_choice = True
+        self.model.reload()
 
     def return_selected(self) -> bool:
         r = self.selected_reception()
@@ -381,7 +431,7 @@ class ApprovalView(QWidget):
             QMessageBox.warning(self, tr("未能退回"), str(exc))
             self.refresh()
             return False
-        self.model.reload()
+        self._done(tr("{ref} 已退回").format(ref=r.ref))
         self.changed.emit(r.id)
         return True
 

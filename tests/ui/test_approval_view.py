@@ -10,7 +10,7 @@ from ledger.records import Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
 from tests.ui.conftest import type_text
-from ui.approval_view import ApprovalQueueModel, ApprovalView, ReturnDialog
+from ui.approval_view import ApprovalQueueModel, ApprovalView, ApproveConfirm, ReturnDialog
 from ui.ledger_model import COLUMN_KEYS
 from ui.main_window import MainWindow
 
@@ -39,8 +39,9 @@ def test_queue_shows_breaches_and_explanations(
 
 
 def test_approver_approves_and_the_ledger_shows_it(
-    qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception
+    qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: True))
     window = MainWindow(service, team.approver)
     qtbot.addWidget(window)
     queue = window.approval_view
@@ -57,6 +58,7 @@ def test_approver_approves_and_the_ledger_shows_it(
     assert service.get(submitted.id).review_comment == "同意"  # type: ignore[arg-type]
     assert queue.model.rowCount() == 0
     assert queue.empty_label.isVisibleTo(queue)
+    assert queue.status_label.text() == f"{submitted.ref} 已审核通过。"
     assert window.tabs.tabText(window.tabs.indexOf(queue)) == "待审核"
     ledger = window.ledger_view.model
     status_col = COLUMN_KEYS.index("status")
@@ -122,3 +124,51 @@ def test_clerk_has_no_queue(qtbot: QtBot, service: LedgerService, team: Team, su
     assert tabs[0] == "台账"
     assert not any(t.startswith("待审核") for t in tabs)
     assert not window.review_menu.menuAction().isVisible()
+
+
+def test_approving_is_confirmed_when_there_are_breaches_and_said_by_reference(
+    qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clean = service.submit(team.clerk, sample_reception(unit="市财政局"))
+    asked: list[tuple[str, int]] = []
+    answer = [False]
+
+    def ask(cls, ref: str, breaches: int, parent=None) -> bool:  # type: ignore[no-untyped-def]
+        asked.append((ref, breaches))
+        return answer[0]
+
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(ask))
+    view = ApprovalView(service, team.approver)
+    qtbot.addWidget(view)
+    assert view.selected_reception_id() == submitted.id  # oldest first
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)
+    assert asked == [(submitted.ref, 1)]
+    assert service.get(submitted.id).status == Status.SUBMITTED  # type: ignore[arg-type]  # declined
+    assert view.status_label.isHidden()
+
+    answer[0] = True
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)
+    assert service.get(submitted.id).status == Status.APPROVED  # type: ignore[arg-type]
+    assert view.status_label.isVisibleTo(view)
+    assert view.status_label.text() == f"{submitted.ref} 已审核通过。请在左侧选择下一条。"
+    # the next one is not selected by itself: a second click approves nothing
+    assert view.selected_reception_id() is None
+    assert not view.approve_button.isEnabled()
+    assert view.approve_selected() is False
+    assert service.get(clean.id).status == Status.SUBMITTED  # type: ignore[arg-type]
+    view.refresh()  # the main window refreshes after every change
+    assert view.selected_reception_id() is None
+
+    # a compliant reception is approved without asking
+    assert view.select_reception(clean.id)  # type: ignore[arg-type]
+    qtbot.mouseClick(view.approve_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 2
+    assert service.get(clean.id).status == Status.APPROVED  # type: ignore[arg-type]
+    assert view.status_label.text() == f"{clean.ref} 已审核通过。"
+
+
+def test_approve_confirm_asks_with_the_breach_count(qtbot: QtBot) -> None:
+    dialog = ApproveConfirm("JD-2026-0127", 2)
+    qtbot.addWidget(dialog)
+    assert dialog.text() == "此接待有 2 处违规，确认审核通过？"
+    assert dialog.defaultButton() is dialog.cancel_button

@@ -268,12 +268,20 @@ def test_review_menu_approves_the_selected_reception(
     service: LedgerService,
     team: Team,
     submitted,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from ui.approval_view import ApproveConfirm
+
+    asked: list[int] = []
+    monkeypatch.setattr(
+        ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: not asked.append(n))
+    )
     window = window_for(qtbot, service, team.approver)
     assert not window.approve_action.isEnabled()  # the ledger tab is on show
     window.show_queue()
     assert window.approve_action.isEnabled() and window.return_action.isEnabled()
     window.approve_action.trigger()
+    assert asked == [1]  # the breach was confirmed first
     assert service.get(submitted.id).status == Status.APPROVED
     assert not window.approve_action.isEnabled()  # the queue is empty now
 
