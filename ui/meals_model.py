@@ -8,6 +8,7 @@ until they are corrected.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -67,14 +68,45 @@ BAD_CELL = QColor("#f4b6b6")
 BREACH_ROW = QColor("#fde3e1")
 
 
+DEFAULT_VENUE_TYPE = Meal.__dataclass_fields__["venue_type"].default
+SCHOOL_WORDS = ("学校", "中学", "小学", "校")
+NUMBERED_SCHOOL = re.compile(r"[一二三四五六七八九十]中")  # 县一中, 二中: a county's middle schools
+RESTAURANT_WORDS = ("饭店", "定点")
+
+
 def problem_key(row: int, column: int) -> str:
     return f"meals[{row}].{FIELDS[column]}"
+
+
+def infer_venue_type(venue: str) -> str | None:
+    """The venue type a venue's name suggests, or None for no name.
+
+    A canteen is a school's when the name says so, else an office canteen; a 饭店 or a
+    定点 place is the designated restaurant; anything else is 其他, never a silent 学校食堂
+    (and never a guessed 高档酒店: that the clerk chooses).
+    """
+    name = venue.strip()
+    if not name:
+        return None
+    if "食堂" in name:
+        school = any(w in name for w in SCHOOL_WORDS) or NUMBERED_SCHOOL.search(name)
+        return "学校食堂" if school else "机关食堂"
+    if any(w in name for w in RESTAURANT_WORDS):
+        return "定点饭店"
+    return "其他"
 
 
 @dataclass
 class _Row:
     meal: Meal
     bad: dict[int, tuple[str, str]] = field(default_factory=dict)  # column -> (typed text, message)
+    # the venue type was chosen (or stored) rather than defaulted: a typed venue name never changes it
+    type_chosen: bool = True
+
+    @classmethod
+    def stored(cls, meal: Meal) -> _Row:
+        """A meal read back: its type counts as chosen unless it is the default with no venue yet."""
+        return cls(meal, type_chosen=bool(meal.venue.strip()) or meal.venue_type != DEFAULT_VENUE_TYPE)
 
 
 class MealsModel(FlatTableModel):
@@ -86,7 +118,7 @@ class MealsModel(FlatTableModel):
 
     def __init__(self, meals: Iterable[Meal] = (), parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
-        self._rows: list[_Row] = [_Row(m) for m in meals]
+        self._rows: list[_Row] = [_Row.stored(m) for m in meals]
         self._read_only = False
         self._breaches: dict[int, list[str]] = {}
         self._problems: dict[tuple[int, int], str] = {}
@@ -111,18 +143,29 @@ class MealsModel(FlatTableModel):
     # -- writing -------------------------------------------------------------------------
     def set_meals(self, meals: Iterable[Meal]) -> None:
         self.beginResetModel()
-        self._rows = [_Row(m) for m in meals]
+        self._rows = [_Row.stored(m) for m in meals]
         self._breaches = {}
         self._problems = {}
         self.endResetModel()
 
     def add_meal(self, meal: Meal) -> int:
+        """A new meal: its venue type follows the venue name typed until the user picks one."""
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(_Row(meal))
+        self._rows.append(_Row(meal, type_chosen=False))
         self.endInsertRows()
         self.edited.emit()
         return row
+
+    def remove_meals(self, rows: Iterable[int]) -> None:
+        """Drop these rows; the others keep what was typed in them (refused text, chosen types)."""
+        gone = set(rows)
+        self.beginResetModel()
+        self._rows = [r for i, r in enumerate(self._rows) if i not in gone]
+        self._breaches = {}
+        self._problems = {}
+        self.endResetModel()
+        self.edited.emit()
 
     def follow_persons(self, old: int, new: int) -> None:
         """Meals still at the default diner count (guests + companions) follow its change."""
@@ -242,10 +285,18 @@ class MealsModel(FlatTableModel):
             return False
         had_bad = r.bad.pop(col, None) is not None
         self._problems.pop((row, col), None)
+        if col == VENUE_TYPE:
+            r.type_chosen = True
         if meal == r.meal and not had_bad:
             return True
         r.meal = meal
         self.dataChanged.emit(index, index)
+        if col == VENUE and not r.type_chosen and VENUE_TYPE not in r.bad:
+            inferred = infer_venue_type(meal.venue)
+            if inferred is not None and inferred != meal.venue_type:
+                r.meal = replace(meal, venue_type=inferred)
+                type_index = self.index(row, VENUE_TYPE)
+                self.dataChanged.emit(type_index, type_index)
         self.edited.emit()
         return True
 

@@ -1135,9 +1135,7 @@ class ReceptionDialog(QDialog):
             rows = [self.meals_view.currentIndex().row()]
         if not rows:
             return
-        kept = [m for i, m in enumerate(self.meals_model.meals()) if i not in rows]
-        self.meals_model.set_meals(kept)
-        self._edited()
+        self.meals_model.remove_meals(rows)  # emits edited
 
     # ------------------------------------------------------------------ live check
     def refresh_check(self) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateE
 from ledger.records import LedgerQuery, Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
-from ui.meals_model import AMOUNT, DATE, DINERS, KIND, VENUE_TYPE, MealsModel
+from ui.meals_model import AMOUNT, DATE, DINERS, KIND, VENUE, VENUE_TYPE, MealsModel
 from ui.people_model import PeopleModel
 from ui.reception_dialog import CommentDialog, FilePrompt, ReceptionDialog, UnsavedPrompt
 
@@ -549,3 +549,70 @@ def test_no_talk_of_unreimbursed_excess_when_there_is_none(
     over_form = open_form(qtbot, service, team.clerk, over.id)
     assert over_form.over_label.text() != "0.00 元"
     assert over_form.verdict_label.text().endswith("请逐项填写情况说明；超标部分不予报销。")
+
+
+# ====================================================================== venue type from the venue's name
+@pytest.mark.parametrize(
+    ("venue", "venue_type"),
+    [
+        ("局机关食堂", "机关食堂"),
+        ("县实验小学食堂", "学校食堂"),
+        ("县一中学生食堂", "学校食堂"),
+        ("县二中食堂", "学校食堂"),
+        ("城关镇政府食堂", "机关食堂"),
+        ("迎宾饭店", "定点饭店"),
+        ("县政府定点接待点", "定点饭店"),
+        ("金龙大酒店", "其他"),
+        ("交通宾馆", "其他"),
+        ("农家乐", "其他"),
+    ],
+)
+def test_venue_type_follows_the_typed_venue_name(
+    qtbot, service: LedgerService, team: Team, venue: str, venue_type: str
+) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    form.tabs.setCurrentIndex(2)
+    click(qtbot, form.add_meal_button)
+    assert form.meals_model.data(form.meals_model.index(0, VENUE_TYPE)) == "学校食堂"
+    edit_cell(qtbot, form, 0, VENUE, venue)
+    assert form.meals_model.data(form.meals_model.index(0, VENUE_TYPE)) == venue_type
+
+
+def test_a_chosen_venue_type_is_never_overwritten(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=3, companions=1)
+    form.tabs.setCurrentIndex(2)
+    click(qtbot, form.add_meal_button)
+    model = form.meals_model
+    edit_cell(qtbot, form, 0, VENUE, "局机关食堂")
+    assert model.meal(0).venue_type == "机关食堂"
+    edit_cell(qtbot, form, 0, VENUE, "县实验小学食堂")  # still the form's guess: it follows
+    assert model.meal(0).venue_type == "学校食堂"
+
+    # the clerk picks the type in the cell's list: from then on the name leaves it alone
+    view = form.meals_view
+    index = model.index(0, VENUE_TYPE)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    (combo,) = [w for w in view.findChildren(QComboBox) if w.isVisible()]
+    combo.setCurrentIndex(combo.findText("高档酒店"))
+    commit(qtbot, combo)
+    edit_cell(qtbot, form, 0, VENUE, "局机关食堂")
+    assert model.meal(0).venue_type == "高档酒店"
+    qtbot.waitUntil(lambda: "在高档酒店就餐" in rule_text(form, "luxury_venue"))
+
+    # a second meal starts from its own guess; removing the first keeps the second's state
+    click(qtbot, form.add_meal_button)
+    edit_cell(qtbot, form, 1, VENUE, "县一中食堂")
+    assert model.meal(1).venue_type == "学校食堂"
+    form.meals_view.setCurrentIndex(model.index(0, VENUE))
+    click(qtbot, form.remove_meal_button)
+    assert [m.venue for m in model.meals()] == ["县一中食堂"]
+    edit_cell(qtbot, form, 0, VENUE, "局机关食堂")
+    assert model.meal(0).venue_type == "机关食堂"
+
+    # a stored meal's type is the clerk's: reopening the draft and renaming the venue keeps it
+    click(qtbot, form.save_button)
+    again = open_form(qtbot, service, team.clerk, form.reception_id)
+    edit_cell(qtbot, again, 0, VENUE, "县实验小学食堂")
+    assert again.meals_model.meal(0).venue_type == "机关食堂"
