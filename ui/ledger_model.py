@@ -64,6 +64,16 @@ def compliance_text(row: LedgerRow) -> str:
     return tr("违规 {n} 项").format(n=row.violation_count)
 
 
+def status_text(row: LedgerRow) -> str:
+    """The status, with 涉密 and 已公示 (on a printed public notice) marked: ``已审核·已公示``."""
+    text = row.status.label
+    if row.classified:
+        text += tr("·涉密")
+    if row.posted_on:
+        text += tr("·已公示")
+    return text
+
+
 class LedgerTableModel(FlatTableModel):
     """Rows of the ledger for one LedgerQuery, fetched on demand in pages."""
 
@@ -218,8 +228,7 @@ class LedgerTableModel(FlatTableModel):
         if key == "per_person":
             return fmt(row.per_person)
         if key == "status":
-            label = row.status.label
-            return label + tr("·涉密") if row.classified else label
+            return status_text(row)
         return compliance_text(row)
 
     @staticmethod
@@ -228,10 +237,11 @@ class LedgerTableModel(FlatTableModel):
             return tr("{n} 项违规，超标金额 ¥{amount}").format(
                 n=row.violation_count, amount=fmt(row.over_standard_amount)
             )
-        if key == "status" and row.classified:
-            return tr("涉密接待：不在公示表中公开")
-        if key == "status" and row.posted_on:
-            return tr("已于 {d} 公示").format(d=row.posted_on.isoformat())
+        if key == "status" and (row.classified or row.posted_on):
+            lines = [tr("涉密接待：不在公示表中公开")] if row.classified else []
+            if row.posted_on:
+                lines.append(tr("已于 {d} 公示").format(d=row.posted_on.isoformat()))
+            return "\n".join(lines)
         if key == "guest_count":
             return tr("接待对象 {g} 人，陪餐 {c} 人").format(g=row.guest_count, c=row.companion_count)
         if key in ("visiting_unit", "activity"):

@@ -34,7 +34,7 @@ COMPLIANCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("compliant", tr("合规")),
     ("breach", tr("有违规")),
 )
-DEFAULT_WIDTHS = (110, 100, 200, 280, 80, 110, 90, 80, 90)
+DEFAULT_WIDTHS = (110, 100, 200, 280, 80, 110, 90, 110, 90)  # 状态 holds 已审核·已公示
 
 
 class LedgerView(QWidget):

@@ -167,3 +167,36 @@ def test_show_query_sets_the_filters(qtbot: QtBot, ledger: LedgerService) -> Non
     assert shown(view, "visiting_unit") == ["市审计局"]
     qtbot.mouseClick(view.extra_clear, Qt.MouseButton.LeftButton)
     assert view.model.count == 4
+
+
+def test_status_shows_what_was_posted_on_a_public_notice(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    posted = service.submit(team.clerk, sample_reception(date(2025, 3, 5), unit="市教育局"))
+    service.approve(team.approver, posted.id)  # type: ignore[arg-type]
+    secret = service.submit(
+        team.clerk,
+        sample_reception(
+            date(2025, 3, 6), unit="市公安局", classified=True, classified_reason="涉及案件侦办"
+        ),
+    )
+    service.approve(team.approver, secret.id)  # type: ignore[arg-type]
+    waiting = service.submit(team.clerk, sample_reception(date(2025, 3, 7), unit="市财政局"))
+    service.approve(team.approver, waiting.id)  # type: ignore[arg-type]
+    assert service.mark_posted(team.clerk, [posted.id, secret.id], date(2025, 4, 1)) == 1  # type: ignore[list-item]
+
+    view = LedgerView(service)
+    qtbot.addWidget(view)
+    model = view.model
+    rows = {model.data(model.index(r, column("visiting_unit"))): r for r in range(model.rowCount())}
+    status = column("status")
+
+    def cell(unit: str, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> str | None:
+        return model.data(model.index(rows[unit], status), role)
+
+    assert cell("市教育局") == "已审核·已公示"
+    assert cell("市教育局", Qt.ItemDataRole.ToolTipRole) == "已于 2025-04-01 公示"
+    assert cell("市公安局") == "已审核·涉密"
+    assert cell("市公安局", Qt.ItemDataRole.ToolTipRole) == "涉密接待：不在公示表中公开"
+    assert cell("市财政局") == "已审核"
+    assert cell("市财政局", Qt.ItemDataRole.ToolTipRole) is None
