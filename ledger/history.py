@@ -29,21 +29,24 @@ def canonical(value: Any) -> str:
 
 
 def _entry_hash(row: HistoryRow | dict[str, Any]) -> str:
+    """sha256 over the previous hash, the entry's short fields and its before/after JSON.
+
+    The parts are joined by newlines: the before/after texts are canonical JSON, which never
+    holds a raw newline, and the short fields are one JSON line, so the joining is unambiguous.
+    """
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    body = canonical(
+    header = canonical(
         [
-            get("prev_hash"),
             get("at").replace(microsecond=0).isoformat(),
             get("username"),
             get("action"),
             get("entity"),
             get("entity_id"),
             get("ref"),
-            get("before"),
-            get("after"),
             get("comment"),
         ]
     )
+    body = "\n".join((get("prev_hash"), header, get("before"), get("after")))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

@@ -250,7 +250,7 @@ class Reception:
     # -- snapshots for the history -------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """Every recorded fact as plain JSON values: what the history hashes and compares."""
-        out = {name: _plain(getattr(self, name)) for name in _SNAPSHOT_FIELDS}
+        out = {name: _SNAPSHOT_AS.get(name, _plain)(getattr(self, name)) for name in _SNAPSHOT_FIELDS}
         out["attachments"] = [
             {"kind": a.kind, "filename": a.filename, "sha256": a.sha256, "size": a.size}
             for a in self.attachments
@@ -282,6 +282,58 @@ def _plain(value: Any) -> Any:
     if names is None:
         names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
     return {name: _plain(getattr(value, name)) for name in names}
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _money_text(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _day_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _moment_text(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(microsecond=0).isoformat()
+
+
+def _people_plain(people: tuple[Person, ...]) -> list[dict[str, str]]:
+    return [{"name": p.name, "unit": p.unit, "title": p.title} for p in people]
+
+
+def _meals_plain(meals: tuple[Meal, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": m.date.isoformat(),
+            "kind": m.kind,
+            "venue": m.venue,
+            "venue_type": m.venue_type,
+            "diners": m.diners,
+            "amount": f"{m.amount:.2f}",
+            "tobacco_alcohol": f"{m.tobacco_alcohol:.2f}",
+            "invoice_no": m.invoice_no,
+        }
+        for m in meals
+    ]
+
+
+# Snapshots are taken for every write and every imported row: each field converted directly
+# (the same values _plain gives, without inspecting types at run time).
+_SNAPSHOT_AS: dict[str, Any] = {
+    **{name: _as_is for name in _SNAPSHOT_FIELDS},
+    **{name: _money_text for name in ("accommodation", "transport", "other_cost", "gift_amount")},
+    **{name: _day_text for name in ("reception_date", "end_date", "posted_on")},
+    **{name: _moment_text for name in ("created_at", "submitted_at", "approved_at")},
+    "guests": _people_plain,
+    "companions": _people_plain,
+    "staff": _people_plain,
+    "meals": _meals_plain,
+    "status": str,
+    "explanations": lambda value: dict(sorted(value.items())),
+}
 
 
 @dataclass(frozen=True)

@@ -1159,17 +1159,16 @@ class LedgerService:
                 outcomes.append(ImportOutcome(item.row, record.ref, record, assessment, ()))
             if accepted:
                 # Core bulk inserts: an ORM unit of work costs several times more per row
+                # (a plain executemany; the new ids are then read back by reference, since
+                # RETURNING makes SQLite insert row by row)
                 connection = s.connection()
-                ids = (
-                    connection.execute(
-                        insert(ReceptionRow.__table__).returning(
-                            ReceptionRow.__table__.c.id, sort_by_parameter_order=True
-                        ),
-                        [a[2] for a in accepted],
-                    )
-                    .scalars()
-                    .all()
+                table = ReceptionRow.__table__
+                before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+                connection.execute(insert(table), [a[2] for a in accepted])
+                found = dict(
+                    connection.execute(select(table.c.ref, table.c.id).where(table.c.id > before)).all()
                 )
+                ids = [found[a[2]["ref"]] for a in accepted]
                 for table, kind in (
                     (PersonRow, "people"),
                     (MealRow, "meals"),
@@ -1534,6 +1533,11 @@ def _normalized(r: Reception) -> Reception:
     name rows, no blank explanations (amounts are compared as values, so need nothing)."""
 
     def people(group: tuple[Person, ...]) -> tuple[Person, ...]:
+        if all(
+            p.name and p.name == p.name.strip() and p.unit == p.unit.strip() and p.title == p.title.strip()
+            for p in group
+        ):
+            return group  # the usual case: nothing to trim or drop
         trimmed = (Person(p.name.strip(), p.unit.strip(), p.title.strip()) for p in group)
         return tuple(p for p in trimmed if p.name or p.unit or p.title)
 
@@ -1550,7 +1554,7 @@ def _normalized(r: Reception) -> Reception:
     }
     for name in ("guests", "companions", "staff"):
         group = people(getattr(r, name))
-        if group != getattr(r, name):
+        if group is not getattr(r, name):
             changes[name] = group
     meals = tuple(meal(m) for m in r.meals)
     if meals != r.meals:
