@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence, Sized
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -1047,7 +1047,7 @@ class LedgerService:
     def import_rows(
         self,
         actor: User,
-        rows: Sequence[ImportRow],
+        rows: Iterable[ImportRow],
         *,
         historical: bool = False,
         allow_duplicates: bool = False,
@@ -1055,155 +1055,159 @@ class LedgerService:
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
-        A row matching a stored reception (or an earlier row of the same sheet) on date,
-        visiting unit and total is refused unless ``allow_duplicates``. With
-        ``historical``, a row carrying 审核人 enters as approved by that person.
-        ``progress(done, total)`` may return False to cancel: nothing is committed then.
+        ``rows`` may be a list or a stream (see reports.template.stream_import, which reads
+        the workbook in another process while this one checks and stores). A row matching
+        a stored reception (or an earlier row of the same sheet) on date, visiting unit and
+        total is refused unless ``allow_duplicates``. With ``historical``, a row carrying
+        审核人 enters as approved by that person. ``progress(done, total)`` may return False
+        to cancel: nothing is committed then (total is 0 for a stream).
         """
-        from ledger.records import CellError
-
         self.policies()
-        outcomes: list[ImportOutcome] = []
+        total = len(rows) if isinstance(rows, Sized) else 0
+        state = _ImportState(
+            actor=actor, historical=historical, allow_duplicates=allow_duplicates, now=self.clock()
+        )
         with self.db.write() as s:
             self._require(s, actor, Role.CLERK, tr("导入接待"))
-            existing: dict[tuple[date, str, int], str] = {}
-            dates = [r.reception.reception_date for r in rows if r.reception]
-            if dates:
-                stmt = select(
-                    ReceptionRow.reception_date,
-                    ReceptionRow.visiting_unit,
-                    ReceptionRow.total_fen,
-                    ReceptionRow.ref,
-                ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
-                for d, unit, total, ref in s.execute(stmt):
-                    existing[(d, unit, total)] = ref
-            seen_in_file: dict[tuple[date, str, int], int] = {}
-            next_seq: dict[int, int] = {}
-            now = self.clock()
-            # accepted rows: (worksheet row, action, columns, children, stored record, assessment)
-            accepted: list[
-                tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception, Assessment]
-            ] = []
-            for index, item in enumerate(rows):
-                if progress and index % 100 == 0 and progress(index, len(rows)) is False:
-                    raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-                r = item.reception
-                errors = list(item.errors)
-                if r is not None and not errors:
-                    key = (r.reception_date, r.visiting_unit.strip(), to_fen(r.total))
-                    if not allow_duplicates and key in existing:
-                        errors.append(
-                            CellError(
-                                "接待日期",
-                                tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(
-                                    ref=existing[key]
-                                ),
-                            )
+            batch: list[ImportRow] = []
+            for item in rows:
+                batch.append(item)
+                if len(batch) == _IMPORT_BATCH:
+                    self._import_batch(s, state, batch)
+                    batch = []
+                    if progress and progress(len(state.outcomes), total) is False:
+                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+            self._import_batch(s, state, batch)
+            if progress and progress(len(state.outcomes), total or len(state.outcomes)) is False:
+                raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+        return state.outcomes
+
+    def _import_batch(self, s: Session, state: _ImportState, rows: list[ImportRow]) -> None:
+        """Check and store one batch of worksheet rows inside the import's transaction."""
+        from ledger.records import CellError
+
+        dates = [r.reception.reception_date for r in rows if r.reception]
+        if dates:
+            stmt = select(
+                ReceptionRow.reception_date,
+                ReceptionRow.visiting_unit,
+                ReceptionRow.total_fen,
+                ReceptionRow.ref,
+            ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
+            for d, unit, total, ref in s.execute(stmt):
+                state.existing.setdefault((d, unit, total), ref)
+        actor, now = state.actor, state.now
+        # accepted rows: (worksheet row, action, columns, children, stored record)
+        accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []
+        for item in rows:
+            r = item.reception
+            errors = list(item.errors)
+            if r is not None and not errors:
+                key = (r.reception_date, r.visiting_unit.strip(), to_fen(r.total))
+                if not state.allow_duplicates and key in state.existing:
+                    errors.append(
+                        CellError(
+                            "接待日期",
+                            tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(
+                                ref=state.existing[key]
+                            ),
                         )
-                    elif not allow_duplicates and key in seen_in_file:
-                        errors.append(
-                            CellError(
-                                "接待日期",
-                                tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(
-                                    row=seen_in_file[key]
-                                ),
-                            )
-                        )
-                    else:
-                        seen_in_file[key] = item.row
-                        problems = self.validate(r)
-                        errors += [CellError(_column_of(f), m) for f, m in problems.items()]
-                if r is None or errors:
-                    outcomes.append(
-                        ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors))
                     )
-                    continue
-                year = r.reception_date.year
-                if year not in next_seq:
-                    last_seq = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year))
-                    next_seq[year] = (last_seq or 0) + 1
-                seq = next_seq[year]
-                next_seq[year] += 1
-                stored = _normalized(r)
-                workflow: dict[str, Any] = {
-                    "clerk_name": stored.clerk_name or actor.label,
-                    "ref": _ref(year, seq),
-                    "status": Status.DRAFT,
-                    "version": 1,
-                    "created_by": actor.username,
-                    "created_at": now,
-                    "submitted_by": "",
-                    "submitted_at": None,
-                    "approved_by": "",
-                    "approved_at": None,
-                    "review_comment": "",
-                    "posted_on": None,
-                }
-                action = "import"
-                if historical and item.approved_by:
-                    approved_at = datetime.combine(item.approved_on or r.reception_date, datetime.min.time())
-                    workflow |= {
-                        "status": Status.APPROVED,
-                        "submitted_by": workflow["clerk_name"],
-                        "submitted_at": approved_at,
-                        "approved_by": item.approved_by,
-                        "approved_at": approved_at,
-                    }
-                    action = "import_historical"
-                record = replace(stored, **workflow)
-                assessment = self.assess(record)
-                columns, children = _storage(record, assessment, workflow["ref"])
-                del workflow["clerk_name"]
-                columns |= workflow | {"status": workflow["status"].value, "year": year, "seq": seq}
-                accepted.append((item.row, action, columns, children, record, assessment))
-                outcomes.append(ImportOutcome(item.row, record.ref, record, assessment, ()))
-            if accepted:
-                # Core bulk inserts: an ORM unit of work costs several times more per row
-                # (a plain executemany; the new ids are then read back by reference, since
-                # RETURNING makes SQLite insert row by row)
-                connection = s.connection()
-                table = ReceptionRow.__table__
-                before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-                connection.execute(insert(table), [a[2] for a in accepted])
-                found = dict(
-                    connection.execute(select(table.c.ref, table.c.id).where(table.c.id > before)).all()
-                )
-                ids = [found[a[2]["ref"]] for a in accepted]
-                for table, kind in (
-                    (PersonRow, "people"),
-                    (MealRow, "meals"),
-                    (ExplanationRow, "explanations"),
-                    (ViolationRow, "violations"),
-                ):
-                    values = [
-                        c | {"reception_id": rid}
-                        for rid, a in zip(ids, accepted, strict=True)
-                        for c in a[3][kind]
-                    ]
-                    if values:
-                        connection.execute(insert(table.__table__), values)
-                history.append_many(
-                    s,
-                    [
-                        {
-                            "username": actor.username,
-                            "action": action,
-                            "entity": "reception",
-                            "entity_id": rid,
-                            "ref": record.ref,
-                            "after": record.snapshot()
-                            | {"derived": _derived(columns, children["violations"])},
-                            "at": now,
-                            "comment": tr("第 {row} 行").format(row=row_number),
-                        }
-                        for rid, (row_number, action, columns, children, record, _) in zip(
-                            ids, accepted, strict=True
+                elif not state.allow_duplicates and key in state.seen_in_file:
+                    errors.append(
+                        CellError(
+                            "接待日期",
+                            tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(
+                                row=state.seen_in_file[key]
+                            ),
                         )
-                    ],
+                    )
+                else:
+                    state.seen_in_file[key] = item.row
+                    problems = self.validate(r)
+                    errors += [CellError(_column_of(f), m) for f, m in problems.items()]
+            if r is None or errors:
+                state.outcomes.append(
+                    ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors))
                 )
-            if progress:
-                progress(len(rows), len(rows))
-        return outcomes
+                continue
+            year = r.reception_date.year
+            if year not in state.next_seq:
+                last_seq = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year))
+                state.next_seq[year] = (last_seq or 0) + 1
+            seq = state.next_seq[year]
+            state.next_seq[year] += 1
+            stored = _normalized(r)
+            workflow: dict[str, Any] = {
+                "clerk_name": stored.clerk_name or actor.label,
+                "ref": _ref(year, seq),
+                "status": Status.DRAFT,
+                "version": 1,
+                "created_by": actor.username,
+                "created_at": now,
+                "submitted_by": "",
+                "submitted_at": None,
+                "approved_by": "",
+                "approved_at": None,
+                "review_comment": "",
+                "posted_on": None,
+            }
+            action = "import"
+            if state.historical and item.approved_by:
+                approved_at = datetime.combine(item.approved_on or r.reception_date, datetime.min.time())
+                workflow |= {
+                    "status": Status.APPROVED,
+                    "submitted_by": workflow["clerk_name"],
+                    "submitted_at": approved_at,
+                    "approved_by": item.approved_by,
+                    "approved_at": approved_at,
+                }
+                action = "import_historical"
+            record = Reception.from_storage(**(stored.__dict__ | workflow))
+            assessment = self.assess(record)
+            columns, children = _storage(record, assessment, workflow["ref"])
+            del workflow["clerk_name"]
+            columns |= workflow | {"status": workflow["status"].value, "year": year, "seq": seq}
+            accepted.append((item.row, action, columns, children, record))
+            state.outcomes.append(ImportOutcome(item.row, record.ref, record, assessment, ()))
+        if not accepted:
+            return
+        # Core bulk inserts: an ORM unit of work costs several times more per row (a plain
+        # executemany; the new ids are read back by reference, since RETURNING makes SQLite
+        # insert row by row)
+        connection = s.connection()
+        table = ReceptionRow.__table__
+        before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        connection.execute(insert(table), [a[2] for a in accepted])
+        found = dict(connection.execute(select(table.c.ref, table.c.id).where(table.c.id > before)).all())
+        ids = [found[a[2]["ref"]] for a in accepted]
+        for child, kind in (
+            (PersonRow, "people"),
+            (MealRow, "meals"),
+            (ExplanationRow, "explanations"),
+            (ViolationRow, "violations"),
+        ):
+            values = [
+                c | {"reception_id": rid} for rid, a in zip(ids, accepted, strict=True) for c in a[3][kind]
+            ]
+            if values:
+                connection.execute(insert(child.__table__), values)
+        history.append_many(
+            s,
+            [
+                {
+                    "username": actor.username,
+                    "action": action,
+                    "entity": "reception",
+                    "entity_id": rid,
+                    "ref": record.ref,
+                    "after": record.snapshot() | {"derived": _derived(columns, children["violations"])},
+                    "at": now,
+                    "comment": tr("第 {row} 行").format(row=row_number),
+                }
+                for rid, (row_number, action, columns, children, record) in zip(ids, accepted, strict=True)
+            ],
+        )
 
     # ================================================================== backup
     def backup(self, path: Path) -> dict[str, int]:
@@ -1434,6 +1438,23 @@ class LedgerService:
 
 class ImportCancelled(LedgerError):
     pass
+
+
+_IMPORT_BATCH = 200
+
+
+@dataclass
+class _ImportState:
+    """What one import carries from batch to batch."""
+
+    actor: User
+    historical: bool
+    allow_duplicates: bool
+    now: datetime
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
+    seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
+    next_seq: dict[int, int] = field(default_factory=dict)
 
 
 _DERIVED = (

@@ -102,7 +102,9 @@ class _Row:
             self.errors.append(CellError(column, tr("应为整数，而不是“{v}”").format(v=value)))
             return 0
         if number < minimum:
-            self.errors.append(CellError(column, tr("应不小于 {n}，而不是 {v}").format(n=minimum, v=int(number))))
+            self.errors.append(
+                CellError(column, tr("应不小于 {n}，而不是 {v}").format(n=minimum, v=int(number)))
+            )
             return 0
         return int(number)
 
@@ -175,20 +177,86 @@ def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[An
 
 def read_import(path: Path) -> list[ImportRow]:
     """Every non-empty data row of the template, each either a reception or its cell errors."""
+    return list(_import_rows(path))
+
+
+def _import_rows(path: Path) -> Iterator[ImportRow]:
     headers, rows = iter_sheet_rows(path)
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
-        raise TemplateError(
-            tr("工作簿缺少必填列：{cols}（第 1 行应为表头）").format(cols="、".join(missing))
-        )
+        raise TemplateError(tr("工作簿缺少必填列：{cols}（第 1 行应为表头）").format(cols="、".join(missing)))
     index = {h: i for i, h in enumerate(headers) if h in HEADERS}
-    out: list[ImportRow] = []
     for number, values in rows:
         if not any(v is not None and str(v).strip() for v in values):
             continue
         cells = {h: values[i] if i < len(values) else None for h, i in index.items()}
-        out.append(parse_row(number, cells))
-    return out
+        yield parse_row(number, cells)
+
+
+_STREAM_BATCH = 200
+
+
+def _read_into(path: Path, queue: Any) -> None:
+    """The reading process: batches of rows, then None; or the error that stopped it."""
+    try:
+        batch: list[ImportRow] = []
+        for row in _import_rows(path):
+            batch.append(row)
+            if len(batch) == _STREAM_BATCH:
+                queue.put(batch)
+                batch = []
+        queue.put(batch)
+        queue.put(None)
+    except TemplateError as exc:
+        queue.put(exc)
+    except Exception as exc:  # a damaged file: reported like any unreadable workbook
+        queue.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
+
+
+def stream_import(path: Path) -> Iterator[ImportRow]:
+    """The rows of ``read_import``, read by a separate process while the caller works.
+
+    Reading a workbook is pure-Python XML parsing; checking and storing the rows is the
+    other half of an import. On a machine with two cores they overlap. The file is checked
+    (exists, is a workbook) at once; header and cell problems arrive as the rows do.
+    Falls back to reading in this process where processes cannot be forked.
+    """
+    import multiprocessing
+
+    path = Path(path)
+    if not path.is_file():
+        raise TemplateError(tr("找不到文件：{path}").format(path=path))
+    if not zipfile.is_zipfile(path):
+        raise TemplateError(tr("不是 Excel 工作簿（.xlsx）：{path}").format(path=path))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _import_rows(path)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=16)
+    reader = context.Process(target=_read_into, args=(path, queue), daemon=True)
+    reader.start()
+
+    def rows() -> Iterator[ImportRow]:
+        import queue as queues
+
+        try:
+            while True:
+                try:
+                    item = queue.get(timeout=1)
+                except queues.Empty:
+                    if not reader.is_alive():
+                        raise TemplateError(tr("读取工作簿 {path} 时出错").format(path=path)) from None
+                    continue
+                if item is None:
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                yield from item
+        finally:
+            if reader.is_alive():
+                reader.terminate()
+            reader.join()
+
+    return rows()
 
 
 def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
@@ -207,7 +275,10 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     venue_type = row.text("场所类型")
     if venue_type and venue_type not in VENUE_TYPES:
         row.errors.append(
-            CellError("场所类型", tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type, all="、".join(VENUE_TYPES)))
+            CellError(
+                "场所类型",
+                tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type, all="、".join(VENUE_TYPES)),
+            )
         )
     gift_text = row.text("礼品")
     gift_amount = ZERO

@@ -157,3 +157,22 @@ def test_unlabelled_explanations_are_kept_in_the_remarks(tmp_path: Path) -> None
     (row,) = read_import(path)
     assert row.reception is not None
     assert row.reception.explanations == {} and row.reception.remarks == "已报备\n领导临时参加"
+
+
+def test_streamed_rows_are_the_rows_read(tmp_path: Path) -> None:
+    from reports.template import stream_import
+
+    rows = [good_row(来访单位=f"单位{i}") for i in range(450)] + [good_row(餐费=-1)]
+    path = write_template(tmp_path / "a.xlsx", rows)
+    assert list(stream_import(path)) == read_import(path)
+
+
+def test_streamed_header_problems_are_reported(tmp_path: Path) -> None:
+    from reports.template import stream_import
+
+    path = write_template(tmp_path / "a.xlsx", [good_row()], ("接待日期", "来访单位"))
+    with pytest.raises(TemplateError, match="缺少必填列"):
+        list(stream_import(path))
+    (tmp_path / "b.xlsx").write_text("no")
+    with pytest.raises(TemplateError, match="不是 Excel 工作簿"):
+        stream_import(tmp_path / "b.xlsx")

@@ -40,15 +40,23 @@ def _iso_date(text: str) -> date:
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
     parser.add_argument(
-        "--db", default=default, metavar="URL",
-        help=tr("数据库地址（SQLAlchemy URL 或 SQLite 文件路径）；默认取环境变量 LEDGER_DB，否则为用户数据目录中的 SQLite 文件"),
+        "--db",
+        default=default,
+        metavar="URL",
+        help=tr(
+            "数据库地址（SQLAlchemy URL 或 SQLite 文件路径）；默认取环境变量 LEDGER_DB，否则为用户数据目录中的 SQLite 文件"
+        ),
     )
     parser.add_argument(
-        "--user", default=default, metavar="NAME",
+        "--user",
+        default=default,
+        metavar="NAME",
         help=tr("操作人用户名（写入类命令需要）；默认取环境变量 LEDGER_USER"),
     )
     parser.add_argument(
-        "--password", default=default, metavar="PW",
+        "--password",
+        default=default,
+        metavar="PW",
         help=tr("操作人密码；默认取环境变量 LEDGER_PASSWORD，否则在终端提示输入"),
     )
 
@@ -77,8 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("import", cmd_import, tr("把工作簿各行导入为草稿"))
     p.add_argument("file", type=Path)
-    p.add_argument("--historical", action="store_true", help=tr("有“审核人/审核日期”的行按纸质审核导入为已审核"))
-    p.add_argument("--allow-duplicates", action="store_true", help=tr("允许导入与已有记录日期、单位、金额相同的行"))
+    p.add_argument(
+        "--historical", action="store_true", help=tr("有“审核人/审核日期”的行按纸质审核导入为已审核")
+    )
+    p.add_argument(
+        "--allow-duplicates", action="store_true", help=tr("允许导入与已有记录日期、单位、金额相同的行")
+    )
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
 
     command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
@@ -86,16 +98,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("targets", cmd_targets, tr("本年公务接待费同比压减目标的完成情况"))
     p.add_argument("--year", type=int, required=True, help=tr("年份"))
     p.add_argument(
-        "--as-of", type=_iso_date, default=None, metavar="DATE", help=tr("截止日期（默认今天，往年为 12 月 31 日）")
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="DATE",
+        help=tr("截止日期（默认今天，往年为 12 月 31 日）"),
     )
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
 
     p = command("notice", cmd_notice, tr("公示表：期间内已审核、非涉密接待的公示表 PDF"))
-    p.add_argument("--from", dest="date_from", type=_iso_date, required=True, metavar="DATE", help=tr("开始日期"))
-    p.add_argument("--to", dest="date_to", type=_iso_date, required=True, metavar="DATE", help=tr("结束日期（含）"))
+    p.add_argument(
+        "--from", dest="date_from", type=_iso_date, required=True, metavar="DATE", help=tr("开始日期")
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=_iso_date, required=True, metavar="DATE", help=tr("结束日期（含）")
+    )
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
     p.add_argument(
-        "--posted", type=_iso_date, default=None, metavar="DATE",
+        "--posted",
+        type=_iso_date,
+        default=None,
+        metavar="DATE",
         help=tr("公示日期，公示期从这天起按工作日计算（默认今天）；给出 --user 时把这些接待标记为已公示"),
     )
     p.add_argument(
@@ -115,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_sub.add_parser("add", help=tr("添加用户"))
     _common(add, top=False)
     add.add_argument("name")
-    add.add_argument("--role", required=True, help=tr("角色，逗号分隔：clerk 经办人, approver 分管领导, admin 管理员"))
+    add.add_argument(
+        "--role", required=True, help=tr("角色，逗号分隔：clerk 经办人, approver 分管领导, admin 管理员")
+    )
     add.add_argument("--display-name", default="", help=tr("显示名（默认同用户名）"))
     add.add_argument("--new-password", default=None, help=tr("新用户的密码（默认在终端提示输入）"))
     lst = user_sub.add_parser("list", help=tr("列出用户"))
@@ -161,7 +186,9 @@ def acting_user(service: Any, args: argparse.Namespace):  # type: ignore[no-unty
     password = args.password or os.environ.get("LEDGER_PASSWORD")
     if password is None:
         if not sys.stdin.isatty():
-            raise UsageError(tr("请用 --password 或环境变量 LEDGER_PASSWORD 提供 {name} 的密码").format(name=name))
+            raise UsageError(
+                tr("请用 --password 或环境变量 LEDGER_PASSWORD 提供 {name} 的密码").format(name=name)
+            )
         password = getpass.getpass(tr("{name} 的密码：").format(name=name))
     return service.authenticate(name, password)
 
@@ -203,9 +230,9 @@ def _print_rows(rows: list[dict[str, Any]], *, imported: bool) -> None:
 
 
 def _summary_line(summary: dict[str, int]) -> str:
-    return tr("共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行").format(
-        **summary
-    )
+    return tr(
+        "共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行"
+    ).format(**summary)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -225,7 +252,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     for item in items:
         violations = []
         if item.reception is not None and not item.errors:
-            violations = list(evaluate(item.reception, policy_in_force(policies, item.reception.reception_date)).violations)
+            violations = list(
+                evaluate(item.reception, policy_in_force(policies, item.reception.reception_date)).violations
+            )
         rows.append(_row_json(item.row, None, violations, item.errors))
     summary = _summary(rows)
     if args.json:
@@ -237,12 +266,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from reports.template import read_import
+    from reports.template import stream_import
 
-    items = read_import(args.file)
+    items = stream_import(args.file)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
-    outcomes = service.import_rows(actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates)
+    outcomes = service.import_rows(
+        actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates
+    )
     rows = [
         _row_json(o.row, o.ref, o.assessment.violations if o.assessment and not o.errors else [], o.errors)
         for o in outcomes
@@ -260,9 +291,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     result = open_service(args).verify()
     if result.ok:
-        print(tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(n=result.entries, m=result.records))
+        print(
+            tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(
+                n=result.entries, m=result.records
+            )
+        )
         return EXIT_OK
-    print(tr("发现 {n} 处程序外的改动，第一处：{first}").format(n=len(result.problems), first=result.problems[0]))
+    print(
+        tr("发现 {n} 处程序外的改动，第一处：{first}").format(
+            n=len(result.problems), first=result.problems[0]
+        )
+    )
     for problem in result.problems[1:20]:
         print("  " + problem)
     if len(result.problems) > 20:
@@ -308,7 +347,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             raise UsageError(tr("请用 --new-password 提供新用户的密码"))
         password = getpass.getpass(tr("为 {name} 设置密码：").format(name=args.name))
     user = service.add_user(actor, args.name, args.display_name, roles, password)
-    print(tr("已添加用户 {name}（{roles}）").format(name=user.username, roles="、".join(r.label for r in Role if r in user.roles)))
+    print(
+        tr("已添加用户 {name}（{roles}）").format(
+            name=user.username, roles="、".join(r.label for r in Role if r in user.roles)
+        )
+    )
     return EXIT_OK
 
 
@@ -331,7 +374,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         counts = service.restore(actor, args.file, replace_existing=args.replace)
     except BackupError as exc:
         raise UsageError(str(exc)) from None
-    print(tr("已从 {path} 恢复：{r} 条接待，{h} 条历史").format(path=args.file, r=counts["receptions"], h=counts["history"]))
+    print(
+        tr("已从 {path} 恢复：{r} 条接待，{h} 条历史").format(
+            path=args.file, r=counts["receptions"], h=counts["history"]
+        )
+    )
     result = service.verify()
     if not result.ok:
         print(tr("注意：恢复的账本未通过完整性校验：{first}").format(first=result.problems[0]))
@@ -346,8 +393,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summary = fill_demo(service, this_year=args.year)
     print(
         tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
-            n=summary.receptions, years="、".join(str(y) for y in summary.years),
-            users="、".join(summary.users), pw=DEMO_PASSWORD,
+            n=summary.receptions,
+            years="、".join(str(y) for y in summary.years),
+            users="、".join(summary.users),
+            pw=DEMO_PASSWORD,
         )
     )
     return EXIT_OK
@@ -374,7 +423,9 @@ def cmd_notice(args: argparse.Namespace) -> int:
     _output(args.output, ".pdf").write_bytes(render_notice(notice))
     marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
     line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
-        path=args.output, n=len(notice.receptions), total=fmt(notice.published_total),
+        path=args.output,
+        n=len(notice.receptions),
+        total=fmt(notice.published_total),
         until=notice.posting_until.isoformat(),
     )
     if actor:
@@ -406,7 +457,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     summary = export_year(open_service(args), args.year, _output(args.output, ".xlsx"))
     print(
         tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元，{b} 条违规").format(
-            year=summary.year, path=args.output, n=summary.receptions, total=fmt(summary.total),
+            year=summary.year,
+            path=args.output,
+            n=summary.receptions,
+            total=fmt(summary.total),
             b=summary.breaches,
         )
     )
@@ -450,7 +504,6 @@ def run(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(tr("已中断"), file=sys.stderr)
         return EXIT_UNUSABLE
-
 
 
 def _one_line(message: str) -> str:
