@@ -159,3 +159,29 @@ def numbered_canvas(footer: str) -> Callable[..., Canvas]:
 
 
 CENTER = TA_CENTER
+
+
+def a4_pdf(story: list[Any], *, title: str, author: str, footer: str, font_size: float) -> bytes:
+    """Build a numbered A4 document of the bundled font: the notice sheet and the reception list."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=author,
+        creator="Reception Ledger",
+        initialFontName=register_cjk_font(),
+        initialFontSize=font_size,
+    )
+    doc.build(story, canvasmaker=numbered_canvas(footer))
+    return out.getvalue()

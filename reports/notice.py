@@ -9,7 +9,6 @@ adds one reconciliation line: published total + classified total = ledger total.
 from __future__ import annotations
 
 import calendar
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,14 +16,13 @@ from decimal import Decimal
 from typing import Protocol
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt, per_person
 from ledger.records import Bureau, LedgerQuery, Reception, Status
-from reports.common import CENTER, CellMaker, cjk_style, long_date, numbered_canvas, para, period_label
+from reports.common import CENTER, CellMaker, a4_pdf, cjk_style, long_date, para, period_label
 from reports.fonts import register_cjk_font
 from reports.workdays import first_working_day, posting_end
 
@@ -316,19 +314,10 @@ def render_notice(notice: Notice) -> bytes:
     ]
     story.append(KeepTogether(closing))
 
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
+    return a4_pdf(
+        story,
         title=f"{title} {notice.period}",
         author=notice.bureau.name,
-        creator="Reception Ledger",
-        initialFontName=font,
-        initialFontSize=CELL_SIZE,
+        footer=f"{notice.title}（{notice.period}）",
+        font_size=CELL_SIZE,
     )
-    doc.build(story, canvasmaker=numbered_canvas(f"{notice.title}（{notice.period}）"))
-    return out.getvalue()

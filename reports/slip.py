@@ -9,22 +9,20 @@ approval date.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from ledger.i18n import tr
 from ledger.money import capital, fmt
 from ledger.policy import RULES
 from ledger.records import ATTACHMENT_KINDS, Assessment, Bureau, Reception, Status, User
-from reports.common import CENTER, cjk_style, long_date, numbered_canvas, para
+from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
 
 
@@ -313,19 +311,10 @@ def render_slip(slip: Slip) -> bytes:
     ]
     story.append(KeepTogether(signatures))
 
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=14 * mm,
-        bottomMargin=16 * mm,
+    return a4_pdf(
+        story,
         title=f"{slip.title} {r.ref}",
         author=slip.bureau.name,
-        creator="Reception Ledger",
-        initialFontName=font,
-        initialFontSize=size,
+        footer=f"{slip.title} {r.ref}",
+        font_size=size,
     )
-    doc.build(story, canvasmaker=numbered_canvas(f"{slip.title} {r.ref}"))
-    return out.getvalue()
