@@ -86,6 +86,23 @@ def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: Traceb
     )
 
 
+def install_qt_translations(app: QApplication) -> None:
+    """Qt's own texts in Chinese too: standard buttons (是/否/取消), context menus, file and
+    print dialogs. PySide6 ships the catalogues; LEDGER_LANG set to another language skips this."""
+    import os
+
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    lang = os.environ.get("LEDGER_LANG", "")
+    if lang and not lang.startswith("zh"):
+        return
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for catalogue in ("qtbase", "qt"):
+        translator = QTranslator(app)
+        if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), catalogue, "_", folder):
+            app.installTranslator(translator)
+
+
 def run_gui(options: argparse.Namespace) -> int:
     """Open the window on ``options.db`` (or LEDGER_DB, or the user's data folder)."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -99,6 +116,7 @@ def run_gui(options: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationDisplayName(tr("公务接待台账"))
     install_cjk_font(app)
+    install_qt_translations(app)
     try:
         service = LedgerService(Database(getattr(options, "db", None)))
     except (DatabaseError, LedgerError) as exc:

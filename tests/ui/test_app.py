@@ -82,3 +82,24 @@ def test_a_ledger_that_cannot_be_opened_is_reported_not_raised(
     assert options is not None
     assert run_gui(options) == 2
     assert len(shown) == 1 and shown[0].startswith("无法打开数据库")
+
+
+def test_qt_standard_buttons_speak_chinese(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTranslator
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.app import install_qt_translations
+
+    install_qt_translations(qapp)
+    try:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "删除附件",
+            "删除？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        assert sorted(b.text() for b in box.buttons()) == ["否(&N)", "是(&Y)"]
+    finally:
+        for translator in qapp.findChildren(QTranslator):
+            qapp.removeTranslator(translator)
+            translator.deleteLater()
