@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ledger.i18n import tr
-from ledger.money import MoneyError, fmt, parse_money
+from ledger.money import ZERO, MoneyError, fmt, parse_money
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Meal
 from ui.table_model import FlatTableModel
 
@@ -127,6 +127,20 @@ class MealsModel(FlatTableModel):
     def meals(self) -> tuple[Meal, ...]:
         """The last good value of every cell (a refused cell keeps its previous value)."""
         return tuple(r.meal for r in self._rows)
+
+    def counted_meals(self) -> tuple[tuple[Meal, ...], bool]:
+        """The meals as the figures count them: a refused amount or tobacco cell counts as 0;
+        True when some cell was left out that way."""
+        out = []
+        left_out = False
+        for r in self._rows:
+            m = r.meal
+            if AMOUNT in r.bad:
+                m, left_out = replace(m, amount=ZERO), True
+            if TOBACCO in r.bad:
+                m, left_out = replace(m, tobacco_alcohol=ZERO), True
+            out.append(m)
+        return tuple(out), left_out
 
     def meal(self, row: int) -> Meal:
         return self._rows[row].meal

@@ -72,6 +72,7 @@ from ledger.service import (
     LedgerService,
     StaleEdit,
 )
+from ui.approval_view import ApproveConfirm
 from ui.autosave import AutosavedDraft, Autosaver
 from ui.meals_model import (
     AMOUNT,
@@ -92,6 +93,7 @@ from ui.meals_model import (
 from ui.people_model import PeopleModel
 
 CHECK_DELAY_MS = 150
+NOT_FINAL = tr("（有金额输入有误，合计未含该项）")
 MAX_PEOPLE = 9999
 
 STYLE = """
@@ -219,6 +221,10 @@ class MoneyEdit(QLineEdit):
     def value(self) -> Decimal:
         """The amount typed, or the last good one while the text is refused."""
         return self._value
+
+    def counted(self) -> Decimal:
+        """What the figures count: the amount typed, or 0 while the text is refused."""
+        return ZERO if self._error else self._value
 
     def error(self) -> str:
         return self._error
@@ -890,6 +896,11 @@ class ReceptionDialog(QDialog):
             figures.addWidget(label, row, 1)
         figures.setColumnStretch(2, 1)
         v.addLayout(figures)
+        self.not_final_label = QLabel(NOT_FINAL)
+        self.not_final_label.setObjectName("fieldError")
+        self.not_final_label.setWordWrap(True)
+        self.not_final_label.hide()
+        v.addWidget(self.not_final_label)
         self.verdict_label = QLabel()
         self.verdict_label.setWordWrap(True)
         v.addWidget(self.verdict_label)
@@ -1142,12 +1153,31 @@ class ReceptionDialog(QDialog):
         """Assess the form as it stands: breaches, figures, marks and problems."""
         self._check_timer.stop()
         r = self.current_reception(all_explanations=True)
-        assessment = self.service.assess(r)
+        counted, refused = self._counted(r)
+        assessment = self.service.assess(counted)
         self._assessment = assessment
-        self._show_assessment(r, assessment)
+        self._show_assessment(counted, assessment, not_final=refused)
         self._show_problems(self._live_problems(r, assessment))
 
-    def _show_assessment(self, r: Reception, a: Assessment) -> None:
+    def _money_edits(self) -> tuple[tuple[str, MoneyEdit], ...]:
+        return (
+            ("accommodation", self.accommodation),
+            ("transport", self.transport),
+            ("other_cost", self.other_cost),
+            ("gift_amount", self.gift_amount),
+        )
+
+    def _counted(self, r: Reception) -> tuple[Reception, bool]:
+        """The reception the figures are made of: an amount whose text is refused counts as 0
+        (not as the last good value read while typing); True when some amount was left out."""
+        amounts = {name: edit.counted() for name, edit in self._money_edits() if edit.error()}
+        meals, meals_refused = self.meals_model.counted_meals()
+        if not amounts and not meals_refused:
+            return r, False
+        return replace(r, meals=meals, **amounts), True
+
+    def _show_assessment(self, r: Reception, a: Assessment, *, not_final: bool = False) -> None:
+        self.not_final_label.setVisible(not_final)
         self.total_label.setText(tr("{x} 元").format(x=fmt(a.total)))
         over = tr("{x} 元").format(x=fmt(a.over_standard_amount))
         self.over_label.setText(
@@ -1159,7 +1189,9 @@ class ReceptionDialog(QDialog):
             tr("餐费 {m} 元　烟酒 {t} 元　合计 {x} 元").format(
                 m=fmt(r.meal_total), t=fmt(r.tobacco_alcohol_total), x=fmt(a.total)
             )
+            + (NOT_FINAL if not_final else "")
         )
+        self.meal_totals.setStyleSheet("color: #c62828;" if not_final else "")
         self.policy_label.setText(
             tr("依据 {d} 起执行的接待标准").format(d=a.policy_effective_from.isoformat())
         )
@@ -1230,12 +1262,7 @@ class ReceptionDialog(QDialog):
 
     def _live_problems(self, r: Reception, a: Assessment) -> dict[str, str]:
         problems: dict[str, str] = {}
-        for key, edit in (
-            ("accommodation", self.accommodation),
-            ("transport", self.transport),
-            ("other_cost", self.other_cost),
-            ("gift_amount", self.gift_amount),
-        ):
+        for key, edit in self._money_edits():
             if edit.error():
                 problems[key] = edit.error()
         problems.update(self.meals_model.problems())
@@ -1341,6 +1368,10 @@ class ReceptionDialog(QDialog):
         reason = self.service.approval_refusal(self.user, r)
         if reason or r.id is None:
             self._say(reason or tr("接待记录尚未保存"), error=True)
+            return False
+        # the same question as the 待审核 queue asks, on the breaches recorded at submission
+        breaches = len(self.service.violations_of([r.id]).get(r.id, []))
+        if breaches and not ApproveConfirm.ask(r.ref, breaches, self):
             return False
         return self._decide(
             self.service.approve,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateE
 from ledger.records import LedgerQuery, Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
+from ui.approval_view import ApproveConfirm
 from ui.meals_model import AMOUNT, DATE, DINERS, KIND, VENUE, VENUE_TYPE, MealsModel
 from ui.people_model import PeopleModel
 from ui.reception_dialog import CommentDialog, FilePrompt, ReceptionDialog, UnsavedPrompt
@@ -141,6 +142,7 @@ def test_approver_approves_and_it_opens_read_only(
     qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: "同意。"))
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: True))
     form = open_form(qtbot, service, team.approver, submitted.id)
     assert not form.save_button.isVisible()  # not a clerk
     assert COMPANIONS_MESSAGE in rule_text(form, "companions_over_cap")
@@ -477,6 +479,7 @@ def test_a_locked_record_says_so_whoever_opens_it_and_shows_the_review(
 ) -> None:
     service.clock = lambda: datetime(2026, 11, 20, 16, 30)
     monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: "同意。"))
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: True))
     form = open_form(qtbot, service, team.approver, submitted.id)
     assert not form.banner.isVisible()  # nothing decided yet
     with qtbot.waitSignal(form.changed):
@@ -616,3 +619,85 @@ def test_a_chosen_venue_type_is_never_overwritten(qtbot, service: LedgerService,
     again = open_form(qtbot, service, team.clerk, form.reception_id)
     edit_cell(qtbot, again, 0, VENUE, "县实验小学食堂")
     assert again.meals_model.meal(0).venue_type == "机关食堂"
+
+
+# ====================================================================== defects found by the tester
+def test_approving_from_the_form_asks_the_breach_question_of_the_queue(
+    qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, int]] = []
+    answer = iter([False, True])
+
+    def confirm(cls, ref, n, parent=None):  # type: ignore[no-untyped-def]
+        asked.append((ref, n))
+        return next(answer)
+
+    comments: list[str] = []
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(confirm))
+    monkeypatch.setattr(
+        CommentDialog, "ask", classmethod(lambda cls, *a, **k: comments.append("asked") or "同意。")
+    )
+    form = open_form(qtbot, service, team.approver, submitted.id)
+    click(qtbot, form.approve_button)  # 取消 in the confirmation: nothing happens
+    assert asked == [(submitted.ref, 1)]
+    assert comments == []
+    assert service.get(submitted.id).status == Status.SUBMITTED  # type: ignore[arg-type]
+    assert form.approve_button.isVisible()
+
+    with qtbot.waitSignal(form.changed):
+        click(qtbot, form.approve_button)  # 审核通过 in the confirmation
+    assert len(asked) == 2
+    assert service.get(submitted.id).status == Status.APPROVED  # type: ignore[arg-type]
+    assert "已审核" in form.title_label.text()
+
+
+def test_approving_a_compliant_reception_from_the_form_asks_no_breach_question(
+    qtbot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def confirm(cls, ref, n, parent=None):  # type: ignore[no-untyped-def]
+        raise AssertionError("no breaches: no confirmation")
+
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(confirm))
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: ""))
+    compliant = service.submit(team.clerk, sample_reception())
+    form = open_form(qtbot, service, team.approver, compliant.id)
+    with qtbot.waitSignal(form.changed):
+        click(qtbot, form.approve_button)
+    assert service.get(compliant.id).status == Status.APPROVED  # type: ignore[arg-type]
+
+
+def test_a_refused_amount_counts_as_nothing_in_the_figures_typed_or_pasted(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    stored = service.save(team.clerk, sample_reception(guests=10, companions=3, amount="1200.00"))
+    form = open_form(qtbot, service, team.clerk, stored.id)
+    form.tabs.setCurrentIndex(2)
+    type_into(qtbot, form.accommodation, "20")
+    qtbot.waitUntil(lambda: form.total_label.text() == "1,220.00 元")
+    assert not form.not_final_label.isVisible()
+
+    type_into(qtbot, form.transport, "12.345")  # key by key: "12.34" was good a moment ago
+    qtbot.waitUntil(lambda: form.transport.property("problem") is True)
+    assert form.total_label.text() == "1,220.00 元"
+    assert form.not_final_label.isVisible()
+    assert form.not_final_label.text() == "（有金额输入有误，合计未含该项）"
+    assert form.meal_totals.text().endswith("合计 1,220.00 元（有金额输入有误，合计未含该项）")
+    assert form.transport.text() == "12.345"  # what was typed stays
+
+    form.transport.clear()
+    qtbot.waitUntil(lambda: not form.not_final_label.isVisible())
+    QApplication.clipboard().setText("12.345")
+    form.transport.setFocus()
+    form.transport.paste()
+    qtbot.waitUntil(lambda: form.not_final_label.isVisible())
+    assert form.total_label.text() == "1,220.00 元"  # the same as typed
+
+    qtbot.keyClick(form.transport, Qt.Key.Key_Backspace)  # 12.34: good again
+    qtbot.waitUntil(lambda: form.total_label.text() == "1,232.34 元")
+    assert not form.not_final_label.isVisible()
+    assert form.meal_totals.text() == "餐费 1,200.00 元　烟酒 0.00 元　合计 1,232.34 元"
+
+    edit_cell(qtbot, form, 0, AMOUNT, "12OO")  # a refused meal amount counts as nothing too
+    qtbot.waitUntil(lambda: form.total_label.text() == "32.34 元")
+    assert form.not_final_label.isVisible()
+    assert form.meal_totals.text().startswith("餐费 0.00 元")
