@@ -446,11 +446,22 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(
             lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
         )
-        if reception_id is not None:
-            self._reception_dialogs[reception_id] = dialog
-            dialog.destroyed.connect(
-                lambda _obj=None, rid=reception_id: self._reception_dialogs.pop(rid, None)
-            )
+        self._index_dialog(dialog, reception_id)
+        # a new form gets its id at its first save: from then on opening that reception brings it forward
+        dialog.changed.connect(  # type: ignore[attr-defined]
+            lambda rid, d=dialog: self._index_dialog(d, rid)
+        )
+
+    def _index_dialog(self, dialog: QWidget, reception_id: int | None) -> None:
+        """Remember the form showing this reception (the first one, should two ever show it)."""
+        if reception_id is None or reception_id in self._reception_dialogs:
+            return
+        self._reception_dialogs[reception_id] = dialog
+        dialog.destroyed.connect(lambda _obj=None, rid=reception_id, d=dialog: self._forget_dialog(rid, d))
+
+    def _forget_dialog(self, reception_id: int, dialog: QWidget) -> None:
+        if self._reception_dialogs.get(reception_id) is dialog:
+            del self._reception_dialogs[reception_id]
 
     def adopt_dialogs(self, dialogs: list[QWidget]) -> None:
         """Reception forms opened elsewhere (autosave recovery) refresh this window too."""
@@ -459,6 +470,10 @@ class MainWindow(QMainWindow):
             self._forms.append(dialog)
             dialog.destroyed.connect(
                 lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
+            )
+            self._index_dialog(dialog, getattr(dialog, "reception_id", None))
+            dialog.changed.connect(  # type: ignore[attr-defined]
+                lambda rid, d=dialog: self._index_dialog(d, rid)
             )
 
     def open_selected(self) -> None:

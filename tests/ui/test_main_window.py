@@ -290,3 +290,31 @@ def test_review_menu_approves_the_selected_reception(
     own.show_queue()
     assert own.selected_reception_id() == mine.id
     assert not own.approve_action.isEnabled()
+
+
+def test_a_new_form_once_saved_is_brought_forward_not_opened_twice(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.ui.conftest import type_text
+    from ui.reception_dialog import ReceptionDialog, UnsavedPrompt
+
+    monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
+    window = window_for(qtbot, service, team.clerk)
+    window.show()
+    window.new_action.trigger()  # Ctrl+N
+    forms = [w for w in window.findChildren(ReceptionDialog) if w.isVisible()]
+    assert len(forms) == 1
+    form = forms[0]
+    type_text(qtbot, form.visiting_unit, "市审计局")
+    with qtbot.waitSignal(form.changed):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.reception_id is not None
+    assert "已保存草稿" in form.message_label.text()
+
+    # the saved draft is selected in the ledger; the clerk opens it from there (Ctrl+O)
+    assert window.ledger_view.selected_reception_id() == form.reception_id
+    window.open_action.trigger()
+    shown = [w for w in window.findChildren(ReceptionDialog) if w.isVisible()]
+    assert shown == [form]
+    assert window.open_reception(form.reception_id) is form
+    form.close()
