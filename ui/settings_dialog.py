@@ -73,6 +73,7 @@ class BureauTab(QWidget):
         self.posting_spin.setRange(1, 30)
         self.posting_spin.setSuffix(tr(" 个工作日"))
         self.posting_spin.setValue(bureau.posting_days)
+        self.posting_spin.setMaximumWidth(160)
         form = QFormLayout()
         self.messages = FieldMessages()
         self.messages.add_row(form, tr("单位名称"), self.name_edit, "name")
@@ -85,6 +86,7 @@ class BureauTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.status, 1)
+        row.addStretch(0)  # the button keeps its size when the status is hidden
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(row)
@@ -98,6 +100,7 @@ class BureauTab(QWidget):
             address=self.address_edit.text().strip(),
         )
         self.messages.clear()
+        self.status.clear()  # an earlier 已保存 never stands beside a refusal
         try:
             self.service.update_bureau(self.user, bureau)
         except InvalidReception as exc:
@@ -391,10 +394,16 @@ class PolicyTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(1, 160)
-        self.table.setColumnWidth(2, 180)
-        self.table.setColumnWidth(3, 170)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnWidth(0, 96)
+        self.table.setColumnWidth(1, 150)
+        self.table.setColumnWidth(2, 200)
+        self.table.setColumnWidth(3, 150)
+        self.table.setColumnWidth(4, 80)
 
         form_box = QGroupBox(tr("新增版本（历史版本不可修改，新版本自生效日期起适用）"))
         grid = QGridLayout(form_box)
@@ -502,7 +511,9 @@ class PolicyTab(QWidget):
                 policy_checks_text(p),
             )
             for col, text in enumerate(cells):
-                self.table.setItem(i, col, _read_only_item(text))
+                item = _read_only_item(text)
+                item.setToolTip(text)
+                self.table.setItem(i, col, item)
         latest = max(policies, key=lambda p: p.effective_from)
         self.fill_form(latest)
 
@@ -597,6 +608,7 @@ class TargetsTab(QWidget):
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
         self.year_spin.setValue(date.today().year)
+        self.year_spin.setMaximumWidth(120)
         self.reduction_edit = QLineEdit()
         self.reduction_edit.setMaximumWidth(120)
         self.reduction_message = error_label()
@@ -618,6 +630,7 @@ class TargetsTab(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.status, 1)
+        row.addStretch(0)
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(tr("目标 = 上年已审核接待费用 ×（1 − 压减比例）。每年可单独设定，未设定的年度按 20% 计。"))
@@ -649,6 +662,7 @@ class TargetsTab(QWidget):
 
     def save(self) -> bool:
         self.reduction_message.hide()
+        self.status.clear()  # an earlier 已保存 never stands beside a refusal
         text = self.reduction_edit.text().strip().rstrip("%").strip()
         try:
             percent = Decimal(text)

@@ -111,3 +111,32 @@ def test_change_own_password_needs_the_old_one(qtbot: QtBot, service: LedgerServ
     dialog.accept()
     assert dialog.result() == ChangePasswordDialog.DialogCode.Accepted
     assert service.authenticate("li", "newpass456").username == "li"
+
+
+def test_setup_dialog_shows_a_refused_supervision_phone_at_its_field(
+    qtbot: QtBot,
+    service: LedgerService,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from ledger.service import InvalidReception
+
+    problem = "监督电话应为电话号码，例如 0000-12345678"
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise InvalidReception({"supervision_phone": problem})
+
+    monkeypatch.setattr(service, "setup", refuse)  # as the service will refuse such a telephone
+    dialog = SetupDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_text(qtbot, dialog.bureau_edit, "XX县教育局")
+    type_text(qtbot, dialog.phone_edit, "abc")
+    type_text(qtbot, dialog.username_edit, "admin")
+    type_text(qtbot, dialog.password_edit, "secret123")
+    type_text(qtbot, dialog.confirm_edit, "secret123")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.messages.text("supervision_phone") == problem
+    assert dialog.messages.labels["supervision_phone"].isVisible()
+    assert not dialog.general.isVisible()  # not repeated below the form
+    assert dialog.result() != SetupDialog.DialogCode.Accepted
+    assert dialog.phone_edit.text() == "abc"

@@ -163,3 +163,81 @@ def test_yearly_reduction_target(qtbot: QtBot, service: LedgerService, team: Tea
     years = {tab.table.item(r, 0).text(): tab.table.item(r, 1).text() for r in range(tab.table.rowCount())}
     assert years[str(year)] == "12.5%"
     assert years[str(year + 1)] == "20%"
+
+
+PHONE_PROBLEM = "监督电话应为电话号码，例如 0000-12345678"
+
+
+def refuse_phone(*_args: object, **_kwargs: object) -> None:
+    """As the service will: a supervision telephone that is not a phone number is refused."""
+    from ledger.service import InvalidReception
+
+    raise InvalidReception({"supervision_phone": PHONE_PROBLEM})
+
+
+def test_a_refused_target_clears_the_earlier_success_message(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    dialog = make(qtbot, service, team)
+    dialog.show()
+    tab = dialog.targets_tab
+    dialog.tabs.setCurrentWidget(tab)
+    tab.year_spin.setValue(2027)
+    tab.reduction_edit.clear()
+    type_text(qtbot, tab.reduction_edit, "12.5")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.status.text() == "已保存 2027 年的压减目标：12.5%"
+
+    tab.reduction_edit.clear()
+    type_text(qtbot, tab.reduction_edit, "120")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.reduction_message.isVisible()
+    assert tab.reduction_message.text() == "压减比例应在 0% 至 100% 之间（不含 100%）"
+    assert tab.status.text() == ""
+    assert service.reduction_for(2027) == Decimal("0.125")
+
+
+def test_a_refused_bureau_save_shows_the_phone_problem_at_its_field_and_no_old_success(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = make(qtbot, service, team)
+    dialog.show()
+    tab = dialog.bureau_tab
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.status.text() == "已保存"
+
+    monkeypatch.setattr(service, "update_bureau", refuse_phone)
+    tab.phone_edit.clear()
+    type_text(qtbot, tab.phone_edit, "abc")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.messages.text("supervision_phone") == PHONE_PROBLEM
+    assert tab.messages.labels["supervision_phone"].isVisible()
+    assert not tab.status.isVisible() or tab.status.text() == ""
+    assert tab.phone_edit.text() == "abc"  # what was typed stays
+
+
+def test_settings_fields_keep_their_size_and_the_checks_are_readable(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    dialog = make(qtbot, service, team)
+    dialog.show()
+    for tab in (dialog.targets_tab, dialog.bureau_tab, dialog.policy_tab):
+        dialog.tabs.setCurrentWidget(tab)
+        qtbot.waitUntil(lambda t=tab: t.isVisible())
+    width = dialog.width()
+    assert dialog.targets_tab.year_spin.width() < width // 4
+    assert dialog.bureau_tab.posting_spin.width() < width // 4
+    assert dialog.bureau_tab.save_button.width() < width // 4
+    dialog.bureau_tab.status.hide()  # as after a refusal with every problem at its field
+    qtbot.wait(1)
+    assert dialog.bureau_tab.save_button.width() < width // 4
+
+    table = dialog.policy_tab.table
+    checks = table.item(0, 5)
+    assert checks.toolTip() == checks.text()
+    assert checks.text() == "公函、高档场所（高档酒店、私人会所、高消费餐饮场所）、礼品、烟酒"
+    # the whole text shows, wrapped within the column: the row is as tall as the text needs
+    assert table.wordWrap()
+    one_line = table.fontMetrics().height()
+    assert table.fontMetrics().horizontalAdvance(checks.text()) > table.columnWidth(5)  # it must wrap
+    assert table.rowHeight(0) >= 2 * one_line
