@@ -801,17 +801,18 @@ class ReceptionDialog(QDialog):
         header = self.meals_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in (
-            (DATE, 92),
-            (KIND, 48),
-            (VENUE, 130),
-            (VENUE_TYPE, 98),
+            (DATE, 88),
+            (KIND, 44),
+            (VENUE_TYPE, 92),
             (DINERS, 64),
-            (AMOUNT, 84),
+            (AMOUNT, 80),
             (TOBACCO, 84),
-            (INVOICE, 90),
+            (INVOICE, 96),
         ):
             self.meals_view.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
+        # the venue name takes the width left, so every column fits the form without a scrollbar
+        header.setSectionResizeMode(VENUE, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.meals_view.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed

@@ -17,7 +17,7 @@ from ledger.records import LedgerQuery, Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
 from ui.approval_view import ApproveConfirm
-from ui.meals_model import AMOUNT, DATE, DINERS, KIND, VENUE, VENUE_TYPE, MealsModel
+from ui.meals_model import AMOUNT, DATE, DINERS, INVOICE, KIND, VENUE, VENUE_TYPE, MealsModel
 from ui.people_model import PeopleModel
 from ui.reception_dialog import CommentDialog, FilePrompt, ReceptionDialog, UnsavedPrompt
 
@@ -701,3 +701,17 @@ def test_a_refused_amount_counts_as_nothing_in_the_figures_typed_or_pasted(
     qtbot.waitUntil(lambda: form.total_label.text() == "32.34 元")
     assert form.not_final_label.isVisible()
     assert form.meal_totals.text().startswith("餐费 0.00 元")
+
+
+def test_every_meals_column_fits_the_form_at_its_default_size(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    form = open_form(qtbot, service, team.clerk, service.save(team.clerk, sample_reception()).id)
+    form.tabs.setCurrentIndex(2)
+    view = form.meals_view
+    qtbot.waitUntil(view.isVisible)
+    assert not view.horizontalScrollBar().isVisible()
+    header = view.horizontalHeader()
+    invoice_right = header.sectionViewportPosition(INVOICE) + header.sectionSize(INVOICE)
+    assert invoice_right <= view.viewport().width()
+    assert header.sectionSize(INVOICE) >= header.sectionSizeHint(INVOICE)  # "发票号" is not cut
