@@ -140,6 +140,7 @@ class LedgerService:
         self.db = db
         self.clock: Callable[[], datetime] = _now  # replaceable: the demo dates its records realistically
         self._policies: list[Policy] | None = None
+        self._policy_stamp: tuple[Any, ...] | None = None
         self.policies()  # an empty ledger gets the default policy before any other write
 
     def _log(self, session: Session, **entry: Any) -> None:
@@ -452,14 +453,21 @@ class LedgerService:
 
     # ================================================================== policies
     def policies(self) -> list[Policy]:
-        if self._policies is None:
-            with self.db.read() as s:
+        """The policy versions, oldest first, re-read when another machine added one."""
+        with self.db.read() as s:
+            stamp = tuple(s.execute(select(func.count(PolicyRow.id), func.max(PolicyRow.id))).one())
+            if self._policies is None or stamp != self._policy_stamp:
                 rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
-                loaded = [Policy.from_dict(json.loads(r.params)) for r in rows]
-            if not loaded:
-                loaded = [self._seed_default_policy()]
-            self._policies = loaded
+                self._policies = [Policy.from_dict(json.loads(r.params)) for r in rows]
+                self._policy_stamp = stamp
+        if not self._policies:
+            self._policies = [self._seed_default_policy()]
+            self._policy_stamp = None
         return list(self._policies)
+
+    def _judged_by(self) -> list[Policy]:
+        """The cached versions for the rule engine (refreshed by ``policies()`` at each write)."""
+        return self._policies if self._policies is not None else self.policies()
 
     def _seed_default_policy(self) -> Policy:
         default = load_default_policy()
@@ -469,7 +477,7 @@ class LedgerService:
         return default
 
     def policy_for(self, on: date) -> Policy:
-        return policy_in_force(self.policies(), on)
+        return policy_in_force(self._judged_by(), on)
 
     def add_policy(self, actor: User, policy: Policy) -> Policy:
         """A new version; earlier versions are never changed."""
@@ -487,6 +495,17 @@ class LedgerService:
                         "effective_from": tr(
                             "新版本的生效日期必须晚于现行版本（{d}），历史版本不可改写"
                         ).format(d=latest.isoformat())
+                    }
+                )
+            judged = s.scalar(
+                select(func.max(ReceptionRow.reception_date)).where(ReceptionRow.status != Status.DRAFT.value)
+            )
+            if judged is not None and policy.effective_from <= judged:
+                raise InvalidReception(
+                    {
+                        "effective_from": tr(
+                            "已有 {d} 的接待按现行标准提交或审核，新版本的生效日期须晚于此日，已审核的记录不可重新评判"
+                        ).format(d=judged.isoformat())
                     }
                 )
             self._insert_policy(s, policy, actor=actor.username)
@@ -763,6 +782,7 @@ class LedgerService:
 
     def save(self, actor: User, reception: Reception) -> Reception:
         """Create a draft (``id is None``) or save changes to a draft or returned reception."""
+        self.policies()  # judged by the versions in force now, even one another machine just added
         problems = self.validate(reception)
         if problems:
             raise InvalidReception(problems)
@@ -775,6 +795,7 @@ class LedgerService:
 
         Refused until every breach found by the rules has its explanation (情况说明).
         """
+        self.policies()
         problems = self.validate(reception, for_submit=True)
         if problems:
             raise InvalidReception(problems)
@@ -852,7 +873,7 @@ class LedgerService:
             self._require(s, actor, Role.APPROVER, tr("审核接待"))
             row = self._row(s, reception_id, lock=True)
             self._check_version(row, version)
-            reason = self._approval_refusal(row, actor)
+            reason = self._approval_refusal(s, row, actor)
             if reason:
                 raise PermissionDenied(reason)
             return self._transition(
@@ -873,16 +894,31 @@ class LedgerService:
             return tr("您没有“分管领导”角色")
         if reception.status != Status.SUBMITTED:
             return tr("只有待审核的接待可以审核")
-        if actor.username in (reception.created_by, reception.submitted_by):
+        if actor.username in (reception.created_by, reception.submitted_by) or (
+            reception.id is not None and self._worked_on(reception.id, actor.username)
+        ):
             return tr("此接待由您录入或提交，不能由您本人审核")
         return None
 
-    def _approval_refusal(self, row: ReceptionRow, actor: User) -> str | None:
+    def _worked_on(self, reception_id: int, username: str, s: Session | None = None) -> bool:
+        """Whether ``username`` ever entered, edited, imported or submitted this reception."""
+        stmt = select(func.count(HistoryRow.id)).where(
+            HistoryRow.entity == "reception",
+            HistoryRow.entity_id == reception_id,
+            HistoryRow.username == username,
+            HistoryRow.action.in_(_AUTHORING_ACTIONS),
+        )
+        if s is not None:
+            return bool(s.scalar(stmt))
+        with self.db.read() as session:
+            return bool(session.scalar(stmt))
+
+    def _approval_refusal(self, s: Session, row: ReceptionRow, actor: User) -> str | None:
         if Status(row.status) != Status.SUBMITTED:
             return tr("{ref} 状态为“{status}”，只有待审核的接待可以审核").format(
                 ref=row.ref, status=Status(row.status).label
             )
-        if actor.username in (row.created_by, row.submitted_by):
+        if actor.username in (row.created_by, row.submitted_by) or self._worked_on(row.id, actor.username, s):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
         return None
 
@@ -931,6 +967,7 @@ class LedgerService:
                 review_comment=reason.strip(),
                 approved_by="",
                 approved_at=None,
+                posted_on=None,  # the corrected figures must be posted again
             )
 
     def delete_draft(self, actor: User, reception_id: int) -> None:
@@ -1069,6 +1106,10 @@ class LedgerService:
         )
         with self.db.write() as s:
             self._require(s, actor, Role.CLERK, tr("导入接待"))
+            if historical and not (self._has(s, actor, Role.APPROVER) or self._has(s, actor, Role.ADMIN)):
+                raise PermissionDenied(
+                    tr("按纸质审核导入（--historical）会直接记为已审核，需要“分管领导”或“管理员”角色")
+                )
             batch: list[ImportRow] = []
             for item in rows:
                 batch.append(item)
@@ -1126,6 +1167,15 @@ class LedgerService:
                     state.seen_in_file[key] = item.row
                     problems = self.validate(r)
                     errors += [CellError(_column_of(f), m) for f, m in problems.items()]
+            if (
+                r is not None
+                and state.historical
+                and item.approved_by
+                and item.approved_by.strip() in (actor.username, actor.display_name)
+            ):
+                errors.append(
+                    CellError("审核人", tr("审核人不能是导入人本人（{name}）").format(name=item.approved_by))
+                )
             if r is None or errors:
                 state.outcomes.append(
                     ImportOutcome(item.row, None, r, self.assess(r) if r else None, tuple(errors))
@@ -1441,6 +1491,7 @@ class ImportCancelled(LedgerError):
 
 
 _IMPORT_BATCH = 200
+_AUTHORING_ACTIONS = ("create", "edit", "submit", "import", "import_historical", "attach", "detach")
 
 
 @dataclass

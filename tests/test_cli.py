@@ -129,7 +129,28 @@ def test_import_needs_a_user_with_the_password(ledger: str, workbook: Path) -> N
 
 def test_import_historical(ledger: str, tmp_path: Path) -> None:
     path = write_template(tmp_path / "h.xlsx", [good_row(审核人="张副局长", 审核日期="2025-03-06")])
-    result = run_cli("import", str(path), "--historical", "--db", ledger, env=CLERK_ENV)
+    refused = run_cli("import", str(path), "--historical", "--db", ledger, env=CLERK_ENV)
+    assert refused.returncode == 2 and "分管领导" in refused.stderr  # a clerk alone cannot enter approvals
+    run_cli(
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "clerk,approver",
+        "--new-password",
+        "secret123",
+        "--db",
+        ledger,
+        env={"LEDGER_USER": "admin", "LEDGER_PASSWORD": "secret123"},
+    )
+    result = run_cli(
+        "import",
+        str(path),
+        "--historical",
+        "--db",
+        ledger,
+        env={"LEDGER_USER": "wang", "LEDGER_PASSWORD": "secret123"},
+    )
     assert result.returncode == 0, result.stderr
     assert "已导入 1 行" in result.stdout
 

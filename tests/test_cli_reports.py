@@ -157,7 +157,7 @@ def test_export_then_import_historical_then_export_gives_the_same_sheet(
         str(first),
         "--historical",
         "--user",
-        "li",
+        "wang",
         env={"LEDGER_PASSWORD": PASSWORD},
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -155,7 +155,7 @@ def test_many_rows_flow_onto_further_pages_with_the_header_repeated(
         )
         for i in range(90)
     ]
-    outcomes = service.import_rows(team.clerk, rows, historical=True)
+    outcomes = service.import_rows(team.both, rows, historical=True)
     assert all(o.ref for o in outcomes)
     notice = load_notice(service, *month_bounds(date(2025, 5, 15)), posted_on=date(2025, 6, 3))
     pages = pages_text(render_notice(notice))

@@ -235,3 +235,56 @@ def test_a_ledger_opens_again_in_a_new_process_state(db_url: str, service: Ledge
     reopened = LedgerService(Database(db_url))
     assert reopened.count_and_total(LedgerQuery()) == (1, Decimal("300.00"))
     assert reopened.bureau().name == "XX县教育局"
+
+
+def test_an_earlier_submitter_cannot_approve_after_a_resubmission(service: LedgerService, team: Team) -> None:
+    draft = service.save(team.clerk, sample_reception())
+    first = service.submit(team.both, draft)  # wang submits what li entered
+    back = service.return_reception(team.approver, first.id, "请补充")  # type: ignore[arg-type]
+    again = service.submit(team.clerk, back)  # li resubmits: submitted_by is now li
+    assert service.approval_refusal(team.both, again) == "此接待由您录入或提交，不能由您本人审核"
+    with pytest.raises(PermissionDenied, match="不能由您本人审核"):
+        service.approve(team.both, again.id)  # type: ignore[arg-type]
+
+
+def test_historical_import_needs_a_leader_and_not_oneself(service: LedgerService, team: Team) -> None:
+    from ledger.records import ImportRow
+
+    row = ImportRow(2, sample_reception(), approved_by="王主任", approved_on=date(2025, 3, 6))
+    with pytest.raises(PermissionDenied, match="分管领导"):
+        service.import_rows(team.clerk, [row], historical=True)
+    (outcome,) = service.import_rows(team.both, [row], historical=True)
+    assert outcome.ref is None and outcome.errors[0].column == "审核人"
+    assert "不能是导入人本人" in outcome.errors[0].message
+
+
+def test_a_policy_added_on_another_machine_judges_here_too(
+    db_url: str, service: LedgerService, team: Team
+) -> None:
+    other = LedgerService(Database(db_url))
+    strict = replace(
+        load_default_policy(), effective_from=date(2025, 1, 1), meal_caps={"lunch": Decimal("20.00")}
+    )
+    other.add_policy(team.admin, strict)
+    saved = service.save(team.clerk, sample_reception(date(2025, 3, 5), amount="300.00"))
+    (row,) = service.ledger_rows(LedgerQuery())
+    assert row.ref == saved.ref and row.violation_count == 1
+    with pytest.raises(InvalidReception, match="晚于现行版本"):
+        service.add_policy(team.admin, replace(strict, effective_from=date(2025, 1, 1)))
+
+
+def test_a_new_policy_never_rejudges_what_was_submitted_or_approved(
+    service: LedgerService, team: Team
+) -> None:
+    approved = service.approve(team.approver, submitted(service, team, on=date(2025, 6, 1)).id)
+    with pytest.raises(InvalidReception, match="已有 2025-06-01 的接待"):
+        service.add_policy(team.admin, replace(load_default_policy(), effective_from=date(2025, 1, 1)))
+    service.add_policy(team.admin, replace(load_default_policy(), effective_from=date(2025, 6, 2)))
+    assert service.get(approved.id).status == "approved"  # type: ignore[arg-type]
+
+
+def test_reopening_clears_the_posting(service: LedgerService, team: Team) -> None:
+    r = service.approve(team.approver, submitted(service, team).id)
+    assert service.mark_posted(team.clerk, [r.id], date(2025, 3, 10)) == 1  # type: ignore[list-item]
+    reopened = service.reopen(team.approver, r.id, "金额有误")  # type: ignore[arg-type]
+    assert reopened.posted_on is None

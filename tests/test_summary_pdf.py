@@ -24,7 +24,7 @@ def approved(service: LedgerService, team: Team, entries: list[tuple[date, str, 
         meal = min(Decimal(total), Decimal("100.00"))
         r = replace(sample_reception(on, unit=unit, amount=str(meal)), accommodation=Decimal(total) - meal)
         rows.append(ImportRow(row=i + 2, reception=r, approved_by="张副局长", approved_on=on))
-    assert all(o.ref for o in service.import_rows(team.clerk, rows, historical=True, allow_duplicates=True))
+    assert all(o.ref for o in service.import_rows(team.both, rows, historical=True, allow_duplicates=True))
 
 
 def text_of(pdf: bytes) -> str:
@@ -81,7 +81,7 @@ def test_summary_of_a_met_year_and_the_classified_unit_is_not_named(
     approved(service, team, [(date(2024, 5, 1), "10000.00", "市教育局")])
     secret = sample_reception(date(2025, 5, 2), unit="某保密单位", classified=True, classified_reason="涉密")
     service.import_rows(
-        team.clerk,
+        team.both,
         [ImportRow(row=2, reception=secret, approved_by="张副局长", approved_on=date(2025, 5, 2))],
         historical=True,
     )

@@ -47,7 +47,7 @@ def spend(
                 row=i + 2, reception=reception, approved_by="张副局长" if approved else "", approved_on=on
             )
         )
-    outcomes = service.import_rows(team.clerk, rows, historical=True, allow_duplicates=True)
+    outcomes = service.import_rows(team.both, rows, historical=True, allow_duplicates=True)
     assert all(o.ref for o in outcomes), [o.errors for o in outcomes]
 
 
@@ -278,7 +278,7 @@ def test_dashboard_figures(service: LedgerService, team: Team) -> None:
     # a breach: 50 yuan per person cap, 8 diners → 400.00; this meal costs 480.00
     over = sample_reception(date(2026, 3, 11), unit="省教育厅督导组", amount="480.00")
     service.import_rows(
-        team.clerk,
+        team.both,
         [ImportRow(row=2, reception=over, approved_by="张副局长", approved_on=date(2026, 3, 11))],
         historical=True,
     )
@@ -287,7 +287,7 @@ def test_dashboard_figures(service: LedgerService, team: Team) -> None:
         secret, meals=(Meal(date(2026, 3, 12), "lunch", "学校食堂", "学校食堂", 8, Decimal("100.00")),)
     )
     service.import_rows(
-        team.clerk,
+        team.both,
         [ImportRow(row=2, reception=secret, approved_by="张副局长", approved_on=date(2026, 3, 12))],
         historical=True,
     )

@@ -104,7 +104,7 @@ def test_historical_import_enters_approved_by_the_paper_reviewer(
         tmp_path / "a.xlsx",
         [good_row(审核人="张副局长", 审核日期="2025-03-08", 经办人="李会计"), good_row(来访单位="x")],
     )
-    outcomes = service.import_rows(team.clerk, read_import(path), historical=True)
+    outcomes = service.import_rows(team.both, read_import(path), historical=True)
     approved, draft = (service.get_by_ref(o.ref) for o in outcomes)  # type: ignore[arg-type]
     assert approved.status == "approved" and approved.approved_by == "张副局长"
     assert approved.approved_at == datetime(2025, 3, 8)

@@ -25,7 +25,7 @@ def approved(service: LedgerService, team: Team, entries: list[tuple[date, str, 
         meal = min(Decimal(total), Decimal("100.00"))
         r = replace(sample_reception(on, unit=unit, amount=str(meal)), accommodation=Decimal(total) - meal)
         rows.append(ImportRow(row=i + 2, reception=r, approved_by="张副局长", approved_on=on))
-    assert all(o.ref for o in service.import_rows(team.clerk, rows, historical=True, allow_duplicates=True))
+    assert all(o.ref for o in service.import_rows(team.both, rows, historical=True, allow_duplicates=True))
 
 
 def test_dashboard_shows_the_demo_figures_and_a_unit_opens_the_ledger(
