@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -402,6 +403,11 @@ class LedgerService:
             problems["name"] = tr("请填写单位名称")
         if not 1 <= bureau.posting_days <= 30:
             problems["posting_days"] = tr("公示期应为 1 至 30 个工作日")
+        phone = bureau.supervision_phone.strip()
+        if phone and not _PHONE.fullmatch(phone):
+            problems["supervision_phone"] = tr(
+                "监督电话应为电话号码（数字，可含区号连字符、括号、空格或“转”分机），而不是“{v}”"
+            ).format(v=phone)
         if problems:
             raise InvalidReception(problems)
         values = {
@@ -1490,6 +1496,7 @@ class ImportCancelled(LedgerError):
     pass
 
 
+_PHONE = re.compile(r"(?=(?:\D*\d){5})[0-9０-９()（）+\-－—\s转]+")
 _IMPORT_BATCH = 200
 _AUTHORING_ACTIONS = ("create", "edit", "submit", "import", "import_historical", "attach", "detach")
 

@@ -214,3 +214,10 @@ def test_a_mistyped_ledger_path_is_not_an_empty_ledger(tmp_path: Path) -> None:
 def test_outputs_must_have_the_right_kind(ledger: str, tmp_path: Path) -> None:
     result = run_cli("export", "--year", "2025", "-o", str(tmp_path / "台账.pdf"), "--db", ledger)
     assert result.returncode == 2 and "应以 .xlsx 结尾" in result.stderr
+
+
+def test_check_never_touches_a_ledger(tmp_path: Path, workbook: Path) -> None:
+    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    result = run_cli("check", str(workbook), "--json", env={"LEDGER_DB": str(missing)})
+    assert result.returncode == 1 and json.loads(result.stdout)["summary"]["rows"] == 4
+    assert not missing.parent.exists()

@@ -7,7 +7,7 @@ import pytest
 
 from ledger.db import Database
 from ledger.policy import load_default_policy
-from ledger.records import LedgerQuery, Meal, Role, Status
+from ledger.records import Bureau, LedgerQuery, Meal, Role, Status
 from ledger.service import (
     AuthError,
     InvalidReception,
@@ -288,3 +288,11 @@ def test_reopening_clears_the_posting(service: LedgerService, team: Team) -> Non
     assert service.mark_posted(team.clerk, [r.id], date(2025, 3, 10)) == 1  # type: ignore[list-item]
     reopened = service.reopen(team.approver, r.id, "金额有误")  # type: ignore[arg-type]
     assert reopened.posted_on is None
+
+
+def test_the_supervision_phone_must_be_a_phone_number(service: LedgerService, team: Team) -> None:
+    with pytest.raises(InvalidReception) as refused:
+        service.update_bureau(team.admin, Bureau(name="XX县教育局", supervision_phone="abc"))
+    assert "监督电话应为电话号码" in refused.value.problems["supervision_phone"]
+    service.update_bureau(team.admin, Bureau(name="XX县教育局", supervision_phone="0731-8888 6666转12"))
+    assert service.bureau().supervision_phone == "0731-8888 6666转12"

@@ -245,9 +245,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     # the policy versions of the ledger when one is reachable, else the default policy
     policies = [load_default_policy()]
     if args.db or os.environ.get("LEDGER_DB"):
+        from ledger.db import DatabaseError
         from ledger.service import stored_policies
 
-        policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
+        try:
+            policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
+        except DatabaseError:
+            pass  # no ledger there (yet): the default policy, and nothing is created or changed
     rows = []
     for item in items:
         violations = []
