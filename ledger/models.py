@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -95,10 +96,10 @@ class ReceptionRow(Base):
     phone_record: Mapped[str] = mapped_column(Text, default="")
     guest_count: Mapped[int] = mapped_column(Integer, default=0)
     companion_count: Mapped[int] = mapped_column(Integer, default=0)
-    accommodation_fen: Mapped[int] = mapped_column(Integer, default=0)
-    transport_fen: Mapped[int] = mapped_column(Integer, default=0)
-    other_cost_fen: Mapped[int] = mapped_column(Integer, default=0)
-    gift_fen: Mapped[int] = mapped_column(Integer, default=0)
+    accommodation_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    transport_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    other_cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    gift_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     gift_description: Mapped[str] = mapped_column(Text, default="")
     payment_method: Mapped[str] = mapped_column(String(16), default="公务卡")
     classified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -118,10 +119,10 @@ class ReceptionRow(Base):
     posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     # derived on every save by the service, so lists, filters and totals are one query
-    meal_fen: Mapped[int] = mapped_column(Integer, default=0)
-    tobacco_fen: Mapped[int] = mapped_column(Integer, default=0)
-    total_fen: Mapped[int] = mapped_column(Integer, default=0)
-    over_standard_fen: Mapped[int] = mapped_column(Integer, default=0)
+    meal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    tobacco_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    over_standard_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     violation_count: Mapped[int] = mapped_column(Integer, default=0)
     canteen_meals: Mapped[int] = mapped_column(Integer, default=0)
     meal_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -166,8 +167,8 @@ class MealRow(Base):
     venue: Mapped[str] = mapped_column(String(200), default="")
     venue_type: Mapped[str] = mapped_column(String(32), default="")
     diners: Mapped[int] = mapped_column(Integer, default=0)
-    amount_fen: Mapped[int] = mapped_column(Integer, default=0)
-    tobacco_fen: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    tobacco_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     invoice_no: Mapped[str] = mapped_column(String(100), default="")
     reception: Mapped[ReceptionRow] = relationship(back_populates="meals")
 
@@ -193,7 +194,7 @@ class ViolationRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     limit_text: Mapped[str] = mapped_column(String(64), default="")
     actual_text: Mapped[str] = mapped_column(String(64), default="")
-    excess_fen: Mapped[int] = mapped_column(Integer, default=0)
+    excess_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     reception: Mapped[ReceptionRow] = relationship(back_populates="violations")
 
 

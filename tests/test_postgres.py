@@ -66,3 +66,13 @@ def test_simultaneous_writers_keep_one_history_chain(two_machines) -> None:  # t
     assert len(refs) == len(set(refs)) == 30
     result = first.verify()
     assert result.ok, result.problems
+
+
+def test_large_amounts_fit_on_postgres(two_machines) -> None:  # type: ignore[no-untyped-def]
+    first, _second, team = two_machines
+    big = first.save(team.clerk, sample_reception(amount="30000000.00"))
+    assert first.get(big.id).total == Decimal("30000000.00")
+    assert first.count_and_total(LedgerQuery()) == (1, Decimal("30000000.00"))
+    from ledger.targets import year_figures
+
+    assert year_figures(first, 2025).ytd_total == Decimal("0.00")  # a draft counts nowhere

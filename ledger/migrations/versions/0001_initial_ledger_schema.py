@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:28:45.702658
+Create Date: 2026-11-26 20:59:15.121006
 """
 
 from alembic import op
@@ -59,10 +59,10 @@ def upgrade() -> None:
     sa.Column('phone_record', sa.Text(), nullable=False),
     sa.Column('guest_count', sa.Integer(), nullable=False),
     sa.Column('companion_count', sa.Integer(), nullable=False),
-    sa.Column('accommodation_fen', sa.Integer(), nullable=False),
-    sa.Column('transport_fen', sa.Integer(), nullable=False),
-    sa.Column('other_cost_fen', sa.Integer(), nullable=False),
-    sa.Column('gift_fen', sa.Integer(), nullable=False),
+    sa.Column('accommodation_fen', sa.BigInteger(), nullable=False),
+    sa.Column('transport_fen', sa.BigInteger(), nullable=False),
+    sa.Column('other_cost_fen', sa.BigInteger(), nullable=False),
+    sa.Column('gift_fen', sa.BigInteger(), nullable=False),
     sa.Column('gift_description', sa.Text(), nullable=False),
     sa.Column('payment_method', sa.String(length=16), nullable=False),
     sa.Column('classified', sa.Boolean(), nullable=False),
@@ -79,10 +79,10 @@ def upgrade() -> None:
     sa.Column('approved_at', sa.DateTime(), nullable=True),
     sa.Column('review_comment', sa.Text(), nullable=False),
     sa.Column('posted_on', sa.Date(), nullable=True),
-    sa.Column('meal_fen', sa.Integer(), nullable=False),
-    sa.Column('tobacco_fen', sa.Integer(), nullable=False),
-    sa.Column('total_fen', sa.Integer(), nullable=False),
-    sa.Column('over_standard_fen', sa.Integer(), nullable=False),
+    sa.Column('meal_fen', sa.BigInteger(), nullable=False),
+    sa.Column('tobacco_fen', sa.BigInteger(), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('over_standard_fen', sa.BigInteger(), nullable=False),
     sa.Column('violation_count', sa.Integer(), nullable=False),
     sa.Column('canteen_meals', sa.Integer(), nullable=False),
     sa.Column('meal_count', sa.Integer(), nullable=False),
@@ -151,8 +151,8 @@ def upgrade() -> None:
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('venue_type', sa.String(length=32), nullable=False),
     sa.Column('diners', sa.Integer(), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
-    sa.Column('tobacco_fen', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('tobacco_fen', sa.BigInteger(), nullable=False),
     sa.Column('invoice_no', sa.String(length=100), nullable=False),
     sa.ForeignKeyConstraint(['reception_id'], ['receptions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
@@ -182,7 +182,7 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('limit_text', sa.String(length=64), nullable=False),
     sa.Column('actual_text', sa.String(length=64), nullable=False),
-    sa.Column('excess_fen', sa.Integer(), nullable=False),
+    sa.Column('excess_fen', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['reception_id'], ['receptions.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
