@@ -50,7 +50,7 @@ def write_backup(db: Database, path: Path) -> dict[str, int]:
     try:
         target = Database(f"sqlite:///{temp}")
         try:
-            with db.read() as source, target.write_engine.begin() as conn:
+            with db.snapshot() as source, target.write_engine.begin() as conn:
                 counts = _copy_tables(source, conn)
         finally:
             target.dispose()

@@ -104,6 +104,23 @@ class Database:
             yield session
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read transaction that sees one moment across all its queries (backups, reports).
+
+        SQLite's read transactions already do; PostgreSQL's default (READ COMMITTED) would
+        let another machine's commit land between two tables.
+        """
+        if self.dialect != "postgresql":
+            with self.read() as session:
+                yield session
+            return
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with Session(bind=connection) as session, session.begin():
+                session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
         with self._write() as session, session.begin():

@@ -568,7 +568,7 @@ class LedgerService:
         """
         table = ReceptionRow.__table__
         people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
-        with self.db.read() as s:
+        with self.db.snapshot() as s:
             ids = self._filtered(select(ReceptionRow.id), query)
             if approved_only:
                 ids = ids.where(ReceptionRow.status == Status.APPROVED.value)

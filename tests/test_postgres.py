@@ -76,3 +76,35 @@ def test_large_amounts_fit_on_postgres(two_machines) -> None:  # type: ignore[no
     from ledger.targets import year_figures
 
     assert year_figures(first, 2025).ytd_total == Decimal("0.00")  # a draft counts nowhere
+
+
+def test_a_backup_is_one_moment_while_another_machine_writes(two_machines, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger import backup
+
+    first, second, team = two_machines
+    first.save(team.clerk, sample_reception(unit="备份前"))
+    original = backup._copy_tables
+
+    def copy_while_someone_saves(source, target):  # type: ignore[no-untyped-def]
+        execute = source.execute
+        calls = []
+
+        def execute_then_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+            result = execute(*args, **kwargs)
+            calls.append(1)
+            if len(calls) == 3:  # some tables copied, others not yet
+                second.save(team.clerk, sample_reception(unit="备份中另一台机器保存"))
+            return result
+
+        source.execute = execute_then_write
+        return original(source, target)
+
+    backup._copy_tables = copy_while_someone_saves
+    try:
+        first.backup(tmp_path / "b.sqlite3")
+    finally:
+        backup._copy_tables = original
+    restored = LedgerService(Database(f"sqlite:///{tmp_path / 'r.sqlite3'}"))
+    restored.restore(None, tmp_path / "b.sqlite3")
+    assert restored.verify().ok
+    assert restored.count_and_total(LedgerQuery())[0] == 1
