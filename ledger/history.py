@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -164,3 +166,27 @@ def verify_chain(session: Session, result: VerifyResult) -> dict[tuple[str, int]
         if row.entity_id is not None:
             last_state[(row.entity, row.entity_id)] = row.after
     return last_state
+
+
+def read_anchor(path: Path) -> dict[str, Any] | None:
+    """The history head recorded by this machine's last successful verification, if any."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {"id": int(data["id"]), "hash": str(data["hash"]), "at": str(data.get("at", ""))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp")
+        temp.write_text(
+            json.dumps(
+                {"id": entry_id, "hash": entry_hash, "at": at.replace(microsecond=0).isoformat(sep=" ")}
+            ),
+            encoding="utf-8",
+        )
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only home folder must not stop verification

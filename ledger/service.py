@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
@@ -1294,6 +1295,7 @@ class LedgerService:
                 )
         finally:
             source.dispose()
+        self._anchor_path().unlink(missing_ok=True)  # the history was replaced on purpose
         self._policies = None
         return counts
 
@@ -1372,7 +1374,32 @@ class LedgerService:
                         or tr("{year} 年压减目标").format(year=snapshot.get("year"))
                     )
                     result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=name))
+            # the newest entries cut off together with the records they changed leave a shorter,
+            # intact chain: compare with the head this machine saw at its last verification
+            anchor = history.read_anchor(self._anchor_path())
+            if anchor is not None:
+                seen = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == anchor["id"]))
+                if seen != anchor["hash"]:
+                    result.problems.append(
+                        tr(
+                            "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
+                        ).format(id=anchor["id"], at=anchor["at"])
+                    )
+            head = s.execute(
+                select(HistoryRow.id, HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)
+            ).first()
+        if result.ok and head is not None:
+            history.write_anchor(self._anchor_path(), head[0], head[1], self.clock())
         return result
+
+    def _anchor_path(self) -> Path:
+        """Where this machine keeps the history head it last verified, for this ledger."""
+        folder = os.environ.get("LEDGER_ANCHOR_DIR")
+        if not folder:
+            from platformdirs import user_data_dir
+
+            folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / "anchors")
+        return Path(folder) / (hashlib.sha256(self.db.url.encode()).hexdigest()[:24] + ".json")
 
     # ================================================================== internals
     def _new_row(self, s: Session, on: date, username: str) -> ReceptionRow:

@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith("LEDGER_") or k == "LEDGER_ANCHOR_DIR"
+    }
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],

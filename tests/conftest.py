@@ -52,6 +52,12 @@ def _cheap_password_hashing() -> Iterator[None]:
     auth._hasher = production
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _anchors_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """verify() remembers the history head per ledger; tests keep that out of the user's folder."""
+    os.environ["LEDGER_ANCHOR_DIR"] = str(tmp_path_factory.mktemp("anchors"))
+
+
 @pytest.fixture(scope="session")
 def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One freshly migrated empty ledger, copied for each test instead of migrating again."""

@@ -116,3 +116,20 @@ def test_history_entries_carry_before_and_after(ledger: tuple[LedgerService, str
     assert approve.username == "zhang"
     assert ("status", "submitted", "approved") in approve.changes()
     assert approve.action_label == "审核通过"
+
+
+def test_cutting_the_newest_entries_is_found_against_the_last_verification(
+    ledger: tuple[LedgerService, str],
+) -> None:
+    service, path = ledger
+    assert service.verify().ok  # remembers the head of the history on this machine
+    # outside the app: undo the approval of JD-2025-0001 and cut its history entry
+    tamper(
+        path,
+        "UPDATE receptions SET status = 'submitted', approved_by = '', approved_at = NULL, version = version - 1,"
+        " review_comment = '' WHERE id = 1",
+        "DELETE FROM history WHERE id = (SELECT MAX(id) FROM history)",
+    )
+    result = service.verify()
+    assert not result.ok
+    assert any("截断或改写" in p for p in result.problems), result.problems
