@@ -1190,8 +1190,7 @@ class LedgerService:
                 continue
             year = r.reception_date.year
             if year not in state.next_seq:
-                last_seq = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year))
-                state.next_seq[year] = (last_seq or 0) + 1
+                state.next_seq[year] = self._next_seq(s, year)
             seq = state.next_seq[year]
             state.next_seq[year] += 1
             stored = _normalized(r)
@@ -1402,9 +1401,24 @@ class LedgerService:
         return Path(folder) / (hashlib.sha256(self.db.url.encode()).hexdigest()[:24] + ".json")
 
     # ================================================================== internals
+    def _next_seq(self, s: Session, year: int) -> int:
+        """The next number of the year; a deleted draft's number is never given out again."""
+        stored = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year)) or 0
+        prefix = _ref(year, 0)[:-4]
+        deleted = s.scalars(
+            select(HistoryRow.ref).where(
+                HistoryRow.entity == "reception",
+                HistoryRow.action == "delete",
+                HistoryRow.ref.startswith(prefix),
+            )
+        )
+        return (
+            max([stored, *(int(ref[len(prefix) :]) for ref in deleted if ref[len(prefix) :].isdigit())]) + 1
+        )
+
     def _new_row(self, s: Session, on: date, username: str) -> ReceptionRow:
         year = on.year
-        seq = (s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year)) or 0) + 1
+        seq = self._next_seq(s, year)
         row = ReceptionRow(
             year=year,
             seq=seq,

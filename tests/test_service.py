@@ -296,3 +296,11 @@ def test_the_supervision_phone_must_be_a_phone_number(service: LedgerService, te
     assert "监督电话应为电话号码" in refused.value.problems["supervision_phone"]
     service.update_bureau(team.admin, Bureau(name="XX县教育局", supervision_phone="0731-8888 6666转12"))
     assert service.bureau().supervision_phone == "0731-8888 6666转12"
+
+
+def test_a_deleted_drafts_number_is_not_given_out_again(service: LedgerService, team: Team) -> None:
+    service.save(team.clerk, sample_reception())
+    newest = service.save(team.clerk, sample_reception(unit="邻县教育局"))
+    assert newest.ref == "JD-2025-0002"
+    service.delete_draft(team.clerk, newest.id)  # type: ignore[arg-type]
+    assert service.save(team.clerk, sample_reception(unit="省教育厅")).ref == "JD-2025-0003"
