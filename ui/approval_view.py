@@ -32,6 +32,7 @@ from ledger.records import LedgerQuery, Reception, Status, User
 from ledger.service import LedgerError, LedgerService
 from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
 from ui.table_model import FlatTableModel
+from ui.widgets import ok_cancel_buttons
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -120,19 +121,13 @@ class ReturnDialog(QDialog):
         self.comment_edit.setPlaceholderText(tr("请写明退回原因和需要补充或更正的内容"))
         self.message = QLabel(tr("退回时必须填写审核意见。"))
         self.message.setStyleSheet("color: #b71c1c;")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel_buttons(self, tr("退回"))
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("退回"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("审核意见（必填）：")))
         layout.addWidget(self.comment_edit)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.comment_edit.textChanged.connect(self._update)
         self._update()
         self.resize(460, 240)

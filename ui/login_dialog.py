@@ -19,7 +19,7 @@ from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
 from ui.prefs import app_settings
-from ui.widgets import FieldMessages, error_label, new_password_fields, password_field
+from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, password_field
 
 LAST_USER_KEY = "login/last_username"
 
@@ -44,14 +44,8 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("用户名"), self.username_edit)
         form.addRow(tr("密码"), self.password_edit)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel_buttons(self, tr("登录"), tr("退出"))
         self.login_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.login_button.setText(tr("登录"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("退出"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -141,13 +135,7 @@ class ChangePasswordDialog(QDialog):
         self.messages.add_row(form, tr("新密码"), self.new_edit, "password")
         self.messages.add_row(form, tr("再次输入新密码"), self.confirm_edit, "confirm")
         self.general = error_label()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("修改"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, tr("修改"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general)

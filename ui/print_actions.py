@@ -46,7 +46,7 @@ from reports.notice import Notice, NoticeError, load_notice, load_single_notice,
 from reports.workdays import posting_end
 from ui.pdf_preview import PdfPreviewDialog
 from ui.prefs import app_settings
-from ui.widgets import show_ledger_error
+from ui.widgets import ok_cancel_buttons, show_ledger_error
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -103,13 +103,7 @@ class NoticeDialog(QDialog):
         form.addRow(tr("公示日期"), self.posted_edit)
         form.addRow("", self.posting_label)
         form.addRow("", self.internal_box)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("预览"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, tr("预览"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)

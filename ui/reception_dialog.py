@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -91,6 +90,7 @@ from ui.meals_model import (
     venue_type_delegate,
 )
 from ui.people_model import PeopleModel
+from ui.widgets import ok_cancel_buttons
 
 CHECK_DELAY_MS = 150
 NOT_FINAL = tr("（有金额输入有误，合计未含该项）")
@@ -133,14 +133,7 @@ class CommentDialog(QDialog):
         self.error.setStyleSheet("color: #c62828;")
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("确定"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(super().reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, tr("确定"), reject=super().reject))
 
     def accept(self) -> None:
         if self._required and not self.text.toPlainText().strip():

@@ -35,16 +35,9 @@ from ledger.money import MoneyError, parse_money
 from ledger.policy import Policy
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
-from ui.widgets import FieldMessages, error_label, new_password_fields, show_ledger_error
+from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, show_ledger_error
 
 OK_STYLE = "color: #2e7d32;"
-
-
-def _buttons(ok_text: str) -> QDialogButtonBox:
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    box.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
-    return box
 
 
 def _read_only_item(text: str) -> QTableWidgetItem:
@@ -145,9 +138,7 @@ class UserDialog(QDialog):
         self.messages.add_row(form, tr("初始密码"), self.password_edit, "password")
         self.messages.add_row(form, tr("再次输入密码"), self.confirm_edit, "confirm")
         self.general = error_label()
-        buttons = _buttons(tr("添加"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, tr("添加"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general)
@@ -194,9 +185,7 @@ class ResetPasswordDialog(QDialog):
         self.messages.add_row(form, tr("新密码"), self.password_edit, "password")
         self.messages.add_row(form, tr("再次输入"), self.confirm_edit, "confirm")
         self.general = error_label()
-        buttons = _buttons(tr("重置"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, tr("重置"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("为 {name} 设置新密码，请当面或电话告知本人。").format(name=target.label)))
         layout.addLayout(form)

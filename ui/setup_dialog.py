@@ -16,7 +16,7 @@ from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.records import Bureau, User
 from ledger.service import LedgerService
-from ui.widgets import FieldMessages, error_label, new_password_fields
+from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons
 
 
 class SetupDialog(QDialog):
@@ -54,14 +54,8 @@ class SetupDialog(QDialog):
         self.messages.add_row(form, tr("密码"), self.password_edit, "password")
         self.messages.add_row(form, tr("再次输入密码"), self.confirm_edit, "confirm")
         self.general = error_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel_buttons(self, tr("完成设置"), tr("退出"))
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("完成设置"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("退出"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
 from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.service import InvalidReception, LedgerError
 
 ERROR_STYLE = "color: #c62828;"
+
+
+def ok_cancel_buttons(
+    dialog: QDialog,
+    ok_text: str,
+    cancel_text: str = tr("取消"),
+    *,
+    reject: Callable[[], None] | None = None,
+) -> QDialogButtonBox:
+    """The OK / Cancel pair of a dialog, in Chinese, wired to accept and reject."""
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    box.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(reject or dialog.reject)
+    return box
 
 
 class FieldMessages:
