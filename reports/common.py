@@ -161,8 +161,10 @@ def numbered_canvas(footer: str) -> Callable[..., Canvas]:
 CENTER = TA_CENTER
 
 
-def a4_pdf(story: list[Any], *, title: str, author: str, footer: str, font_size: float) -> bytes:
-    """Build a numbered A4 document of the bundled font: the notice sheet and the reception list."""
+def a4_pdf(
+    story: list[Any], *, title: str, author: str, footer: str, font_size: float, side_margin_mm: float = 12
+) -> bytes:
+    """Build a numbered A4 document of the bundled font: notice sheet, reception list, summary."""
     import io
 
     from reportlab.lib.pagesizes import A4
@@ -173,8 +175,8 @@ def a4_pdf(story: list[Any], *, title: str, author: str, footer: str, font_size:
     doc = SimpleDocTemplate(
         out,
         pagesize=A4,
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
+        leftMargin=side_margin_mm * mm,
+        rightMargin=side_margin_mm * mm,
         topMargin=14 * mm,
         bottomMargin=16 * mm,
         title=title,

@@ -9,7 +9,6 @@ CJK font (reports.fonts.register_cjk_font), so it prints on a machine with no Ch
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -20,7 +19,7 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt
@@ -30,7 +29,7 @@ from ledger.targets import (
     reduction_percent,
     signed_percent,
 )
-from reports.common import CENTER, cjk_style, long_date, para
+from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
 
 THIS_YEAR_COLOUR = colors.HexColor("#1565c0")
@@ -308,19 +307,7 @@ def render_summary(dash: DashboardFigures, bureau_name: str, *, printed_on: date
             note_style,
         ),
     ]
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=14 * mm,
-        bottomMargin=12 * mm,
-        title=title,
-        author=bureau_name,
-    )
-    doc.build(story)
-    return buffer.getvalue()
+    return a4_pdf(story, title=title, author=bureau_name, footer=title, font_size=9, side_margin_mm=18)
 
 
 def write_summary(
