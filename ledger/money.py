@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ledger.i18n import tr
+from ledger.limits import MAX_AMOUNT
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -51,9 +52,17 @@ def parse_money(value: object, *, allow_negative: bool = False) -> Decimal:
         raise MoneyError(tr("不是金额：{value}").format(value=value))
     if amount < 0 and not allow_negative:
         raise MoneyError(tr("金额不能为负数：{value}").format(value=value))
+    if abs(amount) > MAX_AMOUNT:
+        raise MoneyError(tr("金额过大：{value}（超过 {max} 元，请核对）").format(value=value, max=MAX_AMOUNT))
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(tr("金额最多两位小数：{value}").format(value=value))
-    return amount.quantize(CENT)
+    return canonical(amount.quantize(CENT))
+
+
+def canonical(amount: Decimal) -> Decimal:
+    """One form per value: "-0.00" is "0.00" (a history that stored "-0.00" would read back
+    "0.00" and look tampered with)."""
+    return amount if amount or not amount.is_signed() else ZERO
 
 
 def to_fen(amount: Decimal) -> int:

@@ -267,7 +267,8 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str) and not isinstance(value, StrEnum):
         return value
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        text = f"{value:.2f}"
+        return "0.00" if text == "-0.00" else text  # one form per value: the history compares texts
     if isinstance(value, datetime):
         return value.replace(microsecond=0).isoformat()
     if isinstance(value, date):

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger import auth, backup, history
+from ledger import auth, backup, history, limits
 from ledger.db import Database
 from ledger.i18n import tr
 from ledger.models import (
@@ -36,14 +36,10 @@ from ledger.models import (
     UserRow,
     ViolationRow,
 )
-from ledger.money import CENT, from_fen, to_fen
+from ledger.money import from_fen, to_fen
 from ledger.policy import RULES, Policy, evaluate, load_default_policy, policy_in_force
 from ledger.records import (
-    ACTIVITY_KINDS,
     CANTEEN_VENUE_TYPES,
-    MEAL_KINDS,
-    PAYMENT_METHODS,
-    VENUE_TYPES,
     Assessment,
     Attachment,
     Bureau,
@@ -59,6 +55,8 @@ from ledger.records import (
     User,
     Violation,
 )
+from ledger.text import clean_line, clean_prose, person_key
+from ledger.validation import reception_problems
 
 DEFAULT_REDUCTION = Decimal("0.20")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -167,7 +165,7 @@ class LedgerService:
 
     def authenticate(self, username: str, password: str) -> User:
         with self.db.write() as s:
-            row = s.scalars(select(UserRow).where(UserRow.username == username.strip())).first()
+            row = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
             if row is None or not row.active:
                 raise AuthError(tr("用户名或密码不正确"))
             wait = auth.login_delay(row.failed_logins)
@@ -197,7 +195,7 @@ class LedgerService:
 
     def user(self, username: str) -> User:
         with self.db.read() as s:
-            row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+            row = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
             if row is None:
                 raise NotFound(tr("没有用户“{name}”").format(name=username))
             return self._user(row)
@@ -241,7 +239,10 @@ class LedgerService:
             row = self._user_row(s, username)
             before = self._user_snapshot(row)
             if display_name is not None:
-                row.display_name = display_name.strip()
+                display_name = clean_line(display_name)
+                if len(display_name) > limits.PERSON_NAME:
+                    raise InvalidReception({"display_name": tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
+                row.display_name = display_name or row.username
             if roles is not None:
                 row.roles = auth.roles_text(frozenset(roles))
             if active is not None:
@@ -297,13 +298,19 @@ class LedgerService:
         *,
         actor: str,
     ) -> User:
-        username = username.strip()
+        username, display_name = clean_line(username), clean_line(display_name)
         if not username:
             raise InvalidReception({"username": tr("请填写用户名")})
+        for field_name, value in (("username", username), ("display_name", display_name)):
+            if len(value) > limits.PERSON_NAME:
+                raise InvalidReception({field_name: tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
         if not roles:
             raise InvalidReception({"roles": tr("请至少选择一个角色")})
-        if s.scalars(select(UserRow).where(UserRow.username == username)).first():
-            raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=username)})
+        # "boss", "BOSS" and "ｂｏｓｓ" are one person: nobody gets a second account that only looks different
+        key = person_key(username)
+        for existing in s.scalars(select(UserRow.username)):
+            if person_key(existing) == key:
+                raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=existing)})
         try:
             password_hash = auth.hash_password(password)
         except ValueError as exc:
@@ -399,7 +406,17 @@ class LedgerService:
         return self.bureau()
 
     def _write_bureau(self, s: Session, bureau: Bureau, *, actor: str) -> None:
+        bureau = replace(
+            bureau,
+            name=clean_line(bureau.name),
+            supervision_phone=clean_line(bureau.supervision_phone),
+            address=clean_line(bureau.address),
+        )
         problems = {}
+        if len(bureau.name) > limits.UNIT or len(bureau.address) > limits.UNIT:
+            problems["name" if len(bureau.name) > limits.UNIT else "address"] = tr("最多 {n} 个字").format(
+                n=limits.UNIT
+            )
         if not bureau.name.strip():
             problems["name"] = tr("请填写单位名称")
         if not 1 <= bureau.posting_days <= 30:
@@ -738,54 +755,8 @@ class LedgerService:
 
     # ================================================================== writing receptions
     def validate(self, reception: Reception, *, for_submit: bool = False) -> dict[str, str]:
-        """Field problems (field name → message). Drafts may be incomplete, never wrong."""
-        r = reception
-        p: dict[str, str] = {}
-
-        def money_ok(name: str, value: Decimal, label: str) -> None:
-            if value < 0:
-                p[name] = tr("{label}不能为负数").format(label=label)
-            elif value != value.quantize(CENT):
-                p[name] = tr("{label}最多两位小数").format(label=label)
-
-        if r.end_date and r.end_date < r.reception_date:
-            p["end_date"] = tr("结束日期不能早于接待日期")
-        if r.guest_count < 0:
-            p["guest_count"] = tr("接待对象人数不能为负数")
-        if r.companion_count < 0:
-            p["companion_count"] = tr("陪餐人数不能为负数")
-        if r.activity_kind and r.activity_kind not in ACTIVITY_KINDS:
-            p["activity_kind"] = tr("未知的活动类型：{v}").format(v=r.activity_kind)
-        if r.payment_method and r.payment_method not in PAYMENT_METHODS:
-            p["payment_method"] = tr("未知的支付方式：{v}").format(v=r.payment_method)
-        money_ok("accommodation", r.accommodation, tr("住宿费"))
-        money_ok("transport", r.transport, tr("交通费"))
-        money_ok("other_cost", r.other_cost, tr("其他费用"))
-        money_ok("gift_amount", r.gift_amount, tr("礼品金额"))
-        for i, m in enumerate(r.meals):
-            label = tr("第{n}餐").format(n=i + 1)
-            if m.kind not in MEAL_KINDS:
-                p[f"meals[{i}].kind"] = tr("{label}：未知餐别").format(label=label)
-            if m.venue_type and m.venue_type not in VENUE_TYPES:
-                p[f"meals[{i}].venue_type"] = tr("{label}：未知场所类型“{v}”").format(
-                    label=label, v=m.venue_type
-                )
-            if m.diners < 0:
-                p[f"meals[{i}].diners"] = tr("{label}：就餐人数不能为负数").format(label=label)
-            money_ok(f"meals[{i}].amount", m.amount, label + tr("餐费"))
-            money_ok(f"meals[{i}].tobacco_alcohol", m.tobacco_alcohol, label + tr("烟酒费"))
-            if for_submit and m.amount > 0 and m.diners <= 0:
-                p[f"meals[{i}].diners"] = tr("{label}：请填写就餐人数").format(label=label)
-        if for_submit:
-            if not r.visiting_unit.strip():
-                p["visiting_unit"] = tr("请填写来访单位")
-            if not r.activity.strip():
-                p["activity"] = tr("请填写公务活动")
-            if r.guest_count < 1:
-                p["guest_count"] = tr("接待对象至少 1 人")
-            if r.classified and not r.classified_reason.strip():
-                p["classified_reason"] = tr("涉密接待须写明涉密理由")
-        return p
+        """Field problems (field name → message) of the reception as it would be stored."""
+        return reception_problems(_normalized(reception), for_submit=for_submit)
 
     def save(self, actor: User, reception: Reception) -> Reception:
         """Create a draft (``id is None``) or save changes to a draft or returned reception."""
@@ -1143,15 +1114,15 @@ class LedgerService:
                 ReceptionRow.ref,
             ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
             for d, unit, total, ref in s.execute(stmt):
-                state.existing.setdefault((d, unit, total), ref)
+                state.existing.setdefault((d, person_key(unit), total), ref)
         actor, now = state.actor, state.now
         # accepted rows: (worksheet row, action, columns, children, stored record)
         accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []
         for item in rows:
-            r = item.reception
+            r = _normalized(item.reception) if item.reception is not None else None
             errors = list(item.errors)
             if r is not None and not errors:
-                key = (r.reception_date, r.visiting_unit.strip(), to_fen(r.total))
+                key = (r.reception_date, person_key(r.visiting_unit), to_fen(r.total))
                 if not state.allow_duplicates and key in state.existing:
                     errors.append(
                         CellError(
@@ -1172,16 +1143,19 @@ class LedgerService:
                     )
                 else:
                     state.seen_in_file[key] = item.row
-                    problems = self.validate(r)
+                    problems = reception_problems(r)
                     errors += [CellError(_column_of(f), m) for f, m in problems.items()]
-            if (
+            approved_by = clean_line(item.approved_by)
+            if r is not None and len(approved_by) > limits.PERSON_NAME:
+                errors.append(CellError("审核人", tr("审核人最多 {n} 个字").format(n=limits.PERSON_NAME)))
+            elif (
                 r is not None
                 and state.historical
-                and item.approved_by
-                and item.approved_by.strip() in (actor.username, actor.display_name)
+                and approved_by
+                and person_key(approved_by) in (person_key(actor.username), person_key(actor.display_name))
             ):
                 errors.append(
-                    CellError("审核人", tr("审核人不能是导入人本人（{name}）").format(name=item.approved_by))
+                    CellError("审核人", tr("审核人不能是导入人本人（{name}）").format(name=approved_by))
                 )
             if r is None or errors:
                 state.outcomes.append(
@@ -1193,7 +1167,7 @@ class LedgerService:
                 state.next_seq[year] = self._next_seq(s, year)
             seq = state.next_seq[year]
             state.next_seq[year] += 1
-            stored = _normalized(r)
+            stored = r
             workflow: dict[str, Any] = {
                 "clerk_name": stored.clerk_name or actor.label,
                 "ref": _ref(year, seq),
@@ -1209,13 +1183,13 @@ class LedgerService:
                 "posted_on": None,
             }
             action = "import"
-            if state.historical and item.approved_by:
+            if state.historical and approved_by:
                 approved_at = datetime.combine(item.approved_on or r.reception_date, datetime.min.time())
                 workflow |= {
                     "status": Status.APPROVED,
                     "submitted_by": workflow["clerk_name"],
                     "submitted_at": approved_at,
-                    "approved_by": item.approved_by,
+                    "approved_by": approved_by,
                     "approved_at": approved_at,
                 }
                 action = "import_historical"
@@ -1649,29 +1623,28 @@ def _to_record(
 
 
 def _normalized(r: Reception) -> Reception:
-    """The reception exactly as it will be stored and read back: trimmed text, no empty
-    name rows, no blank explanations (amounts are compared as values, so need nothing)."""
+    """The reception exactly as it will be stored and read back: text in its normal form
+    (ledger.text), no empty name rows, no blank explanations (amounts are compared as
+    values, so need nothing)."""
 
     def people(group: tuple[Person, ...]) -> tuple[Person, ...]:
-        if all(
-            p.name and p.name == p.name.strip() and p.unit == p.unit.strip() and p.title == p.title.strip()
-            for p in group
-        ):
-            return group  # the usual case: nothing to trim or drop
-        trimmed = (Person(p.name.strip(), p.unit.strip(), p.title.strip()) for p in group)
-        return tuple(p for p in trimmed if p.name or p.unit or p.title)
+        cleaned = tuple(Person(clean_line(p.name), clean_line(p.unit), clean_line(p.title)) for p in group)
+        if cleaned == group:
+            return group  # the usual case: nothing to clean or drop
+        return tuple(p for p in cleaned if p.name or p.unit or p.title)
 
     def meal(m: Meal) -> Meal:
-        venue, invoice = m.venue.strip(), m.invoice_no.strip()
+        venue, invoice = clean_line(m.venue), clean_line(m.invoice_no)
         if venue == m.venue and invoice == m.invoice_no:
             return m
         return replace(m, venue=venue, invoice_no=invoice)
 
-    changes: dict[str, Any] = {
-        name: getattr(r, name).strip()
-        for name in _TEXT_FIELDS
-        if getattr(r, name) != getattr(r, name).strip()
-    }
+    changes: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(r, name)
+        cleaned = clean_line(value) if name in _LINE_FIELDS else clean_prose(value)
+        if cleaned != value:
+            changes[name] = cleaned
     for name in ("guests", "companions", "staff"):
         group = people(getattr(r, name))
         if group is not getattr(r, name):
@@ -1679,23 +1652,15 @@ def _normalized(r: Reception) -> Reception:
     meals = tuple(meal(m) for m in r.meals)
     if meals != r.meals:
         changes["meals"] = meals
-    explanations = {k: v.strip() for k, v in sorted(r.explanations.items()) if v.strip()}
+    explanations = {k: clean_prose(v) for k, v in sorted(r.explanations.items()) if clean_prose(v)}
     if explanations != r.explanations:
         changes["explanations"] = explanations
     return replace(r, **changes) if changes else r
 
 
-_TEXT_FIELDS = (
-    "visiting_unit",
-    "activity",
-    "letter_no",
-    "letter_title",
-    "phone_record",
-    "gift_description",
-    "classified_reason",
-    "remarks",
-    "clerk_name",
-)
+# identifying text (compared, searched, printed in narrow columns) is one NFKC line
+_LINE_FIELDS = frozenset({"visiting_unit", "letter_no", "clerk_name"})
+_TEXT_FIELDS = tuple(limits.RECEPTION_TEXT)
 
 
 def _storage(
@@ -1777,23 +1742,31 @@ _FIELD_COLUMNS = {
     "reception_date": "接待日期",
     "visiting_unit": "来访单位",
     "activity": "公务活动",
+    "letter_no": "公函文号",
     "guest_count": "接待对象人数",
+    "guests": "接待对象名单",
     "companion_count": "陪餐人数",
+    "companions": "陪餐人员名单",
     "accommodation": "住宿费",
     "transport": "交通费",
     "other_cost": "其他费用",
     "gift_amount": "礼品",
+    "gift_description": "礼品",
+    "clerk_name": "经办人",
+    "remarks": "备注",
+    "phone_record": "电话记录",
+    "explanations": "情况说明",
 }
+_MEAL_FIELD_COLUMNS = {"venue_type": "场所类型", "tobacco": "烟酒费", "venue": "就餐场所", "diners": "接待对象人数"}
 
 
 def _column_of(field_name: str) -> str:
+    """The import template's column for a field problem ("meals[0].venue" → 就餐场所)."""
     if field_name.startswith("meals["):
-        if "venue_type" in field_name:
-            return "场所类型"
-        if "tobacco" in field_name:
-            return "烟酒费"
-        return "餐费"
-    return _FIELD_COLUMNS.get(field_name, field_name)
+        attr = field_name.rpartition(".")[2]
+        return next((column for key, column in _MEAL_FIELD_COLUMNS.items() if attr.startswith(key)), "餐费")
+    base = field_name.split("[", 1)[0].split(".", 1)[0]
+    return _FIELD_COLUMNS.get(base, field_name)
 
 
 def stored_policies(db: Database) -> list[Policy]:

@@ -1,0 +1,69 @@
+"""Text as it enters the ledger: one normal form, applied once on the way in.
+
+Everything a person types in the window, a workbook cell or a command-line argument passes
+through here before it is checked or stored, so that what looks the same *is* the same:
+a zero-width space, a right-to-left mark or a full-width letter cannot make "boss" a
+different person from "ｂｏｓｓ\u200b", nor "市\u200b教育局" a different unit.
+
+Two forms, because Chinese prose keeps its own punctuation:
+
+- ``clean_line`` (names, units, numbers, venues: anything compared or searched) is Unicode
+  NFKC — full-width letters, digits and brackets become their plain forms — with every
+  control, format (zero-width, bidirectional) and private character removed and white
+  space folded to single spaces;
+- ``clean_prose`` (activities, remarks, explanations, comments) removes the same invisible
+  characters and keeps line breaks, but is only NFC, so "，：（）" stay as the writer typed them.
+
+``person_key`` is the form in which names of people (and user names) are compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Cc control, Cf format (zero-width, bidi marks and isolates, BOM, soft hyphen), Co private use,
+# Cs surrogates, Cn unassigned: nothing a reader can see, so nothing a ledger should hold
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+_SPACES = re.compile(r"\s+")
+_LINE_END = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+
+
+def _visible(text: str, keep: str = "") -> str:
+    if text.isascii() and text.isprintable():
+        return text  # the usual case, checked at C speed
+    return "".join(
+        ch
+        for ch in text
+        if ch in keep or ch.isspace() or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+    )
+
+
+def clean_line(text: object) -> str:
+    """One line of identifying text: NFKC, no invisible characters, single spaces, trimmed."""
+    if text is None:
+        return ""
+    value = str(text)
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()
+    value = _visible(unicodedata.normalize("NFKC", value))
+    return _SPACES.sub(" ", value).strip()
+
+
+def clean_prose(text: object) -> str:
+    """Free text: NFC, no invisible characters, line breaks kept as "\\n", lines right-trimmed."""
+    if text is None:
+        return ""
+    value = str(text)
+    if value.isascii() and value.isprintable():
+        return value.strip()
+    value = _LINE_END.sub("\n", unicodedata.normalize("NFC", value)).replace("\t", " ")
+    value = _visible(value)
+    lines = [_SPACES.sub(" ", line).rstrip() for line in value.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def person_key(name: object) -> str:
+    """How names of people and user names are compared: clean, case-folded, without spaces
+    ("张 局长" is "张局长", "BOSS" is "boss")."""
+    return clean_line(name).casefold().replace(" ", "")

@@ -1,0 +1,109 @@
+"""What makes a reception unstorable: one list of field problems for every way in.
+
+The window shows each message at its field, the import at its row and column, and
+``check`` lists it exactly as ``import`` would refuse it. Drafts may be incomplete,
+never wrong; ``for_submit`` adds what a submission needs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ledger import limits
+from ledger.i18n import tr
+from ledger.money import CENT
+from ledger.records import ACTIVITY_KINDS, MEAL_KINDS, PAYMENT_METHODS, VENUE_TYPES, Person, Reception
+
+_PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
+
+
+def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, str]:
+    """Field problems (field name → message), for a reception as it will be stored."""
+    p: dict[str, str] = {}
+
+    def money_ok(name: str, value: Decimal, label: str) -> None:
+        if not value.is_finite():
+            p[name] = tr("{label}不是有效金额").format(label=label)
+        elif value < 0:
+            p[name] = tr("{label}不能为负数").format(label=label)
+        elif value > limits.MAX_AMOUNT:
+            p[name] = tr("{label}超过 {max} 元，请核对").format(label=label, max=limits.MAX_AMOUNT)
+        elif value != value.quantize(CENT):
+            p[name] = tr("{label}最多两位小数").format(label=label)
+
+    def count_ok(name: str, value: int, label: str) -> None:
+        if value < 0:
+            p[name] = tr("{label}不能为负数").format(label=label)
+        elif value > limits.MAX_COUNT:
+            p[name] = tr("{label}超过 {max}，请核对").format(label=label, max=limits.MAX_COUNT)
+
+    def length_ok(name: str, value: str, maximum: int, label: str) -> None:
+        if len(value) > maximum:
+            p[name] = tr("{label}最多 {max} 个字（现有 {n} 个）").format(
+                label=label, max=maximum, n=len(value)
+            )
+
+    if r.end_date and r.end_date < r.reception_date:
+        p["end_date"] = tr("结束日期不能早于接待日期")
+    count_ok("guest_count", r.guest_count, tr("接待对象人数"))
+    count_ok("companion_count", r.companion_count, tr("陪餐人数"))
+    if r.activity_kind and r.activity_kind not in ACTIVITY_KINDS:
+        p["activity_kind"] = tr("未知的活动类型：{v}").format(v=r.activity_kind)
+    if r.payment_method and r.payment_method not in PAYMENT_METHODS:
+        p["payment_method"] = tr("未知的支付方式：{v}").format(v=r.payment_method)
+    for name, maximum in limits.RECEPTION_TEXT.items():
+        length_ok(name, getattr(r, name), maximum, _TEXT_LABELS[name])
+    for group, group_label in _PERSON_GROUPS.items():
+        people: tuple[Person, ...] = getattr(r, group)
+        if len(people) > limits.MAX_COUNT:
+            p[group] = tr("{label}名单过长").format(label=group_label)
+            continue
+        for i, person in enumerate(people):
+            for attr, maximum in limits.PERSON_TEXT.items():
+                label = tr("{group}第 {n} 人的{what}").format(
+                    group=group_label, n=i + 1, what=_PERSON_LABELS[attr]
+                )
+                length_ok(f"{group}[{i}].{attr}", getattr(person, attr), maximum, label)
+    money_ok("accommodation", r.accommodation, tr("住宿费"))
+    money_ok("transport", r.transport, tr("交通费"))
+    money_ok("other_cost", r.other_cost, tr("其他费用"))
+    money_ok("gift_amount", r.gift_amount, tr("礼品金额"))
+    for rule, text in r.explanations.items():
+        length_ok(f"explanations.{rule}", text, limits.PROSE, tr("情况说明"))
+    for i, m in enumerate(r.meals):
+        label = tr("第{n}餐").format(n=i + 1)
+        if m.kind not in MEAL_KINDS:
+            p[f"meals[{i}].kind"] = tr("{label}：未知餐别").format(label=label)
+        if m.venue_type and m.venue_type not in VENUE_TYPES:
+            p[f"meals[{i}].venue_type"] = tr("{label}：未知场所类型“{v}”").format(label=label, v=m.venue_type)
+        count_ok(f"meals[{i}].diners", m.diners, label + tr("就餐人数"))
+        money_ok(f"meals[{i}].amount", m.amount, label + tr("餐费"))
+        money_ok(f"meals[{i}].tobacco_alcohol", m.tobacco_alcohol, label + tr("烟酒费"))
+        length_ok(f"meals[{i}].venue", m.venue, limits.UNIT, label + tr("就餐场所"))
+        length_ok(f"meals[{i}].invoice_no", m.invoice_no, limits.INVOICE_NO, label + tr("发票号"))
+        if for_submit and m.amount > 0 and m.diners <= 0:
+            p[f"meals[{i}].diners"] = tr("{label}：请填写就餐人数").format(label=label)
+    if for_submit:
+        if not r.visiting_unit.strip():
+            p["visiting_unit"] = tr("请填写来访单位")
+        if not r.activity.strip():
+            p["activity"] = tr("请填写公务活动")
+        if r.guest_count < 1:
+            p["guest_count"] = tr("接待对象至少 1 人")
+        if r.classified and not r.classified_reason.strip():
+            p["classified_reason"] = tr("涉密接待须写明涉密理由")
+    return p
+
+
+_TEXT_LABELS = {
+    "visiting_unit": tr("来访单位"),
+    "activity": tr("公务活动"),
+    "letter_no": tr("公函文号"),
+    "letter_title": tr("公函标题"),
+    "phone_record": tr("电话记录"),
+    "gift_description": tr("礼品说明"),
+    "classified_reason": tr("涉密理由"),
+    "remarks": tr("备注"),
+    "clerk_name": tr("经办人"),
+}
+_PERSON_LABELS = {"name": tr("姓名"), "unit": tr("单位"), "title": tr("职务")}
