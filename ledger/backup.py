@@ -15,6 +15,7 @@ saved to an automatic backup and replaced in one transaction.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -234,6 +235,7 @@ def _check_sqlite(copy: Path, original: Path) -> None:
             raise _not_a_backup(original)
     try:
         conn = sqlite3.connect(copy)
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")  # damaged text is still read
         try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
@@ -245,7 +247,7 @@ def _check_sqlite(copy: Path, original: Path) -> None:
                 raise _damaged(original, tr("记录之间的关联断开"))
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.Error, ValueError) as exc:
         raise _damaged(original, _line(exc)) from None
 
 
@@ -324,11 +326,23 @@ def checked_backup(path: Path, verify: Callable[[Database, Path], VerifyResult])
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def older_than_seen(checked: CheckedBackup, anchor: dict[str, Any] | None) -> str:
+def older_than_seen(checked: CheckedBackup, anchor: dict[str, Any] | None, live: Session) -> str:
     """Empty when the backup holds the history head this machine last verified (or none is known);
-    otherwise what the backup lacks, in words."""
+    otherwise what the backup lacks, in words.
+
+    Undoing a restore is not going back: when that head is a restore entry, a backup holding
+    the head of the ledger that restore replaced (its automatic backup) holds all that was seen.
+    """
     if anchor is None or checked.holds(anchor["id"], anchor["hash"]):
         return ""
+    seen = live.scalars(
+        select(HistoryRow).where(HistoryRow.id == anchor["id"], HistoryRow.hash == anchor["hash"])
+    ).first()
+    if seen is not None and seen.action == "restore" and seen.before:
+        replaced = json.loads(seen.before).get("replaced_head")
+        with checked.db.read() as s:
+            if replaced and s.scalar(select(HistoryRow.id).where(HistoryRow.hash == replaced)):
+                return ""
     at = checked.head_at.replace(microsecond=0) if checked.head_at else ""
     if checked.head_id < anchor["id"]:
         return tr("备份只包含到第 {head} 条（{at}）的历史，比本机上次校验（{seen}）时少 {n} 条").format(

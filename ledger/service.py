@@ -1290,17 +1290,19 @@ class LedgerService:
 
         anchor_path = self._anchor_path()
         with backup.checked_backup(path, verify_copy) as checked:
-            older = backup.older_than_seen(checked, history.read_anchor(anchor_path))
-            if older and not accept_older:
-                raise backup.OlderBackup(
-                    older + tr("；账本未改动。确认要用这份备份替换时请加 --accept-older")
-                )
             saved = None
             with self.db.write() as s:
-                if not backup.is_empty(s):
+                in_use = not backup.is_empty(s)
+                if in_use:
                     if not replace_existing:
                         raise WorkflowError(tr("此账本已有数据；确认要用备份整体替换时请加 --replace"))
                     self._require(s, actor, Role.ADMIN, tr("用备份替换账本"))
+                older = backup.older_than_seen(checked, history.read_anchor(anchor_path), s)
+                if older and not accept_older:
+                    raise backup.OlderBackup(
+                        older + tr("；账本未改动。确认要用这份备份替换时请加 --accept-older")
+                    )
+                if in_use:
                     saved = backup.save_before_replacing(s, self.db, self.clock())
                 replaced = backup.head_of(s) | {"auto_backup": str(saved or "")}
                 counts = backup.replace_contents(s, checked.db)
