@@ -1,33 +1,129 @@
-"""Consistent copies of a whole ledger, whatever its database.
+"""Consistent copies of a whole ledger, whatever its database, and restoring them safely.
 
 A backup is a SQLite file holding every table of the ledger, copied inside one read
-transaction, so it is one consistent moment even while other machines write. It can
-be restored into any empty ledger (SQLite or PostgreSQL), or opened directly with
-``--db backup.sqlite3`` to look at it.
+transaction, so it is one consistent moment even while other machines write. It is
+written under a temporary name (``.ledger-backup-*.tmp``) and renamed into place, so a
+killed backup never leaves a half file under the chosen name; the next backup removes
+such leftovers.
+
+A restore never writes to the backup file: it copies its bytes to a private temporary
+folder and checks the copy completely (SQLite's integrity check, the tables, the whole
+history as ``verify`` does) before the live ledger is touched. The live ledger is then
+saved to an automatic backup and replaced in one transaction.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import secrets
+import shutil
+import socket
 import sqlite3
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table, func, insert, inspect, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ledger.db import Database
+from ledger.db import Database, DatabaseError
+from ledger.history import VerifyResult
 from ledger.i18n import tr
-from ledger.models import Base
+from ledger.models import Base, HistoryRow
 
 CHUNK = 2000
+SQLITE_HEADER = b"SQLite format 3\x00"
+TEMP_PREFIX = ".ledger-backup-"  # a backup being written; leftovers of a killed one are removed
+TEMP_SUFFIX = ".tmp"
+RESTORE_PREFIX = "ledger-restore-"  # the private copy a restore checks, in the system temp folder
+STALE_SECONDS = 60
+STALE_RESTORE_SECONDS = 6 * 3600
+AUTO_FOLDER = "自动备份"
+REQUIRED_TABLES = frozenset({"receptions", "history", "users", "alembic_version"})
 
 
 class BackupError(ValueError):
-    """The file is not a usable backup; the message is for the user."""
+    """The file is not a usable backup, or it cannot be written; the message is for the user."""
 
 
+class OlderBackup(BackupError):
+    """The backup lacks history this machine has already verified; restoring needs a confirmation."""
+
+
+@dataclass(frozen=True)
+class CheckedBackup:
+    """A private, fully checked copy of a backup file."""
+
+    path: Path
+    db: Database
+    entries: int
+    head_id: int
+    head_hash: str
+    head_at: datetime | None
+
+    def holds(self, entry_id: int, entry_hash: str) -> bool:
+        with self.db.read() as s:
+            return s.scalar(select(HistoryRow.hash).where(HistoryRow.id == entry_id)) == entry_hash
+
+
+@dataclass(frozen=True)
+class Restored:
+    counts: dict[str, int]
+    auto_backup: Path | None  # where the replaced ledger was saved, if it held data
+    older: str  # non-empty: the backup lacked history this machine had verified (confirmed)
+
+
+# ---------------------------------------------------------------------------- leftovers
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _tag() -> str:
+    """pid-host-random: lets a later run tell a dead writer's leftovers from a running one's."""
+    return f"{os.getpid()}-{_host()}-{secrets.token_hex(4)}"
+
+
+def _writer_gone(name: str, prefix: str) -> bool:
+    parts = name[len(prefix) :].split("-")
+    if os.name != "posix" or len(parts) < 2 or not parts[0].isdigit() or parts[1] != _host():
+        return False  # another machine's file, or no safe way to ask: rely on its age
+    try:
+        os.kill(int(parts[0]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def clean_leftovers(folder: Path, prefix: str, older_than: float) -> None:
+    """Remove what killed backups or restores left in ``folder`` (never a running one's files)."""
+    now = time.time()
+    try:
+        entries = list(Path(folder).glob(prefix + "*"))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if now - entry.lstat().st_mtime > older_than or _writer_gone(entry.name, prefix):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------------------- writing
 def _copy_tables(source: Connection | Session, target: Connection | Session) -> dict[str, int]:
     counts: dict[str, int] = {}
     for table in Base.metadata.sorted_tables:
@@ -39,54 +135,238 @@ def _copy_tables(source: Connection | Session, target: Connection | Session) -> 
     return counts
 
 
-def write_backup(db: Database, path: Path) -> dict[str, int]:
-    """Copy every table into a new SQLite file at ``path`` (replaced atomically)."""
+def _write_file(source: Connection | Session, path: Path) -> dict[str, int]:
+    """Copy every table from ``source`` into a new SQLite file at ``path`` (replaced atomically)."""
     path = Path(path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(suffix=".sqlite3", dir=path.parent)
-    os.close(handle)
-    os.unlink(temp_name)
-    temp = Path(temp_name)
+    if path.is_dir():
+        raise BackupError(tr("{path} 是一个文件夹：请给出备份文件的名字").format(path=path))
+    temp = path.parent / f"{TEMP_PREFIX}{_tag()}{TEMP_SUFFIX}"
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(path.parent, TEMP_PREFIX, STALE_SECONDS)
         target = Database(f"sqlite:///{temp}")
         try:
-            with db.snapshot() as source, target.write_engine.begin() as conn:
+            with target.write_engine.begin() as conn:
                 counts = _copy_tables(source, conn)
         finally:
             target.dispose()
         with sqlite3.connect(temp) as conn:  # one self-contained file, no -wal beside it
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("PRAGMA journal_mode=DELETE")
+        conn.close()
+        with temp.open("rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(temp, path)
+    except OSError as exc:
+        raise BackupError(
+            tr("无法写入备份文件 {path}：{error}").format(path=path, error=exc.strerror or exc)
+        ) from None
+    except (sqlite3.Error, SQLAlchemyError, DatabaseError) as exc:
+        raise BackupError(
+            tr("备份失败，{path} 未写入：{error}").format(path=path, error=_line(exc))
+        ) from None
     finally:
-        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
-            leftover.unlink(missing_ok=True)
+        for leftover in (temp, *(Path(f"{temp}{s}") for s in ("-wal", "-shm", "-journal"))):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
     return counts
 
 
-def open_backup(path: Path) -> Database:
+def write_backup(db: Database, path: Path) -> dict[str, int]:
+    """A consistent copy of the whole ledger at ``path``."""
+    try:
+        with db.snapshot() as source:
+            return _write_file(source, path)
+    except SQLAlchemyError as exc:  # the ledger itself could not be read
+        raise BackupError(tr("备份失败，无法读取账本：{error}").format(error=_line(exc))) from None
+
+
+def auto_backup_path(db: Database, now: datetime) -> Path:
+    """Where the ledger about to be replaced by a restore is saved first."""
+    url = make_url(db.url)
+    folder = os.environ.get("LEDGER_AUTO_BACKUP_DIR", "").strip()
+    if db.dialect == "sqlite" and url.database and url.database != ":memory:":
+        stem = Path(url.database).stem
+        base = Path(folder) if folder else Path(url.database).resolve().parent / AUTO_FOLDER
+    else:
+        stem = url.database or "ledger"
+        if not folder:
+            from platformdirs import user_data_dir
+
+            folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / AUTO_FOLDER)
+        base = Path(folder)
+    name = f"{stem}-{tr('恢复前')}-{now:%Y%m%d-%H%M%S}"
+    path, n = base / f"{name}.sqlite3", 1
+    while path.exists():
+        n += 1
+        path = base / f"{name}-{n}.sqlite3"
+    return path
+
+
+def save_before_replacing(session: Session, db: Database, now: datetime) -> Path:
+    """Inside the restore's write transaction: the live ledger, exactly as it is replaced."""
+    path = auto_backup_path(db, now)
+    try:
+        _write_file(session, path)
+    except BackupError as exc:
+        raise BackupError(tr("无法先自动备份当前账本，恢复已取消：{error}").format(error=exc)) from None
+    return path
+
+
+# ---------------------------------------------------------------------------- checking
+def _not_a_backup(path: Path) -> BackupError:
+    return BackupError(tr("不是台账备份文件：{path}；账本未改动").format(path=path))
+
+
+def _damaged(path: Path, detail: str) -> BackupError:
+    return BackupError(tr("备份文件已损坏（{detail}）：{path}；账本未改动").format(detail=detail, path=path))
+
+
+def _line(error: BaseException) -> str:
+    message = str(getattr(error, "orig", None) or error)
+    return " ".join(message.split())[:200]
+
+
+def _check_sqlite(copy: Path, original: Path) -> None:
+    with copy.open("rb") as fh:
+        if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise _not_a_backup(original)
+    try:
+        conn = sqlite3.connect(copy)
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")  # damaged text is still read
+        try:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+            if problems != ["ok"]:
+                raise _damaged(original, tr("SQLite 完整性检查：{first}").format(first=problems[0]))
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not REQUIRED_TABLES <= tables:
+                raise _not_a_backup(original)
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise _damaged(original, tr("记录之间的关联断开"))
+        finally:
+            conn.close()
+    except (sqlite3.Error, ValueError) as exc:
+        raise _damaged(original, _line(exc)) from None
+
+
+def _check_copy(
+    original: Path, scratch: Path, verify: Callable[[Database, Path], VerifyResult]
+) -> CheckedBackup:
+    copy = scratch / "backup.sqlite3"
+    try:
+        shutil.copyfile(original, copy)  # the original is only read: read-only media are fine
+        if Path(f"{original}-wal").is_file():
+            shutil.copyfile(f"{original}-wal", f"{copy}-wal")
+    except OSError as exc:
+        raise BackupError(
+            tr("无法读取备份文件 {path}：{error}").format(path=original, error=exc.strerror or exc)
+        ) from None
+    _check_sqlite(copy, original)
+    db: Database | None = None
+    try:
+        db = Database(f"sqlite:///{copy}")  # migrates the private copy of an older backup forward
+        if not {t.name for t in Base.metadata.sorted_tables} <= set(inspect(db.engine).get_table_names()):
+            raise _not_a_backup(original)
+        result = verify(db, scratch)
+        if not result.ok:
+            raise BackupError(
+                tr("备份文件 {path} 未通过完整性校验（{n} 处问题），第一处：{first}；账本未改动").format(
+                    path=original, n=len(result.problems), first=result.problems[0]
+                )
+            )
+        with db.read() as s:
+            entries = s.scalar(select(func.count(HistoryRow.id))) or 0
+            head = s.execute(
+                select(HistoryRow.id, HistoryRow.hash, HistoryRow.at).order_by(HistoryRow.id.desc()).limit(1)
+            ).first()
+        if head is None:
+            raise _not_a_backup(original)
+        return CheckedBackup(original, db, entries, head[0], head[1], head[2])
+    except BackupError:
+        if db is not None:
+            db.dispose()
+        raise
+    except DatabaseError as exc:  # written by a newer program, or not a ledger at all
+        if db is not None:
+            db.dispose()
+        raise BackupError(f"{exc}；{tr('账本未改动')}") from None
+    except Exception as exc:  # whatever a hostile file makes the checks trip over: not usable
+        if db is not None:
+            db.dispose()
+        raise _damaged(original, _line(exc)) from None
+
+
+@contextmanager
+def checked_backup(path: Path, verify: Callable[[Database, Path], VerifyResult]) -> Iterator[CheckedBackup]:
+    """A private copy of the backup at ``path``, checked completely; removed afterwards.
+
+    ``verify`` runs the ledger's own verification over the copy; it gets the private folder
+    for anything it wants to write (so this machine's verification anchors are untouched).
+    """
     path = Path(path)
+    if path.is_dir():
+        raise BackupError(tr("{path} 是一个文件夹，不是备份文件").format(path=path))
     if not path.is_file():
         raise BackupError(tr("找不到备份文件：{path}").format(path=path))
-    with path.open("rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise BackupError(tr("不是台账备份文件：{path}").format(path=path))
+    root = Path(tempfile.gettempdir())
+    clean_leftovers(root, RESTORE_PREFIX, STALE_RESTORE_SECONDS)
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError:
-        raise BackupError(tr("不是台账备份文件：{path}").format(path=path)) from None
-    if not {"receptions", "history", "users", "alembic_version"} <= tables:
-        raise BackupError(tr("不是台账备份文件：{path}").format(path=path))
-    return Database(f"sqlite:///{path.resolve()}")  # migrates an older backup forward
+        scratch = Path(tempfile.mkdtemp(prefix=f"{RESTORE_PREFIX}{_tag()}-", dir=root))
+    except OSError as exc:
+        raise BackupError(tr("无法创建临时文件夹：{error}").format(error=exc.strerror or exc)) from None
+    try:
+        checked = _check_copy(path, scratch, verify)
+        try:
+            yield checked
+        finally:
+            checked.db.dispose()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
+def older_than_seen(checked: CheckedBackup, anchor: dict[str, Any] | None, live: Session) -> str:
+    """Empty when the backup holds the history head this machine last verified (or none is known);
+    otherwise what the backup lacks, in words.
+
+    Undoing a restore is not going back: when that head is a restore entry, a backup holding
+    the head of the ledger that restore replaced (its automatic backup) holds all that was seen.
+    """
+    if anchor is None or checked.holds(anchor["id"], anchor["hash"]):
+        return ""
+    seen = live.scalars(
+        select(HistoryRow).where(HistoryRow.id == anchor["id"], HistoryRow.hash == anchor["hash"])
+    ).first()
+    if seen is not None and seen.action == "restore" and seen.before:
+        replaced = json.loads(seen.before).get("replaced_head")
+        with checked.db.read() as s:
+            if replaced and s.scalar(select(HistoryRow.id).where(HistoryRow.hash == replaced)):
+                return ""
+    at = checked.head_at.replace(microsecond=0) if checked.head_at else ""
+    if checked.head_id < anchor["id"]:
+        return tr("备份只包含到第 {head} 条（{at}）的历史，比本机上次校验（{seen}）时少 {n} 条").format(
+            head=checked.head_id, at=at, seen=anchor["at"], n=anchor["id"] - checked.head_id
+        )
+    return tr(
+        "备份的历史与本机上次校验（{seen}）时所见的不同（第 {id} 条不符），可能是另一个账本的备份"
+    ).format(seen=anchor["at"], id=anchor["id"])
+
+
+# ---------------------------------------------------------------------------- replacing
 def is_empty(session: Session) -> bool:
     from ledger.models import ReceptionRow, UserRow
 
     return not session.scalar(select(func.count(ReceptionRow.id))) and not session.scalar(
         select(func.count(UserRow.id))
     )
+
+
+def head_of(session: Session) -> dict[str, Any]:
+    """The history head and length of the ledger about to be replaced (for the restore entry)."""
+    entries = session.scalar(select(func.count(HistoryRow.id))) or 0
+    head = session.scalar(select(HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1))
+    return {"replaced_head": head or "", "replaced_entries": entries}
 
 
 def replace_contents(session: Session, backup: Database) -> dict[str, int]:

@@ -1244,33 +1244,57 @@ class LedgerService:
         """A consistent copy of the whole ledger in one SQLite file (a read: no actor needed)."""
         return backup.write_backup(self.db, path)
 
-    def restore(self, actor: User | None, path: Path, *, replace_existing: bool = False) -> dict[str, int]:
+    def restore(
+        self, actor: User | None, path: Path, *, replace_existing: bool = False, accept_older: bool = False
+    ) -> backup.Restored:
         """Replace this ledger's contents with a backup, in one transaction.
 
-        An empty ledger accepts any backup; a ledger in use needs ``replace_existing`` and
-        an administrator. The restore itself is appended to the restored history.
+        The backup is checked completely first (a private copy: the file is only read). An
+        empty ledger accepts any good backup; a ledger in use needs ``replace_existing`` and an
+        administrator, and is saved to an automatic backup first. A backup lacking history this
+        machine has already verified needs ``accept_older``. The restore is appended to the
+        restored history with the replaced and the restored heads.
         """
-        source = backup.open_backup(path)
-        try:
+
+        def verify_copy(copy: Database, scratch: Path) -> history.VerifyResult:
+            checker = object.__new__(LedgerService)  # no default policy seeded into the copy
+            checker.db, checker.clock = copy, self.clock
+            checker._anchor_path = lambda: scratch / "anchor.json"  # type: ignore[method-assign]
+            return checker.verify()
+
+        anchor_path = self._anchor_path()
+        with backup.checked_backup(path, verify_copy) as checked:
+            saved = None
             with self.db.write() as s:
-                if not backup.is_empty(s):
+                in_use = not backup.is_empty(s)
+                if in_use:
                     if not replace_existing:
                         raise WorkflowError(tr("此账本已有数据；确认要用备份整体替换时请加 --replace"))
                     self._require(s, actor, Role.ADMIN, tr("用备份替换账本"))
-                counts = backup.replace_contents(s, source)
-                self._log(
+                older = backup.older_than_seen(checked, history.read_anchor(anchor_path), s)
+                if older and not accept_older:
+                    raise backup.OlderBackup(
+                        older + tr("；账本未改动。确认要用这份备份替换时请加 --accept-older")
+                    )
+                if in_use:
+                    saved = backup.save_before_replacing(s, self.db, self.clock())
+                replaced = backup.head_of(s) | {"auto_backup": str(saved or "")}
+                counts = backup.replace_contents(s, checked.db)
+                entry = history.append(
                     s,
+                    at=self.clock(),
                     username=actor.username if actor else "system",
                     action="restore",
                     entity="ledger",
                     entity_id=None,
-                    comment=str(Path(path).name),
+                    before=replaced,
+                    after={"backup_head": checked.head_hash, "backup_entries": checked.entries},
+                    comment=str(Path(path).name) + (f"；{older}" if older else ""),
                 )
-        finally:
-            source.dispose()
-        self._anchor_path().unlink(missing_ok=True)  # the history was replaced on purpose
+                head = (entry.id, entry.hash)
+        history.write_anchor(anchor_path, head[0], head[1], self.clock())  # the head this restore made
         self._policies = None
-        return counts
+        return backup.Restored(counts, saved, older)
 
     # ================================================================== verification
     def verify(self) -> history.VerifyResult:

@@ -155,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("restore", cmd_restore, tr("从备份文件恢复账本"))
     p.add_argument("file", type=Path)
     p.add_argument("--replace", action="store_true", help=tr("账本已有数据时，用备份整体替换（需要管理员）"))
+    p.add_argument(
+        "--accept-older",
+        action="store_true",
+        help=tr("备份缺少本机上次校验时已有的历史记录时，确认仍用它恢复"),
+    )
 
     return parser
 
@@ -360,7 +365,12 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    counts = open_service(args).backup(args.output)
+    from ledger.backup import BackupError
+
+    try:
+        counts = open_service(args).backup(args.output)
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
     print(
         tr("已备份到 {path}：{r} 条接待，{h} 条历史，{u} 位用户").format(
             path=args.output, r=counts["receptions"], h=counts["history"], u=counts["users"]
@@ -370,19 +380,31 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ledger.backup import BackupError
 
     service = open_service(args, create=True)
     try:
         actor = acting_user(service, args) if args.replace and service.has_users() else None
-        counts = service.restore(actor, args.file, replace_existing=args.replace)
+        done = service.restore(
+            actor, args.file, replace_existing=args.replace, accept_older=args.accept_older
+        )
     except BackupError as exc:
         raise UsageError(str(exc)) from None
+    except SQLAlchemyError as exc:  # the live ledger refused the transaction: it was rolled back
+        raise UsageError(
+            tr("恢复失败，账本未改动：{error}").format(error=getattr(exc, "orig", None) or exc)
+        ) from None
     print(
         tr("已从 {path} 恢复：{r} 条接待，{h} 条历史").format(
-            path=args.file, r=counts["receptions"], h=counts["history"]
+            path=args.file, r=done.counts["receptions"], h=done.counts["history"]
         )
     )
+    if done.older:
+        print(tr("注意：{older}（已按 --accept-older 确认，并记入历史）").format(older=done.older))
+    if done.auto_backup:
+        print(tr("被替换的账本已自动备份到 {path}").format(path=done.auto_backup))
     result = service.verify()
     if not result.ok:
         print(tr("注意：恢复的账本未通过完整性校验：{first}").format(first=result.problems[0]))
