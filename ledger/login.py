@@ -55,7 +55,7 @@ def delay(failures: int) -> int:
 
 
 def _streak(row: LoginFailureRow | None, now: datetime) -> int:
-    if row is None or now - row.last_at > FAILURE_WINDOW:
+    if row is None or abs(now - row.last_at) > FAILURE_WINDOW:
         return 0
     return row.count
 
@@ -66,7 +66,11 @@ def attempt(db: Database, username: str, password: str, now: datetime) -> LoginO
         user = s.scalars(select(UserRow).where(UserRow.username == username.strip())).first()
         failures = s.get(LoginFailureRow, key)
         streak = _streak(failures, now)
-        remaining = delay(streak) - int((now - failures.last_at).total_seconds()) if streak else 0
+        if streak:  # another desk's clock may run ahead: never more than the full wait
+            elapsed = int((now - failures.last_at).total_seconds())
+            remaining = min(delay(streak), delay(streak) - elapsed)
+        else:
+            remaining = 0
     if remaining > 0:
         return LoginOutcome(
             None, tr("该用户名登录失败次数过多，请 {n} 秒后再试").format(n=remaining), remaining

@@ -104,3 +104,13 @@ def test_the_dummy_hash_follows_the_current_hasher(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(auth, "_hasher", other)
     assert "m=2048,t=2" in auth.dummy_hash()
     assert not auth.password_matches(auth.dummy_hash(), "")
+
+
+def test_a_clock_behind_the_last_failure_waits_no_longer_than_the_cap(
+    service: LedgerService, team: Team, clock: Clock
+) -> None:
+    answers(service, "li", "guess", 3)
+    clock.advance(-600)  # another desk whose clock is ten minutes behind
+    with pytest.raises(LoginThrottled) as slowed:
+        service.authenticate("li", PASSWORD)
+    assert slowed.value.seconds == 2
