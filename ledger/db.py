@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,10 +19,65 @@ from ledger.i18n import tr
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
+WAIT_SECONDS = 30  # how long a writer waits for another writer (e.g. an import) before giving up
 
 
 class DatabaseError(RuntimeError):
-    """The ledger database cannot be opened; the message is for the user."""
+    """The ledger database cannot be opened or written; the message is for the user."""
+
+
+class LedgerBusy(DatabaseError):
+    """Another process held the write lock longer than a writer waits; nothing was written."""
+
+
+class DiskFull(DatabaseError):
+    """The disk filled up during a write; the transaction was rolled back."""
+
+
+class ReadOnlyLedger(DatabaseError):
+    """The ledger file or its folder is not writable by this process."""
+
+
+def busy_message() -> str:
+    return tr("账本正由另一处写入（如导入），请稍后再试")
+
+
+def _explain(exc: BaseException) -> DatabaseError | None:
+    """The one-line error for a failed write (or read) the user can act on, else None."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试"))
+        return None
+    if not isinstance(exc, OperationalError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    message = str(orig).lower()
+    if sqlstate in ("55P03", "40P01") or "database is locked" in message or "database is busy" in message:
+        return LedgerBusy(busy_message())
+    if sqlstate == "53100" or "disk is full" in message or "no space left" in message:
+        return DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试"))
+    if "readonly" in message or "read-only" in message:
+        return ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
+    return None
+
+
+def sqlite_access(path: Path) -> str:
+    """How this process can open the SQLite ledger at ``path``.
+
+    ``"rw"``: normally. ``"ro"``: the file (or its folder) is not writable but SQLite can
+    still share the WAL index (-shm, -wal) with writers. ``"immutable"``: the folder is
+    read-only and holds no -wal/-shm, so SQLite cannot create them: read the file as it is.
+    """
+    folder = path.parent
+    if not path.exists() or (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+        return "rw"
+    if os.access(folder, os.W_OK):
+        return "ro"
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if wal.exists() and shm.exists() and os.access(shm, os.R_OK):
+        return "ro"
+    return "immutable"
 
 
 def default_url() -> str:
@@ -60,35 +117,54 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             database = parsed.database or ""
-            if database and database != ":memory:":
+            self.access = "rw"
+            if database and database != ":memory:" and not parsed.query.get("uri"):
                 if not create and not Path(database).is_file():
                     raise DatabaseError(
                         tr("找不到账本文件：{path}（请检查 --db 或 LEDGER_DB）").format(path=database)
                     )
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = self._sqlite_engine(immediate=False)
-            self.write_engine = self._sqlite_engine(immediate=True)
+                self.access = sqlite_access(Path(database).resolve())
+            if self.access == "rw":
+                self.engine = self._sqlite_engine(self.url, immediate=False)
+                self.write_engine = self._sqlite_engine(self.url, immediate=True)
+            else:
+                uri = URL.create(
+                    "sqlite",
+                    database="file:" + quote(str(Path(database).resolve())),
+                    query={"uri": "true", "mode": "ro"}
+                    if self.access == "ro"
+                    else {"uri": "true", "immutable": "1"},
+                )
+                self.engine = self.write_engine = self._sqlite_engine(uri, immediate=False)
         else:
             try:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
             except Exception as exc:  # missing driver, bad options
                 raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc)) from None
             self.write_engine = self.engine
+            self.access = "rw"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         if migrate:
             self.migrate()
 
-    def _sqlite_engine(self, *, immediate: bool) -> Engine:
-        engine = create_engine(self.url, connect_args={"timeout": 30})
+    @property
+    def read_only(self) -> bool:
+        return self.access != "rw"
+
+    def _sqlite_engine(self, url: str | URL, *, immediate: bool) -> Engine:
+        engine = create_engine(url, connect_args={"timeout": WAIT_SECONDS})
+        writable = self.access == "rw"
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            if writable:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -100,7 +176,7 @@ class Database:
     # -- sessions -------------------------------------------------------------------------
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        with _one_line_errors(), self._read() as session, session.begin():
             yield session
 
     @contextmanager
@@ -114,7 +190,7 @@ class Database:
             with self.read() as session:
                 yield session
             return
-        with self.engine.connect() as connection:
+        with _one_line_errors(), self.engine.connect() as connection:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
             with Session(bind=connection) as session, session.begin():
                 session.execute(text("SET TRANSACTION READ ONLY"))
@@ -122,9 +198,17 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._write() as session, session.begin():
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        Every write of the ledger starts here, so a writer that waited in vain for another
+        (``LedgerBusy``), a full disk (``DiskFull``) or a read-only ledger (``ReadOnlyLedger``)
+        is one line for the user, never a traceback.
+        """
+        if self.read_only:
+            raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
+        with _one_line_errors(), self._write() as session, session.begin():
             if self.dialect == "postgresql":
+                session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
             yield session
 
@@ -139,7 +223,8 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         script = ScriptDirectory.from_config(cfg)
         try:
-            with self.write_engine.connect() as connection:
+            # a plain read: opening a current ledger never waits for (or blocks) a writer
+            with self.engine.connect() as connection:
                 current = MigrationContext.configure(connection).get_current_revision()
                 if current == script.get_current_head():
                     return
@@ -155,13 +240,34 @@ class Database:
                     if "receptions" not in tables:
                         raise DatabaseError(tr("这不是接待台账数据库：{url}").format(url=self.url))
                 connection.rollback()
-            with self.write_engine.begin() as connection:
+            if self.read_only:
+                raise ReadOnlyLedger(
+                    tr("此账本需要升级才能由本程序打开，但账本文件是只读的：请用有写权限的账户打开一次")
+                )
+            with self.write_engine.begin() as connection:  # upgrade() re-reads the revision under the lock
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
-        except SQLDatabaseError as exc:  # unreachable server, locked file, not a database at all
+        except (SQLDatabaseError, OSError) as exc:  # unreachable server, locked file, not a database
+            failure = _explain(exc)
+            if failure is not None:
+                raise failure from None
+            if isinstance(exc, OSError):
+                raise
             raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc.orig)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+@contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """Turn a lock timeout, a full disk or a read-only file into its one-line DatabaseError."""
+    try:
+        yield
+    except (OperationalError, OSError) as exc:
+        failure = _explain(exc)
+        if failure is None:
+            raise
+        raise failure from None

@@ -3,11 +3,17 @@
 Everything goes through LedgerService, like a real clerk and leader would: saved,
 submitted with explanations where a rule was broken, approved (a few left waiting,
 one returned). Spending falls by about a fifth from last year to this year.
+
+The demo works with users of its own, never an existing one. On a ledger without users it
+creates an administrator, a clerk and a leader with the published ``DEMO_PASSWORD``. On a
+ledger that has users only a logged-in administrator may run it, and the demo clerk and
+leader (named so they clash with no existing user) get a random password shown once.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -15,7 +21,7 @@ from decimal import Decimal
 
 from ledger.i18n import tr
 from ledger.records import Bureau, LedgerQuery, Meal, Person, Reception, Role, User
-from ledger.service import LedgerService, WorkflowError
+from ledger.service import LedgerService, PermissionDenied, WorkflowError
 
 DEMO_PASSWORD = "demo1234"
 ADMIN, CLERK, APPROVER = "管理员", "李会计", "张副局长"
@@ -66,7 +72,8 @@ MONTH_WEIGHTS = [4, 3, 10, 11, 11, 10, 4, 3, 12, 11, 11, 10]  # school terms and
 class DemoSummary:
     receptions: int
     years: tuple[int, ...]
-    users: tuple[str, ...]
+    users: tuple[str, ...]  # the users the demo created
+    password: str  # theirs: DEMO_PASSWORD on a ledger that had no users, else a random one
 
 
 def _person(rng: random.Random, unit: str) -> Person:
@@ -74,20 +81,41 @@ def _person(rng: random.Random, unit: str) -> Person:
     return Person(name, unit, rng.choice(TITLES))
 
 
-def _ensure_users(service: LedgerService) -> dict[str, User]:
-    existing = {u.username: u for u in service.users()}
-    admin = existing.get(ADMIN)
-    if admin is None:
-        admins = [u for u in existing.values() if u.has(Role.ADMIN)]
-        admin = admins[0] if admins else service.add_user(None, ADMIN, ADMIN, {Role.ADMIN}, DEMO_PASSWORD)
+def _free_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base（示例）``, ``base（示例2）``… whichever no user has as name or display name."""
+    name, n = base, 1
+    while name in taken:
+        name = base + (tr("（示例）") if n == 1 else tr("（示例{n}）").format(n=n))
+        n += 1
+    taken.add(name)
+    return name
+
+
+def _demo_users(service: LedgerService, actor: User | None) -> tuple[dict[str, User], tuple[str, ...], str]:
+    """The demo's administrator, clerk and leader; the names created and their password."""
+    existing = service.users()
+    if actor is None:
+        if existing:
+            raise PermissionDenied(tr("此账本已有用户：请以管理员身份登录后再生成示例数据"))
+        password = DEMO_PASSWORD
+        admin = service.add_user(None, ADMIN, ADMIN, {Role.ADMIN}, password)
+        created: list[str] = [admin.username]
+    else:
+        if not actor.has(Role.ADMIN):
+            raise PermissionDenied(tr("只有管理员可以生成示例数据"))
+        password = secrets.token_urlsafe(9)
+        admin, created = actor, []
+    taken = {u.username for u in existing} | {u.display_name for u in existing} | {admin.username}
     if not service.bureau().name:
         service.update_bureau(
             admin, Bureau(name="XX县教育局", supervision_phone="0000-12345678", posting_days=5)
         )
-    for name, role in ((CLERK, Role.CLERK), (APPROVER, Role.APPROVER)):
-        if name not in existing:
-            existing[name] = service.add_user(admin, name, name, {role}, DEMO_PASSWORD)
-    return {"admin": admin, "clerk": existing[CLERK], "approver": existing[APPROVER]}
+    users = {"admin": admin}
+    for key, base, role in (("clerk", CLERK, Role.CLERK), ("approver", APPROVER, Role.APPROVER)):
+        name = _free_name(base, taken)
+        users[key] = service.add_user(admin, name, name, {role}, password)
+        created.append(name)
+    return users, tuple(created), password
 
 
 def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
@@ -150,14 +178,18 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
 def fill_demo(
     service: LedgerService,
     *,
+    actor: User | None = None,
     this_year: int | None = None,
     progress: Callable[[int, int], bool] | None = None,
     seed: int = 2025,
 ) -> DemoSummary:
-    """Fill an empty ledger. ``progress(done, total)`` may return False to stop early."""
+    """Fill an empty ledger. ``progress(done, total)`` may return False to stop early.
+
+    ``actor`` is the logged-in administrator; without one the ledger must have no users.
+    """
     if service.count_and_total(LedgerQuery())[0]:
         raise WorkflowError(tr("示例数据只能生成到空账本中：此账本已有接待记录"))
-    users = _ensure_users(service)
+    users, created, password = _demo_users(service, actor)
     today = date.today()
     this_year = this_year or today.year
     last_day = min(today, date(this_year, 12, 31)) if this_year == today.year else date(this_year, 12, 31)
@@ -212,4 +244,4 @@ def fill_demo(
     if progress:
         progress(len(plan), len(plan))
     years = tuple(sorted({on.year for on, _ in plan}))
-    return DemoSummary(done, years, (ADMIN, CLERK, APPROVER))
+    return DemoSummary(done, years, created, password)

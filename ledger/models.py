@@ -45,6 +45,15 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class LoginFailureRow(Base):
+    """Wrong logins in a row per normalised user name, whether or not such a user exists."""
+
+    __tablename__ = "login_failures"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class PolicyRow(Base):
     __tablename__ = "policies"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

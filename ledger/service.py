@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger import auth, backup, history, limits
+from ledger import auth, backup, history, limits, login
 from ledger.db import Database
 from ledger.i18n import tr
 from ledger.models import (
@@ -164,34 +164,13 @@ class LedgerService:
             return user
 
     def authenticate(self, username: str, password: str) -> User:
-        with self.db.write() as s:
-            row = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
-            if row is None or not row.active:
-                raise AuthError(tr("用户名或密码不正确"))
-            wait = auth.login_delay(row.failed_logins)
-            if wait and row.last_failed_at:
-                remaining = wait - int((self.clock() - row.last_failed_at).total_seconds())
-                if remaining > 0:
-                    raise LoginThrottled(
-                        tr("密码错误次数过多，请 {n} 秒后再试").format(n=remaining), remaining
-                    )
-            if not auth.password_matches(row.password_hash, password):
-                row.failed_logins += 1
-                row.last_failed_at = self.clock()
-                wait = auth.login_delay(row.failed_logins)
-                if wait:
-                    # the failed count must persist, so no exception escapes this transaction
-                    message = tr("用户名或密码不正确；已连续错误 {n} 次，请 {s} 秒后再试").format(
-                        n=row.failed_logins, s=wait
-                    )
-                    failure: AuthError = LoginThrottled(message, wait)
-                else:
-                    failure = AuthError(tr("用户名或密码不正确"))
-            else:
-                row.failed_logins = 0
-                row.last_failed_at = None
-                return self._user(row)
-        raise failure
+        """The same answer, cost and throttle for every name (see ledger.login)."""
+        outcome = login.attempt(self.db, username, password, self.clock())
+        if outcome.user is not None:
+            return self._user(outcome.user)
+        if outcome.wait:
+            raise LoginThrottled(outcome.message, outcome.wait)
+        raise AuthError(outcome.message)
 
     def user(self, username: str) -> User:
         with self.db.read() as s:
@@ -276,7 +255,7 @@ class LedgerService:
                 row.password_hash = auth.hash_password(new_password)
             except ValueError as exc:
                 raise InvalidReception({"password": str(exc)}) from None
-            row.failed_logins = 0
+            login.clear_failures(s, row.username)
             self._log(
                 s,
                 username=actor.username,

@@ -185,7 +185,7 @@ def test_demo_fills_two_years(tmp_path: Path) -> None:
     assert "示例用户：管理员、李会计、张副局长" in result.stdout
     listing = run_cli("user", "list", "--db", url)
     assert "李会计" in listing.stdout and "张副局长" in listing.stdout
-    again = run_cli("demo", "--db", url)
+    again = run_cli("demo", "--db", url, "--user", "管理员", "--password", "demo1234")
     assert again.returncode == 2 and "空账本" in again.stderr
     assert run_cli("verify", "--db", url).returncode == 0
 

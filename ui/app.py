@@ -75,7 +75,9 @@ class GuiSession:
 
 def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """A refusal shows its message; anything else a short Chinese notice (details on stderr)."""
-    if isinstance(exc, LedgerError):
+    from ledger.db import DatabaseError
+
+    if isinstance(exc, (LedgerError, DatabaseError)):  # e.g. another desk is importing
         QMessageBox.warning(QApplication.activeWindow(), tr("未能完成"), str(exc))
         return
     traceback.print_exception(kind, exc, tb)

@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst = user_sub.add_parser("list", help=tr("列出用户"))
     _common(lst, top=False)
 
-    p = command("demo", cmd_demo, tr("为空账本生成两年的示例接待数据"))
+    p = command("demo", cmd_demo, tr("为空账本生成两年的示例接待数据（账本已有用户时须以管理员登录）"))
     p.add_argument("--year", type=int, default=None, help=tr("示例数据的本年（默认今年）"))
 
     p = command("backup", cmd_backup, tr("把整个账本一致地复制到一个备份文件"))
@@ -413,18 +413,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """On a ledger with users only a logged-in administrator may add the demo (see ledger.demo)."""
     from ledger.demo import DEMO_PASSWORD, fill_demo
 
     service = open_service(args, create=True)
-    summary = fill_demo(service, this_year=args.year)
-    print(
-        tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
-            n=summary.receptions,
-            years="、".join(str(y) for y in summary.years),
-            users="、".join(summary.users),
-            pw=DEMO_PASSWORD,
-        )
+    actor = acting_user(service, args) if service.has_users() else None
+    summary = fill_demo(service, actor=actor, this_year=args.year)
+    line = tr("已生成示例数据：{n} 条接待（{years}）。示例用户：{users}，密码均为 {pw}").format(
+        n=summary.receptions,
+        years="、".join(str(y) for y in summary.years),
+        users="、".join(summary.users),
+        pw=summary.password,
     )
+    if summary.password != DEMO_PASSWORD:
+        line += tr("（只显示这一次，请记下）")
+    print(line)
     return EXIT_OK
 
 

@@ -603,7 +603,7 @@ class MainWindow(QMainWindow):
 
     def generate_demo(self) -> bool:
         """Fill an empty ledger with two years of sample receptions (administrators)."""
-        from ledger.demo import DEMO_PASSWORD, fill_demo
+        from ledger.demo import fill_demo
 
         if self.service.count_and_total(LedgerQuery())[0]:
             QMessageBox.information(
@@ -614,14 +614,14 @@ class MainWindow(QMainWindow):
             self,
             tr("生成示例数据"),
             tr(
-                "将在此账本中生成两年的示例接待，并添加示例用户“李会计”“张副局长”（密码 {pw}）。继续吗？"
-            ).format(pw=DEMO_PASSWORD),
+                "将在此账本中生成两年的示例接待，并添加示例经办人和分管领导（随机密码，完成后只显示一次）。继续吗？"
+            ),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
         progress, report = self._progress(tr("正在生成示例数据…"), 300)
         try:
-            summary = fill_demo(self.service, progress=report)
+            summary = fill_demo(self.service, actor=self.user, progress=report)
         except LedgerError as exc:
             show_ledger_error(self, exc, tr("无法生成示例数据"))
             return False
@@ -631,11 +631,13 @@ class MainWindow(QMainWindow):
         QMessageBox.information(
             self,
             tr("生成示例数据"),
-            tr("已生成 {n} 条示例接待（{years}）。示例用户：{users}，密码均为 {pw}。").format(
+            tr(
+                "已生成 {n} 条示例接待（{years}）。示例用户：{users}，密码均为 {pw}（只显示这一次，请记下）。"
+            ).format(
                 n=summary.receptions,
                 years="、".join(str(y) for y in summary.years),
                 users="、".join(summary.users),
-                pw=DEMO_PASSWORD,
+                pw=summary.password,
             ),
         )
         return True

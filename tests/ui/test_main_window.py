@@ -220,8 +220,11 @@ def test_demo_runs_with_a_cancellable_progress(
     QTimer.singleShot(0, lambda: [d.cancel() for d in window.findChildren(QProgressDialog)])
     assert window.generate_demo() is True
     assert told and told[0].startswith("已生成 0 条示例接待")
+    assert "demo1234" not in told[0] and "只显示这一次" in told[0]  # a random password, shown once
     assert service.count_and_total(LedgerQuery())[0] == 0
-    assert Role.CLERK in service.user("李会计").roles  # the sample users are there to log in with
+    # the sample users are there to log in with; the team's 李会计 is left alone
+    assert Role.CLERK in service.user("李会计（示例）").roles
+    assert service.user("li").display_name == "李会计"
 
 
 def test_opening_a_reception_shows_the_form_and_its_changes_refresh_the_window(
