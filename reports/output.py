@@ -37,6 +37,7 @@ def output_error(exc: OSError, target: Path) -> OutputError:
     if isinstance(exc, OutputError):
         return exc
     code = exc.errno
+    detail = " ".join(str(exc.strerror or exc).split())
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         message = tr("磁盘空间不足，未能写入 {path}：请腾出空间或换一个位置后重试")
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -50,7 +51,6 @@ def output_error(exc: OSError, target: Path) -> OutputError:
     elif code == errno.ENAMETOOLONG:
         message = tr("文件名太长，未能写入 {path}：请换一个短一些的名字")
     else:
-        detail = " ".join(str(exc.strerror or exc).split())
         message = tr("未能写入 {path}：{error}，请换一个位置后重试")
     return OutputError(message.format(path=target, error=detail), code, str(target))
 

@@ -25,6 +25,7 @@ tab, newline and carriage return) are left out instead of aborting the export.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -377,6 +378,9 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
     breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
-    # into a temporary file beside the target, renamed into place once complete
-    write_atomic(path, workbook.save)
+    # built in memory (a failed write then leaves no half-written sheet files behind), then
+    # written to a temporary file beside the target and renamed into place once complete
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    write_atomic(path, buffer.getvalue())
     return ExportSummary(year, len(receptions), sum((r.total for r in receptions), ZERO), breaches)
