@@ -247,3 +247,24 @@ def test_the_last_date_accepted_still_has_a_posting_period(
     )
     assert result.returncode == 0, result.stderr
     assert "公示期至 9999-01-" in result.stdout and out.read_bytes().startswith(b"%PDF")
+
+
+def test_cli_backup_on_a_full_disk_is_one_line_and_leaves_nothing(
+    db_url: str,
+    approved: Reception,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import ledger.backup
+
+    def full(_src: object, _dst: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(ledger.backup.os, "replace", full)
+    assert cli.run(["--db", db_url, "backup", "-o", str(folder / "b.sqlite3")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"错误: 磁盘空间不足，未能写入 {folder / 'b.sqlite3'}：请腾出空间或换一个位置后重试"
+    assert os.listdir(folder) == []

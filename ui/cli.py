@@ -392,7 +392,13 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    counts = open_service(args).backup(args.output)
+    from reports.output import output_error
+
+    service = open_service(args)
+    try:
+        counts = service.backup(args.output)  # written beside the target, renamed when complete
+    except OSError as exc:
+        raise UsageError(str(output_error(exc, args.output))) from None
     print(
         tr("已备份到 {path}：{r} 条接待，{h} 条历史，{u} 位用户").format(
             path=args.output, r=counts["receptions"], h=counts["history"], u=counts["users"]
