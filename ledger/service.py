@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger import auth, backup, history, limits, login
 from ledger.db import Database
+from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.models import (
     AttachmentRow,
@@ -953,6 +954,7 @@ class LedgerService:
     ) -> Reception:
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
+        filename = safe_attachment_name(filename)
         with self.db.write() as s:
             self._require(s, actor, Role.CLERK, tr("添加附件"))
             row = self._row(s, reception_id, lock=True)

@@ -24,7 +24,7 @@ from ledger.money import ZERO, fmt, per_person
 from ledger.records import Bureau, LedgerQuery, Reception, Status
 from reports.common import CENTER, CellMaker, a4_pdf, cjk_style, long_date, para, period_label
 from reports.fonts import register_cjk_font
-from reports.workdays import first_working_day, posting_end
+from reports.workdays import FIRST_DAY, LAST_DAY, first_working_day, posting_end
 
 
 class NoticeError(ValueError):
@@ -106,6 +106,13 @@ def load_notice(
         raise NoticeError(
             tr("结束日期 {b} 早于开始日期 {a}").format(a=date_from.isoformat(), b=date_to.isoformat())
         )
+    for day in (date_from, date_to, posted_on):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise NoticeError(
+                tr("日期 {d} 超出范围：应在 {a} 至 {b} 之间").format(
+                    d=day.isoformat(), a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat()
+                )
+            )
     query = LedgerQuery(date_from=date_from, date_to=date_to)
     classified: list[Reception] = []
     if internal:

@@ -313,6 +313,6 @@ def render_summary(dash: DashboardFigures, bureau_name: str, *, printed_on: date
 def write_summary(
     path: str | Path, dash: DashboardFigures, bureau_name: str, *, printed_on: date | None = None
 ) -> Path:
-    path = Path(path)
-    path.write_bytes(render_summary(dash, bureau_name, printed_on=printed_on))
-    return path
+    from reports.output import write_atomic
+
+    return write_atomic(path, render_summary(dash, bureau_name, printed_on=printed_on))

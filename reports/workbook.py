@@ -15,12 +15,18 @@ Sheets:
 - **违规情况**: every breach of those receptions with its explanation.
 - **年度目标**: the year's reduction target (ledger.targets), target and headroom as formulas.
 
-Written with openpyxl in write-only mode, one cheap row at a time.
+Written with openpyxl in write-only mode, one cheap row at a time. Every text is written
+as an explicit string cell (``_Styles.text``): openpyxl would otherwise turn a text that
+starts with "=" into a live formula and "#N/A" into an error value, so a visiting unit typed
+as ``=HYPERLINK(...)`` stays that text. Formulas are only the ones this module writes
+(``_Styles.formula``). Characters an xlsx file cannot hold (control characters other than
+tab, newline and carriage return) are left out instead of aborting the export.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,6 +42,7 @@ from ledger.i18n import tr
 from ledger.money import ZERO
 from ledger.policy import RULES
 from ledger.records import LedgerQuery, Reception
+from reports.output import write_atomic
 from reports.template import HEADERS, explanations_text
 
 SHEET_LEDGER = "台账"
@@ -106,9 +113,50 @@ class _Styles:
         return template._style
 
     def cell(self, value: Any, style: Any) -> WriteOnlyCell:
+        """A styled cell; a text is always a string cell (see ``text``)."""
+        if isinstance(value, str):
+            return self.text(value, style)
         c = WriteOnlyCell(self.sheet, value)
         c._style = style
         return c
+
+    def text(self, value: str, style: Any = None) -> WriteOnlyCell:
+        """``value`` as a string cell whatever it starts with ("=", "+", "-", "@", "#")."""
+        c = WriteOnlyCell(self.sheet)
+        c._value = xlsx_text(value)
+        c.data_type = "s"
+        if style is not None:
+            c._style = style
+        return c
+
+    def formula(self, formula: str, style: Any) -> WriteOnlyCell:
+        """A live formula written by this module (never user text)."""
+        c = WriteOnlyCell(self.sheet)
+        c._value = formula
+        c.data_type = "f"
+        c._style = style
+        return c
+
+    def append(self, values: list[Any]) -> None:
+        """Append a row to the sheet, every plain text in it as a string cell: the only way
+        rows are written here, so no text reaches openpyxl's guessing of types."""
+        text = self.text
+        self.sheet.append([text(v) if isinstance(v, str) else v for v in values])
+
+
+# what XML 1.0 cannot hold: control characters but tab, LF, CR; U+FFFE, U+FFFF; lone surrogates
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+MAX_CELL_TEXT = 32767  # Excel's limit for the text of one cell
+
+
+def xlsx_text(value: str) -> str:
+    """``value`` as an xlsx cell holds it and gives it back: without the characters XML cannot
+    hold, line breaks as LF (an XML reader turns a CR into LF anyway), at most 32,767 long."""
+    if _NOT_IN_XML.search(value):
+        value = _NOT_IN_XML.sub("", value)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value[:MAX_CELL_TEXT]
 
 
 def _prepare(sheet: Any, widths: list[float], *, freeze: str = "A2") -> _Styles:
@@ -163,12 +211,12 @@ _GIFT_INDEX = HEADERS.index("礼品")
 
 def _write_ledger(sheet: Any, receptions: list[Reception], reviewers: dict[str, str]) -> None:
     styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in HEADERS])
-    sheet.append([styles.cell(h, styles.header) for h in HEADERS])
+    styles.append([styles.cell(h, styles.header) for h in HEADERS])
     money = styles.money
     make = styles.cell
     money_at = sorted(_MONEY_INDEXES - {_GIFT_INDEX})
     date_at = sorted(_DATE_INDEXES)
-    append = sheet.append
+    append = styles.append
     for r in receptions:
         values = ledger_values(r, reviewers.get(r.approved_by, r.approved_by))
         for i in money_at:
@@ -200,30 +248,30 @@ def _write_monthly(sheet: Any, year: int, rows: int, last_year: tuple[Decimal, .
         tr("增减额"),
         tr("同比变化"),
     ]
-    sheet.append([styles.cell(h, styles.header) for h in headers])
+    styles.append([styles.cell(h, styles.header) for h in headers])
     last_row = max(rows + 1, 2)
     for month in range(1, 13):
         n = month + 1
-        sheet.append(
+        styles.append(
             [
                 tr("{m}月").format(m=month),
-                styles.cell(_month_formula(year, month, last_row), styles.money),
+                styles.formula(_month_formula(year, month, last_row), styles.money),
                 styles.cell(last_year[month - 1], styles.money),
-                styles.cell(f"=B{n}-C{n}", styles.money),
-                styles.cell(f'=IF(C{n}=0,"",B{n}/C{n}-1)', styles.percent),
+                styles.formula(f"=B{n}-C{n}", styles.money),
+                styles.formula(f'=IF(C{n}=0,"",B{n}/C{n}-1)', styles.percent),
             ]
         )
-    sheet.append(
+    styles.append(
         [
             styles.cell(tr("全年合计"), styles.bold),
-            styles.cell("=SUM(B2:B13)", styles.bold_money),
-            styles.cell("=SUM(C2:C13)", styles.bold_money),
-            styles.cell("=B14-C14", styles.bold_money),
-            styles.cell('=IF(C14=0,"",B14/C14-1)', styles.bold_percent),
+            styles.formula("=SUM(B2:B13)", styles.bold_money),
+            styles.formula("=SUM(C2:C13)", styles.bold_money),
+            styles.formula("=B14-C14", styles.bold_money),
+            styles.formula('=IF(C14=0,"",B14/C14-1)', styles.bold_percent),
         ]
     )
-    sheet.append([])
-    sheet.append(
+    styles.append([])
+    styles.append(
         [
             tr(
                 "说明：本年金额为公式，按“台账”表各行的接待日期汇总餐费、住宿费、交通费、其他费用、烟酒费和礼品金额；"
@@ -246,11 +294,11 @@ def _write_breaches(sheet: Any, receptions: list[Reception], violations: dict[in
         tr("情况说明"),
     ]
     styles = _prepare(sheet, [14, 12, 26, 14, 44, 10, 10, 12, 50])
-    sheet.append([styles.cell(h, styles.header) for h in headers])
+    styles.append([styles.cell(h, styles.header) for h in headers])
     count = 0
     for r in receptions:
         for v in violations.get(r.id or 0, ()):
-            sheet.append(
+            styles.append(
                 [
                     r.ref,
                     styles.cell(r.reception_date, styles.date),
@@ -265,7 +313,7 @@ def _write_breaches(sheet: Any, receptions: list[Reception], violations: dict[in
             )
             count += 1
     if not count:
-        sheet.append([tr("本年已审核的接待没有违规事项。")])
+        styles.append([tr("本年已审核的接待没有违规事项。")])
     return count
 
 
@@ -273,50 +321,50 @@ def _write_target(sheet: Any, service: Any, year: int) -> None:
     from ledger.targets import STATUS_LABELS, TargetsError, year_figures
 
     styles = _prepare(sheet, [34, 18, 50])
-    sheet.append([styles.cell(h, styles.header) for h in (tr("项目"), tr("数值"), tr("说明"))])
+    styles.append([styles.cell(h, styles.header) for h in (tr("项目"), tr("数值"), tr("说明"))])
     try:
         f = year_figures(service, year)
     except TargetsError as exc:
-        sheet.append([tr("年度"), year, str(exc)])
+        styles.append([tr("年度"), year, str(exc)])
         return
     money, percent = styles.money, styles.percent
     baseline: Any = styles.cell(f.baseline_total, money) if f.baseline_total is not None else tr("无")
-    sheet.append([tr("年度"), year, ""])
-    sheet.append(
+    styles.append([tr("年度"), year, ""])
+    styles.append(
         [
             tr("上年基数（{y}年已审核接待合计）").format(y=f.baseline_year),
             baseline,
             tr("上年没有已审核的接待，无法计算目标") if f.baseline_total is None else "",
         ]
     )
-    sheet.append([tr("压减比例"), styles.cell(f.reduction, percent), tr("管理员为本年设置的比例")])
+    styles.append([tr("压减比例"), styles.cell(f.reduction, percent), tr("管理员为本年设置的比例")])
     if f.baseline_total is not None:
-        sheet.append(
+        styles.append(
             [
                 tr("年度目标（不超过）"),
-                styles.cell("=ROUND(B3*(1-B4),2)", money),
+                styles.formula("=ROUND(B3*(1-B4),2)", money),
                 tr("上年基数 ×（1 − 压减比例）"),
             ]
         )
     else:
-        sheet.append([tr("年度目标（不超过）"), tr("无"), tr("无上年基数，无法计算目标")])
-    sheet.append([tr("截止日期"), styles.cell(f.as_of, styles.date), ""])
-    sheet.append([tr("本年累计"), styles.cell(f.ytd_total, money), tr("截至截止日期的已审核接待合计")])
+        styles.append([tr("年度目标（不超过）"), tr("无"), tr("无上年基数，无法计算目标")])
+    styles.append([tr("截止日期"), styles.cell(f.as_of, styles.date), ""])
+    styles.append([tr("本年累计"), styles.cell(f.ytd_total, money), tr("截至截止日期的已审核接待合计")])
     if f.baseline_total is not None:
-        sheet.append([tr("距目标尚余（负数为已超出）"), styles.cell("=B5-B7", money), ""])
+        styles.append([tr("距目标尚余（负数为已超出）"), styles.formula("=B5-B7", money), ""])
     else:
-        sheet.append([tr("距目标尚余（负数为已超出）"), tr("无"), ""])
-    sheet.append([tr("上年同期"), styles.cell(f.same_period_last_year, money), ""])
+        styles.append([tr("距目标尚余（负数为已超出）"), tr("无"), ""])
+    styles.append([tr("上年同期"), styles.cell(f.same_period_last_year, money), ""])
     change: Any = styles.cell(f.yoy_change, percent) if f.yoy_change is not None else tr("无法计算")
-    sheet.append([tr("同比变化"), change, tr("（本年累计 − 上年同期）÷ 上年同期")])
-    sheet.append([tr("预计全年"), styles.cell(f.projected_total, money), ""])
-    sheet.append([tr("状态"), STATUS_LABELS.get(f.status, f.status or ""), ""])
-    sheet.append([tr("批次"), f.batches, tr("已审核接待次数")])
-    sheet.append([tr("人次"), f.person_visits, tr("接待对象人数合计")])
+    styles.append([tr("同比变化"), change, tr("（本年累计 − 上年同期）÷ 上年同期")])
+    styles.append([tr("预计全年"), styles.cell(f.projected_total, money), ""])
+    styles.append([tr("状态"), STATUS_LABELS.get(f.status, f.status or ""), ""])
+    styles.append([tr("批次"), f.batches, tr("已审核接待次数")])
+    styles.append([tr("人次"), f.person_visits, tr("接待对象人数合计")])
 
 
 def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
-    """Write the ledger workbook of ``year`` to ``path``."""
+    """Write the ledger workbook of ``year`` to ``path`` (all or nothing: OutputError says why not)."""
     from ledger.targets import dashboard_figures
 
     query = LedgerQuery(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
@@ -330,8 +378,9 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
     breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
-    # built in memory and written at once: an unwritable path fails cleanly, no half file
+    # built in memory (a failed write then leaves no half-written sheet files behind), then
+    # written to a temporary file beside the target and renamed into place once complete
     buffer = io.BytesIO()
     workbook.save(buffer)
-    Path(path).write_bytes(buffer.getvalue())
+    write_atomic(path, buffer.getvalue())
     return ExportSummary(year, len(receptions), sum((r.total for r in receptions), ZERO), breaches)

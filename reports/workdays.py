@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+# the dates the reports and the command line accept: far enough from the ends of the
+# calendar that a posting period, "next year" or "last year" always stays inside it
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
 
 def is_working_day(day: date) -> bool:
     return day.weekday() < 5

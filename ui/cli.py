@@ -31,10 +31,44 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _iso_date(text: str) -> date:
+    from reports.workdays import FIRST_DAY, LAST_DAY
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(tr("日期应写成 YYYY-MM-DD：{v}").format(v=text)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            tr("日期应在 {a} 至 {b} 之间：{v}").format(
+                a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=text
+            )
+        )
+    return day
+
+
+def _year(text: str) -> int:
+    """A --year: a whole number whose year, last year and next year are all in the calendar."""
+    from reports.workdays import FIRST_DAY, LAST_DAY
+
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(tr("年份应为整数，如 2025：{v}").format(v=text)) from None
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise argparse.ArgumentTypeError(
+            tr("年份应在 {a} 至 {b} 之间：{v}").format(a=FIRST_DAY.year, b=LAST_DAY.year, v=text)
+        )
+    return year
+
+
+def _write_output(path: Path, suffix: str, content: Any) -> None:
+    """Write an output file all at once (reports.output); a failure is one line, exit 2."""
+    from reports.output import OutputError, write_atomic
+
+    try:
+        write_atomic(_output(path, suffix), content)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -96,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
 
     p = command("targets", cmd_targets, tr("本年公务接待费同比压减目标的完成情况"))
-    p.add_argument("--year", type=int, required=True, help=tr("年份"))
+    p.add_argument("--year", type=_year, required=True, help=tr("年份"))
     p.add_argument(
         "--as-of",
         type=_iso_date,
@@ -130,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf")
 
     p = command("export", cmd_export, tr("导出一年的台账工作簿（台账、月度对比、违规情况、年度目标）"))
-    p.add_argument("--year", type=int, required=True, help=tr("年份"))
+    p.add_argument("--year", type=_year, required=True, help=tr("年份"))
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
 
     p = command("user", cmd_user, tr("用户管理"))
@@ -147,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(lst, top=False)
 
     p = command("demo", cmd_demo, tr("为空账本生成两年的示例接待数据（账本已有用户时须以管理员登录）"))
-    p.add_argument("--year", type=int, default=None, help=tr("示例数据的本年（默认今年）"))
+    p.add_argument("--year", type=_year, default=None, help=tr("示例数据的本年（默认今年）"))
 
     p = command("backup", cmd_backup, tr("把整个账本一致地复制到一个备份文件"))
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE")
@@ -321,8 +355,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_targets(args: argparse.Namespace) -> int:
     from ledger.targets import TargetsError, summary_lines, year_figures
 
-    if not 1900 <= args.year <= 9999:
-        raise UsageError(tr("年份无效：{year}").format(year=args.year))
     try:
         figures = year_figures(open_service(args), args.year, args.as_of)
     except TargetsError as exc:
@@ -366,11 +398,15 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from ledger.backup import BackupError
+    from reports.output import output_error
 
+    service = open_service(args)
     try:
-        counts = open_service(args).backup(args.output)
+        counts = service.backup(args.output)  # written beside the target, renamed when complete
     except BackupError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(str(output_error(exc, args.output))) from None
     print(
         tr("已备份到 {path}：{r} 条接待，{h} 条历史，{u} 位用户").format(
             path=args.output, r=counts["receptions"], h=counts["history"], u=counts["users"]
@@ -449,7 +485,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
         )
     except NoticeError as exc:
         raise UsageError(str(exc)) from None
-    _output(args.output, ".pdf").write_bytes(render_notice(notice))
+    _write_output(args.output, ".pdf", render_notice(notice))
     marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
     line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
         path=args.output,
@@ -468,7 +504,7 @@ def cmd_slip(args: argparse.Namespace) -> int:
     from reports.slip import load_slip, render_slip
 
     slip = load_slip(open_service(args), args.ref)
-    _output(args.output, ".pdf").write_bytes(render_slip(slip))
+    _write_output(args.output, ".pdf", render_slip(slip))
     print(
         tr("已生成接待清单 {path}：{ref}，合计 {total} 元").format(
             path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)
@@ -479,11 +515,13 @@ def cmd_slip(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ledger.money import fmt
+    from reports.output import OutputError
     from reports.workbook import export_year
 
-    if not 1900 <= args.year <= 9998:
-        raise UsageError(tr("年份无效：{year}").format(year=args.year))
-    summary = export_year(open_service(args), args.year, _output(args.output, ".xlsx"))
+    try:
+        summary = export_year(open_service(args), args.year, _output(args.output, ".xlsx"))
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     print(
         tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元，{b} 条违规").format(
             year=summary.year,

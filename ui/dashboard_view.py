@@ -506,6 +506,7 @@ class DashboardView(QWidget):
 
     def save_summary(self, path: str | Path) -> Path | None:
         """Write the one-page summary of the year shown; tell the user where, or why not."""
+        from reports.output import output_error
         from reports.summary import write_summary
 
         if self.figures is None:
@@ -516,11 +517,7 @@ class DashboardView(QWidget):
         try:
             written = write_summary(path, self.figures, self.service.bureau().name)
         except OSError as exc:
-            QMessageBox.warning(
-                self,
-                tr("未能保存"),
-                tr("无法写入 {path}：{error}").format(path=path, error=exc.strerror or exc),
-            )
+            QMessageBox.warning(self, tr("未能保存"), str(output_error(exc, path)))
             return None
         self.message.setStyleSheet("color: #2e7d32;")
         self.message.setText(tr("年度汇总已保存：{path}").format(path=written))

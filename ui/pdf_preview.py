@@ -3,7 +3,7 @@
 The PDF is shown with QtPdf's QPdfView. Printing renders each page with
 QPdfDocument.render at the printer's resolution (capped, so a 1,200 dpi printer does not
 need a gigabyte of memory) and draws it on the page; saving writes the PDF bytes as they
-are, with the font embedded.
+are, with the font embedded, all at once (reports.output.write_atomic).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ledger.i18n import tr
+from reports.output import output_error, write_atomic
 from ui.prefs import app_settings
 
 SAVE_DIR_KEY = "print/last_save_dir"
@@ -67,7 +68,8 @@ class PdfPreviewDialog(QDialog):
         self.save_button = QPushButton(tr("另存为…"))
         self.close_button = QPushButton(tr("关闭"))
         self.print_button.clicked.connect(self.print_document)
-        self.save_button.clicked.connect(self.save_as)
+        # clicked(bool) would pass its "checked" flag as the path
+        self.save_button.clicked.connect(lambda _checked=False: self.save_as())
         self.close_button.clicked.connect(self.reject)
 
         buttons = QHBoxLayout()
@@ -167,13 +169,9 @@ class PdfPreviewDialog(QDialog):
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
         try:
-            target.write_bytes(self.pdf)
+            write_atomic(target, self.pdf)
         except OSError as exc:
-            QMessageBox.warning(
-                self,
-                tr("另存为"),
-                tr("无法保存到 {path}：{error}").format(path=target, error=exc.strerror or exc),
-            )
+            QMessageBox.warning(self, tr("另存为"), str(output_error(exc, target)))
             return None
         settings.setValue(SAVE_DIR_KEY, str(target.parent))
         self.saved.emit(str(target))

@@ -43,7 +43,7 @@ from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.service import LedgerError
 from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
-from reports.workdays import posting_end
+from reports.workdays import FIRST_DAY, LAST_DAY, posting_end
 from ui.pdf_preview import PdfPreviewDialog
 from ui.prefs import app_settings
 from ui.widgets import ok_cancel_buttons, show_ledger_error
@@ -114,6 +114,7 @@ class NoticeDialog(QDialog):
     @staticmethod
     def _date_edit(day: date) -> QDateEdit:
         edit = QDateEdit(_qdate(day))
+        edit.setDateRange(_qdate(FIRST_DAY), _qdate(LAST_DAY))  # a posting period stays in the calendar
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
         return edit
@@ -291,6 +292,7 @@ class PrintActions(QObject):
 
     # ------------------------------------------------------------------ workbook
     def export_workbook(self, year: int | None = None, path: str | Path | None = None) -> Path | None:
+        from reports.output import output_error
         from reports.workbook import export_year
 
         service = self.window.service
@@ -298,7 +300,7 @@ class PrintActions(QObject):
             years = service.years()
             default = date.today().year if not years or date.today().year in years else years[0]
             chosen, ok = QInputDialog.getInt(
-                self.window, tr("导出台账工作簿"), tr("年份："), default, 1990, 9998
+                self.window, tr("导出台账工作簿"), tr("年份："), default, FIRST_DAY.year, LAST_DAY.year
             )
             if not ok:
                 return None
@@ -322,11 +324,7 @@ class PrintActions(QObject):
             with _busy():
                 summary = export_year(service, year, target)
         except OSError as exc:
-            QMessageBox.warning(
-                self.window,
-                tr("导出台账工作簿"),
-                tr("无法写入 {path}：{error}").format(path=target, error=exc.strerror or exc),
-            )
+            QMessageBox.warning(self.window, tr("导出台账工作簿"), str(output_error(exc, target)))
             return None
         settings.setValue(EXPORT_DIR_KEY, str(target.parent))
         self.window.statusBar().showMessage(

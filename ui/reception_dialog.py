@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, fmt, parse_money
 from ledger.policy import RULES
@@ -71,6 +72,7 @@ from ledger.service import (
     LedgerService,
     StaleEdit,
 )
+from reports.output import output_error, write_atomic
 from ui.approval_view import ApproveConfirm
 from ui.autosave import AutosavedDraft, Autosaver
 from ui.meals_model import (
@@ -1612,9 +1614,12 @@ class ReceptionDialog(QDialog):
                 error=True,
             )
             return None
-        folder = Path(tempfile.mkdtemp(prefix="ledger-attachment-"))
-        target = folder / Path(att.filename).name
-        target.write_bytes(content)
+        target = Path(tempfile.gettempdir()) / safe_attachment_name(att.filename)  # an old unsafe name too
+        try:
+            target = write_atomic(Path(tempfile.mkdtemp(prefix="ledger-attachment-")) / target.name, content)
+        except OSError as exc:
+            self._say(str(output_error(exc, target)), error=True)
+            return None
         if not FilePrompt.open(target):
             self._say(
                 tr("系统没有能打开 {name} 的程序；文件已存到 {path}").format(name=att.filename, path=target)

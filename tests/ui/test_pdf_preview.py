@@ -95,7 +95,9 @@ def test_save_as_writes_the_pdf_and_reports_an_unwritable_place(
         "ui.pdf_preview.QMessageBox.warning", lambda _parent, _title, text: warnings.append(text)
     )
     assert dialog.save_as(tmp_path / "no-such-folder" / "x.pdf") is None
-    assert warnings and "无法保存" in warnings[0]
+    assert warnings == [
+        f"文件夹不存在，未能写入 {tmp_path / 'no-such-folder' / 'x.pdf'}：请先创建该文件夹或换一个位置"
+    ]
 
 
 def test_notice_dialog_checks_the_period_and_shows_the_posting_end(qtbot: QtBot) -> None:

@@ -1,0 +1,102 @@
+"""Writing a file for the user (PDF, workbook, a saved copy) all at once or not at all.
+
+The content goes to a temporary file in the same folder, is flushed to the disk, and only
+then renamed over the target (os.replace, atomic on one file system). A full disk, a
+read-only folder or a write killed half-way therefore never leaves a 0-byte or partial
+file under the target's name, and an older file of that name stays as it was until the
+new one is complete. Failures become an OutputError whose text is one Chinese line.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from ledger.i18n import tr
+
+Content = bytes | Callable[[BinaryIO], object]
+
+
+class OutputError(OSError):
+    """A file could not be written; ``str()`` is the one-line message for the user."""
+
+    def __init__(self, message: str, code: int | None = None, filename: str | None = None) -> None:
+        super().__init__(code, message, filename)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def output_error(exc: OSError, target: Path) -> OutputError:
+    """The user's message for an OSError met while writing ``target``."""
+    if isinstance(exc, OutputError):
+        return exc
+    code = exc.errno
+    detail = " ".join(str(exc.strerror or exc).split())
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        message = tr("磁盘空间不足，未能写入 {path}：请腾出空间或换一个位置后重试")
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message = tr(
+            "没有权限写入 {path}（文件夹只读，或文件正被其他程序打开）：请换一个位置或关闭该文件后重试"
+        )
+    elif code == errno.ENOENT:
+        message = tr("文件夹不存在，未能写入 {path}：请先创建该文件夹或换一个位置")
+    elif code == errno.EISDIR:
+        message = tr("{path} 是一个文件夹：请给出文件名")
+    elif code == errno.ENAMETOOLONG:
+        message = tr("文件名太长，未能写入 {path}：请换一个短一些的名字")
+    else:
+        message = tr("未能写入 {path}：{error}，请换一个位置后重试")
+    return OutputError(message.format(path=target, error=detail), code, str(target))
+
+
+def _new_file_mode(target: Path) -> int:
+    """The permissions of the file being replaced, else the usual ones for a new file."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def write_atomic(path: str | Path, content: Content) -> Path:
+    """Write ``content`` (bytes, or a function writing into a binary file) to ``path``.
+
+    Either the complete new file is at ``path`` afterwards, or ``path`` is as it was before
+    (absent, or the old file untouched) and OutputError says why.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise output_error(OSError(errno.EISDIR, os.strerror(errno.EISDIR)), target)
+    mode = _new_file_mode(target)
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=".~", suffix=".part", dir=target.parent or ".")
+    except OSError as exc:
+        raise output_error(exc, target) from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as fh:
+            if isinstance(content, bytes | bytearray | memoryview):
+                fh.write(content)
+            else:
+                content(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.chmod(temp, mode)
+        except OSError:
+            pass  # a file system without permissions: the new file keeps what it got
+        os.replace(temp, target)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise output_error(exc, target) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
