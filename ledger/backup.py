@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ledger.db import Database, DatabaseError
+from ledger.files import write_failure
 from ledger.history import VerifyResult
 from ledger.i18n import tr
 from ledger.models import Base, HistoryRow
@@ -158,9 +159,7 @@ def _write_file(source: Connection | Session, path: Path) -> dict[str, int]:
             os.fsync(fh.fileno())
         os.replace(temp, path)
     except OSError as exc:
-        raise BackupError(
-            tr("无法写入备份文件 {path}：{error}").format(path=path, error=exc.strerror or exc)
-        ) from None
+        raise BackupError(write_failure(exc, path)) from None
     except (sqlite3.Error, SQLAlchemyError, DatabaseError) as exc:
         raise BackupError(
             tr("备份失败，{path} 未写入：{error}").format(path=path, error=_line(exc))

@@ -22,6 +22,7 @@ from decimal import Decimal
 from ledger.i18n import tr
 from ledger.records import Bureau, LedgerQuery, Meal, Person, Reception, Role, User
 from ledger.service import LedgerService, PermissionDenied, WorkflowError
+from ledger.text import clean_line, person_key
 
 DEMO_PASSWORD = "demo1234"
 ADMIN, CLERK, APPROVER = "管理员", "李会计", "张副局长"
@@ -83,9 +84,10 @@ def _person(rng: random.Random, unit: str) -> Person:
 
 def _free_name(base: str, taken: set[str]) -> str:
     """``base``, or ``base（示例）``, ``base（示例2）``… whichever no user has as name or display name."""
-    name, n = base, 1
-    while name in taken:
-        name = base + (tr("（示例）") if n == 1 else tr("（示例{n}）").format(n=n))
+    keys = {person_key(t) for t in taken}  # names compare as the ledger stores them (ledger.text)
+    name, n = clean_line(base), 1
+    while person_key(name) in keys:
+        name = clean_line(base + (tr("（示例）") if n == 1 else tr("（示例{n}）").format(n=n)))
         n += 1
     taken.add(name)
     return name

@@ -11,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from ledger.db import Database
 from ledger.i18n import tr
-from ledger.models import HistoryRow
+from ledger.mapping import snapshot, user_snapshot
+from ledger.models import HistoryRow, PolicyRow, ReceptionRow, SettingRow, TargetRow, UserRow
 from ledger.records import HistoryEntry
 
 GENESIS = "0" * 64
@@ -186,3 +189,104 @@ def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime) -> No
         os.replace(temp, path)
     except OSError:
         pass  # a read-only home folder must not stop verification
+
+
+def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> VerifyResult:
+    """Recompute the history chain and compare every record with its last entry; then compare
+    with the head this machine saw at its last clean verification (``anchor``), and remember
+    the new head when all is well."""
+    result = VerifyResult()
+    with db.read() as s:
+        last = verify_chain(s, result)
+        live: set[tuple[str, int]] = set()
+        stmt = (
+            select(ReceptionRow)
+            .order_by(ReceptionRow.id)
+            .options(
+                selectinload(ReceptionRow.people),
+                selectinload(ReceptionRow.meals),
+                selectinload(ReceptionRow.explanations),
+                selectinload(ReceptionRow.attachments),
+                selectinload(ReceptionRow.violations),
+            )
+        )
+        for row in s.scalars(stmt).yield_per(1000):
+            result.records += 1
+            key = ("reception", row.id)
+            live.add(key)
+            if key not in last:
+                result.problems.append(tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=row.ref))
+                continue
+            if last[key] != canonical(snapshot(row)):
+                result.problems.append(
+                    tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=row.ref)
+                )
+            elif any(hashlib.sha256(a.content).hexdigest() != a.sha256 for a in row.attachments):
+                result.problems.append(
+                    tr("接待 {ref}：附件内容与登记的校验值不符（在程序外被改动）").format(ref=row.ref)
+                )
+        for trow in s.scalars(select(TargetRow)):
+            key = ("target", trow.year)
+            live.add(key)
+            if last.get(key) != canonical({"year": trow.year, "reduction": trow.reduction}):
+                result.problems.append(
+                    tr("{year} 年的压减目标与历史记录不符（在程序外被改动）").format(year=trow.year)
+                )
+        settings = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        if settings or ("bureau", 0) in last:
+            live.add(("bureau", 0))
+            if last.get(("bureau", 0)) != canonical(settings):
+                result.problems.append(
+                    tr("单位信息（名称、监督电话、公示期）与历史记录不符（在程序外被改动）")
+                )
+        for prow in s.scalars(select(PolicyRow)):
+            key = ("policy", prow.id)
+            live.add(key)
+            if last.get(key) != prow.params:
+                result.problems.append(
+                    tr("{d} 起执行的接待标准与历史记录不符（在程序外被改动）").format(d=prow.effective_from)
+                )
+        for urow in s.scalars(select(UserRow)):
+            key = ("user", urow.id)
+            live.add(key)
+            if last.get(key) != canonical(user_snapshot(urow)):
+                result.problems.append(
+                    tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
+                )
+        for key, after in last.items():
+            if key[0] in ("reception", "policy", "user", "target") and after and key not in live:
+                gone = json.loads(after)
+                name = (
+                    gone.get("ref")
+                    or gone.get("username")
+                    or gone.get("effective_from")
+                    or tr("{year} 年压减目标").format(year=gone.get("year"))
+                )
+                result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=name))
+        # the newest entries cut off together with the records they changed leave a shorter,
+        # intact chain: compare with the head this machine saw at its last verification
+        seen_head = read_anchor(anchor)
+        if seen_head is not None:
+            seen = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen_head["id"]))
+            if seen != seen_head["hash"]:
+                result.problems.append(
+                    tr(
+                        "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
+                    ).format(id=seen_head["id"], at=seen_head["at"])
+                )
+        head = s.execute(
+            select(HistoryRow.id, HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)
+        ).first()
+    if result.ok and head is not None:
+        write_anchor(anchor, head[0], head[1], clock())
+    return result
+
+
+def anchor_path(url: str) -> Path:
+    """Where this machine keeps the history head it last verified, for the ledger at ``url``."""
+    folder = os.environ.get("LEDGER_ANCHOR_DIR")
+    if not folder:
+        from platformdirs import user_data_dir
+
+        folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / "anchors")
+    return Path(folder) / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")

@@ -66,14 +66,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
-
+from ledger import queries
 from ledger.db import Database
 from ledger.i18n import tr
-from ledger.models import ReceptionRow, TargetRow
 from ledger.money import CENT, ZERO, fmt, from_fen
-from ledger.records import Status
-from ledger.service import DEFAULT_REDUCTION
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -351,29 +347,15 @@ class _Day:
 
 def _daily(db: Database, start: date, end: date) -> dict[date, _Day]:
     """Approved receptions grouped by reception date in [start, end]."""
-    r = ReceptionRow
-    stmt = (
-        select(
-            r.reception_date,
-            func.sum(r.total_fen),
-            func.count(),
-            func.sum(r.guest_count),
-            func.sum(r.canteen_meals),
-            func.sum(r.meal_count),
-            func.sum(case((r.violation_count == 0, 1), else_=0)),
-            func.sum(r.over_standard_fen),
-        )
-        .where(r.status == Status.APPROVED.value, r.reception_date >= start, r.reception_date <= end)
-        .group_by(r.reception_date)
-    )
     with db.read() as s:
-        return {row[0]: _Day(*(int(v or 0) for v in row[1:])) for row in s.execute(stmt)}
+        return {
+            row[0]: _Day(*(int(v or 0) for v in row[1:])) for row in queries.approved_by_day(s, start, end)
+        }
 
 
 def _reduction(db: Database, year: int) -> Decimal:
     with db.read() as s:
-        row = s.get(TargetRow, year)
-        return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+        return queries.reduction_for(s, year)
 
 
 def _sum(days: dict[date, _Day], start: date, end: date) -> _Day:
@@ -485,21 +467,11 @@ def dashboard_figures(
     days = _daily(db, date(year - 1, 1, 1), as_of)
     figures = _figures(db, year, as_of, days)
     ytd = _sum(days, date(year, 1, 1), as_of)
-    r = ReceptionRow
-    stmt = (
-        select(r.visiting_unit, func.count(r.id), func.sum(r.total_fen))
-        .where(
-            r.status == Status.APPROVED.value,
-            r.reception_date >= date(year, 1, 1),
-            r.reception_date <= as_of,
-            r.classified.is_(False),
-        )
-        .group_by(r.visiting_unit)
-        .order_by(func.count(r.id).desc(), func.sum(r.total_fen).desc(), r.visiting_unit)
-        .limit(top)
-    )
     with db.read() as s:
-        units = tuple(UnitFigures(u, int(n), from_fen(int(t or 0))) for u, n, t in s.execute(stmt))
+        units = tuple(
+            UnitFigures(u, int(n), from_fen(int(t or 0)))
+            for u, n, t in queries.top_units(s, year, as_of, top)
+        )
     return DashboardFigures(
         figures=figures,
         monthly=tuple(from_fen(v) for v in _monthly(days, year, as_of)),

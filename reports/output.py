@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from ledger.i18n import tr
+from ledger.files import write_failure
 
 Content = bytes | Callable[[BinaryIO], object]
 
@@ -36,23 +36,7 @@ def output_error(exc: OSError, target: Path) -> OutputError:
     """The user's message for an OSError met while writing ``target``."""
     if isinstance(exc, OutputError):
         return exc
-    code = exc.errno
-    detail = " ".join(str(exc.strerror or exc).split())
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        message = tr("磁盘空间不足，未能写入 {path}：请腾出空间或换一个位置后重试")
-    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        message = tr(
-            "没有权限写入 {path}（文件夹只读，或文件正被其他程序打开）：请换一个位置或关闭该文件后重试"
-        )
-    elif code == errno.ENOENT:
-        message = tr("文件夹不存在，未能写入 {path}：请先创建该文件夹或换一个位置")
-    elif code == errno.EISDIR:
-        message = tr("{path} 是一个文件夹：请给出文件名")
-    elif code == errno.ENAMETOOLONG:
-        message = tr("文件名太长，未能写入 {path}：请换一个短一些的名字")
-    else:
-        message = tr("未能写入 {path}：{error}，请换一个位置后重试")
-    return OutputError(message.format(path=target, error=detail), code, str(target))
+    return OutputError(write_failure(exc, target), exc.errno, str(target))
 
 
 def _new_file_mode(target: Path) -> int:

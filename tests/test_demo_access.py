@@ -32,17 +32,17 @@ def test_an_administrators_demo_uses_its_own_users_and_a_random_password(
 ) -> None:
     summary = fill_demo(service, actor=team.admin, this_year=2025, progress=lambda done, total: done < 25)
     # the team's display names are 李会计 and 张副局长: the demo's users do not take them
-    assert summary.users == ("李会计（示例）", "张副局长（示例）")
+    assert summary.users == ("李会计(示例)", "张副局长(示例)")
     assert summary.password != DEMO_PASSWORD and len(summary.password) >= 12
-    assert service.authenticate("张副局长（示例）", summary.password).username == "张副局长（示例）"
+    assert service.authenticate("张副局长(示例)", summary.password).username == "张副局长(示例)"
     with pytest.raises(AuthError):
-        service.authenticate("李会计（示例）", DEMO_PASSWORD)
+        service.authenticate("李会计(示例)", DEMO_PASSWORD)
     with service.db.read() as s:
         actors = set(
             s.scalars(select(HistoryRow.username).where(HistoryRow.action.in_(("approve", "return"))))
         )
         authors = set(s.scalars(select(HistoryRow.username).where(HistoryRow.action == "create")))
-    assert actors == {"张副局长（示例）"} and authors == {"李会计（示例）"}
+    assert actors == {"张副局长(示例)"} and authors == {"李会计(示例)"}
     assert service.authenticate("zhang", PASSWORD).username == "zhang"  # the real leader is untouched
 
 
@@ -68,12 +68,12 @@ def test_the_demo_command_needs_an_administrator_once_a_ledger_has_users(tmp_pat
     done = run_cli("demo", "--db", url, "--year", "2025", "--user", "admin", "--password", PASSWORD)
     assert done.returncode == 0, done.stderr
     assert DEMO_PASSWORD not in done.stdout and "只显示这一次" in done.stdout
-    assert "示例用户：李会计、张副局长（示例），" in done.stdout
+    assert "示例用户：李会计、张副局长(示例)，" in done.stdout
     password = re.search(r"密码均为 (\S+?)（只显示这一次", done.stdout).group(1)  # type: ignore[union-attr]
     with sqlite3.connect(path) as conn:
         approvers = {
             r[0] for r in conn.execute("SELECT DISTINCT username FROM history WHERE action='approve'")
         }
-    assert approvers == {"张副局长（示例）"}
+    assert approvers == {"张副局长(示例)"}
     again = run_cli("demo", "--db", url, "--user", "李会计", "--password", password)
     assert again.returncode == 2 and "已有接待记录" in again.stderr  # logged in, then refused

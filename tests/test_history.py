@@ -58,7 +58,7 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
         ("UPDATE history SET username = 'zhang' WHERE action = 'create' AND ref = 'JD-2025-0002'",),
         "历史记录第",
     ),
-    ("history entry deleted", ("DELETE FROM history WHERE action = 'approve'",), "缺失"),
+    ("history entry deleted", ("DELETE FROM history WHERE action = 'approve'",), "前一条被改动或删除"),
     ("explanation added", ("INSERT INTO reception_explanations VALUES (1, 'gift', '补写')",), "JD-2025-0001"),
     (
         "policy loosened",

@@ -413,7 +413,7 @@ def test_backup_failures_are_one_line(
     (tmp_path / "a-file").write_text("x")
     (tmp_path / "a-folder").mkdir()
     for target, text in (
-        (tmp_path / "a-file" / "b.sqlite3", "无法写入备份文件"),
+        (tmp_path / "a-file" / "b.sqlite3", "未能写入"),
         (tmp_path / "a-folder", "是一个文件夹"),
     ):
         assert run(["backup", "-o", str(target), "--db", db_url]) == 2

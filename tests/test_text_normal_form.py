@@ -86,7 +86,7 @@ def test_over_long_text_is_refused_at_its_field(service: LedgerService, team: Te
 
 def test_counts_and_amounts_have_a_ceiling(service: LedgerService, team: Team) -> None:
     with pytest.raises(InvalidReception) as refused:
-        service.save(team.clerk, sample_reception(guests=2**63, companions=0))
+        service.save(team.clerk, replace(sample_reception(), guest_count=2**63))
     assert "超过 100000" in refused.value.problems["guest_count"]
     with pytest.raises(InvalidReception) as refused:
         service.save(team.clerk, sample_reception(accommodation=Decimal("1e12")))

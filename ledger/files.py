@@ -1,0 +1,29 @@
+"""What to tell the user when the operating system refuses to write a file."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+from ledger.i18n import tr
+
+
+def write_failure(exc: OSError, target: Path) -> str:
+    """One Chinese line for an OSError met while writing ``target``: what happened, what to do."""
+    code = exc.errno
+    detail = " ".join(str(exc.strerror or exc).split())
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        message = tr("磁盘空间不足，未能写入 {path}：请腾出空间或换一个位置后重试")
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        message = tr(
+            "没有权限写入 {path}（文件夹只读，或文件正被其他程序打开）：请换一个位置或关闭该文件后重试"
+        )
+    elif code == errno.ENOENT:
+        message = tr("文件夹不存在，未能写入 {path}：请先创建该文件夹或换一个位置")
+    elif code == errno.EISDIR:
+        message = tr("{path} 是一个文件夹：请给出文件名")
+    elif code == errno.ENAMETOOLONG:
+        message = tr("文件名太长，未能写入 {path}：请换一个短一些的名字")
+    else:
+        message = tr("未能写入 {path}：{error}，请换一个位置后重试")
+    return message.format(path=target, error=detail)

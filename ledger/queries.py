@@ -1,0 +1,305 @@
+"""Every read of the ledger, as functions of an open session: the front desk wraps them in
+a read transaction, and the year-on-year figures (ledger.targets) share them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ledger import history
+from ledger.errors import NotFound
+from ledger.i18n import tr
+from ledger.mapping import MEAL_COLUMNS, PERSON_COLUMNS, record_of, to_record
+from ledger.models import (
+    AttachmentRow,
+    ExplanationRow,
+    HistoryRow,
+    MealRow,
+    PersonRow,
+    ReceptionRow,
+    TargetRow,
+    ViolationRow,
+)
+from ledger.money import from_fen
+from ledger.records import HistoryEntry, LedgerQuery, LedgerRow, Reception, Status, Violation
+from ledger.text import clean_line
+
+DEFAULT_REDUCTION = Decimal("0.20")
+
+
+def reception_row(s: Session, reception_id: int | None, *, lock: bool = False) -> ReceptionRow:
+    if reception_id is None:
+        raise NotFound(tr("接待记录尚未保存"))
+    stmt = select(ReceptionRow).where(ReceptionRow.id == reception_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = s.scalars(stmt).first()
+    if row is None:
+        raise NotFound(tr("接待记录不存在（可能已被删除）"))
+    return row
+
+
+def get(s: Session, reception_id: int) -> Reception:
+    return record_of(reception_row(s, reception_id))
+
+
+def get_by_ref(s: Session, ref: str) -> Reception:
+    row = s.scalars(select(ReceptionRow).where(ReceptionRow.ref == clean_line(ref))).first()
+    if row is None:
+        raise NotFound(tr("没有编号为 {ref} 的接待记录").format(ref=ref))
+    return record_of(row)
+
+
+def receptions(
+    s: Session,
+    query: LedgerQuery = LedgerQuery(),
+    *,
+    approved_only: bool = False,
+    include_classified: bool = True,
+) -> list[Reception]:
+    """Whole records (without attachment lists), in date order: reports and exports.
+
+    Read with plain Core queries, one per table, rather than through the ORM: a year of
+    a busy ledger is tens of thousands of records.
+    """
+    table = ReceptionRow.__table__
+    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
+    ids = filtered(select(ReceptionRow.id), query)
+    if approved_only:
+        ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
+    if not include_classified:
+        ids = ids.where(ReceptionRow.classified.is_(False))
+    chosen = ids.scalar_subquery()
+    connection = s.connection()
+    result = connection.execute(
+        select(table)
+        .where(table.c.id.in_(chosen))
+        .order_by(table.c.reception_date, table.c.year, table.c.seq)
+    )
+    keys = list(result.keys())
+    rows = [dict(zip(keys, r, strict=True)) for r in result]
+
+    def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
+        out: dict[int, list[tuple[Any, ...]]] = {}
+        child = columns[0].table
+        stmt = select(*columns).where(child.c.reception_id.in_(chosen)).order_by(*order)
+        for reception_id, *values in connection.execute(stmt):
+            out.setdefault(reception_id, []).append(tuple(values))
+        return out
+
+    people = grouped(
+        people_t.c.reception_id,
+        *(people_t.c[c] for c in PERSON_COLUMNS),
+        order=(people_t.c.reception_id, people_t.c.role, people_t.c.position),
+    )
+    meals = grouped(
+        meals_t.c.reception_id,
+        *(meals_t.c[c] for c in MEAL_COLUMNS),
+        order=(meals_t.c.reception_id, meals_t.c.position),
+    )
+    explanations = grouped(
+        explanations_t.c.reception_id,
+        explanations_t.c.rule,
+        explanations_t.c.text,
+        order=(explanations_t.c.reception_id, explanations_t.c.rule),
+    )
+    return [
+        to_record(r, people.get(r["id"], ()), meals.get(r["id"], ()), explanations.get(r["id"], ()), ())
+        for r in rows
+    ]
+
+
+def violations_of(s: Session, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
+    """The breaches recorded at the last save, by reception."""
+    out: dict[int, list[Violation]] = {}
+    for chunk_start in range(0, len(reception_ids), 500):
+        chunk = list(reception_ids[chunk_start : chunk_start + 500])
+        stmt = (
+            select(ViolationRow)
+            .where(ViolationRow.reception_id.in_(chunk))
+            .order_by(ViolationRow.reception_id, ViolationRow.position)
+        )
+        for v in s.scalars(stmt):
+            out.setdefault(v.reception_id, []).append(
+                Violation(
+                    rule=v.rule,
+                    message=v.message,
+                    limit=v.limit_text,
+                    actual=v.actual_text,
+                    excess=from_fen(v.excess_fen),
+                )
+            )
+    return out
+
+
+def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
+    stmt = filtered(
+        select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
+        query,
+    )
+    count, total = s.execute(stmt).one()
+    return int(count), from_fen(int(total))
+
+
+def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
+    """One page of the ledger view, sorted and filtered in the database."""
+    columns = SORT_COLUMNS.get(query.sort, SORT_COLUMNS["reception_date"])
+    order = [c.desc() if query.descending else c.asc() for c in columns]
+    stmt = filtered(
+        select(
+            ReceptionRow.id,
+            ReceptionRow.ref,
+            ReceptionRow.reception_date,
+            ReceptionRow.visiting_unit,
+            ReceptionRow.activity,
+            ReceptionRow.guest_count,
+            ReceptionRow.companion_count,
+            ReceptionRow.total_fen,
+            ReceptionRow.status,
+            ReceptionRow.violation_count,
+            ReceptionRow.over_standard_fen,
+            ReceptionRow.classified,
+            ReceptionRow.posted_on,
+        ),
+        query,
+    )
+    stmt = stmt.order_by(*order).offset(offset).limit(limit)
+    return [
+        LedgerRow(
+            id=r[0],
+            ref=r[1],
+            reception_date=r[2],
+            visiting_unit=r[3],
+            activity=r[4],
+            guest_count=r[5],
+            companion_count=r[6],
+            total=from_fen(r[7]),
+            status=Status(r[8]),
+            violation_count=r[9],
+            over_standard_amount=from_fen(r[10]),
+            classified=r[11],
+            posted_on=r[12],
+        )
+        for r in s.execute(stmt)
+    ]
+
+
+def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
+    conditions = []
+    if q.year:
+        if q.month:
+            start = date(q.year, q.month, 1)
+            end = date(q.year + (q.month == 12), q.month % 12 + 1, 1)
+        else:
+            start, end = date(q.year, 1, 1), date(q.year + 1, 1, 1)
+        conditions += [ReceptionRow.reception_date >= start, ReceptionRow.reception_date < end]
+    if q.date_from:
+        conditions.append(ReceptionRow.reception_date >= q.date_from)
+    if q.date_to:
+        conditions.append(ReceptionRow.reception_date <= q.date_to)
+    if q.status:
+        conditions.append(ReceptionRow.status == Status(q.status).value)
+    if q.compliance == "compliant":
+        conditions.append(ReceptionRow.violation_count == 0)
+    elif q.compliance == "breach":
+        conditions.append(ReceptionRow.violation_count > 0)
+    if q.visiting_unit:
+        conditions.append(ReceptionRow.visiting_unit == q.visiting_unit)
+    text = clean_line(q.text).lower()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(ReceptionRow.search_text.like(f"%{escaped}%", escape="\\"))
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    return stmt
+
+
+SORT_COLUMNS = {
+    "ref": (ReceptionRow.year, ReceptionRow.seq),
+    "reception_date": (ReceptionRow.reception_date, ReceptionRow.id),
+    "visiting_unit": (ReceptionRow.visiting_unit, ReceptionRow.id),
+    "activity": (ReceptionRow.activity, ReceptionRow.id),
+    "guest_count": (ReceptionRow.guest_count, ReceptionRow.id),
+    "companion_count": (ReceptionRow.companion_count, ReceptionRow.id),
+    "total": (ReceptionRow.total_fen, ReceptionRow.id),
+    "per_person": (
+        ReceptionRow.total_fen
+        * 1.0
+        / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
+        ReceptionRow.id,
+    ),
+    "status": (ReceptionRow.status, ReceptionRow.reception_date, ReceptionRow.id),  # rides the status index
+    "violation_count": (ReceptionRow.violation_count, ReceptionRow.id),
+    "compliant": (ReceptionRow.violation_count, ReceptionRow.id),
+    "over_standard_amount": (ReceptionRow.over_standard_fen, ReceptionRow.id),
+    "posted_on": (ReceptionRow.posted_on, ReceptionRow.id),
+}
+
+
+def years(s: Session) -> list[int]:
+    return sorted(s.scalars(select(ReceptionRow.year).distinct()).all(), reverse=True)
+
+
+def history_entries(s: Session, reception_id: int | None = None) -> list[HistoryEntry]:
+    stmt = select(HistoryRow).order_by(HistoryRow.id)
+    if reception_id is not None:
+        stmt = stmt.where(HistoryRow.entity == "reception", HistoryRow.entity_id == reception_id)
+    return [history.to_entry(r) for r in s.scalars(stmt)]
+
+
+def attachment_content(s: Session, attachment_id: int) -> bytes:
+    row = s.get(AttachmentRow, attachment_id)
+    if row is None:
+        raise NotFound(tr("附件不存在"))
+    return row.content
+
+
+def reduction_for(s: Session, year: int) -> Decimal:
+    """The year's reduction target (20 % unless an administrator set another)."""
+    row = s.get(TargetRow, year)
+    return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+
+
+def approved_by_day(s: Session, start: date, end: date) -> list[tuple[Any, ...]]:
+    """Approved receptions grouped by reception date in [start, end]: date, total fen, count,
+    guests, canteen meals, meals, compliant receptions, over-standard fen."""
+    r = ReceptionRow
+    stmt = (
+        select(
+            r.reception_date,
+            func.sum(r.total_fen),
+            func.count(),
+            func.sum(r.guest_count),
+            func.sum(r.canteen_meals),
+            func.sum(r.meal_count),
+            func.sum(case((r.violation_count == 0, 1), else_=0)),
+            func.sum(r.over_standard_fen),
+        )
+        .where(r.status == Status.APPROVED.value, r.reception_date >= start, r.reception_date <= end)
+        .group_by(r.reception_date)
+    )
+    return [tuple(row) for row in s.execute(stmt)]
+
+
+def top_units(s: Session, year: int, as_of: date, top: int) -> list[tuple[str, int, int]]:
+    """The visiting units received most often this year (approved, not classified): unit,
+    receptions, total fen."""
+    r = ReceptionRow
+    stmt = (
+        select(r.visiting_unit, func.count(r.id), func.sum(r.total_fen))
+        .where(
+            r.status == Status.APPROVED.value,
+            r.reception_date >= date(year, 1, 1),
+            r.reception_date <= as_of,
+            r.classified.is_(False),
+        )
+        .group_by(r.visiting_unit)
+        .order_by(func.count(r.id).desc(), func.sum(r.total_fen).desc(), r.visiting_unit)
+        .limit(top)
+    )
+    return [(u, n, t) for u, n, t in s.execute(stmt)]

@@ -1,0 +1,216 @@
+"""The bureau's settings: its details, the yearly reduction targets and the versioned policy
+(the caps the rule engine judges by)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import history, limits, queries
+from ledger.db import Database
+from ledger.desk import Desk, require
+from ledger.errors import InvalidReception
+from ledger.i18n import tr
+from ledger.models import PolicyRow, ReceptionRow, SettingRow, TargetRow
+from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
+from ledger.records import Assessment, Bureau, Reception, Role, Status, User
+from ledger.text import clean_line
+
+_PHONE = re.compile(r"(?=(?:\D*\d){5})[0-9０-９()（）+\-－—\s转]+")
+
+
+class Settings:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._policies: list[Policy] | None = None
+        self._policy_stamp: tuple[Any, ...] | None = None
+
+    def bureau(self) -> Bureau:
+        with self.desk.db.read() as s:
+            values = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        return Bureau(
+            name=values.get("bureau_name", ""),
+            supervision_phone=values.get("supervision_phone", ""),
+            posting_days=int(values.get("posting_days", "5") or 5),
+            address=values.get("address", ""),
+        )
+
+    def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.ADMIN, tr("修改单位信息"))
+            self.write_bureau(s, bureau, actor=actor.username)
+        return self.bureau()
+
+    def write_bureau(self, s: Session, bureau: Bureau, *, actor: str) -> None:
+        bureau = replace(
+            bureau,
+            name=clean_line(bureau.name),
+            supervision_phone=clean_line(bureau.supervision_phone),
+            address=clean_line(bureau.address),
+        )
+        problems = {}
+        if len(bureau.name) > limits.UNIT or len(bureau.address) > limits.UNIT:
+            problems["name" if len(bureau.name) > limits.UNIT else "address"] = tr("最多 {n} 个字").format(
+                n=limits.UNIT
+            )
+        if not bureau.name.strip():
+            problems["name"] = tr("请填写单位名称")
+        if not 1 <= bureau.posting_days <= 30:
+            problems["posting_days"] = tr("公示期应为 1 至 30 个工作日")
+        phone = bureau.supervision_phone.strip()
+        if phone and not _PHONE.fullmatch(phone):
+            problems["supervision_phone"] = tr(
+                "监督电话应为电话号码（数字，可含区号连字符、括号、空格或“转”分机），而不是“{v}”"
+            ).format(v=phone)
+        if problems:
+            raise InvalidReception(problems)
+        values = {
+            "bureau_name": bureau.name.strip(),
+            "supervision_phone": bureau.supervision_phone.strip(),
+            "posting_days": str(bureau.posting_days),
+            "address": bureau.address.strip(),
+        }
+        before = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        for key, value in values.items():
+            s.merge(SettingRow(key=key, value=value))
+        self.desk.log(
+            s,
+            username=actor,
+            action="bureau_edit",
+            entity="bureau",
+            entity_id=0,
+            before=before or None,
+            after=before | values,
+        )
+
+    def reduction_for(self, year: int) -> Decimal:
+        with self.desk.db.read() as s:
+            return queries.reduction_for(s, year)
+
+    def set_reduction(self, actor: User, year: int, reduction: Decimal) -> None:
+        if not Decimal("0") <= reduction < Decimal("1"):
+            raise InvalidReception({"reduction": tr("压减比例应在 0% 至 100% 之间")})
+        with self.desk.db.write() as s:
+            require(s, actor, Role.ADMIN, tr("设置年度目标"))
+            row = s.get(TargetRow, year)
+            before = {"year": year, "reduction": row.reduction} if row else None
+            text = f"{reduction.quantize(Decimal('0.0001')).normalize():f}"
+            if row:
+                row.reduction = text
+            else:
+                s.add(TargetRow(year=year, reduction=text))
+            self.desk.log(
+                s,
+                username=actor.username,
+                action="target_set",
+                entity="target",
+                entity_id=year,
+                ref=str(year),
+                before=before,
+                after={"year": year, "reduction": text},
+            )
+
+    def policies(self) -> list[Policy]:
+        """The policy versions, oldest first, re-read when another machine added one."""
+        with self.desk.db.read() as s:
+            stamp = tuple(s.execute(select(func.count(PolicyRow.id), func.max(PolicyRow.id))).one())
+            if self._policies is None or stamp != self._policy_stamp:
+                rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+                self._policies = [Policy.from_dict(json.loads(r.params)) for r in rows]
+                self._policy_stamp = stamp
+        if not self._policies:
+            self._policies = [self._seed_default_policy()]
+            self._policy_stamp = None
+        return list(self._policies)
+
+    def forget_policies(self) -> None:
+        """Read the versions again at the next use (the ledger was replaced by a restore)."""
+        self._policies = None
+
+    def _judged_by(self) -> list[Policy]:
+        """The cached versions for the rule engine (refreshed by ``policies()`` at each write)."""
+        return self._policies if self._policies is not None else self.policies()
+
+    def _seed_default_policy(self) -> Policy:
+        default = load_default_policy()
+        with self.desk.db.write() as s:
+            if not s.scalars(select(PolicyRow)).first():
+                self._insert_policy(s, default, actor="system")
+        return default
+
+    def policy_for(self, on: date) -> Policy:
+        return policy_in_force(self._judged_by(), on)
+
+    def add_policy(self, actor: User, policy: Policy) -> Policy:
+        """A new version; earlier versions are never changed."""
+        try:
+            policy.validate()
+        except ValueError as exc:
+            raise InvalidReception({"policy": str(exc)}) from None
+        current = self.policies()
+        with self.desk.db.write() as s:
+            require(s, actor, Role.ADMIN, tr("修改接待标准"))
+            latest = max(p.effective_from for p in current)
+            if policy.effective_from <= latest:
+                raise InvalidReception(
+                    {
+                        "effective_from": tr(
+                            "新版本的生效日期必须晚于现行版本（{d}），历史版本不可改写"
+                        ).format(d=latest.isoformat())
+                    }
+                )
+            judged = s.scalar(
+                select(func.max(ReceptionRow.reception_date)).where(ReceptionRow.status != Status.DRAFT.value)
+            )
+            if judged is not None and policy.effective_from <= judged:
+                raise InvalidReception(
+                    {
+                        "effective_from": tr(
+                            "已有 {d} 的接待按现行标准提交或审核，新版本的生效日期须晚于此日，已审核的记录不可重新评判"
+                        ).format(d=judged.isoformat())
+                    }
+                )
+            self._insert_policy(s, policy, actor=actor.username)
+        self._policies = None
+        return policy
+
+    def _insert_policy(self, s: Session, policy: Policy, *, actor: str) -> None:
+        params = policy.to_dict()
+        row = PolicyRow(
+            effective_from=policy.effective_from,
+            params=history.canonical(params),
+            created_by=actor,
+            created_at=self.desk.clock(),
+        )
+        s.add(row)
+        s.flush()
+        self.desk.log(
+            s,
+            username=actor,
+            action="policy_add",
+            entity="policy",
+            entity_id=row.id,
+            ref=policy.effective_from.isoformat(),
+            after=params,
+        )
+
+    def assess(self, reception: Reception) -> Assessment:
+        """The rule engine, with the policy in force on the reception date."""
+        return evaluate(reception, self.policy_for(reception.reception_date))
+
+
+def stored_policies(db: Database) -> list[Policy]:
+    """The policy versions of a ledger, read without writing anything (``check --db``)."""
+    try:
+        with db.read() as s:
+            rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+            return [Policy.from_dict(json.loads(r.params)) for r in rows]
+    except Exception:  # not a ledger (yet): the caller falls back to the default policy
+        return []

@@ -1,0 +1,202 @@
+"""Users: who may log in, with which roles, and the first administrator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger import auth, limits, login
+from ledger.desk import Desk, has, require
+from ledger.errors import (
+    AuthError,
+    InvalidReception,
+    LoginThrottled,
+    NotFound,
+    PermissionDenied,
+    WorkflowError,
+)
+from ledger.i18n import tr
+from ledger.mapping import user_of, user_snapshot
+from ledger.models import UserRow
+from ledger.records import Role, User
+from ledger.text import clean_line, person_key
+
+
+class Users:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def any(self) -> bool:
+        with self.desk.db.read() as s:
+            return s.scalar(select(func.count(UserRow.id))) > 0
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The same answer, cost and throttle for every name (see ledger.login)."""
+        outcome = login.attempt(self.desk.db, username, password, self.desk.clock())
+        if outcome.user is not None:
+            return user_of(outcome.user)
+        if outcome.wait:
+            raise LoginThrottled(outcome.message, outcome.wait)
+        raise AuthError(outcome.message)
+
+    def user(self, username: str) -> User:
+        with self.desk.db.read() as s:
+            row = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
+            if row is None:
+                raise NotFound(tr("没有用户“{name}”").format(name=username))
+            return user_of(row)
+
+    def all(self) -> list[User]:
+        with self.desk.db.read() as s:
+            return [user_of(r) for r in s.scalars(select(UserRow).order_by(UserRow.id))]
+
+    def add(
+        self,
+        actor: User | None,
+        username: str,
+        display_name: str,
+        roles: Iterable[Role],
+        password: str,
+    ) -> User:
+        """Add a user. With no user yet (first use), the first one must be an administrator."""
+        roles = frozenset(roles)
+        with self.desk.db.write() as s:
+            first = not s.scalar(select(func.count(UserRow.id)))
+            if first:
+                if Role.ADMIN not in roles:
+                    raise PermissionDenied(tr("账本还没有用户：第一个用户必须是管理员（admin）"))
+            else:
+                require(s, actor, Role.ADMIN, tr("添加用户"))
+            return self.add_in(
+                s, username, display_name, roles, password, actor=actor.username if actor else username
+            )
+
+    def update(
+        self,
+        actor: User,
+        username: str,
+        *,
+        display_name: str | None = None,
+        roles: Iterable[Role] | None = None,
+        active: bool | None = None,
+    ) -> User:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.ADMIN, tr("修改用户"))
+            row = self._user_row(s, username)
+            before = user_snapshot(row)
+            if display_name is not None:
+                display_name = clean_line(display_name)
+                if len(display_name) > limits.PERSON_NAME:
+                    raise InvalidReception({"display_name": tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
+                row.display_name = display_name or row.username
+            if roles is not None:
+                row.roles = auth.roles_text(frozenset(roles))
+            if active is not None:
+                row.active = active
+            self._keep_one_admin(s, row)
+            after = user_snapshot(row)
+            if after != before:
+                self.desk.log(
+                    s,
+                    username=actor.username,
+                    action="user_edit",
+                    entity="user",
+                    entity_id=row.id,
+                    ref=row.username,
+                    before=before,
+                    after=after,
+                )
+            return user_of(row)
+
+    def set_password(self, actor: User, username: str, new_password: str, old_password: str = "") -> None:
+        """An administrator resets anyone's password; a user changes their own with the old one."""
+        with self.desk.db.write() as s:
+            row = self._user_row(s, username)
+            if actor.username == username and not has(s, actor, Role.ADMIN):
+                if not auth.password_matches(row.password_hash, old_password):
+                    raise AuthError(tr("原密码不正确"))
+            elif actor.username != username:
+                require(s, actor, Role.ADMIN, tr("重置密码"))
+            before = user_snapshot(row)
+            try:
+                row.password_hash = auth.hash_password(new_password)
+            except ValueError as exc:
+                raise InvalidReception({"password": str(exc)}) from None
+            login.clear_failures(s, row.username)
+            self.desk.log(
+                s,
+                username=actor.username,
+                action="password",
+                entity="user",
+                entity_id=row.id,
+                ref=row.username,
+                before=before,
+                after=user_snapshot(row),
+            )
+
+    def add_in(
+        self,
+        s: Session,
+        username: str,
+        display_name: str,
+        roles: frozenset[Role],
+        password: str,
+        *,
+        actor: str,
+    ) -> User:
+        username, display_name = clean_line(username), clean_line(display_name)
+        if not username:
+            raise InvalidReception({"username": tr("请填写用户名")})
+        for field_name, value in (("username", username), ("display_name", display_name)):
+            if len(value) > limits.PERSON_NAME:
+                raise InvalidReception({field_name: tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
+        if not roles:
+            raise InvalidReception({"roles": tr("请至少选择一个角色")})
+        # "boss", "BOSS" and "ｂｏｓｓ" are one person: nobody gets a second account that only looks different
+        key = person_key(username)
+        for existing in s.scalars(select(UserRow.username)):
+            if person_key(existing) == key:
+                raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=existing)})
+        try:
+            password_hash = auth.hash_password(password)
+        except ValueError as exc:
+            raise InvalidReception({"password": str(exc)}) from None
+        row = UserRow(
+            username=username,
+            display_name=display_name.strip() or username,
+            password_hash=password_hash,
+            roles=auth.roles_text(roles),
+            active=True,
+            failed_logins=0,
+            created_at=self.desk.clock(),
+        )
+        s.add(row)
+        s.flush()
+        self.desk.log(
+            s,
+            username=actor,
+            action="user_add",
+            entity="user",
+            entity_id=row.id,
+            ref=row.username,
+            after=user_snapshot(row),
+        )
+        return user_of(row)
+
+    def _keep_one_admin(self, s: Session, changed: UserRow) -> None:
+        s.flush()
+        admins = [
+            r
+            for r in s.scalars(select(UserRow).where(UserRow.active.is_(True)))
+            if Role.ADMIN.value in r.roles.split(",")
+        ]
+        if not admins:
+            raise WorkflowError(tr("至少需要保留一位启用的管理员"))
+
+    def _user_row(self, s: Session, username: str) -> UserRow:
+        row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
+        if row is None:
+            raise NotFound(tr("没有用户“{name}”").format(name=username))
+        return row

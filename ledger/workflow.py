@@ -1,0 +1,373 @@
+"""The life of a reception: draft → submitted → approved or returned, attachments, posting.
+
+Each write is one transaction opened here, permission-checked against the stored user, and
+recorded by ``_record_change`` (the one place that writes a reception change and its history
+entry). A reception is normalised, validated and judged by the rule engine once per write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ledger.desk import Desk, has, require
+from ledger.errors import InvalidReception, NotFound, PermissionDenied, StaleEdit, WorkflowError
+from ledger.filenames import safe_attachment_name
+from ledger.i18n import tr
+from ledger.mapping import apply, normalized, record_of, ref, snapshot
+from ledger.models import AttachmentRow, HistoryRow, ReceptionRow
+from ledger.policy import RULES
+from ledger.queries import reception_row
+from ledger.records import Assessment, Reception, Role, Status, User
+from ledger.settings import Settings
+from ledger.validation import reception_problems
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# what counts as having worked on a reception (such a person may not approve it)
+AUTHORING_ACTIONS = ("create", "edit", "submit", "import", "import_historical", "attach", "detach")
+
+
+class Workflow:
+    def __init__(self, desk: Desk, settings: Settings) -> None:
+        self.desk = desk
+        self.settings = settings
+
+    # ------------------------------------------------------------------ drafts and submission
+    def save(self, actor: User, reception: Reception) -> Reception:
+        """Create a draft (``id is None``) or save changes to a draft or returned reception."""
+        self.settings.policies()  # judged by the versions in force now, even one another machine just added
+        stored = normalized(reception)
+        problems = reception_problems(stored)
+        if problems:
+            raise InvalidReception(problems)
+        assessment = self.settings.assess(stored)
+        with self.desk.db.write() as s:
+            row, record = self._save_in(s, actor, stored, assessment)
+            return record
+
+    def submit(self, actor: User, reception: Reception) -> Reception:
+        """Save the given state and submit it for review, in one transaction.
+
+        Refused until every breach found by the rules has its explanation (情况说明).
+        """
+        self.settings.policies()
+        stored = normalized(reception)
+        problems = reception_problems(stored, for_submit=True)
+        if problems:
+            raise InvalidReception(problems)
+        assessment = self.settings.assess(stored)
+        missing = {
+            v.rule: RULES[v.rule] for v in assessment.violations if not stored.explanations.get(v.rule, "")
+        }
+        if missing:
+            raise InvalidReception(
+                {
+                    f"explanations.{rule}": tr("请为“{rule}”填写情况说明后再提交").format(rule=label)
+                    for rule, label in missing.items()
+                }
+            )
+        with self.desk.db.write() as s:
+            row, record = self._save_in(s, actor, stored, assessment)
+            return self._transition(
+                s,
+                row,
+                actor,
+                "submit",
+                Status.SUBMITTED,
+                before=snapshot(row, record),
+                submitted_by=actor.username,
+                submitted_at=self.desk.clock(),
+            )
+
+    def _save_in(
+        self, s: Session, actor: User, stored: Reception, assessment: Assessment
+    ) -> tuple[ReceptionRow, Reception]:
+        """Write a normalised reception onto a new or existing row; return the row and its record."""
+        require(s, actor, Role.CLERK, tr("录入接待"))
+        if stored.id is None:
+            row = self._new_row(s, stored.reception_date, actor.username)
+            apply(row, stored, assessment)
+            if not row.clerk_name:
+                row.clerk_name = actor.label
+            s.flush()
+            return row, self._record_change(s, row, actor, "create", before=None, bump=False)
+        row = reception_row(s, stored.id, lock=True)
+        _check_version(row, stored.version)
+        if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
+            raise WorkflowError(
+                tr("{ref} 状态为“{status}”，已锁定，不能修改").format(
+                    ref=row.ref, status=Status(row.status).label
+                )
+            )
+        before = snapshot(row)
+        apply(row, stored, assessment)
+        s.flush()
+        record = record_of(row)
+        if snapshot(row, record) == before:
+            return row, record  # nothing changed: no new version, no history entry
+        return row, self._record_change(s, row, actor, "edit", before=before)
+
+    # ------------------------------------------------------------------ review
+    def approve(
+        self, actor: User, reception_id: int, comment: str = "", *, version: int | None = None
+    ) -> Reception:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.APPROVER, tr("审核接待"))
+            row = reception_row(s, reception_id, lock=True)
+            _check_version(row, version)
+            reason = self._approval_refusal(s, row, actor)
+            if reason:
+                raise PermissionDenied(reason)
+            return self._transition(
+                s,
+                row,
+                actor,
+                "approve",
+                Status.APPROVED,
+                comment=comment,
+                approved_by=actor.username,
+                approved_at=self.desk.clock(),
+                review_comment=comment.strip(),
+            )
+
+    def approval_refusal(self, actor: User, reception: Reception) -> str | None:
+        """Why ``actor`` may not approve this reception, or None if they may (for the GUI)."""
+        if not actor.has(Role.APPROVER):
+            return tr("您没有“分管领导”角色")
+        if reception.status != Status.SUBMITTED:
+            return tr("只有待审核的接待可以审核")
+        if actor.username in (reception.created_by, reception.submitted_by):
+            return tr("此接待由您录入或提交，不能由您本人审核")
+        if reception.id is not None:
+            with self.desk.db.read() as s:
+                if _worked_on(s, reception.id, actor.username):
+                    return tr("此接待由您录入或提交，不能由您本人审核")
+        return None
+
+    def _approval_refusal(self, s: Session, row: ReceptionRow, actor: User) -> str | None:
+        if Status(row.status) != Status.SUBMITTED:
+            return tr("{ref} 状态为“{status}”，只有待审核的接待可以审核").format(
+                ref=row.ref, status=Status(row.status).label
+            )
+        if actor.username in (row.created_by, row.submitted_by) or _worked_on(s, row.id, actor.username):
+            return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
+        return None
+
+    def return_reception(
+        self, actor: User, reception_id: int, comment: str, *, version: int | None = None
+    ) -> Reception:
+        if not comment.strip():
+            raise InvalidReception({"review_comment": tr("退回时请填写审核意见")})
+        with self.desk.db.write() as s:
+            require(s, actor, Role.APPROVER, tr("退回接待"))
+            row = reception_row(s, reception_id, lock=True)
+            _check_version(row, version)
+            if Status(row.status) != Status.SUBMITTED:
+                raise WorkflowError(
+                    tr("{ref} 状态为“{status}”，只有待审核的接待可以退回").format(
+                        ref=row.ref, status=Status(row.status).label
+                    )
+                )
+            return self._transition(
+                s,
+                row,
+                actor,
+                "return",
+                Status.RETURNED,
+                comment=comment.strip(),
+                review_comment=comment.strip(),
+            )
+
+    def reopen(self, actor: User, reception_id: int, reason: str, *, version: int | None = None) -> Reception:
+        """An approver sends an approved reception back for correction, with a reason."""
+        if not reason.strip():
+            raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
+        with self.desk.db.write() as s:
+            require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
+            row = reception_row(s, reception_id, lock=True)
+            _check_version(row, version)
+            if Status(row.status) != Status.APPROVED:
+                raise WorkflowError(tr("{ref} 尚未审核，无需重新打开").format(ref=row.ref))
+            return self._transition(
+                s,
+                row,
+                actor,
+                "reopen",
+                Status.RETURNED,
+                comment=reason.strip(),
+                review_comment=reason.strip(),
+                approved_by="",
+                approved_at=None,
+                posted_on=None,  # the corrected figures must be posted again
+            )
+
+    # ------------------------------------------------------------------ deleting, attachments, posting
+    def delete_draft(self, actor: User, reception_id: int) -> None:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.CLERK, tr("删除草稿"))
+            row = reception_row(s, reception_id, lock=True)
+            if Status(row.status) != Status.DRAFT or row.submitted_at is not None:
+                raise WorkflowError(tr("{ref} 已提交过审核，不能删除，只能修改").format(ref=row.ref))
+            if row.created_by != actor.username and not has(s, actor, Role.ADMIN):
+                raise PermissionDenied(tr("只能删除自己录入的草稿"))
+            self._record_change(s, row, actor, "delete", before=snapshot(row), after=None, bump=False)
+            s.delete(row)
+
+    def add_attachment(
+        self, actor: User, reception_id: int, filename: str, content: bytes, kind: str = "other"
+    ) -> Reception:
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
+        filename = safe_attachment_name(filename)
+        with self.desk.db.write() as s:
+            require(s, actor, Role.CLERK, tr("添加附件"))
+            row = self._unlocked_row(s, reception_id, tr("{ref} 已锁定，不能添加附件"))
+            before = snapshot(row)
+            row.attachments.append(
+                AttachmentRow(
+                    kind=kind,
+                    filename=filename,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    size=len(content),
+                    content=content,
+                    added_at=self.desk.clock(),
+                )
+            )
+            return self._record_change(s, row, actor, "attach", before=before, comment=filename)
+
+    def remove_attachment(self, actor: User, attachment_id: int) -> Reception:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.CLERK, tr("删除附件"))
+            attachment = s.get(AttachmentRow, attachment_id)
+            if attachment is None:
+                raise NotFound(tr("附件不存在"))
+            row = self._unlocked_row(s, attachment.reception_id, tr("{ref} 已锁定，不能删除附件"))
+            before = snapshot(row)
+            row.attachments.remove(attachment)
+            return self._record_change(s, row, actor, "detach", before=before, comment=attachment.filename)
+
+    def mark_posted(self, actor: User, reception_ids: Iterable[int], posted_on: date) -> int:
+        """Record that these approved receptions appeared on a printed public notice."""
+        count = 0
+        with self.desk.db.write() as s:
+            if not any(has(s, actor, role) for role in Role):
+                raise PermissionDenied(tr("请先登录"))
+            for rid in reception_ids:
+                row = reception_row(s, rid, lock=True)
+                if Status(row.status) != Status.APPROVED or row.classified or row.posted_on:
+                    continue
+                before = snapshot(row)
+                row.posted_on = posted_on
+                self._record_change(s, row, actor, "post", before=before)
+                count += 1
+        return count
+
+    # ------------------------------------------------------------------ internals
+    def _transition(
+        self,
+        s: Session,
+        row: ReceptionRow,
+        actor: User,
+        action: str,
+        status: Status,
+        *,
+        comment: str = "",
+        before: dict[str, Any] | None = None,
+        **changes: Any,
+    ) -> Reception:
+        before = before if before is not None else snapshot(row)
+        row.status = status.value
+        for name, value in changes.items():
+            setattr(row, name, value)
+        return self._record_change(s, row, actor, action, before=before, comment=comment)
+
+    def _record_change(
+        self,
+        s: Session,
+        row: ReceptionRow,
+        actor: User,
+        action: str,
+        *,
+        before: dict[str, Any] | None,
+        after: Any = ...,
+        comment: str = "",
+        bump: bool = True,
+    ) -> Reception:
+        """The one writer of a reception change: a new version, and its history entry with the
+        state before and after. Returns the record as now stored."""
+        if bump:
+            row.version += 1
+        s.flush()
+        record = record_of(row)
+        self.desk.log(
+            s,
+            username=actor.username,
+            action=action,
+            entity="reception",
+            entity_id=row.id,
+            ref=row.ref,
+            before=before,
+            after=snapshot(row, record) if after is ... else after,
+            comment=comment,
+        )
+        return record
+
+    def _unlocked_row(self, s: Session, reception_id: int, locked_message: str) -> ReceptionRow:
+        row = reception_row(s, reception_id, lock=True)
+        if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
+            raise WorkflowError(locked_message.format(ref=row.ref))
+        return row
+
+    def _new_row(self, s: Session, on: date, username: str) -> ReceptionRow:
+        seq = next_seq(s, on.year)
+        row = ReceptionRow(
+            year=on.year,
+            seq=seq,
+            ref=ref(on.year, seq),
+            version=1,
+            created_by=username,
+            created_at=self.desk.clock(),
+            status=Status.DRAFT.value,
+        )
+        s.add(row)
+        return row
+
+
+def next_seq(s: Session, year: int) -> int:
+    """The next number of the year; a deleted draft's number is never given out again."""
+    stored = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year)) or 0
+    prefix = ref(year, 0)[:-4]
+    deleted = s.scalars(
+        select(HistoryRow.ref).where(
+            HistoryRow.entity == "reception",
+            HistoryRow.action == "delete",
+            HistoryRow.ref.startswith(prefix),
+        )
+    )
+    return max([stored, *(int(r[len(prefix) :]) for r in deleted if r[len(prefix) :].isdigit())]) + 1
+
+
+def _worked_on(s: Session, reception_id: int, username: str) -> bool:
+    """Whether ``username`` ever entered, edited, imported or submitted this reception."""
+    stmt = select(func.count(HistoryRow.id)).where(
+        HistoryRow.entity == "reception",
+        HistoryRow.entity_id == reception_id,
+        HistoryRow.username == username,
+        HistoryRow.action.in_(AUTHORING_ACTIONS),
+    )
+    return bool(s.scalar(stmt))
+
+
+def _check_version(row: ReceptionRow, version: int | None) -> None:
+    if version is not None and row.version != version:
+        raise StaleEdit(
+            tr(
+                "{ref} 已在别处被修改（您打开的是第 {mine} 版，现在是第 {theirs} 版）。"
+                "为避免覆盖他人的修改，本次未保存；请重新打开后再改。"
+            ).format(ref=row.ref, mine=version, theirs=row.version)
+        )
