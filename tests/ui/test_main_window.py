@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 from ledger.records import LedgerQuery, Role, Status, User
 from ledger.service import ImportOutcome, LedgerService
 from tests.conftest import Team, sample_reception
-from ui.main_window import ImportResultDialog, MainWindow
+from ui.import_result import ImportResultDialog
+from ui.main_window import MainWindow
 from ui.prefs import app_settings
 
 
