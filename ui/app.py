@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from types import TracebackType
@@ -12,8 +13,45 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ledger.i18n import tr
 from ledger.records import User
-from ledger.service import LedgerError, LedgerService
+from ledger.service import LedgerError, LedgerService, NotFound
+from ui.autosave import RecoveryPrompt, drafts_for
+from ui.hub import ChangeHub
 from ui.prefs import APPLICATION, ORGANIZATION, app_settings
+from ui.reception import ReceptionDialog
+
+_open_dialogs: list[QWidget] = []  # recovered forms opened without a parent stay alive here
+
+
+def offer_recovery(
+    parent: QWidget | None, service: LedgerService, user: User, hub: ChangeHub | None = None
+) -> list[ReceptionDialog]:
+    """After login: offer each autosaved draft of this user and ledger back.
+
+    Restored drafts open in a ReceptionDialog (listening to ``hub``), filled with the recovered
+    values and marked unsaved; the opened forms are returned.
+    """
+    opened: list[ReceptionDialog] = []
+    for draft in drafts_for(service, user):
+        answer = RecoveryPrompt.ask(parent, draft)
+        if answer == RecoveryPrompt.DISCARD:
+            with contextlib.suppress(FileNotFoundError):
+                draft.path.unlink()
+            continue
+        if answer != RecoveryPrompt.RESTORE:
+            continue
+        try:
+            dialog = ReceptionDialog(service, user, draft.reception_id, parent, hub)
+        except NotFound:  # the reception was deleted meanwhile: recover it as a new one
+            dialog = ReceptionDialog(service, user, None, parent, hub)
+        dialog.restore_autosaved(draft)
+        if parent is None:
+            _open_dialogs.append(dialog)
+            dialog.finished.connect(
+                lambda _r, d=dialog: _open_dialogs.remove(d) if d in _open_dialogs else None
+            )
+        dialog.show()
+        opened.append(dialog)
+    return opened
 
 
 class GuiSession:
@@ -50,9 +88,7 @@ class GuiSession:
         window.closed.connect(lambda w=window: self._closed(w))
         self.window = window
         window.show()
-        from ui.autosave import offer_recovery
-
-        window.adopt_dialogs(offer_recovery(window, self.service, user))
+        window.adopt_dialogs(offer_recovery(window, self.service, user, window.hub))
 
     def _closed(self, window: QWidget) -> None:
         if window is self.window:  # closed by the user, not while switching user

@@ -9,14 +9,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,9 +26,11 @@ from ledger.money import fmt
 from ledger.policy import RULES
 from ledger.records import LedgerQuery, Reception, Status, User
 from ledger.service import LedgerError, LedgerService
+from ui.hub import ChangeHub
 from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
+from ui.review_dialogs import Review
 from ui.table_model import FlatTableModel
-from ui.widgets import ok_cancel_buttons
+from ui.widgets import show_ledger_error
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -111,68 +109,6 @@ class ApprovalQueueModel(FlatTableModel):
         return None
 
 
-class ReturnDialog(QDialog):
-    """Ask the leader why a reception goes back; the comment is required."""
-
-    def __init__(self, ref: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(tr("退回 {ref}").format(ref=ref))
-        self.comment_edit = QPlainTextEdit()
-        self.comment_edit.setPlaceholderText(tr("请写明退回原因和需要补充或更正的内容"))
-        self.message = QLabel(tr("退回时必须填写审核意见。"))
-        self.message.setStyleSheet("color: #b71c1c;")
-        self.buttons = ok_cancel_buttons(self, tr("退回"))
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(tr("审核意见（必填）：")))
-        layout.addWidget(self.comment_edit)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-        self.comment_edit.textChanged.connect(self._update)
-        self._update()
-        self.resize(460, 240)
-
-    @property
-    def comment(self) -> str:
-        return self.comment_edit.toPlainText().strip()
-
-    def _update(self) -> None:
-        self.ok_button.setEnabled(bool(self.comment))
-        self.message.setVisible(not self.comment)
-
-    def accept(self) -> None:
-        if not self.comment:
-            self._update()
-            return
-        super().accept()
-
-    @classmethod
-    def ask(cls, ref: str, parent: QWidget | None = None) -> str | None:
-        dialog = cls(ref, parent)
-        return dialog.comment if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
-class ApproveConfirm(QMessageBox):
-    """Ask before approving a reception with breaches; replaceable in tests through ``ask``."""
-
-    def __init__(self, ref: str, breaches: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setIcon(QMessageBox.Icon.Warning)
-        self.setWindowTitle(tr("审核通过 {ref}").format(ref=ref))
-        self.setText(tr("此接待有 {n} 处违规，确认审核通过？").format(n=breaches))
-        self.setInformativeText(tr("审核通过后记录锁定，如需更正须重新打开。"))
-        self.approve_button = self.addButton(tr("审核通过"), QMessageBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.addButton(tr("取消"), QMessageBox.ButtonRole.RejectRole)
-        self.setDefaultButton(self.cancel_button)
-        self.setEscapeButton(self.cancel_button)
-
-    @classmethod
-    def ask(cls, ref: str, breaches: int, parent: QWidget | None = None) -> bool:
-        dialog = cls(ref, breaches, parent)
-        dialog.exec()
-        return dialog.clickedButton() is dialog.approve_button
-
-
 def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) -> str:
     """A reception's essentials, its breaches in red and each explanation highlighted."""
     e = html.escape
@@ -236,16 +172,20 @@ def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) 
 class ApprovalView(QWidget):
     """Queue on the left; the selected reception with approve / return on the right."""
 
-    changed = Signal(int)  # a reception was approved or returned
+    changed = Signal(int)  # a reception was approved or returned here
     open_requested = Signal(int)
     history_requested = Signal(int)
     count_changed = Signal(int)
     selection_changed = Signal()  # another reception is shown (or none)
 
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub or ChangeHub(self)
+        self.review = Review(service, user, self.hub, self)
         self.model = ApprovalQueueModel(service, self)
 
         self.table = QTableView()
@@ -317,6 +257,8 @@ class ApprovalView(QWidget):
         self.open_button.clicked.connect(self._open)
         self.history_button.clicked.connect(self._history)
         self.model.modelReset.connect(self._after_reload)
+        self.hub.receptions_changed.connect(lambda _ids: self.refresh())  # a submission may join the queue
+        self.hub.settings_changed.connect(self.refresh)  # the names of users
         self._after_reload()
 
     # ------------------------------------------------------------------ state
@@ -384,51 +326,53 @@ class ApprovalView(QWidget):
         r = self.selected_reception()
         if r is None or r.id is None:
             return False
-        refusal = self.service.approval_refusal(self.user, r)
-        if refusal:  # the button is disabled then; a shortcut or a stale view lands here
-            self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal))
-            self.refusal_label.show()
-            return False
-        breaches = self.model.breach_count(r.id)
-        if breaches and not ApproveConfirm.ask(r.ref, breaches, self):
-            return False
-        try:
-            self.service.approve(self.user, r.id, self.comment_edit.text().strip(), version=r.version)
-        except LedgerError as exc:
-            QMessageBox.warning(self, tr("未能审核"), str(exc))
-            self.refresh()
-            return False
-        self.comment_edit.clear()
-        self._done(tr("{ref} 已审核通过").format(ref=r.ref))
-        self.changed.emit(r.id)
-        return True
 
-    def _done(self, message: str) -> None:
+        def not_allowed(
+            why: str,
+        ) -> None:  # the button is disabled then; a shortcut or a stale view lands here
+            self.refusal_label.setText(tr("不能审核通过：{why}").format(why=why))
+            self.refusal_label.show()
+
+        outcome = self.review.approve(
+            r,
+            version=r.version,
+            comment=self.comment_edit.text().strip(),
+            not_allowed=not_allowed,
+            refused=lambda exc: self._refused(exc, tr("未能审核")),
+            done=lambda saved: self._done(tr("{ref} 已审核通过").format(ref=saved.ref), clear=True),
+        )
+        if outcome.ok:
+            self.changed.emit(r.id)
+        return outcome.ok
+
+    def _refused(self, exc: LedgerError, title: str) -> None:
+        show_ledger_error(self, exc, title)
+        self.refresh()
+
+    def _done(self, message: str, *, clear: bool = False) -> None:
         """After an approval or a return: say what happened, and leave the next one for the leader
         to pick (selecting it by itself would let a second click approve it unseen)."""
+        if clear:
+            self.comment_edit.clear()
         self.status_label.setText(
             message + ("。" + tr("请在左侧选择下一条。") if self.model.row_total() > 1 else "。")
         )
         self.status_label.show()
-        self._awaiting_choice = True
-        self.model.reload()
+        self._awaiting_choice = True  # the hub's announcement reloads the queue next
 
     def return_selected(self) -> bool:
         r = self.selected_reception()
         if r is None or r.id is None:
             return False
-        comment = ReturnDialog.ask(r.ref, self)
-        if comment is None:
-            return False
-        try:
-            self.service.return_reception(self.user, r.id, comment, version=r.version)
-        except LedgerError as exc:
-            QMessageBox.warning(self, tr("未能退回"), str(exc))
-            self.refresh()
-            return False
-        self._done(tr("{ref} 已退回").format(ref=r.ref))
-        self.changed.emit(r.id)
-        return True
+        outcome = self.review.return_to_clerk(
+            r,
+            version=r.version,
+            refused=lambda exc: self._refused(exc, tr("未能退回")),
+            done=lambda saved: self._done(tr("{ref} 已退回").format(ref=saved.ref)),
+        )
+        if outcome.ok:
+            self.changed.emit(r.id)
+        return outcome.ok
 
     def _open(self) -> None:
         rid = self.selected_reception_id()

@@ -3,8 +3,8 @@
 While a form has unsaved changes its state is written every few seconds to
 ``<user data>/autosave/<ledger hash>/<user>-<id or new-uuid>.json`` (atomically: a
 temporary file, then ``os.replace``). A successful save or an explicit discard deletes
-the file. After the next login ``offer_recovery`` offers each file of that user and
-ledger back. ``LEDGER_AUTOSAVE_DIR`` overrides the folder (tests use it).
+the file. After the next login ``ui.app.offer_recovery`` offers each file of that user and
+ledger back (this module knows nothing of the form: the form uses it, not the other way). ``LEDGER_AUTOSAVE_DIR`` overrides the folder (tests use it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -28,9 +28,6 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ledger.i18n import tr
 from ledger.records import Meal, Person, Reception, User
 from ledger.service import LedgerService
-
-if TYPE_CHECKING:
-    from ui.reception_dialog import ReceptionDialog
 
 FORMAT = 1
 PERIOD_MS = 3000  # while typing goes on, write at least this often
@@ -340,43 +337,3 @@ class RecoveryPrompt:
             return cls.DISCARD
         del later
         return cls.LATER
-
-
-_open_dialogs: list[QWidget] = []  # dialogs opened without a parent stay alive here
-
-
-def offer_recovery(parent: QWidget | None, service: LedgerService, user: User) -> list[ReceptionDialog]:
-    """After login: offer each autosaved draft of this user and ledger back.
-
-    Restored drafts open in a ReceptionDialog, filled with the recovered values and
-    marked unsaved; the opened dialogs are returned (connect their ``changed``).
-    """
-    from ui.reception_dialog import ReceptionDialog
-
-    opened: list[ReceptionDialog] = []
-    for draft in drafts_for(service, user):
-        answer = RecoveryPrompt.ask(parent, draft)
-        if answer == RecoveryPrompt.DISCARD:
-            with contextlib.suppress(FileNotFoundError):
-                draft.path.unlink()
-            continue
-        if answer != RecoveryPrompt.RESTORE:
-            continue
-        reception_id = draft.reception_id
-        try:
-            dialog = ReceptionDialog(service, user, reception_id, parent)
-        except Exception as exc:  # the reception was deleted meanwhile: recover it as a new one
-            from ledger.service import NotFound
-
-            if not isinstance(exc, NotFound):
-                raise
-            dialog = ReceptionDialog(service, user, None, parent)
-        dialog.restore_autosaved(draft)
-        if parent is None:
-            _open_dialogs.append(dialog)
-            dialog.finished.connect(
-                lambda _r, d=dialog: _open_dialogs.remove(d) if d in _open_dialogs else None
-            )
-        dialog.show()
-        opened.append(dialog)
-    return opened

@@ -55,6 +55,7 @@ from ledger.targets import (
     reduction_percent,
     signed_percent,
 )
+from ui.hub import ChangeHub
 
 THIS_YEAR_COLOUR = "#1565c0"
 LAST_YEAR_COLOUR = "#9e9e9e"
@@ -133,9 +134,15 @@ class DashboardView(QWidget):
 
     open_ledger = Signal(object)
 
-    def __init__(self, service: LedgerService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
+        self.hub = hub or ChangeHub(self)
+        # figures follow receptions and targets: redraw when shown
+        self.hub.receptions_changed.connect(lambda _ids: self.mark_stale())
+        self.hub.settings_changed.connect(self.mark_stale)
         self.figures: DashboardFigures | None = None
         self._stale = False
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.records import LedgerQuery, Status
 from ledger.service import LedgerService
+from ui.hub import ChangeHub
 from ui.ledger_model import COLUMN_KEYS, LedgerTableModel, summary_text
 from ui.prefs import app_settings
 
@@ -44,8 +45,14 @@ class LedgerView(QWidget):
     summary_changed = Signal(str)
     selection_changed = Signal()
 
-    def __init__(self, service: LedgerService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
+        self.hub = hub or ChangeHub(self)
+        # a write anywhere may change a row on show or add one: read the page again (not on
+        # settings changes, which the ledger does not show)
+        self.hub.receptions_changed.connect(lambda _ids: self.refresh())
         self.service = service
         # constraints that have no widget of their own (set by show_query, e.g. from the dashboard)
         self._extra: dict[str, object] = {}

@@ -14,23 +14,17 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressDialog,
     QStyle,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,8 +34,13 @@ from ledger.service import ImportCancelled, ImportOutcome, LedgerError, LedgerSe
 from ui.approval_view import ApprovalView
 from ui.dashboard_view import DashboardView
 from ui.history_dialog import HistoryDialog
+from ui.hub import ChangeHub
+from ui.import_result import ImportResultDialog
 from ui.ledger_view import LedgerView
+from ui.operations import run
 from ui.prefs import app_settings
+from ui.print_actions import PrintActions
+from ui.reception import ReceptionDialog
 from ui.widgets import show_ledger_error
 
 GEOMETRY_KEY = "main_window/geometry"
@@ -81,112 +80,52 @@ def has_visible_actions(menu: QMenu) -> bool:
     return False
 
 
-class ImportResultDialog(QDialog):
-    """What an import did: how many rows came in, and every refused row with its column."""
-
-    def __init__(self, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(tr("导入结果"))
-        imported = [o for o in outcomes if o.ref]
-        rejected = [o for o in outcomes if not o.ref]
-        breaches = [o for o in imported if o.assessment and o.assessment.violations]
-        text = tr("共 {n} 行：已导入 {ok} 行（均为草稿），未导入 {bad} 行。").format(
-            n=len(outcomes), ok=len(imported), bad=len(rejected)
-        )
-        if breaches:
-            text += tr("已导入的行中有 {b} 行违反接待标准，提交审核前须逐项填写情况说明。").format(
-                b=len(breaches)
-            )
-        if imported:
-            text += tr("编号 {first} 至 {last}。").format(first=imported[0].ref, last=imported[-1].ref)
-        self.summary = QLabel(text)
-        self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([tr("行号"), tr("列"), tr("问题")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        rows = [(o.row, e.column, e.message) for o in rejected for e in o.errors]
-        self.table.setRowCount(len(rows))
-        for i, (row, column, message) in enumerate(rows):
-            for col, value in enumerate((str(row), column, message)):
-                self.table.setItem(i, col, QTableWidgetItem(value))
-        self.table.setWordWrap(True)
-        self.table.resizeRowsToContents()
-        self.table.setVisible(bool(rows))
-        self.breach_table = QTableWidget(0, 3)
-        self.breach_table.setHorizontalHeaderLabels([tr("行号"), tr("编号"), tr("违规")])
-        self.breach_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.breach_table.verticalHeader().hide()
-        self.breach_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.breach_table.setRowCount(len(breaches))
-        for i, o in enumerate(breaches):
-            messages = "\n".join(v.message for v in o.assessment.violations) if o.assessment else ""
-            for col, value in enumerate((str(o.row), o.ref or "", messages)):
-                self.breach_table.setItem(i, col, QTableWidgetItem(value))
-        self.breach_table.setWordWrap(True)
-        self.breach_table.resizeRowsToContents()
-        self.breach_table.setVisible(bool(breaches))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        if rows:
-            layout.addWidget(QLabel(tr("未导入的行（请在工作簿中改正后重新导入这些行）：")))
-        layout.addWidget(self.table, 1)
-        if breaches:
-            layout.addWidget(
-                QLabel(tr("已导入但违反接待标准的行（提交审核前须在接待单中逐项填写情况说明）："))
-            )
-        layout.addWidget(self.breach_table, 1)
-        layout.addWidget(buttons)
-        self.resize(760, 480 if rows or breaches else 160)
-
-    @classmethod
-    def present(cls, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
-        cls(outcomes, parent).exec()
-
-
 class MainWindow(QMainWindow):
     logout_requested = Signal()
     closed = Signal()  # the window accepted to close
 
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub or ChangeHub(self)  # every screen of this window hears of every write through it
         self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
         self._forms: list[QWidget] = []  # every open form, new ones included
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.ledger_view = LedgerView(service)
+        self.ledger_view = LedgerView(service, hub=self.hub)
         self.tabs.addTab(self.ledger_view, tr("台账"))
         self.approval_view: ApprovalView | None = None
         if user.has(Role.APPROVER):
-            self.approval_view = ApprovalView(service, user)
+            self.approval_view = ApprovalView(service, user, hub=self.hub)
             self.tabs.addTab(self.approval_view, tr("待审核"))
-            self.approval_view.changed.connect(self.reception_changed)
             self.approval_view.open_requested.connect(self.open_reception)
             self.approval_view.history_requested.connect(self.show_history)
             self.approval_view.count_changed.connect(self._queue_count_changed)
             self.approval_view.selection_changed.connect(self._update_actions)
             self._queue_count_changed(self.approval_view.model.rowCount())
-        self.dashboard_view = DashboardView(service)
+        self.dashboard_view = DashboardView(service, hub=self.hub)
         self.tabs.addTab(self.dashboard_view, tr("仪表盘"))
         self.dashboard_view.open_ledger.connect(self.show_query)
         self.ledger_view.open_requested.connect(self.open_reception)
         self.ledger_view.selection_changed.connect(self._update_actions)
         self.tabs.currentChanged.connect(lambda _i: self._update_actions())
+        self.hub.receptions_changed.connect(self._receptions_changed)
+        self.hub.settings_changed.connect(self._show_identity)
 
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
-        from ui.print_actions import install_print_actions  # 打印 menu and workbook export
-
-        self.print_actions = install_print_actions(self)
+        self.print_actions = PrintActions(  # 打印 menu and workbook export
+            service, user, self, self.hub, self.selected_reception_id, self.statusBar().showMessage
+        )
+        self.print_actions.install(self.print_menu, self.file_menu, self.demo_action)
+        self.ledger_view.selection_changed.connect(self.print_actions.update_actions)
+        self.tabs.currentChanged.connect(lambda _i: self.print_actions.update_actions())
         self.user_label = QLabel()
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.ledger_view.summary_label)
@@ -427,10 +366,8 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
-        from ui.reception_dialog import ReceptionDialog
-
         try:
-            dialog = ReceptionDialog(self.service, self.user, reception_id, self)
+            dialog = ReceptionDialog(self.service, self.user, reception_id, self, self.hub)
         except LedgerError as exc:
             show_ledger_error(self, exc, tr("无法打开接待"))
             self.refresh()
@@ -441,7 +378,6 @@ class MainWindow(QMainWindow):
 
     def _track_dialog(self, dialog: QWidget, reception_id: int | None) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.changed.connect(self.reception_changed)  # type: ignore[attr-defined]
         self._forms.append(dialog)
         dialog.destroyed.connect(
             lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
@@ -464,9 +400,8 @@ class MainWindow(QMainWindow):
             del self._reception_dialogs[reception_id]
 
     def adopt_dialogs(self, dialogs: list[QWidget]) -> None:
-        """Reception forms opened elsewhere (autosave recovery) refresh this window too."""
+        """Reception forms opened elsewhere (autosave recovery, on this window's hub) are tracked too."""
         for dialog in dialogs:
-            dialog.changed.connect(self.reception_changed)  # type: ignore[attr-defined]
             self._forms.append(dialog)
             dialog.destroyed.connect(
                 lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
@@ -492,13 +427,14 @@ class MainWindow(QMainWindow):
         if rid is not None:
             self.show_history(rid)
 
-    def reception_changed(self, reception_id: int | None = None) -> None:
-        """A reception was saved, submitted, approved, returned or reopened: show it."""
-        self.refresh()
-        if reception_id is not None and self.ledger_view.selected_reception_id() is None:
-            self.ledger_view.select_reception(reception_id)
+    def _receptions_changed(self, ids: frozenset[int]) -> None:
+        """After the views refreshed themselves: select the one changed reception if none is."""
+        if len(ids) == 1 and self.ledger_view.selected_reception_id() is None:
+            self.ledger_view.select_reception(next(iter(ids)))
+        self._update_actions()
 
     def refresh(self) -> None:
+        """刷新 (F5): read everything again (writes refresh the screens by themselves)."""
         self.ledger_view.refresh()
         if self.approval_view is not None:
             self.approval_view.refresh()
@@ -587,19 +523,27 @@ class MainWindow(QMainWindow):
                 return None
             historical = answer == QMessageBox.StandardButton.Yes
         progress, report = self._progress(tr("正在导入 {name}…").format(name=path.name), len(rows))
+
+        def refused(exc: LedgerError) -> None:
+            if isinstance(exc, ImportCancelled):
+                QMessageBox.information(self, tr("导入已取消"), str(exc))
+            else:
+                show_ledger_error(self, exc, tr("无法导入"))
+
         try:
-            outcomes = self.service.import_rows(self.user, rows, historical=historical, progress=report)
-        except ImportCancelled as exc:
-            QMessageBox.information(self, tr("导入已取消"), str(exc))
-            return None
-        except LedgerError as exc:
-            show_ledger_error(self, exc, tr("无法导入"))
-            return None
+            outcome = run(
+                lambda: self.service.import_rows(self.user, rows, historical=historical, progress=report),
+                parent=self,
+                hub=self.hub,
+                refused=refused,
+                changed=lambda outcomes: [o.reception.id for o in outcomes if o.reception] or None,
+            )
         finally:
             progress.close()
-        self.refresh()
-        ImportResultDialog.present(outcomes, self)
-        return outcomes
+        if not outcome.ok or outcome.value is None:
+            return None
+        ImportResultDialog.present(outcome.value, self)
+        return outcome.value
 
     def generate_demo(self) -> bool:
         """Fill an empty ledger with two years of sample receptions (administrators)."""
@@ -621,13 +565,19 @@ class MainWindow(QMainWindow):
             return False
         progress, report = self._progress(tr("正在生成示例数据…"), 300)
         try:
-            summary = fill_demo(self.service, actor=self.user, progress=report)
-        except LedgerError as exc:
-            show_ledger_error(self, exc, tr("无法生成示例数据"))
-            return False
+            outcome = run(
+                lambda: fill_demo(self.service, actor=self.user, progress=report),
+                parent=self,
+                hub=self.hub,
+                title=tr("无法生成示例数据"),
+                changed=lambda _summary: [],  # many new receptions: every screen reads again
+                settings=True,  # and sample users
+            )
         finally:
             progress.close()
-        self.refresh()
+        summary = outcome.value
+        if summary is None:
+            return False
         QMessageBox.information(
             self,
             tr("生成示例数据"),
@@ -652,9 +602,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
 
-        SettingsDialog.open_for(self.service, self.user, self)
-        self._show_identity()
-        self.refresh()
+        SettingsDialog.open_for(self.service, self.user, self, self.hub)  # its writes announce themselves
 
     def request_logout(self) -> None:
         self.logout_requested.emit()

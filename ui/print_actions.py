@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -41,15 +41,15 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.money import fmt
-from ledger.service import LedgerError
+from ledger.records import User
+from ledger.service import LedgerError, LedgerService
 from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
 from reports.workdays import FIRST_DAY, LAST_DAY, posting_end
+from ui.hub import ChangeHub
+from ui.operations import run
 from ui.pdf_preview import PdfPreviewDialog
 from ui.prefs import app_settings
 from ui.widgets import ok_cancel_buttons, show_ledger_error
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
 
 EXPORT_DIR_KEY = "export/last_dir"
 
@@ -153,11 +153,25 @@ class NoticeDialog(QDialog):
 
 
 class PrintActions(QObject):
-    """The printing and export actions of a main window."""
+    """The printing and export actions, given what they need: the service, the user, the widget
+    their dialogs belong to, the change hub, the selected reception and a place for messages."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self,
+        service: LedgerService,
+        user: User,
+        parent: QWidget,
+        hub: ChangeHub | None,
+        selected: Callable[[], int | None],
+        status: Callable[[str, int], None],
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.user = user
+        self.parent_widget = parent
+        self.hub = hub
+        self.selected_reception_id = selected
+        self.show_status = status
         self.this_month_action = self._action(
             tr("本月公示表…"), self.this_month_notice, "Ctrl+P", tr("预览并打印本月已审核接待的公示表")
         )
@@ -176,21 +190,21 @@ class PrintActions(QObject):
             "Ctrl+E",
             tr("导出一年的台账、月度对比、违规情况和年度目标"),
         )
-        menu = window.print_menu
-        menu.addAction(self.this_month_action)
-        menu.addAction(self.notice_action)
-        menu.addAction(self.single_notice_action)
-        menu.addSeparator()
-        menu.addAction(self.slip_action)
-        window.file_menu.insertAction(window.demo_action, self.export_action)
-        window.ledger_view.selection_changed.connect(self.update_actions)
-        window.tabs.currentChanged.connect(lambda _i: self.update_actions())
-        if window.approval_view is not None:
-            window.approval_view.changed.connect(lambda _id: self.update_actions())
+        if hub is not None:
+            hub.receptions_changed.connect(lambda _ids: self.update_actions())
         self.update_actions()
 
+    def install(self, print_menu: QMenu, file_menu: QMenu, before: QAction) -> None:
+        """Put the notices and the reception list in 打印, the workbook export in 文件 (before ``before``)."""
+        print_menu.addAction(self.this_month_action)
+        print_menu.addAction(self.notice_action)
+        print_menu.addAction(self.single_notice_action)
+        print_menu.addSeparator()
+        print_menu.addAction(self.slip_action)
+        file_menu.insertAction(before, self.export_action)
+
     def _action(self, text: str, slot: Callable[[], object], shortcut: str | None, tip: str) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.parent_widget)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
@@ -199,7 +213,7 @@ class PrintActions(QObject):
         return action
 
     def update_actions(self) -> None:
-        selected = self.window.selected_reception_id() is not None
+        selected = self.selected_reception_id() is not None
         self.slip_action.setEnabled(selected)
         self.single_notice_action.setEnabled(selected)
 
@@ -207,15 +221,15 @@ class PrintActions(QObject):
     def this_month_notice(self, today: date | None = None) -> Notice | None:
         today = today or date.today()
         first, last = month_bounds(today)
-        return self._notice(lambda: load_notice(self.window.service, first, last, posted_on=today))
+        return self._notice(lambda: load_notice(self.service, first, last, posted_on=today))
 
     def notice_for_period(self) -> Notice | None:
-        request = NoticeDialog.ask(self.window.service.bureau().posting_days, self.window)
+        request = NoticeDialog.ask(self.service.bureau().posting_days, self.parent_widget)
         if request is None:
             return None
         return self._notice(
             lambda: load_notice(
-                self.window.service,
+                self.service,
                 request.date_from,
                 request.date_to,
                 posted_on=request.posted_on,
@@ -227,7 +241,7 @@ class PrintActions(QObject):
         rid = self._selected()
         if rid is None:
             return None
-        return self._notice(lambda: load_single_notice(self.window.service, rid))
+        return self._notice(lambda: load_single_notice(self.service, rid))
 
     def _notice(self, load: Callable[[], Notice]) -> Notice | None:
         try:
@@ -235,14 +249,14 @@ class PrintActions(QObject):
                 notice = load()
                 pdf = render_notice(notice)
         except NoticeError as exc:
-            QMessageBox.information(self.window, tr("公示表"), str(exc))
+            QMessageBox.information(self.parent_widget, tr("公示表"), str(exc))
             return None
         except LedgerError as exc:
-            show_ledger_error(self.window, exc)
+            show_ledger_error(self.parent_widget, exc)
             return None
         if not notice.receptions and not notice.internal:
             answer = QMessageBox.question(
-                self.window,
+                self.parent_widget,
                 tr("公示表"),
                 tr("{period}没有应公示的已审核接待。仍要预览空白公示表吗？").format(period=notice.period),
             )
@@ -251,20 +265,26 @@ class PrintActions(QObject):
         title = notice.title + (tr("（内部核对本）") if notice.internal else "")
         name = f"{title}（{notice.period}）.pdf"
         on_output = None if notice.internal else (lambda: self._mark_posted(notice))
-        PdfPreviewDialog.preview(pdf, f"{title} — {notice.period}", name, self.window, on_output=on_output)
+        PdfPreviewDialog.preview(
+            pdf, f"{title} — {notice.period}", name, self.parent_widget, on_output=on_output
+        )
         return notice
 
     def _mark_posted(self, notice: Notice) -> None:
-        try:
-            count = self.window.service.mark_posted(self.window.user, notice.reception_ids, notice.posted_on)
-        except LedgerError as exc:
-            show_ledger_error(self.window, exc)
-            return
-        if count:
-            self.window.statusBar().showMessage(
-                tr("{n} 条接待已记为于 {day} 公示").format(n=count, day=notice.posted_on.isoformat()), 8000
-            )
-            self.window.refresh()
+        def done(count: int) -> None:
+            if count:
+                self.show_status(
+                    tr("{n} 条接待已记为于 {day} 公示").format(n=count, day=notice.posted_on.isoformat()),
+                    8000,
+                )
+
+        run(
+            lambda: self.service.mark_posted(self.user, notice.reception_ids, notice.posted_on),
+            parent=self.parent_widget,
+            hub=self.hub,
+            done=done,
+            changed=lambda count: notice.reception_ids if count else None,
+        )
 
     # ------------------------------------------------------------------ reception list
     def slip_for_selected(self) -> bool:
@@ -275,19 +295,19 @@ class PrintActions(QObject):
             return False
         try:
             with _busy():
-                slip = load_slip(self.window.service, rid)
+                slip = load_slip(self.service, rid)
                 pdf = render_slip(slip)
         except LedgerError as exc:
-            show_ledger_error(self.window, exc)
+            show_ledger_error(self.parent_widget, exc)
             return False
         ref = slip.reception.ref
-        PdfPreviewDialog.preview(pdf, f"{slip.title} {ref}", f"{slip.title}_{ref}.pdf", self.window)
+        PdfPreviewDialog.preview(pdf, f"{slip.title} {ref}", f"{slip.title}_{ref}.pdf", self.parent_widget)
         return True
 
     def _selected(self) -> int | None:
-        rid = self.window.selected_reception_id()
+        rid = self.parent_widget.selected_reception_id()
         if rid is None:
-            QMessageBox.information(self.window, tr("打印"), tr("请先在台账中选择一条接待。"))
+            QMessageBox.information(self.parent_widget, tr("打印"), tr("请先在台账中选择一条接待。"))
         return rid
 
     # ------------------------------------------------------------------ workbook
@@ -295,12 +315,12 @@ class PrintActions(QObject):
         from reports.output import output_error
         from reports.workbook import export_year
 
-        service = self.window.service
+        service = self.service
         if year is None:
             years = service.years()
             default = date.today().year if not years or date.today().year in years else years[0]
             chosen, ok = QInputDialog.getInt(
-                self.window, tr("导出台账工作簿"), tr("年份："), default, FIRST_DAY.year, LAST_DAY.year
+                self.parent_widget, tr("导出台账工作簿"), tr("年份："), default, FIRST_DAY.year, LAST_DAY.year
             )
             if not ok:
                 return None
@@ -312,7 +332,7 @@ class PrintActions(QObject):
                 bureau=service.bureau().name, year=year
             )
             chosen_path, _ = QFileDialog.getSaveFileName(
-                self.window, tr("导出台账工作簿"), str(suggested), tr("Excel 工作簿 (*.xlsx)")
+                self.parent_widget, tr("导出台账工作簿"), str(suggested), tr("Excel 工作簿 (*.xlsx)")
             )
             if not chosen_path:
                 return None
@@ -324,10 +344,10 @@ class PrintActions(QObject):
             with _busy():
                 summary = export_year(service, year, target)
         except OSError as exc:
-            QMessageBox.warning(self.window, tr("导出台账工作簿"), str(output_error(exc, target)))
+            QMessageBox.warning(self.parent_widget, tr("导出台账工作簿"), str(output_error(exc, target)))
             return None
         settings.setValue(EXPORT_DIR_KEY, str(target.parent))
-        self.window.statusBar().showMessage(
+        self.show_status(
             tr("已导出 {year} 年台账到 {path}：{n} 条已审核接待，合计 ¥{total}").format(
                 year=year, path=target, n=summary.receptions, total=fmt(summary.total)
             ),
@@ -344,8 +364,3 @@ def _busy() -> Iterator[None]:
         yield
     finally:
         QApplication.restoreOverrideCursor()
-
-
-def install_print_actions(window: MainWindow) -> PrintActions:
-    """Add the printing and export actions to ``window``'s menus."""
-    return PrintActions(window)

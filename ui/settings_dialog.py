@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,29 +34,23 @@ from ledger.money import MoneyError, parse_money
 from ledger.policy import Policy
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
-from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, show_ledger_error
-
-OK_STYLE = "color: #2e7d32;"
-
-
-def _read_only_item(text: str) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-    return item
-
-
-def roles_text(roles: frozenset[Role]) -> str:
-    return "、".join(r.label for r in Role if r in roles)
+from ui.hub import ChangeHub
+from ui.operations import run
+from ui.settings_users import OK_STYLE, UsersTab, read_only_item
+from ui.widgets import FieldMessages, error_label, show_ledger_error
 
 
 # ============================================================================ bureau
 class BureauTab(QWidget):
     changed = Signal()
 
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub
         bureau = service.bureau()
         self.name_edit = QLineEdit(bureau.name)
         self.phone_edit = QLineEdit(bureau.supervision_phone)
@@ -94,251 +87,27 @@ class BureauTab(QWidget):
         )
         self.messages.clear()
         self.status.clear()  # an earlier 已保存 never stands beside a refusal
-        try:
-            self.service.update_bureau(self.user, bureau)
-        except InvalidReception as exc:
+
+        def refused(exc: LedgerError) -> None:
+            if not isinstance(exc, InvalidReception):
+                show_ledger_error(self, exc)
+                return
             self.messages.show(exc.problems, self.status)
             self.status.setStyleSheet("color: #c62828;")
-            return False
-        except LedgerError as exc:
-            show_ledger_error(self, exc)
+
+        if not run(
+            lambda: self.service.update_bureau(self.user, bureau),
+            parent=self,
+            hub=self.hub,
+            refused=refused,
+            settings=True,
+        ):
             return False
         self.status.setStyleSheet(OK_STYLE)
         self.status.setText(tr("已保存"))
         self.status.show()
         self.changed.emit()
         return True
-
-
-# ============================================================================ users
-class UserDialog(QDialog):
-    """Add a user: name, display name, roles and a first password."""
-
-    def __init__(self, service: LedgerService, actor: User, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.actor = actor
-        self.user: User | None = None
-        self.setWindowTitle(tr("添加用户"))
-        self.username_edit = QLineEdit()
-        self.display_edit = QLineEdit()
-        self.role_boxes = {role: QCheckBox(role.label) for role in Role}
-        self.role_boxes[Role.CLERK].setChecked(True)
-        roles_row = QWidget()
-        roles_layout = QHBoxLayout(roles_row)
-        roles_layout.setContentsMargins(0, 0, 0, 0)
-        for box in self.role_boxes.values():
-            roles_layout.addWidget(box)
-        self.password_edit, self.confirm_edit = new_password_fields()
-        form = QFormLayout()
-        self.messages = FieldMessages()
-        self.messages.add_row(form, tr("用户名"), self.username_edit, "username")
-        self.messages.add_row(form, tr("姓名"), self.display_edit, "display_name")
-        self.messages.add_row(form, tr("角色"), roles_row, "roles")
-        self.messages.add_row(form, tr("初始密码"), self.password_edit, "password")
-        self.messages.add_row(form, tr("再次输入密码"), self.confirm_edit, "confirm")
-        self.general = error_label()
-        buttons = ok_cancel_buttons(self, tr("添加"))
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.general)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(440)
-
-    def accept(self) -> None:
-        if self.password_edit.text() != self.confirm_edit.text():
-            self.messages.show({"confirm": tr("两次输入的密码不一致")}, self.general)
-            return
-        if self.messages.attempt(self._add, self.general):
-            super().accept()
-
-    def _add(self) -> None:
-        roles = {role for role, box in self.role_boxes.items() if box.isChecked()}
-        self.user = self.service.add_user(
-            self.actor,
-            self.username_edit.text(),
-            self.display_edit.text(),
-            roles,
-            self.password_edit.text(),
-        )
-
-    @classmethod
-    def ask(cls, service: LedgerService, actor: User, parent: QWidget | None = None) -> User | None:
-        dialog = cls(service, actor, parent)
-        return dialog.user if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
-class ResetPasswordDialog(QDialog):
-    """An administrator sets a new password for someone who forgot theirs."""
-
-    def __init__(
-        self, service: LedgerService, actor: User, target: User, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.actor = actor
-        self.target = target
-        self.setWindowTitle(tr("重置密码 — {name}").format(name=target.label))
-        self.password_edit, self.confirm_edit = new_password_fields()
-        form = QFormLayout()
-        self.messages = FieldMessages()
-        self.messages.add_row(form, tr("新密码"), self.password_edit, "password")
-        self.messages.add_row(form, tr("再次输入"), self.confirm_edit, "confirm")
-        self.general = error_label()
-        buttons = ok_cancel_buttons(self, tr("重置"))
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(tr("为 {name} 设置新密码，请当面或电话告知本人。").format(name=target.label)))
-        layout.addLayout(form)
-        layout.addWidget(self.general)
-        layout.addWidget(buttons)
-
-    def accept(self) -> None:
-        if self.password_edit.text() != self.confirm_edit.text():
-            self.messages.show({"confirm": tr("两次输入的密码不一致")}, self.general)
-            return
-        if self.messages.attempt(
-            lambda: self.service.set_password(self.actor, self.target.username, self.password_edit.text()),
-            self.general,
-        ):
-            super().accept()
-
-    @classmethod
-    def ask(cls, service: LedgerService, actor: User, target: User, parent: QWidget | None = None) -> bool:
-        return cls(service, actor, target, parent).exec() == QDialog.DialogCode.Accepted
-
-
-class UsersTab(QWidget):
-    USER_COLUMNS = (tr("用户名"), tr("姓名"), tr("角色"), tr("状态"))
-
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.user = user
-        self.users: list[User] = []
-        self.table = QTableWidget(0, len(self.USER_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(self.USER_COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.add_button = QPushButton(tr("添加用户…"))
-        self.toggle_button = QPushButton(tr("停用"))
-        self.reset_button = QPushButton(tr("重置密码…"))
-        self.role_boxes = {role: QCheckBox(role.label) for role in Role}
-        self.save_roles_button = QPushButton(tr("保存角色"))
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-
-        roles_box = QGroupBox(tr("所选用户的角色"))
-        roles_layout = QHBoxLayout(roles_box)
-        for box in self.role_boxes.values():
-            roles_layout.addWidget(box)
-        roles_layout.addStretch(1)
-        roles_layout.addWidget(self.save_roles_button)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.toggle_button)
-        buttons.addWidget(self.reset_button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(roles_box)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-
-        self.add_button.clicked.connect(self.add_user)
-        self.toggle_button.clicked.connect(self.toggle_active)
-        self.reset_button.clicked.connect(self.reset_password)
-        self.save_roles_button.clicked.connect(self.save_roles)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.reload()
-
-    def reload(self, select: str = "") -> None:
-        self.users = self.service.users()
-        self.table.setRowCount(len(self.users))
-        for i, u in enumerate(self.users):
-            cells = (
-                u.username,
-                u.display_name,
-                roles_text(u.roles),
-                tr("启用") if u.active else tr("已停用"),
-            )
-            for col, text in enumerate(cells):
-                item = _read_only_item(text)
-                if not u.active:
-                    item.setForeground(Qt.GlobalColor.gray)
-                self.table.setItem(i, col, item)
-        row = next((i for i, u in enumerate(self.users) if u.username == select), 0 if self.users else -1)
-        if row >= 0:
-            self.table.selectRow(row)
-        self._selection_changed()
-
-    def selected_user(self) -> User | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.users[rows[0].row()] if rows else None
-
-    def select_user(self, username: str) -> None:
-        for i, u in enumerate(self.users):
-            if u.username == username:
-                self.table.selectRow(i)
-
-    def _selection_changed(self) -> None:
-        u = self.selected_user()
-        for w in (self.toggle_button, self.reset_button, self.save_roles_button):
-            w.setEnabled(u is not None)
-        if u is None:
-            return
-        self.toggle_button.setText(tr("停用") if u.active else tr("启用"))
-        for role, box in self.role_boxes.items():
-            box.setChecked(role in u.roles)
-
-    def _say(self, text: str, ok: bool = True) -> None:
-        self.message.setStyleSheet(OK_STYLE if ok else "color: #c62828;")
-        self.message.setText(text)
-
-    def add_user(self) -> None:
-        added = UserDialog.ask(self.service, self.user, self)
-        if added is not None:
-            self.reload(added.username)
-            self._say(tr("已添加用户 {name}").format(name=added.label))
-
-    def toggle_active(self) -> None:
-        u = self.selected_user()
-        if u is None:
-            return
-        try:
-            changed = self.service.update_user(self.user, u.username, active=not u.active)
-        except LedgerError as exc:
-            self._say(str(exc), ok=False)
-            return
-        self.reload(u.username)
-        self._say(
-            (tr("已启用 {name}") if changed.active else tr("已停用 {name}，此人不能再登录")).format(
-                name=u.label
-            )
-        )
-
-    def save_roles(self) -> None:
-        u = self.selected_user()
-        if u is None:
-            return
-        roles = {role for role, box in self.role_boxes.items() if box.isChecked()}
-        if not roles:
-            self._say(tr("请至少选择一个角色"), ok=False)
-            return
-        try:
-            self.service.update_user(self.user, u.username, roles=roles)
-        except LedgerError as exc:
-            self._say(str(exc), ok=False)
-            return
-        self.reload(u.username)
-        self._say(tr("已保存 {name} 的角色，下次登录时生效").format(name=u.label))
-
-    def reset_password(self) -> None:
-        u = self.selected_user()
-        if u is not None and ResetPasswordDialog.ask(self.service, self.user, u, self):
-            self._say(tr("已重置 {name} 的密码").format(name=u.label))
 
 
 # ============================================================================ policies
@@ -374,10 +143,13 @@ def companion_rule_text(p: Policy) -> str:
 class PolicyTab(QWidget):
     """Every version, read-only; and a form for a new version starting after the latest."""
 
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub
         self.table = QTableWidget(0, len(POLICY_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(POLICY_COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -500,7 +272,7 @@ class PolicyTab(QWidget):
                 policy_checks_text(p),
             )
             for col, text in enumerate(cells):
-                item = _read_only_item(text)
+                item = read_only_item(text)
                 item.setToolTip(text)
                 self.table.setItem(i, col, item)
         latest = max(policies, key=lambda p: p.effective_from)
@@ -570,13 +342,20 @@ class PolicyTab(QWidget):
         policy = self.policy_from_form()
         if policy is None:
             return False
-        try:
-            self.service.add_policy(self.user, policy)
-        except InvalidReception as exc:
-            self.messages.show(exc.problems, self.policy_message)
-            return False
-        except LedgerError as exc:
-            show_ledger_error(self, exc)
+
+        def refused(exc: LedgerError) -> None:
+            if isinstance(exc, InvalidReception):
+                self.messages.show(exc.problems, self.policy_message)
+            else:
+                show_ledger_error(self, exc)
+
+        if not run(
+            lambda: self.service.add_policy(self.user, policy),
+            parent=self,
+            hub=self.hub,
+            refused=refused,
+            settings=True,
+        ):
             return False
         self.reload()
         self.status.setStyleSheet(OK_STYLE)
@@ -590,10 +369,13 @@ class PolicyTab(QWidget):
 
 # ============================================================================ targets
 class TargetsTab(QWidget):
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, 2100)
         self.year_spin.setValue(date.today().year)
@@ -646,8 +428,8 @@ class TargetsTab(QWidget):
         years = sorted(set(self.service.years()) | {this_year, this_year + 1}, reverse=True)
         self.table.setRowCount(len(years))
         for i, y in enumerate(years):
-            self.table.setItem(i, 0, _read_only_item(str(y)))
-            self.table.setItem(i, 1, _read_only_item(self.percent_text(self.service.reduction_for(y)) + "%"))
+            self.table.setItem(i, 0, read_only_item(str(y)))
+            self.table.setItem(i, 1, read_only_item(self.percent_text(self.service.reduction_for(y)) + "%"))
 
     def save(self) -> bool:
         self.reduction_message.hide()
@@ -663,14 +445,21 @@ class TargetsTab(QWidget):
             self.reduction_message.setText(tr("压减比例应在 0% 至 100% 之间（不含 100%）"))
             self.reduction_message.show()
             return False
-        try:
-            self.service.set_reduction(self.user, self.year_spin.value(), percent / 100)
-        except InvalidReception as exc:
+
+        def refused(exc: LedgerError) -> None:
+            if not isinstance(exc, InvalidReception):
+                show_ledger_error(self, exc)
+                return
             self.reduction_message.setText("；".join(exc.problems.values()))
             self.reduction_message.show()
-            return False
-        except LedgerError as exc:
-            show_ledger_error(self, exc)
+
+        if not run(
+            lambda: self.service.set_reduction(self.user, self.year_spin.value(), percent / 100),
+            parent=self,
+            hub=self.hub,
+            refused=refused,
+            settings=True,
+        ):
             return False
         self.reload_table()
         self.status.setStyleSheet(OK_STYLE)
@@ -688,16 +477,19 @@ class SettingsDialog(QDialog):
 
     bureau_changed = Signal()
 
-    def __init__(self, service: LedgerService, user: User, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
+    ) -> None:
         super().__init__(parent)
         self.service = service
         self.user = user
+        self.hub = hub
         self.setWindowTitle(tr("设置"))
         self.tabs = QTabWidget()
-        self.bureau_tab = BureauTab(service, user)
-        self.users_tab = UsersTab(service, user)
-        self.policy_tab = PolicyTab(service, user)
-        self.targets_tab = TargetsTab(service, user)
+        self.bureau_tab = BureauTab(service, user, hub=hub)
+        self.users_tab = UsersTab(service, user, hub=hub)
+        self.policy_tab = PolicyTab(service, user, hub=hub)
+        self.targets_tab = TargetsTab(service, user, hub=hub)
         self.tabs.addTab(self.bureau_tab, tr("单位信息"))
         self.tabs.addTab(self.users_tab, tr("用户"))
         self.tabs.addTab(self.policy_tab, tr("接待标准"))
@@ -713,11 +505,11 @@ class SettingsDialog(QDialog):
 
     @classmethod
     def open_for(
-        cls, service: LedgerService, user: User, parent: QWidget | None = None
+        cls, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
     ) -> SettingsDialog | None:
         if not user.has(Role.ADMIN):
             QMessageBox.information(parent, tr("设置"), tr("只有管理员可以修改设置"))
             return None
-        dialog = cls(service, user, parent)
+        dialog = cls(service, user, parent, hub)
         dialog.exec()
         return dialog

@@ -82,14 +82,20 @@ class FieldMessages:
         """
         try:
             write()
-        except InvalidReception as exc:
-            self.show(exc.problems, fallback)
-            return False
         except LedgerError as exc:
-            key = next((k for t, k in (field_of or {}).items() if isinstance(exc, t)), "general")
-            self.show({key: str(exc)}, fallback)
+            self.refused(exc, fallback, field_of)
             return False
         return True
+
+    def refused(
+        self, exc: LedgerError, fallback: QLabel, field_of: Mapping[type[LedgerError], str] | None = None
+    ) -> None:
+        """Show a refusal where it belongs (see ``attempt``)."""
+        if isinstance(exc, InvalidReception):
+            self.show(exc.problems, fallback)
+            return
+        key = next((k for t, k in (field_of or {}).items() if isinstance(exc, t)), "general")
+        self.show({key: str(exc)}, fallback)
 
 
 def password_field(placeholder: str = "") -> QLineEdit:

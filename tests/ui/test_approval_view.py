@@ -10,9 +10,10 @@ from ledger.records import Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
 from tests.ui.conftest import type_text
-from ui.approval_view import ApprovalQueueModel, ApprovalView, ApproveConfirm, ReturnDialog
+from ui.approval_view import ApprovalQueueModel, ApprovalView
 from ui.ledger_model import COLUMN_KEYS
 from ui.main_window import MainWindow
+from ui.review_dialogs import ApproveConfirm, ReturnDialog
 
 
 def test_queue_model_passes_qtmodeltester(

@@ -16,8 +16,9 @@ from ledger.records import LedgerQuery, Meal
 from ledger.service import LedgerService
 from tests.conftest import Team, make_team, sample_reception
 from ui import autosave
-from ui.autosave import RecoveryPrompt, drafts_for, offer_recovery, reception_from_dict, reception_to_dict
-from ui.reception_dialog import ReceptionDialog, UnsavedPrompt
+from ui.app import offer_recovery
+from ui.autosave import RecoveryPrompt, drafts_for, reception_from_dict, reception_to_dict
+from ui.reception import ReceptionDialog, UnsavedPrompt
 
 
 @pytest.fixture(autouse=True)

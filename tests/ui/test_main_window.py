@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 from ledger.records import LedgerQuery, Role, Status, User
 from ledger.service import ImportOutcome, LedgerService
 from tests.conftest import Team, sample_reception
-from ui.main_window import ImportResultDialog, MainWindow
+from ui.import_result import ImportResultDialog
+from ui.main_window import MainWindow
 from ui.prefs import app_settings
 
 
@@ -233,7 +234,7 @@ def test_opening_a_reception_shows_the_form_and_its_changes_refresh_the_window(
     team: Team,
     submitted,  # type: ignore[no-untyped-def]
 ) -> None:
-    from ui.reception_dialog import ReceptionDialog
+    from ui.reception import ReceptionDialog
 
     window = window_for(qtbot, service, team.approver)
     form = window.open_reception(submitted.id)
@@ -244,7 +245,7 @@ def test_opening_a_reception_shows_the_form_and_its_changes_refresh_the_window(
     assert window.approval_view is not None and window.approval_view.model.rowCount() == 1
 
     service.approve(team.approver, submitted.id)  # as the form's 审核通过 button does
-    form.changed.emit(submitted.id)
+    window.hub.announce([submitted.id])  # and as every write is announced (ui.operations)
     assert window.approval_view.model.rowCount() == 0
     assert window.ledger_view.selected_reception_id() == submitted.id  # the changed reception is selected
     from ui.ledger_model import COLUMN_KEYS
@@ -273,7 +274,7 @@ def test_review_menu_approves_the_selected_reception(
     submitted,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ui.approval_view import ApproveConfirm
+    from ui.review_dialogs import ApproveConfirm
 
     asked: list[int] = []
     monkeypatch.setattr(
@@ -299,7 +300,7 @@ def test_a_new_form_once_saved_is_brought_forward_not_opened_twice(
     qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.ui.conftest import type_text
-    from ui.reception_dialog import ReceptionDialog, UnsavedPrompt
+    from ui.reception import ReceptionDialog, UnsavedPrompt
 
     monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
     window = window_for(qtbot, service, team.clerk)

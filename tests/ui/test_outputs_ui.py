@@ -152,7 +152,7 @@ def test_export_from_the_menu_on_a_full_disk_says_so(
 def test_an_attachment_stored_with_an_unsafe_name_opens_under_a_safe_one(
     qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.reception_dialog import FilePrompt, ReceptionDialog, UnsavedPrompt
+    from ui.reception import FilePrompt, ReceptionDialog, UnsavedPrompt
 
     monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
     draft = service.save(team.clerk, sample_reception(date(2025, 3, 5)))

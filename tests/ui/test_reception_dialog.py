@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QDateE
 from ledger.records import LedgerQuery, Reception, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
-from ui.approval_view import ApproveConfirm
 from ui.meals_model import AMOUNT, DATE, DINERS, INVOICE, KIND, VENUE, VENUE_TYPE, MealsModel
 from ui.people_model import PeopleModel
-from ui.reception_dialog import CommentDialog, FilePrompt, ReceptionDialog, UnsavedPrompt
+from ui.reception import FilePrompt, ReceptionDialog, UnsavedPrompt
+from ui.review_dialogs import ApproveConfirm, CommentDialog, ReturnDialog
 
 COMPANIONS_MESSAGE = "陪餐4人，超过上限3人（接待对象10人）"
 
@@ -178,7 +178,8 @@ def test_return_needs_a_comment_and_the_clerk_sees_it(
     qtbot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     answers = iter([None, "请补充公函扫描件"])
-    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: next(answers)))
+    # the form asks with the queue's dialog: one return dialog in the window
+    monkeypatch.setattr(ReturnDialog, "ask", classmethod(lambda cls, *a, **k: next(answers)))
     form = open_form(qtbot, service, team.approver, submitted.id)
     click(qtbot, form.return_button)  # cancelled
     assert service.get(submitted.id).status == Status.SUBMITTED  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ from ledger.records import Role
 from ledger.service import LedgerService
 from tests.conftest import Team
 from tests.ui.conftest import type_text
-from ui.settings_dialog import ResetPasswordDialog, SettingsDialog, UserDialog
+from ui.settings_dialog import SettingsDialog
+from ui.settings_users import ResetPasswordDialog, UserDialog
 
 
 def make(qtbot: QtBot, service: LedgerService, team: Team) -> SettingsDialog:

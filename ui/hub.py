@@ -1,0 +1,34 @@
+"""The change hub: one place where every write is announced and every screen listens.
+
+``receptions_changed(ids)`` carries the ids of the receptions a write changed (a frozenset of
+int); an empty set means "receptions were added or changed, ids unknown" (an import, the
+demo data). ``settings_changed()`` follows a write in 设置 (bureau, users, policies, targets).
+
+The main window owns one hub and passes it to the screens it opens; a screen built alone
+(in a test, say) makes its own. Writes announce through ``ui.operations``, never by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal
+
+
+class ChangeHub(QObject):
+    """Announces what a write changed; the ledger view, the queue, the dashboard and open forms listen."""
+
+    receptions_changed = Signal(object)  # frozenset[int]
+    settings_changed = Signal()
+
+    def announce(self, ids: Iterable[int | None] = ()) -> None:
+        """Receptions changed: those of ``ids`` (None ids are dropped), or unknown ones when empty."""
+        self.receptions_changed.emit(frozenset(i for i in ids if i is not None))
+
+    def announce_settings(self) -> None:
+        self.settings_changed.emit()
+
+
+def concerns(ids: frozenset[int], reception_id: int | None) -> bool:
+    """Whether an announcement may concern this reception (an empty set concerns every one)."""
+    return not ids or (reception_id is not None and reception_id in ids)

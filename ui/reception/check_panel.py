@@ -1,0 +1,197 @@
+"""The live check at the side of the form: figures, the verdict, and a box per breached rule
+with its explanation (情况说明)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.money import fmt
+from ledger.policy import RULES
+from ledger.records import Assessment, Reception
+from ui.reception.fields import restyle
+
+NOT_FINAL = tr("（有金额输入有误，合计未含该项）")
+
+
+class RuleBox(QFrame):
+    """One rule's breaches with their figures, and its explanation (情况说明)."""
+
+    def __init__(self, rule: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rule = rule
+        self.setObjectName("ruleBox")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 8)
+        layout.setSpacing(4)
+        self.title = QLabel(RULES.get(rule, rule))
+        self.title.setObjectName("ruleTitle")
+        layout.addWidget(self.title)
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.messages.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.messages)
+        self.prompt = QLabel(tr("情况说明（提交前必填）："))
+        layout.addWidget(self.prompt)
+        self.explanation = QPlainTextEdit()
+        self.explanation.setPlaceholderText(tr("写明原因和处理情况，例如：超标部分由个人承担"))
+        self.explanation.setFixedHeight(64)
+        self.explanation.setTabChangesFocus(True)
+        layout.addWidget(self.explanation)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+    def text(self) -> str:
+        return self.explanation.toPlainText()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.explanation.setReadOnly(read_only)
+        restyle(self.explanation)
+        self.prompt.setText(tr("情况说明：") if read_only else tr("情况说明（提交前必填）："))
+
+
+class CheckPanel(QGroupBox):
+    """合规检查与情况说明. ``edited`` when an explanation is typed."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(tr("合规检查与情况说明"), parent)
+        self._read_only = False
+        self.rule_boxes: dict[str, RuleBox] = {}
+        v = QVBoxLayout(self)
+        figures = QGridLayout()
+        self.total_label = QLabel()
+        self.over_label = QLabel()
+        self.reimbursable_label = QLabel()
+        self.per_person_label = QLabel()
+        for row, (name, label) in enumerate(
+            (
+                (tr("费用合计："), self.total_label),
+                (tr("超标金额："), self.over_label),
+                (tr("可报销金额："), self.reimbursable_label),
+                (tr("人均："), self.per_person_label),
+            )
+        ):
+            figures.addWidget(QLabel(name), row, 0)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            figures.addWidget(label, row, 1)
+        figures.setColumnStretch(2, 1)
+        v.addLayout(figures)
+        self.not_final_label = QLabel(NOT_FINAL)
+        self.not_final_label.setObjectName("fieldError")
+        self.not_final_label.setWordWrap(True)
+        self.not_final_label.hide()
+        v.addWidget(self.not_final_label)
+        self.verdict_label = QLabel()
+        self.verdict_label.setWordWrap(True)
+        v.addWidget(self.verdict_label)
+        self.policy_label = QLabel()
+        self.policy_label.setStyleSheet("color: #666;")
+        v.addWidget(self.policy_label)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        self._rules_layout = QVBoxLayout(holder)
+        self._rules_layout.setContentsMargins(0, 0, 0, 0)
+        self._rules_layout.addStretch(1)
+        scroll.setWidget(holder)
+        v.addWidget(scroll, 1)
+
+    def rule_box(self, rule: str) -> RuleBox:
+        """The box of a rule, made (hidden, in the order of RULES) the first time it is asked for."""
+        box = self.rule_boxes.get(rule)
+        if box is None:
+            box = RuleBox(rule)
+            box.hide()
+            box.set_read_only(self._read_only)
+            box.explanation.textChanged.connect(self.edited)
+            self.rule_boxes[rule] = box
+            order = list(RULES)
+            position = (
+                sum(
+                    1
+                    for other in self.rule_boxes
+                    if other != rule and other in order and order.index(other) < order.index(rule)
+                )
+                if rule in order
+                else len(self.rule_boxes) - 1
+            )
+            self._rules_layout.insertWidget(position, box)
+        return box
+
+    def load(self, explanations: dict[str, str]) -> None:
+        for rule, text in explanations.items():
+            self.rule_box(rule).explanation.setPlainText(text)
+
+    def explanations(self, rules: list[str] | None = None) -> dict[str, str]:
+        """The explanations typed for ``rules`` (every one typed when None), empty ones left out."""
+        chosen = self.rule_boxes if rules is None else [r for r in rules if r in self.rule_boxes]
+        texts = {rule: self.rule_boxes[rule].text() for rule in chosen}
+        return {k: v for k, v in texts.items() if v.strip()}
+
+    def set_read_only(self, read_only: bool) -> None:
+        self._read_only = read_only
+        for box in self.rule_boxes.values():
+            box.set_read_only(read_only)
+
+    def show_assessment(
+        self, r: Reception, a: Assessment, *, editable: bool, not_final: bool
+    ) -> dict[str, list[str]]:
+        """Show the figures and the breaches of ``r``; returns the breach lines by rule."""
+        self.not_final_label.setVisible(not_final)
+        self.total_label.setText(tr("{x} 元").format(x=fmt(a.total)))
+        over = tr("{x} 元").format(x=fmt(a.over_standard_amount))
+        self.over_label.setText(
+            f"<b style='color:#b71c1c'>{over}</b>" if a.over_standard_amount > 0 else over
+        )
+        self.reimbursable_label.setText(tr("{x} 元").format(x=fmt(a.reimbursable)))
+        self.per_person_label.setText(tr("{x} 元（{n} 人）").format(x=fmt(r.per_person), n=r.persons))
+        self.policy_label.setText(
+            tr("依据 {d} 起执行的接待标准").format(d=a.policy_effective_from.isoformat())
+        )
+        if a.compliant:
+            self.verdict_label.setObjectName("compliant")
+            self.verdict_label.setText(tr("✓ 符合接待标准"))
+        else:
+            self.verdict_label.setObjectName("breachCount")
+            # a breach without an over-standard amount (too many companions, no letter) costs nothing
+            costly = a.over_standard_amount > 0
+            if editable:
+                advice = (
+                    tr("请逐项填写情况说明；超标部分不予报销。") if costly else tr("请逐项填写情况说明。")
+                )
+            else:
+                advice = tr("超标部分不予报销。") if costly else ""
+            self.verdict_label.setText(tr("发现 {n} 处违规。").format(n=len(a.violations)) + advice)
+        restyle(self.verdict_label)
+
+        by_rule: dict[str, list[str]] = {}
+        for v in a.violations:
+            line = v.message
+            if v.excess > 0 and fmt(v.excess) not in line:
+                line += tr("（超标 {x} 元）").format(x=fmt(v.excess))
+            by_rule.setdefault(v.rule, []).append(line)
+        for rule in RULES:
+            if rule in by_rule:
+                box = self.rule_box(rule)
+                box.messages.setText("\n".join(f"• {line}" for line in by_rule[rule]))
+                box.show()
+            elif rule in self.rule_boxes:
+                self.rule_boxes[rule].hide()  # the text typed stays, should the breach come back
+        return by_rule

@@ -1,0 +1,246 @@
+"""Approve, return and reopen: the dialogs and the flows, once, for the queue and the form.
+
+``ApproveConfirm`` asks before approving a reception with breaches; ``CommentDialog`` asks a
+comment or reason (``ReturnDialog`` is it, set up for a return). ``Review`` runs each decision
+the same way wherever it is taken: refuse what may not be done, ask, write through
+``ui.operations.run`` (which announces the change to every screen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.i18n import tr
+from ledger.records import Reception, User
+from ledger.service import LedgerError, LedgerService
+from ui.hub import ChangeHub
+from ui.operations import Outcome, run
+from ui.widgets import ok_cancel_buttons
+
+REQUIRED = tr("此项必须填写")
+
+
+class CommentDialog(QDialog):
+    """A comment or reason for approving, returning or reopening; a required one cannot be empty."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        prompt: str,
+        *,
+        required: bool,
+        placeholder: str = "",
+        hint: str = REQUIRED,
+        ok_text: str = tr("确定"),
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._required = required
+        self._hint = hint
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt))
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(placeholder)
+        self.text.setMinimumSize(380, 110)
+        layout.addWidget(self.text)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setStyleSheet("color: #c62828;")
+        layout.addWidget(self.error)
+        self.buttons = ok_cancel_buttons(self, ok_text, reject=super().reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout.addWidget(self.buttons)
+        self.text.textChanged.connect(self._update)
+        self._update()
+
+    @property
+    def comment(self) -> str:
+        return self.text.toPlainText().strip()
+
+    def _update(self) -> None:
+        missing = self._required and not self.comment
+        self.ok_button.setEnabled(not missing)
+        self.error.setText(self._hint if missing else "")
+        self.error.setVisible(missing)
+
+    def accept(self) -> None:
+        if self._required and not self.comment:
+            self._update()
+            self.text.setFocus()
+            return
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, title: str, prompt: str, *, required: bool) -> str | None:
+        dialog = cls(parent, title, prompt, required=required)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.comment
+
+
+class ReturnDialog(CommentDialog):
+    """The comment a reception goes back with: required, the clerk reads it."""
+
+    def __init__(self, ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(
+            parent,
+            tr("退回 {ref}").format(ref=ref),
+            tr("审核意见（必填）："),
+            required=True,
+            placeholder=tr("请写明退回原因和需要补充或更正的内容"),
+            hint=tr("退回时必须填写审核意见。"),
+            ok_text=tr("退回"),
+        )
+        self.comment_edit = self.text
+        self.message = self.error
+        self.resize(460, 240)
+
+    @classmethod
+    def ask(cls, ref: str, parent: QWidget | None = None) -> str | None:  # type: ignore[override]
+        dialog = cls(ref, parent)
+        return dialog.comment if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ApproveConfirm(QMessageBox):
+    """Ask before approving a reception with breaches; replaceable in tests through ``ask``."""
+
+    def __init__(self, ref: str, breaches: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle(tr("审核通过 {ref}").format(ref=ref))
+        self.setText(tr("此接待有 {n} 处违规，确认审核通过？").format(n=breaches))
+        self.setInformativeText(tr("审核通过后记录锁定，如需更正须重新打开。"))
+        self.approve_button = self.addButton(tr("审核通过"), QMessageBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.addButton(tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.cancel_button)
+        self.setEscapeButton(self.cancel_button)
+
+    @classmethod
+    def ask(cls, ref: str, breaches: int, parent: QWidget | None = None) -> bool:
+        dialog = cls(ref, breaches, parent)
+        dialog.exec()
+        return dialog.clickedButton() is dialog.approve_button
+
+
+Refused = Callable[[LedgerError], None] | None
+Done = Callable[[Reception], None] | None
+
+
+class Review:
+    """The leader's decisions on one stored reception, as the queue and the form take them."""
+
+    def __init__(self, service: LedgerService, user: User, hub: ChangeHub | None, parent: QWidget) -> None:
+        self.service = service
+        self.user = user
+        self.hub = hub
+        self.parent = parent
+
+    def _write(
+        self,
+        write: Callable[[], Reception],
+        title: str,
+        confirm: Callable[[], bool],
+        refused: Refused,
+        done: Done,
+    ) -> Outcome[Reception]:
+        return run(
+            write,
+            parent=self.parent,
+            hub=self.hub,
+            title=title,
+            confirm=confirm,
+            refused=refused,
+            done=done,
+            changed=lambda saved: [saved.id],
+        )
+
+    def approve(
+        self,
+        r: Reception,
+        *,
+        version: int,
+        comment: str | None = None,
+        not_allowed: Callable[[str], None],
+        refused: Refused = None,
+        done: Done = None,
+    ) -> Outcome[Reception]:
+        """Approve; breaches are confirmed first; ``comment`` None asks for one (it may stay empty)."""
+        rid = r.id
+        refusal = self.service.approval_refusal(self.user, r) if rid is not None else tr("接待记录尚未保存")
+        if refusal or rid is None:
+            not_allowed(refusal or tr("接待记录尚未保存"))
+            return Outcome(False)
+        said = [comment]
+
+        def confirm() -> bool:
+            breaches = len(self.service.violations_of([rid]).get(rid, []))
+            if breaches and not ApproveConfirm.ask(r.ref, breaches, self.parent):
+                return False
+            if said[0] is None:
+                said[0] = CommentDialog.ask(
+                    self.parent, tr("审核通过"), tr("审核意见（可不填）："), required=False
+                )
+            return said[0] is not None
+
+        return self._write(
+            lambda: self.service.approve(self.user, rid, said[0] or "", version=version),
+            tr("未能审核"),
+            confirm,
+            refused,
+            done,
+        )
+
+    def return_to_clerk(
+        self, r: Reception, *, version: int, refused: Refused = None, done: Done = None
+    ) -> Outcome[Reception]:
+        """Send back to the clerk with a required comment."""
+        rid = r.id
+        if rid is None:
+            return Outcome(False)
+        said: list[str | None] = [None]
+
+        def confirm() -> bool:
+            said[0] = ReturnDialog.ask(r.ref, self.parent)
+            return said[0] is not None
+
+        return self._write(
+            lambda: self.service.return_reception(self.user, rid, said[0] or "", version=version),
+            tr("未能退回"),
+            confirm,
+            refused,
+            done,
+        )
+
+    def reopen(
+        self, r: Reception, *, version: int, refused: Refused = None, done: Done = None
+    ) -> Outcome[Reception]:
+        """Open an approved reception again for correction, with a required reason."""
+        rid = r.id
+        if rid is None:
+            return Outcome(False)
+        said: list[str | None] = [None]
+
+        def confirm() -> bool:
+            said[0] = CommentDialog.ask(
+                self.parent, tr("重新打开"), tr("重新打开的理由（必填，记入历史记录）："), required=True
+            )
+            return said[0] is not None
+
+        return self._write(
+            lambda: self.service.reopen(self.user, rid, said[0] or "", version=version),
+            tr("未能重新打开"),
+            confirm,
+            refused,
+            done,
+        )
