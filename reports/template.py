@@ -396,6 +396,8 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
             )
         )
     gift_amount, gift_description = _gift(row)
+    if isinstance(cells.get("涉密"), bool):  # a TRUE/FALSE cell
+        cells["涉密"] = "是" if cells["涉密"] else "否"
     classified_text = row.text("涉密")
     if classified_text not in ("", "是", "否", "Y", "N", "y", "n", "1", "0"):
         row.errors.append(CellError("涉密", tr("应填“是”或“否”，而不是“{v}”").format(v=classified_text[:40])))

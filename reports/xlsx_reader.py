@@ -41,7 +41,7 @@ MAX_SHARED_BYTES = 64 << 20  # the shared strings are held whole
 MAX_SHARED_STRINGS = 2_000_000
 MAX_SMALL_BYTES = 16 << 20  # workbook.xml, styles.xml, relationships
 MAX_TOTAL_BYTES = 3 << 30
-MAX_RATIO = 200  # uncompressed / compressed, for members above a megabyte
+MAX_RATIO = 100  # uncompressed / compressed, for members above a megabyte
 DEADLINE_SECONDS = 600.0
 _CHUNK = 1 << 16
 
