@@ -41,7 +41,8 @@ MAX_SHARED_BYTES = 64 << 20  # the shared strings are held whole
 MAX_SHARED_STRINGS = 2_000_000
 MAX_SMALL_BYTES = 16 << 20  # workbook.xml, styles.xml, relationships
 MAX_TOTAL_BYTES = 3 << 30
-MAX_RATIO = 100  # uncompressed / compressed, for members above a megabyte
+MAX_RATIO = 100  # uncompressed / compressed, for members above RATIO_FREE
+RATIO_FREE = 64 << 20
 DEADLINE_SECONDS = 600.0
 _CHUNK = 1 << 16
 
@@ -103,8 +104,8 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Bud
     """A member's bytes, counted as they are decompressed (headers can lie)."""
     if info.file_size > limit or budget.total + info.file_size > MAX_TOTAL_BYTES:
         raise _too_large(budget.path)
-    allowed = min(limit, max(info.compress_size, 1) * MAX_RATIO) if info.compress_size else limit
-    allowed = max(allowed, min(limit, 1 << 20))
+    # beyond the first RATIO_FREE bytes, a member must not be more compressed than MAX_RATIO
+    allowed = min(limit, max(RATIO_FREE, info.compress_size * MAX_RATIO))
     read = 0
     try:
         with zf.open(info) as stream:

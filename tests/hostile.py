@@ -19,6 +19,7 @@ from reports.template import HEADERS, REQUIRED
 GOOD: dict[str, tuple[str, str, str]] = {
     "接待日期": ("s", "", "2025-03-05"),
     "公务活动": ("s", "", "督导检查"),
+    "公函文号": ("s", "", "市教函〔2025〕12号"),
     "接待对象人数": ("", "", "6"),
     "接待对象名单": ("s", "", "王伟、李娜"),
     "陪餐人数": ("", "", "2"),
@@ -58,7 +59,7 @@ FINE: list[tuple[str, tuple[str, str, str]]] = [
     ("公务活动", ("str", "", "督导\u200b检查")),
     ("经办人", _text("李\u200d会计")),
     ("涉密", ("b", "", "0")),
-    ("礼品", _text("茶叶两盒")),
+    ("礼品", _text(" 0.00 ")),
     ("礼品", _num("0")),
     ("陪餐人员名单", _text("\t张三；\n李四\u00a0")),
 ]
@@ -302,8 +303,11 @@ def _unusable(path: Path, rng: random.Random) -> None:
     return None
 
 
-def bombs(folder: Path) -> dict[str, Path]:
-    """Small files that claim much: they must be refused or read in seconds, in little memory."""
+def bombs(folder: Path, size: int = 16) -> dict[str, Path]:
+    """Small files that claim much: they must be refused or read in seconds, in little memory.
+
+    ``size`` 16 gives a 1.5 GB sheet of whitespace in 1.5 MB; from 4 on, all but the first must
+    be refused by the size limits."""
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
     sheet = _Sheet()
@@ -317,14 +321,18 @@ def bombs(folder: Path) -> dict[str, Path]:
     header.row(1, {i + 1: _text(h) for i, h in enumerate(HEADERS)})
     path = write_xlsx(folder / "sst.xlsx", header)
     _stream_member(
-        path, "xl/sharedStrings.xml", [f"<sst {ns}>", "<si><t>x</t></si>" * 100_000] * 200 + ["</sst>"]
+        path,
+        "xl/sharedStrings.xml",
+        [f"<sst {ns}>", "<si><t>x</t></si>" * 100_000] * (12 * size) + ["</sst>"],
     )
     out["shared strings bomb"] = path
     # whitespace in the sheet (1.5 GB), and one cell of 600 MB
     open_sheet = f"<worksheet {ns}><sheetData>" + header.rows[0]
     path = write_xlsx(folder / "whitespace.xlsx", header)
     _stream_member(
-        path, "xl/worksheets/sheet1.xml", [open_sheet, *[" " * (1 << 20)] * 1536, "</sheetData></worksheet>"]
+        path,
+        "xl/worksheets/sheet1.xml",
+        [open_sheet, *[" " * (1 << 20)] * (96 * size), "</sheetData></worksheet>"],
     )
     out["whitespace"] = path
     path = write_xlsx(folder / "cell.xlsx", header)
@@ -332,7 +340,7 @@ def bombs(folder: Path) -> dict[str, Path]:
     _stream_member(
         path,
         "xl/worksheets/sheet1.xml",
-        [open_sheet, cell, *["长" * (1 << 20)] * 200, "</t></is></c></row></sheetData></worksheet>"],
+        [open_sheet, cell, *["长" * (1 << 20)] * (12 * size), "</t></is></c></row></sheetData></worksheet>"],
     )
     out["one huge cell"] = path
     return out
