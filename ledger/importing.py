@@ -47,6 +47,7 @@ class _ImportState:
     historical: bool
     allow_duplicates: bool
     now: datetime
+    column_of: Callable[[str], str]  # the face's name for a field (the template's column)
     outcomes: list[ImportOutcome] = field(default_factory=list)
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
@@ -66,6 +67,7 @@ class Importer:
         historical: bool = False,
         allow_duplicates: bool = False,
         progress: Callable[[int, int], bool] | None = None,
+        column_of: Callable[[str], str] | None = None,
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
@@ -74,12 +76,18 @@ class Importer:
         a stored reception (or an earlier row of the same sheet) on date, visiting unit and
         total is refused unless ``allow_duplicates``. With ``historical``, a row carrying
         审核人 enters as approved by that person. ``progress(done, total)`` may return False
-        to cancel: nothing is committed then (total is 0 for a stream).
+        to cancel: nothing is committed then (total is 0 for a stream). ``column_of`` names the
+        face's column for a field the ledger refuses (reports.template.column_of); without it,
+        problems carry the field names.
         """
         self.settings.policies()
         total = len(rows) if isinstance(rows, Sized) else 0
         state = _ImportState(
-            actor=actor, historical=historical, allow_duplicates=allow_duplicates, now=self.desk.clock()
+            actor=actor,
+            historical=historical,
+            allow_duplicates=allow_duplicates,
+            now=self.desk.clock(),
+            column_of=column_of or str,
         )
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("导入接待"))
@@ -123,7 +131,7 @@ class Importer:
                 if not state.allow_duplicates and key in state.existing:
                     errors.append(
                         CellError(
-                            "接待日期",
+                            state.column_of("reception_date"),
                             tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(
                                 ref=state.existing[key]
                             ),
@@ -132,7 +140,7 @@ class Importer:
                 elif not state.allow_duplicates and key in state.seen_in_file:
                     errors.append(
                         CellError(
-                            "接待日期",
+                            state.column_of("reception_date"),
                             tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(
                                 row=state.seen_in_file[key]
                             ),
@@ -141,10 +149,14 @@ class Importer:
                 else:
                     state.seen_in_file[key] = item.row
                     problems = reception_problems(r)
-                    errors += [CellError(column_of(f), m) for f, m in problems.items()]
+                    errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
             if r is not None and len(approved_by) > limits.PERSON_NAME:
-                errors.append(CellError("审核人", tr("审核人最多 {n} 个字").format(n=limits.PERSON_NAME)))
+                errors.append(
+                    CellError(
+                        state.column_of("approved_by"), tr("审核人最多 {n} 个字").format(n=limits.PERSON_NAME)
+                    )
+                )
             elif (
                 r is not None
                 and state.historical
@@ -152,7 +164,10 @@ class Importer:
                 and person_key(approved_by) in (person_key(actor.username), person_key(actor.display_name))
             ):
                 errors.append(
-                    CellError("审核人", tr("审核人不能是导入人本人（{name}）").format(name=approved_by))
+                    CellError(
+                        state.column_of("approved_by"),
+                        tr("审核人不能是导入人本人（{name}）").format(name=approved_by),
+                    )
                 )
             if r is None or errors:
                 state.outcomes.append(
@@ -235,39 +250,3 @@ class Importer:
                 for rid, (row_number, action, columns, children, record) in zip(ids, accepted, strict=True)
             ],
         )
-
-
-_FIELD_COLUMNS = {
-    "reception_date": "接待日期",
-    "visiting_unit": "来访单位",
-    "activity": "公务活动",
-    "letter_no": "公函文号",
-    "guest_count": "接待对象人数",
-    "guests": "接待对象名单",
-    "companion_count": "陪餐人数",
-    "companions": "陪餐人员名单",
-    "accommodation": "住宿费",
-    "transport": "交通费",
-    "other_cost": "其他费用",
-    "gift_amount": "礼品",
-    "gift_description": "礼品",
-    "clerk_name": "经办人",
-    "remarks": "备注",
-    "phone_record": "电话记录",
-    "explanations": "情况说明",
-}
-_MEAL_FIELD_COLUMNS = {
-    "venue_type": "场所类型",
-    "tobacco": "烟酒费",
-    "venue": "就餐场所",
-    "diners": "接待对象人数",
-}
-
-
-def column_of(field_name: str) -> str:
-    """The import template's column for a field problem ("meals[0].venue" → 就餐场所)."""
-    if field_name.startswith("meals["):
-        attr = field_name.rpartition(".")[2]
-        return next((column for key, column in _MEAL_FIELD_COLUMNS.items() if attr.startswith(key)), "餐费")
-    base = field_name.split("[", 1)[0].split(".", 1)[0]
-    return _FIELD_COLUMNS.get(base, field_name)

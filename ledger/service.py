@@ -254,9 +254,15 @@ class LedgerService:
         historical: bool = False,
         allow_duplicates: bool = False,
         progress: Callable[[int, int], bool] | None = None,
+        column_of: Callable[[str], str] | None = None,
     ) -> list[ImportOutcome]:
         return self._importer.import_rows(
-            actor, rows, historical=historical, allow_duplicates=allow_duplicates, progress=progress
+            actor,
+            rows,
+            historical=historical,
+            allow_duplicates=allow_duplicates,
+            progress=progress,
+            column_of=column_of,
         )
 
     # ================================================================== backup, restore, verify

@@ -7,7 +7,7 @@ export can be imported again.
 from __future__ import annotations
 
 import re
-import zipfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,10 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ledger import limits
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, parse_money
 from ledger.policy import RULES
 from ledger.records import ACTIVITY_KINDS, VENUE_TYPES, CellError, ImportRow, Meal, Person, Reception
+from ledger.text import clean_line, clean_prose
+from reports.workdays import FIRST_DAY, LAST_DAY
+from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable, Workbook
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -52,8 +56,24 @@ REQUIRED = tuple(name for name, required in COLUMNS if required)
 NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
 
 
-class TemplateError(ValueError):
-    """The file as a whole cannot be read (missing, not a workbook, wrong headers)."""
+# text columns: how a cell is cleaned (ledger.text, as the service stores it) and its length limit
+_LINE, _PROSE = clean_line, clean_prose
+TEXT_COLUMNS: dict[str, tuple[Any, int]] = {
+    "来访单位": (_LINE, limits.UNIT),
+    "公务活动": (_PROSE, limits.ACTIVITY),
+    "公函文号": (_LINE, limits.LETTER_NO),
+    "接待对象名单": (_PROSE, MAX_CELL_CHARS),
+    "陪餐人员名单": (_PROSE, MAX_CELL_CHARS),
+    "就餐场所": (_LINE, limits.UNIT),
+    "场所类型": (_LINE, limits.UNIT),
+    "礼品": (_PROSE, limits.PROSE),
+    "涉密": (_LINE, limits.UNIT),
+    "经办人": (_LINE, limits.PERSON_NAME),
+    "审核人": (_LINE, limits.PERSON_NAME),
+    "备注": (_PROSE, limits.PROSE),
+    "电话记录": (_PROSE, limits.PROSE),
+    "情况说明": (_PROSE, MAX_CELL_CHARS),
+}
 
 
 @dataclass
@@ -62,7 +82,22 @@ class _Row:
     cells: dict[str, Any]
     errors: list[CellError]
 
-    def text(self, column: str) -> str:
+    def __post_init__(self) -> None:
+        # a cell the reader could not convert is that column's one error; the column reads as empty
+        self.unreadable: list[CellError] = []
+        for column, value in self.cells.items():
+            if isinstance(value, Unreadable):
+                self.unreadable.append(CellError(column, value.message))
+                self.cells[column] = None
+
+    def has_error(self, column: str) -> bool:
+        return any(e.column == column for e in self.errors)
+
+    def all_errors(self) -> tuple[CellError, ...]:
+        bad = {e.column for e in self.unreadable}
+        return (*self.unreadable, *(e for e in self.errors if e.column not in bad))
+
+    def raw(self, column: str) -> str:
         value = self.cells.get(column)
         if value is None:
             return ""
@@ -70,40 +105,76 @@ class _Row:
             value = int(value)
         return str(value).strip()
 
+    def text(self, column: str) -> str:
+        """The cell as text in the ledger's normal form, within its column's length."""
+        clean, maximum = TEXT_COLUMNS.get(column, (clean_prose, MAX_CELL_CHARS))
+        value = clean(self.raw(column))
+        if len(value) > maximum:
+            self.errors.append(
+                CellError(column, tr("最多 {max} 个字（现有 {n} 个）").format(max=maximum, n=len(value)))
+            )
+            return ""
+        return value
+
     def date(self, column: str, *, required: bool) -> date | None:
         value = self.cells.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.errors.append(CellError(column, tr("必填，不能为空")))
             return None
+        day: date | None = None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        text = str(value).strip()
-        for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-            try:
-                return datetime.strptime(text, pattern).date()
-            except ValueError:
-                continue
-        self.errors.append(CellError(column, tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=text)))
-        return None
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        elif not isinstance(value, bool):
+            text = clean_line(value)[:40]
+            for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+                try:
+                    day = datetime.strptime(text, pattern).date()
+                    break
+                except ValueError:
+                    continue
+        if day is None:
+            self.errors.append(
+                CellError(
+                    column, tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=self.raw(column)[:40])
+                )
+            )
+            return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.errors.append(
+                CellError(
+                    column,
+                    tr("日期应在 {a} 至 {b} 之间，而不是 {v}").format(
+                        a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=day.isoformat()
+                    ),
+                )
+            )
+            return None
+        return day
 
     def count(self, column: str, *, minimum: int) -> int:
         value = self.cells.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             self.errors.append(CellError(column, tr("必填，不能为空")))
             return 0
-        try:
-            number = Decimal(str(value).strip().removesuffix("人"))
-        except Exception:
-            number = None
+        shown = self.raw(column)[:40]
+        number = None
+        if not isinstance(value, bool):
+            try:
+                number = Decimal(clean_line(value).removesuffix("人")[:40])
+            except ArithmeticError:
+                number = None
         if number is None or not number.is_finite() or number != number.to_integral_value():
-            self.errors.append(CellError(column, tr("应为整数，而不是“{v}”").format(v=value)))
+            self.errors.append(CellError(column, tr("应为整数，而不是“{v}”").format(v=shown)))
             return 0
         if number < minimum:
+            self.errors.append(CellError(column, tr("应不小于 {n}，而不是 {v}").format(n=minimum, v=shown)))
+            return 0
+        if number > limits.MAX_COUNT:
             self.errors.append(
-                CellError(column, tr("应不小于 {n}，而不是 {v}").format(n=minimum, v=int(number)))
+                CellError(column, tr("超过 {max}，请核对（{v}）").format(max=limits.MAX_COUNT, v=shown))
             )
             return 0
         return int(number)
@@ -115,14 +186,30 @@ class _Row:
                 self.errors.append(CellError(column, tr("必填，不能为空（没有用餐请填 0）")))
             return ZERO
         try:
-            return parse_money(value)
+            return parse_money(clean_line(value) if isinstance(value, str) else value)
         except MoneyError as exc:
-            self.errors.append(CellError(column, str(exc)))
+            self.errors.append(CellError(column, str(exc)[:200]))
             return ZERO
 
 
-def _names(text: str) -> tuple[Person, ...]:
-    return tuple(Person(name.strip()) for name in NAME_SEPARATORS.split(text) if name.strip())
+def _names(row: _Row, column: str) -> tuple[Person, ...]:
+    """A list of names (、；, or one per line), each a clean line of at most PERSON_NAME."""
+    names = tuple(
+        Person(name) for part in NAME_SEPARATORS.split(row.text(column)) if (name := clean_line(part))
+    )
+    if len(names) > limits.MAX_COUNT:
+        row.errors.append(CellError(column, tr("名单过长（超过 {n} 人）").format(n=limits.MAX_COUNT)))
+        return ()
+    long = next((p.name for p in names if len(p.name) > limits.PERSON_NAME), None)
+    if long is not None:
+        row.errors.append(
+            CellError(
+                column,
+                tr("姓名最多 {max} 个字：“{v}…”").format(max=limits.PERSON_NAME, v=long[:20]),
+            )
+        )
+        return ()
+    return names
 
 
 def explanations_text(explanations: dict[str, str]) -> str:
@@ -149,28 +236,31 @@ def parse_explanations(text: str) -> tuple[dict[str, str], str]:
 
 
 def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
-    """Open a workbook's first sheet: its header row and an iterator of (row number, values)."""
-    from openpyxl import load_workbook
-
-    path = Path(path)
-    if not path.is_file():
-        raise TemplateError(tr("找不到文件：{path}").format(path=path))
-    if not zipfile.is_zipfile(path):
-        raise TemplateError(tr("不是 Excel 工作簿（.xlsx）：{path}").format(path=path))
+    """Open a workbook's 台账 sheet (else its first): the header row (row 1) and an iterator
+    of (row number, values) of the rows after it that hold cells (reports.xlsx_reader)."""
+    book = Workbook(Path(path))
+    rows = book.rows()
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)) from None
-    sheet = workbook["台账"] if "台账" in workbook.sheetnames else workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    headers = [str(h).strip() if h is not None else "" for h in (header or ())]
+        first = next(rows, None)
+    except BaseException:
+        book.close()
+        raise
+    if first is None or first[0] != 1:
+        book.close()
+        raise TemplateError(
+            tr("工作簿第一个工作表的第 1 行没有表头（应为：{cols}）").format(cols="、".join(REQUIRED))
+        )
+    headers = [clean_line(h) if isinstance(h, str) else "" for h in first[1]]
+    missing = [h for h in REQUIRED if h not in headers]
+    if missing:
+        book.close()
+        raise TemplateError(tr("工作簿缺少必填列：{cols}（第 1 行应为表头）").format(cols="、".join(missing)))
 
     def numbered() -> Iterator[tuple[int, tuple[Any, ...]]]:
         try:
-            yield from enumerate(rows, start=2)
+            yield from rows
         finally:
-            workbook.close()
+            book.close()
 
     return headers, numbered()
 
@@ -182,12 +272,12 @@ def read_import(path: Path) -> list[ImportRow]:
 
 def _import_rows(path: Path) -> Iterator[ImportRow]:
     headers, rows = iter_sheet_rows(path)
-    missing = [h for h in REQUIRED if h not in headers]
-    if missing:
-        raise TemplateError(tr("工作簿缺少必填列：{cols}（第 1 行应为表头）").format(cols="、".join(missing)))
-    index = {h: i for i, h in enumerate(headers) if h in HEADERS}
+    index: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        if h in HEADERS:
+            index.setdefault(h, i)  # a repeated header: its first column counts
     for number, values in rows:
-        if not any(v is not None and str(v).strip() for v in values):
+        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
             continue
         cells = {h: values[i] if i < len(values) else None for h, i in index.items()}
         yield parse_row(number, cells)
@@ -196,8 +286,34 @@ def _import_rows(path: Path) -> Iterator[ImportRow]:
 _STREAM_BATCH = 200
 
 
-def _read_into(path: Path, queue: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """In the reading process: end when the importing process ends, even by kill -9."""
+    import os
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass  # not Linux: the watcher below does it
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _read_into(path: Path, queue: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
+    _die_with_parent(parent)
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):
@@ -209,7 +325,7 @@ def _read_into(path: Path, queue: Any) -> None:
         queue.put(None)
     except TemplateError as exc:
         queue.put(exc)
-    except Exception as exc:  # a damaged file: reported like any unreadable workbook
+    except Exception as exc:  # never expected: reported like any unreadable workbook
         queue.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
 
 
@@ -222,17 +338,15 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     Falls back to reading in this process where processes cannot be forked.
     """
     import multiprocessing
+    import os
 
     path = Path(path)
-    if not path.is_file():
-        raise TemplateError(tr("找不到文件：{path}").format(path=path))
-    if not zipfile.is_zipfile(path):
-        raise TemplateError(tr("不是 Excel 工作簿（.xlsx）：{path}").format(path=path))
+    Workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
     if "fork" not in multiprocessing.get_all_start_methods():
         return _import_rows(path)
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=16)
-    reader = context.Process(target=_read_into, args=(path, queue), daemon=True)
+    reader = context.Process(target=_read_into, args=(path, queue, os.getpid()), daemon=True)
     reader.start()
 
     def rows() -> Iterator[ImportRow]:
@@ -260,13 +374,14 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
 
 
 def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
+    """One worksheet row (header → value) as a reception, or the errors of its cells."""
     row = _Row(number, cells, [])
     on = row.date("接待日期", required=True)
     unit = row.text("来访单位")
-    if not unit:
+    if not unit and not row.has_error("来访单位"):
         row.errors.append(CellError("来访单位", tr("必填，不能为空")))
     activity = row.text("公务活动")
-    if not activity:
+    if not activity and not row.has_error("公务活动"):
         row.errors.append(CellError("公务活动", tr("必填，不能为空")))
     guests = row.count("接待对象人数", minimum=1)
     companions = row.count("陪餐人数", minimum=0)
@@ -277,46 +392,43 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         row.errors.append(
             CellError(
                 "场所类型",
-                tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type, all="、".join(VENUE_TYPES)),
+                tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type[:40], all="、".join(VENUE_TYPES)),
             )
         )
-    gift_text = row.text("礼品")
-    gift_amount = ZERO
-    gift_description = ""
-    if gift_text:
-        try:
-            gift_amount = parse_money(cells.get("礼品"))
-        except MoneyError:
-            gift_description = gift_text  # text describes a gift of unknown amount
-            if re.fullmatch(r"[-+]?[\d,.\s]+元?", gift_text):
-                row.errors.append(CellError("礼品", tr("礼品金额无效：{v}").format(v=gift_text)))
+    gift_amount, gift_description = _gift(row)
+    if isinstance(cells.get("涉密"), bool):  # a TRUE/FALSE cell
+        cells["涉密"] = "是" if cells["涉密"] else "否"
     classified_text = row.text("涉密")
     if classified_text not in ("", "是", "否", "Y", "N", "y", "n", "1", "0"):
-        row.errors.append(CellError("涉密", tr("应填“是”或“否”，而不是“{v}”").format(v=classified_text)))
+        row.errors.append(CellError("涉密", tr("应填“是”或“否”，而不是“{v}”").format(v=classified_text[:40])))
     classified = classified_text in ("是", "Y", "y", "1")
     reviewer = row.text("审核人")
     reviewed_on = row.date("审核日期", required=False)
     accommodation = row.money("住宿费")
     transport = row.money("交通费")
     other = row.money("其他费用")
-    if row.errors or on is None:
-        return ImportRow(number, None, tuple(row.errors), reviewer, reviewed_on)
+    venue = row.text("就餐场所")
+    letter = row.text("公函文号")
+    guest_names = _names(row, "接待对象名单")
+    companion_names = _names(row, "陪餐人员名单")
+    clerk = row.text("经办人")
+    phone = row.text("电话记录")
+    explanations, remarks = _explanations_and_remarks(row)
+    if row.errors or row.unreadable or on is None:
+        return ImportRow(number, None, row.all_errors(), reviewer, reviewed_on)
     meals: tuple[Meal, ...] = ()
     if meal_amount > 0 or tobacco > 0:
         meals = (
             Meal(
                 date=on,
                 kind="lunch",
-                venue=row.text("就餐场所"),
+                venue=venue,
                 venue_type=venue_type or "其他",
                 diners=guests + companions,
                 amount=meal_amount,
                 tobacco_alcohol=tobacco,
             ),
         )
-    letter = row.text("公函文号")
-    explanations, unlabelled = parse_explanations(row.text("情况说明"))
-    remarks = "\n".join(t for t in (row.text("备注"), unlabelled) if t)
     reception = Reception(
         reception_date=on,
         visiting_unit=unit,
@@ -324,9 +436,9 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         activity_kind=activity if activity in ACTIVITY_KINDS else "其他",
         letter_no=letter,
         guest_count=guests,
-        guests=_names(row.text("接待对象名单")),
+        guests=guest_names,
         companion_count=companions,
-        companions=_names(row.text("陪餐人员名单")),
+        companions=companion_names,
         meals=meals,
         accommodation=accommodation,
         transport=transport,
@@ -335,9 +447,80 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         gift_description=gift_description,
         classified=classified,
         classified_reason=tr("导入时标记为涉密") if classified else "",
-        clerk_name=row.text("经办人"),
+        clerk_name=clerk,
         remarks=remarks,
-        phone_record=row.text("电话记录"),
+        phone_record=phone,
         explanations=explanations,
     )
     return ImportRow(number, reception, (), reviewer, reviewed_on)
+
+
+def _gift(row: _Row) -> tuple[Decimal, str]:
+    """礼品: an amount, or text describing a gift of unknown amount."""
+    value = row.cells.get("礼品")
+    text = row.text("礼品")
+    if not text:
+        return ZERO, ""
+    try:
+        return parse_money(value if isinstance(value, (int, float)) else text), ""
+    except MoneyError as exc:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            row.errors.append(CellError("礼品", str(exc)[:200]))
+        elif re.fullmatch(r"[-+]?[\d,.\s]+元?", text):
+            row.errors.append(CellError("礼品", tr("礼品金额无效：{v}").format(v=text[:40])))
+        return ZERO, text
+
+
+def _explanations_and_remarks(row: _Row) -> tuple[dict[str, str], str]:
+    explanations, unlabelled = parse_explanations(row.text("情况说明"))
+    if any(len(text) > limits.PROSE for text in explanations.values()):
+        row.errors.append(CellError("情况说明", tr("每条说明最多 {max} 个字").format(max=limits.PROSE)))
+    remarks = "\n".join(t for t in (row.text("备注"), unlabelled) if t)
+    if len(remarks) > limits.PROSE and not row.has_error("备注"):
+        row.errors.append(
+            CellError(
+                "情况说明" if unlabelled else "备注",
+                tr("备注与未标明规则的情况说明合计最多 {max} 个字（现有 {n} 个）").format(
+                    max=limits.PROSE, n=len(remarks)
+                ),
+            )
+        )
+    return explanations, remarks
+
+
+_FIELD_COLUMNS = {
+    "reception_date": "接待日期",
+    "approved_by": "审核人",
+    "visiting_unit": "来访单位",
+    "activity": "公务活动",
+    "letter_no": "公函文号",
+    "guest_count": "接待对象人数",
+    "guests": "接待对象名单",
+    "companion_count": "陪餐人数",
+    "companions": "陪餐人员名单",
+    "accommodation": "住宿费",
+    "transport": "交通费",
+    "other_cost": "其他费用",
+    "gift_amount": "礼品",
+    "gift_description": "礼品",
+    "clerk_name": "经办人",
+    "remarks": "备注",
+    "phone_record": "电话记录",
+    "explanations": "情况说明",
+}
+_MEAL_FIELD_COLUMNS = {
+    "venue_type": "场所类型",
+    "tobacco": "烟酒费",
+    "venue": "就餐场所",
+    "diners": "接待对象人数",
+}
+
+
+def column_of(field_name: str) -> str:
+    """The template's column for a field of the ledger ("meals[0].venue" → 就餐场所): where the
+    import shows a problem the ledger found, so ``check`` and ``import`` name the same column."""
+    if field_name.startswith("meals["):
+        attr = field_name.rpartition(".")[2]
+        return next((column for key, column in _MEAL_FIELD_COLUMNS.items() if attr.startswith(key)), "餐费")
+    base = field_name.split("[", 1)[0].split(".", 1)[0]
+    return _FIELD_COLUMNS.get(base, field_name)

@@ -17,6 +17,7 @@ from ledger.service import (
     StaleEdit,
     WorkflowError,
 )
+from reports.template import column_of
 from tests.conftest import PASSWORD, Team, sample_reception
 
 
@@ -253,7 +254,7 @@ def test_historical_import_needs_a_leader_and_not_oneself(service: LedgerService
     row = ImportRow(2, sample_reception(), approved_by="王主任", approved_on=date(2025, 3, 6))
     with pytest.raises(PermissionDenied, match="分管领导"):
         service.import_rows(team.clerk, [row], historical=True)
-    (outcome,) = service.import_rows(team.both, [row], historical=True)
+    (outcome,) = service.import_rows(team.both, [row], historical=True, column_of=column_of)
     assert outcome.ref is None and outcome.errors[0].column == "审核人"
     assert "不能是导入人本人" in outcome.errors[0].message
 

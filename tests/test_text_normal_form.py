@@ -11,6 +11,7 @@ import pytest
 from ledger.records import ImportRow, Person, Role
 from ledger.service import InvalidReception, LedgerService
 from ledger.text import clean_line, clean_prose, person_key
+from reports.template import column_of
 from tests.conftest import PASSWORD, Team, sample_reception
 
 
@@ -48,7 +49,7 @@ def test_historical_import_refuses_the_importer_under_another_spelling(
     service: LedgerService, team: Team, spelling: str
 ) -> None:
     row = ImportRow(2, sample_reception(), approved_by=spelling, approved_on=date(2025, 3, 6))
-    (outcome,) = service.import_rows(team.both, [row], historical=True)
+    (outcome,) = service.import_rows(team.both, [row], historical=True, column_of=column_of)
     assert outcome.ref is None
     assert [e.column for e in outcome.errors] == ["审核人"]
     assert "不能是导入人本人" in outcome.errors[0].message

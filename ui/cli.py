@@ -277,8 +277,11 @@ def _summary_line(summary: dict[str, int]) -> str:
 # ---------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
+    from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
-    from reports.template import read_import
+    from ledger.records import CellError
+    from ledger.validation import reception_problems
+    from reports.template import column_of, read_import
 
     items = read_import(args.file)
     # the policy versions of the ledger when one is reachable, else the default policy
@@ -293,12 +296,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             pass  # no ledger there (yet): the default policy, and nothing is created or changed
     rows = []
     for item in items:
+        # the verdicts import gives: the reception as it would be stored, its field problems
+        reception = normalized(item.reception) if item.reception is not None else None
+        errors = list(item.errors)
+        if reception is not None and not errors:
+            errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
         violations = []
-        if item.reception is not None and not item.errors:
+        if reception is not None and not errors:
             violations = list(
-                evaluate(item.reception, policy_in_force(policies, item.reception.reception_date)).violations
+                evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
-        rows.append(_row_json(item.row, None, violations, item.errors))
+        rows.append(_row_json(item.row, None, violations, errors))
     summary = _summary(rows)
     if args.json:
         _print_json({"rows": rows, "summary": summary})
@@ -309,13 +317,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from reports.template import stream_import
+    from reports.template import column_of, stream_import
 
     items = stream_import(args.file)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
     outcomes = service.import_rows(
-        actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates
+        actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates, column_of=column_of
     )
     rows = [
         _row_json(o.row, o.ref, o.assessment.violations if o.assessment and not o.errors else [], o.errors)

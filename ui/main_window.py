@@ -474,7 +474,7 @@ class MainWindow(QMainWindow):
 
     def import_workbook(self, path: str | Path | None = None) -> list[ImportOutcome] | None:
         """Import the rows of a workbook as drafts; show what was refused, row by row."""
-        from reports.template import TemplateError, read_import
+        from reports.template import TemplateError, column_of, read_import
 
         settings = app_settings()
         if path is None:
@@ -532,7 +532,9 @@ class MainWindow(QMainWindow):
 
         try:
             outcome = run(
-                lambda: self.service.import_rows(self.user, rows, historical=historical, progress=report),
+                lambda: self.service.import_rows(
+                    self.user, rows, historical=historical, progress=report, column_of=column_of
+                ),
                 parent=self,
                 hub=self.hub,
                 refused=refused,

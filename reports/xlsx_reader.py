@@ -1,0 +1,509 @@
+"""A streaming reader for the first (or 台账) sheet of an .xlsx file that never breaks.
+
+An import template may come from anywhere, so this reads the workbook's XML itself with
+expat, in chunks, and bounds everything a file could ask for:
+
+- a cell that cannot be converted (bad number text, a date serial out of range, a shared
+  string that does not exist, an unknown cell type, a bad style) becomes an ``Unreadable``
+  value for that cell; reading goes on with the next cell;
+- rows and cells that are not in the file cost nothing (a sheet claiming A1:XFD1048576 is
+  read as the rows it holds), cells right of ``MAX_COLUMNS`` are skipped unread, rows past
+  ``MAX_ROWS`` and a cell longer than Excel's 32,767 characters are refused;
+- every zip member is decompressed through a counter: its declared and its real size are
+  capped (the shared strings, which must be held whole, more tightly), as is the ratio of
+  uncompressed to compressed size, so a zip bomb stops after a few megabytes;
+- no DTD or entity is accepted, and the whole read has a deadline.
+
+Whatever stops the whole file is a ``TemplateError`` with one Chinese line.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from ledger.i18n import tr
+
+MAX_ROWS = 1_048_576  # Excel's own
+MAX_COLUMNS = 200  # cells beyond are ignored, never read into memory
+MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+MAX_SHEET_BYTES = 2 << 30  # uncompressed sheet XML (a full 100,000-row ledger is ~100 MB)
+MAX_SHARED_BYTES = 64 << 20  # the shared strings are held whole
+MAX_SHARED_STRINGS = 2_000_000
+MAX_SMALL_BYTES = 16 << 20  # workbook.xml, styles.xml, relationships
+MAX_TOTAL_BYTES = 3 << 30
+MAX_RATIO = 100  # uncompressed / compressed, for members above RATIO_FREE
+RATIO_FREE = 64 << 20
+DEADLINE_SECONDS = 600.0
+_CHUNK = 1 << 16
+
+_MAIN_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
+_INT = re.compile(r"[-+]?\d+$")
+# built-in number formats that show dates (including the CJK locales' 27–36 and 50–58)
+_DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
+_MAX_SERIAL = 2_958_465  # 9999-12-31
+
+
+class TemplateError(ValueError):
+    """The file as a whole cannot be read (missing, not a workbook, wrong headers, too large)."""
+
+
+class Unreadable:
+    """A cell that could not be converted; ``message`` says why, for its row and column."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unreadable) and other.message == self.message
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+
+class _Budget:
+    """The bytes and time a whole read may take."""
+
+    def __init__(self, path: Path, deadline: float) -> None:
+        self.path = path
+        self.total = 0
+        self.deadline = time.monotonic() + deadline
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateError(tr("读取工作簿 {path} 超时，文件过大或已损坏").format(path=self.path))
+
+
+def _too_large(path: Path) -> TemplateError:
+    return TemplateError(
+        tr("工作簿 {path} 解压后过大或压缩比异常，可能已损坏；请在 Excel 中另存后再试").format(path=path)
+    )
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> Iterator[bytes]:
+    """A member's bytes, counted as they are decompressed (headers can lie)."""
+    if info.file_size > limit or budget.total + info.file_size > MAX_TOTAL_BYTES:
+        raise _too_large(budget.path)
+    # beyond the first RATIO_FREE bytes, a member must not be more compressed than MAX_RATIO
+    allowed = min(limit, max(RATIO_FREE, info.compress_size * MAX_RATIO))
+    read = 0
+    try:
+        with zf.open(info) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                if not chunk:
+                    return
+                read += len(chunk)
+                budget.total += len(chunk)
+                if read > allowed or budget.total > MAX_TOTAL_BYTES:
+                    raise _too_large(budget.path)
+                budget.check_time()
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+        raise TemplateError(
+            tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=budget.path, error=exc)
+        ) from None
+
+
+def _parser(start: Callable[..., None], end: Callable[[str], None] | None = None) -> Any:
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.buffer_size = _CHUNK
+
+    def no_dtd(*_: object) -> None:
+        raise TemplateError(tr("工作簿含有不允许的 XML 声明（DTD）"))
+
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    return parser
+
+
+def _local(name: str) -> str:
+    return name[name.rfind(" ") + 1 :]
+
+
+def _feed_all(parser: Any, chunks: Iterator[bytes], path: Path) -> None:
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise TemplateError(
+            tr("工作簿 {path} 的内容不是有效的 XML（{error}）").format(path=path, error=exc)
+        ) from None
+
+
+class Workbook:
+    """The parts of an .xlsx the import needs: the sheet to read, shared strings, date styles."""
+
+    def __init__(self, path: Path, *, deadline: float = DEADLINE_SECONDS) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise TemplateError(tr("找不到文件：{path}").format(path=self.path))
+        try:
+            with open(self.path, "rb") as f:
+                magic = f.read(8)
+        except OSError as exc:
+            raise TemplateError(
+                tr("无法打开文件 {path}：{error}").format(path=self.path, error=exc)
+            ) from None
+        if magic == _OLE_MAGIC:
+            raise TemplateError(
+                tr("{path} 是加密的或旧版（.xls）工作簿；请在 Excel 中取消密码并另存为 .xlsx").format(
+                    path=self.path
+                )
+            )
+        if not zipfile.is_zipfile(self.path):
+            raise TemplateError(tr("不是 Excel 工作簿（.xlsx）：{path}").format(path=self.path))
+        self.budget = _Budget(self.path, deadline)
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+            self.members = {info.filename: info for info in self.zip.infolist()}
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise TemplateError(
+                tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=self.path, error=exc)
+            ) from None
+        try:
+            self._resolve()
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def close(self) -> None:
+        self.zip.close()
+
+    # ------------------------------------------------------------------ structure
+    def _attributes(self, name: str, wanted: set[str]) -> list[tuple[str, dict[str, str]]]:
+        """(local element name, attributes) of the elements named ``wanted`` in a small part."""
+        info = self.members.get(name)
+        if info is None:
+            return []
+        found: list[tuple[str, dict[str, str]]] = []
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            local = _local(tag)
+            if local in wanted:
+                if len(found) > 100_000:
+                    raise _too_large(self.path)
+                found.append((local, attrs))
+
+        _feed_all(_parser(start), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path)
+        return found
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id → (type's last word, target member name) of a part."""
+        folder, base = posixpath.split(part)
+        rels: dict[str, tuple[str, str]] = {}
+        for _, attrs in self._attributes(posixpath.join(folder, "_rels", base + ".rels"), {"Relationship"}):
+            target = attrs.get("Target", "")
+            if attrs.get("TargetMode") == "External" or not target:
+                continue
+            member = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+            rels[attrs.get("Id", "")] = (attrs.get("Type", "").rpartition("/")[2], member)
+        return rels
+
+    def _resolve(self) -> None:
+        office = [t for kind, t in self._rels("").values() if kind == "officeDocument"]
+        book = office[0] if office else "xl/workbook.xml"
+        if book not in self.members:
+            raise TemplateError(tr("不是 Excel 工作簿（缺少 workbook.xml）：{path}").format(path=self.path))
+        rels = self._rels(book)
+        sheets: list[tuple[str, str]] = []
+        self.epoch = datetime(1899, 12, 30)
+        for local, attrs in self._attributes(book, {"sheet", "workbookPr"}):
+            if local == "workbookPr":
+                if attrs.get("date1904", "").lower() in ("1", "true"):
+                    self.epoch = datetime(1904, 1, 1)
+                continue
+            rel = rels.get(attrs.get(f"{_REL_NS} id", ""))
+            if rel and rel[0] == "worksheet" and rel[1] in self.members:
+                sheets.append((attrs.get("name", ""), rel[1]))
+        if not sheets:
+            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
+        self.sheet = next((member for name, member in sheets if name == "台账"), sheets[0][1])
+        by_kind = {kind: member for kind, member in rels.values()}
+        self.shared_member = by_kind.get("sharedStrings", "xl/sharedStrings.xml")
+        self.styles_member = by_kind.get("styles", "xl/styles.xml")
+        self.date_styles = self._date_styles()
+        self.shared = self._shared_strings()
+
+    def _date_styles(self) -> list[bool]:
+        """For each cell style index (s=), whether its number format shows a date."""
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        custom: dict[int, str] = {}
+        xfs: list[bool] = []
+        depth = {"cellXfs": False}
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            local = _local(tag)
+            if local == "numFmt":
+                try:
+                    custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+                except ValueError:
+                    pass
+            elif local == "cellXfs":
+                depth["cellXfs"] = True
+            elif local == "xf" and depth["cellXfs"]:
+                try:
+                    fmt = int(attrs.get("numFmtId", "0"))
+                except ValueError:
+                    fmt = 0
+                code = custom.get(fmt, BUILTIN_FORMATS.get(fmt))
+                xfs.append(fmt in _DATE_FORMAT_IDS or (fmt in custom and is_date_format(code)))
+                if len(xfs) > 1_000_000:
+                    raise _too_large(self.path)
+
+        def end(tag: str) -> None:
+            if _local(tag) == "cellXfs":
+                depth["cellXfs"] = False
+
+        info = self.members.get(self.styles_member)
+        if info is not None:
+            _feed_all(_parser(start, end), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path)
+        return xfs
+
+    def _shared_strings(self) -> list[str | Unreadable]:
+        info = self.members.get(self.shared_member)
+        strings: list[str | Unreadable] = []
+        if info is None:
+            return strings
+        state = {"si": False, "rph": 0, "t": False}
+        parts: list[str] = []
+        size = [0]
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            local = _local(tag)
+            if local == "si":
+                state["si"] = True
+                parts.clear()
+                size[0] = 0
+            elif local == "rPh":
+                state["rph"] += 1
+            elif local == "t" and state["si"] and not state["rph"]:
+                state["t"] = True
+
+        def end(tag: str) -> None:
+            local = _local(tag)
+            if local == "si":
+                state["si"] = False
+                if len(strings) >= MAX_SHARED_STRINGS:
+                    raise _too_large(self.path)
+                strings.append(_too_long() if size[0] > MAX_CELL_CHARS else "".join(parts))
+            elif local == "rPh":
+                state["rph"] -= 1
+            elif local == "t":
+                state["t"] = False
+
+        def text(data: str) -> None:
+            if state["t"]:
+                size[0] += len(data)
+                if size[0] <= MAX_CELL_CHARS:
+                    parts.append(data)
+
+        parser = _parser(start, end)
+        parser.CharacterDataHandler = text
+        _feed_all(parser, _chunks(self.zip, info, MAX_SHARED_BYTES, self.budget), self.path)
+        return strings
+
+    # ------------------------------------------------------------------ the sheet
+    def rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(row number, values) of every row of the sheet that holds a cell, in file order.
+
+        A value is None, str, int, float, bool, datetime or ``Unreadable``; the tuple is as
+        long as the row's last cell (at most ``MAX_COLUMNS``).
+        """
+        reader = _SheetReader(self)
+        info = self.members[self.sheet]
+        parser = _parser(reader.start, reader.end)
+        parser.CharacterDataHandler = reader.text
+        try:
+            for chunk in _chunks(self.zip, info, MAX_SHEET_BYTES, self.budget):
+                parser.Parse(chunk, False)
+                if reader.done:
+                    yield from reader.done
+                    reader.done = []
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise TemplateError(
+                tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)
+            ) from None
+        yield from reader.done
+
+
+def _too_long() -> Unreadable:
+    return Unreadable(tr("单元格超过 {n} 个字").format(n=MAX_CELL_CHARS))
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+class _SheetReader:
+    """expat callbacks collecting the rows of a worksheet."""
+
+    def __init__(self, book: Workbook) -> None:
+        self.book = book
+        self.done: list[tuple[int, tuple[Any, ...]]] = []
+        self.row_number = 0
+        self.cells: dict[int, Any] = {}
+        self.column = 0
+        self.kind = ""
+        self.style = ""
+        self.capture = False
+        self.in_cell = False
+        self.wanted = False
+        self.rph = 0
+        self.parts: list[str] = []
+        self.size = 0
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = tag[tag.rfind(" ") + 1 :]
+        if local == "c":
+            ref = attrs.get("r")
+            match = _CELL_REF.match(ref) if ref else None
+            self.column = _column_index(match.group(1)) if match else self.column + 1
+            self.kind = attrs.get("t", "n")
+            self.style = attrs.get("s", "")
+            self.in_cell = True
+            self.wanted = self.column <= MAX_COLUMNS
+            self.parts = []
+            self.size = 0
+            self.has_value = False
+        elif local == "v" or (local == "t" and self.in_cell and not self.rph):
+            if self.wanted:
+                self.capture = True
+                self.has_value = True
+        elif local == "row":
+            self._start_row(attrs.get("r"))
+        elif local == "rPh":
+            self.rph += 1
+
+    def _start_row(self, ref: str | None) -> None:
+        previous = self.row_number
+        try:
+            number = int(ref) if ref is not None else previous + 1
+        except ValueError:
+            number = previous + 1
+        if number > MAX_ROWS:
+            raise TemplateError(
+                tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number)
+            )
+        if number <= previous:
+            raise TemplateError(
+                tr("工作表的第 {row} 行重复或顺序错乱；请在 Excel 中另存后再试").format(row=number)
+            )
+        self.row_number = number
+        self.cells = {}
+        self.column = 0
+
+    def end(self, tag: str) -> None:
+        local = tag[tag.rfind(" ") + 1 :]
+        if local == "c":
+            self.in_cell = False
+            if self.wanted and self.has_value:
+                self.cells[self.column] = self._value()
+        elif local in ("v", "t"):
+            self.capture = False
+        elif local == "row":
+            if self.cells:
+                width = max(self.cells)
+                self.done.append((self.row_number, tuple(self.cells.get(i) for i in range(1, width + 1))))
+        elif local == "rPh":
+            self.rph -= 1
+
+    def text(self, data: str) -> None:
+        if self.capture:
+            self.size += len(data)
+            if self.size <= MAX_CELL_CHARS:
+                self.parts.append(data)
+
+    def _value(self) -> Any:
+        if self.size > MAX_CELL_CHARS:
+            return _too_long()
+        raw = "".join(self.parts)
+        kind = self.kind
+        if kind == "s":
+            try:
+                index = int(raw)
+                if index < 0:
+                    raise IndexError
+                return self.book.shared[index]
+            except (ValueError, IndexError):
+                return Unreadable(tr("无法读取的单元格（共享字符串编号无效）"))
+        if kind in ("inlineStr", "str", "e"):
+            return raw
+        if kind == "n":
+            return self._number(raw)
+        if kind == "b":
+            if raw.strip() in ("1", "0", "true", "false"):
+                return raw.strip() in ("1", "true")
+            return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=raw[:40]))
+        if kind == "d":
+            try:
+                return datetime.fromisoformat(raw.strip())
+            except ValueError:
+                return Unreadable(tr("无法读取的日期“{v}”").format(v=raw[:40]))
+        return Unreadable(tr("无法读取的单元格（未知类型“{t}”）").format(t=kind[:20]))
+
+    def _number(self, raw: str) -> Any:
+        text = raw.strip()
+        if not text:
+            return None
+        try:
+            value: int | float = int(text) if _INT.match(text) else float(text)
+        except ValueError:
+            return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
+        if isinstance(value, float) and not math.isfinite(value):
+            return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
+        if not self.style:
+            return value
+        try:
+            style = int(self.style)
+            is_date = self.book.date_styles[style] if style >= 0 else None
+        except (ValueError, IndexError):
+            is_date = None
+        if is_date is None:
+            if self.style == "0" and not self.book.date_styles:
+                return value
+            return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=self.style[:20]))
+        if not is_date:
+            return value
+        if not 0 <= value <= _MAX_SERIAL:
+            return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            return from_excel(value, self.book.epoch)
+        except (OverflowError, ValueError, TypeError):
+            return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
