@@ -334,25 +334,41 @@ def big(service: LedgerService) -> Team:
     return team
 
 
-def test_a_killed_backup_leaves_the_previous_backup_and_no_temporary_files(
-    tmp_path: Path, service: LedgerService, big: Team, db_url: str
-) -> None:
+def _killed_backup(tmp_path: Path, service: LedgerService, team: Team, url: str) -> None:
     target = tmp_path / "out" / "b.sqlite3"
     service.backup(target)
     previous = fingerprint(target)[0]
-    fill(service, big, n=1)
+    fill(service, team, n=1)
     anchors = {"LEDGER_ANCHOR_DIR": os.environ["LEDGER_ANCHOR_DIR"]}
     for delay in (0.0, 0.05, 0.2):
-        proc = _spawn("backup", "-o", str(target), "--db", db_url, env=anchors)
+        proc = _spawn("backup", "-o", str(target), "--db", url, env=anchors)
         _kill_when(proc, lambda: any(target.parent.glob(backup.TEMP_PREFIX + "*")), delay)
         assert proc.returncode == -signal.SIGKILL
         if fingerprint(target)[0] != previous:  # the kill came after the rename: a whole new backup
             with backup.checked_backup(target, lambda db, _: LedgerService(db).verify()) as checked:
                 assert checked.entries == len(service.history())
     assert any(target.parent.glob(backup.TEMP_PREFIX + "*")), "no kill landed while the backup was written"
-    again = run_cli("backup", "-o", str(tmp_path / "out" / "c.sqlite3"), "--db", db_url)
+    again = run_cli("backup", "-o", str(tmp_path / "out" / "c.sqlite3"), "--db", url)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in target.parent.iterdir()) == ["b.sqlite3", "c.sqlite3"]
+    assert run_cli("verify", "--db", url, env=anchors).returncode == 0
+
+
+def test_a_killed_backup_leaves_the_previous_backup_and_no_temporary_files(
+    tmp_path: Path, service: LedgerService, big: Team, db_url: str
+) -> None:
+    _killed_backup(tmp_path, service, big, db_url)
+
+
+def test_a_killed_backup_of_a_postgres_ledger_leaves_no_temporary_files(tmp_path: Path, pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        service = LedgerService(db)
+        team = make_team(service)
+        fill(service, team, n=3, attachment_mb=4)
+        _killed_backup(tmp_path, service, team, pg_url)
+    finally:
+        db.dispose()
 
 
 def _restore_killed_mid_way(

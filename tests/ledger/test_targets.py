@@ -23,7 +23,7 @@ from ledger.targets import (
 )
 from tests.conftest import Team, sample_reception
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def spend(
