@@ -255,8 +255,20 @@ def bench_import(service: LedgerService, rows: int) -> None:
             times.append(time.perf_counter() - start)
             target.db.dispose()
         ours = statistics.median(times)
+
+        def check() -> None:
+            import contextlib
+            import io
+
+            from ui.cli import run
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                run(["check", str(path), "--json"])
+
+        checked = median_time(check, repeat=3)
     print(f"\n== import {rows:,} rows (read in a second process; check, store with history) ==")
     print(f"  ours {ours:.2f} s, bare openpyxl read-only {base:.2f} s, ratio {ours / base:.2f}  (bar 2.0)")
+    print(f"  check (read, normalise, validate, policy) {checked:.2f} s, ratio {checked / base:.2f}")
 
 
 def bench_notice(service: LedgerService) -> None:
