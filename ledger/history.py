@@ -134,6 +134,7 @@ class VerifyResult:
     entries: int = 0
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth saying, not a sign of tampering
 
     @property
     def ok(self) -> bool:
@@ -171,18 +172,30 @@ def read_anchor(path: Path) -> dict[str, Any] | None:
     """The history head recorded by this machine's last successful verification, if any."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {"id": int(data["id"]), "hash": str(data["hash"]), "at": str(data.get("at", ""))}
+        return {
+            "id": int(data["id"]),
+            "hash": str(data["hash"]),
+            "at": str(data.get("at", "")),
+            "first": str(data.get("first", "")),
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime) -> None:
+def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime, first: str = "") -> None:
+    """Remember the head (and the first entry, which tells this ledger from a new one created
+    later at the same place)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(".tmp")
         temp.write_text(
             json.dumps(
-                {"id": entry_id, "hash": entry_hash, "at": at.replace(microsecond=0).isoformat(sep=" ")}
+                {
+                    "id": entry_id,
+                    "hash": entry_hash,
+                    "at": at.replace(microsecond=0).isoformat(sep=" "),
+                    "first": first,
+                }
             ),
             encoding="utf-8",
         )
@@ -266,7 +279,14 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
         # the newest entries cut off together with the records they changed leave a shorter,
         # intact chain: compare with the head this machine saw at its last verification
         seen_head = read_anchor(anchor)
-        if seen_head is not None:
+        first = first_hash(s)
+        if seen_head is not None and _other_ledger(seen_head["first"], first):
+            # another ledger now stands where this machine verified one (a new file, a new
+            # database of the same name): it starts a record of its own
+            result.notes.append(
+                tr("本机上次校验的是此位置上的另一个账本（第一条历史不同），现改为记住这个账本")
+            )
+        elif seen_head is not None:
             seen = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen_head["id"]))
             if seen != seen_head["hash"]:
                 result.problems.append(
@@ -278,8 +298,19 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
             select(HistoryRow.id, HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)
         ).first()
     if result.ok and head is not None:
-        write_anchor(anchor, head[0], head[1], clock())
+        write_anchor(anchor, head[0], head[1], clock(), first)
     return result
+
+
+def first_hash(s: Session) -> str:
+    """The hashes of the ledger's first two history entries: what tells one ledger from another
+    (the second, the first administrator, holds a salted password hash: no two ledgers share it)."""
+    return ",".join(s.scalars(select(HistoryRow.hash).order_by(HistoryRow.id).limit(2)))
+
+
+def _other_ledger(seen: str, now: str) -> bool:
+    """Whether the first entries differ where both ledgers have them."""
+    return any(a != b for a, b in zip(seen.split(","), now.split(","), strict=False) if a and b)
 
 
 def anchor_path(url: str) -> Path:

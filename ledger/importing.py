@@ -151,24 +151,11 @@ class Importer:
                     problems = reception_problems(r)
                     errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
-            if r is not None and len(approved_by) > limits.PERSON_NAME:
-                errors.append(
-                    CellError(
-                        state.column_of("approved_by"), tr("审核人最多 {n} 个字").format(n=limits.PERSON_NAME)
-                    )
-                )
-            elif (
-                r is not None
-                and state.historical
-                and approved_by
-                and person_key(approved_by) in (person_key(actor.username), person_key(actor.display_name))
-            ):
-                errors.append(
-                    CellError(
-                        state.column_of("approved_by"),
-                        tr("审核人不能是导入人本人（{name}）").format(name=approved_by),
-                    )
-                )
+            if r is not None:
+                errors += [
+                    CellError(state.column_of(f), m)
+                    for f, m in _paper_review_problems(state, r, item, approved_by)
+                ]
             if r is None or errors:
                 state.outcomes.append(
                     ImportOutcome(item.row, None, r, self.settings.assess(r) if r else None, tuple(errors))
@@ -250,3 +237,26 @@ class Importer:
                 for rid, (row_number, action, columns, children, record) in zip(ids, accepted, strict=True)
             ],
         )
+
+
+def _paper_review_problems(
+    state: _ImportState, r: Reception, item: ImportRow, approved_by: str
+) -> list[tuple[str, str]]:
+    """Why a row's 审核人/审核日期 cannot stand (field, message): the same rules as a review in
+    the ledger — nobody approves what they imported or entered, and never before the reception."""
+    if len(approved_by) > limits.PERSON_NAME:
+        return [("approved_by", tr("审核人最多 {n} 个字").format(n=limits.PERSON_NAME))]
+    if not (state.historical and approved_by):
+        return []
+    actor, reviewer = state.actor, person_key(approved_by)
+    if reviewer in (person_key(actor.username), person_key(actor.display_name)):
+        return [("approved_by", tr("审核人不能是导入人本人（{name}）").format(name=approved_by))]
+    if r.clerk_name and reviewer == person_key(r.clerk_name):
+        return [("approved_by", tr("审核人不能是经办人本人（{name}）").format(name=approved_by))]
+    if item.approved_on is None:
+        return [("approved_on", tr("按纸质审核导入时请填写审核日期"))]
+    if item.approved_on < r.reception_date:
+        return [("approved_on", tr("审核日期 {d} 早于接待日期").format(d=item.approved_on.isoformat()))]
+    if item.approved_on > state.now.date():
+        return [("approved_on", tr("审核日期 {d} 晚于今天").format(d=item.approved_on.isoformat()))]
+    return []

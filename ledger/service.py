@@ -313,8 +313,10 @@ class LedgerService:
                     after={"backup_head": checked.head_hash, "backup_entries": checked.entries},
                     comment=str(Path(path).name) + (f"；{older}" if older else ""),
                 )
-                head = (entry.id, entry.hash)
-        history.write_anchor(anchor_path, head[0], head[1], self.clock())  # the head this restore made
+                head = (entry.id, entry.hash, history.first_hash(s))
+        history.write_anchor(
+            anchor_path, head[0], head[1], self.clock(), head[2]
+        )  # the head this restore made
         self._settings.forget_policies()
         return backup.Restored(counts, saved, older)
 

@@ -25,6 +25,14 @@ import unicodedata
 # Cc control, Cf format (zero-width, bidi marks and isolates, BOM, soft hyphen), Co private use,
 # Cs surrogates, Cn unassigned: nothing a reader can see, so nothing a ledger should hold
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
+# Unicode's Default_Ignorable_Code_Point characters of other categories: combining grapheme
+# joiner, Hangul fillers, Khmer inherent vowels, variation selectors, Mongolian selectors — they
+# render as nothing, so "ad\u034fm" would pass for "adm"
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 _SPACES = re.compile(r"\s+")
 _LINE_END = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 
@@ -32,6 +40,7 @@ _LINE_END = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 def _visible(text: str, keep: str = "") -> str:
     if text.isascii() and text.isprintable():
         return text  # the usual case, checked at C speed
+    text = _IGNORABLE.sub("", text)
     return "".join(
         ch
         for ch in text

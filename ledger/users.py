@@ -90,6 +90,7 @@ class Users:
                 display_name = clean_line(display_name)
                 if len(display_name) > limits.PERSON_NAME:
                     raise InvalidReception({"display_name": tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
+                _refuse_look_alikes(s, row.username, display_name or row.username, row.id)
                 row.display_name = display_name or row.username
             if roles is not None:
                 row.roles = auth.roles_text(frozenset(roles))
@@ -154,11 +155,7 @@ class Users:
                 raise InvalidReception({field_name: tr("最多 {n} 个字").format(n=limits.PERSON_NAME)})
         if not roles:
             raise InvalidReception({"roles": tr("请至少选择一个角色")})
-        # "boss", "BOSS" and "ｂｏｓｓ" are one person: nobody gets a second account that only looks different
-        key = person_key(username)
-        for existing in s.scalars(select(UserRow.username)):
-            if person_key(existing) == key:
-                raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=existing)})
+        _refuse_look_alikes(s, username, display_name or username, None)
         try:
             password_hash = auth.hash_password(password)
         except ValueError as exc:
@@ -200,3 +197,30 @@ class Users:
         if row is None:
             raise NotFound(tr("没有用户“{name}”").format(name=username))
         return row
+
+
+def _refuse_look_alikes(s: Session, username: str, display_name: str, own_id: int | None) -> None:
+    """Nobody gets a name that only looks like another user's: "boss", "BOSS", "ｂｏｓｓ" are one
+    person, and a user name may not be another user's display name (or the other way round),
+    since a paper reviewer (审核人) is named by either."""
+    mine = {person_key(username), person_key(display_name)}
+    for other_id, other_name, other_display in s.execute(
+        select(UserRow.id, UserRow.username, UserRow.display_name)
+    ):
+        if other_id == own_id:
+            continue
+        if person_key(username) == person_key(other_name):
+            raise InvalidReception({"username": tr("用户名“{name}”已存在").format(name=other_name)})
+        if mine & {person_key(other_name), person_key(other_display)}:
+            field_name = (
+                "display_name" if person_key(username) not in {person_key(other_display)} else "username"
+            )
+            raise InvalidReception(
+                {
+                    field_name: tr("“{name}”与已有用户 {other}（{display}）的名字相同，请换一个").format(
+                        name=display_name if field_name == "display_name" else username,
+                        other=other_name,
+                        display=other_display,
+                    )
+                }
+            )

@@ -491,6 +491,7 @@ def _explanations_and_remarks(row: _Row) -> tuple[dict[str, str], str]:
 _FIELD_COLUMNS = {
     "reception_date": "接待日期",
     "approved_by": "审核人",
+    "approved_on": "审核日期",
     "visiting_unit": "来访单位",
     "activity": "公务活动",
     "letter_no": "公函文号",

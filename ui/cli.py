@@ -341,6 +341,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     result = open_service(args).verify()
+    for note in result.notes:
+        print(tr("注意：{note}").format(note=note))
     if result.ok:
         print(
             tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(

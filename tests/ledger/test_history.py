@@ -2,9 +2,12 @@
 
 import sqlite3
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from ledger.db import Database
+from ledger.records import Bureau
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
 
@@ -133,3 +136,19 @@ def test_cutting_the_newest_entries_is_found_against_the_last_verification(
     result = service.verify()
     assert not result.ok
     assert any("截断或改写" in p for p in result.problems), result.problems
+
+
+def test_a_new_ledger_where_another_was_verified_is_not_called_tampered(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite3"
+    first = LedgerService(Database(f"sqlite:///{path}"))
+    first.setup(Bureau(name="甲局", supervision_phone="0000-12345678"), "a1", "甲", "secret123")
+    assert first.verify().ok
+    first.db.dispose()
+    path.unlink()
+    second = LedgerService(Database(f"sqlite:///{path}"))
+    second.setup(Bureau(name="乙局", supervision_phone="0000-12345678"), "b1", "乙", "secret123")
+    result = second.verify()
+    assert result.ok, result.problems
+    assert "另一个账本" in result.notes[0]
+    assert second.verify().notes == []  # remembered now
+    second.db.dispose()

@@ -99,3 +99,51 @@ def test_user_names_that_only_look_different_are_one_user(service: LedgerService
         with pytest.raises(InvalidReception, match="已存在"):
             service.add_user(team.admin, spelling, "冒名", {Role.APPROVER}, PASSWORD)
     assert service.authenticate("zhang\u200b", PASSWORD).username == "zhang"
+
+
+@pytest.mark.parametrize(
+    "mark", ["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u17b4", "\ufe0f", "\u180b", "\U000e0041"]
+)
+def test_default_ignorable_characters_do_not_make_another_person(
+    service: LedgerService, team: Team, mark: str
+) -> None:
+    assert person_key(f"wa{mark}ng") == person_key("wang")
+    row = ImportRow(2, sample_reception(), approved_by=f"wa{mark}ng", approved_on=date(2025, 3, 6))
+    (outcome,) = service.import_rows(team.both, [row], historical=True, column_of=column_of)
+    assert outcome.ref is None and "不能是导入人本人" in outcome.errors[0].message
+    with pytest.raises(InvalidReception, match="已存在"):
+        service.add_user(team.admin, f"zh{mark}ang", "另一位", {Role.APPROVER}, PASSWORD)
+
+
+def test_a_user_name_may_not_be_another_users_display_name(service: LedgerService, team: Team) -> None:
+    with pytest.raises(InvalidReception) as refused:
+        service.add_user(team.admin, "张副局长", "张某", {Role.APPROVER}, PASSWORD)
+    assert "与已有用户 zhang（张副局长）的名字相同" in str(refused.value)
+    with pytest.raises(InvalidReception) as refused:
+        service.add_user(team.admin, "carol", "li", {Role.APPROVER}, PASSWORD)
+    assert "与已有用户 li" in refused.value.problems["display_name"]
+    with pytest.raises(InvalidReception):
+        service.update_user(team.admin, "wang", display_name="ZHANG")
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "reviewed_on", "column", "message"),
+    [
+        ("张副局长", date(2025, 3, 1), "审核日期", "早于接待日期"),
+        ("张副局长", date(9998, 12, 31), "审核日期", "晚于今天"),
+        ("张副局长", None, "审核日期", "请填写审核日期"),
+        ("李 会计", date(2025, 3, 6), "审核人", "不能是经办人本人"),
+    ],
+)
+def test_a_paper_review_follows_the_rules_of_a_review(
+    service: LedgerService,
+    team: Team,
+    reviewer: str,
+    reviewed_on: date | None,
+    column: str,
+    message: str,
+) -> None:
+    row = ImportRow(2, sample_reception(clerk_name="李会计"), approved_by=reviewer, approved_on=reviewed_on)
+    (outcome,) = service.import_rows(team.both, [row], historical=True, column_of=column_of)
+    assert outcome.ref is None
+    assert [(e.column, message in e.message) for e in outcome.errors] == [(column, True)]
