@@ -238,7 +238,7 @@ def _check_sqlite(copy: Path, original: Path) -> None:
         try:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
             if problems != ["ok"]:
-                raise _damaged(original, tr("SQLite 完整性检查：{first}").format(first=problems[0]))
+                raise _damaged(original, tr("SQLite 完整性检查未通过"))
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not REQUIRED_TABLES <= tables:
                 raise _not_a_backup(original)
@@ -246,8 +246,10 @@ def _check_sqlite(copy: Path, original: Path) -> None:
                 raise _damaged(original, tr("记录之间的关联断开"))
         finally:
             conn.close()
-    except (sqlite3.Error, ValueError) as exc:
-        raise _damaged(original, _line(exc)) from None
+    except BackupError:
+        raise
+    except (sqlite3.Error, ValueError):
+        raise _damaged(original, tr("无法按 SQLite 数据库读取")) from None
 
 
 def _check_copy(
@@ -291,10 +293,10 @@ def _check_copy(
         if db is not None:
             db.dispose()
         raise BackupError(f"{exc}；{tr('账本未改动')}") from None
-    except Exception as exc:  # whatever a hostile file makes the checks trip over: not usable
+    except Exception:  # whatever a hostile file makes the checks trip over: not usable
         if db is not None:
             db.dispose()
-        raise _damaged(original, _line(exc)) from None
+        raise _damaged(original, tr("内容无法读取")) from None
 
 
 @contextmanager

@@ -255,7 +255,10 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
         for prow in s.scalars(select(PolicyRow)):
             key = ("policy", prow.id)
             live.add(key)
-            if last.get(key) != prow.params:
+            if (
+                last.get(key) != prow.params
+                or _effective_from(prow.params) != prow.effective_from.isoformat()
+            ):
                 result.problems.append(
                     tr("{d} 起执行的接待标准与历史记录不符（在程序外被改动）").format(d=prow.effective_from)
                 )
@@ -321,3 +324,11 @@ def anchor_path(url: str) -> Path:
 
         folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / "anchors")
     return Path(folder) / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
+
+
+def _effective_from(params: str) -> str | None:
+    """The effective date a stored policy version's parameters name (the column must agree)."""
+    try:
+        return str(json.loads(params).get("effective_from"))
+    except (ValueError, AttributeError):
+        return None

@@ -87,6 +87,7 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
         "单位信息",
     ),
     ("user promoted", ("UPDATE users SET roles = 'clerk,approver' WHERE username = 'li'",), "li"),
+    ("policy date moved", ("UPDATE policies SET effective_from = '1999-01-01'",), "接待标准"),
 ]
 
 
