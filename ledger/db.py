@@ -231,9 +231,9 @@ class Database:
                 known = {rev.revision for rev in script.walk_revisions()}
                 if current is not None and current not in known:
                     raise DatabaseError(
-                        tr("此账本由更新版本的程序创建（版本 {rev}），请升级本程序后再打开").format(
-                            rev=current
-                        )
+                        tr(
+                            "此账本的数据库版本 {rev} 本程序不认识（可能由更新版本的程序创建）：请升级本程序，或确认这是台账文件"
+                        ).format(rev=current)
                     )
                 if current is None and inspect(connection).get_table_names():
                     tables = set(inspect(connection).get_table_names())
