@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ledger.db import Database, DatabaseError
-from ledger.files import write_failure
+from ledger.files import not_a_file_message, write_failure
 from ledger.history import VerifyResult
 from ledger.i18n import tr
 from ledger.models import Base, HistoryRow
@@ -139,8 +139,9 @@ def _copy_tables(source: Connection | Session, target: Connection | Session) -> 
 def _write_file(source: Connection | Session, path: Path) -> dict[str, int]:
     """Copy every table from ``source`` into a new SQLite file at ``path`` (replaced atomically)."""
     path = Path(path).resolve()
-    if path.is_dir():
-        raise BackupError(tr("{path} 是一个文件夹：请给出备份文件的名字").format(path=path))
+    refusal = not_a_file_message(path)
+    if refusal:
+        raise BackupError(refusal)
     temp = path.parent / f"{TEMP_PREFIX}{_tag()}{TEMP_SUFFIX}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

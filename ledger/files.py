@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import stat
 from pathlib import Path
 
 from ledger.i18n import tr
@@ -27,3 +28,17 @@ def write_failure(exc: OSError, target: Path) -> str:
     else:
         message = tr("未能写入 {path}：{error}，请换一个位置后重试")
     return message.format(path=target, error=detail)
+
+
+def not_a_file_message(target: Path) -> str | None:
+    """Why ``target`` cannot be replaced by a new file, if it is something other than a regular
+    file (a folder, a device such as /dev/full, a pipe): renaming over it would destroy it."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return None  # absent (or unreadable: the write itself will say why)
+    if stat.S_ISDIR(mode):
+        return tr("{path} 是一个文件夹：请给出文件名").format(path=target)
+    if not stat.S_ISREG(mode):
+        return tr("{path} 不是普通文件（设备或管道）：请给出一个文件名").format(path=target)
+    return None

@@ -6,6 +6,8 @@ its shortest decimal representation first, so a cell typed as 350.07 stays 350.0
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ledger.i18n import tr
@@ -13,6 +15,7 @@ from ledger.limits import MAX_AMOUNT
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -39,13 +42,17 @@ def parse_money(value: object, *, allow_negative: bool = False) -> Decimal:
             raise MoneyError(tr("不是金额：{value}").format(value=value))
         amount = Decimal(repr(value))
     else:
-        text = str(value).strip()
-        for noise in (",", "，", "¥", "￥", "元", " "):
+        text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits are digits
+        for noise in ("¥", "元", " "):
             text = text.replace(noise, "")
         if not text:
             return ZERO
+        # plain ASCII digits, commas only as thousands separators: "1,2,3", "1_000" or other
+        # scripts' digits are not amounts a clerk meant
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise MoneyError(tr("不是金额：{value}").format(value=value))
         try:
-            amount = Decimal(text)
+            amount = Decimal(text.replace(",", ""))
         except InvalidOperation:
             raise MoneyError(tr("不是金额：{value}").format(value=value)) from None
     if not amount.is_finite():

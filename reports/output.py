@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from ledger.files import write_failure
+from ledger.files import not_a_file_message, write_failure
 
 Content = bytes | Callable[[BinaryIO], object]
 
@@ -56,8 +56,9 @@ def write_atomic(path: str | Path, content: Content) -> Path:
     (absent, or the old file untouched) and OutputError says why.
     """
     target = Path(path)
-    if target.is_dir():
-        raise output_error(OSError(errno.EISDIR, os.strerror(errno.EISDIR)), target)
+    refusal = not_a_file_message(target)
+    if refusal:
+        raise OutputError(refusal, errno.EISDIR if target.is_dir() else errno.EINVAL, str(target))
     mode = _new_file_mode(target)
     try:
         handle, temp_name = tempfile.mkstemp(prefix=".~", suffix=".part", dir=target.parent or ".")

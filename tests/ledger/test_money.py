@@ -100,3 +100,16 @@ def test_infinities_and_nan_are_not_amounts(value: object) -> None:
 def test_negative_zero_is_zero(value: object) -> None:
     amount = parse_money(value)
     assert str(amount) == "0.00"
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "1_000", "٣٠٠", "12,34.5", "+"])
+def test_odd_number_text_is_not_an_amount(text: str) -> None:
+    with pytest.raises(MoneyError, match="不是金额"):
+        parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"), [("１２３", "123.00"), ("￥1，234.50", "1234.50"), ("12.5元", "12.50")]
+)
+def test_full_width_amounts_are_read(text: str, amount: str) -> None:
+    assert str(parse_money(text)) == amount

@@ -268,3 +268,19 @@ def test_cli_backup_on_a_full_disk_is_one_line_and_leaves_nothing(
     err = capsys.readouterr().err.strip()
     assert err == f"错误: 磁盘空间不足，未能写入 {folder / 'b.sqlite3'}：请腾出空间或换一个位置后重试"
     assert os.listdir(folder) == []
+
+
+def test_a_device_is_never_replaced_by_an_output(tmp_path: Path) -> None:
+    from tests.cli import run_cli
+
+    ledger = tmp_path / "x.sqlite3"
+    assert (
+        run_cli(
+            "user", "add", "a1", "--role", "admin", "--new-password", "secret123", "--db", str(ledger)
+        ).returncode
+        == 0
+    )
+    before = os.stat("/dev/full")
+    result = run_cli("backup", "-o", "/dev/full", "--db", str(ledger))
+    assert result.returncode == 2 and "不是普通文件" in result.stderr
+    assert os.stat("/dev/full").st_rdev == before.st_rdev  # still the device
