@@ -37,14 +37,21 @@ _SPACES = re.compile(r"\s+")
 _LINE_END = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 
 
-def _visible(text: str, keep: str = "") -> str:
-    if text.isascii() and text.isprintable():
-        return text  # the usual case, checked at C speed
+def _visible(text: str) -> str:
     text = _IGNORABLE.sub("", text)
-    return "".join(
-        ch
-        for ch in text
-        if ch in keep or ch.isspace() or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES)
+
+
+def _already_clean(value: str, form: str) -> bool:
+    """Whether ``value`` is already in its normal form, checked at C speed: the usual case (a
+    workbook cell the reader cleaned, a record read back) costs no character-by-character pass.
+    ``isprintable`` is False for every control, format, private, unassigned and separator
+    character but the ASCII space; the few invisible letters and marks are matched apart."""
+    return (
+        value.isprintable()
+        and "  " not in value
+        and value == value.strip()
+        and (value.isascii() or (unicodedata.is_normalized(form, value) and not _IGNORABLE.search(value)))
     )
 
 
@@ -53,8 +60,8 @@ def clean_line(text: object) -> str:
     if text is None:
         return ""
     value = str(text)
-    if value.isascii() and value.isprintable() and "  " not in value:
-        return value.strip()
+    if _already_clean(value, "NFKC"):
+        return value
     value = _visible(unicodedata.normalize("NFKC", value))
     return _SPACES.sub(" ", value).strip()
 
@@ -64,8 +71,8 @@ def clean_prose(text: object) -> str:
     if text is None:
         return ""
     value = str(text)
-    if value.isascii() and value.isprintable():
-        return value.strip()
+    if _already_clean(value, "NFC"):
+        return value
     value = _LINE_END.sub("\n", unicodedata.normalize("NFC", value)).replace("\t", " ")
     value = _visible(value)
     lines = [_SPACES.sub(" ", line).rstrip() for line in value.split("\n")]
