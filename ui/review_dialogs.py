@@ -205,19 +205,11 @@ class Review:
         self, r: Reception, *, version: int, refused: Refused = None, done: Done = None
     ) -> Outcome[Reception]:
         """Send back to the clerk with a required comment."""
-        rid = r.id
-        if rid is None:
-            return Outcome(False)
-        said: list[str | None] = [None]
-
-        def confirm() -> bool:
-            said[0] = ReturnDialog.ask(r.ref, self.parent)
-            return said[0] is not None
-
-        return self._write(
-            lambda: self.service.return_reception(self.user, rid, said[0] or "", version=version),
+        return self._with_comment(
+            r,
+            lambda: ReturnDialog.ask(r.ref, self.parent),
+            lambda rid, comment: self.service.return_reception(self.user, rid, comment, version=version),
             tr("未能退回"),
-            confirm,
             refused,
             done,
         )
@@ -226,21 +218,34 @@ class Review:
         self, r: Reception, *, version: int, refused: Refused = None, done: Done = None
     ) -> Outcome[Reception]:
         """Open an approved reception again for correction, with a required reason."""
+        return self._with_comment(
+            r,
+            lambda: CommentDialog.ask(
+                self.parent, tr("重新打开"), tr("重新打开的理由（必填，记入历史记录）："), required=True
+            ),
+            lambda rid, reason: self.service.reopen(self.user, rid, reason, version=version),
+            tr("未能重新打开"),
+            refused,
+            done,
+        )
+
+    def _with_comment(
+        self,
+        r: Reception,
+        ask: Callable[[], str | None],
+        write: Callable[[int, str], Reception],
+        title: str,
+        refused: Refused,
+        done: Done,
+    ) -> Outcome[Reception]:
+        """A review step that needs a written comment: ask for it, then write (nothing if cancelled)."""
         rid = r.id
         if rid is None:
             return Outcome(False)
         said: list[str | None] = [None]
 
         def confirm() -> bool:
-            said[0] = CommentDialog.ask(
-                self.parent, tr("重新打开"), tr("重新打开的理由（必填，记入历史记录）："), required=True
-            )
+            said[0] = ask()
             return said[0] is not None
 
-        return self._write(
-            lambda: self.service.reopen(self.user, rid, said[0] or "", version=version),
-            tr("未能重新打开"),
-            confirm,
-            refused,
-            done,
-        )
+        return self._write(lambda: write(rid, said[0] or ""), title, confirm, refused, done)
