@@ -15,7 +15,17 @@ from typing import Any
 
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt, to_fen
-from ledger.records import MEAL_KINDS, Assessment, Reception, Violation
+from ledger.records import (
+    ATTACHMENT_KINDS,
+    FOREIGN,
+    GUEST_ORIGINS,
+    LOCAL,
+    MEAL_KINDS,
+    NON_LOCAL,
+    Assessment,
+    Reception,
+    Violation,
+)
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "resources" / "default_policy.toml"
 
@@ -27,7 +37,110 @@ RULES: dict[str, str] = {
     "luxury_venue": tr("高档场所"),
     "gift": tr("赠送礼品"),
     "tobacco_alcohol": tr("烟酒消费"),
+    "lodging_over_cap": tr("住宿费超标"),
+    "pre_approval_missing": tr("无接待审批"),
 }
+
+_CENT = Decimal("0.01")
+
+
+def _caps(values: Any, default: Decimal = Decimal("50.00")) -> dict[str, Decimal]:
+    return (
+        {k: Decimal(str(v)) for k, v in dict(values).items()}
+        if values is not None
+        else {k: default for k in MEAL_KINDS}
+    )
+
+
+def _bad_money(value: Decimal) -> bool:
+    return not value.is_finite() or value < 0 or value != value.quantize(_CENT)
+
+
+@dataclass(frozen=True)
+class LodgingRule:
+    """``lodging_over_cap``: accommodation above cap × person-nights (off by default)."""
+
+    check: bool = False
+    cap_per_person_night: Decimal = Decimal("0.00")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "cap_per_person_night": f"{self.cap_per_person_night:.2f}"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LodgingRule:
+        return cls(
+            check=bool(data.get("check", False)),
+            cap_per_person_night=Decimal(str(data.get("cap_per_person_night", "0.00"))),
+        )
+
+
+@dataclass(frozen=True)
+class ForeignRule:
+    """外宾: receptions of foreign guests are judged by these, never by the domestic caps."""
+
+    meal_caps: dict[str, Decimal] = field(default_factory=lambda: _caps(None, Decimal("50.00")))
+    max_banquets: int = 1
+
+    def meal_cap(self, kind: str) -> Decimal:
+        return self.meal_caps.get(kind, self.meal_caps.get("lunch", Decimal("50.00")))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meal_caps": {k: f"{v:.2f}" for k, v in sorted(self.meal_caps.items())},
+            "max_banquets": self.max_banquets,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ForeignRule:
+        return cls(
+            meal_caps=_caps(data.get("meal_caps"), Decimal("50.00")),
+            max_banquets=int(data.get("max_banquets", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    """The attachments (by kind) a reception needs before it is submitted and approved."""
+
+    required: tuple[str, ...] = ()  # keys of ATTACHMENT_KINDS
+
+    def missing(self, reception: Reception) -> tuple[str, ...]:
+        """The required kinds the reception has no attachment of. A phone-notice record with no
+        letter number stands in for the 公函 (the national rule accepts either)."""
+        have = {a.kind for a in reception.attachments}
+        out = []
+        for kind in self.required:
+            if kind in have:
+                continue
+            if kind == "letter" and not reception.letter_no.strip() and reception.phone_record.strip():
+                continue
+            out.append(kind)
+        return tuple(out)
+
+    def labels(self, kinds: tuple[str, ...] | None = None) -> str:
+        return "、".join(ATTACHMENT_KINDS.get(k, k) for k in (self.required if kinds is None else kinds))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"required": list(self.required)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocumentRule:
+        return cls(required=tuple(document_kind(str(k)) for k in data.get("required", ())))
+
+
+_KIND_BY_LABEL = {label: key for key, label in ATTACHMENT_KINDS.items()}
+
+
+def document_kind(text: str) -> str:
+    """An attachment kind from its key (``invoice``) or its Chinese name (发票)."""
+    text = text.strip()
+    if text in ATTACHMENT_KINDS:
+        return text
+    if text in _KIND_BY_LABEL:
+        return _KIND_BY_LABEL[text]
+    raise ValueError(
+        tr("未知的单据类型“{v}”（可选：{kinds}）").format(v=text, kinds="、".join(ATTACHMENT_KINDS.values()))
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +158,39 @@ class Policy:
     check_luxury_venue: bool = True
     check_gift: bool = True
     check_tobacco_alcohol: bool = True
+    # -- issue 9: caps by guest origin, lodging, foreign guests, documents, guest list ------
+    # meal_caps above are the caps for 外地 guests; these for 本地 (None: the same numbers)
+    meal_caps_local: dict[str, Decimal] | None = None
+    # visiting units whose name contains one of these count as 本地 unless the reception says
+    local_units: tuple[str, ...] = ()
+    lodging: LodgingRule = field(default_factory=LodgingRule)
+    foreign: ForeignRule = field(default_factory=ForeignRule)
+    documents: DocumentRule = field(default_factory=DocumentRule)
+    # pre_approval_missing: until receptions carry a pre-approval of their own, an attachment
+    # of kind 审批单 is the evidence of an approved plan (see README)
+    check_pre_approval: bool = False
+    # a reception cannot be submitted with fewer named guests than its guest count
+    require_guest_names: bool = True
+
+    def origin_of(self, reception: Reception) -> str:
+        """本地 / 外地 / 外宾: as the reception says, else by the local units, else 外地."""
+        if reception.guest_origin in GUEST_ORIGINS:
+            return reception.guest_origin
+        unit = reception.visiting_unit
+        if any(marker and marker in unit for marker in self.local_units):
+            return LOCAL
+        return NON_LOCAL
+
+    def local_meal_cap(self, kind: str) -> Decimal:
+        caps = self.meal_caps_local if self.meal_caps_local is not None else self.meal_caps
+        return caps.get(kind, caps.get("lunch", self.meal_cap(kind)))
+
+    def meal_cap_for(self, kind: str, origin: str) -> Decimal:
+        if origin == FOREIGN:
+            return self.foreign.meal_cap(kind)
+        if origin == LOCAL:
+            return self.local_meal_cap(kind)
+        return self.meal_cap(kind)
 
     def companion_cap(self, guests: int) -> int:
         if guests <= self.companion_threshold:
@@ -70,7 +216,17 @@ class Policy:
             "check_luxury_venue": self.check_luxury_venue,
             "check_gift": self.check_gift,
             "check_tobacco_alcohol": self.check_tobacco_alcohol,
-        }
+            "local_units": list(self.local_units),
+            "lodging": self.lodging.to_dict(),
+            "foreign": self.foreign.to_dict(),
+            "documents": self.documents.to_dict(),
+            "check_pre_approval": self.check_pre_approval,
+            "require_guest_names": self.require_guest_names,
+        } | (
+            {}
+            if self.meal_caps_local is None
+            else {"meal_caps_local": {k: f"{v:.2f}" for k, v in sorted(self.meal_caps_local.items())}}
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
@@ -81,6 +237,18 @@ class Policy:
             values["meal_caps"] = {k: Decimal(str(v)) for k, v in values["meal_caps"].items()}
         if "luxury_venue_types" in values:
             values["luxury_venue_types"] = tuple(values["luxury_venue_types"])
+        # versions stored before schema 0003 carry none of these: they read as the defaults,
+        # and 本地 guests keep the caps every guest had (today's numbers unchanged)
+        if values.get("meal_caps_local") is not None:
+            values["meal_caps_local"] = {k: Decimal(str(v)) for k, v in values["meal_caps_local"].items()}
+        if "local_units" in values:
+            values["local_units"] = tuple(str(u) for u in values["local_units"])
+        if "lodging" in values:
+            values["lodging"] = LodgingRule.from_dict(values["lodging"])
+        if "foreign" in values:
+            values["foreign"] = ForeignRule.from_dict(values["foreign"])
+        if "documents" in values:
+            values["documents"] = DocumentRule.from_dict(values["documents"])
         known = set(cls.__dataclass_fields__)
         policy = cls(**{k: v for k, v in values.items() if k in known})
         policy.validate()
@@ -94,13 +262,32 @@ class Policy:
             problems.append(tr("陪餐人数分档线不能为负数"))
         if self.companion_ratio_num < 0 or self.companion_ratio_den <= 0:
             problems.append(tr("陪餐比例必须为正数"))
-        for kind, cap in self.meal_caps.items():
-            if cap < 0 or cap != cap.quantize(Decimal("0.01")):
-                problems.append(
-                    tr("{meal}标准必须是不小于0、最多两位小数的金额").format(meal=MEAL_KINDS.get(kind, kind))
-                )
+        groups = (
+            ("", self.meal_caps),
+            (tr("本地"), self.meal_caps_local or {}),
+            (tr("外宾"), self.foreign.meal_caps),
+        )
+        for group, caps in groups:
+            for kind, cap in caps.items():
+                if kind not in MEAL_KINDS:
+                    problems.append(tr("未知的餐别“{k}”（可选：breakfast、lunch、dinner）").format(k=kind))
+                elif _bad_money(cap):
+                    problems.append(
+                        tr("{group}{meal}标准必须是不小于0、最多两位小数的金额").format(
+                            group=group, meal=MEAL_KINDS[kind]
+                        )
+                    )
         if self.max_work_meals < 0:
             problems.append(tr("工作餐次数不能为负数"))
+        if self.foreign.max_banquets < 0:
+            problems.append(tr("外宾宴请次数不能为负数"))
+        if _bad_money(self.lodging.cap_per_person_night):
+            problems.append(tr("住宿标准必须是不小于0、最多两位小数的金额"))
+        for kind in self.documents.required:
+            if kind not in ATTACHMENT_KINDS:
+                problems.append(tr("未知的单据类型“{v}”").format(v=kind))
+        if any(not u.strip() for u in self.local_units):
+            problems.append(tr("本地单位名单中不能有空项"))
         if problems:
             raise ValueError("；".join(problems))
 
@@ -138,8 +325,9 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
             )
         )
 
+    origin = policy.origin_of(r)
     for index, meal in enumerate(r.meals):
-        meal_cap = policy.meal_cap(meal.kind)
+        meal_cap = policy.meal_cap_for(meal.kind, origin)
         limit_fen = to_fen(meal_cap) * meal.diners
         amount_fen = to_fen(meal.amount)
         if amount_fen > limit_fen:
@@ -166,15 +354,52 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
                 )
             )
 
-    if len(r.meals) > policy.max_work_meals:
+    allowed = policy.foreign.max_banquets if origin == FOREIGN else policy.max_work_meals
+    if len(r.meals) > allowed:
         violations.append(
             Violation(
                 rule="too_many_meals",
-                message=tr("安排工作餐{actual}次，超过{limit}次").format(
-                    actual=len(r.meals), limit=policy.max_work_meals
-                ),
-                limit=str(policy.max_work_meals),
+                message=(
+                    tr("外宾宴请{actual}次，超过{limit}次")
+                    if origin == FOREIGN
+                    else tr("安排工作餐{actual}次，超过{limit}次")
+                ).format(actual=len(r.meals), limit=allowed),
+                limit=str(allowed),
                 actual=str(len(r.meals)),
+            )
+        )
+
+    if policy.lodging.check and r.accommodation > 0:
+        person_nights = r.lodging_persons * r.lodging_nights
+        limit = policy.lodging.cap_per_person_night * person_nights
+        if to_fen(r.accommodation) > to_fen(limit):
+            excess = r.accommodation - limit
+            violations.append(
+                Violation(
+                    rule="lodging_over_cap",
+                    message=tr(
+                        "住宿费{amount}元，超过标准{limit}元（{cap}元/人·晚 × {persons}人 × {nights}晚），超标{excess}元"
+                    ).format(
+                        amount=fmt(r.accommodation),
+                        limit=fmt(limit),
+                        cap=fmt(policy.lodging.cap_per_person_night),
+                        persons=r.lodging_persons,
+                        nights=r.lodging_nights,
+                        excess=fmt(excess),
+                    ),
+                    limit=f"{limit:.2f}",
+                    actual=f"{r.accommodation:.2f}",
+                    excess=excess,
+                )
+            )
+
+    if policy.check_pre_approval and not any(a.kind == "approval" for a in r.attachments):
+        violations.append(
+            Violation(
+                rule="pre_approval_missing",
+                message=tr("无经批准的接待审批（未附审批单）"),
+                limit=tr("须事前审批"),
+                actual=tr("无"),
             )
         )
 

@@ -79,9 +79,15 @@ PAYMENT_METHODS: tuple[str, ...] = ("公务卡", "转账", "现金")
 ATTACHMENT_KINDS: dict[str, str] = {
     "letter": tr("公函"),
     "invoice": tr("发票"),
+    "list": tr("接待清单"),
+    "approval": tr("审批单"),
     "menu": tr("菜单"),
     "other": tr("其他"),
 }
+
+# 来宾类别: "" means "by the bureau's list of local units" (外地 when none matches)
+GUEST_ORIGINS: tuple[str, ...] = ("本地", "外地", "外宾")
+LOCAL, NON_LOCAL, FOREIGN = GUEST_ORIGINS
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,9 @@ class Reception:
     gift_amount: Decimal = ZERO
     gift_description: str = ""
     payment_method: str = "公务卡"
+    guest_origin: str = ""  # 本地 / 外地 / 外宾, or "" (by the policy's local units)
+    lodging_persons: int = 0  # 住宿人数
+    lodging_nights: int = 0  # 住宿天数
     classified: bool = False
     classified_reason: str = ""
     remarks: str = ""
@@ -229,7 +238,23 @@ class Reception:
 
     @property
     def per_person(self) -> Decimal:
+        """The whole cost per guest and companion (internal figures only, never next to a cap)."""
         return per_person(self.total, self.persons)
+
+    @property
+    def meal_diners(self) -> int:
+        """The diners of all meals together (the meal's own people, not the reception's)."""
+        return sum(m.diners for m in self.meals)
+
+    @property
+    def meal_per_person(self) -> Decimal:
+        """人均餐费: the meals' amount divided by their diners, without lodging or transport."""
+        return per_person(self.meal_total, self.meal_diners)
+
+    @property
+    def other_costs_total(self) -> Decimal:
+        """Everything but the meals themselves: tobacco/alcohol, lodging, transport, other, gifts."""
+        return self.total - self.meal_total
 
     @property
     def has_gift(self) -> bool:
@@ -249,8 +274,14 @@ class Reception:
 
     # -- snapshots for the history -------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """Every recorded fact as plain JSON values: what the history hashes and compares."""
+        """Every recorded fact as plain JSON values: what the history hashes and compares.
+
+        Fields added after a ledger was started appear only when they hold a value, so the
+        records written before them still match their last history entry."""
         out = {name: _SNAPSHOT_AS.get(name, _plain)(getattr(self, name)) for name in _SNAPSHOT_FIELDS}
+        for name, empty in _LATER_FIELDS.items():
+            if out[name] == empty:
+                del out[name]
         out["attachments"] = [
             {"kind": a.kind, "filename": a.filename, "sha256": a.sha256, "size": a.size}
             for a in self.attachments
@@ -261,6 +292,8 @@ class Reception:
 _ALL_FIELDS = tuple(f.name for f in fields(Reception))
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(Reception) if f.name not in ("attachments", "version", "id"))
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# fields added by schema 0003, left out of a snapshot while empty
+_LATER_FIELDS: dict[str, Any] = {"guest_origin": "", "lodging_persons": 0, "lodging_nights": 0}
 
 
 def _plain(value: Any) -> Any:
@@ -385,6 +418,7 @@ class Bureau:
     supervision_phone: str = ""
     posting_days: int = 5  # working days a notice stays on the board
     address: str = ""
+    local_holidays: tuple[date, ...] = ()  # the bureau's own days off, beside the statutory ones
 
 
 @dataclass(frozen=True)
@@ -484,6 +518,9 @@ FIELD_LABELS: dict[str, str] = {
     "gift_amount": tr("礼品金额"),
     "gift_description": tr("礼品说明"),
     "payment_method": tr("支付方式"),
+    "guest_origin": tr("来宾类别"),
+    "lodging_persons": tr("住宿人数"),
+    "lodging_nights": tr("住宿天数"),
     "classified": tr("涉密"),
     "classified_reason": tr("涉密理由"),
     "remarks": tr("备注"),

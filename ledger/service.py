@@ -51,7 +51,8 @@ from ledger.records import (
 )
 from ledger.settings import Settings, stored_policies
 from ledger.users import Users
-from ledger.validation import reception_problems
+from ledger.validation import reception_problems, submission_problems
+from ledger.workdays import WorkCalendar
 from ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow
 
 __all__ = [
@@ -140,6 +141,10 @@ class LedgerService:
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
         return self._settings.update_bureau(actor, bureau)
 
+    def work_calendar(self) -> WorkCalendar:
+        """The bureau's working-day calendar: the State Council's schedule and its local holidays."""
+        return self._settings.work_calendar()
+
     def reduction_for(self, year: int) -> Decimal:
         return self._settings.reduction_for(year)
 
@@ -208,7 +213,11 @@ class LedgerService:
     # ================================================================== a reception's life
     def validate(self, reception: Reception, *, for_submit: bool = False) -> dict[str, str]:
         """Field problems (field name → message) of the reception as it would be stored."""
-        return reception_problems(normalized(reception), for_submit=for_submit)
+        stored = normalized(reception)
+        problems = reception_problems(stored, for_submit=for_submit)
+        if for_submit:
+            problems.update(submission_problems(stored, self.policy_for(stored.reception_date)))
+        return problems
 
     def save(self, actor: User, reception: Reception) -> Reception:
         return self._workflow.save(actor, reception)

@@ -22,8 +22,19 @@ from ledger.models import PolicyRow, ReceptionRow, SettingRow, TargetRow
 from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
 from ledger.records import Assessment, Bureau, Reception, Role, Status, User
 from ledger.text import clean_line
+from ledger.workdays import WorkCalendar
 
 _PHONE = re.compile(r"(?=(?:\D*\d){5})[0-9０-９()（）+\-－—\s转]+")
+
+
+def _days(text: str) -> tuple[date, ...]:
+    out = []
+    for part in text.split(","):
+        try:
+            out.append(date.fromisoformat(part.strip()))
+        except ValueError:
+            continue
+    return tuple(sorted(set(out)))
 
 
 class Settings:
@@ -40,6 +51,7 @@ class Settings:
             supervision_phone=values.get("supervision_phone", ""),
             posting_days=int(values.get("posting_days", "5") or 5),
             address=values.get("address", ""),
+            local_holidays=_days(values.get("local_holidays", "")),
         )
 
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
@@ -69,6 +81,8 @@ class Settings:
             problems["supervision_phone"] = tr(
                 "监督电话应为电话号码（数字，可含区号连字符、括号、空格或“转”分机），而不是“{v}”"
             ).format(v=phone)
+        if len(bureau.local_holidays) > 366:
+            problems["local_holidays"] = tr("本地假日最多 366 天")
         if problems:
             raise InvalidReception(problems)
         values = {
@@ -78,6 +92,8 @@ class Settings:
             "address": bureau.address.strip(),
         }
         before = {r.key: r.value for r in s.scalars(select(SettingRow))}
+        if bureau.local_holidays or "local_holidays" in before:  # a ledger without any keeps no key
+            values["local_holidays"] = ",".join(d.isoformat() for d in sorted(set(bureau.local_holidays)))
         for key, value in values.items():
             s.merge(SettingRow(key=key, value=value))
         self.desk.log(
@@ -89,6 +105,10 @@ class Settings:
             before=before or None,
             after=before | values,
         )
+
+    def work_calendar(self) -> WorkCalendar:
+        """China's working days with this bureau's local holidays."""
+        return WorkCalendar(self.bureau().local_holidays)
 
     def reduction_for(self, year: int) -> Decimal:
         with self.desk.db.read() as s:

@@ -12,7 +12,16 @@ from decimal import Decimal
 from ledger import limits
 from ledger.i18n import tr
 from ledger.money import CENT
-from ledger.records import ACTIVITY_KINDS, MEAL_KINDS, PAYMENT_METHODS, VENUE_TYPES, Person, Reception
+from ledger.policy import Policy
+from ledger.records import (
+    ACTIVITY_KINDS,
+    GUEST_ORIGINS,
+    MEAL_KINDS,
+    PAYMENT_METHODS,
+    VENUE_TYPES,
+    Person,
+    Reception,
+)
 
 _PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
 
@@ -51,6 +60,10 @@ def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, s
         p["activity_kind"] = tr("未知的活动类型：{v}").format(v=r.activity_kind)
     if r.payment_method and r.payment_method not in PAYMENT_METHODS:
         p["payment_method"] = tr("未知的支付方式：{v}").format(v=r.payment_method)
+    if r.guest_origin and r.guest_origin not in GUEST_ORIGINS:
+        p["guest_origin"] = tr("来宾类别应为 本地、外地 或 外宾，而不是“{v}”").format(v=r.guest_origin)
+    count_ok("lodging_persons", r.lodging_persons, tr("住宿人数"))
+    count_ok("lodging_nights", r.lodging_nights, tr("住宿天数"))
     for name, maximum in limits.RECEPTION_TEXT.items():
         length_ok(name, getattr(r, name), maximum, _TEXT_LABELS[name])
     for group, group_label in _PERSON_GROUPS.items():
@@ -92,6 +105,23 @@ def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, s
             p["guest_count"] = tr("接待对象至少 1 人")
         if r.classified and not r.classified_reason.strip():
             p["classified_reason"] = tr("涉密接待须写明涉密理由")
+    return p
+
+
+def submission_problems(r: Reception, policy: Policy) -> dict[str, str]:
+    """What the policy asks of a reception before it goes to the leader: every guest named
+    (when ``require_guest_names``) and the required documents attached."""
+    p: dict[str, str] = {}
+    named = sum(1 for g in r.guests if g.name.strip())
+    if policy.require_guest_names and named < r.guest_count:
+        p["guests"] = tr("接待对象 {n} 人，名单只写了 {k} 人的姓名：请补全名单后再提交").format(
+            n=r.guest_count, k=named
+        )
+    missing = policy.documents.missing(r)
+    if missing:
+        p["attachments"] = tr("提交前须附上：{kinds}（现缺 {missing}）").format(
+            kinds=policy.documents.labels(), missing=policy.documents.labels(missing)
+        )
     return p
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -23,9 +24,9 @@ from ledger.mapping import apply, normalized, record_of, ref, snapshot
 from ledger.models import AttachmentRow, HistoryRow, ReceptionRow
 from ledger.policy import RULES
 from ledger.queries import reception_row
-from ledger.records import Assessment, Reception, Role, Status, User
+from ledger.records import ATTACHMENT_KINDS, Assessment, Attachment, Reception, Role, Status, User
 from ledger.settings import Settings
-from ledger.validation import reception_problems
+from ledger.validation import reception_problems, submission_problems
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 # what counts as having worked on a reception (such a person may not approve it)
@@ -41,7 +42,7 @@ class Workflow:
     def save(self, actor: User, reception: Reception) -> Reception:
         """Create a draft (``id is None``) or save changes to a draft or returned reception."""
         self.settings.policies()  # judged by the versions in force now, even one another machine just added
-        stored = normalized(reception)
+        stored = self._with_stored_attachments(normalized(reception))
         problems = reception_problems(stored)
         if problems:
             raise InvalidReception(problems)
@@ -56,8 +57,9 @@ class Workflow:
         Refused until every breach found by the rules has its explanation (情况说明).
         """
         self.settings.policies()
-        stored = normalized(reception)
+        stored = self._with_stored_attachments(normalized(reception))
         problems = reception_problems(stored, for_submit=True)
+        problems.update(submission_problems(stored, self.settings.policy_for(stored.reception_date)))
         if problems:
             raise InvalidReception(problems)
         assessment = self.settings.assess(stored)
@@ -83,6 +85,24 @@ class Workflow:
                 submitted_by=actor.username,
                 submitted_at=self.desk.clock(),
             )
+
+    def _with_stored_attachments(self, stored: Reception) -> Reception:
+        """The record with the attachments it has in the ledger (the rules read their kinds)."""
+        if stored.id is None:
+            return stored
+        with self.desk.db.read() as s:
+            row = s.get(ReceptionRow, stored.id)
+            if row is None:
+                return stored
+            attachments = tuple(
+                Attachment(a.id, a.kind, a.filename, a.sha256, a.size, a.added_at) for a in row.attachments
+            )
+        return stored if attachments == stored.attachments else replace(stored, attachments=attachments)
+
+    def _reassess(self, row: ReceptionRow) -> None:
+        """Judge a row again after its attachments changed (the documents and pre-approval rules)."""
+        record = record_of(row)
+        apply(row, record, self.settings.assess(record))
 
     def _save_in(
         self, s: Session, actor: User, stored: Reception, assessment: Assessment
@@ -224,6 +244,14 @@ class Workflow:
         if len(content) > MAX_ATTACHMENT_BYTES:
             raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
         filename = safe_attachment_name(filename)
+        if kind not in ATTACHMENT_KINDS:
+            raise InvalidReception(
+                {
+                    "attachments": tr("未知的附件类型“{v}”（可选：{kinds}）").format(
+                        v=kind, kinds="、".join(ATTACHMENT_KINDS.values())
+                    )
+                }
+            )
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("添加附件"))
             row = self._unlocked_row(s, reception_id, tr("{ref} 已锁定，不能添加附件"))
@@ -238,6 +266,8 @@ class Workflow:
                     added_at=self.desk.clock(),
                 )
             )
+            s.flush()
+            self._reassess(row)
             return self._record_change(s, row, actor, "attach", before=before, comment=filename)
 
     def remove_attachment(self, actor: User, attachment_id: int) -> Reception:
@@ -249,6 +279,8 @@ class Workflow:
             row = self._unlocked_row(s, attachment.reception_id, tr("{ref} 已锁定，不能删除附件"))
             before = snapshot(row)
             row.attachments.remove(attachment)
+            s.flush()
+            self._reassess(row)
             return self._record_change(s, row, actor, "detach", before=before, comment=attachment.filename)
 
     def mark_posted(self, actor: User, reception_ids: Iterable[int], posted_on: date) -> int:

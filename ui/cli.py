@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
@@ -116,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", cmd_check, tr("按接待标准检查工作簿，不写入数据库"))
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
+    p.add_argument(
+        "--policy", type=Path, default=None, metavar="FILE.toml", help=tr("按此标准文件检查（不用账本中的版本）")
+    )
+
+    from ui.cli_policy import add_policy_command
+
+    add_policy_command(command, _common, _Parser, _iso_date)
 
     p = command("import", cmd_import, tr("把工作簿各行导入为草稿"))
     p.add_argument("file", type=Path)
@@ -283,10 +291,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ledger.validation import reception_problems
     from reports.template import column_of, read_import
 
+    policies = [load_default_policy()]
+    if args.policy is not None:
+        from ledger.policy_files import PolicyFileError, load_policy_file
+
+        try:
+            # the file's numbers judge every row, whatever its date
+            policies = [replace(load_policy_file(args.policy), effective_from=date.min)]
+        except PolicyFileError as exc:
+            raise UsageError(str(exc)) from None
     items = read_import(args.file)
     # the policy versions of the ledger when one is reachable, else the default policy
-    policies = [load_default_policy()]
-    if args.db or os.environ.get("LEDGER_DB"):
+    if args.policy is None and (args.db or os.environ.get("LEDGER_DB")):
         from ledger.db import DatabaseError
         from ledger.service import stored_policies
 
