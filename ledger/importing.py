@@ -52,6 +52,7 @@ class _ImportState:
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
     next_seq: dict[int, int] = field(default_factory=dict)
+    refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
 
 
 class Importer:
@@ -120,6 +121,9 @@ class Importer:
             ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
             for d, unit, total, known in s.execute(stmt):
                 state.existing.setdefault((d, person_key(unit), total), known)
+        wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
+        if wanted:
+            state.refs_taken |= set(s.scalars(select(ReceptionRow.ref).where(ReceptionRow.ref.in_(wanted))))
         actor, now = state.actor, state.now
         # accepted rows: (worksheet row, action, columns, children, stored record)
         accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []
@@ -164,8 +168,17 @@ class Importer:
             year = r.reception_date.year
             if year not in state.next_seq:
                 state.next_seq[year] = next_seq(s, year)
-            seq = state.next_seq[year]
-            state.next_seq[year] += 1
+            kept = _free_seq(state, r)
+            if kept is not None:  # 编号 of an exported ledger, still free here: kept
+                seq = kept
+                state.next_seq[year] = max(state.next_seq[year], seq + 1)
+            else:
+                seq = state.next_seq[year]
+                state.next_seq[year] += 1
+                while ref(year, seq) in state.refs_taken:
+                    seq = state.next_seq[year]
+                    state.next_seq[year] += 1
+            state.refs_taken.add(ref(year, seq))
             stored = r
             workflow: dict[str, Any] = {
                 "clerk_name": stored.clerk_name or actor.label,
@@ -260,3 +273,15 @@ def _paper_review_problems(
     if item.approved_on > state.now.date():
         return [("approved_on", tr("审核日期 {d} 晚于今天").format(d=item.approved_on.isoformat()))]
     return []
+
+
+def _free_seq(state: _ImportState, r: Reception) -> int | None:
+    """The sequence number of the row's 编号 when it belongs to the reception's year and no
+    reception of the ledger or of this import has it; else None (a new number is given)."""
+    parts = r.ref.split("-")
+    if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    year, seq = int(parts[1]), int(parts[2])
+    if year != r.reception_date.year or seq < 1 or seq > 999_999 or ref(year, seq) != r.ref:
+        return None
+    return None if r.ref in state.refs_taken else seq

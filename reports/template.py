@@ -19,7 +19,18 @@ from ledger import limits
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, parse_money
 from ledger.policy import RULES
-from ledger.records import ACTIVITY_KINDS, VENUE_TYPES, CellError, ImportRow, Meal, Person, Reception
+from ledger.records import (
+    ACTIVITY_KINDS,
+    GUEST_ORIGINS,
+    MEAL_KINDS,
+    PAYMENT_METHODS,
+    VENUE_TYPES,
+    CellError,
+    ImportRow,
+    Meal,
+    Person,
+    Reception,
+)
 from ledger.text import clean_line, clean_prose
 from reports.workdays import FIRST_DAY, LAST_DAY
 from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable, Workbook
@@ -47,6 +58,13 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     ("审核人", False),
     ("审核日期", False),
     ("备注", False),
+    ("编号", False),
+    ("餐别", False),
+    ("来宾类别", False),
+    ("住宿人数", False),
+    ("住宿天数", False),
+    ("支付方式", False),
+    ("发票号", False),
     # beyond SPEC §4, so that an exported ledger imports again without losing facts
     ("电话记录", False),
     ("情况说明", False),
@@ -73,7 +91,14 @@ TEXT_COLUMNS: dict[str, tuple[Any, int]] = {
     "备注": (_PROSE, limits.PROSE),
     "电话记录": (_PROSE, limits.PROSE),
     "情况说明": (_PROSE, MAX_CELL_CHARS),
+    "编号": (_LINE, 32),
+    "餐别": (_LINE, limits.UNIT),
+    "来宾类别": (_LINE, limits.UNIT),
+    "支付方式": (_LINE, limits.UNIT),
+    "发票号": (_LINE, limits.INVOICE_NO),
 }
+MEAL_KIND_BY_LABEL = {label: key for key, label in MEAL_KINDS.items()} | {key: key for key in MEAL_KINDS}
+REF_PATTERN = re.compile(r"JD-(\d{4})-(\d{4,})")
 
 
 @dataclass
@@ -178,6 +203,26 @@ class _Row:
             )
             return 0
         return int(number)
+
+    def optional_count(self, column: str) -> int:
+        """An optional integer ≥ 0: empty is 0."""
+        value = self.cells.get(column)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return 0
+        return self.count(column, minimum=0)
+
+    def choice(self, column: str, choices: dict[str, str], default: str) -> str:
+        """One of a fixed list (label → stored value); empty is ``default``."""
+        text = self.text(column)
+        if not text:
+            return default
+        if text not in choices:
+            labels = [label for label in choices if label not in MEAL_KINDS]
+            self.errors.append(
+                CellError(column, tr("应为 {all} 之一，而不是“{v}”").format(all="、".join(labels), v=text[:40]))
+            )
+            return default
+        return choices[text]
 
     def money(self, column: str, *, required: bool = False) -> Decimal:
         value = self.cells.get(column)
@@ -414,6 +459,15 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     clerk = row.text("经办人")
     phone = row.text("电话记录")
     explanations, remarks = _explanations_and_remarks(row)
+    ref = row.text("编号")
+    if ref and not REF_PATTERN.fullmatch(ref):
+        row.errors.append(CellError("编号", tr("编号应形如 JD-2025-0007，而不是“{v}”").format(v=ref[:40])))
+    meal_kind = row.choice("餐别", MEAL_KIND_BY_LABEL, "lunch")
+    origin = row.choice("来宾类别", {o: o for o in GUEST_ORIGINS}, "")
+    lodging_persons = row.optional_count("住宿人数")
+    lodging_nights = row.optional_count("住宿天数")
+    payment = row.choice("支付方式", {m: m for m in PAYMENT_METHODS}, PAYMENT_METHODS[0])
+    invoice = row.text("发票号")
     if row.errors or row.unreadable or on is None:
         return ImportRow(number, None, row.all_errors(), reviewer, reviewed_on)
     meals: tuple[Meal, ...] = ()
@@ -421,12 +475,13 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         meals = (
             Meal(
                 date=on,
-                kind="lunch",
+                kind=meal_kind,
                 venue=venue,
                 venue_type=venue_type or "其他",
                 diners=guests + companions,
                 amount=meal_amount,
                 tobacco_alcohol=tobacco,
+                invoice_no=invoice,
             ),
         )
     reception = Reception(
@@ -451,6 +506,11 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
         remarks=remarks,
         phone_record=phone,
         explanations=explanations,
+        payment_method=payment,
+        guest_origin=origin,
+        lodging_persons=lodging_persons,
+        lodging_nights=lodging_nights,
+        ref=ref,  # kept by the import where that number is free (ledger.importing)
     )
     return ImportRow(number, reception, (), reviewer, reviewed_on)
 
@@ -508,8 +568,15 @@ _FIELD_COLUMNS = {
     "remarks": "备注",
     "phone_record": "电话记录",
     "explanations": "情况说明",
+    "ref": "编号",
+    "payment_method": "支付方式",
+    "guest_origin": "来宾类别",
+    "lodging_persons": "住宿人数",
+    "lodging_nights": "住宿天数",
 }
 _MEAL_FIELD_COLUMNS = {
+    "kind": "餐别",
+    "invoice_no": "发票号",
     "venue_type": "场所类型",
     "tobacco": "烟酒费",
     "venue": "就餐场所",
