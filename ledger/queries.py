@@ -165,6 +165,8 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             ReceptionRow.over_standard_fen,
             ReceptionRow.classified,
             ReceptionRow.posted_on,
+            ReceptionRow.meal_fen,
+            _MEAL_DINERS,
         ),
         query,
     )
@@ -184,6 +186,8 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             over_standard_amount=from_fen(r[10]),
             classified=r[11],
             posted_on=r[12],
+            meal_amount=from_fen(r[13]),
+            meal_diners=int(r[14] or 0),
         )
         for r in s.execute(stmt)
     ]
@@ -219,6 +223,14 @@ def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
     return stmt
 
 
+# the diners of a reception's meals, for 人均餐费 on the page shown (read for that page only)
+_MEAL_DINERS = (
+    select(func.coalesce(func.sum(MealRow.diners), 0))
+    .where(MealRow.reception_id == ReceptionRow.id)
+    .correlate(ReceptionRow)
+    .scalar_subquery()
+)
+
 SORT_COLUMNS = {
     "ref": (ReceptionRow.year, ReceptionRow.seq),
     "reception_date": (ReceptionRow.reception_date, ReceptionRow.id),
@@ -231,6 +243,13 @@ SORT_COLUMNS = {
         ReceptionRow.total_fen
         * 1.0
         / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
+        ReceptionRow.id,
+    ),
+    "meal_amount": (ReceptionRow.meal_fen, ReceptionRow.id),
+    # sorted by the meal per person at the table (the diners are guests and companions but
+    # where a meal was recorded otherwise; the figure shown is always meal ÷ its diners)
+    "meal_per_person": (
+        ReceptionRow.meal_fen * 1.0 / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
         ReceptionRow.id,
     ),
     "status": (ReceptionRow.status, ReceptionRow.reception_date, ReceptionRow.id),  # rides the status index

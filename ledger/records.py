@@ -438,10 +438,17 @@ class LedgerRow:
     over_standard_amount: Decimal
     classified: bool
     posted_on: date | None = None
+    meal_amount: Decimal = ZERO  # 餐费: the meals themselves
+    meal_diners: int = 0  # the diners of those meals
 
     @property
     def per_person(self) -> Decimal:
         return per_person(self.total, self.guest_count + self.companion_count)
+
+    @property
+    def meal_per_person(self) -> Decimal:
+        """人均餐费: the meal ÷ its diners (no lodging, transport or other cost in it)."""
+        return per_person(self.meal_amount, self.meal_diners)
 
     @property
     def compliant(self) -> bool:

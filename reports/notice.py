@@ -22,9 +22,9 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt, per_person
 from ledger.records import Bureau, LedgerQuery, Reception, Status
+from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
 from reports.common import CENTER, CellMaker, a4_pdf, cjk_style, long_date, para, period_label
 from reports.fonts import register_cjk_font
-from reports.workdays import FIRST_DAY, LAST_DAY, first_working_day, posting_end
 
 
 class NoticeError(ValueError):
@@ -38,6 +38,7 @@ class _LedgerReader(Protocol):
         self, query: LedgerQuery = ..., *, approved_only: bool = ..., include_classified: bool = ...
     ) -> list[Reception]: ...
     def count_and_total(self, query: LedgerQuery) -> tuple[int, Decimal]: ...
+    def work_calendar(self) -> WorkCalendar: ...
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Notice:
     classified_total: Decimal = ZERO
     ledger_count: int = 0  # every approved reception of the period, as the ledger counts it
     ledger_total: Decimal = ZERO
+    calendar: WorkCalendar = DEFAULT_CALENDAR  # China's working days with the bureau's local holidays
 
     @property
     def published_total(self) -> Decimal:
@@ -62,11 +64,21 @@ class Notice:
 
     @property
     def posting_start(self) -> date:
-        return first_working_day(self.posted_on)
+        return self.calendar.first_working_day(self.posted_on)
 
     @property
     def posting_until(self) -> date:
-        return posting_end(self.posted_on, self.bureau.posting_days)
+        return self.calendar.posting_end(self.posted_on, self.bureau.posting_days)
+
+    @property
+    def calendar_note(self) -> str:
+        """Said on the sheet when a year of the posting period has no official schedule yet."""
+        years = self.calendar.unknown_years(self.posted_on, self.posting_until)
+        if not years:
+            return ""
+        return tr("{years}年的法定节假日安排本程序尚未收录，公示期按周一至周五计算。").format(
+            years="、".join(str(y) for y in years)
+        )
 
     @property
     def reception_ids(self) -> list[int]:
@@ -135,7 +147,13 @@ def load_notice(
         classified_total=sum((r.total for r in classified), ZERO),
         ledger_count=ledger_count,
         ledger_total=ledger_total,
+        calendar=_calendar(service),
     )
+
+
+def _calendar(service: object) -> WorkCalendar:
+    work_calendar = getattr(service, "work_calendar", None)
+    return work_calendar() if callable(work_calendar) else DEFAULT_CALENDAR
 
 
 def load_single_notice(service: _LedgerReader, reception_id: int, *, posted_on: date | None = None) -> Notice:
@@ -159,6 +177,7 @@ def load_single_notice(service: _LedgerReader, reception_id: int, *, posted_on: 
         single=True,
         ledger_count=1,
         ledger_total=reception.total,
+        calendar=_calendar(service),
     )
 
 
@@ -166,16 +185,20 @@ def load_single_notice(service: _LedgerReader, reception_id: int, *, posted_on: 
 CELL_SIZE = 8.5
 PAD = 2.0
 # (header, width) in the order of the columns
+# the meal apart: 餐费 and 人均餐费 (the meal ÷ its diners), then the other costs and the total;
+# no per-person figure mixes lodging or transport into the meal (a reader holds it to the cap)
 COLUMNS: tuple[tuple[str, float], ...] = (
-    (tr("编号"), 21 * mm),
-    (tr("接待日期"), 18 * mm),
-    (tr("来访单位"), 31 * mm),
-    (tr("公务活动"), 32 * mm),
-    (tr("接待对象\n（人）"), 13 * mm),
-    (tr("陪餐\n（人）"), 11 * mm),
-    (tr("就餐场所"), 24 * mm),
-    (tr("金额（元）"), 20 * mm),
-    (tr("人均（元）"), 16 * mm),
+    (tr("编号"), 20 * mm),
+    (tr("接待日期"), 17 * mm),
+    (tr("来访单位"), 25 * mm),
+    (tr("公务活动"), 24 * mm),
+    (tr("接待对象\n（人）"), 11 * mm),
+    (tr("陪餐\n（人）"), 10 * mm),
+    (tr("就餐场所"), 18 * mm),
+    (tr("餐费\n（元）"), 16 * mm),
+    (tr("人均餐费\n（元）"), 14 * mm),
+    (tr("其他费用\n（元）"), 15 * mm),
+    (tr("合计\n（元）"), 16 * mm),
 )
 WIDTHS = [w for _, w in COLUMNS]
 INNER = [w - 2 * PAD for w in WIDTHS]
@@ -203,8 +226,10 @@ def notice_rows(receptions: Sequence[Reception], cell: CellMaker) -> list[list[o
                 str(r.guest_count),
                 str(r.companion_count),
                 cell(r.venue_summary or "—", w_venue),
+                fmt(r.meal_total),
+                fmt(r.meal_per_person) if r.meals else "—",
+                fmt(r.other_costs_total),
                 fmt(r.total),
-                fmt(r.per_person),
             ]
         )
     return rows
@@ -224,6 +249,8 @@ def render_notice(notice: Notice) -> bytes:
     guests = sum(r.guest_count for r in notice.receptions)
     companions = sum(r.companion_count for r in notice.receptions)
     total = notice.published_total
+    meals = sum((r.meal_total for r in notice.receptions), ZERO)
+    diners = sum(r.meal_diners for r in notice.receptions)
     # few style commands: reportlab applies each to every cell again at every page split
     common: list[tuple[object, ...]] = [
         ("FONT", (0, 0), (-1, -1), font, CELL_SIZE, CELL_SIZE * 1.25),
@@ -232,7 +259,7 @@ def render_notice(notice: Notice) -> bytes:
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
     ]
-    numbers = [("ALIGN", (4, 0), (8, -1), "RIGHT"), ("ALIGN", (6, 0), (6, -1), "LEFT")]
+    numbers = [("ALIGN", (4, 0), (10, -1), "RIGHT"), ("ALIGN", (6, 0), (6, -1), "LEFT")]
     # the body: no spans, so reportlab splits a 1,000-row table over pages cheaply
     table = Table([header, *rows], colWidths=WIDTHS, repeatRows=1)
     table.setStyle(
@@ -248,12 +275,14 @@ def render_notice(notice: Notice) -> bytes:
             str(guests),
             str(companions),
             "",
+            fmt(meals),
+            fmt(per_person(meals, diners)) if diners else "—",
+            fmt(total - meals),
             fmt(total),
-            fmt(per_person(total, guests + companions)),
         ]
         span = [("SPAN", (0, 0), (3, 0)), ("ALIGN", (0, 0), (3, 0), "CENTER"), *numbers]
     else:
-        total_row = [tr("本期无应公示的公务接待"), "", "", "", "", "", "", "", ""]
+        total_row = [tr("本期无应公示的公务接待"), *([""] * (len(COLUMNS) - 1))]
         span = [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "CENTER")]
     totals = Table([total_row], colWidths=WIDTHS)
     totals.setStyle(
@@ -276,6 +305,11 @@ def render_notice(notice: Notice) -> bytes:
                 b=long_date(notice.posting_until),
                 n=notice.bureau.posting_days,
             ),
+            body,
+        ),
+        *([para(notice.calendar_note, body)] if notice.calendar_note else []),
+        para(
+            tr("人均餐费 = 餐费 ÷ 就餐人数；住宿、交通等其他费用另列，不计入人均餐费。"),
             body,
         ),
         para(

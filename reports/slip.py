@@ -120,7 +120,12 @@ def render_slip(slip: Slip) -> bytes:
             tr("陪餐人员"),
             tr("{n} 人").format(n=r.companion_count),
         ],
-        [tr("工作保障人员"), tr("{n} 人").format(n=len(r.staff)), "", ""],
+        [
+            tr("工作保障人员"),
+            tr("{n} 人").format(n=len(r.staff)),
+            tr("来宾类别"),
+            p(r.guest_origin or tr("按本地单位名单")),
+        ],
         [tr("支付方式"), r.payment_method, tr("涉密"), p(classified)],
     ]
     visit_style = _grid(font, size) + [
@@ -128,9 +133,10 @@ def render_slip(slip: Slip) -> bytes:
         ("BACKGROUND", (2, 0), (2, 0), GREY),
         ("BACKGROUND", (2, 3), (2, 3), GREY),
         ("BACKGROUND", (2, 5), (2, 5), GREY),
+        ("BACKGROUND", (2, 6), (2, 6), GREY),
         ("BACKGROUND", (2, 7), (2, 7), GREY),
     ]
-    for row in (1, 2, 4, 6):
+    for row in (1, 2, 4):
         visit_style.append(("SPAN", (1, row), (3, row)))
     visit_table = Table(visit, colWidths=[26 * mm, 67 * mm, 24 * mm, 69 * mm])
     visit_table.setStyle(TableStyle(visit_style))
@@ -154,6 +160,14 @@ def render_slip(slip: Slip) -> bytes:
         story.append(people_table)
     else:
         story.append(para(tr("未登记接待对象和陪餐人员的姓名。"), body))
+    named = sum(1 for g in r.guests if g.name.strip())
+    if named < r.guest_count:
+        story.append(
+            para(
+                tr("注：接待对象 {n} 人，名单只列了 {k} 人的姓名。").format(n=r.guest_count, k=named),
+                body,
+            )
+        )
     story.append(Spacer(1, 2 * mm))
 
     # -- meals -------------------------------------------------------------------------

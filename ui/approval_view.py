@@ -127,7 +127,12 @@ def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) 
         (tr("公函文号"), r.letter_no or (tr("电话记录：") + r.phone_record if r.phone_record else tr("无"))),
         (tr("接待对象 / 陪餐"), tr("{g} 人 / {c} 人").format(g=r.guest_count, c=r.companion_count)),
         (tr("用餐场所"), r.venue_summary or tr("无")),
-        (tr("金额"), tr("¥{t}（人均 ¥{p}）").format(t=fmt(r.total), p=fmt(r.per_person))),
+        (
+            tr("金额"),
+            tr("¥{t}（餐费 ¥{m}，人均餐费 ¥{p}；其他费用 ¥{o}）").format(
+                t=fmt(r.total), m=fmt(r.meal_total), p=fmt(r.meal_per_person), o=fmt(r.other_costs_total)
+            ),
+        ),
         (
             tr("录入 / 提交"),
             tr("{c} / {s}，{at}").format(

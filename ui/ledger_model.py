@@ -51,7 +51,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("activity", tr("公务活动")),
     Column("guest_count", tr("接待/陪餐"), numeric=True),
     Column("total", tr("金额（元）"), numeric=True),
-    Column("per_person", tr("人均（元）"), numeric=True),
+    Column("meal_amount", tr("餐费（元）"), numeric=True),
+    Column("meal_per_person", tr("人均餐费（元）"), numeric=True),
     Column("status", tr("状态")),
     Column("violation_count", tr("合规")),
 )
@@ -225,8 +226,10 @@ class LedgerTableModel(FlatTableModel):
             return f"{row.guest_count} / {row.companion_count}"
         if key == "total":
             return fmt(row.total)
-        if key == "per_person":
-            return fmt(row.per_person)
+        if key == "meal_amount":
+            return fmt(row.meal_amount)
+        if key == "meal_per_person":
+            return fmt(row.meal_per_person) if row.meal_diners else "—"
         if key == "status":
             return status_text(row)
         return compliance_text(row)

@@ -43,8 +43,8 @@ from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.records import User
 from ledger.service import LedgerError, LedgerService
+from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
 from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
-from reports.workdays import FIRST_DAY, LAST_DAY, posting_end
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.pdf_preview import PdfPreviewDialog
@@ -73,8 +73,15 @@ class NoticeRequest:
 class NoticeDialog(QDialog):
     """Choose the period of a notice sheet, its posting date and whether it is the internal copy."""
 
-    def __init__(self, posting_days: int, today: date | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        posting_days: int,
+        today: date | None = None,
+        parent: QWidget | None = None,
+        calendar: WorkCalendar = DEFAULT_CALENDAR,
+    ) -> None:
         super().__init__(parent)
+        self.calendar = calendar
         self.setWindowTitle(tr("公示表"))
         self.posting_days = posting_days
         today = today or date.today()
@@ -129,10 +136,17 @@ class NoticeDialog(QDialog):
         self.period_error.setText("" if ok else tr("结束日期不能早于开始日期"))
         self.period_error.setVisible(not ok)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
-        until = posting_end(_pydate(self.posted_edit.date()), self.posting_days)
+        posted = _pydate(self.posted_edit.date())
+        until = self.calendar.posting_end(posted, self.posting_days)
+        unknown = self.calendar.unknown_years(posted, until)
+        rule = (
+            tr("{years}年节假日安排未收录，按周一至周五计算").format(years="、".join(map(str, unknown)))
+            if unknown
+            else tr("按国务院节假日安排，不含法定节假日和周末，含调休上班日")
+        )
         self.posting_label.setText(
-            tr("公示期 {n} 个工作日，至 {until}（不含周六、周日）").format(
-                n=self.posting_days, until=until.isoformat()
+            tr("公示期 {n} 个工作日，至 {until}（{rule}）").format(
+                n=self.posting_days, until=until.isoformat(), rule=rule
             )
         )
 
@@ -145,8 +159,10 @@ class NoticeDialog(QDialog):
         )
 
     @classmethod
-    def ask(cls, posting_days: int, parent: QWidget | None = None) -> NoticeRequest | None:
-        dialog = cls(posting_days, parent=parent)
+    def ask(
+        cls, posting_days: int, parent: QWidget | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR
+    ) -> NoticeRequest | None:
+        dialog = cls(posting_days, parent=parent, calendar=calendar)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.request()
@@ -224,7 +240,9 @@ class PrintActions(QObject):
         return self._notice(lambda: load_notice(self.service, first, last, posted_on=today))
 
     def notice_for_period(self) -> Notice | None:
-        request = NoticeDialog.ask(self.service.bureau().posting_days, self.parent_widget)
+        request = NoticeDialog.ask(
+            self.service.bureau().posting_days, self.parent_widget, self.service.work_calendar()
+        )
         if request is None:
             return None
         return self._notice(

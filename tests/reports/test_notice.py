@@ -85,8 +85,9 @@ def test_notice_lists_every_approved_public_reception_and_hides_the_classified_o
     assert march["secret"].ref not in text
     assert "草稿来访单位" not in text
     assert "四月来访单位" not in text
-    # total row: 3 receptions, 13 guests, 5 companions, 300.00 + 240.50 + 150.00, 690.50 / 18 per person
-    assert re.search(r"合计（3 批次）\s+13\s+5\s+690\.50\s+38\.36", raw)
+    # total row: 3 receptions, 13 guests, 5 companions; meals 300.00 + 240.50 + 150.00 = 690.50 for
+    # 18 diners, 38.36 per diner; no other costs; total 690.50
+    assert re.search(r"合计（3 批次）\s+13\s+5\s+690\.50\s+38\.36\s+0\.00\s+690\.50", raw)
     assert "监督电话：0000-12345678" in text
     assert "制表人" in text and "审核人" in text
     assert notice.reception_ids == [march["city"].id, march["audit"].id, march["long"].id]
@@ -113,7 +114,7 @@ def test_posting_period_counts_working_days_from_the_posting_date(
         (date(2025, 3, 7), 10, date(2025, 3, 20)),
     ],
 )
-def test_posting_end_skips_weekends(posted: date, days: int, end: date) -> None:
+def test_posting_end_skips_weekends(posted: date, days: int, end: date) -> None:  # no holiday in March
     assert posting_end(posted, days) == end
 
 
@@ -162,7 +163,7 @@ def test_many_rows_flow_onto_further_pages_with_the_header_repeated(
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         body = flat(page)
-        assert "来访单位" in body and "金额（元）" in body and "人均（元）" in body  # the header row
+        assert "来访单位" in body and "餐费（元）" in body and "人均餐费（元）" in body  # the header row
         assert f"第{number}页共{len(pages)}页" in body
     everything = flat("".join(pages))
     for i in range(90):
@@ -237,3 +238,53 @@ def test_every_character_printed_has_a_glyph_in_the_bundled_font(
     text += "".join(pages_text(render_slip(load_slip(service, march["audit"].ref))))
     missing = sorted({c for c in text if not c.isspace() and ord(c) not in glyphs})
     assert not missing, missing
+
+
+def test_the_meal_stands_apart_from_transport_on_the_sheet(service: LedgerService, team: Team) -> None:
+    """Issue 9: a 240-yuan lunch for six with 180 yuan of transport is 40.00 per diner on paper,
+    not 70.00 (the whole cost per person, which a reader would hold against the 50-yuan cap)."""
+    lunch = approve(
+        service,
+        team,
+        sample_reception(date(2025, 3, 5), guests=4, companions=2, amount="240.00", transport=Decimal("180.00")),
+    )
+    notice = load_notice(service, date(2025, 3, 1), date(2025, 3, 31), posted_on=date(2025, 3, 7))
+    raw = "".join(pages_text(render_notice(notice)))
+    text = flat(raw)
+    assert "餐费（元）" in text and "人均餐费（元）" in text and "其他费用（元）" in text
+    row = re.search(re.escape(lunch.ref) + r".*?240\.00\s+(\S+)\s+(\S+)\s+(\S+)", raw, re.S)
+    assert row is not None and row.groups() == ("40.00", "180.00", "420.00")
+    assert "70.00" not in raw  # no figure mixes the transport into the meal
+    assert re.search(r"合计（1 批次）\s+4\s+2\s+240\.00\s+40\.00\s+180\.00\s+420\.00", raw)
+    assert "人均餐费 = 餐费 ÷ 就餐人数" in raw
+
+
+def test_posting_over_national_day_2025_counts_chinas_working_days(
+    service: LedgerService, march: dict[str, Reception]
+) -> None:
+    # posted Tuesday 30 Sep 2025: 1-8 Oct is the National Day holiday, Saturday 11 Oct a make-up
+    # working day: 30 Sep, 9, 10, 11, 13 Oct
+    notice = load_notice(service, date(2025, 3, 1), date(2025, 3, 31), posted_on=date(2025, 9, 30))
+    assert notice.posting_until == date(2025, 10, 13)
+    text = flat("".join(pages_text(render_notice(notice))))
+    assert "公示期：2025年9月30日至2025年10月13日（5个工作日）" in text
+    assert "按周一至周五计算" not in text
+
+
+def test_a_year_without_a_schedule_falls_back_to_weekdays_and_says_so(
+    service: LedgerService, march: dict[str, Reception]
+) -> None:
+    notice = load_notice(service, date(2025, 3, 1), date(2025, 3, 31), posted_on=date(2031, 9, 30))
+    assert notice.posting_until == date(2031, 10, 6)  # Tue 30 Sep, Wed 1 … Mon 6 Oct: weekdays only
+    text = flat("".join(pages_text(render_notice(notice))))
+    assert "2031年的法定节假日安排本程序尚未收录，公示期按周一至周五计算。" in text
+
+
+def test_a_local_holiday_lengthens_the_posting_period(
+    service: LedgerService, team: Team, march: dict[str, Reception]
+) -> None:
+    from dataclasses import replace
+
+    service.update_bureau(team.admin, replace(service.bureau(), local_holidays=(date(2025, 3, 10),)))
+    notice = load_notice(service, date(2025, 3, 1), date(2025, 3, 31), posted_on=date(2025, 3, 7))
+    assert notice.posting_until == date(2025, 3, 14)  # Fri 7, (Mon 10 off), Tue 11 … Fri 14

@@ -77,13 +77,17 @@ class CheckPanel(QGroupBox):
         self.total_label = QLabel()
         self.over_label = QLabel()
         self.reimbursable_label = QLabel()
+        self.meal_label = QLabel()
         self.per_person_label = QLabel()
+        self.other_label = QLabel()
         for row, (name, label) in enumerate(
             (
+                (tr("餐费："), self.meal_label),
+                (tr("人均餐费："), self.per_person_label),
+                (tr("其他费用："), self.other_label),
                 (tr("费用合计："), self.total_label),
                 (tr("超标金额："), self.over_label),
                 (tr("可报销金额："), self.reimbursable_label),
-                (tr("人均："), self.per_person_label),
             )
         ):
             figures.addWidget(QLabel(name), row, 0)
@@ -161,7 +165,14 @@ class CheckPanel(QGroupBox):
             f"<b style='color:#b71c1c'>{over}</b>" if a.over_standard_amount > 0 else over
         )
         self.reimbursable_label.setText(tr("{x} 元").format(x=fmt(a.reimbursable)))
-        self.per_person_label.setText(tr("{x} 元（{n} 人）").format(x=fmt(r.per_person), n=r.persons))
+        # the meal apart: 人均餐费 is the meal ÷ its diners, never with lodging or transport in it
+        self.meal_label.setText(tr("{x} 元").format(x=fmt(r.meal_total)))
+        self.per_person_label.setText(
+            tr("{x} 元（{n} 人就餐）").format(x=fmt(r.meal_per_person), n=r.meal_diners) if r.meal_diners else "—"
+        )
+        self.other_label.setText(
+            tr("{x} 元（烟酒、住宿、交通、其他、礼品）").format(x=fmt(r.other_costs_total))
+        )
         self.policy_label.setText(
             tr("依据 {d} 起执行的接待标准").format(d=a.policy_effective_from.isoformat())
         )
