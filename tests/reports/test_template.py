@@ -176,3 +176,65 @@ def test_streamed_header_problems_are_reported(tmp_path: Path) -> None:
     (tmp_path / "b.xlsx").write_text("no")
     with pytest.raises(TemplateError, match="不是 Excel 工作簿"):
         stream_import(tmp_path / "b.xlsx")
+
+
+def test_the_optional_columns_survive_export_and_import(
+    tmp_path: Path, service: LedgerService, team: Team
+) -> None:
+    """编号, 餐别, 来宾类别, 住宿人数, 住宿天数, 支付方式 and 发票号 go out and come back."""
+    from dataclasses import replace
+
+    from ledger.db import Database
+    from reports.workbook import export_year
+    from tests.conftest import make_team, sample_reception
+
+    base = sample_reception(date(2025, 3, 5), guests=2, companions=1, amount="150.00")
+    r = replace(
+        base,
+        meals=(replace(base.meals[0], kind="dinner", invoice_no="No.04412345"),),
+        guest_origin="本地",
+        lodging_persons=2,
+        lodging_nights=1,
+        accommodation=Decimal("360.00"),
+        payment_method="转账",
+    )
+    approved = service.approve(team.approver, service.submit(team.clerk, r).id)  # type: ignore[arg-type]
+    export_year(service, 2025, tmp_path / "t.xlsx")
+    (row,) = read_import(tmp_path / "t.xlsx")
+    back = row.reception
+    assert back is not None and not row.errors
+    assert back.ref == approved.ref
+    assert back.meals[0].kind == "dinner" and back.meals[0].invoice_no == "No.04412345"
+    assert (back.guest_origin, back.lodging_persons, back.lodging_nights) == ("本地", 2, 1)
+    assert back.payment_method == "转账" and back.accommodation == Decimal("360.00")
+
+    # into another ledger the number is free and kept; into this one it is taken and a new one given
+    other_db = Database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    other = LedgerService(other_db)
+    try:
+        other_team = make_team(other)
+        (kept,) = other.import_rows(other_team.clerk, read_import(tmp_path / "t.xlsx"))
+        assert kept.ref == approved.ref
+        stored = other.get_by_ref(approved.ref)
+        assert (stored.guest_origin, stored.lodging_persons, stored.payment_method) == ("本地", 2, "转账")
+        assert stored.meals[0].kind == "dinner"
+    finally:
+        other_db.dispose()
+    (renumbered,) = service.import_rows(team.clerk, read_import(tmp_path / "t.xlsx"), allow_duplicates=True)
+    assert renumbered.ref not in (None, approved.ref)
+
+
+def test_bad_optional_cells_name_their_column(tmp_path: Path) -> None:
+    path = write_template(
+        tmp_path / "a.xlsx",
+        [good_row(餐别="宵夜", 来宾类别="外省", 住宿人数=-1, 支付方式="支票", 编号="第7号")],
+    )
+    found = dict(errors(path)[2])
+    assert found["餐别"] == "应为 早餐、午餐、晚餐 之一，而不是“宵夜”"
+    assert found["来宾类别"] == "应为 本地、外地、外宾 之一，而不是“外省”"
+    assert found["住宿人数"] == "应不小于 0，而不是 -1"
+    assert found["支付方式"] == "应为 公务卡、转账、现金 之一，而不是“支票”"
+    assert found["编号"] == "编号应形如 JD-2025-0007，而不是“第7号”"
+    (row,) = read_import(write_template(tmp_path / "b.xlsx", [good_row()]))
+    assert row.reception is not None and row.reception.meals[0].kind == "lunch"
+    assert row.reception.guest_origin == "" and row.reception.payment_method == "公务卡"
