@@ -36,11 +36,23 @@ from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
 from ui.hub import ChangeHub
 from ui.operations import run
+from ui.settings_policy import RegionalPolicyForm, regional_text
 from ui.settings_users import OK_STYLE, UsersTab, read_only_item
 from ui.widgets import FieldMessages, error_label, show_ledger_error
 
 
 # ============================================================================ bureau
+def parse_days(text: str) -> tuple[date, ...] | str:
+    """Dates written YYYY-MM-DD, separated by 、 , ; or spaces; or the message for a bad one."""
+    out: list[date] = []
+    for part in text.replace("，", " ").replace(",", " ").replace("、", " ").replace("；", " ").replace(";", " ").split():
+        try:
+            out.append(date.fromisoformat(part))
+        except ValueError:
+            return tr("“{v}”不是日期：请写成 YYYY-MM-DD，多个日期用顿号分隔").format(v=part[:20])
+    return tuple(sorted(set(out)))
+
+
 class BureauTab(QWidget):
     changed = Signal()
 
@@ -66,6 +78,20 @@ class BureauTab(QWidget):
         self.messages.add_row(form, tr("监督电话"), self.phone_edit, "supervision_phone")
         self.messages.add_row(form, tr("地址"), self.address_edit, "address")
         self.messages.add_row(form, tr("公示期"), self.posting_spin, "posting_days")
+        self.holidays_edit = QLineEdit("、".join(d.isoformat() for d in bureau.local_holidays))
+        self.holidays_edit.setPlaceholderText(tr("如：2025-03-10、2025-11-20（本地放假、不计入工作日的日子）"))
+        self.messages.add_row(form, tr("本地假日"), self.holidays_edit, "local_holidays")
+        this_year = date.today().year
+        known = service.work_calendar().knows(this_year)
+        form.addRow(
+            "",
+            QLabel(
+                tr("工作日按国务院节假日安排计算（法定节假日不计、调休上班日计入）；{y} 年安排{state}。").format(
+                    y=this_year,
+                    state=tr("已收录") if known else tr("尚未收录，暂按周一至周五计算"),
+                )
+            ),
+        )
         self.status = QLabel()
         self.save_button = QPushButton(tr("保存单位信息"))
         self.save_button.clicked.connect(self.save)
@@ -79,14 +105,19 @@ class BureauTab(QWidget):
         layout.addStretch(1)
 
     def save(self) -> bool:
+        self.messages.clear()
+        self.status.clear()  # an earlier 已保存 never stands beside a refusal
+        holidays = parse_days(self.holidays_edit.text())
+        if isinstance(holidays, str):
+            self.messages.show({"local_holidays": holidays}, self.status)
+            return False
         bureau = Bureau(
             name=self.name_edit.text().strip(),
             supervision_phone=self.phone_edit.text().strip(),
             posting_days=self.posting_spin.value(),
             address=self.address_edit.text().strip(),
+            local_holidays=holidays,
         )
-        self.messages.clear()
-        self.status.clear()  # an earlier 已保存 never stands beside a refusal
 
         def refused(exc: LedgerError) -> None:
             if not isinstance(exc, InvalidReception):
@@ -118,6 +149,7 @@ POLICY_COLUMNS = (
     tr("早餐/午餐/晚餐（元/人）"),
     tr("工作餐次数"),
     tr("检查项"),
+    tr("本地、住宿、外宾、单据"),
 )
 
 
@@ -159,6 +191,7 @@ class PolicyTab(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setColumnWidth(0, 96)
         self.table.setColumnWidth(1, 150)
@@ -245,7 +278,12 @@ class PolicyTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("接待标准的各个版本（每条接待按其接待日期适用的版本判定）：")))
         layout.addWidget(self.table, 1)
-        layout.addWidget(form_box)
+        # the new version's fields: the national shape, then the regional parameters (issue 9)
+        self.regional = RegionalPolicyForm()
+        self.form_tabs = QTabWidget()
+        self.form_tabs.addTab(form_box, tr("陪餐、餐费、检查项"))
+        self.form_tabs.addTab(self.regional, tr("本地/外宾、住宿、单据、名单"))
+        layout.addWidget(self.form_tabs)
         self.reload()
 
     @staticmethod
@@ -270,6 +308,7 @@ class PolicyTab(QWidget):
                 caps,
                 str(p.max_work_meals),
                 policy_checks_text(p),
+                regional_text(p),
             )
             for col, text in enumerate(cells):
                 item = read_only_item(text)
@@ -298,6 +337,7 @@ class PolicyTab(QWidget):
         for venue, box in self.venue_boxes.items():
             box.setChecked(venue in p.luxury_venue_types)
         self._luxury_toggled(p.check_luxury_venue)
+        self.regional.fill(p)
 
     def set_effective_date(self, on: date) -> None:
         self.effective_edit.setDate(QDate(on.year, on.month, on.day))
@@ -318,7 +358,10 @@ class PolicyTab(QWidget):
             self.messages.show({"meal_caps": "；".join(bad)})
             return None
         qd = self.effective_edit.date()
-        latest = max(self.service.policies(), key=lambda p: p.effective_from)
+        latest = self.regional.apply(max(self.service.policies(), key=lambda p: p.effective_from))
+        if latest is None:
+            self.form_tabs.setCurrentWidget(self.regional)
+            return None
         return replace(
             latest,
             effective_from=date(qd.year(), qd.month(), qd.day()),

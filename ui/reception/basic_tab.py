@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ledger.i18n import tr
-from ledger.records import ACTIVITY_KINDS, PAYMENT_METHODS, Reception
+from ledger.records import ACTIVITY_KINDS, GUEST_ORIGINS, PAYMENT_METHODS, Reception
 from ui.reception.fields import FieldIndex, pydate, qdate, restyle
 
 TAB = 0
@@ -101,6 +101,12 @@ class BasicTab(QWidget):
         self.payment_method = QComboBox()
         self.payment_method.addItems(list(PAYMENT_METHODS))
         fields.row(form, TAB, tr("支付方式："), "payment_method", self.payment_method)
+        # 来宾类别: the caps of 本地 / 外地 guests, or the foreign-guest section for 外宾
+        self.guest_origin = QComboBox()
+        self.guest_origin.addItem(tr("按本地单位名单（未列入为外地）"), "")
+        for origin in GUEST_ORIGINS:
+            self.guest_origin.addItem(origin, origin)
+        fields.row(form, TAB, tr("来宾类别："), "guest_origin", self.guest_origin)
 
         secret_box = QWidget()
         h = QHBoxLayout(secret_box)
@@ -125,7 +131,7 @@ class BasicTab(QWidget):
         for line in self.line_edits():
             line.textChanged.connect(self.edited)
         self.remarks.textChanged.connect(self.edited)
-        for combo in (self.activity_kind, self.payment_method):
+        for combo in (self.activity_kind, self.payment_method, self.guest_origin):
             combo.currentIndexChanged.connect(self.edited)
         self.reception_date.dateChanged.connect(self._date_changed)
         self.end_date.dateChanged.connect(self.edited)
@@ -162,6 +168,7 @@ class BasicTab(QWidget):
             self.letter_title.setText(r.letter_title)
             self.phone_record.setText(r.phone_record)
             _set_choice(self.payment_method, r.payment_method)
+            self.guest_origin.setCurrentIndex(max(0, self.guest_origin.findData(r.guest_origin)))
             self.classified.setChecked(r.classified)
             self.classified_reason.setText(r.classified_reason)
             self.clerk_name.setText(r.clerk_name)
@@ -180,6 +187,7 @@ class BasicTab(QWidget):
             "letter_title": self.letter_title.text(),
             "phone_record": self.phone_record.text(),
             "payment_method": self.payment_method.currentText(),
+            "guest_origin": self.guest_origin.currentData() or "",
             "classified": self.classified.isChecked(),
             "classified_reason": self.classified_reason.text(),
             "remarks": self.remarks.toPlainText(),
@@ -196,7 +204,7 @@ class BasicTab(QWidget):
         # read-only fields look it (grey, like the disabled choices), not like white empty boxes
         for w in (*self.line_edits(), self.remarks, self.reception_date, self.end_date):
             restyle(w)
-        for w in (self.activity_kind, self.payment_method, self.multi_day, self.classified):
+        for w in (self.activity_kind, self.payment_method, self.guest_origin, self.multi_day, self.classified):
             w.setEnabled(not read_only)
         self.end_date.setEnabled(not read_only and self.multi_day.isChecked())
         self.classified_reason.setEnabled(not read_only and self.classified.isChecked())

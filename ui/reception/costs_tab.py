@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -116,6 +117,22 @@ class CostsTab(QWidget):
         form = QFormLayout(other)
         self.accommodation = MoneyEdit()
         fields.row(form, TAB, tr("住宿费（元）："), "accommodation", self.accommodation)
+        # 住宿人数 × 住宿天数: the person-nights the lodging cap multiplies
+        nights = QWidget()
+        row = QHBoxLayout(nights)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.lodging_persons = QSpinBox()
+        self.lodging_nights = QSpinBox()
+        for spin, suffix in ((self.lodging_persons, tr(" 人")), (self.lodging_nights, tr(" 晚"))):
+            spin.setRange(0, 9999)
+            spin.setSuffix(suffix)
+            spin.valueChanged.connect(self.edited)
+        row.addWidget(self.lodging_persons)
+        row.addWidget(QLabel("×"))
+        row.addWidget(self.lodging_nights)
+        row.addStretch(1)
+        fields.row(form, TAB, tr("住宿人数 × 天数："), "lodging_persons", nights)
+        fields.register("lodging_nights", self.lodging_nights, fields.error["lodging_persons"], TAB)
         self.transport = MoneyEdit()
         fields.row(form, TAB, tr("交通费（元）："), "transport", self.transport)
         self.other_cost = MoneyEdit()
@@ -149,6 +166,12 @@ class CostsTab(QWidget):
         self.other_cost.set_value(r.other_cost)
         self.gift_amount.set_value(r.gift_amount)
         self.gift_description.setText(r.gift_description)
+        self.lodging_persons.blockSignals(True)
+        self.lodging_nights.blockSignals(True)
+        self.lodging_persons.setValue(r.lodging_persons)
+        self.lodging_nights.setValue(r.lodging_nights)
+        self.lodging_persons.blockSignals(False)
+        self.lodging_nights.blockSignals(False)
 
     def values(self) -> dict[str, Any]:
         """The amounts typed (a refused text keeps its last good value)."""
@@ -156,6 +179,8 @@ class CostsTab(QWidget):
             "meals": self.meals_model.meals(),
             **{key: edit.value() for key, edit in self.money_edits()},
             "gift_description": self.gift_description.text(),
+            "lodging_persons": self.lodging_persons.value(),
+            "lodging_nights": self.lodging_nights.value(),
         }
 
     def counted(self, r: Reception) -> tuple[Reception, bool]:
@@ -178,6 +203,9 @@ class CostsTab(QWidget):
             line.setReadOnly(read_only)
             restyle(line)
         self.meals_model.set_read_only(read_only)
+        for spin in (self.lodging_persons, self.lodging_nights):
+            spin.setReadOnly(read_only)
+            restyle(spin)
         for b in (self.add_meal_button, self.remove_meal_button):
             b.setVisible(not read_only)
 
