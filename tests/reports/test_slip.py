@@ -115,3 +115,20 @@ def test_slip_of_an_unknown_reference_is_refused(service: LedgerService, team: T
 
     with pytest.raises(NotFound, match="JD-2025-9999"):
         load_slip(service, "JD-2025-9999")
+
+
+def test_the_list_names_every_guest_and_says_when_the_list_is_short(
+    service: LedgerService, team: Team
+) -> None:
+    full = service.save(team.clerk, sample_reception(guests=3, amount="250.00", guest_origin="本地"))
+    text = flat(text_of(render_slip(load_slip(service, full.ref))))
+    for i in range(3):
+        assert f"客人{i}" in text
+    assert "名单只列了" not in text
+    assert "来宾类别本地" in text
+    from dataclasses import replace
+
+    short = service.save(team.clerk, replace(sample_reception(guests=5, amount="250.00"), guests=GUESTS[:2]))
+    text = flat(text_of(render_slip(load_slip(service, short.ref))))
+    assert "周明" in text and "吴芳" in text
+    assert "注：接待对象5人，名单只列了2人的姓名。" in text
