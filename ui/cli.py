@@ -121,9 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", type=Path, default=None, metavar="FILE.toml", help=tr("按此标准文件检查（不用账本中的版本）")
     )
 
-    from ui.cli_policy import add_policy_command
+    from ui.cli_policy import CliTools, add_policy_command
 
-    add_policy_command(command, _common, _Parser, _iso_date)
+    tools = CliTools(open_service, acting_user, _write_output, UsageError, EXIT_OK)
+    add_policy_command(command, _common, _Parser, _iso_date, tools)
 
     p = command("import", cmd_import, tr("把工作簿各行导入为草稿"))
     p.add_argument("file", type=Path)

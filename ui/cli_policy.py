@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,25 @@ from typing import Any
 from ledger.i18n import tr
 
 
+@dataclass(frozen=True)
+class CliTools:
+    """What the policy command uses of ui/cli.py, handed in (so the two modules form no circle)."""
+
+    open_service: Callable[[argparse.Namespace], Any]
+    acting_user: Callable[[Any, argparse.Namespace], Any]
+    write_output: Callable[[Path, str, Any], None]
+    usage_error: type[Exception]
+    exit_ok: int
+
+
 def add_policy_command(
     command: Callable[..., argparse.ArgumentParser],
     common: Callable[..., None],
     parser_class: type[argparse.ArgumentParser],
     iso_date: Callable[[str], date],
+    tools: CliTools,
 ) -> None:
-    p = command("policy", cmd_policy, tr("接待标准的版本：列出、查看、新增（管理员）、导出为标准文件"))
+    p = command("policy", lambda args: cmd_policy(args, tools), tr("接待标准的版本：列出、查看、新增（管理员）、导出为标准文件"))
     sub = p.add_subparsers(dest="policy_command", parser_class=parser_class, required=True)
     lst = sub.add_parser("list", help=tr("列出各版本及生效日期"))
     common(lst, top=False)
@@ -33,25 +46,19 @@ def add_policy_command(
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.toml")
 
 
-def _versions(args: argparse.Namespace) -> tuple[Any, list[Any]]:
-    from ui.cli import open_service
-
-    service = open_service(args)
-    return service, service.policies()
-
-
-def cmd_policy(args: argparse.Namespace) -> int:
+def cmd_policy(args: argparse.Namespace, tools: CliTools) -> int:
     from ledger.policy import policy_in_force
     from ledger.policy_files import PolicyFileError, describe, load_policy_file, policy_toml
-    from ui.cli import EXIT_OK, UsageError, _write_output, acting_user
+
+    EXIT_OK, UsageError = tools.exit_ok, tools.usage_error
 
     if args.policy_command == "add":
         try:
             policy = load_policy_file(args.file)
         except PolicyFileError as exc:
             raise UsageError(str(exc)) from None
-        service, _ = _versions(args)
-        actor = acting_user(service, args)
+        service = tools.open_service(args)
+        actor = tools.acting_user(service, args)
         service.add_policy(actor, policy)
         print(
             tr("已新增接待标准版本：{d} 起执行（{name}）").format(
@@ -59,7 +66,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    service, policies = _versions(args)
+    policies = tools.open_service(args).policies()
     if args.policy_command == "list":
         for p in policies:
             caps = "/".join(f"{p.meal_cap(k):.2f}" for k in ("breakfast", "lunch", "dinner"))
@@ -72,6 +79,6 @@ def cmd_policy(args: argparse.Namespace) -> int:
         print(describe(policy))
         return EXIT_OK
     source = tr("由 公务接待台账 导出：{on} 执行的版本。").format(on=on.isoformat())
-    _write_output(args.output, ".toml", policy_toml(policy, source=source).encode("utf-8"))
+    tools.write_output(args.output, ".toml", policy_toml(policy, source=source).encode("utf-8"))
     print(tr("已导出 {d} 起执行的标准到 {path}").format(d=policy.effective_from.isoformat(), path=args.output))
     return EXIT_OK

@@ -241,7 +241,7 @@ class PrintActions(QObject):
 
     def notice_for_period(self) -> Notice | None:
         request = NoticeDialog.ask(
-            self.service.bureau().posting_days, self.parent_widget, self.service.work_calendar()
+            self.service.bureau().posting_days, self.parent_widget, calendar=self.service.work_calendar()
         )
         if request is None:
             return None

@@ -156,7 +156,7 @@ def test_internal_copy_marks_nothing(
         NoticeDialog,
         "ask",
         classmethod(
-            lambda cls, days, parent=None: NoticeRequest(
+            lambda cls, days, parent=None, calendar=None: NoticeRequest(
                 date(2025, 3, 1), date(2025, 3, 31), date(2025, 4, 3), True
             )
         ),
