@@ -204,9 +204,14 @@ def load_policy_file(path: Path) -> Policy:
 
 
 # -- writing -------------------------------------------------------------------------------
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _toml_text(value: str) -> str:
     out = value.replace("\\", "\\\\").replace('"', '\\"')
-    out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in out)
+    out = "".join(c if c.isprintable() else _escape(c) for c in out)
     return f'"{out}"'
 
 

@@ -312,3 +312,65 @@ def test_a_ledger_at_revision_0002_upgrades_with_its_records_unchanged(tmp_path:
         assert service.verify().ok
     finally:
         db.dispose()
+
+
+@given(
+    cap_cents=st.integers(0, 100_000),
+    persons=st.integers(0, 20),
+    nights=st.integers(0, 15),
+    delta=st.integers(-300, 300),
+)
+def test_lodging_breaches_exactly_above_cap_times_person_nights(
+    cap_cents: int, persons: int, nights: int, delta: int
+) -> None:
+    policy = replace(DEFAULT, lodging=LodgingRule(check=True, cap_per_person_night=Decimal(cap_cents) / 100))
+    limit = cap_cents * persons * nights
+    amount = max(0, limit + delta)
+    r = lunch("300.00", accommodation=Decimal(amount) / 100, lodging_persons=persons, lodging_nights=nights)
+    found = evaluate(r, policy)
+    assert ("lodging_over_cap" in found.rules) is (amount > limit)
+    if amount > limit:
+        assert found.over_standard_amount == Decimal(amount - limit) / 100
+
+
+_money = st.integers(0, 10_000_000).map(lambda c: Decimal(c) / 100)
+_caps = st.fixed_dictionaries({k: _money for k in ("breakfast", "lunch", "dinner")})
+
+
+@given(
+    caps=_caps,
+    local=_caps,
+    foreign=_caps,
+    banquets=st.integers(0, 9),
+    lodging=st.booleans(),
+    night=_money,
+    documents=st.lists(
+        st.sampled_from(["letter", "invoice", "list", "approval", "menu", "other"]), unique=True
+    ),
+    units=st.lists(
+        st.text(st.characters(codec="utf-8", categories=("L", "N", "P")), min_size=1, max_size=8),
+        max_size=4,
+        unique=True,
+    ),
+    name=st.text(max_size=20),
+    switches=st.tuples(st.booleans(), st.booleans()),
+)
+def test_a_policy_file_reads_back_as_the_version_written(  # type: ignore[no-untyped-def]
+    caps, local, foreign, banquets, lodging, night, documents, units, name, switches
+) -> None:
+    from ledger.policy_files import parse_policy, policy_toml
+
+    units = [u.strip() for u in units if u.strip()]
+    policy = replace(
+        HUBEI,
+        name=name,
+        meal_caps=caps,
+        meal_caps_local=local,
+        local_units=tuple(dict.fromkeys(units)),
+        foreign=ForeignRule(meal_caps=foreign, max_banquets=banquets),
+        lodging=LodgingRule(check=lodging, cap_per_person_night=night),
+        documents=DocumentRule(tuple(documents)),
+        check_pre_approval=switches[0],
+        require_guest_names=switches[1],
+    )
+    assert parse_policy(policy_toml(policy)) == policy
