@@ -119,6 +119,7 @@ def bench_queries(service: LedgerService) -> None:
         "sort by total": LedgerQuery(sort="total"),
         "sort by visiting unit asc": LedgerQuery(sort="visiting_unit", descending=False),
         "sort by per person": LedgerQuery(sort="per_person"),
+        "sort by meal per person": LedgerQuery(sort="meal_per_person"),
         "filter year+month": LedgerQuery(year=year, month=3),
         "filter breaches": LedgerQuery(compliance="breach"),
         "filter status approved": LedgerQuery(status=Status.APPROVED),

@@ -42,6 +42,8 @@ RULES: dict[str, str] = {
 }
 
 _CENT = Decimal("0.01")
+# said in a meal breach when the cap is not the ordinary (外地) one
+_ORIGIN_NOTE = {LOCAL: tr("本地来宾标准"), FOREIGN: tr("外宾标准")}
 
 
 def _caps(values: Any, default: Decimal = Decimal("50.00")) -> dict[str, Decimal]:
@@ -337,7 +339,7 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
                     rule="meal_over_cap",
                     message=tr(
                         "{day}{meal}就餐{diners}人，餐费{amount}元，超过标准{limit}元"
-                        "（{cap}元/人），超标{excess}元"
+                        "（{origin}{cap}元/人），超标{excess}元"
                     ).format(
                         day=f"{meal.date:%m-%d}" if len(r.meals) > 1 else "",
                         meal=meal.kind_label,
@@ -345,6 +347,7 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
                         amount=fmt(meal.amount),
                         limit=fmt(meal_cap * meal.diners),
                         cap=fmt(meal_cap),
+                        origin=_ORIGIN_NOTE.get(origin, ""),
                         excess=fmt(excess),
                     ),
                     limit=f"{meal_cap * meal.diners:.2f}",

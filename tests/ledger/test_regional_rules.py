@@ -55,6 +55,8 @@ def test_the_cap_is_the_one_for_the_meal_kind_and_guest_origin(
     found = evaluate(reception(breach), HUBEI)
     assert [v.rule for v in found.violations] == ["meal_over_cap"]
     assert found.over_standard_amount == Decimal("0.01")
+    expected_note = "（本地来宾标准" if origin == "本地" else "元，超过标准"
+    assert expected_note in found.violations[0].message
 
 
 def test_the_bureaus_local_units_decide_when_the_reception_does_not_say() -> None:
@@ -121,7 +123,7 @@ def test_a_foreign_guest_reception_is_judged_by_the_foreign_section_only() -> No
     assert rules(replace(r, guest_origin="外地"), policy) == ["meal_over_cap"]
     over = evaluate(lunch("1200.06", guest_origin="外宾"), policy)
     assert [v.rule for v in over.violations] == ["meal_over_cap"]
-    assert "200.00元/人" in over.violations[0].message
+    assert "（外宾标准200.00元/人）" in over.violations[0].message
     # two banquets allowed to foreign guests, one work meal to domestic ones
     two = replace(
         r, meals=(*r.meals, Meal(date(2026, 3, 6), "dinner", "宾馆", "定点饭店", 6, Decimal("600.00")))
