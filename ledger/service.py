@@ -49,9 +49,11 @@ from ledger.records import (
     User,
     Violation,
 )
+from ledger.risks import Risk, RiskBook
 from ledger.settings import Settings, stored_policies
 from ledger.users import Users
 from ledger.validation import reception_problems
+from ledger.workdays import WorkCalendar
 from ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow
 
 __all__ = [
@@ -80,6 +82,7 @@ class LedgerService:
         self._settings = Settings(self._desk)
         self._workflow = Workflow(self._desk, self._settings)
         self._importer = Importer(self._desk, self._settings)
+        self._risks = RiskBook(db)
         self.policies()  # an empty ledger gets the default policy before any other write
 
     @property
@@ -158,6 +161,21 @@ class LedgerService:
     def assess(self, reception: Reception) -> Assessment:
         """The rule engine, with the policy in force on the reception date."""
         return self._settings.assess(reception)
+
+    def work_calendar(self) -> WorkCalendar:
+        """China's working days (statutory holidays off, make-up working weekends on)."""
+        return WorkCalendar()
+
+    # ================================================================== supervision
+    def risks(self, year: int) -> list[Risk]:
+        """The supervision warnings (疑点) of the year, by the policy in force on Dec 31."""
+        return self._risks.year(year, self.policies(), self.work_calendar(), self.clock().date())
+
+    def risks_of(self, reception: Reception) -> list[Risk]:
+        """The warnings naming this stored reception (none for one not saved yet)."""
+        if not reception.ref:
+            return []
+        return [r for r in self.risks(reception.reception_date.year) if reception.ref in r.refs]
 
     # ================================================================== reading
     def get(self, reception_id: int) -> Reception:
