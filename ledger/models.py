@@ -111,6 +111,7 @@ class ReceptionRow(Base):
     gift_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     gift_description: Mapped[str] = mapped_column(Text, default="")
     payment_method: Mapped[str] = mapped_column(String(16), default="公务卡")
+    guest_origin: Mapped[str] = mapped_column(String(8), default="外地", server_default="外地")  # 本地/外地/外宾
     classified: Mapped[bool] = mapped_column(Boolean, default=False)
     classified_reason: Mapped[str] = mapped_column(Text, default="")
     remarks: Mapped[str] = mapped_column(Text, default="")

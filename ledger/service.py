@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from ledger import backup, history, queries
 from ledger.db import Database
 from ledger.desk import Desk, require
+from ledger.disclosure import Disclosure, year_disclosure
 from ledger.errors import (
     AuthError,
     ImportCancelled,
@@ -170,6 +171,11 @@ class LedgerService:
     def risks(self, year: int) -> list[Risk]:
         """The supervision warnings (疑点) of the year, by the policy in force on Dec 31."""
         return self._risks.year(year, self.policies(), self.work_calendar(), self.clock().date())
+
+    def disclosure(self, year: int) -> Disclosure:
+        """The year's 三公经费 disclosure of reception spending, read at one moment."""
+        with self.db.snapshot() as s:
+            return year_disclosure(s, year)
 
     def risks_of(self, reception: Reception) -> list[Risk]:
         """The warnings naming this stored reception (none for one not saved yet)."""

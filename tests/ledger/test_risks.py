@@ -54,7 +54,13 @@ def codes(service: LedgerService, code: str, today: date = date(2025, 12, 31)) -
 
 
 def test_text_key_normalises_spaces_full_width_and_brackets() -> None:
-    same = ["市教函〔2025〕12号", "市教函[2025]12号", "市教函【２０２５】１２号", "市教函（2025） 12 号", "市教函(2025)12号"]
+    same = [
+        "市教函〔2025〕12号",
+        "市教函[2025]12号",
+        "市教函【２０２５】１２号",
+        "市教函（2025） 12 号",
+        "市教函(2025)12号",
+    ]
     assert len({text_key(t) for t in same}) == 1
     assert text_key("市教函〔2025〕12号") != text_key("市教函〔2025〕13号")
 
@@ -111,7 +117,9 @@ def test_holiday_meal_of_a_reception_starting_on_a_working_day(service: LedgerSe
         team,
         friday,
         end_date=saturday,
-        meals=(Meal(saturday, "lunch", "局机关食堂", "机关食堂", 8, __import__("decimal").Decimal("300.00")),),
+        meals=(
+            Meal(saturday, "lunch", "局机关食堂", "机关食堂", 8, __import__("decimal").Decimal("300.00")),
+        ),
     )
     assert codes(service, "holiday_reception") == [(r.ref,)]
 
@@ -130,7 +138,14 @@ def test_late_posting_counts_working_days_over_national_day(service: LedgerServi
     on_time = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
     late = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
     unposted = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
-    add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30), classified=True, classified_reason="涉密")
+    add(
+        service,
+        team,
+        date(2025, 9, 29),
+        approve_on=date(2025, 9, 30),
+        classified=True,
+        classified_reason="涉密",
+    )
     service.mark_posted(team.clerk, [on_time.id], date(2025, 10, 14))  # type: ignore[list-item]
     service.mark_posted(team.clerk, [late.id], date(2025, 10, 15))  # type: ignore[list-item]
     assert codes(service, "late_posting", today=date(2025, 10, 14)) == [(late.ref,)]
