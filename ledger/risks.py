@@ -331,11 +331,11 @@ def _late_posting(
         if posted_on is None:
             if today <= deadline:
                 continue
-            message = tr("{a} 审核，超过 {n} 个工作日（{d} 前）仍未公示").format(
+            message = tr("{a} 审核，应在 {n} 个工作日内（最迟 {d}）公示，至今未公示").format(
                 a=approved.isoformat(), n=days, d=deadline.isoformat()
             )
         elif posted_on > deadline:
-            message = tr("{a} 审核，{p} 才公示，超过 {n} 个工作日（应在 {d} 前）").format(
+            message = tr("{a} 审核，{p} 才公示，超过 {n} 个工作日（最迟应在 {d}）").format(
                 a=approved.isoformat(), p=posted_on.isoformat(), n=days, d=deadline.isoformat()
             )
         else:

@@ -204,3 +204,48 @@ def test_rollup_over_sqlite_and_postgresql_with_an_unopenable_ledger(tmp_path: P
     assert total["公务接待费（万元）"] == pytest.approx(0.12)
     assert total["违规接待（次）"] == 2 and total["现金支付"] == 1
     assert total["年度目标（元）"] == pytest.approx(640.00)
+
+
+def test_rollup_as_the_county_reader_role_of_the_readme(pg_url: str, tmp_path: Path) -> None:
+    """The grants the README gives the county's reader are enough for a rollup, and no more."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+    from sqlalchemy.engine import make_url
+
+    build_ledger(pg_url, "XX县实验小学", cash=True)
+    reader = f"county_reader_{uuid.uuid4().hex[:8]}"
+    database = make_url(pg_url).database
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sql(f"CREATE ROLE {reader} LOGIN"))
+        conn.execute(sql(f'GRANT CONNECT ON DATABASE "{database}" TO {reader}'))
+        conn.execute(sql(f"GRANT USAGE ON SCHEMA public TO {reader}"))
+        conn.execute(
+            sql(
+                "GRANT SELECT ON alembic_version, settings, policies, targets, receptions, reception_meals"
+                f" TO {reader}"
+            )
+        )
+    try:
+        reader_url = f"postgresql://{reader}@127.0.0.1:5432/{database}"
+        out = tmp_path / "汇总.xlsx"
+        result = run_cli("rollup", "--year", "2025", "-o", str(out), reader_url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        rows = list(load_workbook(out)["各单位汇总"].iter_rows(values_only=True))
+        assert rows[2][0] == "XX县实验小学" and rows[2][13] == pytest.approx(0)
+        header = list(rows[1])
+        assert rows[2][header.index("现金支付")] == 1
+        with create_engine(reader_url.replace("postgresql://", "postgresql+psycopg://")).connect() as conn:
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(sql("SELECT password_hash FROM users"))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{reader}'")
+            )
+            conn.execute(sql(f'REVOKE ALL ON DATABASE "{database}" FROM {reader}'))
+            conn.execute(sql(f"DROP OWNED BY {reader}"))
+            conn.execute(sql(f"DROP ROLE {reader}"))
+        admin.dispose()
