@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -33,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ledger.disclosure import Disclosure
 from ledger.i18n import tr
+from ledger.policy import WarningParams
 from ledger.records import LedgerQuery
 from ledger.risks import CODES, Risk
 from ledger.service import LedgerService
@@ -205,3 +209,56 @@ class DisclosureDialog(QDialog):
             return None
         self.message.setText(tr("已保存：{path}").format(path=written))
         return written
+
+
+class WarningParamsDialog(QDialog):
+    """The warning parameters of a new policy version (设置 → 接待标准 → 疑点参数…)."""
+
+    def __init__(self, params: WarningParams, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("疑点参数"))
+        self.boxes: dict[str, QCheckBox] = {}
+        self.spins: dict[str, QSpinBox] = {}
+        form = QFormLayout()
+        rows = (
+            ("letter_reused", None, tr("同一公函文号用于多次接待（一函多餐）"), ""),
+            ("split_reception", "split_days", tr("同一单位相隔不超过"), tr("天再次接待（疑似拆分）")),
+            ("frequent_unit", "frequent_times", tr("同一单位全年接待超过"), tr("次")),
+            ("holiday_reception", None, tr("法定节假日或非调休周末接待"), ""),
+            ("late_entry", "late_entry_days", tr("接待后超过"), tr("天才录入")),
+            ("late_posting", "late_posting_days", tr("审核后超过"), tr("个工作日未公示")),
+            ("cash_payment", None, tr("以现金支付"), ""),
+            ("invoice_reused", None, tr("同一发票号出现在多次接待中（一票多报）"), ""),
+        )
+        for code, number, before, after in rows:
+            box = QCheckBox(CODES[code])
+            box.setChecked(bool(getattr(params, code)))
+            self.boxes[code] = box
+            line = QHBoxLayout()
+            line.addWidget(QLabel(before))
+            if number is not None:
+                spin = QSpinBox()
+                spin.setRange(1 if number in ("frequent_times", "late_posting_days") else 0, 366)
+                spin.setValue(int(getattr(params, number)))
+                spin.setAccessibleName(before + after)
+                box.toggled.connect(spin.setEnabled)
+                spin.setEnabled(box.isChecked())
+                self.spins[number] = spin
+                line.addWidget(spin)
+                line.addWidget(QLabel(after))
+            line.addStretch(1)
+            form.addRow(box, line)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("疑点只作提示，不阻止保存、提交或审核；随新版本接待标准一起生效。")))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def params(self) -> WarningParams:
+        values: dict[str, object] = {code: box.isChecked() for code, box in self.boxes.items()}
+        values |= {name: spin.value() for name, spin in self.spins.items()}
+        return WarningParams(**values)  # type: ignore[arg-type]

@@ -118,3 +118,27 @@ def test_disclosure_dialog_copies_the_paragraph_and_saves_the_pdf(
     written = dialog.save_pdf(tmp_path / "公开")
     assert written is not None and written.suffix == ".pdf"
     assert "主要原因是压减陪餐人数" in pdf_text(written)
+
+
+def test_warning_parameters_are_saved_with_a_new_policy_version(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    from ui.settings_dialog import SettingsDialog
+
+    settings = SettingsDialog(service, team.admin)
+    qtbot.addWidget(settings)
+    tab = settings.policy_tab
+    dialog = tab.edit_warnings()
+    qtbot.addWidget(dialog)
+    assert dialog.boxes["cash_payment"].isChecked() and dialog.spins["split_days"].value() == 2
+    dialog.boxes["cash_payment"].setChecked(False)
+    dialog.spins["split_days"].setValue(4)
+    dialog.boxes["late_entry"].setChecked(False)
+    assert not dialog.spins["late_entry_days"].isEnabled()
+    dialog.accept()
+    tab.set_effective_date(date(2030, 1, 1))
+    tab.save_button.click()
+    assert "已新增 2030-01-01 起执行的版本" in tab.status.text()
+    old, new = service.policies()
+    assert old.warnings.cash_payment and old.warnings.split_days == 2
+    assert not new.warnings.cash_payment and new.warnings.split_days == 4 and not new.warnings.late_entry
