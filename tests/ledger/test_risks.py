@@ -226,3 +226,28 @@ def test_work_calendar() -> None:
     assert cal.posting_end(date(2025, 9, 30), 5) == date(2025, 10, 13)
     assert cal.working_days_between(date(2025, 9, 30), date(2025, 10, 14)) == 5
     assert cal.knows(2025)
+
+
+def test_the_date_arithmetic_codes_on_postgresql(pg_url: str) -> None:
+    from ledger.db import Database
+    from tests.conftest import make_team
+
+    db = Database(pg_url)
+    service = LedgerService(db)
+    team = make_team(service)
+    late = add(service, team, date(2025, 3, 3), entered=date(2025, 3, 19))  # 16 days
+    add(service, team, date(2025, 3, 4), entered=date(2025, 3, 19))  # 15 days
+    posted_late = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
+    posted_in_time = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
+    service.mark_posted(team.clerk, [posted_late.id], date(2025, 10, 15))  # type: ignore[list-item]
+    service.mark_posted(team.clerk, [posted_in_time.id], date(2025, 10, 14))  # type: ignore[list-item]
+    holiday = add(service, team, date(2025, 10, 1))
+    a = add(service, team, date(2025, 3, 10), letter_no="市教函〔2025〕12号")
+    b = add(service, team, date(2025, 6, 10), letter_no="市教函[2025]12号")
+    assert risks(service) == [
+        ("letter_reused", tuple(sorted([a.ref, b.ref]))),
+        ("holiday_reception", (holiday.ref,)),
+        ("late_entry", (late.ref,)),
+        ("late_posting", (posted_late.ref,)),
+    ]
+    db.dispose()
