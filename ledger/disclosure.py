@@ -134,32 +134,32 @@ class Disclosure:
 
 
 def year_disclosure(s: Session, year: int) -> Disclosure:
-    """The disclosure figures of ``year``: one grouped query over two years."""
+    """The disclosure figures of ``year``: approved receptions of the year and the one before,
+    grouped by year (on the figures index), and the foreign ones apart (on the origin index)."""
     r = ReceptionRow
-    foreign = case((r.guest_origin == FOREIGN, 1), else_=0)
     which = case((r.reception_date >= date(year, 1, 1), year), else_=year - 1)
-    rows = s.execute(
-        select(which, foreign, func.count(r.id), func.sum(r.total_fen), func.sum(r.guest_count))
-        .where(
-            r.status == Status.APPROVED.value,
-            r.reception_date >= date(year - 1, 1, 1),
-            r.reception_date <= date(year, 12, 31),
-        )
-        .group_by(which, foreign)
-    ).all()
-    figures: dict[tuple[int, int], tuple[int, int, int]] = {}
-    for y, is_foreign, count, fen, guests in rows:
-        figures[(int(y), int(is_foreign))] = (int(count), int(fen or 0), int(guests or 0))
+    window = (
+        r.status == Status.APPROVED.value,
+        r.reception_date >= date(year - 1, 1, 1),
+        r.reception_date <= date(year, 12, 31),
+    )
+    totals: dict[int, tuple[int, int, int]] = {}
+    foreign: dict[int, tuple[int, int, int]] = {}
+    for target, condition in ((totals, None), (foreign, r.guest_origin == FOREIGN)):
+        stmt = select(which, func.count(), func.sum(r.total_fen), func.sum(r.guest_count)).where(*window)
+        if condition is not None:
+            stmt = stmt.where(condition)
+        for y, count, fen, guests in s.execute(stmt.group_by(which)):
+            target[int(y)] = (int(count), int(fen or 0), int(guests or 0))
     empty = (0, 0, 0)
-    domestic, abroad = figures.get((year, 0), empty), figures.get((year, 1), empty)
-    previous = sum(figures.get((year - 1, k), empty)[1] for k in (0, 1))
+    every, abroad = totals.get(year, empty), foreign.get(year, empty)
     return Disclosure(
         year=year,
-        domestic_total=from_fen(domestic[1]),
+        domestic_total=from_fen(every[1] - abroad[1]),
         foreign_total=from_fen(abroad[1]),
-        previous_total=from_fen(previous),
-        batches=domestic[0],
-        person_visits=domestic[2],
+        previous_total=from_fen(totals.get(year - 1, empty)[1]),
+        batches=every[0] - abroad[0],
+        person_visits=every[2] - abroad[2],
         foreign_batches=abroad[0],
         foreign_person_visits=abroad[2],
     )

@@ -89,6 +89,24 @@ class ReceptionRow(Base):
         ),
         Index("ix_receptions_total", "total_fen"),
         Index("ix_receptions_unit", "visiting_unit"),
+        # the supervision warnings (ledger/risks.py) read a year through this index alone
+        Index(
+            "ix_receptions_supervision",
+            "reception_date",
+            "status",
+            "classified",
+            "payment_method",
+            "created_at",
+            "approved_at",
+            "posted_on",
+            "end_date",
+            "version",
+            "visiting_unit",
+            "letter_no",
+            "ref",
+        ),
+        # foreign receptions apart in the yearly disclosure (ledger/disclosure.py): few rows
+        Index("ix_receptions_origin", "guest_origin", "status", "reception_date", "total_fen", "guest_count"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -111,7 +129,9 @@ class ReceptionRow(Base):
     gift_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     gift_description: Mapped[str] = mapped_column(Text, default="")
     payment_method: Mapped[str] = mapped_column(String(16), default="公务卡")
-    guest_origin: Mapped[str] = mapped_column(String(8), default="外地", server_default="外地")  # 本地/外地/外宾
+    guest_origin: Mapped[str] = mapped_column(
+        String(8), default="外地", server_default="外地"
+    )  # 本地/外地/外宾
     classified: Mapped[bool] = mapped_column(Boolean, default=False)
     classified_reason: Mapped[str] = mapped_column(Text, default="")
     remarks: Mapped[str] = mapped_column(Text, default="")

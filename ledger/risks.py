@@ -102,12 +102,10 @@ def year_risks(
     start, end = date(year, 1, 1), date(year, 12, 31)
     in_year = and_(ReceptionRow.reception_date >= start, ReceptionRow.reception_date <= end)
     out: list[Risk] = []
-    if params.letter_reused:
-        out += _letter_reused(s, in_year)
-    if params.split_reception or params.frequent_unit:
-        out += _units(s, in_year, params)
+    if params.letter_reused or params.split_reception or params.frequent_unit:
+        out += _letters_and_units(s, in_year, params)
     if params.holiday_reception:
-        out += _holidays(s, in_year, calendar)
+        out += _holidays(s, year, in_year, calendar)
     if params.late_entry:
         out += _late_entry(s, in_year, params.late_entry_days)
     if params.late_posting:
@@ -115,7 +113,7 @@ def year_risks(
     if params.cash_payment:
         out += _cash(s, in_year)
     if params.invoice_reused:
-        out += _invoice_reused(s, in_year)
+        out += _invoice_reused(s, year, in_year)
     order = {code: i for i, code in enumerate(CODES)}
     out.sort(key=lambda r: (order.get(r.code, 99), r.refs))
     return out
@@ -155,42 +153,79 @@ def _grouped_by_key(rows: Iterable[tuple[str, str]]) -> list[tuple[str, tuple[st
     return [(shown, _sorted(refs)) for shown, refs in groups.values() if len(refs) > 1]
 
 
-def _letter_reused(s: Session, in_year: ColumnElement[bool]) -> list[Risk]:
+def _letters_and_units(s: Session, in_year: ColumnElement[bool], params: WarningParams) -> list[Risk]:
+    """letter_reused, split_reception and frequent_unit from one read of the year."""
     r = ReceptionRow
-    rows = s.execute(select(r.letter_no, r.ref).where(in_year, r.letter_no != ""))
-    return [
-        Risk(
-            "letter_reused",
-            refs,
-            tr("公函“{letter}”用于 {n} 次接待（一函多餐）").format(letter=letter, n=len(refs)),
-        )
-        for letter, refs in _grouped_by_key((str(a), str(b)) for a, b in rows)
-    ]
-
-
-def _invoice_reused(s: Session, in_year: ColumnElement[bool]) -> list[Risk]:
-    r, m = ReceptionRow, MealRow
-    rows = s.execute(
-        select(m.invoice_no, r.ref).join(r, r.id == m.reception_id).where(in_year, m.invoice_no != "")
-    )
-    return [
-        Risk(
-            "invoice_reused",
-            refs,
-            tr("发票号“{invoice}”出现在 {n} 次接待中（一票多报）").format(invoice=invoice, n=len(refs)),
-        )
-        for invoice, refs in _grouped_by_key((str(a), str(b)) for a, b in rows)
-    ]
-
-
-def _units(s: Session, in_year: ColumnElement[bool], params: WarningParams) -> list[Risk]:
-    """split_reception and frequent_unit: the year's receptions of each unit, in date order."""
-    r = ReceptionRow
+    letters: list[tuple[str, str]] = []
     visits: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
-    for unit, day, ref in s.execute(
-        select(r.visiting_unit, r.reception_date, r.ref).where(in_year, r.visiting_unit != "")
+    unit_key: dict[str, str] = {}  # a few dozen units received again and again: normalise each once
+    for letter, unit, day, ref in s.execute(
+        select(r.letter_no, r.visiting_unit, r.reception_date, r.ref).where(in_year)
     ):
-        visits[text_key(unit)].append((day, ref, unit))
+        if letter:
+            letters.append((letter, ref))
+        if unit:
+            key = unit_key.get(unit)
+            if key is None:
+                key = unit_key[unit] = text_key(unit)
+            visits[key].append((day, ref, unit))
+    out: list[Risk] = []
+    if params.letter_reused:
+        out += [
+            Risk(
+                "letter_reused",
+                refs,
+                tr("公函“{letter}”用于 {n} 次接待（一函多餐）").format(letter=letter, n=len(refs)),
+            )
+            for letter, refs in _grouped_by_key(letters)
+        ]
+    if params.split_reception or params.frequent_unit:
+        out += _units(visits, params)
+    return out
+
+
+def _invoice_reused(s: Session, year: int, in_year: ColumnElement[bool]) -> list[Risk]:
+    """Invoice numbers on the meals of more than one reception of the year."""
+    r, m = ReceptionRow, MealRow
+    margin = timedelta(days=60)  # meals are dated with their reception; a read of the meals alone
+    groups: dict[str, tuple[str, set[int]]] = {}
+    for invoice, rid in s.execute(
+        select(m.invoice_no, m.reception_id).where(
+            m.invoice_no != "",
+            m.meal_date >= date(year, 1, 1) - margin,
+            m.meal_date <= date(year, 12, 31) + margin,
+        )
+    ):
+        key = text_key(invoice)
+        if key:
+            groups.setdefault(key, (invoice, set()))[1].add(rid)
+    shared = [(invoice, ids) for invoice, ids in groups.values() if len(ids) > 1]
+    if not shared:
+        return []
+    refs: dict[int, str] = {}
+    wanted = sorted({rid for _, ids in shared for rid in ids})
+    for chunk in _chunks(wanted, 500):
+        refs.update(
+            (int(i), str(f)) for i, f in s.execute(select(r.id, r.ref).where(in_year, r.id.in_(chunk)))
+        )
+    out = []
+    for invoice, ids in shared:
+        named = _sorted(refs[i] for i in ids if i in refs)
+        if len(named) > 1:
+            out.append(
+                Risk(
+                    "invoice_reused",
+                    named,
+                    tr("发票号“{invoice}”出现在 {n} 次接待中（一票多报）").format(
+                        invoice=invoice, n=len(named)
+                    ),
+                )
+            )
+    return out
+
+
+def _units(visits: dict[str, list[tuple[date, str, str]]], params: WarningParams) -> list[Risk]:
+    """split_reception and frequent_unit: the year's receptions of each unit, in date order."""
     out: list[Risk] = []
     for items in visits.values():
         items.sort()
@@ -231,31 +266,37 @@ def _units(s: Session, in_year: ColumnElement[bool], params: WarningParams) -> l
     return out
 
 
-def _holidays(s: Session, in_year: ColumnElement[bool], calendar: WorkCalendar) -> list[Risk]:
+def _holidays(s: Session, year: int, in_year: ColumnElement[bool], calendar: WorkCalendar) -> list[Risk]:
     """A reception whose date, or one of whose meals' dates, is not a working day."""
     r, m = ReceptionRow, MealRow
-    days = set(s.scalars(select(r.reception_date).where(in_year).distinct()))
-    days |= set(s.scalars(select(m.meal_date).join(r, r.id == m.reception_id).where(in_year).distinct()))
-    off = sorted(d for d in days if calendar.is_holiday(d))
-    if not off:
-        return []
-    hits: dict[str, set[date]] = defaultdict(set)
+    first = date(year, 1, 1) - timedelta(days=60)
+    off = [d for d in (first + timedelta(days=i) for i in range(365 + 121)) if calendar.is_holiday(d)]
+    in_year_off = [d for d in off if d.year == year]
+    hits: dict[int, tuple[str, set[date]]] = {}
+    for chunk in _chunks(in_year_off, 400):
+        for rid, ref, day in s.execute(
+            select(r.id, r.ref, r.reception_date).where(in_year, r.reception_date.in_(chunk))
+        ):
+            hits[rid] = (ref, {day})
+    # meals on a day off, of receptions that may have started on a working day (several days)
+    others: dict[int, set[date]] = defaultdict(set)
     for chunk in _chunks(off, 400):
-        for ref, day in s.execute(
-            select(r.ref, r.reception_date).where(in_year, r.reception_date.in_(chunk))
-        ):
-            hits[ref].add(day)
-        for ref, day in s.execute(
-            select(r.ref, m.meal_date).join(r, r.id == m.reception_id).where(in_year, m.meal_date.in_(chunk))
-        ):
-            hits[ref].add(day)
+        for rid, day in s.execute(select(m.reception_id, m.meal_date).where(m.meal_date.in_(chunk))):
+            if rid in hits:
+                hits[rid][1].add(day)
+            else:
+                others[rid].add(day)
+    wanted = sorted(others)
+    for chunk in _chunks(wanted, 500):
+        for rid, ref in s.execute(select(r.id, r.ref).where(in_year, r.id.in_(chunk))):
+            hits[rid] = (ref, others[rid])
     return [
         Risk(
             "holiday_reception",
             (ref,),
             tr("在休息日接待：{days}").format(days="、".join(_day_label(d) for d in sorted(days_of))),
         )
-        for ref, days_of in hits.items()
+        for ref, days_of in hits.values()
     ]
 
 
@@ -386,6 +427,6 @@ class RiskBook:
         return list(risks)
 
 
-def _chunks(items: Sequence[date], size: int) -> Iterable[Sequence[date]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
