@@ -18,7 +18,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +40,16 @@ from ledger.workdays import WorkCalendar  # noqa: E402
 CACHE = ROOT / "bench" / ".cache"
 
 
-def median_time(work: Callable[[], object], repeat: int = 3) -> float:
-    times = []
+def median_time(work: Callable[[], object], repeat: int = 3) -> str:
+    """Median wall time and median CPU time of this process (the CPU figure is what the work
+    costs when other programs share the machine), in ms."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return f"{statistics.median(wall) * 1000:7.0f} ms wall, {statistics.median(cpu) * 1000:7.0f} ms CPU"
 
 
 def build(count: int, year: int) -> str:
@@ -117,18 +121,19 @@ def main() -> None:
         with db.read() as s:
             found[:] = year_risks(s, args.year, params, calendar, today)
 
-    print(f"year's warnings (all codes), cold: {median_time(risks) * 1000:8.0f} ms")
+    print(f"year's warnings (all codes), cold: {median_time(risks)}")
     print("  occurrences by code:", counts(found))  # type: ignore[arg-type]
 
     def disclosure() -> None:
         with db.read() as s:
             year_disclosure(s, args.year)
 
-    print(f"disclosure figures:               {median_time(disclosure) * 1000:8.0f} ms")
-    service.clock = lambda: __import__("datetime").datetime.combine(today, __import__("datetime").time(12))
+    print(f"disclosure figures:               {median_time(disclosure)}")
+    service.clock = lambda: datetime.combine(today, dtime(12))
     service.risks(args.year)
-    print(f"service.risks again (cached):     {median_time(lambda: service.risks(args.year)) * 1000:8.0f} ms")
-    print(f"one rollup row (read-only open):  {median_time(lambda: bureau_figures(url, args.year, today)) * 1000:8.0f} ms")
+    print(f"service.risks again (cached):     {median_time(lambda: service.risks(args.year))}")
+    print(f"one rollup row (read-only open):  {median_time(lambda: bureau_figures(url, args.year, today))}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

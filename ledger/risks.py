@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.db import Database
@@ -64,8 +64,9 @@ _BRACKETS = str.maketrans(
 
 def text_key(text: str) -> str:
     """A letter number, invoice number or unit as compared: 市教函〔2025〕12号 = 市教函[２０２５] 12号."""
-    folded = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
-    return "".join(folded.split()).casefold()
+    if not unicodedata.is_normalized("NFKC", text):  # text is stored in NFKC: rarely needed
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.translate(_BRACKETS).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -99,21 +100,22 @@ def year_risks(
     today: date,
 ) -> list[Risk]:
     """Every warning of ``year``, grouped by code in the order of CODES, then by first ref."""
+    c = s.connection()  # Core rows: no ORM bookkeeping for a year of narrow rows
     start, end = date(year, 1, 1), date(year, 12, 31)
     in_year = and_(ReceptionRow.reception_date >= start, ReceptionRow.reception_date <= end)
     out: list[Risk] = []
     if params.letter_reused or params.split_reception or params.frequent_unit:
-        out += _letters_and_units(s, in_year, params)
+        out += _letters_and_units(c, in_year, params)
     if params.holiday_reception:
-        out += _holidays(s, year, in_year, calendar)
+        out += _holidays(c, year, in_year, calendar)
     if params.late_entry:
-        out += _late_entry(s, in_year, params.late_entry_days)
+        out += _late_entry(c, in_year, params.late_entry_days)
     if params.late_posting:
-        out += _late_posting(s, in_year, params.late_posting_days, calendar, today)
+        out += _late_posting(c, in_year, params.late_posting_days, calendar, today)
     if params.cash_payment:
-        out += _cash(s, in_year)
+        out += _cash(c, in_year)
     if params.invoice_reused:
-        out += _invoice_reused(s, year, in_year)
+        out += _invoice_reused(c, year, in_year)
     order = {code: i for i, code in enumerate(CODES)}
     out.sort(key=lambda r: (order.get(r.code, 99), r.refs))
     return out
@@ -143,25 +145,31 @@ def _sorted(refs: Iterable[str]) -> tuple[str, ...]:
 
 def _grouped_by_key(rows: Iterable[tuple[str, str]]) -> list[tuple[str, tuple[str, ...]]]:
     """(text, ref) rows → (first text seen, refs) for each key used by more than one reception."""
-    groups: dict[str, tuple[str, set[str]]] = {}
+    groups: dict[str, list[str]] = {}  # key → [first text seen, ref, ref, …]
     for text, ref in rows:
         key = text_key(text)
         if not key:
             continue
-        shown, refs = groups.setdefault(key, (text, set()))
-        refs.add(ref)
-    return [(shown, _sorted(refs)) for shown, refs in groups.values() if len(refs) > 1]
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [text, ref]
+        else:
+            group.append(ref)
+    shared = ((g[0], set(g[1:])) for g in groups.values() if len(g) > 2)
+    return [(shown, _sorted(refs)) for shown, refs in shared if len(refs) > 1]
 
 
-def _letters_and_units(s: Session, in_year: ColumnElement[bool], params: WarningParams) -> list[Risk]:
+def _letters_and_units(s: Connection, in_year: ColumnElement[bool], params: WarningParams) -> list[Risk]:
     """letter_reused, split_reception and frequent_unit from one read of the year."""
     r = ReceptionRow
     letters: list[tuple[str, str]] = []
     visits: dict[str, list[tuple[date, str, str]]] = defaultdict(list)
     unit_key: dict[str, str] = {}  # a few dozen units received again and again: normalise each once
     for letter, unit, day, ref in s.execute(
-        select(r.letter_no, r.visiting_unit, r.reception_date, r.ref).where(in_year)
-    ):
+        select(r.letter_no, r.visiting_unit, r.reception_date, r.ref)
+        .where(in_year)
+        .order_by(r.reception_date)
+    ).all():
         if letter:
             letters.append((letter, ref))
         if unit:
@@ -184,7 +192,7 @@ def _letters_and_units(s: Session, in_year: ColumnElement[bool], params: Warning
     return out
 
 
-def _invoice_reused(s: Session, year: int, in_year: ColumnElement[bool]) -> list[Risk]:
+def _invoice_reused(s: Connection, year: int, in_year: ColumnElement[bool]) -> list[Risk]:
     """Invoice numbers on the meals of more than one reception of the year."""
     r, m = ReceptionRow, MealRow
     margin = timedelta(days=60)  # meals are dated with their reception; a read of the meals alone
@@ -227,8 +235,7 @@ def _invoice_reused(s: Session, year: int, in_year: ColumnElement[bool]) -> list
 def _units(visits: dict[str, list[tuple[date, str, str]]], params: WarningParams) -> list[Risk]:
     """split_reception and frequent_unit: the year's receptions of each unit, in date order."""
     out: list[Risk] = []
-    for items in visits.values():
-        items.sort()
+    for items in visits.values():  # in date order (read so)
         unit = items[0][2]
         if params.frequent_unit and len(items) > params.frequent_times:
             out.append(
@@ -266,7 +273,7 @@ def _units(visits: dict[str, list[tuple[date, str, str]]], params: WarningParams
     return out
 
 
-def _holidays(s: Session, year: int, in_year: ColumnElement[bool], calendar: WorkCalendar) -> list[Risk]:
+def _holidays(s: Connection, year: int, in_year: ColumnElement[bool], calendar: WorkCalendar) -> list[Risk]:
     """A reception whose date, or one of whose meals' dates, is not a working day."""
     r, m = ReceptionRow, MealRow
     first = date(year, 1, 1) - timedelta(days=60)
@@ -308,9 +315,9 @@ def _day_label(day: date) -> str:
     return tr("{d}（周{w}，{kind}）").format(d=day.isoformat(), w=_WEEKDAYS[day.weekday()], kind=kind)
 
 
-def _plus_days(s: Session, column: Any, days: int) -> ColumnElement[Any]:
+def _plus_days(s: Connection, column: Any, days: int) -> ColumnElement[Any]:
     """``column + days`` as a date, in the dialect of the session (SQLite stores ISO text)."""
-    if s.get_bind().dialect.name == "sqlite":
+    if s.dialect.name == "sqlite":
         return func.date(column, f"+{int(days)} days")
     return column + literal_column(str(int(days)))
 
@@ -320,7 +327,7 @@ def _historical() -> ColumnElement[bool]:
     return and_(ReceptionRow.approved_at.is_not(None), ReceptionRow.approved_at < ReceptionRow.created_at)
 
 
-def _late_entry(s: Session, in_year: ColumnElement[bool], days: int) -> list[Risk]:
+def _late_entry(s: Connection, in_year: ColumnElement[bool], days: int) -> list[Risk]:
     r = ReceptionRow
     held = func.coalesce(r.end_date, r.reception_date)
     rows = s.execute(
@@ -347,7 +354,7 @@ def _late_entry(s: Session, in_year: ColumnElement[bool], days: int) -> list[Ris
 
 
 def _late_posting(
-    s: Session, in_year: ColumnElement[bool], days: int, calendar: WorkCalendar, today: date
+    s: Connection, in_year: ColumnElement[bool], days: int, calendar: WorkCalendar, today: date
 ) -> list[Risk]:
     """Approved, not classified, and posted (or still unposted) after N working days."""
     r = ReceptionRow
@@ -395,9 +402,9 @@ def _deadline(calendar: WorkCalendar, approved: date, days: int) -> date:
     return day
 
 
-def _cash(s: Session, in_year: ColumnElement[bool]) -> list[Risk]:
+def _cash(s: Connection, in_year: ColumnElement[bool]) -> list[Risk]:
     r = ReceptionRow
-    refs = s.scalars(select(r.ref).where(in_year, r.payment_method == "现金"))
+    refs = s.execute(select(r.ref).where(in_year, r.payment_method == "现金")).scalars()
     return [Risk("cash_payment", (ref,), tr("以现金支付（应使用公务卡或转账）")) for ref in refs]
 
 
