@@ -108,7 +108,12 @@ class Database:
     never forks when two machines save at the same moment.
     """
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True, create: bool = True) -> None:
+    def __init__(
+        self, url: str | None = None, *, migrate: bool = True, create: bool = True, read_only: bool = False
+    ) -> None:
+        """``read_only``: open for reading only, whatever this process may do (a county's
+        rollup of its bureaus' ledgers): SQLite in ``mode=ro``, PostgreSQL sessions in
+        read-only transactions; a ledger that needs a migration is refused, not upgraded."""
         self.url = _normalise(url or default_url())
         try:
             parsed = make_url(self.url)
@@ -125,6 +130,8 @@ class Database:
                     )
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
                 self.access = sqlite_access(Path(database).resolve())
+                if read_only and self.access == "rw":
+                    self.access = "ro"
             if self.access == "rw":
                 self.engine = self._sqlite_engine(self.url, immediate=False)
                 self.write_engine = self._sqlite_engine(self.url, immediate=True)
@@ -138,12 +145,15 @@ class Database:
                 )
                 self.engine = self.write_engine = self._sqlite_engine(uri, immediate=False)
         else:
+            options = (
+                {"connect_args": {"options": "-c default_transaction_read_only=on"}} if read_only else {}
+            )
             try:
-                self.engine = create_engine(self.url, pool_pre_ping=True)
+                self.engine = create_engine(self.url, pool_pre_ping=True, **options)
             except Exception as exc:  # missing driver, bad options
                 raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc)) from None
             self.write_engine = self.engine
-            self.access = "rw"
+            self.access = "ro" if read_only else "rw"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         if migrate:
@@ -239,6 +249,8 @@ class Database:
                     tables = set(inspect(connection).get_table_names())
                     if "receptions" not in tables:
                         raise DatabaseError(tr("这不是接待台账数据库：{url}").format(url=self.url))
+                if current is None and self.read_only:
+                    raise DatabaseError(tr("这不是接待台账数据库（或是空库）：{url}").format(url=self.url))
                 connection.rollback()
             if self.read_only:
                 raise ReadOnlyLedger(

@@ -240,6 +240,9 @@ def fill_demo(
                 pass  # waiting in the leader's queue
             else:
                 service.approve(approver, submitted.id, "同意。")  # type: ignore[arg-type]
+                posted = moment.date() + timedelta(days=1)  # on the noticeboard the next day
+                if posted <= started.date():
+                    service.mark_posted(clerk, [submitted.id], posted)  # type: ignore[list-item]
             done += 1
     finally:
         service.clock = real_clock

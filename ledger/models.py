@@ -89,6 +89,24 @@ class ReceptionRow(Base):
         ),
         Index("ix_receptions_total", "total_fen"),
         Index("ix_receptions_unit", "visiting_unit"),
+        # the supervision warnings (ledger/risks.py) read a year through this index alone
+        Index(
+            "ix_receptions_supervision",
+            "reception_date",
+            "status",
+            "classified",
+            "payment_method",
+            "created_at",
+            "approved_at",
+            "posted_on",
+            "end_date",
+            "version",
+            "visiting_unit",
+            "letter_no",
+            "ref",
+        ),
+        # foreign receptions apart in the yearly disclosure (ledger/disclosure.py): few rows
+        Index("ix_receptions_origin", "guest_origin", "status", "reception_date", "total_fen", "guest_count"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

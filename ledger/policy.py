@@ -146,6 +146,56 @@ def document_kind(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class WarningParams:
+    """The supervision warnings (疑点, SPEC §2): each switchable, with its figures.
+
+    Stored under ``warnings`` in a policy version (TOML ``[policy.warnings]``); a version
+    stored before warnings existed reads as these defaults.
+    """
+
+    letter_reused: bool = True
+    split_reception: bool = True
+    split_days: int = 2  # receptions of one unit at most this many days apart
+    frequent_unit: bool = True
+    frequent_times: int = 6  # more receptions of one unit than this in a year
+    holiday_reception: bool = True
+    late_entry: bool = True
+    late_entry_days: int = 15  # recorded more than this many days after the reception
+    late_posting: bool = True
+    late_posting_days: int = 5  # working days from approval to the public notice
+    cash_payment: bool = True
+    invoice_reused: bool = True  # one invoice number on several receptions (一票多报)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WarningParams:
+        values: dict[str, Any] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            if name not in data:
+                continue
+            value = data[name]
+            if spec.type == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(tr("疑点参数 {name} 应为 true 或 false").format(name=name))
+            elif isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(tr("疑点参数 {name} 应为整数").format(name=name))
+            values[name] = value
+        return cls(**values)
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.split_days < 0 or self.late_entry_days < 0:
+            out.append(tr("疑点的天数不能为负数"))
+        if self.frequent_times < 1:
+            out.append(tr("同一单位频繁接待的次数至少为 1"))
+        if self.late_posting_days < 1:
+            out.append(tr("公示期限至少为 1 个工作日"))
+        return out
+
+
+@dataclass(frozen=True)
 class Policy:
     effective_from: date
     name: str = ""
@@ -193,6 +243,7 @@ class Policy:
         if origin == LOCAL:
             return self.local_meal_cap(kind)
         return self.meal_cap(kind)
+    warnings: WarningParams = field(default_factory=WarningParams)
 
     def companion_cap(self, guests: int) -> int:
         if guests <= self.companion_threshold:
@@ -224,6 +275,7 @@ class Policy:
             "documents": self.documents.to_dict(),
             "check_pre_approval": self.check_pre_approval,
             "require_guest_names": self.require_guest_names,
+            "warnings": self.warnings.to_dict(),
         } | (
             {}
             if self.meal_caps_local is None
@@ -251,6 +303,8 @@ class Policy:
             values["foreign"] = ForeignRule.from_dict(values["foreign"])
         if "documents" in values:
             values["documents"] = DocumentRule.from_dict(values["documents"])
+        if "warnings" in values:
+            values["warnings"] = WarningParams.from_dict(dict(values["warnings"]))
         known = set(cls.__dataclass_fields__)
         policy = cls(**{k: v for k, v in values.items() if k in known})
         policy.validate()
@@ -290,6 +344,7 @@ class Policy:
                 problems.append(tr("未知的单据类型“{v}”").format(v=kind))
         if any(not u.strip() for u in self.local_units):
             problems.append(tr("本地单位名单中不能有空项"))
+        problems += self.warnings.problems()
         if problems:
             raise ValueError("；".join(problems))
 

@@ -214,6 +214,8 @@ def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
         conditions.append(ReceptionRow.violation_count > 0)
     if q.visiting_unit:
         conditions.append(ReceptionRow.visiting_unit == q.visiting_unit)
+    if q.refs:
+        conditions.append(ReceptionRow.ref.in_(q.refs))
     text = clean_line(q.text).lower()
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -559,6 +559,7 @@ class LedgerQuery:
     visiting_unit: str = ""  # exact unit (from the dashboard)
     date_from: date | None = None
     date_to: date | None = None
+    refs: tuple[str, ...] = ()  # these receptions only (a warning's receptions, from the dashboard)
     sort: str = "reception_date"  # a LedgerRow field
     descending: bool = True
 

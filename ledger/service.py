@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from ledger import backup, history, queries
 from ledger.db import Database
 from ledger.desk import Desk, require
+from ledger.disclosure import Disclosure, year_disclosure
 from ledger.errors import (
     AuthError,
     ImportCancelled,
@@ -49,6 +50,7 @@ from ledger.records import (
     User,
     Violation,
 )
+from ledger.risks import Risk, RiskBook
 from ledger.settings import Settings, stored_policies
 from ledger.users import Users
 from ledger.validation import reception_problems, submission_problems
@@ -81,6 +83,7 @@ class LedgerService:
         self._settings = Settings(self._desk)
         self._workflow = Workflow(self._desk, self._settings)
         self._importer = Importer(self._desk, self._settings)
+        self._risks = RiskBook(db)
         self.policies()  # an empty ledger gets the default policy before any other write
 
     @property
@@ -163,6 +166,22 @@ class LedgerService:
     def assess(self, reception: Reception) -> Assessment:
         """The rule engine, with the policy in force on the reception date."""
         return self._settings.assess(reception)
+
+    # ================================================================== supervision
+    def risks(self, year: int) -> list[Risk]:
+        """The supervision warnings (疑点) of the year, by the policy in force on Dec 31."""
+        return self._risks.year(year, self.policies(), self.work_calendar(), self.clock().date())
+
+    def disclosure(self, year: int) -> Disclosure:
+        """The year's 三公经费 disclosure of reception spending, read at one moment."""
+        with self.db.snapshot() as s:
+            return year_disclosure(s, year)
+
+    def risks_of(self, reception: Reception) -> list[Risk]:
+        """The warnings naming this stored reception (none for one not saved yet)."""
+        if not reception.ref:
+            return []
+        return [r for r in self.risks(reception.reception_date.year) if reception.ref in r.refs]
 
     # ================================================================== reading
     def get(self, reception_id: int) -> Reception:

@@ -27,7 +27,7 @@ from ledger.workdays import WorkCalendar
 _PHONE = re.compile(r"(?=(?:\D*\d){5})[0-9０-９()（）+\-－—\s转]+")
 
 
-def _days(text: str) -> tuple[date, ...]:
+def local_holidays(text: str) -> tuple[date, ...]:
     out = []
     for part in text.split(","):
         try:
@@ -51,7 +51,7 @@ class Settings:
             supervision_phone=values.get("supervision_phone", ""),
             posting_days=int(values.get("posting_days", "5") or 5),
             address=values.get("address", ""),
-            local_holidays=_days(values.get("local_holidays", "")),
+            local_holidays=local_holidays(values.get("local_holidays", "")),
         )
 
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:

@@ -14,6 +14,8 @@ Sheets:
   SUMIFS formulas over the 台账 sheet, the totals and the changes are formulas too.
 - **违规情况**: every breach of those receptions with its explanation.
 - **年度目标**: the year's reduction target (ledger.targets), target and headroom as formulas.
+- **年度公开**: the yearly disclosure (ledger.disclosure): the figures in 万元 and the paragraph
+  to publish, with its place for the reason of the change.
 
 Written with openpyxl in write-only mode, one cheap row at a time. Every text is written
 as an explicit string cell (``_Styles.text``): openpyxl would otherwise turn a text that
@@ -49,6 +51,7 @@ SHEET_LEDGER = "台账"
 SHEET_MONTHLY = "月度对比"
 SHEET_BREACHES = "违规情况"
 SHEET_TARGET = "年度目标"
+SHEET_DISCLOSURE = "年度公开"
 
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
@@ -377,6 +380,19 @@ def _write_target(sheet: Any, service: Any, year: int) -> None:
     styles.append([tr("人次"), f.person_visits, tr("接待对象人数合计")])
 
 
+def _write_disclosure(sheet: Any, disclosure: Any) -> None:
+    from reports.disclosure import figure_rows
+
+    styles = _prepare(sheet, [28, 90])
+    styles.append([styles.cell(h, styles.header) for h in (tr("项目"), tr("数值"))])
+    for label, value in figure_rows(disclosure):
+        number: Any = value
+        if value.replace(".", "", 1).lstrip("-").isdigit():
+            number = styles.cell(Decimal(value), styles.money) if "." in value else int(value)
+        styles.append([label, number])
+    styles.append([tr("公开说明"), styles.cell(disclosure.text(), styles.wrap)])
+
+
 def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     """Write the ledger workbook of ``year`` to ``path`` (all or nothing: OutputError says why not)."""
     from ledger.targets import dashboard_figures
@@ -392,6 +408,7 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
     breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
+    _write_disclosure(workbook.create_sheet(SHEET_DISCLOSURE), service.disclosure(year))
     # built in memory (a failed write then leaves no half-written sheet files behind), then
     # written to a temporary file beside the target and renamed into place once complete
     buffer = io.BytesIO()

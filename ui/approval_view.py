@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,10 +25,12 @@ from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.policy import RULES
 from ledger.records import LedgerQuery, Reception, Status, User
+from ledger.risks import Risk, by_ref
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
 from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
 from ui.review_dialogs import Review
+from ui.supervision import WARNING_COLOUR, risks_html
 from ui.table_model import FlatTableModel
 from ui.widgets import show_ledger_error
 
@@ -41,6 +43,7 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     tr("金额（元）"),
     tr("提交人"),
     tr("合规"),
+    tr("疑点"),
 )
 
 
@@ -55,6 +58,7 @@ class ApprovalQueueModel(FlatTableModel):
         self._items: list[Reception] = []
         self._violation_counts: dict[int, int] = {}
         self._names: dict[str, str] = {}
+        self._risks: dict[str, list[Risk]] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -63,7 +67,14 @@ class ApprovalQueueModel(FlatTableModel):
         ids = [r.id for r in self._items if r.id is not None]
         self._violation_counts = {rid: len(v) for rid, v in self._service.violations_of(ids).items()}
         self._names = {u.username: u.label for u in self._service.users()}
+        self._risks = {}
+        for year in sorted({r.reception_date.year for r in self._items}):
+            self._risks |= by_ref(self._service.risks(year))
         self.endResetModel()
+
+    def risks_of(self, ref: str) -> list[Risk]:
+        """The supervision warnings naming this reception (never a reason to refuse it)."""
+        return self._risks.get(ref, [])
 
     def reception(self, row: int) -> Reception | None:
         return self._items[row] if 0 <= row < len(self._items) else None
@@ -101,9 +112,14 @@ class ApprovalQueueModel(FlatTableModel):
                 return fmt(r.total)
             if col == 4:
                 return self.user_label(r.submitted_by)
+            if col == 6:
+                risks = self._risks.get(r.ref, [])
+                return "、".join(dict.fromkeys(x.label for x in risks))
             return tr("违规 {n} 项").format(n=breaches) if breaches else tr("合规")
         if role == Qt.ItemDataRole.ForegroundRole and col == 5:
             return QBrush(BREACH_COLOR if breaches else COMPLIANT_COLOR)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 6:
+            return QBrush(QColor(WARNING_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -319,7 +335,9 @@ class ApprovalView(QWidget):
             self.refusal_label.hide()
             return
         names = {u.username: u.label for u in self.service.users()}
-        self.details.setHtml(reception_html(r, self.service, names))
+        self.details.setHtml(
+            reception_html(r, self.service, names) + risks_html(self.model.risks_of(r.ref), r.ref)
+        )
         refusal = self.service.approval_refusal(self.user, r)
         self.approve_button.setEnabled(refusal is None)
         self.approve_button.setToolTip(refusal or tr("审核通过后接待单锁定，可打印公示"))

@@ -204,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=tr("备份缺少本机上次校验时已有的历史记录时，确认仍用它恢复"),
     )
 
+    from ui import cli_supervision  # risks, disclosure, rollup
+
+    cli_supervision.add_commands(command, sys.modules[__name__])
     return parser
 
 

@@ -56,6 +56,7 @@ from ledger.targets import (
     signed_percent,
 )
 from ui.hub import ChangeHub
+from ui.supervision import DisclosureDialog, RiskPanel
 
 THIS_YEAR_COLOUR = "#1565c0"
 LAST_YEAR_COLOUR = "#9e9e9e"
@@ -166,6 +167,11 @@ class DashboardView(QWidget):
         top.addStretch(1)
         top.addWidget(self.message)
         top.addWidget(self.refresh_button)
+        self.disclosure_button = QPushButton(tr("年度公开…"))
+        self.disclosure_button.setToolTip(
+            tr("三公经费公务接待费年度公开：万元金额、增减、批次人次和公开说明")
+        )
+        top.addWidget(self.disclosure_button)
         top.addWidget(self.print_button)
 
         self.cards: dict[str, Card] = {
@@ -234,9 +240,13 @@ class DashboardView(QWidget):
         units_box.addWidget(units_title)
         units_box.addWidget(self.units_table, 1)
 
+        self.risk_panel = RiskPanel()
+        self.risk_panel.open_ledger.connect(self.open_ledger)
+
         bottom = QHBoxLayout()
         bottom.addLayout(side, 2)
         bottom.addLayout(units_box, 3)
+        bottom.addWidget(self.risk_panel, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -248,6 +258,7 @@ class DashboardView(QWidget):
         self.year_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.print_button.clicked.connect(self.print_summary)
+        self.disclosure_button.clicked.connect(self.show_disclosure)
         self.units_table.cellClicked.connect(self._unit_clicked)
         # figures are read when the tab is first shown, so the window opens without waiting for them
         self.reload_years()
@@ -313,6 +324,7 @@ class DashboardView(QWidget):
         self._show_cumulative(dash)
         self._show_side(dash)
         self._show_units(dash)
+        self.risk_panel.set_risks(self.year, self.service.risks(self.year))
 
     def _show_cards(self, dash: DashboardFigures) -> None:
         f = dash.figures
@@ -501,6 +513,11 @@ class DashboardView(QWidget):
         item = self.units_table.item(row, 0)
         if item is not None:
             self.open_unit(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def show_disclosure(self) -> DisclosureDialog:
+        dialog = DisclosureDialog(self.service, self.year, self)
+        dialog.open()
+        return dialog
 
     # ------------------------------------------------------------------ paper
     def print_summary(self) -> None:

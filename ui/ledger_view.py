@@ -213,6 +213,9 @@ class LedgerView(QWidget):
                     b=end.isoformat() if isinstance(end, date) else "…",
                 )
             )
+        refs = self._extra.get("refs")
+        if isinstance(refs, tuple) and refs:
+            parts.append(tr("疑点提示中的 {n} 条接待").format(n=len(refs)))
         self.extra_label.setText("；".join(parts))
         self.extra_label.setVisible(bool(parts))
         self.extra_clear.setVisible(bool(parts))
@@ -250,6 +253,7 @@ class LedgerView(QWidget):
                 ("visiting_unit", query.visiting_unit),
                 ("date_from", query.date_from),
                 ("date_to", query.date_to),
+                ("refs", query.refs),
             )
             if v
         }

@@ -38,6 +38,7 @@ from ui.hub import ChangeHub
 from ui.operations import run
 from ui.settings_policy import RegionalPolicyForm, regional_text
 from ui.settings_users import OK_STYLE, UsersTab, read_only_item
+from ui.supervision import WarningParamsDialog
 from ui.widgets import FieldMessages, error_label, show_ledger_error
 
 
@@ -267,11 +268,14 @@ class PolicyTab(QWidget):
         grid.addLayout(venues, r, 1, 1, 5)
         r += 1
         self.save_button = QPushButton(tr("保存新版本"))
+        self.warnings_button = QPushButton(tr("疑点参数…"))  # ui.supervision.WarningParamsDialog
+        self.warnings_button.clicked.connect(self.edit_warnings)
         self.status = QLabel()
         grid.addWidget(self.policy_message, r, 0, 1, 6)
         r += 1
         grid.addWidget(self.save_button, r, 0)
-        grid.addWidget(self.status, r, 1, 1, 5)
+        grid.addWidget(self.warnings_button, r, 1)
+        grid.addWidget(self.status, r, 2, 1, 4)
         self.luxury_box.toggled.connect(self._luxury_toggled)
         self.save_button.clicked.connect(self.save)
 
@@ -338,6 +342,13 @@ class PolicyTab(QWidget):
             box.setChecked(venue in p.luxury_venue_types)
         self._luxury_toggled(p.check_luxury_venue)
         self.regional.fill(p)
+        self.warnings = p.warnings
+
+    def edit_warnings(self) -> WarningParamsDialog:
+        dialog = WarningParamsDialog(self.warnings, self)
+        dialog.accepted.connect(lambda: setattr(self, "warnings", dialog.params()))
+        dialog.open()
+        return dialog
 
     def set_effective_date(self, on: date) -> None:
         self.effective_edit.setDate(QDate(on.year, on.month, on.day))
@@ -377,6 +388,7 @@ class PolicyTab(QWidget):
             luxury_venue_types=tuple(v for v, box in self.venue_boxes.items() if box.isChecked()),
             check_gift=self.gift_box.isChecked(),
             check_tobacco_alcohol=self.tobacco_box.isChecked(),
+            warnings=self.warnings,
         )
 
     def save(self) -> bool:

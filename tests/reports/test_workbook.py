@@ -18,7 +18,14 @@ from ledger.records import Meal, Reception
 from ledger.service import LedgerService
 from ledger.targets import year_figures
 from reports.template import HEADERS, read_import
-from reports.workbook import SHEET_BREACHES, SHEET_LEDGER, SHEET_MONTHLY, SHEET_TARGET, export_year
+from reports.workbook import (
+    SHEET_BREACHES,
+    SHEET_DISCLOSURE,
+    SHEET_LEDGER,
+    SHEET_MONTHLY,
+    SHEET_TARGET,
+    export_year,
+)
 from tests.conftest import Team, make_team, sample_reception
 
 
@@ -137,7 +144,13 @@ def test_ledger_sheet_has_the_import_columns_and_one_row_per_approved_reception(
     assert summary.total == sum((r.total for r in year_2025), Decimal(0))
 
     workbook = load_workbook(path)
-    assert workbook.sheetnames == [SHEET_LEDGER, SHEET_MONTHLY, SHEET_BREACHES, SHEET_TARGET]
+    assert workbook.sheetnames == [
+        SHEET_LEDGER,
+        SHEET_MONTHLY,
+        SHEET_BREACHES,
+        SHEET_TARGET,
+        SHEET_DISCLOSURE,
+    ]
     ledger = workbook[SHEET_LEDGER]
     rows = list(ledger.iter_rows(values_only=True))
     assert rows[0] == HEADERS

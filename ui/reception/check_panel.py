@@ -19,7 +19,9 @@ from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.policy import RULES
 from ledger.records import Assessment, Reception
+from ledger.risks import Risk
 from ui.reception.fields import restyle
+from ui.supervision import WARNING_COLOUR, risk_lines
 
 NOT_FINAL = tr("（有金额输入有误，合计未含该项）")
 
@@ -107,6 +109,12 @@ class CheckPanel(QGroupBox):
         self.policy_label = QLabel()
         self.policy_label.setStyleSheet("color: #666;")
         v.addWidget(self.policy_label)
+        self.risks_label = QLabel()  # supervision warnings (疑点): shown, never blocking
+        self.risks_label.setWordWrap(True)
+        self.risks_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.risks_label.setStyleSheet(f"color: {WARNING_COLOUR};")
+        self.risks_label.hide()
+        v.addWidget(self.risks_label)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -116,6 +124,14 @@ class CheckPanel(QGroupBox):
         self._rules_layout.addStretch(1)
         scroll.setWidget(holder)
         v.addWidget(scroll, 1)
+
+    def show_risks(self, risks: list[Risk], ref: str) -> None:
+        """The supervision warnings of the stored reception (none for a new one)."""
+        lines = risk_lines(risks, ref)
+        self.risks_label.setText(
+            tr("疑点提示（供核查，不影响提交和审核）：") + "".join(f"\n• {line}" for line in lines)
+        )
+        self.risks_label.setVisible(bool(lines))
 
     def rule_box(self, rule: str) -> RuleBox:
         """The box of a rule, made (hidden, in the order of RULES) the first time it is asked for."""

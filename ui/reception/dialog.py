@@ -303,6 +303,7 @@ class ReceptionDialog(QDialog):
         finally:
             self._loading = False
         self.header.update()
+        self.check.show_risks(self.service.risks_of(r), r.ref)
 
     def _edited(self) -> None:
         if self._loading:

@@ -1,0 +1,165 @@
+"""The yearly disclosure of reception spending (部门决算 三公经费 公开, SPEC §5 and §7).
+
+Figures, as bureaus publish them:
+
+- **total** (公务接待费支出): the approved receptions with a reception date in the year,
+  classified ones included (they are spending like any other), in 万元 with two decimals;
+- **change** on the previous year's approved total, in 万元 and in percent
+  (``change_rate`` = change / previous total, rounded half-up to 4 places; none when the
+  previous year spent nothing);
+- **batches** (批次) and **person-visits** (人次) of domestic receptions: the number of
+  receptions and the sum of their guests (companions are not counted);
+- **foreign receptions apart** (外宾接待): guest origin 外宾, their amount, batches and
+  person-visits, never mixed into the domestic figures.
+
+``text()`` is the paragraph a bureau pastes into its 部门决算 公开, with a place for the
+reason of the change that only the bureau can write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from ledger.i18n import tr
+from ledger.models import ReceptionRow
+from ledger.money import CENT, from_fen
+from ledger.records import Status
+
+FOREIGN = "外宾"
+RATE_PLACES = Decimal("0.0001")
+TEN_THOUSAND = Decimal(10000)
+REASON_PLACEHOLDER = tr("（请填写增减变化的主要原因）")
+
+JSON_KEYS: tuple[str, ...] = (
+    "year",
+    "total",
+    "previous_total",
+    "change",
+    "change_rate",
+    "batches",
+    "person_visits",
+    "foreign_batches",
+    "foreign_person_visits",
+    "text",
+)
+
+
+def wan(amount: Decimal) -> Decimal:
+    """Yuan → 万元, two decimals, half-up."""
+    return (amount / TEN_THOUSAND).quantize(CENT, ROUND_HALF_UP)
+
+
+def wan_text(amount: Decimal) -> str:
+    return f"{wan(amount):.2f}"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    year: int
+    domestic_total: Decimal
+    foreign_total: Decimal
+    previous_total: Decimal
+    batches: int  # domestic receptions
+    person_visits: int  # their guests
+    foreign_batches: int
+    foreign_person_visits: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.domestic_total + self.foreign_total
+
+    @property
+    def change(self) -> Decimal:
+        return self.total - self.previous_total
+
+    @property
+    def change_rate(self) -> Decimal | None:
+        if not self.previous_total:
+            return None
+        return (self.change / self.previous_total).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+    def change_sentence(self) -> str:
+        """比上年减少0.28万元，下降4.27%"""
+        if self.change == 0:
+            return tr("与上年持平")
+        more = self.change > 0
+        amount = tr("比上年{verb}{wan}万元").format(
+            verb=tr("增加") if more else tr("减少"), wan=wan_text(abs(self.change))
+        )
+        rate = self.change_rate
+        if rate is None:
+            return amount + tr("（上年无公务接待费支出）")
+        percent = (abs(rate) * 100).quantize(CENT, ROUND_HALF_UP)
+        return amount + tr("，{verb}{p}%").format(verb=tr("增长") if more else tr("下降"), p=f"{percent:.2f}")
+
+    def text(self, reason: str = "") -> str:
+        """The paragraph for the 部门决算 公开; ``reason`` is the bureau's own words."""
+        reason = reason.strip().rstrip("。") or REASON_PLACEHOLDER
+        out = tr("{year}年度公务接待费支出{total}万元，{change}。").format(
+            year=self.year, total=wan_text(self.total), change=self.change_sentence()
+        )
+        if self.change != 0:
+            out += tr("主要原因是{reason}。").format(reason=reason)
+        out += tr("其中：国内公务接待费{amount}万元，国内公务接待{b}批次、{v}人次").format(
+            amount=wan_text(self.domestic_total), b=self.batches, v=self.person_visits
+        )
+        if self.foreign_batches:
+            out += tr("；外宾接待费{amount}万元，外宾接待{b}批次、{v}人次。").format(
+                amount=wan_text(self.foreign_total), b=self.foreign_batches, v=self.foreign_person_visits
+            )
+        else:
+            out += tr("；未发生外宾接待。")
+        return out
+
+    def to_json(self, reason: str = "") -> dict[str, Any]:
+        rate = self.change_rate
+        return {
+            "year": self.year,
+            "total": f"{self.total:.2f}",
+            "previous_total": f"{self.previous_total:.2f}",
+            "change": f"{self.change:.2f}",
+            "change_rate": None if rate is None else f"{rate:.4f}",
+            "batches": self.batches,
+            "person_visits": self.person_visits,
+            "foreign_batches": self.foreign_batches,
+            "foreign_person_visits": self.foreign_person_visits,
+            "text": self.text(reason),
+        }
+
+
+def year_disclosure(s: Session, year: int) -> Disclosure:
+    """The disclosure figures of ``year``: approved receptions of the year and the one before,
+    grouped by year (on the figures index), and the foreign ones apart (on the origin index)."""
+    r = ReceptionRow
+    which = case((r.reception_date >= date(year, 1, 1), year), else_=year - 1)
+    window = (
+        r.status == Status.APPROVED.value,
+        r.reception_date >= date(year - 1, 1, 1),
+        r.reception_date <= date(year, 12, 31),
+    )
+    totals: dict[int, tuple[int, int, int]] = {}
+    foreign: dict[int, tuple[int, int, int]] = {}
+    for target, condition in ((totals, None), (foreign, r.guest_origin == FOREIGN)):
+        stmt = select(which, func.count(), func.sum(r.total_fen), func.sum(r.guest_count)).where(*window)
+        if condition is not None:
+            stmt = stmt.where(condition)
+        for y, count, fen, guests in s.execute(stmt.group_by(which)):
+            target[int(y)] = (int(count), int(fen or 0), int(guests or 0))
+    empty = (0, 0, 0)
+    every, abroad = totals.get(year, empty), foreign.get(year, empty)
+    return Disclosure(
+        year=year,
+        domestic_total=from_fen(every[1] - abroad[1]),
+        foreign_total=from_fen(abroad[1]),
+        previous_total=from_fen(totals.get(year - 1, empty)[1]),
+        batches=every[0] - abroad[0],
+        person_visits=every[2] - abroad[2],
+        foreign_batches=abroad[0],
+        foreign_person_visits=abroad[2],
+    )

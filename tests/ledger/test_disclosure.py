@@ -1,0 +1,117 @@
+"""The yearly disclosure (三公经费 公务接待费公开): figures, the paragraph, and the query."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from ledger.disclosure import REASON_PLACEHOLDER, Disclosure
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+
+
+def published(
+    year: int,
+    total: str,
+    previous: str,
+    batches: int,
+    visits: int,
+    foreign: str = "0",
+    fb: int = 0,
+    fv: int = 0,
+) -> Disclosure:
+    return Disclosure(
+        year=year,
+        domestic_total=Decimal(total) - Decimal(foreign),
+        foreign_total=Decimal(foreign),
+        previous_total=Decimal(previous),
+        batches=batches,
+        person_visits=visits,
+        foreign_batches=fb,
+        foreign_person_visits=fv,
+    )
+
+
+def test_a_published_decrease_reads_as_published() -> None:
+    # 2019年度公务接待费支出6.28万元，比上年减少0.28万元，下降4.27%……国内公务接待139批次、1205人次
+    d = published(2019, "62800.00", "65600.00", 139, 1205)
+    paragraph = d.text("严格执行公务接待标准，压减接待批次")
+    assert paragraph.startswith("2019年度公务接待费支出6.28万元，比上年减少0.28万元，下降4.27%。")
+    assert "主要原因是严格执行公务接待标准，压减接待批次。" in paragraph
+    assert "国内公务接待139批次、1205人次" in paragraph
+    assert paragraph.endswith("；未发生外宾接待。")
+    assert d.to_json() == {
+        "year": 2019,
+        "total": "62800.00",
+        "previous_total": "65600.00",
+        "change": "-2800.00",
+        "change_rate": "-0.0427",
+        "batches": 139,
+        "person_visits": 1205,
+        "foreign_batches": 0,
+        "foreign_person_visits": 0,
+        "text": d.text(),
+    }
+    assert REASON_PLACEHOLDER in d.text()
+
+
+def test_an_increase_with_foreign_guests_apart() -> None:
+    d = published(2023, "15200.00", "11700.00", 40, 310, foreign="1200.00", fb=1, fv=4)
+    paragraph = d.text()
+    assert paragraph.startswith("2023年度公务接待费支出1.52万元，比上年增加0.35万元，增长29.91%。")
+    assert "国内公务接待费1.40万元，国内公务接待40批次、310人次" in paragraph
+    assert "外宾接待费0.12万元，外宾接待1批次、4人次。" in paragraph
+
+
+def test_no_previous_year_and_no_change() -> None:
+    first = published(2025, "3456.00", "0", 3, 12)
+    assert first.change_rate is None and first.to_json()["change_rate"] is None
+    assert "比上年增加0.35万元（上年无公务接待费支出）。" in first.text()
+    same = published(2025, "5000.00", "5000.00", 3, 12)
+    assert "0.50万元，与上年持平。其中" in same.text()
+
+
+def approve_on(service: LedgerService, team: Team, day: date, **changes: object) -> int:
+    service.clock = lambda: datetime.combine(day, time(12))
+    record = service.submit(team.clerk, sample_reception(day, **changes))  # type: ignore[arg-type]
+    assert record.id is not None
+    service.approve(team.approver, record.id)
+    return record.id
+
+
+def test_disclosure_counts_approved_receptions_and_keeps_foreign_apart(
+    service: LedgerService, team: Team
+) -> None:
+    approve_on(service, team, date(2024, 6, 3), amount="400.00", guests=8, companions=2)  # last year
+    approve_on(service, team, date(2025, 3, 3), amount="300.00", guests=6, companions=2)
+    approve_on(
+        service,
+        team,
+        date(2025, 3, 14),
+        amount="200.00",
+        guests=4,
+        companions=2,
+        classified=True,
+        classified_reason="涉密",
+    )
+    foreign = approve_on(service, team, date(2025, 5, 6), amount="250.00", guests=3, companions=2)
+    service.clock = lambda: datetime(2025, 6, 1, 12)
+    service.save(team.clerk, sample_reception(date(2025, 5, 7), amount="999.00"))  # a draft: not spending
+    with service.db.write() as s:
+        s.execute(text("UPDATE receptions SET guest_origin = '外宾' WHERE id = :i"), {"i": foreign})
+    d = service.disclosure(2025).to_json()
+    assert {k: d[k] for k in d if k != "text"} == {
+        "year": 2025,
+        "total": "750.00",
+        "previous_total": "400.00",
+        "change": "350.00",
+        "change_rate": "0.8750",
+        "batches": 2,
+        "person_visits": 10,
+        "foreign_batches": 1,
+        "foreign_person_visits": 3,
+    }
+    assert d["text"].startswith("2025年度公务接待费支出0.08万元，比上年增加0.04万元，增长87.50%。")
+    assert "外宾接待费0.03万元，外宾接待1批次、3人次。" in d["text"]

@@ -1,0 +1,85 @@
+"""Ledgers opened read-only for a county's rollup, and the rows of ledgers that cannot be read."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger.db import Database, ReadOnlyLedger
+from ledger.records import ImportRow
+from ledger.rollup import bureau_figures, rollup, shown
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+
+
+def test_read_only_ledgers_refuse_writes(db_url: str, pg_url: str) -> None:
+    LedgerService(Database(pg_url)).db.dispose()
+    for url in (db_url, pg_url):
+        db = Database(url, read_only=True, create=False)
+        assert db.read_only
+        with pytest.raises(ReadOnlyLedger):
+            with db.write():
+                pass
+        db.dispose()
+    pg = Database(pg_url, read_only=True)
+    from sqlalchemy import text
+
+    with pytest.raises(Exception, match="read-only transaction"):
+        with pg.read() as s:
+            s.execute(text("UPDATE settings SET value = 'x'"))
+    pg.dispose()
+
+
+def test_unreadable_ledgers_are_rows_saying_why(db_url: str, tmp_path: Path) -> None:
+    not_a_ledger = tmp_path / "notes.sqlite3"
+    not_a_ledger.write_text("这不是数据库")
+    older = tmp_path / "older.sqlite3"
+    older.write_bytes(Path(db_url.removeprefix("sqlite:///")).read_bytes())
+    with sqlite3.connect(older) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0002'")
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    rows = rollup(
+        [
+            db_url,
+            str(tmp_path / "missing.sqlite3"),
+            str(not_a_ledger),
+            str(older),
+            str(empty),
+            "postgresql://reader:secret@127.0.0.1:1/nothing",
+        ],
+        2025,
+        date(2025, 12, 31),
+    )
+    assert rows[0].error is None
+    errors = [r.error or "" for r in rows[1:]]
+    assert "找不到账本文件" in errors[0]
+    assert "无法打开数据库" in errors[1]
+    assert "需要升级" in errors[2]
+    assert "不是接待台账数据库" in errors[3]
+    assert errors[4] and "secret" not in errors[4] and "secret" not in rows[5].source
+    assert rows[5].source == "postgresql://reader:***@127.0.0.1:1/nothing"
+    assert shown("/a/b.sqlite3") == "/a/b.sqlite3"
+
+
+def test_rollup_row_leaves_historical_imports_out_of_late_entry(
+    service: LedgerService, team: Team, db_url: str
+) -> None:
+    service.clock = lambda: datetime(2026, 3, 1, 12)  # imported long after: approved on paper in 2025
+    row = ImportRow(
+        2, sample_reception(date(2025, 3, 5)), approved_by="张副局长", approved_on=date(2025, 3, 6)
+    )
+    assert service.import_rows(team.both, [row], historical=True)[0].ref
+    service.clock = lambda: datetime(2026, 3, 1, 12)
+    assert [r.code for r in service.risks(2025)] == []
+    figures = bureau_figures(db_url, 2025, date(2026, 3, 1))
+    assert figures.name == "XX县教育局" and figures.warning_total == 0
+    assert figures.disclosure is not None and figures.disclosure.batches == 1
+    assert figures.target is not None and figures.target.status is None  # no baseline year
+    draft = service.save(
+        team.clerk, sample_reception(date(2025, 4, 1), letter_no="市教函〔2025〕99号")
+    )  # entered 11 months late
+    assert [r.code for r in service.risks_of(draft)] == ["late_entry"]
