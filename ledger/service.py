@@ -34,7 +34,7 @@ from ledger.errors import (
 from ledger.i18n import tr
 from ledger.importing import Importer, ImportOutcome
 from ledger.mapping import normalized
-from ledger.models import UserRow
+from ledger.models import FingerprintRow, UserRow
 from ledger.policy import Policy
 from ledger.queries import DEFAULT_REDUCTION
 from ledger.records import (
@@ -50,6 +50,7 @@ from ledger.records import (
     Violation,
 )
 from ledger.settings import Settings, stored_policies
+from ledger.trust import AnchorAnswer, Stamp, Trust
 from ledger.users import Users
 from ledger.validation import reception_problems
 from ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow
@@ -80,6 +81,7 @@ class LedgerService:
         self._settings = Settings(self._desk)
         self._workflow = Workflow(self._desk, self._settings)
         self._importer = Importer(self._desk, self._settings)
+        self._trust = Trust(self._desk)
         self.policies()  # an empty ledger gets the default policy before any other write
 
     @property
@@ -321,8 +323,40 @@ class LedgerService:
         return backup.Restored(counts, saved, older)
 
     def verify(self) -> history.VerifyResult:
-        """Recompute the history chain and compare every record with its last entry."""
-        return history.verify_ledger(self.db, self._anchor_path(), self.clock)
+        """Recompute the history chain, compare every record with its last entry, and check
+        every signature and sealed year (ledger.signing, ledger.trust)."""
+        result = history.verify_ledger(self.db, self._anchor_path(), self.clock)
+        self._trust.verify(result)
+        return result
+
+    # ================================================================== trust (fingerprints, seals)
+    def print_stamp(self, document: str, reference: str, actor: User | None = None) -> Stamp:
+        """The fingerprint for a page about to be printed, entered in the register."""
+        return self._trust.stamp(document, reference, actor.username if actor else "")
+
+    def anchor(self, fingerprint: str) -> AnchorAnswer:
+        """Whether the history contains the entry a printed fingerprint names."""
+        return self._trust.anchor(fingerprint)
+
+    def printed_fingerprints(self, limit: int = 200) -> list[FingerprintRow]:
+        return self._trust.printed(limit)
+
+    def crypto(self) -> str:
+        return self._trust.crypto()
+
+    def set_crypto(self, actor: User, choice: str) -> None:
+        self._trust.set_crypto(actor, choice)
+
+    def sealed_years(self) -> dict[int, datetime]:
+        return self._trust.sealed_years()
+
+    def seal_year(self, actor: User, year: int, manifest_sha256: str) -> None:
+        with self.db.write() as s:
+            self._trust.seal_year(s, actor, year, manifest_sha256)
+
+    def archive_signature(self, actor: User, manifest: bytes) -> tuple[int, str, str, str]:
+        """The administrator's signature of an archive's manifest: key id, algorithm, public key, signature."""
+        return self._trust.archive_signature(actor, manifest)
 
     def _anchor_path(self) -> Path:
         """Where this machine keeps the history head it last verified, for this ledger."""

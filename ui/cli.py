@@ -495,7 +495,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
         )
     except NoticeError as exc:
         raise UsageError(str(exc)) from None
-    _write_output(args.output, ".pdf", render_notice(notice))
+    stamp = service.print_stamp("notice", notice.period, actor)
+    _write_output(args.output, ".pdf", render_notice(notice, stamp))
     marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
     line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
         path=args.output,
@@ -513,8 +514,9 @@ def cmd_slip(args: argparse.Namespace) -> int:
     from ledger.money import fmt
     from reports.slip import load_slip, render_slip
 
-    slip = load_slip(open_service(args), args.ref)
-    _write_output(args.output, ".pdf", render_slip(slip))
+    service = open_service(args)
+    slip = load_slip(service, args.ref)
+    _write_output(args.output, ".pdf", render_slip(slip, service.print_stamp("slip", slip.reception.ref)))
     print(
         tr("已生成接待清单 {path}：{ref}，合计 {total} 元").format(
             path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)
