@@ -354,6 +354,10 @@ class LedgerService:
         with self.db.write() as s:
             self._trust.seal_year(s, actor, year, manifest_sha256)
 
+    def year_history(self, year: int) -> dict[str, list[dict[str, object]]]:
+        """The history, signatures and public keys a sealed archive of ``year`` carries."""
+        return self._trust.year_history(year)
+
     def archive_signature(self, actor: User, manifest: bytes) -> tuple[int, str, str, str]:
         """The administrator's signature of an archive's manifest: key id, algorithm, public key, signature."""
         return self._trust.archive_signature(actor, manifest)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import signing
@@ -22,8 +22,10 @@ from ledger.db import ReadOnlyLedger
 from ledger.desk import CRYPTO_SETTING, Desk, require
 from ledger.errors import InvalidReception
 from ledger.history import VerifyResult
+from ledger.history import _entry_hash as history_hash
 from ledger.i18n import tr
-from ledger.models import FingerprintRow, HistoryRow, SealedYearRow, SettingRow
+from ledger.mapping import ref
+from ledger.models import FingerprintRow, HistoryRow, SealedYearRow, SettingRow, SignatureRow, UserKeyRow
 from ledger.records import Role, User
 
 FINGERPRINT_DIGITS = 16
@@ -208,6 +210,44 @@ class Trust:
             require(s, actor, Role.ADMIN, tr("封存年度"))
             return signing.sign_as(self.desk, s, actor.username, manifest)
 
+    def year_history(self, year: int) -> dict[str, list[dict[str, object]]]:
+        """For a sealed archive: every history entry of the year's receptions and of the users'
+        keys (all fields, so each entry's hash can be recomputed), their signatures and the
+        public keys."""
+        prefix = ref(year, 0)[:-4]
+        with self.desk.db.snapshot() as s:
+            rows = s.scalars(
+                select(HistoryRow)
+                .where(
+                    or_(
+                        and_(HistoryRow.entity == "reception", HistoryRow.ref.startswith(prefix)),
+                        HistoryRow.entity == "key",
+                    )
+                )
+                .order_by(HistoryRow.id)
+            ).all()
+            entries = [entry_json(r) for r in rows]
+            ids = [r.id for r in rows]
+            signatures = [
+                {"history_id": g.history_id, "key_id": g.key_id, "algo": g.algo, "signature": g.signature}
+                for g in s.scalars(
+                    select(SignatureRow)
+                    .where(SignatureRow.history_id.in_(ids))
+                    .order_by(SignatureRow.history_id)
+                )
+            ]
+            keys = [
+                {
+                    "key_id": k.id,
+                    "username": k.username,
+                    "algo": k.algo,
+                    "public_key": k.public_key,
+                    "reason": k.reason,
+                }
+                for k in s.scalars(select(UserKeyRow).order_by(UserKeyRow.id))
+            ]
+        return {"entries": entries, "signatures": signatures, "keys": keys}
+
     # -------------------------------------------------------------- verification
     def verify(self, result: VerifyResult) -> None:
         """Signatures, then the sealed years against their history entries."""
@@ -229,3 +269,37 @@ class Trust:
                 result.problems.append(
                     tr("{year} 年的封存记录已在程序外被删除（年度被重新打开）").format(year=year)
                 )
+
+
+ENTRY_FIELDS = (
+    "id",
+    "at",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "ref",
+    "before",
+    "after",
+    "comment",
+    "prev_hash",
+    "hash",
+    "algo",
+)
+
+
+def entry_json(row: HistoryRow) -> dict[str, object]:
+    """A history entry as plain JSON (``at`` in ISO form): enough to recompute its hash."""
+    out = {name: getattr(row, name) for name in ENTRY_FIELDS}
+    out["at"] = row.at.replace(microsecond=0).isoformat()
+    out["algo"] = row.algo or ""
+    return out
+
+
+def entry_hash_ok(entry: dict[str, object]) -> bool:
+    """Whether an exported entry still hashes to its recorded hash (see history._entry_hash)."""
+    try:
+        row = dict(entry) | {"at": datetime.fromisoformat(str(entry["at"]))}
+        return history_hash(row) == entry["hash"]
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return False

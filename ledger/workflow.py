@@ -191,7 +191,9 @@ class Workflow:
         with self.desk.db.write() as s:
             row = reception_row(s, reception_id, lock=True)
             if s.get(SealedYearRow, row.year) is not None:  # archived: closed to all but an administrator
-                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=row.year))
+                require(
+                    s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=row.year)
+                )
             else:
                 require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             _check_version(row, version)

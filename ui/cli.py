@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
 
-    command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
+    from ui import cli_trust  # verify (with --anchor / --archive), archive, crypto, fingerprints
+
+    cli_trust.register(command, cli_trust.Helpers(cmd_verify, open_service, acting_user, UsageError))
 
     p = command("targets", cmd_targets, tr("本年公务接待费同比压减目标的完成情况"))
     p.add_argument("--year", type=_year, required=True, help=tr("年份"))
@@ -345,8 +347,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(tr("注意：{note}").format(note=note))
     if result.ok:
         print(
-            tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(
-                n=result.entries, m=result.records
+            tr("历史记录完整：{n} 条历史，{m} 条接待，{s} 个签名有效，未发现程序外的改动").format(
+                n=result.entries, m=result.records, s=result.signatures
             )
         )
         return EXIT_OK
