@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger import backup, history, queries
+from ledger import autobackup, backup, history, queries
 from ledger.db import Database
 from ledger.desk import Desk, require
 from ledger.errors import (
@@ -270,7 +270,21 @@ class LedgerService:
     # ================================================================== backup, restore, verify
     def backup(self, path: Path) -> dict[str, int]:
         """A consistent copy of the whole ledger in one SQLite file (a read: no actor needed)."""
-        return backup.write_backup(self.db, path)
+        counts = backup.write_backup(self.db, path)
+        autobackup.mark(self.db, self.clock(), "manual", path)
+        return counts
+
+    def auto_backup(self) -> Path | None:
+        """The day's automatic backup (the window closing), with the 7 daily / 4 weekly rotation;
+        None when one was already made today."""
+        return autobackup.daily(self.db, self.clock())
+
+    def automatic_backups(self) -> list[autobackup.BackupFile]:
+        return autobackup.backups(self.db)
+
+    def backup_reminder(self, actor: User) -> str:
+        """For an administrator, when no backup was made for a week; else ""."""
+        return autobackup.reminder(self.db, self.clock()) if actor.has(Role.ADMIN) else ""
 
     def restore(
         self, actor: User | None, path: Path, *, replace_existing: bool = False, accept_older: bool = False
