@@ -244,7 +244,7 @@ class Database:
                 raise ReadOnlyLedger(
                     tr("此账本需要升级才能由本程序打开，但账本文件是只读的：请用有写权限的账户打开一次")
                 )
-            if current is not None and self.dialect == "sqlite":
+            if current is not None and self.dialect == "sqlite" and not _private_copy(self.url):
                 copy_before_migration(self.url)  # an existing ledger is saved as it was first
             with self.write_engine.begin() as connection:  # upgrade() re-reads the revision under the lock
                 cfg.attributes["connection"] = connection
@@ -261,6 +261,12 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def _private_copy(url: str) -> bool:
+    """A restore's private copy of a backup (ledger.backup.RESTORE_PREFIX in the temp folder): it
+    is migrated forward, never backed up."""
+    return "ledger-restore-" in (make_url(url).database or "")
 
 
 def copy_before_migration(url: str) -> Path | None:

@@ -124,7 +124,7 @@ def period_label(date_from: date, date_to: date) -> str:
     return tr("{a}至{b}").format(a=long_date(date_from), b=long_date(date_to))
 
 
-QR_SIZE_MM = 15
+QR_SIZE_MM = 14  # from 1.5 mm up: below the 16 mm bottom margin of a4_pdf
 
 
 def draw_fingerprint(canvas: Canvas, stamp: Stamp, page_width: float, *, bottom: float | None = None) -> None:
@@ -139,7 +139,7 @@ def draw_fingerprint(canvas: Canvas, stamp: Stamp, page_width: float, *, bottom:
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.units import mm
 
-    bottom = 3 * mm if bottom is None else bottom
+    bottom = 1.5 * mm if bottom is None else bottom
     size = QR_SIZE_MM * mm
     widget = QrCodeWidget(stamp.qr_text, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
@@ -148,7 +148,7 @@ def draw_fingerprint(canvas: Canvas, stamp: Stamp, page_width: float, *, bottom:
     canvas.saveState()
     renderPDF.draw(drawing, canvas, page_width - 10 * mm - size, bottom)
     canvas.setFont(register_cjk_font(), 8)
-    canvas.drawString(12 * mm, bottom + 2 * mm, stamp.label)
+    canvas.drawString(12 * mm, bottom + 5 * mm, stamp.label)
     canvas.restoreState()
 
 

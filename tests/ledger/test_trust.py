@@ -67,6 +67,8 @@ def test_own_fingerprint_is_found_and_registered(approved: tuple[LedgerService, 
     head = sql(path, "SELECT hash FROM history ORDER BY id DESC LIMIT 1")[0][0]
     assert stamp.fingerprint == fingerprint_of(head)
     assert stamp.label == f"账本指纹 {stamp.fingerprint}"
+    # the QR code holds the fingerprint with the date and the reference
+    assert stamp.qr_text == f"账本指纹 {stamp.fingerprint}\n{stamp.printed_at:%Y-%m-%d}\n2025年3月"
     # later work does not remove it from the history
     service.save(service.user("li"), sample_reception(unit="后来的接待"))
     answer = service.anchor(stamp.fingerprint)
