@@ -133,7 +133,7 @@ def test_re_signed_with_another_key_is_named(approved: tuple[LedgerService, str]
     clerk_key = sql(path, "SELECT id, sealed_private, public_key FROM user_keys WHERE username = 'li'")[0]
     private = signing.unseal(clerk_key[1], PASSWORD, "li")
     assert private is not None
-    text = signing.message("ed25519", entry[1], entry[2], entry[3], entry[4], entry[5], entry[6])
+    text = signing.message(*entry[1:6])
     sig = signing.sign_bytes("ed25519", private, clerk_key[2], text)
     sql(
         path,
@@ -161,7 +161,7 @@ def test_swapped_public_key_is_named(approved: tuple[LedgerService, str]) -> Non
         path, "SELECT id, prev_hash, hash, username, action, ref, after FROM history WHERE action = 'approve'"
     )[0]
     public, private = signing.generate("ed25519")
-    text = signing.message("ed25519", entry[1], entry[2], entry[3], entry[4], entry[5], entry[6])
+    text = signing.message(*entry[1:6])
     sql(path, "UPDATE user_keys SET public_key = ? WHERE username = 'zhang'", public)
     sql(
         path,
@@ -235,7 +235,7 @@ def test_signature_by_a_replaced_key_is_refused(approved: tuple[LedgerService, s
     )[0]
     private = signing.unseal(old[1], PASSWORD, "zhang")
     assert private is not None
-    text = signing.message("ed25519", *entry[1:])
+    text = signing.message(*entry[1:6])
     sql(
         path,
         "UPDATE signatures SET key_id = ?, signature = ? WHERE history_id = ?",
