@@ -110,6 +110,10 @@ class LedgerService:
     def authenticate(self, username: str, password: str) -> User:
         return self._users.authenticate(username, password)
 
+    def forget_keys(self) -> None:
+        """Log out: the signing keys unlocked in this session leave memory (ledger.signing)."""
+        self._desk.keys.clear()
+
     def user(self, username: str) -> User:
         return self._users.user(username)
 

@@ -97,3 +97,26 @@ def test_crypto_choice_in_settings(qtbot: QtBot, service: LedgerService, team: T
     clerk = MainWindow(service, team.clerk)
     qtbot.addWidget(clerk)
     assert not clerk.backup_actions.crypto_action.isVisible()
+
+
+def test_logout_forgets_the_signing_keys(
+    qtbot: QtBot,
+    qapp,
+    service: LedgerService,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from ui.app import GuiSession
+    from ui.login_dialog import LoginDialog
+
+    names = iter(["li", "zhang"])
+    monkeypatch.setattr(
+        LoginDialog, "ask", classmethod(lambda cls, svc, parent=None: svc.authenticate(next(names), PASSWORD))
+    )
+    session = GuiSession(qapp, service)
+    assert session.start()
+    qtbot.addWidget(session.window)
+    assert "li" in service._desk.keys
+    session.window.logout_action.trigger()  # type: ignore[union-attr]
+    qtbot.addWidget(session.window)
+    assert set(service._desk.keys) == {"zhang"}  # only the user now logged in can sign here
