@@ -207,8 +207,9 @@ def create_key(desk: Desk, s: Session, username: str, password: str, reason: str
 def unlock_at_login(desk: Desk, username: str, password: str) -> None:
     """After a right password: open this user's key into the session, making one first when
     the user has none yet (or the ledger switched algorithm). A read-only ledger that cannot
-    store a new key leaves the user without one: nothing can be signed there anyway."""
-    from ledger.db import ReadOnlyLedger
+    store a new key (or one another process is writing to) leaves the user without one this
+    session: nothing can be signed there anyway, and signing later asks to log in again."""
+    from ledger.db import DatabaseError
 
     with desk.db.read() as s:
         row = active_key(s, username)
@@ -222,7 +223,7 @@ def unlock_at_login(desk: Desk, username: str, password: str) -> None:
     try:
         with desk.db.write() as s:
             create_key(desk, s, username, password, reason, actor=username)
-    except ReadOnlyLedger:
+    except DatabaseError:  # read-only, or another writer holds the ledger: no key this session
         desk.keys.pop(username, None)
 
 
