@@ -142,6 +142,7 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth saying, not a sign of tampering
     signatures: int = 0  # signed decisions found good (ledger.signing)
+    signatures_after: int = 0  # only those after this entry were checked (the rest were last time)
 
     @property
     def ok(self) -> bool:

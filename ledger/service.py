@@ -340,11 +340,21 @@ class LedgerService:
         self._settings.forget_policies()
         return backup.Restored(counts, saved, older)
 
-    def verify(self) -> history.VerifyResult:
+    def verify(self, *, full: bool = False) -> history.VerifyResult:
         """Recompute the history chain, compare every record with its last entry, and check
-        every signature and sealed year (ledger.signing, ledger.trust)."""
-        result = history.verify_ledger(self.db, self._anchor_path(), self.clock)
-        self._trust.verify(result)
+        the signatures and sealed years (ledger.signing, ledger.trust): the signatures after the
+        head this machine verified last time, or with ``full`` (or no such head) every one."""
+        anchor = self._anchor_path()
+        previous = history.read_anchor(anchor)
+        result = history.verify_ledger(self.db, anchor, self.clock)
+        clean = result.ok
+        self._trust.verify(result, None if full else previous)
+        if clean and not result.ok:  # verify_ledger remembered the head: not with bad signatures
+            if previous is None:
+                anchor.unlink(missing_ok=True)
+            else:
+                at = datetime.fromisoformat(previous["at"]) if previous["at"] else self.clock()
+                history.write_anchor(anchor, previous["id"], previous["hash"], at, previous["first"])
         return result
 
     # ================================================================== trust (fingerprints, seals)

@@ -334,9 +334,10 @@ def signature_problem(
     return None
 
 
-def verify_signatures(s: Session, result: VerifyResult) -> None:
-    """Check every stored key against its history entry and every signed decision's signature;
-    the problems in history order (the first failing signature first)."""
+def verify_signatures(s: Session, result: VerifyResult, after_id: int = 0) -> None:
+    """Check every stored key against its history entry and every signed decision's signature
+    (those after ``after_id`` only, see LedgerService.verify); the problems in history order
+    (the first failing signature first)."""
     entries = key_entries(s)
     keys = {k.key_id: k for k in entries}
     by_user: dict[str, list[KeyEntry]] = {}
@@ -373,7 +374,7 @@ def verify_signatures(s: Session, result: VerifyResult) -> None:
             SignatureRow.signature,
         )
         .outerjoin(SignatureRow, SignatureRow.history_id == h.id)
-        .where(h.action.in_(SIGNED_ACTIONS))
+        .where(h.action.in_(SIGNED_ACTIONS), h.id > after_id)
         .order_by(h.id)
     )
     for row in s.execute(stmt).yield_per(5000):

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -249,10 +250,20 @@ class Trust:
         return {"entries": entries, "signatures": signatures, "keys": keys}
 
     # -------------------------------------------------------------- verification
-    def verify(self, result: VerifyResult) -> None:
-        """Signatures, then the sealed years against their history entries."""
+    def verify(self, result: VerifyResult, seen: dict[str, Any] | None = None) -> None:
+        """Signatures, then the sealed years against their history entries.
+
+        ``seen``: the head this machine remembered from its last clean verification. When the
+        history still holds it unchanged (the chain check has just confirmed every entry up to
+        it, so none of them can have been rewritten since), the signatures up to it were checked
+        then and only the newer ones are checked now; without it, all are."""
         with self.desk.db.read() as s:
-            signing.verify_signatures(s, result)
+            after_id = 0
+            if seen is not None and result.ok:
+                held = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen["id"]))
+                if held == seen["hash"]:
+                    after_id = result.signatures_after = int(seen["id"])
+            signing.verify_signatures(s, result, after_id)
             entries = {
                 int(r.entity_id or 0): r.after
                 for r in s.scalars(

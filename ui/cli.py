@@ -342,13 +342,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    result = open_service(args).verify()
+    result = open_service(args).verify(full=getattr(args, "full", False))
     for note in result.notes:
         print(tr("注意：{note}").format(note=note))
     if result.ok:
         print(
             tr("历史记录完整：{n} 条历史，{m} 条接待，{s} 个签名有效，未发现程序外的改动").format(
                 n=result.entries, m=result.records, s=result.signatures
+            )
+            + (
+                tr("（签名只查了第 {id} 条之后的：之前的在本机上次校验时已查过，加 --full 全部重查）").format(
+                    id=result.signatures_after
+                )
+                if result.signatures_after
+                else ""
             )
         )
         return EXIT_OK

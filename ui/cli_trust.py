@@ -38,6 +38,11 @@ def register(command: Callable[[str, Handler, str], argparse.ArgumentParser], he
     p.add_argument(
         "--archive", type=Path, default=None, metavar="FILE.zip", help=tr("校验年度封存文件（不需要数据库）")
     )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help=tr("重查全部签名（默认只查本机上次校验之后的签名，之前的由历史链保证未被改写）"),
+    )
 
     p = command(
         "archive",
