@@ -111,3 +111,16 @@ def test_pdf_fingerprint_is_the_head(ledger: str, tmp_path: Path) -> None:
     assert f"账本指纹 {stamp.fingerprint}" in text
     assert service.anchor(stamp.fingerprint).found
     service.db.dispose()
+
+
+def test_year_summary_carries_the_fingerprint(ledger: str) -> None:
+    from datetime import date
+
+    from ledger.targets import dashboard_figures
+    from reports.summary import render_summary
+
+    service = LedgerService(Database(ledger))
+    stamp = service.print_stamp("summary", "2025")
+    pdf = render_summary(dashboard_figures(service, 2025, date(2025, 12, 31)), "XX县教育局", stamp=stamp)
+    assert f"账本指纹 {stamp.fingerprint}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    service.db.dispose()
