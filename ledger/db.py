@@ -256,6 +256,8 @@ class Database:
                 raise ReadOnlyLedger(
                     tr("此账本需要升级才能由本程序打开，但账本文件是只读的：请用有写权限的账户打开一次")
                 )
+            if current is not None and self.dialect == "sqlite" and not _private_copy(self.url):
+                copy_before_migration(self.url)  # an existing ledger is saved as it was first
             with self.write_engine.begin() as connection:  # upgrade() re-reads the revision under the lock
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
@@ -271,6 +273,39 @@ class Database:
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
+
+
+def _private_copy(url: str) -> bool:
+    """A restore's private copy of a backup (ledger.backup.RESTORE_PREFIX in the temp folder): it
+    is migrated forward, never backed up."""
+    return "ledger-restore-" in (make_url(url).database or "")
+
+
+def copy_before_migration(url: str) -> Path | None:
+    """A byte copy of a SQLite ledger about to be upgraded, in its automatic backup folder
+    (SQLite's own backup: the schema is still the old one). None when it cannot be made."""
+    import sqlite3
+    from datetime import datetime
+
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    source_path = Path(database).resolve()
+    folder = os.environ.get("LEDGER_AUTO_BACKUP_DIR", "").strip()
+    base = Path(folder) if folder else source_path.parent / "自动备份"  # backup.AUTO_FOLDER
+    target = base / f"{source_path.stem}-升级前-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(f"file:{quote(str(source_path))}?mode=ro", uri=True)
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+    except (OSError, sqlite3.Error):
+        return None
+    return target
 
 
 @contextmanager

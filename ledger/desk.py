@@ -14,7 +14,7 @@ from ledger import history
 from ledger.db import Database
 from ledger.errors import PermissionDenied
 from ledger.i18n import tr
-from ledger.models import HistoryRow, UserRow
+from ledger.models import HistoryRow, SettingRow, UserRow
 from ledger.records import Role, User
 
 
@@ -26,10 +26,22 @@ def now() -> datetime:
 class Desk:
     db: Database
     clock: Callable[[], datetime] = field(default=now)  # replaceable: the demo dates its records
+    # the signing keys unlocked in this session (by login or by creating the user), by user
+    # name: they live only in this process's memory (see ledger.signing)
+    keys: dict[str, Any] = field(default_factory=dict)
 
     def log(self, session: Session, **entry: Any) -> HistoryRow:
-        """Append to the history, timed by this desk's clock."""
-        return history.append(session, at=self.clock(), **entry)
+        """Append to the history, timed by this desk's clock, hashed by the chosen algorithm."""
+        return history.append(session, at=self.clock(), algo=chain_algo(session), **entry)
+
+
+CRYPTO_SETTING = "crypto"  # "" SHA-256 + Ed25519 (default), "gm" SM3 + SM2 (国密)
+
+
+def chain_algo(session: Session) -> str:
+    """The hash of new history entries: "" (SHA-256) or "sm3" when 国密 is chosen."""
+    row = session.get(SettingRow, CRYPTO_SETTING)
+    return "sm3" if row is not None and row.value == "gm" else ""
 
 
 def has(s: Session, actor: User | None, role: Role) -> bool:

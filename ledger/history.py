@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.db import Database
+from ledger.digests import sm3_hex
 from ledger.i18n import tr
 from ledger.mapping import snapshot, user_snapshot
 from ledger.models import HistoryRow, PolicyRow, ReceptionRow, SettingRow, TargetRow, UserRow
@@ -52,6 +53,8 @@ def _entry_hash(row: HistoryRow | dict[str, Any]) -> str:
         ]
     )
     body = "\n".join((get("prev_hash"), header, get("before"), get("after")))
+    if (get("algo") or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry
+        return sm3_hex(body.encode("utf-8"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -67,6 +70,7 @@ def append(
     after: dict[str, Any] | None = None,
     comment: str = "",
     at: datetime | None = None,
+    algo: str = "",
 ) -> HistoryRow:
     """Append one entry. The caller holds the write lock (see Database.write)."""
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
@@ -81,6 +85,7 @@ def append(
         after="" if after is None else canonical(after),
         comment=comment,
         prev_hash=last.hash if last else GENESIS,
+        algo=algo,
     )
     row.hash = _entry_hash(row)
     session.add(row)
@@ -88,7 +93,7 @@ def append(
     return row
 
 
-def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
+def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "") -> None:
     """Append several entries (keyword dicts as for ``append``) in one bulk insert: imports."""
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
@@ -106,6 +111,7 @@ def append_many(session: Session, entries: list[dict[str, Any]]) -> None:
             "after": "" if after is None else canonical(after),
             "comment": e.get("comment", ""),
             "prev_hash": prev,
+            "algo": algo,
         }
         row["hash"] = prev = _entry_hash(row)
         values.append(row)
@@ -135,6 +141,8 @@ class VerifyResult:
     records: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth saying, not a sign of tampering
+    signatures: int = 0  # signed decisions found good (ledger.signing)
+    signatures_after: int = 0  # only those after this entry were checked (the rest were last time)
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ledger import history, limits
-from ledger.desk import Desk, has, require
+from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied
 from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
@@ -249,6 +249,7 @@ class Importer:
                 }
                 for rid, (row_number, action, columns, children, record) in zip(ids, accepted, strict=True)
             ],
+            algo=chain_algo(s),
         )
 
 

@@ -257,3 +257,64 @@ class HistoryRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    algo: Mapped[str] = mapped_column(String(8), default="", server_default="")  # "" sha256, "sm3"
+
+
+# ---------------------------------------------------------------------------- trust (issue 12)
+class UserKeyRow(Base):
+    """A user's signing key: the public half in clear, the private half sealed with a key
+    derived from the password (argon2id). A key is also recorded in the history (entity
+    ``key``), which is what a signature is checked against."""
+
+    __tablename__ = "user_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    algo: Mapped[str] = mapped_column(String(16))  # ed25519 or sm2
+    public_key: Mapped[str] = mapped_column(Text)  # hex
+    sealed_private: Mapped[str] = mapped_column(Text)  # JSON: kdf parameters, salt, nonce, ciphertext
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignatureRow(Base):
+    """The signature of one history entry (a submission, approval, return or reopening)."""
+
+    __tablename__ = "signatures"
+    history_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(Integer)
+    algo: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(Text)  # hex
+
+
+class FingerprintRow(Base):
+    """The register of fingerprints (history heads) printed on paper."""
+
+    __tablename__ = "printed_fingerprints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(19), index=True)
+    head_id: Mapped[int] = mapped_column(Integer)
+    printed_at: Mapped[datetime] = mapped_column(DateTime)
+    document: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    username: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SealedYearRow(Base):
+    """A year written to a sealed archive: closed for reopening except by an administrator."""
+
+    __tablename__ = "sealed_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class BackupMarkRow(Base):
+    """When and where a backup of this ledger was last made (for the weekly reminder)."""
+
+    __tablename__ = "backup_marks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(16))  # manual, auto
+    place: Mapped[str] = mapped_column(Text, default="")

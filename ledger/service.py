@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger import backup, history, queries
+from ledger import autobackup, backup, history, queries
 from ledger.db import Database
 from ledger.desk import Desk, require
 from ledger.disclosure import Disclosure, year_disclosure
@@ -35,7 +35,7 @@ from ledger.errors import (
 from ledger.i18n import tr
 from ledger.importing import Importer, ImportOutcome
 from ledger.mapping import normalized
-from ledger.models import UserRow
+from ledger.models import FingerprintRow, UserRow
 from ledger.policy import Policy
 from ledger.queries import DEFAULT_REDUCTION
 from ledger.records import (
@@ -52,6 +52,7 @@ from ledger.records import (
 )
 from ledger.risks import Risk, RiskBook
 from ledger.settings import Settings, stored_policies
+from ledger.trust import AnchorAnswer, Stamp, Trust
 from ledger.users import Users
 from ledger.validation import reception_problems, submission_problems
 from ledger.workdays import WorkCalendar
@@ -84,6 +85,7 @@ class LedgerService:
         self._workflow = Workflow(self._desk, self._settings)
         self._importer = Importer(self._desk, self._settings)
         self._risks = RiskBook(db)
+        self._trust = Trust(self._desk)
         self.policies()  # an empty ledger gets the default policy before any other write
 
     @property
@@ -111,6 +113,10 @@ class LedgerService:
 
     def authenticate(self, username: str, password: str) -> User:
         return self._users.authenticate(username, password)
+
+    def forget_keys(self) -> None:
+        """Log out: the signing keys unlocked in this session leave memory (ledger.signing)."""
+        self._desk.keys.clear()
 
     def user(self, username: str) -> User:
         return self._users.user(username)
@@ -296,7 +302,21 @@ class LedgerService:
     # ================================================================== backup, restore, verify
     def backup(self, path: Path) -> dict[str, int]:
         """A consistent copy of the whole ledger in one SQLite file (a read: no actor needed)."""
-        return backup.write_backup(self.db, path)
+        counts = backup.write_backup(self.db, path)
+        autobackup.mark(self.db, self.clock(), "manual", path)
+        return counts
+
+    def auto_backup(self) -> Path | None:
+        """The day's automatic backup (the window closing), with the 7 daily / 4 weekly rotation;
+        None when one was already made today."""
+        return autobackup.daily(self.db, self.clock())
+
+    def automatic_backups(self) -> list[autobackup.BackupFile]:
+        return autobackup.backups(self.db)
+
+    def backup_reminder(self, actor: User) -> str:
+        """For an administrator, when no backup was made for a week; else ""."""
+        return autobackup.reminder(self.db, self.clock()) if actor.has(Role.ADMIN) else ""
 
     def restore(
         self, actor: User | None, path: Path, *, replace_existing: bool = False, accept_older: bool = False
@@ -348,9 +368,55 @@ class LedgerService:
         self._settings.forget_policies()
         return backup.Restored(counts, saved, older)
 
-    def verify(self) -> history.VerifyResult:
-        """Recompute the history chain and compare every record with its last entry."""
-        return history.verify_ledger(self.db, self._anchor_path(), self.clock)
+    def verify(self, *, full: bool = False) -> history.VerifyResult:
+        """Recompute the history chain, compare every record with its last entry, and check
+        the signatures and sealed years (ledger.signing, ledger.trust): the signatures after the
+        head this machine verified last time, or with ``full`` (or no such head) every one."""
+        anchor = self._anchor_path()
+        previous = history.read_anchor(anchor)
+        result = history.verify_ledger(self.db, anchor, self.clock)
+        clean = result.ok
+        self._trust.verify(result, None if full else previous)
+        if clean and not result.ok:  # verify_ledger remembered the head: not with bad signatures
+            if previous is None:
+                anchor.unlink(missing_ok=True)
+            else:
+                at = datetime.fromisoformat(previous["at"]) if previous["at"] else self.clock()
+                history.write_anchor(anchor, previous["id"], previous["hash"], at, previous["first"])
+        return result
+
+    # ================================================================== trust (fingerprints, seals)
+    def print_stamp(self, document: str, reference: str, actor: User | None = None) -> Stamp:
+        """The fingerprint for a page about to be printed, entered in the register."""
+        return self._trust.stamp(document, reference, actor.username if actor else "")
+
+    def anchor(self, fingerprint: str) -> AnchorAnswer:
+        """Whether the history contains the entry a printed fingerprint names."""
+        return self._trust.anchor(fingerprint)
+
+    def printed_fingerprints(self, limit: int = 200) -> list[FingerprintRow]:
+        return self._trust.printed(limit)
+
+    def crypto(self) -> str:
+        return self._trust.crypto()
+
+    def set_crypto(self, actor: User, choice: str) -> None:
+        self._trust.set_crypto(actor, choice)
+
+    def sealed_years(self) -> dict[int, datetime]:
+        return self._trust.sealed_years()
+
+    def seal_year(self, actor: User, year: int, manifest_sha256: str) -> None:
+        with self.db.write() as s:
+            self._trust.seal_year(s, actor, year, manifest_sha256)
+
+    def year_history(self, year: int) -> dict[str, list[dict[str, object]]]:
+        """The history, signatures and public keys a sealed archive of ``year`` carries."""
+        return self._trust.year_history(year)
+
+    def archive_signature(self, actor: User, manifest: bytes) -> tuple[int, str, str, str]:
+        """The administrator's signature of an archive's manifest: key id, algorithm, public key, signature."""
+        return self._trust.archive_signature(actor, manifest)
 
     def _anchor_path(self) -> Path:
         """Where this machine keeps the history head it last verified, for this ledger."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import auth, limits, login
+from ledger import auth, limits, login, signing
 from ledger.desk import Desk, has, require
 from ledger.errors import (
     AuthError,
@@ -36,6 +36,7 @@ class Users:
         """The same answer, cost and throttle for every name (see ledger.login)."""
         outcome = login.attempt(self.desk.db, username, password, self.desk.clock())
         if outcome.user is not None:
+            signing.unlock_at_login(self.desk, outcome.user.username, password)
             return user_of(outcome.user)
         if outcome.wait:
             raise LoginThrottled(outcome.message, outcome.wait)
@@ -136,6 +137,9 @@ class Users:
                 before=before,
                 after=user_snapshot(row),
             )
+            signing.password_changed(
+                self.desk, s, row.username, new_password, actor=actor.username, own=actor.username == username
+            )
 
     def add_in(
         self,
@@ -180,6 +184,7 @@ class Users:
             ref=row.username,
             after=user_snapshot(row),
         )
+        signing.create_key(self.desk, s, row.username, password, "created", actor=actor)
         return user_of(row)
 
     def _keep_one_admin(self, s: Session, changed: UserRow) -> None:

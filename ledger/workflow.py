@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger import signing
 from ledger.desk import Desk, has, require
 from ledger.errors import InvalidReception, NotFound, PermissionDenied, StaleEdit, WorkflowError
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
-from ledger.models import AttachmentRow, HistoryRow, ReceptionRow
+from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
 from ledger.policy import RULES
 from ledger.queries import reception_row
 from ledger.records import ATTACHMENT_KINDS, Assessment, Attachment, Reception, Role, Status, User
@@ -208,8 +209,13 @@ class Workflow:
         if not reason.strip():
             raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
         with self.desk.db.write() as s:
-            require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             row = reception_row(s, reception_id, lock=True)
+            if s.get(SealedYearRow, row.year) is not None:  # archived: closed to all but an administrator
+                require(
+                    s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=row.year)
+                )
+            else:
+                require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             _check_version(row, version)
             if Status(row.status) != Status.APPROVED:
                 raise WorkflowError(tr("{ref} 尚未审核，无需重新打开").format(ref=row.ref))
@@ -336,7 +342,7 @@ class Workflow:
             row.version += 1
         s.flush()
         record = record_of(row)
-        self.desk.log(
+        entry = self.desk.log(
             s,
             username=actor.username,
             action=action,
@@ -347,6 +353,7 @@ class Workflow:
             after=snapshot(row, record) if after is ... else after,
             comment=comment,
         )
+        signing.sign_entry(self.desk, s, entry, actor)
         return record
 
     def _unlocked_row(self, s: Session, reception_id: int, locked_message: str) -> ReceptionRow:

@@ -14,6 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from ledger.i18n import tr
+from ledger.trust import Stamp
 from reports.fonts import register_cjk_font
 
 
@@ -123,8 +124,37 @@ def period_label(date_from: date, date_to: date) -> str:
     return tr("{a}至{b}").format(a=long_date(date_from), b=long_date(date_to))
 
 
-def numbered_canvas(footer: str) -> Callable[..., Canvas]:
-    """A canvasmaker that writes ``footer  第 x 页 共 y 页`` at the foot of every page."""
+QR_SIZE_MM = 14  # from 1.5 mm up: below the 16 mm bottom margin of a4_pdf
+
+
+def draw_fingerprint(canvas: Canvas, stamp: Stamp, page_width: float, *, bottom: float | None = None) -> None:
+    """The ledger fingerprint at the foot of a page: ``账本指纹 1a2b-3c4d-5e6f-7a8b`` at the left,
+    and at the right a QR code holding it with the printing date and the reference.
+
+    Every printed sheet (notice, reception list, pre-approval form, year summary, disclosure)
+    calls this, through ``a4_pdf(stamp=...)`` or directly on its own canvas.
+    """
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+
+    bottom = 1.5 * mm if bottom is None else bottom
+    size = QR_SIZE_MM * mm
+    widget = QrCodeWidget(stamp.qr_text, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    canvas.saveState()
+    renderPDF.draw(drawing, canvas, page_width - 10 * mm - size, bottom)
+    canvas.setFont(register_cjk_font(), 8)
+    canvas.drawString(12 * mm, bottom + 5 * mm, stamp.label)
+    canvas.restoreState()
+
+
+def numbered_canvas(footer: str, stamp: Stamp | None = None) -> Callable[..., Canvas]:
+    """A canvasmaker that writes ``footer  第 x 页 共 y 页`` at the foot of every page, and the
+    ledger fingerprint when a ``stamp`` is given."""
 
     font = register_cjk_font()
 
@@ -154,6 +184,8 @@ def numbered_canvas(footer: str) -> Callable[..., Canvas]:
                 text = f"{footer}    {text}"
             self.drawCentredString(width / 2, 8 * 2.834645669, text)
             self.restoreState()
+            if stamp is not None:
+                draw_fingerprint(self, stamp, width)
 
     return NumberedCanvas
 
@@ -162,7 +194,14 @@ CENTER = TA_CENTER
 
 
 def a4_pdf(
-    story: list[Any], *, title: str, author: str, footer: str, font_size: float, side_margin_mm: float = 12
+    story: list[Any],
+    *,
+    title: str,
+    author: str,
+    footer: str,
+    font_size: float,
+    side_margin_mm: float = 12,
+    stamp: Stamp | None = None,
 ) -> bytes:
     """Build a numbered A4 document of the bundled font: notice sheet, reception list, summary."""
     import io
@@ -185,5 +224,5 @@ def a4_pdf(
         initialFontName=register_cjk_font(),
         initialFontSize=font_size,
     )
-    doc.build(story, canvasmaker=numbered_canvas(footer))
+    doc.build(story, canvasmaker=numbered_canvas(footer, stamp))
     return out.getvalue()

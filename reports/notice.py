@@ -22,6 +22,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from ledger.i18n import tr
 from ledger.money import ZERO, fmt, per_person
 from ledger.records import Bureau, LedgerQuery, Reception, Status
+from ledger.trust import Stamp
 from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
 from reports.common import CENTER, CellMaker, a4_pdf, cjk_style, long_date, para, period_label
 from reports.fonts import register_cjk_font
@@ -235,8 +236,8 @@ def notice_rows(receptions: Sequence[Reception], cell: CellMaker) -> list[list[o
     return rows
 
 
-def render_notice(notice: Notice) -> bytes:
-    """The notice sheet as PDF bytes."""
+def render_notice(notice: Notice, stamp: Stamp | None = None) -> bytes:
+    """The notice sheet as PDF bytes; ``stamp``: the ledger fingerprint at its foot."""
     font = register_cjk_font()
     title_style = cjk_style("notice-title", 16, leading=22, align=CENTER)
     subtitle_style = cjk_style("notice-subtitle", 10.5, leading=15, align=CENTER)
@@ -361,4 +362,5 @@ def render_notice(notice: Notice) -> bytes:
         author=notice.bureau.name,
         footer=f"{notice.title}（{notice.period}）",
         font_size=CELL_SIZE,
+        stamp=stamp,
     )

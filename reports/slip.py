@@ -22,6 +22,7 @@ from ledger.i18n import tr
 from ledger.money import capital, fmt
 from ledger.policy import RULES
 from ledger.records import ATTACHMENT_KINDS, Assessment, Bureau, Reception, Status, User
+from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
 
@@ -80,8 +81,8 @@ def _money_or_dash(amount: Decimal) -> str:
     return fmt(amount) if amount else "—"
 
 
-def render_slip(slip: Slip) -> bytes:
-    """The reception list as PDF bytes."""
+def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
+    """The reception list as PDF bytes; ``stamp``: the ledger fingerprint at its foot."""
     font = register_cjk_font()
     r = slip.reception
     a = slip.assessment
@@ -331,4 +332,5 @@ def render_slip(slip: Slip) -> bytes:
         author=slip.bureau.name,
         footer=f"{slip.title} {r.ref}",
         font_size=size,
+        stamp=stamp,
     )

@@ -29,6 +29,7 @@ from ledger.targets import (
     reduction_percent,
     signed_percent,
 )
+from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
 
@@ -219,8 +220,10 @@ def _figure_rows(dash: DashboardFigures) -> list[list[str]]:
     ]
 
 
-def render_summary(dash: DashboardFigures, bureau_name: str, *, printed_on: date | None = None) -> bytes:
-    """The one-page summary of ``dash`` as PDF bytes."""
+def render_summary(
+    dash: DashboardFigures, bureau_name: str, *, printed_on: date | None = None, stamp: Stamp | None = None
+) -> bytes:
+    """The one-page summary of ``dash`` as PDF bytes; ``stamp``: the ledger fingerprint at its foot."""
     font = register_cjk_font()
     f = dash.figures
     printed_on = printed_on or date.today()
@@ -307,12 +310,19 @@ def render_summary(dash: DashboardFigures, bureau_name: str, *, printed_on: date
             note_style,
         ),
     ]
-    return a4_pdf(story, title=title, author=bureau_name, footer=title, font_size=9, side_margin_mm=18)
+    return a4_pdf(
+        story, title=title, author=bureau_name, footer=title, font_size=9, side_margin_mm=18, stamp=stamp
+    )
 
 
 def write_summary(
-    path: str | Path, dash: DashboardFigures, bureau_name: str, *, printed_on: date | None = None
+    path: str | Path,
+    dash: DashboardFigures,
+    bureau_name: str,
+    *,
+    printed_on: date | None = None,
+    stamp: Stamp | None = None,
 ) -> Path:
     from reports.output import write_atomic
 
-    return write_atomic(path, render_summary(dash, bureau_name, printed_on=printed_on))
+    return write_atomic(path, render_summary(dash, bureau_name, printed_on=printed_on, stamp=stamp))

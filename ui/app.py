@@ -100,6 +100,7 @@ class GuiSession:
         if old is not None and not old.close():
             self.window = old  # a form with unsaved changes asked to stay
             return
+        self.service.forget_keys()  # the signing keys unlocked in this session leave memory
         user = self.login()
         if user is None:
             self.app.quit()

@@ -136,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help=tr("输出 JSON"))
 
-    command("verify", cmd_verify, tr("校验历史记录的完整性，发现程序外的改动"))
+    from ui import cli_trust  # verify (with --anchor / --archive), archive, crypto, fingerprints
+
+    cli_trust.register(command, cli_trust.Helpers(cmd_verify, open_service, acting_user, UsageError))
 
     p = command("targets", cmd_targets, tr("本年公务接待费同比压减目标的完成情况"))
     p.add_argument("--year", type=_year, required=True, help=tr("年份"))
@@ -360,13 +362,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    result = open_service(args).verify()
+    result = open_service(args).verify(full=getattr(args, "full", False))
     for note in result.notes:
         print(tr("注意：{note}").format(note=note))
     if result.ok:
         print(
-            tr("历史记录完整：{n} 条历史，{m} 条接待，未发现程序外的改动").format(
-                n=result.entries, m=result.records
+            tr("历史记录完整：{n} 条历史，{m} 条接待，{s} 个签名有效，未发现程序外的改动").format(
+                n=result.entries, m=result.records, s=result.signatures
+            )
+            + (
+                tr("（签名只查了第 {id} 条之后的：之前的在本机上次校验时已查过，加 --full 全部重查）").format(
+                    id=result.signatures_after
+                )
+                if result.signatures_after
+                else ""
             )
         )
         return EXIT_OK
@@ -515,7 +524,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
         )
     except NoticeError as exc:
         raise UsageError(str(exc)) from None
-    _write_output(args.output, ".pdf", render_notice(notice))
+    stamp = service.print_stamp("notice", notice.period, actor)
+    _write_output(args.output, ".pdf", render_notice(notice, stamp))
     marked = service.mark_posted(actor, notice.reception_ids, notice.posted_on) if actor else 0
     line = tr("已生成公示表 {path}：{n} 条接待，合计 {total} 元，公示期至 {until}").format(
         path=args.output,
@@ -533,8 +543,9 @@ def cmd_slip(args: argparse.Namespace) -> int:
     from ledger.money import fmt
     from reports.slip import load_slip, render_slip
 
-    slip = load_slip(open_service(args), args.ref)
-    _write_output(args.output, ".pdf", render_slip(slip))
+    service = open_service(args)
+    slip = load_slip(service, args.ref)
+    _write_output(args.output, ".pdf", render_slip(slip, service.print_stamp("slip", slip.reception.ref)))
     print(
         tr("已生成接待清单 {path}：{ref}，合计 {total} 元").format(
             path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)

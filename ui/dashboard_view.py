@@ -539,7 +539,8 @@ class DashboardView(QWidget):
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
         try:
-            written = write_summary(path, self.figures, self.service.bureau().name)
+            stamp = self.service.print_stamp("summary", str(self.figures.figures.year))
+            written = write_summary(path, self.figures, self.service.bureau().name, stamp=stamp)
         except OSError as exc:
             QMessageBox.warning(self, tr("未能保存"), str(output_error(exc, path)))
             return None

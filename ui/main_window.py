@@ -32,6 +32,7 @@ from ledger.i18n import tr
 from ledger.records import LedgerQuery, Role, User
 from ledger.service import ImportCancelled, ImportOutcome, LedgerError, LedgerService
 from ui.approval_view import ApprovalView
+from ui.backup_dialog import BackupActions
 from ui.dashboard_view import DashboardView
 from ui.history_dialog import HistoryDialog
 from ui.hub import ChangeHub
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow):
             service, user, self, self.hub, self.selected_reception_id, self.statusBar().showMessage
         )
         self.print_actions.install(self.print_menu, self.file_menu, self.demo_action)
+        self.backup_actions = BackupActions(service, user, self, self.hub)  # 备份 / 恢复, 国密 choice
+        self.backup_actions.install(self.file_menu, self.settings_menu, self.logout_action)
         self.ledger_view.selection_changed.connect(self.print_actions.update_actions)
         self.tabs.currentChanged.connect(lambda _i: self.print_actions.update_actions())
         self.user_label = QLabel()
@@ -131,6 +134,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.ledger_view.summary_label)
         self._show_identity()
         self._update_actions()
+        reminder = self.backup_actions.reminder()
+        if reminder:
+            self.statusBar().showMessage(reminder)
 
         self.resize(1280, 800)
         settings = app_settings()
@@ -633,5 +639,6 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
+        self.backup_actions.on_close()  # at most once a day
         super().closeEvent(event)
         self.closed.emit()

@@ -265,7 +265,7 @@ class PrintActions(QObject):
         try:
             with _busy():
                 notice = load()
-                pdf = render_notice(notice)
+                pdf = render_notice(notice, self.service.print_stamp("notice", notice.period, self.user))
         except NoticeError as exc:
             QMessageBox.information(self.parent_widget, tr("公示表"), str(exc))
             return None
@@ -314,7 +314,7 @@ class PrintActions(QObject):
         try:
             with _busy():
                 slip = load_slip(self.service, rid)
-                pdf = render_slip(slip)
+                pdf = render_slip(slip, self.service.print_stamp("slip", slip.reception.ref, self.user))
         except LedgerError as exc:
             show_ledger_error(self.parent_widget, exc)
             return False

@@ -9,7 +9,7 @@ import pytest
 from ledger.db import Database
 from ledger.records import LedgerQuery
 from ledger.service import LedgerService, StaleEdit
-from tests.conftest import make_team, sample_reception
+from tests.conftest import PASSWORD, make_team, sample_reception
 
 pytestmark = pytest.mark.postgres
 
@@ -19,6 +19,8 @@ def two_machines(pg_url: str):  # type: ignore[no-untyped-def]
     first = LedgerService(Database(pg_url))
     team = make_team(first)
     second = LedgerService(Database(pg_url))
+    for user in (team.clerk, team.approver):  # on the other machine they log in: keys unlocked there
+        second.authenticate(user.username, PASSWORD)
     yield first, second, team
     first.db.dispose()
     second.db.dispose()

@@ -1,0 +1,162 @@
+"""Automatic backups: when the window closes (at most once a day), before every restore and
+before a migration, into the automatic backup folder (自动备份) of the ledger; the last 7
+daily and 4 weekly copies are kept. On PostgreSQL the server's own dump (pg_dump) is the real
+backup; the program reminds an administrator when no backup was made for a week.
+
+A backup's kind and moment are in its name: ``台账-每日-20250301-174500.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from ledger import backup
+from ledger.db import Database, DatabaseError
+from ledger.i18n import tr
+from ledger.models import BackupMarkRow, HistoryRow
+
+KEEP_DAILY, KEEP_WEEKLY = 7, 4
+REMIND_AFTER = timedelta(days=7)
+DAILY, BEFORE_RESTORE, BEFORE_MIGRATION, MANUAL = "每日", "恢复前", "升级前", "手动"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<kind>每日|恢复前|升级前)-(?P<at>\d{8}-\d{6})(?:-\d+)?\.sqlite3$")
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    at: datetime
+    kind: str
+    size: int
+
+
+def folder_of(db: Database) -> Path:
+    """The automatic backup folder: beside a SQLite ledger, else in the user's data folder
+    (``LEDGER_AUTO_BACKUP_DIR`` replaces either)."""
+    return backup.auto_backup_path(db, datetime(2000, 1, 1)).parent
+
+
+def _stem(db: Database) -> str:
+    url = make_url(db.url)
+    if db.dialect == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).stem
+    return url.database or "ledger"
+
+
+def backups(db: Database) -> list[BackupFile]:
+    """This ledger's automatic backups, newest first."""
+    folder, stem = folder_of(db), _stem(db)
+    found = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match is None or match["stem"] != stem:
+            continue
+        try:
+            found.append(
+                BackupFile(
+                    entry,
+                    datetime.strptime(match["at"], "%Y%m%d-%H%M%S"),
+                    match["kind"],
+                    entry.stat().st_size,
+                )
+            )
+        except (ValueError, OSError):
+            continue
+    return sorted(found, key=lambda b: b.at, reverse=True)
+
+
+def _path(db: Database, kind: str, now: datetime) -> Path:
+    base = folder_of(db) / f"{_stem(db)}-{kind}-{now:%Y%m%d-%H%M%S}"
+    path, n = base.with_suffix(".sqlite3"), 1
+    while path.exists():
+        n += 1
+        path = Path(f"{base}-{n}.sqlite3")
+    return path
+
+
+def daily(db: Database, now: datetime) -> Path | None:
+    """The day's backup, unless one was made today; then the rotation. None when not due."""
+    if any(b.kind == DAILY and b.at.date() == now.date() for b in backups(db)):
+        return None
+    path = _path(db, DAILY, now)
+    backup.write_backup(db, path)
+    mark(db, now, "auto", path)
+    rotate(db, now)
+    return path
+
+
+def mark(db: Database, now: datetime, kind: str, where: Path | str) -> None:
+    """Remember that a backup was made (any desk sees it: the weekly reminder)."""
+    try:
+        with db.write() as s:
+            s.add(BackupMarkRow(at=now.replace(microsecond=0), kind=kind, place=str(where)[:1000]))
+    except DatabaseError:  # read-only, or busy: the backup itself is made all the same
+        pass
+
+
+def keep(files: list[BackupFile]) -> set[Path]:
+    """The daily copies to keep: the newest of each of the last 7 days that have one, and the
+    newest of each of the 4 weeks before those."""
+    kept: set[Path] = set()
+    days: set[date] = set()
+    weeks: set[tuple[int, int]] = set()
+    for b in sorted((f for f in files if f.kind == DAILY), key=lambda f: f.at, reverse=True):
+        day = b.at.date()
+        if day in days:
+            continue
+        if len(days) < KEEP_DAILY:
+            days.add(day)
+            kept.add(b.path)
+            continue
+        week = day.isocalendar()[:2]
+        if week in weeks or len(weeks) >= KEEP_WEEKLY or any(d.isocalendar()[:2] == week for d in days):
+            continue
+        weeks.add(week)
+        kept.add(b.path)
+    return kept
+
+
+def rotate(db: Database, now: datetime) -> list[Path]:
+    """Remove the daily copies beyond 7 daily and 4 weekly; backups made before a restore or a
+    migration are never removed. Returns what was removed."""
+    files = backups(db)
+    kept = keep(files)
+    removed = []
+    for b in files:
+        if b.kind == DAILY and b.path not in kept:
+            try:
+                b.path.unlink()
+                removed.append(b.path)
+            except OSError:
+                pass
+    return removed
+
+
+def last_backup(db: Database) -> datetime | None:
+    with db.read() as s:
+        return s.scalar(select(func.max(BackupMarkRow.at)))
+
+
+def reminder(db: Database, now: datetime) -> str:
+    """For an administrator: the reminder when no backup was made for a week ("" when fine)."""
+    last = last_backup(db)
+    if last is None:
+        with db.read() as s:
+            first = s.scalar(select(func.min(HistoryRow.at)))
+        if first is None or now - first < REMIND_AFTER:
+            return ""
+        return tr("此账本还没有备份过：请备份（文件 → 备份 / 恢复，PostgreSQL 上用 pg_dump）")
+    if now - last < REMIND_AFTER:
+        return ""
+    return tr(
+        "已有 {n} 天没有备份此账本（上次 {at}）：请备份（文件 → 备份 / 恢复，PostgreSQL 上用 pg_dump）"
+    ).format(n=(now - last).days, at=last.strftime("%Y-%m-%d %H:%M"))

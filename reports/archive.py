@@ -1,0 +1,283 @@
+"""The sealed year for auditors: one ZIP holding the year's workbook, every monthly notice
+and every reception list as PDF, the history and signatures as JSON, the attachments and the
+public keys, with a manifest of every file's hash signed by the administrator.
+
+``check_archive`` needs no database: it checks the manifest's signature, every file against
+the manifest, every history entry against its own hash, every signature against the public
+key the history recorded for it, and names what was altered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ledger import signing
+from ledger.i18n import tr
+from ledger.records import LedgerQuery, User
+from ledger.trust import entry_hash_ok
+
+MANIFEST = "manifest.json"
+MANIFEST_SIGNATURE = "manifest.sig.json"
+FORMAT = "reception-ledger-archive/1"
+
+
+class ArchiveError(ValueError):
+    """The archive cannot be written or read at all; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    year: int
+    files: int
+    receptions: int
+    manifest_sha256: str
+
+
+@dataclass
+class ArchiveCheck:
+    files: int = 0
+    entries: int = 0
+    signatures: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def build_archive(
+    service: Any, actor: User, year: int, progress: Callable[[str], None] | None = None
+) -> tuple[bytes, ArchiveSummary]:
+    """The archive's bytes and what it holds. The caller writes it, then seals the year."""
+    from reports.notice import load_notice, month_bounds, render_notice
+    from reports.slip import load_slip, render_slip
+    from reports.workbook import export_year
+
+    say = progress or (lambda _text: None)
+    files: dict[str, bytes] = {}
+    say(tr("台账工作簿"))
+    with tempfile.TemporaryDirectory(prefix="ledger-archive-") as folder:
+        book = Path(folder) / f"台账-{year}.xlsx"
+        export_year(service, year, book)
+        files[f"台账-{year}.xlsx"] = book.read_bytes()
+    query = LedgerQuery(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
+    approved = service.receptions(query, approved_only=True, include_classified=True)
+    months = sorted({r.reception_date.month for r in approved})
+    for month in months:
+        say(tr("{m} 月公示表").format(m=month))
+        first, last = month_bounds(date(year, month, 1))
+        notice = load_notice(service, first, last, posted_on=last)
+        stamp = service.print_stamp("archive", notice.period, actor)
+        files[f"公示表/{year}-{month:02d}.pdf"] = render_notice(notice, stamp)
+    for r in approved:
+        say(r.ref)
+        record = service.get(r.id)
+        slip = load_slip(service, record)
+        files[f"接待清单/{r.ref}.pdf"] = render_slip(slip, service.print_stamp("archive", r.ref, actor))
+        for a in record.attachments:
+            files[f"附件/{r.ref}/{a.id}-{a.filename}"] = service.attachment_content(a.id)
+    exported = service.year_history(year)
+    files["history.json"] = _json(exported["entries"])
+    files["signatures.json"] = _json(exported["signatures"])
+    files["keys.json"] = _json(exported["keys"])
+    head = exported["entries"][-1]["hash"] if exported["entries"] else ""
+    manifest = _json(
+        {
+            "format": FORMAT,
+            "year": year,
+            "bureau": service.bureau().name,
+            "sealed_by": actor.username,
+            "ledger_fingerprint": service.print_stamp("archive", str(year), actor).fingerprint,
+            "head": head,
+            "receptions": len(approved),
+            "files": {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())},
+        }
+    )
+    key_id, algo, public, signature = service.archive_signature(actor, manifest)
+    sealed = _json(
+        {
+            "username": actor.username,
+            "key_id": key_id,
+            "algo": algo,
+            "public_key": public,
+            "signature": signature,
+        }
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in sorted(files.items()):
+            z.writestr(name, content)
+        z.writestr(MANIFEST, manifest)
+        z.writestr(MANIFEST_SIGNATURE, sealed)
+    digest = hashlib.sha256(manifest).hexdigest()
+    return out.getvalue(), ArchiveSummary(year, len(files) + 2, len(approved), digest)
+
+
+def write_archive(service: Any, actor: User, year: int, path: Path) -> ArchiveSummary:
+    """Write the sealed archive of ``year`` to ``path``, then close the year (recorded)."""
+    from reports.output import write_atomic
+
+    if year not in service.years():
+        raise ArchiveError(tr("账本中没有 {year} 年的接待").format(year=year))
+    content, summary = build_archive(service, actor, year)
+    write_atomic(path, content)
+    service.seal_year(actor, year, summary.manifest_sha256)
+    return summary
+
+
+# ---------------------------------------------------------------------------- checking
+def check_archive(path: Path) -> ArchiveCheck:
+    """Check a sealed archive without any database; ``problems`` names what was altered."""
+    result = ArchiveCheck()
+    try:
+        with zipfile.ZipFile(path) as z:
+            contents = {info.filename: z.read(info) for info in z.infolist() if not info.is_dir()}
+    except FileNotFoundError:
+        raise ArchiveError(tr("找不到文件：{path}").format(path=path)) from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ArchiveError(tr("不是可读的封存文件（ZIP）：{path}（{e}）").format(path=path, e=exc)) from None
+    manifest_bytes = contents.pop(MANIFEST, None)
+    sealed_bytes = contents.pop(MANIFEST_SIGNATURE, None)
+    if manifest_bytes is None:
+        raise ArchiveError(tr("封存文件缺少清单 {name}，无法校验").format(name=MANIFEST))
+    try:
+        manifest = json.loads(manifest_bytes)
+        listed: dict[str, str] = dict(manifest["files"])
+    except (ValueError, KeyError, TypeError):
+        result.problems.append(tr("清单 {name} 被改动（无法读取）").format(name=MANIFEST))
+        return result
+    deeper = ArchiveCheck()  # what the contents say, after the files themselves
+    keys_by_history = _keys(contents, deeper)
+    _check_manifest_signature(manifest_bytes, sealed_bytes, keys_by_history, result)
+    for name, expected in sorted(listed.items()):
+        content = contents.get(name)
+        if content is None:
+            result.problems.append(tr("文件 {name} 已被删除").format(name=name))
+        elif hashlib.sha256(content).hexdigest() != expected:
+            result.problems.append(tr("文件 {name} 被改动（与清单中的校验值不符）").format(name=name))
+        else:
+            result.files += 1
+    for name in sorted(set(contents) - set(listed)):
+        result.problems.append(tr("文件 {name} 不在清单中（被加入）").format(name=name))
+    _check_history(contents, keys_by_history, deeper)
+    result.entries, result.signatures = deeper.entries, deeper.signatures
+    result.problems += deeper.problems
+    result.notes += deeper.notes
+    return result
+
+
+def _load(contents: dict[str, bytes], name: str, result: ArchiveCheck) -> Any:
+    try:
+        return json.loads(contents[name])
+    except KeyError:
+        return None  # named as deleted by the manifest check
+    except ValueError:
+        result.problems.append(tr("文件 {name} 无法读取（被改动）").format(name=name))
+        return None
+
+
+def _keys(contents: dict[str, bytes], result: ArchiveCheck) -> dict[int, signing.KeyEntry]:
+    """The keys as the history recorded them (keys.json must list the same)."""
+    entries = _load(contents, "history.json", result) or []
+    recorded: dict[int, signing.KeyEntry] = {}
+    for e in entries:
+        if isinstance(e, dict) and e.get("entity") == "key" and entry_hash_ok(e):
+            try:
+                data = json.loads(e["after"])
+                recorded[int(e["entity_id"])] = signing.KeyEntry(
+                    int(e["id"]), int(e["entity_id"]), data["username"], data["algo"], data["public_key"]
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+    listed = {}
+    for k in _load(contents, "keys.json", result) or []:
+        try:
+            listed[int(k["key_id"])] = k
+        except (KeyError, TypeError, ValueError):
+            continue
+    for key_id, k in sorted(listed.items()):
+        r = recorded.get(key_id)
+        if r is not None and (r.username, r.algo, r.public) != (
+            k.get("username"),
+            k.get("algo"),
+            k.get("public_key"),
+        ):
+            result.problems.append(
+                tr("keys.json 中用户 {name} 的公钥（第 {id} 号）与历史记录不符（被替换）").format(
+                    name=k.get("username"), id=key_id
+                )
+            )
+    return recorded
+
+
+def _check_manifest_signature(
+    manifest: bytes, sealed_bytes: bytes | None, keys: dict[int, signing.KeyEntry], result: ArchiveCheck
+) -> None:
+    try:
+        sealed = json.loads(sealed_bytes or b"")
+        key = keys.get(int(sealed["key_id"]))
+        ok = (
+            key is not None
+            and key.username == sealed["username"]
+            and signing.Checker().ok(key.algo, key.public, manifest, sealed["signature"])
+        )
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        result.problems.insert(
+            0,
+            tr("清单 {name} 或其签名被改动（管理员签名与历史记录中的公钥不符）").format(name=MANIFEST),
+        )
+
+
+def _check_history(
+    contents: dict[str, bytes],
+    keys: dict[int, signing.KeyEntry],
+    result: ArchiveCheck,
+) -> None:
+    entries = [e for e in (_load(contents, "history.json", result) or []) if isinstance(e, dict)]
+    sigs = {}
+    for g in _load(contents, "signatures.json", result) or []:
+        try:
+            sigs[int(g["history_id"])] = g
+        except (KeyError, TypeError, ValueError):
+            continue
+    by_user: dict[str, list[signing.KeyEntry]] = {}
+    for k in sorted(keys.values(), key=lambda k: k.entry_id):
+        by_user.setdefault(k.username, []).append(k)
+    checker = signing.Checker()
+    unsigned = 0
+    for e in entries:
+        result.entries += 1
+        if not entry_hash_ok(e):
+            result.problems.append(
+                tr("history.json 第 {id} 条（{ref}）与其校验值不符（被改动）").format(
+                    id=e.get("id"), ref=e.get("ref", "")
+                )
+            )
+            continue
+        if e.get("action") not in signing.SIGNED_ACTIONS:
+            continue
+        problem = signing.signature_problem(keys, by_user, checker, e, sigs.get(int(e["id"])))
+        if problem == "":
+            unsigned += 1
+        elif problem:
+            result.problems.append(problem)
+        else:
+            result.signatures += 1
+    if unsigned:
+        result.notes.append(tr("有 {n} 条审核记录早于签名功能，没有签名").format(n=unsigned))

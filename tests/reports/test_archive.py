@@ -1,0 +1,160 @@
+"""The sealed year: what the archive holds, and every kind of tampering named without a database."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ledger.errors import PermissionDenied
+from ledger.service import LedgerService
+from reports.archive import MANIFEST, MANIFEST_SIGNATURE, ArchiveError, check_archive, write_archive
+from tests.conftest import Team, sample_reception
+
+
+@pytest.fixture
+def archive(service: LedgerService, team: Team, tmp_path: Path) -> Path:
+    for i, day in enumerate((date(2025, 3, 5), date(2025, 3, 20), date(2025, 6, 2))):
+        r = service.save(team.clerk, sample_reception(on=day, unit=f"来访单位{i}"))
+        if i == 0:
+            r = service.add_attachment(team.clerk, r.id, "公函.pdf", b"%PDF-1.4 letter", "letter")  # type: ignore[arg-type]
+        r = service.submit(team.clerk, r)
+        service.approve(team.approver, r.id)  # type: ignore[arg-type]
+    service.save(team.clerk, sample_reception(on=date(2025, 7, 1), unit="草稿不入封存"))
+    path = tmp_path / "2025.zip"
+    summary = write_archive(service, team.admin, 2025, path)
+    assert summary.receptions == 3
+    return path
+
+
+def names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return z.namelist()
+
+
+def rewrite(path: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of the archive with some files replaced (None: removed)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename in change:
+                new = change[info.filename]
+                if new is None:
+                    continue
+                content = new
+            dst.writestr(info.filename, content)
+    return target
+
+
+def flip(content: bytes, at: int | None = None) -> bytes:
+    i = len(content) // 2 if at is None else at
+    return content[:i] + bytes([content[i] ^ 0x01]) + content[i + 1 :]
+
+
+def read(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name)
+
+
+def test_archive_holds_the_year(archive: Path, service: LedgerService) -> None:
+    files = names(archive)
+    assert "台账-2025.xlsx" in files
+    assert {"公示表/2025-03.pdf", "公示表/2025-06.pdf"} <= set(files)
+    assert {"接待清单/JD-2025-0001.pdf", "接待清单/JD-2025-0003.pdf"} <= set(files)
+    assert "接待清单/JD-2025-0004.pdf" not in files  # a draft is not sealed
+    assert any(f.startswith("附件/JD-2025-0001/") and f.endswith("公函.pdf") for f in files)
+    assert {"history.json", "signatures.json", "keys.json", MANIFEST, MANIFEST_SIGNATURE} <= set(files)
+    manifest = json.loads(read(archive, MANIFEST))
+    assert manifest["year"] == 2025 and manifest["sealed_by"] == "admin"
+    assert set(manifest["files"]) == set(files) - {MANIFEST, MANIFEST_SIGNATURE}
+    # the printed pages carry the fingerprint
+    text = PdfReader(io.BytesIO(read(archive, "接待清单/JD-2025-0002.pdf"))).pages[0].extract_text()
+    assert "账本指纹" in text
+    result = check_archive(archive)
+    assert result.ok, result.problems
+    assert result.signatures == 6  # three submissions, three approvals
+    # and the year is closed
+    assert 2025 in service.sealed_years()
+    assert service.verify().ok
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "台账-2025.xlsx",
+        "公示表/2025-03.pdf",
+        "接待清单/JD-2025-0002.pdf",
+        "history.json",
+        "signatures.json",
+        "keys.json",
+        "attachment",
+    ],
+)
+def test_a_changed_byte_in_any_file_is_named(archive: Path, tmp_path: Path, name: str) -> None:
+    if name == "attachment":
+        name = next(f for f in names(archive) if f.startswith("附件/"))
+    altered = rewrite(archive, tmp_path / "altered.zip", {name: flip(read(archive, name))})
+    result = check_archive(altered)
+    assert not result.ok
+    assert f"文件 {name} 被改动" in result.problems[0]
+
+
+def test_a_removed_file_is_named(archive: Path, tmp_path: Path) -> None:
+    altered = rewrite(archive, tmp_path / "removed.zip", {"接待清单/JD-2025-0003.pdf": None})
+    problems = check_archive(altered).problems
+    assert problems == ["文件 接待清单/JD-2025-0003.pdf 已被删除"]
+
+
+def test_an_added_file_is_named(archive: Path, tmp_path: Path) -> None:
+    altered = tmp_path / "added.zip"
+    rewrite(archive, altered, {})
+    with zipfile.ZipFile(altered, "a") as z:
+        z.writestr("接待清单/JD-2025-0099.pdf", b"%PDF-1.4")
+    assert "不在清单中" in check_archive(altered).problems[0]
+
+
+def test_an_edited_manifest_is_named(archive: Path, tmp_path: Path) -> None:
+    """The manifest edited to match an altered list: its signature no longer holds."""
+    pdf = "接待清单/JD-2025-0002.pdf"
+    new_pdf = flip(read(archive, pdf))
+    manifest = json.loads(read(archive, MANIFEST))
+    import hashlib
+
+    manifest["files"][pdf] = hashlib.sha256(new_pdf).hexdigest()
+    edited = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    altered = rewrite(archive, tmp_path / "manifest.zip", {pdf: new_pdf, MANIFEST: edited})
+    problems = check_archive(altered).problems
+    assert len(problems) == 1 and "清单 manifest.json 或其签名被改动" in problems[0]
+
+
+def test_history_rewritten_with_matching_manifest_still_fails(archive: Path, tmp_path: Path) -> None:
+    """Even a history entry changed together with its listed hash is named by its own hash."""
+    entries = json.loads(read(archive, "history.json"))
+    approve = next(e for e in entries if e["action"] == "approve")
+    approve["comment"] = "同意（后改）"
+    altered = rewrite(
+        archive, tmp_path / "h.zip", {"history.json": json.dumps(entries, ensure_ascii=False).encode()}
+    )
+    problems = check_archive(altered).problems
+    assert any(f"history.json 第 {approve['id']} 条" in p for p in problems)
+
+
+def test_not_an_archive(tmp_path: Path) -> None:
+    bad = tmp_path / "x.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ArchiveError, match="不是可读的封存文件"):
+        check_archive(bad)
+
+
+def test_only_an_administrator_archives(service: LedgerService, team: Team, tmp_path: Path) -> None:
+    r = service.submit(team.clerk, sample_reception())
+    service.approve(team.approver, r.id)  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        write_archive(service, team.approver, 2025, tmp_path / "a.zip")
+    assert not (tmp_path / "a.zip").exists()
+    assert service.sealed_years() == {}
