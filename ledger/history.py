@@ -185,14 +185,18 @@ def read_anchor(path: Path) -> dict[str, Any] | None:
             "hash": str(data["hash"]),
             "at": str(data.get("at", "")),
             "first": str(data.get("first", "")),
+            "signatures": str(data.get("signatures", "")),
         }
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime, first: str = "") -> None:
+def write_anchor(
+    path: Path, entry_id: int, entry_hash: str, at: datetime, first: str = "", signatures: str = ""
+) -> None:
     """Remember the head (and the first entry, which tells this ledger from a new one created
-    later at the same place)."""
+    later at the same place; and the digest of the signatures up to the head, see
+    ledger.signing.signature_digest)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_suffix(".tmp")
@@ -203,6 +207,7 @@ def write_anchor(path: Path, entry_id: int, entry_hash: str, at: datetime, first
                     "hash": entry_hash,
                     "at": at.replace(microsecond=0).isoformat(sep=" "),
                     "first": first,
+                    "signatures": signatures,
                 }
             ),
             encoding="utf-8",

@@ -377,12 +377,19 @@ class LedgerService:
         result = history.verify_ledger(self.db, anchor, self.clock)
         clean = result.ok
         self._trust.verify(result, None if full else previous)
+        head = history.read_anchor(anchor) if result.ok else None
+        if head is not None:  # remember the signatures checked with the head
+            at = datetime.fromisoformat(head["at"]) if head["at"] else self.clock()
+            digest = self._trust.signature_digest(head["id"])
+            history.write_anchor(anchor, head["id"], head["hash"], at, head["first"], digest)
         if clean and not result.ok:  # verify_ledger remembered the head: not with bad signatures
             if previous is None:
                 anchor.unlink(missing_ok=True)
             else:
                 at = datetime.fromisoformat(previous["at"]) if previous["at"] else self.clock()
-                history.write_anchor(anchor, previous["id"], previous["hash"], at, previous["first"])
+                history.write_anchor(
+                    anchor, previous["id"], previous["hash"], at, previous["first"], previous["signatures"]
+                )
         return result
 
     # ================================================================== trust (fingerprints, seals)

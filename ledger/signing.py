@@ -20,6 +20,7 @@ with every key, signature and history entry, so a ledger can switch going forwar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -332,6 +333,21 @@ def signature_problem(
     if signature["algo"] != key.algo or not checker.ok(key.algo, key.public, text, signature["signature"]):
         return tr("{where}：签名不符（记录或签名在程序外被改动）").format(where=where)
     return None
+
+
+def signature_digest(s: Session, upto_id: int) -> str:
+    """One SHA-256 over every stored signature of the entries up to ``upto_id``: remembered with
+    the head at a clean verification, it shows at the next one whether any signature already
+    checked was changed, added or removed since (then every signature is checked again)."""
+    digest = hashlib.sha256()
+    stmt = (
+        select(SignatureRow.history_id, SignatureRow.key_id, SignatureRow.algo, SignatureRow.signature)
+        .where(SignatureRow.history_id <= upto_id)
+        .order_by(SignatureRow.history_id)
+    )
+    for row in s.execute(stmt).yield_per(20000):
+        digest.update(f"{row[0]}|{row[1]}|{row[2]}|{row[3]}\n".encode())
+    return digest.hexdigest()
 
 
 def verify_signatures(s: Session, result: VerifyResult, after_id: int = 0) -> None:

@@ -250,6 +250,10 @@ class Trust:
         return {"entries": entries, "signatures": signatures, "keys": keys}
 
     # -------------------------------------------------------------- verification
+    def signature_digest(self, upto_id: int) -> str:
+        with self.desk.db.read() as s:
+            return signing.signature_digest(s, upto_id)
+
     def verify(self, result: VerifyResult, seen: dict[str, Any] | None = None) -> None:
         """Signatures, then the sealed years against their history entries.
 
@@ -259,9 +263,11 @@ class Trust:
         then and only the newer ones are checked now; without it, all are."""
         with self.desk.db.read() as s:
             after_id = 0
-            if seen is not None and result.ok:
+            if seen is not None and result.ok and seen.get("signatures"):
                 held = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen["id"]))
-                if held == seen["hash"]:
+                # the entries up to the remembered head are unchanged (the chain says so) and so
+                # are their signatures (the digest says so): those were checked last time
+                if held == seen["hash"] and signing.signature_digest(s, int(seen["id"])) == seen["signatures"]:
                     after_id = result.signatures_after = int(seen["id"])
             signing.verify_signatures(s, result, after_id)
             entries = {

@@ -16,6 +16,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from ledger.disclosure import Disclosure, wan_text
 from ledger.i18n import tr
+from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
 
@@ -41,7 +42,12 @@ def figure_rows(d: Disclosure) -> list[tuple[str, str]]:
 
 
 def render_disclosure(
-    d: Disclosure, bureau_name: str, reason: str = "", *, printed_on: date | None = None
+    d: Disclosure,
+    bureau_name: str,
+    reason: str = "",
+    *,
+    printed_on: date | None = None,
+    stamp: Stamp | None = None,
 ) -> bytes:
     font = register_cjk_font()
     printed_on = printed_on or date.today()
@@ -79,12 +85,20 @@ def render_disclosure(
             cjk_style("disclosure-note", 8, leading=11),
         ),
     ]
-    return a4_pdf(story, title=title, author=bureau_name, footer=title, font_size=10, side_margin_mm=18)
+    return a4_pdf(
+        story, title=title, author=bureau_name, footer=title, font_size=10, side_margin_mm=18, stamp=stamp
+    )
 
 
 def write_disclosure(
-    path: str | Path, d: Disclosure, bureau_name: str, reason: str = "", *, printed_on: date | None = None
+    path: str | Path,
+    d: Disclosure,
+    bureau_name: str,
+    reason: str = "",
+    *,
+    printed_on: date | None = None,
+    stamp: Stamp | None = None,
 ) -> Path:
     from reports.output import write_atomic
 
-    return write_atomic(path, render_disclosure(d, bureau_name, reason, printed_on=printed_on))
+    return write_atomic(path, render_disclosure(d, bureau_name, reason, printed_on=printed_on, stamp=stamp))

@@ -114,6 +114,7 @@ def test_disclosure_json_text_and_pdf_with_embedded_font(
     text = pdf_text(out)
     assert "XX县教育局2025年度公务接待费公开" in text
     assert "国内公务接待3批次、18人次" in text
+    assert re.search(r"账本指纹\s*[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}", text), text
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in fonts.splitlines()[2:]]
     assert rows and all(row[-5] == "yes" for row in rows), fonts  # every font embedded (emb column)

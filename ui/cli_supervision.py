@@ -76,7 +76,13 @@ def cmd_disclosure(args: argparse.Namespace, face: Any) -> int:
     service = face.open_service(args)
     d = service.disclosure(args.year)
     if args.output is not None:
-        face._write_output(args.output, ".pdf", render_disclosure(d, service.bureau().name, args.reason))
+        face._write_output(
+            args.output,
+            ".pdf",
+            render_disclosure(
+                d, service.bureau().name, args.reason, stamp=service.print_stamp("disclosure", str(args.year))
+            ),
+        )
     if args.json:
         face._print_json(d.to_json(args.reason))
     else:

@@ -202,7 +202,11 @@ class DisclosureDialog(QDialog):
             target = target.with_suffix(".pdf")
         try:
             written = write_disclosure(
-                target, self.disclosure, self.service.bureau().name, self.reason_edit.toPlainText()
+                target,
+                self.disclosure,
+                self.service.bureau().name,
+                self.reason_edit.toPlainText(),
+                stamp=self.service.print_stamp("disclosure", str(self.disclosure.year)),
             )
         except OSError as exc:
             QMessageBox.warning(self, tr("未能保存"), str(output_error(exc, target)))

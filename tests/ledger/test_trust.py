@@ -308,9 +308,9 @@ def test_sm3_chain_and_sm2_signatures_when_chosen(service: LedgerService, team: 
     sid = sql(path, "SELECT history_id, signature FROM signatures WHERE algo = 'sm2' ORDER BY history_id")[0]
     forged = ("0" if sid[1][0] != "0" else "1") + sid[1][1:]
     sql(path, "UPDATE signatures SET signature = ? WHERE history_id = ?", forged, sid[0])
-    # a signature row changed under an entry this desk already checked cannot forge anything (the
-    # chain proves the entry unchanged); the full check names it all the same
-    assert service.verify().ok
+    # a signature row changed under an entry this desk already checked is found too (the digest of
+    # the checked signatures no longer matches, so all are checked again)
+    assert "签名不符" in service.verify().problems[0]
     assert "签名不符" in service.verify(full=True).problems[0]
     # and an SM3 entry edited is found by the chain
     sql(path, "UPDATE history SET comment = '改' WHERE algo = 'sm3' AND action = 'approve'")
@@ -361,3 +361,20 @@ def test_verify_checks_only_newer_signatures_when_the_head_is_held(
     for _ in range(2):  # still checked the second time: the remembered head did not move past it
         problems = service.verify().problems
         assert "签名不符" in problems[0] and newest.ref in problems[0]
+
+
+def test_an_old_signature_altered_after_a_clean_verify_is_still_found(
+    approved: tuple[LedgerService, str], team: Team
+) -> None:
+    service, path = approved
+    assert service.verify().ok  # every signature checked, and their digest remembered
+    service.submit(team.clerk, sample_reception(unit="新的一条"))
+    # a signature of an entry checked last time, swapped for another entry's valid signature
+    sql(
+        path,
+        "UPDATE signatures SET signature = (SELECT signature FROM signatures ORDER BY history_id DESC LIMIT 1)"
+        " WHERE history_id = (SELECT min(history_id) FROM signatures)",
+    )
+    result = service.verify()
+    assert not result.ok and result.signatures_after == 0  # all checked again, not only the new one
+    assert "签名不符" in result.problems[0]
