@@ -81,7 +81,7 @@ def test_migration_copies_the_old_ledger_first(tmp_path: Path, folder: Path) -> 
     db = Database(f"sqlite:///{path}")
     db.dispose()
     with sqlite3.connect(path) as conn:  # as a ledger of the previous version
-        conn.execute("UPDATE alembic_version SET version_num = '0002'")
+        conn.execute("UPDATE alembic_version SET version_num = '0005'")
         conn.execute("DROP TABLE backup_marks")
         conn.execute("DROP TABLE sealed_years")
         conn.execute("DROP TABLE printed_fingerprints")
@@ -92,7 +92,7 @@ def test_migration_copies_the_old_ledger_first(tmp_path: Path, folder: Path) -> 
     copies = list(folder.glob("old-升级前-*.sqlite3"))
     assert len(copies) == 1
     with sqlite3.connect(copies[0]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0002"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"
     assert copy_before_migration("sqlite:///:memory:") is None
 
 
