@@ -7,13 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -73,7 +76,15 @@ class ReceptionRow(Base):
     __tablename__ = "receptions"
     __table_args__ = (
         UniqueConstraint("year", "seq", name="uq_receptions_year_seq"),
-        Index("ix_receptions_date", "reception_date"),
+        # every order of the ledger view ends on the id: an index per sorted column, ending
+        # on the id, makes a page in any order an index walk (migration 0004)
+        Index("ix_receptions_date_id", "reception_date", "id"),
+        Index("ix_receptions_total_id", "total_fen", "id"),
+        Index("ix_receptions_unit_id", "visiting_unit", "id"),
+        Index("ix_receptions_activity_id", "activity", "id"),
+        Index("ix_receptions_guests_id", "guest_count", "id"),
+        Index("ix_receptions_violations_id", "violation_count", "id"),
+        Index("ix_receptions_status_date_id", "status", "reception_date", "id"),
         # status + date filters of the ledger view, and a covering index for the year-on-year
         # figures (ledger/targets.py): their grouped query reads only these columns
         Index(
@@ -87,8 +98,6 @@ class ReceptionRow(Base):
             "violation_count",
             "over_standard_fen",
         ),
-        Index("ix_receptions_total", "total_fen"),
-        Index("ix_receptions_unit", "visiting_unit"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -236,3 +245,26 @@ class HistoryRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# Kept by the database itself (migration 0004), outside the models: triggers on ``receptions``
+# maintain them in every write's transaction, so a backup or a restore copies only the models'
+# tables and the triggers rebuild these. Read-only for the program.
+derived_metadata = MetaData()
+reception_totals = Table(
+    "reception_totals",
+    derived_metadata,
+    Column("year", Integer, primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("breach", Boolean, primary_key=True),
+    Column("receptions", BigInteger, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+)
+# what migration 0004 creates beyond the models: the monthly totals, SQLite's FTS5 trigram table
+# (with its shadow tables) and the expression and trigram indexes (``alembic check`` leaves them)
+DATABASE_KEPT = ("reception_totals", "receptions_search", "ix_receptions_per_person", "ix_receptions_search_trgm")
+
+
+def is_database_kept(name: str | None) -> bool:
+    return bool(name) and any(name == kept or name.startswith(kept + "_") for kept in DATABASE_KEPT)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from ledger import history
@@ -24,9 +24,10 @@ from ledger.models import (
     ReceptionRow,
     TargetRow,
     ViolationRow,
+    reception_totals,
 )
 from ledger.money import from_fen
-from ledger.records import HistoryEntry, LedgerQuery, LedgerRow, Reception, Status, Violation
+from ledger.records import HistoryEntry, LedgerQuery, LedgerRow, LedgerSummary, Reception, Status, Violation
 from ledger.text import clean_line
 
 DEFAULT_REDUCTION = Decimal("0.20")
@@ -69,7 +70,7 @@ def receptions(
     """
     table = ReceptionRow.__table__
     people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
-    ids = filtered(select(ReceptionRow.id), query)
+    ids = filtered(select(ReceptionRow.id), query, _dialect(s))
     if approved_only:
         ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
     if not include_classified:
@@ -138,10 +139,59 @@ def violations_of(s: Session, reception_ids: Sequence[int]) -> dict[int, list[Vi
 
 
 def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
+    """How many receptions ``query`` selects and their total, exactly (reports, notices)."""
+    if _by_totals(query):
+        return _from_totals(s, query)
     stmt = filtered(
         select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
         query,
+        _dialect(s),
     )
+    count, total = s.execute(stmt).one()
+    return int(count), from_fen(int(total))
+
+
+SUMMARY_CAP = 10_000
+
+
+def ledger_summary(s: Session, query: LedgerQuery, cap: int = SUMMARY_CAP) -> LedgerSummary:
+    """The status bar's count and total without reading a million rows.
+
+    Filters by year, month, status and compliance are answered exactly from the monthly
+    totals the database keeps (``reception_totals``). A search, a visiting unit or a date
+    range reads at most ``cap + 1`` matching rows: up to ``cap`` the figures are exact, above
+    it the summary says so (``exact`` False: "more than cap") instead of guessing.
+    """
+    if _by_totals(query):
+        count, total = _from_totals(s, query)
+        return LedgerSummary(count, total, exact=True)
+    matching = filtered(select(ReceptionRow.total_fen), query, _dialect(s)).limit(cap + 1).subquery()
+    count, total = s.execute(
+        select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))
+    ).one()
+    if count > cap:
+        return LedgerSummary(cap, None, exact=False)
+    return LedgerSummary(int(count), from_fen(int(total)), exact=True)
+
+
+def _by_totals(q: LedgerQuery) -> bool:
+    """Whether the monthly totals answer ``q`` (no search, unit or date range)."""
+    return not (clean_line(q.text) or q.visiting_unit or q.date_from or q.date_to)
+
+
+def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:
+    t = reception_totals
+    stmt = select(func.coalesce(func.sum(t.c.receptions), 0), func.coalesce(func.sum(t.c.total_fen), 0))
+    if q.year:
+        stmt = stmt.where(t.c.year == q.year)
+        if q.month:
+            stmt = stmt.where(t.c.month == q.month)
+    if q.status:
+        stmt = stmt.where(t.c.status == Status(q.status).value)
+    if q.compliance == "compliant":
+        stmt = stmt.where(t.c.breach.is_(False))
+    elif q.compliance == "breach":
+        stmt = stmt.where(t.c.breach.is_(True))
     count, total = s.execute(stmt).one()
     return int(count), from_fen(int(total))
 
@@ -167,6 +217,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             ReceptionRow.posted_on,
         ),
         query,
+        _dialect(s),
     )
     stmt = stmt.order_by(*order).offset(offset).limit(limit)
     return [
@@ -189,7 +240,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
     ]
 
 
-def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
+def filtered(stmt: Select[Any], q: LedgerQuery, dialect: str = "") -> Select[Any]:
     conditions = []
     if q.year:
         if q.month:
@@ -212,12 +263,37 @@ def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
         conditions.append(ReceptionRow.visiting_unit == q.visiting_unit)
     text = clean_line(q.text).lower()
     if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(ReceptionRow.search_text.like(f"%{escaped}%", escape="\\"))
+        conditions.append(_contains(text, dialect))
     if conditions:
         stmt = stmt.where(and_(*conditions))
     return stmt
 
+
+def _contains(text: str, dialect: str) -> Any:
+    """``search_text`` holds ``text`` anywhere: one substring test with the same answers on
+    every engine. On SQLite a text of three characters or more is looked up in the FTS5
+    trigram index (a phrase of trigrams is a substring); PostgreSQL's planner uses the pg_trgm
+    index for the LIKE when migration 0004 could create it. Shorter texts (两个字) have no
+    trigram to look up and are a LIKE over the rows."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = ReceptionRow.search_text.like(f"%{escaped}%", escape="\\")
+    if len(text) < 3 or dialect != "sqlite":
+        return like
+    phrase = '"' + text.replace('"', '""') + '"'
+    found = select(literal_column("rowid")).select_from(table("receptions_search")).where(
+        literal_column("receptions_search").op("MATCH")(phrase)
+    )
+    return ReceptionRow.id.in_(found)
+
+
+def _dialect(s: Session) -> str:
+    return s.get_bind().dialect.name
+
+
+# per person: literals, not bound parameters, so the database matches its expression index
+PER_PERSON = ReceptionRow.total_fen * literal_column("1.0") / func.nullif(
+    ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0")
+)
 
 SORT_COLUMNS = {
     "ref": (ReceptionRow.year, ReceptionRow.seq),
@@ -227,12 +303,7 @@ SORT_COLUMNS = {
     "guest_count": (ReceptionRow.guest_count, ReceptionRow.id),
     "companion_count": (ReceptionRow.companion_count, ReceptionRow.id),
     "total": (ReceptionRow.total_fen, ReceptionRow.id),
-    "per_person": (
-        ReceptionRow.total_fen
-        * 1.0
-        / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
-        ReceptionRow.id,
-    ),
+    "per_person": (PER_PERSON, ReceptionRow.id),
     "status": (ReceptionRow.status, ReceptionRow.reception_date, ReceptionRow.id),  # rides the status index
     "violation_count": (ReceptionRow.violation_count, ReceptionRow.id),
     "compliant": (ReceptionRow.violation_count, ReceptionRow.id),

@@ -44,6 +44,7 @@ from ledger.records import (
     ImportRow,
     LedgerQuery,
     LedgerRow,
+    LedgerSummary,
     Reception,
     Role,
     User,
@@ -188,6 +189,11 @@ class LedgerService:
     def count_and_total(self, query: LedgerQuery) -> tuple[int, Decimal]:
         with self.db.read() as s:
             return queries.count_and_total(s, query)
+
+    def ledger_summary(self, query: LedgerQuery) -> LedgerSummary:
+        """The ledger view's status bar: exact, or "more than N" for a broad search."""
+        with self.db.read() as s:
+            return queries.ledger_summary(s, query)
 
     def ledger_rows(self, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
         with self.db.read() as s:
