@@ -189,7 +189,12 @@ def build_ledger(engine: str, count: int) -> str:
     chunk = 20_000
     for first in range(0, count, chunk):
         receptions: list[dict[str, Any]] = []
-        children: dict[str, list[dict[str, Any]]] = {"people": [], "meals": [], "violations": [], "explanations": []}
+        children: dict[str, list[dict[str, Any]]] = {
+            "people": [],
+            "meals": [],
+            "violations": [],
+            "explanations": [],
+        }
         entries: list[dict[str, Any]] = []
         for i in range(first, min(first + chunk, count)):
             on = dates[i]
@@ -308,7 +313,16 @@ def bench_queries(service: LedgerService, url: str) -> None:
             times.append(time.perf_counter() - started)
         print(f"  {name:32s} {statistics.median(times) * 1000:8.1f}  (bar 150)  {model_summary(model)}")
     model.set_query(LedgerQuery())
-    for key in ("total", "visiting_unit", "activity", "per_person", "status", "violation_count", "ref", "reception_date"):
+    for key in (
+        "total",
+        "visiting_unit",
+        "activity",
+        "per_person",
+        "status",
+        "violation_count",
+        "ref",
+        "reception_date",
+    ):
         column = COLUMN_KEYS.index(key)
         times = []
         for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder) * 3:
@@ -328,7 +342,9 @@ def bench_queries(service: LedgerService, url: str) -> None:
                 started = time.perf_counter()
                 model.row_at(row)
                 times.append(time.perf_counter() - started)
-            print(f"  page at {where:7s} sorted by {key:14s} {statistics.median(times) * 1000:8.1f}  (bar 150)")
+            print(
+                f"  page at {where:7s} sorted by {key:14s} {statistics.median(times) * 1000:8.1f}  (bar 150)"
+            )
 
 
 def model_summary(model: Any) -> str:
@@ -342,7 +358,9 @@ def bench_targets(service: LedgerService, url: str) -> None:
 
     year = date.today().year
     print("\n== targets and dashboard, ms ==")
-    print(f"  year_figures                     {median_time(lambda: year_figures(service, year)) * 1000:8.1f}  (bar 100)")
+    print(
+        f"  year_figures                     {median_time(lambda: year_figures(service, year)) * 1000:8.1f}  (bar 100)"
+    )
     print(
         f"  dashboard_figures                {median_time(lambda: dashboard_figures(service, year)) * 1000:8.1f}  (bar 300)"
     )
@@ -350,12 +368,14 @@ def bench_targets(service: LedgerService, url: str) -> None:
 
 def bench_verify(service: LedgerService, url: str) -> None:
     os.environ["LEDGER_ANCHOR_DIR"] = str(CACHE / "anchors")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
     result = service.verify()
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - children
     print("\n== verify the whole history ==")
     print(
-        f"  {result.entries:,} entries, {result.records:,} receptions: {took:6.1f} s  (bar 60)"
+        f"  {result.entries:,} entries, {result.records:,} receptions: {took:6.1f} s  (bar 60)  CPU {cpu:.0f} s"
         f"  {'ok' if result.ok else 'PROBLEMS: ' + '; '.join(result.problems[:3])}"
     )
 
@@ -393,7 +413,9 @@ os._exit(0)
         runs.append(float(out[0]))
         rss = max(rss, int(out[1]))
     print("\n== main window ==")
-    print(f"  process start to usable window {statistics.median(runs):6.2f} s  (bar 1.5)  peak RSS {rss} MB (bar 300)")
+    print(
+        f"  process start to usable window {statistics.median(runs):6.2f} s  (bar 1.5)  peak RSS {rss} MB (bar 300)"
+    )
 
 
 def bench_export(service: LedgerService, url: str) -> None:
@@ -513,22 +535,28 @@ def main() -> None:
     )
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--receptions", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--build-only", action="store_true", help="build (or find) the ledgers, measure nothing")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (or find) the ledgers, measure nothing"
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=list(STAGES))
     args = parser.parse_args()
     for count in args.receptions:
         url = build_ledger(args.engine, count)
         if args.build_only:
             continue
+        started = time.perf_counter()
         service = LedgerService(Database(url))
         print(f"\n######## {args.engine}, {count:,} receptions ########")
+        print(f"  opened (with any migration) in {time.perf_counter() - started:.1f} s")
         for name, run in STAGES.items():
             if name not in args.skip:
                 run(service, url)
         service.db.dispose()
     print(
-        f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB (bar 300)"
+        f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB (bar 300)",
+        flush=True,
     )
+    os._exit(0)  # PySide6 objects may abort the interpreter's final teardown
 
 
 if __name__ == "__main__":

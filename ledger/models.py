@@ -233,6 +233,8 @@ class HistoryRow(Base):
     """Append-only, hash-chained record of every change."""
 
     __tablename__ = "history"
+    # a record's entries (its history dialog; verify reads each reception's last entry)
+    __table_args__ = (Index("ix_history_entity_entity_id", "entity", "entity_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     username: Mapped[str] = mapped_column(String(64))
@@ -263,7 +265,12 @@ reception_totals = Table(
 )
 # what migration 0004 creates beyond the models: the monthly totals, SQLite's FTS5 trigram table
 # (with its shadow tables) and the expression and trigram indexes (``alembic check`` leaves them)
-DATABASE_KEPT = ("reception_totals", "receptions_search", "ix_receptions_per_person", "ix_receptions_search_trgm")
+DATABASE_KEPT = (
+    "reception_totals",
+    "receptions_search",
+    "ix_receptions_per_person",
+    "ix_receptions_search_trgm",
+)
 
 
 def is_database_kept(name: str | None) -> bool:

@@ -154,7 +154,7 @@ def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
 SUMMARY_CAP = 10_000
 
 
-def ledger_summary(s: Session, query: LedgerQuery, cap: int = SUMMARY_CAP) -> LedgerSummary:
+def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> LedgerSummary:
     """The status bar's count and total without reading a million rows.
 
     Filters by year, month, status and compliance are answered exactly from the monthly
@@ -165,10 +165,9 @@ def ledger_summary(s: Session, query: LedgerQuery, cap: int = SUMMARY_CAP) -> Le
     if _by_totals(query):
         count, total = _from_totals(s, query)
         return LedgerSummary(count, total, exact=True)
+    cap = SUMMARY_CAP if cap is None else cap
     matching = filtered(select(ReceptionRow.total_fen), query, _dialect(s)).limit(cap + 1).subquery()
-    count, total = s.execute(
-        select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))
-    ).one()
+    count, total = s.execute(select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))).one()
     if count > cap:
         return LedgerSummary(cap, None, exact=False)
     return LedgerSummary(int(count), from_fen(int(total)), exact=True)
@@ -280,8 +279,10 @@ def _contains(text: str, dialect: str) -> Any:
     if len(text) < 3 or dialect != "sqlite":
         return like
     phrase = '"' + text.replace('"', '""') + '"'
-    found = select(literal_column("rowid")).select_from(table("receptions_search")).where(
-        literal_column("receptions_search").op("MATCH")(phrase)
+    found = (
+        select(literal_column("rowid"))
+        .select_from(table("receptions_search"))
+        .where(literal_column("receptions_search").op("MATCH")(phrase))
     )
     return ReceptionRow.id.in_(found)
 
@@ -291,8 +292,10 @@ def _dialect(s: Session) -> str:
 
 
 # per person: literals, not bound parameters, so the database matches its expression index
-PER_PERSON = ReceptionRow.total_fen * literal_column("1.0") / func.nullif(
-    ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0")
+PER_PERSON = (
+    ReceptionRow.total_fen
+    * literal_column("1.0")
+    / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
 )
 
 SORT_COLUMNS = {

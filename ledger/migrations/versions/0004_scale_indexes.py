@@ -153,6 +153,7 @@ def upgrade() -> None:
     for name, columns in SORT_INDEXES:
         op.create_index(name, 'receptions', columns, unique=False)
     op.execute(f"CREATE INDEX ix_receptions_per_person ON receptions ({PER_PERSON}, id)")
+    op.create_index('ix_history_entity_entity_id', 'history', ['entity', 'entity_id', 'id'], unique=False)
 
     op.execute(
         "CREATE TABLE reception_totals ("
@@ -199,6 +200,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_receptions_search_trgm")
     op.execute("DROP TABLE reception_totals")
     op.execute("DROP INDEX ix_receptions_per_person")
+    op.drop_index('ix_history_entity_entity_id', table_name='history')
     for name, _columns in SORT_INDEXES:
         op.drop_index(name, table_name='receptions')
     for name, columns in REPLACED:
