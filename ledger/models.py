@@ -85,12 +85,14 @@ class ReceptionRow(Base):
         Index("ix_receptions_guests_id", "guest_count", "id"),
         Index("ix_receptions_violations_id", "violation_count", "id"),
         Index("ix_receptions_status_date_id", "status", "reception_date", "id"),
-        # status + date filters of the ledger view, and a covering index for the year-on-year
-        # figures (ledger/targets.py): their grouped query reads only these columns
+        # covering the year-on-year figures' days (ledger/targets.py) and the dashboard's
+        # visiting units: their grouped queries read only these columns
         Index(
-            "ix_receptions_status_date_figures",
+            "ix_receptions_status_date_units",
             "status",
             "reception_date",
+            "classified",
+            "visiting_unit",
             "total_fen",
             "guest_count",
             "canteen_meals",
@@ -262,6 +264,10 @@ reception_totals = Table(
     Column("breach", Boolean, primary_key=True),
     Column("receptions", BigInteger, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
+    Column("guests", BigInteger, nullable=False),
+    Column("canteen_meals", BigInteger, nullable=False),
+    Column("meal_count", BigInteger, nullable=False),
+    Column("over_standard_fen", BigInteger, nullable=False),
 )
 # what migration 0004 creates beyond the models: the monthly totals, SQLite's FTS5 trigram table
 # (with its shadow tables) and the expression and trigram indexes (``alembic check`` leaves them)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal_column, select, table
+from sqlalchemy import Select, and_, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from ledger import history
@@ -68,14 +68,36 @@ def receptions(
     Read with plain Core queries, one per table, rather than through the ORM: a year of
     a busy ledger is tens of thousands of records.
     """
-    table = ReceptionRow.__table__
-    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
-    ids = filtered(select(ReceptionRow.id), query, _dialect(s))
+    return _records(s, _chosen(s, query, approved_only, include_classified).scalar_subquery())
+
+
+def _chosen(s: Session, query: LedgerQuery, approved_only: bool, include_classified: bool) -> Select[Any]:
+    ids = filtered(select(ReceptionRow.id), query, s)
     if approved_only:
         ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
     if not include_classified:
         ids = ids.where(ReceptionRow.classified.is_(False))
-    chosen = ids.scalar_subquery()
+    return ids
+
+
+def reception_ids(
+    s: Session, query: LedgerQuery, *, approved_only: bool = False, include_classified: bool = True
+) -> list[int]:
+    """The ids ``receptions`` would read, in its order (date, then reference)."""
+    stmt = _chosen(s, query, approved_only, include_classified).order_by(
+        ReceptionRow.reception_date, ReceptionRow.year, ReceptionRow.seq
+    )
+    return list(s.scalars(stmt))
+
+
+def receptions_by_ids(s: Session, ids: Sequence[int]) -> list[Reception]:
+    """Whole records of ``ids`` (a chunk: the database's parameter limit), in date order."""
+    return _records(s, list(ids))
+
+
+def _records(s: Session, chosen: Any) -> list[Reception]:
+    table = ReceptionRow.__table__
+    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
     connection = s.connection()
     result = connection.execute(
         select(table)
@@ -145,7 +167,7 @@ def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
     stmt = filtered(
         select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
         query,
-        _dialect(s),
+        s,
     )
     count, total = s.execute(stmt).one()
     return int(count), from_fen(int(total))
@@ -166,7 +188,15 @@ def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> Le
         count, total = _from_totals(s, query)
         return LedgerSummary(count, total, exact=True)
     cap = SUMMARY_CAP if cap is None else cap
-    matching = filtered(select(ReceptionRow.total_fen), query, _dialect(s)).limit(cap + 1).subquery()
+    if _trigram_search(s, query):  # driven by the trigram postings, stopping at cap + 1
+        base = (
+            select(ReceptionRow.total_fen)
+            .select_from(_FTS.join(ReceptionRow.__table__, ReceptionRow.id == _FTS.c.rowid))
+            .where(_match(clean_line(query.text).lower()))
+        )
+        matching = filtered(base, query, s, text_done=True).limit(cap + 1).subquery()
+    else:
+        matching = filtered(select(ReceptionRow.total_fen), query, s).limit(cap + 1).subquery()
     count, total = s.execute(select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))).one()
     if count > cap:
         return LedgerSummary(cap, None, exact=False)
@@ -216,7 +246,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             ReceptionRow.posted_on,
         ),
         query,
-        _dialect(s),
+        s,
     )
     stmt = stmt.order_by(*order).offset(offset).limit(limit)
     return [
@@ -239,7 +269,11 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
     ]
 
 
-def filtered(stmt: Select[Any], q: LedgerQuery, dialect: str = "") -> Select[Any]:
+def filtered(
+    stmt: Select[Any], q: LedgerQuery, s: Session | None = None, *, text_done: bool = False
+) -> Select[Any]:
+    """``stmt`` narrowed to what ``q`` selects (the session lets a search use the engine's
+    index; ``text_done``: the caller already joined the search)."""
     conditions = []
     if q.year:
         if q.month:
@@ -261,41 +295,48 @@ def filtered(stmt: Select[Any], q: LedgerQuery, dialect: str = "") -> Select[Any
     if q.visiting_unit:
         conditions.append(ReceptionRow.visiting_unit == q.visiting_unit)
     text = clean_line(q.text).lower()
-    if text:
-        conditions.append(_contains(text, dialect))
+    if text and not text_done:
+        conditions.append(_contains(text, s))
     if conditions:
         stmt = stmt.where(and_(*conditions))
     return stmt
 
 
-def _contains(text: str, dialect: str) -> Any:
+def _contains(text: str, s: Session | None) -> Any:
     """``search_text`` holds ``text`` anywhere: one substring test with the same answers on
-    every engine. On SQLite a text of three characters or more is looked up in the FTS5
-    trigram index (a phrase of trigrams is a substring); PostgreSQL's planner uses the pg_trgm
-    index for the LIKE when migration 0004 could create it. Shorter texts (两个字) have no
-    trigram to look up and are a LIKE over the rows."""
+    every engine. PostgreSQL's planner uses the pg_trgm index for the LIKE when migration 0004
+    could create it. On SQLite a text of three characters or more is looked up in the FTS5
+    trigram index (a phrase of trigrams is a substring) when it is rare enough for its matches
+    to be collected (at most ``SUMMARY_CAP``); a commoner one is found sooner by walking the
+    page's sort index and testing each row. One or two characters (两个字) have no trigram:
+    a LIKE over the rows."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     like = ReceptionRow.search_text.like(f"%{escaped}%", escape="\\")
-    if len(text) < 3 or dialect != "sqlite":
+    if s is None or len(text) < 3 or _dialect(s) != "sqlite":
         return like
-    phrase = '"' + text.replace('"', '""') + '"'
-    found = (
-        select(literal_column("rowid"))
-        .select_from(table("receptions_search"))
-        .where(literal_column("receptions_search").op("MATCH")(phrase))
-    )
-    return ReceptionRow.id.in_(found)
+    found = select(_FTS.c.rowid).where(_match(text))
+    common = s.scalar(select(func.count()).select_from(found.limit(SUMMARY_CAP + 1).subquery()))
+    return like if common > SUMMARY_CAP else ReceptionRow.id.in_(found)
 
 
-def _dialect(s: Session) -> str:
-    return s.get_bind().dialect.name
+def _match(text: str) -> Any:
+    return literal_column("receptions_search").op("MATCH")('"' + text.replace('"', '""') + '"')
+
+
+def _trigram_search(s: Session, q: LedgerQuery) -> bool:
+    return _dialect(s) == "sqlite" and len(clean_line(q.text)) >= 3
+
+
+_FTS = table("receptions_search", column("rowid"))
+
+
+def _dialect(s: Session | None) -> str:
+    return s.get_bind().dialect.name if s is not None else ""
 
 
 # per person: literals, not bound parameters, so the database matches its expression index
-PER_PERSON = (
-    ReceptionRow.total_fen
-    * literal_column("1.0")
-    / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
+PER_PERSON = (ReceptionRow.total_fen * literal_column("1.0")).op("/")(
+    func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
 )
 
 SORT_COLUMNS = {
@@ -337,6 +378,28 @@ def reduction_for(s: Session, year: int) -> Decimal:
     """The year's reduction target (20 % unless an administrator set another)."""
     row = s.get(TargetRow, year)
     return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+
+
+def approved_by_month(s: Session, first_year: int, last_year: int) -> list[tuple[Any, ...]]:
+    """Approved receptions per month of [first_year, last_year] from the totals the database
+    keeps: year, month, then the columns of ``approved_by_day`` after the date."""
+    t = reception_totals
+    stmt = (
+        select(
+            t.c.year,
+            t.c.month,
+            func.sum(t.c.total_fen),
+            func.sum(t.c.receptions),
+            func.sum(t.c.guests),
+            func.sum(t.c.canteen_meals),
+            func.sum(t.c.meal_count),
+            func.sum(case((t.c.breach.is_(False), t.c.receptions), else_=0)),
+            func.sum(t.c.over_standard_fen),
+        )
+        .where(t.c.status == Status.APPROVED.value, t.c.year >= first_year, t.c.year <= last_year)
+        .group_by(t.c.year, t.c.month)
+    )
+    return [tuple(row) for row in s.execute(stmt)]
 
 
 def approved_by_day(s: Session, start: date, end: date) -> list[tuple[Any, ...]]:

@@ -91,10 +91,16 @@ def search_texts(service: LedgerService) -> dict[int, str]:
         "无此单位",
     ],
 )
-def test_search_finds_what_reading_every_row_finds(filled: LedgerService, words: str) -> None:
+def test_search_finds_what_reading_every_row_finds(
+    filled: LedgerService, words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = sorted(i for i, t in search_texts(filled).items() if words.lower() in t)
     found = sorted(r.id for r in filled.ledger_rows(LedgerQuery(text=words), 0, 10_000))
     assert found == expected
+    # a text too common for its trigram postings is tested row by row: the same rows
+    monkeypatch.setattr(queries, "SUMMARY_CAP", 2)
+    assert sorted(r.id for r in filled.ledger_rows(LedgerQuery(text=words), 0, 10_000)) == expected
+    monkeypatch.undo()
     summary = filled.ledger_summary(LedgerQuery(text=words))
     assert (summary.count, summary.exact) == (len(expected), True)
     assert summary.total == filled.count_and_total(LedgerQuery(text=words))[1]
@@ -120,6 +126,22 @@ def test_the_status_bar_counts_what_the_rows_are(filled: LedgerService, query: L
     assert summary.exact and summary.count == len(rows)
     assert summary.total == sum((r.total for r in rows), Decimal(0))
     assert filled.count_and_total(query) == (len(rows), summary.total)
+
+
+def test_the_monthly_totals_follow_every_write(filled: LedgerService) -> None:
+    """The sums the database keeps per month equal a grouped reading of every row."""
+    with filled.db.read() as s:
+        kept = sorted(queries.approved_by_month(s, 2000, 2100))
+        days = queries.approved_by_day(s, date(2000, 1, 1), date(2100, 1, 1))
+    read: dict[tuple[int, int], list[int]] = {}
+    for day, *values in days:
+        sums = read.setdefault((day.year, day.month), [0] * len(values))
+        for i, v in enumerate(values):
+            sums[i] += int(v or 0)
+    assert [(y, m, *map(int, v)) for y, m, *v in kept if v[1]] == sorted(
+        (y, m, *v) for (y, m), v in read.items()
+    )
+    assert kept
 
 
 def test_a_broad_search_says_more_than_the_cap(

@@ -6,7 +6,8 @@ Create Date: 2026-11-29 17:30:00.000000
 
 - every column the ledger view sorts by gets an index ending on the id (the view's tie
   breaker), so a page in any order is an index walk, never a sort of the whole table;
-- ``reception_totals``: receptions and their total per (year, month, status, breach), kept
+- ``reception_totals``: receptions, their total and the dashboard's sums (guests, canteen
+  meals, meals, over-standard amount) per (year, month, status, breach), kept
   by triggers on ``receptions`` in the same transaction as every write (and by any write made
   outside the program), so the status bar's 共 N 条，合计 ¥X is exact without scanning;
 - substring search: on SQLite an FTS5 trigram index over ``search_text`` (external content,
@@ -32,8 +33,16 @@ SORT_INDEXES = (
     ('ix_receptions_guests_id', ['guest_count', 'id']),
     ('ix_receptions_violations_id', ['violation_count', 'id']),
     ('ix_receptions_status_date_id', ['status', 'reception_date', 'id']),
+    ('ix_receptions_status_date_units', [
+        'status', 'reception_date', 'classified', 'visiting_unit', 'total_fen', 'guest_count',
+        'canteen_meals', 'meal_count', 'violation_count', 'over_standard_fen',
+    ]),
 )
 REPLACED = (
+    ('ix_receptions_status_date_figures', [
+        'status', 'reception_date', 'total_fen', 'guest_count', 'canteen_meals', 'meal_count',
+        'violation_count', 'over_standard_fen',
+    ]),
     ('ix_receptions_date', ['reception_date']),
     ('ix_receptions_total', ['total_fen']),
     ('ix_receptions_unit', ['visiting_unit']),
@@ -42,29 +51,44 @@ PER_PERSON = "(total_fen * 1.0 / nullif(guest_count + companion_count, 0))"
 
 SQLITE_TOTALS = """
 CREATE TRIGGER reception_totals_insert AFTER INSERT ON receptions BEGIN
-  INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen)
+  INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen,
+                                guests, canteen_meals, meal_count, over_standard_fen)
   VALUES (CAST(substr(new.reception_date, 1, 4) AS INTEGER), CAST(substr(new.reception_date, 6, 2) AS INTEGER),
-          new.status, new.violation_count > 0, 1, new.total_fen)
+          new.status, new.violation_count > 0, 1, new.total_fen,
+          new.guest_count, new.canteen_meals, new.meal_count, new.over_standard_fen)
   ON CONFLICT (year, month, status, breach) DO UPDATE
-  SET receptions = receptions + 1, total_fen = total_fen + excluded.total_fen;
+  SET receptions = receptions + 1, total_fen = total_fen + excluded.total_fen,
+      guests = guests + excluded.guests, canteen_meals = canteen_meals + excluded.canteen_meals,
+      meal_count = meal_count + excluded.meal_count,
+      over_standard_fen = over_standard_fen + excluded.over_standard_fen;
 END;
 CREATE TRIGGER reception_totals_delete AFTER DELETE ON receptions BEGIN
-  UPDATE reception_totals SET receptions = receptions - 1, total_fen = total_fen - old.total_fen
+  UPDATE reception_totals SET receptions = receptions - 1, total_fen = total_fen - old.total_fen,
+    guests = guests - old.guest_count, canteen_meals = canteen_meals - old.canteen_meals,
+    meal_count = meal_count - old.meal_count, over_standard_fen = over_standard_fen - old.over_standard_fen
   WHERE year = CAST(substr(old.reception_date, 1, 4) AS INTEGER)
     AND month = CAST(substr(old.reception_date, 6, 2) AS INTEGER)
     AND status = old.status AND breach = (old.violation_count > 0);
 END;
 CREATE TRIGGER reception_totals_update
-AFTER UPDATE OF reception_date, status, violation_count, total_fen ON receptions BEGIN
-  UPDATE reception_totals SET receptions = receptions - 1, total_fen = total_fen - old.total_fen
+AFTER UPDATE OF reception_date, status, violation_count, total_fen, guest_count, canteen_meals, meal_count,
+  over_standard_fen ON receptions BEGIN
+  UPDATE reception_totals SET receptions = receptions - 1, total_fen = total_fen - old.total_fen,
+    guests = guests - old.guest_count, canteen_meals = canteen_meals - old.canteen_meals,
+    meal_count = meal_count - old.meal_count, over_standard_fen = over_standard_fen - old.over_standard_fen
   WHERE year = CAST(substr(old.reception_date, 1, 4) AS INTEGER)
     AND month = CAST(substr(old.reception_date, 6, 2) AS INTEGER)
     AND status = old.status AND breach = (old.violation_count > 0);
-  INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen)
+  INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen,
+                                guests, canteen_meals, meal_count, over_standard_fen)
   VALUES (CAST(substr(new.reception_date, 1, 4) AS INTEGER), CAST(substr(new.reception_date, 6, 2) AS INTEGER),
-          new.status, new.violation_count > 0, 1, new.total_fen)
+          new.status, new.violation_count > 0, 1, new.total_fen,
+          new.guest_count, new.canteen_meals, new.meal_count, new.over_standard_fen)
   ON CONFLICT (year, month, status, breach) DO UPDATE
-  SET receptions = receptions + 1, total_fen = total_fen + excluded.total_fen;
+  SET receptions = receptions + 1, total_fen = total_fen + excluded.total_fen,
+      guests = guests + excluded.guests, canteen_meals = canteen_meals + excluded.canteen_meals,
+      meal_count = meal_count + excluded.meal_count,
+      over_standard_fen = over_standard_fen + excluded.over_standard_fen;
 END;
 """
 
@@ -91,20 +115,30 @@ POSTGRES_TOTALS = """
 CREATE FUNCTION reception_totals_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    INSERT INTO reception_totals AS t (year, month, status, breach, receptions, total_fen)
+    INSERT INTO reception_totals AS t (year, month, status, breach, receptions, total_fen,
+                                       guests, canteen_meals, meal_count, over_standard_fen)
     SELECT extract(year FROM reception_date)::int, extract(month FROM reception_date)::int,
-           status, violation_count > 0, -count(*), -sum(total_fen)
+           status, violation_count > 0, -count(*), -sum(total_fen),
+           -sum(guest_count), -sum(canteen_meals), -sum(meal_count), -sum(over_standard_fen)
     FROM old_rows GROUP BY 1, 2, 3, 4
     ON CONFLICT (year, month, status, breach) DO UPDATE
-    SET receptions = t.receptions + excluded.receptions, total_fen = t.total_fen + excluded.total_fen;
+    SET receptions = t.receptions + excluded.receptions, total_fen = t.total_fen + excluded.total_fen,
+        guests = t.guests + excluded.guests, canteen_meals = t.canteen_meals + excluded.canteen_meals,
+        meal_count = t.meal_count + excluded.meal_count,
+        over_standard_fen = t.over_standard_fen + excluded.over_standard_fen;
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
-    INSERT INTO reception_totals AS t (year, month, status, breach, receptions, total_fen)
+    INSERT INTO reception_totals AS t (year, month, status, breach, receptions, total_fen,
+                                       guests, canteen_meals, meal_count, over_standard_fen)
     SELECT extract(year FROM reception_date)::int, extract(month FROM reception_date)::int,
-           status, violation_count > 0, count(*), sum(total_fen)
+           status, violation_count > 0, count(*), sum(total_fen),
+           sum(guest_count), sum(canteen_meals), sum(meal_count), sum(over_standard_fen)
     FROM new_rows GROUP BY 1, 2, 3, 4
     ON CONFLICT (year, month, status, breach) DO UPDATE
-    SET receptions = t.receptions + excluded.receptions, total_fen = t.total_fen + excluded.total_fen;
+    SET receptions = t.receptions + excluded.receptions, total_fen = t.total_fen + excluded.total_fen,
+        guests = t.guests + excluded.guests, canteen_meals = t.canteen_meals + excluded.canteen_meals,
+        meal_count = t.meal_count + excluded.meal_count,
+        over_standard_fen = t.over_standard_fen + excluded.over_standard_fen;
   END IF;
   RETURN NULL;
 END $$;
@@ -118,15 +152,19 @@ CREATE TRIGGER reception_totals_delete AFTER DELETE ON receptions
 
 FILL_TOTALS = {
     'sqlite': """
-INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen)
+INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen,
+                              guests, canteen_meals, meal_count, over_standard_fen)
 SELECT CAST(substr(reception_date, 1, 4) AS INTEGER), CAST(substr(reception_date, 6, 2) AS INTEGER),
-       status, violation_count > 0, count(*), sum(total_fen)
+       status, violation_count > 0, count(*), sum(total_fen),
+       sum(guest_count), sum(canteen_meals), sum(meal_count), sum(over_standard_fen)
 FROM receptions GROUP BY 1, 2, 3, 4
 """,
     'postgresql': """
-INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen)
+INSERT INTO reception_totals (year, month, status, breach, receptions, total_fen,
+                              guests, canteen_meals, meal_count, over_standard_fen)
 SELECT extract(year FROM reception_date)::int, extract(month FROM reception_date)::int,
-       status, violation_count > 0, count(*), sum(total_fen)
+       status, violation_count > 0, count(*), sum(total_fen),
+       sum(guest_count), sum(canteen_meals), sum(meal_count), sum(over_standard_fen)
 FROM receptions GROUP BY 1, 2, 3, 4
 """,
 }
@@ -159,6 +197,8 @@ def upgrade() -> None:
         "CREATE TABLE reception_totals ("
         " year INTEGER NOT NULL, month INTEGER NOT NULL, status VARCHAR(16) NOT NULL,"
         " breach BOOLEAN NOT NULL, receptions BIGINT NOT NULL, total_fen BIGINT NOT NULL,"
+        " guests BIGINT NOT NULL, canteen_meals BIGINT NOT NULL, meal_count BIGINT NOT NULL,"
+        " over_standard_fen BIGINT NOT NULL,"
         " PRIMARY KEY (year, month, status, breach))"
     )
     op.execute(FILL_TOTALS[dialect] if dialect in FILL_TOTALS else FILL_TOTALS['postgresql'])
