@@ -500,7 +500,7 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_m
 os._exit(0)
 """
         runs, rss = [], 0
-        for _ in range(3):
+        for _ in range(2):
             out = subprocess.run(
                 [sys.executable, "-c", script], capture_output=True, text=True, check=True
             ).stdout.split()
@@ -529,7 +529,7 @@ os._exit(0)
                     ws.append(out)
             wb.save(Path(tmp) / "bare.xlsx")
 
-        base = median_time(bare, repeat=3)
+        base = median_time(bare, repeat=2)
         receptions = len(sheets["台账"]) - 1
     print(f"\n== export a year ({receptions:,} receptions, {cells:,} cells) ==")
     print(

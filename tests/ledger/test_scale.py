@@ -312,3 +312,14 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
     assert parallel.problems == single.problems and parallel.records == single.records
     assert any("在程序外被改动" in p for p in parallel.problems)
     assert any("已在程序外被删除" in p for p in parallel.problems)
+
+
+def test_receptions_in_chunks_are_the_receptions_with_their_breaches(filled: LedgerService) -> None:
+    query = LedgerQuery(date_from=date(2024, 1, 1), date_to=date(2025, 12, 31))
+    whole = filled.receptions(query, approved_only=False)
+    chunks = list(filled.receptions_in_chunks(query, chunk=7))
+    assert len(chunks) == -(-len(whole) // 7) > 2
+    assert [r for records, _ in chunks for r in records] == whole
+    breaches = {k: v for _, violations in chunks for k, v in violations.items()}
+    assert breaches == filled.violations_of([r.id for r in whole if r.id is not None])
+    assert any(breaches.values())
