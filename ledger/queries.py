@@ -188,19 +188,25 @@ def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> Le
         count, total = _from_totals(s, query)
         return LedgerSummary(count, total, exact=True)
     cap = SUMMARY_CAP if cap is None else cap
-    if _trigram_search(s, query):  # driven by the trigram postings, stopping at cap + 1
-        base = (
-            select(ReceptionRow.total_fen)
-            .select_from(_FTS.join(ReceptionRow.__table__, ReceptionRow.id == _FTS.c.rowid))
-            .where(_match(clean_line(query.text).lower()))
-        )
-        matching = filtered(base, query, s, text_done=True).limit(cap + 1).subquery()
-    else:
-        matching = filtered(select(ReceptionRow.total_fen), query, s).limit(cap + 1).subquery()
+    text = clean_line(query.text).lower()
+    if _trigram_search(s, query) and _only_text(query) and _postings(s, text, cap) > cap:
+        return LedgerSummary(cap, None, exact=False)  # the trigram postings alone tell
+    matching = filtered(select(ReceptionRow.total_fen), query, s).limit(cap + 1).subquery()
     count, total = s.execute(select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))).one()
     if count > cap:
         return LedgerSummary(cap, None, exact=False)
     return LedgerSummary(int(count), from_fen(int(total)), exact=True)
+
+
+def _only_text(q: LedgerQuery) -> bool:
+    return not (q.year or q.status or q.compliance != "all" or q.visiting_unit or q.date_from or q.date_to)
+
+
+def _postings(s: Session, text: str, cap: int) -> int:
+    """How many receptions hold ``text`` (three characters or more) by the FTS5 trigram
+    index, counted up to ``cap + 1``: a few milliseconds whatever the ledger's size."""
+    found = select(_FTS.c.rowid).where(_match(text)).limit(cap + 1).subquery()
+    return int(s.scalar(select(func.count()).select_from(found)) or 0)
 
 
 def _by_totals(q: LedgerQuery) -> bool:
@@ -223,6 +229,9 @@ def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:
         stmt = stmt.where(t.c.breach.is_(True))
     count, total = s.execute(stmt).one()
     return int(count), from_fen(int(total))
+
+
+DEFERRED_FROM = 2000
 
 
 def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
@@ -248,7 +257,18 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
         query,
         s,
     )
-    stmt = stmt.order_by(*order).offset(offset).limit(limit)
+    if offset > DEFERRED_FROM:
+        # far pages: walk the sort index for the page's ids alone (an index-only walk past
+        # `offset` entries), then read those rows by id, in the page's order
+        ids = list(
+            s.scalars(
+                filtered(select(ReceptionRow.id), query, s).order_by(*order).offset(offset).limit(limit)
+            )
+        )
+        place = {rid: i for i, rid in enumerate(ids)}
+        found = sorted(s.execute(stmt.where(ReceptionRow.id.in_(ids))), key=lambda r: place[r[0]])
+    else:
+        found = list(s.execute(stmt.order_by(*order).offset(offset).limit(limit)))
     return [
         LedgerRow(
             id=r[0],
@@ -265,7 +285,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             classified=r[11],
             posted_on=r[12],
         )
-        for r in s.execute(stmt)
+        for r in found
     ]
 
 
@@ -314,9 +334,9 @@ def _contains(text: str, s: Session | None) -> Any:
     like = ReceptionRow.search_text.like(f"%{escaped}%", escape="\\")
     if s is None or len(text) < 3 or _dialect(s) != "sqlite":
         return like
-    found = select(_FTS.c.rowid).where(_match(text))
-    common = s.scalar(select(func.count()).select_from(found.limit(SUMMARY_CAP + 1).subquery()))
-    return like if common > SUMMARY_CAP else ReceptionRow.id.in_(found)
+    if _postings(s, text, SUMMARY_CAP) > SUMMARY_CAP:
+        return like
+    return ReceptionRow.id.in_(select(_FTS.c.rowid).where(_match(text)))
 
 
 def _match(text: str) -> Any:
