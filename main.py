@@ -23,4 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # verify's worker processes, in a packaged program too
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -224,6 +225,8 @@ class Database:
 
     # -- migrations -----------------------------------------------------------------------
     def migrate(self) -> None:
+        if self._is_current():
+            return  # the usual opening: no need to load alembic (a third of a second)
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -269,6 +272,19 @@ class Database:
                 raise
             raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc.orig)) from None
 
+    def _is_current(self) -> bool:
+        """Whether the ledger is at the newest revision, read without alembic."""
+        head = script_head()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as connection:
+                current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+                connection.rollback()
+        except SQLDatabaseError:
+            return False  # a new ledger, or not a ledger: alembic's path says which
+        return current == [head]
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self.write_engine is not self.engine:
@@ -306,6 +322,23 @@ def copy_before_migration(url: str) -> Path | None:
     except (OSError, sqlite3.Error):
         return None
     return target
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*['\"]?([^'\"\s]*)['\"]?\s*$", re.MULTILINE)
+
+
+def script_head() -> str | None:
+    """The newest migration's revision, read from the version files: the one no other file
+    names as its down_revision (None when that is not a single file: alembic decides)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        fields = dict((k, v) for k, v in _REVISION.findall(path.read_text(encoding="utf-8")))
+        if fields.get("revision"):
+            revisions.add(fields["revision"])
+        if fields.get("down_revision") not in (None, "", "None"):
+            parents.add(fields["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 @contextmanager

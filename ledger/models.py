@@ -7,13 +7,16 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -73,13 +76,23 @@ class ReceptionRow(Base):
     __tablename__ = "receptions"
     __table_args__ = (
         UniqueConstraint("year", "seq", name="uq_receptions_year_seq"),
-        Index("ix_receptions_date", "reception_date"),
-        # status + date filters of the ledger view, and a covering index for the year-on-year
-        # figures (ledger/targets.py): their grouped query reads only these columns
+        # every order of the ledger view ends on the id: an index per sorted column, ending
+        # on the id, makes a page in any order an index walk (migration 0004)
+        Index("ix_receptions_date_id", "reception_date", "id"),
+        Index("ix_receptions_total_id", "total_fen", "id"),
+        Index("ix_receptions_unit_id", "visiting_unit", "id"),
+        Index("ix_receptions_activity_id", "activity", "id"),
+        Index("ix_receptions_guests_id", "guest_count", "id"),
+        Index("ix_receptions_violations_id", "violation_count", "id"),
+        Index("ix_receptions_status_date_id", "status", "reception_date", "id"),
+        # covering the year-on-year figures' days (ledger/targets.py) and the dashboard's
+        # visiting units: their grouped queries read only these columns
         Index(
-            "ix_receptions_status_date_figures",
+            "ix_receptions_status_date_units",
             "status",
             "reception_date",
+            "classified",
+            "visiting_unit",
             "total_fen",
             "guest_count",
             "canteen_meals",
@@ -87,8 +100,6 @@ class ReceptionRow(Base):
             "violation_count",
             "over_standard_fen",
         ),
-        Index("ix_receptions_total", "total_fen"),
-        Index("ix_receptions_unit", "visiting_unit"),
         # the supervision warnings (ledger/risks.py) read a year through this index alone
         Index(
             "ix_receptions_supervision",
@@ -245,6 +256,8 @@ class HistoryRow(Base):
     """Append-only, hash-chained record of every change."""
 
     __tablename__ = "history"
+    # a record's entries (its history dialog; verify reads each reception's last entry)
+    __table_args__ = (Index("ix_history_entity_entity_id", "entity", "entity_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     username: Mapped[str] = mapped_column(String(64))
@@ -318,3 +331,35 @@ class BackupMarkRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     kind: Mapped[str] = mapped_column(String(16))  # manual, auto
     place: Mapped[str] = mapped_column(Text, default="")
+
+
+# Kept by the database itself (migration 0004), outside the models: triggers on ``receptions``
+# maintain them in every write's transaction, so a backup or a restore copies only the models'
+# tables and the triggers rebuild these. Read-only for the program.
+derived_metadata = MetaData()
+reception_totals = Table(
+    "reception_totals",
+    derived_metadata,
+    Column("year", Integer, primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("breach", Boolean, primary_key=True),
+    Column("receptions", BigInteger, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("guests", BigInteger, nullable=False),
+    Column("canteen_meals", BigInteger, nullable=False),
+    Column("meal_count", BigInteger, nullable=False),
+    Column("over_standard_fen", BigInteger, nullable=False),
+)
+# what migration 0004 creates beyond the models: the monthly totals, SQLite's FTS5 trigram table
+# (with its shadow tables) and the expression and trigram indexes (``alembic check`` leaves them)
+DATABASE_KEPT = (
+    "reception_totals",
+    "receptions_search",
+    "ix_receptions_per_person",
+    "ix_receptions_search_trgm",
+)
+
+
+def is_database_kept(name: str | None) -> bool:
+    return bool(name) and any(name == kept or name.startswith(kept + "_") for kept in DATABASE_KEPT)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, column, func, literal_column, select, table
 from sqlalchemy.orm import Session
 
 from ledger import history
@@ -24,9 +24,10 @@ from ledger.models import (
     ReceptionRow,
     TargetRow,
     ViolationRow,
+    reception_totals,
 )
 from ledger.money import from_fen
-from ledger.records import HistoryEntry, LedgerQuery, LedgerRow, Reception, Status, Violation
+from ledger.records import HistoryEntry, LedgerQuery, LedgerRow, LedgerSummary, Reception, Status, Violation
 from ledger.text import clean_line
 
 DEFAULT_REDUCTION = Decimal("0.20")
@@ -67,14 +68,36 @@ def receptions(
     Read with plain Core queries, one per table, rather than through the ORM: a year of
     a busy ledger is tens of thousands of records.
     """
-    table = ReceptionRow.__table__
-    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
-    ids = filtered(select(ReceptionRow.id), query)
+    return _records(s, _chosen(s, query, approved_only, include_classified).scalar_subquery())
+
+
+def _chosen(s: Session, query: LedgerQuery, approved_only: bool, include_classified: bool) -> Select[Any]:
+    ids = filtered(select(ReceptionRow.id), query, s)
     if approved_only:
         ids = ids.where(ReceptionRow.status == Status.APPROVED.value)
     if not include_classified:
         ids = ids.where(ReceptionRow.classified.is_(False))
-    chosen = ids.scalar_subquery()
+    return ids
+
+
+def reception_ids(
+    s: Session, query: LedgerQuery, *, approved_only: bool = False, include_classified: bool = True
+) -> list[int]:
+    """The ids ``receptions`` would read, in its order (date, then reference)."""
+    stmt = _chosen(s, query, approved_only, include_classified).order_by(
+        ReceptionRow.reception_date, ReceptionRow.year, ReceptionRow.seq
+    )
+    return list(s.scalars(stmt))
+
+
+def receptions_by_ids(s: Session, ids: Sequence[int]) -> list[Reception]:
+    """Whole records of ``ids`` (a chunk: the database's parameter limit), in date order."""
+    return _records(s, list(ids))
+
+
+def _records(s: Session, chosen: Any) -> list[Reception]:
+    table = ReceptionRow.__table__
+    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
     connection = s.connection()
     result = connection.execute(
         select(table)
@@ -138,12 +161,77 @@ def violations_of(s: Session, reception_ids: Sequence[int]) -> dict[int, list[Vi
 
 
 def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
+    """How many receptions ``query`` selects and their total, exactly (reports, notices)."""
+    if _by_totals(query):
+        return _from_totals(s, query)
     stmt = filtered(
         select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
         query,
+        s,
     )
     count, total = s.execute(stmt).one()
     return int(count), from_fen(int(total))
+
+
+SUMMARY_CAP = 10_000
+
+
+def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> LedgerSummary:
+    """The status bar's count and total without reading a million rows.
+
+    Filters by year, month, status and compliance are answered exactly from the monthly
+    totals the database keeps (``reception_totals``). A search, a visiting unit or a date
+    range reads at most ``cap + 1`` matching rows: up to ``cap`` the figures are exact, above
+    it the summary says so (``exact`` False: "more than cap") instead of guessing.
+    """
+    if _by_totals(query):
+        count, total = _from_totals(s, query)
+        return LedgerSummary(count, total, exact=True)
+    cap = SUMMARY_CAP if cap is None else cap
+    text = clean_line(query.text).lower()
+    if _trigram_search(s, query) and _only_text(query) and _postings(s, text, cap) > cap:
+        return LedgerSummary(cap, None, exact=False)  # the trigram postings alone tell
+    matching = filtered(select(ReceptionRow.total_fen), query, s).limit(cap + 1).subquery()
+    count, total = s.execute(select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))).one()
+    if count > cap:
+        return LedgerSummary(cap, None, exact=False)
+    return LedgerSummary(int(count), from_fen(int(total)), exact=True)
+
+
+def _only_text(q: LedgerQuery) -> bool:
+    return not (q.year or q.status or q.compliance != "all" or q.visiting_unit or q.date_from or q.date_to)
+
+
+def _postings(s: Session, text: str, cap: int) -> int:
+    """How many receptions hold ``text`` (three characters or more) by the FTS5 trigram
+    index, counted up to ``cap + 1``: a few milliseconds whatever the ledger's size."""
+    found = select(_FTS.c.rowid).where(_match(text)).limit(cap + 1).subquery()
+    return int(s.scalar(select(func.count()).select_from(found)) or 0)
+
+
+def _by_totals(q: LedgerQuery) -> bool:
+    """Whether the monthly totals answer ``q`` (no search, unit or date range)."""
+    return not (clean_line(q.text) or q.visiting_unit or q.date_from or q.date_to)
+
+
+def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:
+    t = reception_totals
+    stmt = select(func.coalesce(func.sum(t.c.receptions), 0), func.coalesce(func.sum(t.c.total_fen), 0))
+    if q.year:
+        stmt = stmt.where(t.c.year == q.year)
+        if q.month:
+            stmt = stmt.where(t.c.month == q.month)
+    if q.status:
+        stmt = stmt.where(t.c.status == Status(q.status).value)
+    if q.compliance == "compliant":
+        stmt = stmt.where(t.c.breach.is_(False))
+    elif q.compliance == "breach":
+        stmt = stmt.where(t.c.breach.is_(True))
+    count, total = s.execute(stmt).one()
+    return int(count), from_fen(int(total))
+
+
+DEFERRED_FROM = 2000
 
 
 def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
@@ -169,8 +257,20 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             _MEAL_DINERS,
         ),
         query,
+        s,
     )
-    stmt = stmt.order_by(*order).offset(offset).limit(limit)
+    if offset > DEFERRED_FROM:
+        # far pages: walk the sort index for the page's ids alone (an index-only walk past
+        # `offset` entries), then read those rows by id, in the page's order
+        ids = list(
+            s.scalars(
+                filtered(select(ReceptionRow.id), query, s).order_by(*order).offset(offset).limit(limit)
+            )
+        )
+        place = {rid: i for i, rid in enumerate(ids)}
+        found = sorted(s.execute(stmt.where(ReceptionRow.id.in_(ids))), key=lambda r: place[r[0]])
+    else:
+        found = list(s.execute(stmt.order_by(*order).offset(offset).limit(limit)))
     return [
         LedgerRow(
             id=r[0],
@@ -189,11 +289,15 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             meal_amount=from_fen(r[13]),
             meal_diners=int(r[14] or 0),
         )
-        for r in s.execute(stmt)
+        for r in found
     ]
 
 
-def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
+def filtered(
+    stmt: Select[Any], q: LedgerQuery, s: Session | None = None, *, text_done: bool = False
+) -> Select[Any]:
+    """``stmt`` narrowed to what ``q`` selects (the session lets a search use the engine's
+    index; ``text_done``: the caller already joined the search)."""
     conditions = []
     if q.year:
         if q.month:
@@ -217,12 +321,49 @@ def filtered(stmt: Select[Any], q: LedgerQuery) -> Select[Any]:
     if q.refs:
         conditions.append(ReceptionRow.ref.in_(q.refs))
     text = clean_line(q.text).lower()
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(ReceptionRow.search_text.like(f"%{escaped}%", escape="\\"))
+    if text and not text_done:
+        conditions.append(_contains(text, s))
     if conditions:
         stmt = stmt.where(and_(*conditions))
     return stmt
+
+
+def _contains(text: str, s: Session | None) -> Any:
+    """``search_text`` holds ``text`` anywhere: one substring test with the same answers on
+    every engine. PostgreSQL's planner uses the pg_trgm index for the LIKE when migration 0004
+    could create it. On SQLite a text of three characters or more is looked up in the FTS5
+    trigram index (a phrase of trigrams is a substring) when it is rare enough for its matches
+    to be collected (at most ``SUMMARY_CAP``); a commoner one is found sooner by walking the
+    page's sort index and testing each row. One or two characters (两个字) have no trigram:
+    a LIKE over the rows."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = ReceptionRow.search_text.like(f"%{escaped}%", escape="\\")
+    if s is None or len(text) < 3 or _dialect(s) != "sqlite":
+        return like
+    if _postings(s, text, SUMMARY_CAP) > SUMMARY_CAP:
+        return like
+    return ReceptionRow.id.in_(select(_FTS.c.rowid).where(_match(text)))
+
+
+def _match(text: str) -> Any:
+    return literal_column("receptions_search").op("MATCH")('"' + text.replace('"', '""') + '"')
+
+
+def _trigram_search(s: Session, q: LedgerQuery) -> bool:
+    return _dialect(s) == "sqlite" and len(clean_line(q.text)) >= 3
+
+
+_FTS = table("receptions_search", column("rowid"))
+
+
+def _dialect(s: Session | None) -> str:
+    return s.get_bind().dialect.name if s is not None else ""
+
+
+# per person: literals, not bound parameters, so the database matches its expression index
+PER_PERSON = (ReceptionRow.total_fen * literal_column("1.0")).op("/")(
+    func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
+)
 
 
 # the diners of a reception's meals, for 人均餐费 on the page shown (read for that page only)
@@ -241,12 +382,7 @@ SORT_COLUMNS = {
     "guest_count": (ReceptionRow.guest_count, ReceptionRow.id),
     "companion_count": (ReceptionRow.companion_count, ReceptionRow.id),
     "total": (ReceptionRow.total_fen, ReceptionRow.id),
-    "per_person": (
-        ReceptionRow.total_fen
-        * 1.0
-        / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
-        ReceptionRow.id,
-    ),
+    "per_person": (PER_PERSON, ReceptionRow.id),
     "meal_amount": (ReceptionRow.meal_fen, ReceptionRow.id),
     # sorted by the meal per person at the table (the diners are guests and companions but
     # where a meal was recorded otherwise; the figure shown is always meal ÷ its diners)
@@ -284,6 +420,28 @@ def reduction_for(s: Session, year: int) -> Decimal:
     """The year's reduction target (20 % unless an administrator set another)."""
     row = s.get(TargetRow, year)
     return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+
+
+def approved_by_month(s: Session, first_year: int, last_year: int) -> list[tuple[Any, ...]]:
+    """Approved receptions per month of [first_year, last_year] from the totals the database
+    keeps: year, month, then the columns of ``approved_by_day`` after the date."""
+    t = reception_totals
+    stmt = (
+        select(
+            t.c.year,
+            t.c.month,
+            func.sum(t.c.total_fen),
+            func.sum(t.c.receptions),
+            func.sum(t.c.guests),
+            func.sum(t.c.canteen_meals),
+            func.sum(t.c.meal_count),
+            func.sum(case((t.c.breach.is_(False), t.c.receptions), else_=0)),
+            func.sum(t.c.over_standard_fen),
+        )
+        .where(t.c.status == Status.APPROVED.value, t.c.year >= first_year, t.c.year <= last_year)
+        .group_by(t.c.year, t.c.month)
+    )
+    return [tuple(row) for row in s.execute(stmt)]
 
 
 def approved_by_day(s: Session, start: date, end: date) -> list[tuple[Any, ...]]:

@@ -565,6 +565,16 @@ class LedgerQuery:
 
 
 @dataclass(frozen=True)
+class LedgerSummary:
+    """What the status bar says of a LedgerQuery: the count and total, exact or "more than
+    ``count``" (``exact`` False: the total is then not known)."""
+
+    count: int
+    total: Decimal | None
+    exact: bool = True
+
+
+@dataclass(frozen=True)
 class CellError:
     column: str
     message: str

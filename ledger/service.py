@@ -10,7 +10,7 @@ appends to the hash-chained history. Callers get frozen records back, never ORM 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +45,7 @@ from ledger.records import (
     ImportRow,
     LedgerQuery,
     LedgerRow,
+    LedgerSummary,
     Reception,
     Role,
     User,
@@ -211,6 +212,25 @@ class LedgerService:
                 s, query, approved_only=approved_only, include_classified=include_classified
             )
 
+    def receptions_in_chunks(
+        self,
+        query: LedgerQuery = LedgerQuery(),
+        *,
+        approved_only: bool = False,
+        include_classified: bool = True,
+        chunk: int = 2000,
+    ) -> Iterator[tuple[list[Reception], dict[int, list[Violation]]]]:
+        """What ``receptions`` returns, with each record's breaches, ``chunk`` records at a time
+        read at one moment: a year of a province's ledger (100,000 records) is written out
+        without ever being held whole."""
+        with self.db.snapshot() as s:
+            ids = queries.reception_ids(
+                s, query, approved_only=approved_only, include_classified=include_classified
+            )
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                yield queries.receptions_by_ids(s, part), queries.violations_of(s, part)
+
     def violations_of(self, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
         with self.db.read() as s:
             return queries.violations_of(s, reception_ids)
@@ -218,6 +238,11 @@ class LedgerService:
     def count_and_total(self, query: LedgerQuery) -> tuple[int, Decimal]:
         with self.db.read() as s:
             return queries.count_and_total(s, query)
+
+    def ledger_summary(self, query: LedgerQuery) -> LedgerSummary:
+        """The ledger view's status bar: exact, or "more than N" for a broad search."""
+        with self.db.read() as s:
+            return queries.ledger_summary(s, query)
 
     def ledger_rows(self, query: LedgerQuery, offset: int = 0, limit: int = 200) -> list[LedgerRow]:
         with self.db.read() as s:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -226,7 +227,8 @@ _DATE_INDEXES = frozenset((HEADERS.index("接待日期"), HEADERS.index("审核�
 _GIFT_INDEX = HEADERS.index("礼品")
 
 
-def _write_ledger(sheet: Any, receptions: list[Reception], reviewers: dict[str, str]) -> None:
+def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception], None]:
+    """The 台账 sheet's header, and the function that appends one reception's row."""
     styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in HEADERS])
     styles.append([styles.cell(h, styles.header) for h in HEADERS])
     money = styles.money
@@ -234,7 +236,8 @@ def _write_ledger(sheet: Any, receptions: list[Reception], reviewers: dict[str, 
     money_at = sorted(_MONEY_INDEXES - {_GIFT_INDEX})
     date_at = sorted(_DATE_INDEXES)
     append = styles.append
-    for r in receptions:
+
+    def write(r: Reception) -> None:
         values = ledger_values(r, reviewers.get(r.approved_by, r.approved_by))
         for i in money_at:
             values[i] = make(values[i], money)
@@ -244,6 +247,8 @@ def _write_ledger(sheet: Any, receptions: list[Reception], reviewers: dict[str, 
             if values[i] is not None:
                 values[i] = make(values[i], styles.date)
         append(values)
+
+    return write
 
 
 def _month_formula(year: int, month: int, last_row: int) -> str:
@@ -298,23 +303,28 @@ def _write_monthly(sheet: Any, year: int, rows: int, last_year: tuple[Decimal, .
     )
 
 
-def _write_breaches(sheet: Any, receptions: list[Reception], violations: dict[int, list[Any]]) -> int:
-    headers = [
-        tr("编号"),
-        tr("接待日期"),
-        tr("来访单位"),
-        tr("违规事项"),
-        tr("具体情况"),
-        tr("限额"),
-        tr("实际"),
-        tr("超标金额"),
-        tr("情况说明"),
-    ]
-    styles = _prepare(sheet, [14, 12, 26, 14, 44, 10, 10, 12, 50])
-    styles.append([styles.cell(h, styles.header) for h in headers])
-    count = 0
-    for r in receptions:
-        for v in violations.get(r.id or 0, ()):
+class _BreachWriter:
+    """The 违规明细 sheet: the header, then each reception's breaches as they come."""
+
+    def __init__(self, sheet: Any) -> None:
+        headers = [
+            tr("编号"),
+            tr("接待日期"),
+            tr("来访单位"),
+            tr("违规事项"),
+            tr("具体情况"),
+            tr("限额"),
+            tr("实际"),
+            tr("超标金额"),
+            tr("情况说明"),
+        ]
+        self.styles = _prepare(sheet, [14, 12, 26, 14, 44, 10, 10, 12, 50])
+        self.styles.append([self.styles.cell(h, self.styles.header) for h in headers])
+        self.count = 0
+
+    def write(self, r: Reception, violations: list[Any]) -> None:
+        styles = self.styles
+        for v in violations:
             styles.append(
                 [
                     r.ref,
@@ -328,10 +338,12 @@ def _write_breaches(sheet: Any, receptions: list[Reception], violations: dict[in
                     r.explanations.get(v.rule, "") or tr("（未填写）"),
                 ]
             )
-            count += 1
-    if not count:
-        styles.append([tr("本年已审核的接待没有违规事项。")])
-    return count
+            self.count += 1
+
+    def close(self) -> int:
+        if not self.count:
+            self.styles.append([tr("本年已审核的接待没有违规事项。")])
+        return self.count
 
 
 def _write_target(sheet: Any, service: Any, year: int) -> None:
@@ -398,15 +410,25 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     from ledger.targets import dashboard_figures
 
     query = LedgerQuery(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
-    receptions = service.receptions(query, approved_only=True, include_classified=True)
     reviewers = {u.username: u.label for u in service.users()}
-    violations = service.violations_of([r.id for r in receptions if r.id is not None])
     last_year = dashboard_figures(service, year, date(year, 12, 31), top=1).monthly_last_year
 
     workbook = Workbook(write_only=True)
-    _write_ledger(workbook.create_sheet(SHEET_LEDGER), receptions, reviewers)
-    _write_monthly(workbook.create_sheet(SHEET_MONTHLY), year, len(receptions), last_year)
-    breaches = _write_breaches(workbook.create_sheet(SHEET_BREACHES), receptions, violations)
+    write_reception = _ledger_writer(workbook.create_sheet(SHEET_LEDGER), reviewers)
+    monthly = workbook.create_sheet(SHEET_MONTHLY)
+    breaches = _BreachWriter(workbook.create_sheet(SHEET_BREACHES))
+    # a chunk of records at a time: a year of a province's ledger is never held whole
+    count, total = 0, ZERO
+    for receptions, violations in service.receptions_in_chunks(
+        query, approved_only=True, include_classified=True
+    ):
+        for r in receptions:
+            write_reception(r)
+            breaches.write(r, violations.get(r.id or 0, []))
+            total += r.total
+        count += len(receptions)
+    _write_monthly(monthly, year, count, last_year)
+    breach_count = breaches.close()
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
     _write_disclosure(workbook.create_sheet(SHEET_DISCLOSURE), service.disclosure(year))
     # built in memory (a failed write then leaves no half-written sheet files behind), then
@@ -414,4 +436,4 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_atomic(path, buffer.getvalue())
-    return ExportSummary(year, len(receptions), sum((r.total for r in receptions), ZERO), breaches)
+    return ExportSummary(year, count, total, breach_count)

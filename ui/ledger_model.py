@@ -1,9 +1,12 @@
 """The ledger table: a thin adapter over LedgerService.ledger_rows.
 
-The model knows the number of matching receptions (one COUNT) and fetches the rows a
-view actually paints, a page at a time, keyed by offset. Sorting and filtering are
-done by the database: ``sort()`` and ``set_query()`` only change the LedgerQuery and
-reset. So 100,000 receptions cost one count and a page or two, not 100,000 records.
+The model knows the number of matching receptions and fetches the rows a view actually
+paints, a page at a time, keyed by offset. Sorting and filtering are done by the database:
+``sort()`` and ``set_query()`` only change the LedgerQuery and reset. The count and total come
+from ``LedgerService.ledger_summary``: exact from the database's monthly totals for the year,
+month, status and compliance filters; a search matching more than ``SUMMARY_CAP`` receptions
+shows its first ``SUMMARY_CAP`` rows and says "more than" instead of counting a million rows.
+So 1,000,000 receptions cost a few index reads and a page or two, not 1,000,000 records.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class LedgerTableModel(FlatTableModel):
         self._service = service
         self._query = query or LedgerQuery()
         self._pages: OrderedDict[int, list[LedgerRow]] = OrderedDict()
-        self._count, self._total = service.count_and_total(self._query)
+        self._count, self._total = self._summary(self._query)
 
     # ------------------------------------------------------------------ the query
     @property
@@ -99,15 +102,24 @@ class LedgerTableModel(FlatTableModel):
         return self._count
 
     @property
-    def total(self) -> Decimal:
+    def total(self) -> Decimal | None:
+        """The total of what the query selects; None when there are more than ``count`` rows."""
         return self._total
+
+    @property
+    def exact(self) -> bool:
+        return self._total is not None
+
+    def _summary(self, query: LedgerQuery) -> tuple[int, Decimal | None]:
+        summary = self._service.ledger_summary(query)
+        return summary.count, summary.total if summary.exact else None
 
     def set_query(self, query: LedgerQuery) -> None:
         """Show what ``query`` selects, in its sort order."""
         self.beginResetModel()
         self._query = query
         self._pages.clear()
-        self._count, self._total = self._service.count_and_total(query)
+        self._count, self._total = self._summary(query)
         self.endResetModel()
         self.totals_changed.emit(self._count, self._total)
 
@@ -152,7 +164,7 @@ class LedgerTableModel(FlatTableModel):
         two orders mirror each other exactly).
         """
         end = min(start + PAGE_SIZE, self._count)
-        if start <= self._count // 2:
+        if start <= self._count // 2 or not self.exact:  # "more than N": the end is not known
             return self._service.ledger_rows(self._query, offset=start, limit=PAGE_SIZE)
         mirrored = replace(self._query, descending=not self._query.descending)
         rows = self._service.ledger_rows(mirrored, offset=self._count - end, limit=end - start)
@@ -252,6 +264,9 @@ class LedgerTableModel(FlatTableModel):
         return None
 
 
-def summary_text(count: int, total: Decimal = ZERO) -> str:
-    """The status-bar line for what the ledger view shows."""
+def summary_text(count: int, total: Decimal | None = ZERO) -> str:
+    """The status-bar line for what the ledger view shows; ``total`` None: more than ``count``
+    receptions match (a broad search), of which the first ``count`` are listed."""
+    if total is None:
+        return tr("超过 {n} 条，列出前 {n} 条（未计合计）：请缩小搜索范围").format(n=f"{count:,}")
     return tr("共 {n} 条，合计 ¥{total}").format(n=count, total=fmt(total))

@@ -301,7 +301,7 @@ class LedgerView(QWidget):
         if rid is not None:
             self.open_requested.emit(rid)
 
-    def _show_totals(self, count: int, total: Decimal) -> None:
+    def _show_totals(self, count: int, total: Decimal | None) -> None:
         text = summary_text(count, total)
         self.summary_label.setText(text)
         self.summary_changed.emit(text)

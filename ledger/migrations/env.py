@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from ledger.models import Base
+from ledger.models import Base, is_database_kept
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -15,6 +15,8 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    # the totals, search tables and special indexes of 0004 are the database's, not the models'
+    include_name=lambda name, kind, parent: not is_database_kept(name),
 )
 with context.begin_transaction():
     context.run_migrations()

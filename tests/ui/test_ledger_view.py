@@ -200,3 +200,22 @@ def test_status_shows_what_was_posted_on_a_public_notice(
     assert cell("市公安局", Qt.ItemDataRole.ToolTipRole) == "涉密接待：不在公示表中公开"
     assert cell("市财政局") == "已审核"
     assert cell("市财政局", Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_a_search_matching_more_than_the_cap_says_so(
+    qtbot: QtBot, ledger: LedgerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import queries
+
+    monkeypatch.setattr(queries, "SUMMARY_CAP", 2)
+    view = LedgerView(ledger)
+    qtbot.addWidget(view)
+    assert view.summary_label.text() == "共 4 条，合计 ¥1,330.50"  # the monthly totals: exact at any size
+    view.search_edit.setText("教育")
+    view.apply_filters()
+    assert view.summary_label.text() == "超过 2 条，列出前 2 条（未计合计）：请缩小搜索范围"
+    assert view.model.rowCount() == 2 and view.model.total is None
+    assert len({view.model.reception_id(r) for r in range(2)}) == 2
+    view.search_edit.setText("审计")
+    view.apply_filters()
+    assert view.summary_label.text() == "共 1 条，合计 ¥180.00"

@@ -1,7 +1,7 @@
 """the indexes the supervision figures read
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29 18:00:00.000000
 
 The guest origin (本地/外地/外宾) they group by came with revision 0003.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -24,15 +24,17 @@ SUPERVISION_COLUMNS = [
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('receptions') as batch:
-        batch.create_index('ix_receptions_supervision', SUPERVISION_COLUMNS, unique=False)
-        batch.create_index(
-            'ix_receptions_origin', ['guest_origin', 'status', 'reception_date', 'total_fen', 'guest_count'],
-            unique=False,
-        )
+    # plain CREATE INDEX: a batch operation could rebuild the table on SQLite and lose the
+    # triggers revision 0004 keeps on it
+    op.create_index('ix_receptions_supervision', 'receptions', SUPERVISION_COLUMNS, unique=False)
+    op.create_index(
+        'ix_receptions_origin',
+        'receptions',
+        ['guest_origin', 'status', 'reception_date', 'total_fen', 'guest_count'],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('receptions') as batch:
-        batch.drop_index('ix_receptions_origin')
-        batch.drop_index('ix_receptions_supervision')
+    op.drop_index('ix_receptions_origin', 'receptions')
+    op.drop_index('ix_receptions_supervision', 'receptions')
