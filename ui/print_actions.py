@@ -24,7 +24,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -45,6 +44,7 @@ from ledger.records import User
 from ledger.service import LedgerError, LedgerService
 from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
 from reports.workdays import FIRST_DAY, LAST_DAY, posting_end
+from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.pdf_preview import PdfPreviewDialog
@@ -109,14 +109,13 @@ class NoticeDialog(QDialog):
         layout.addWidget(self.buttons)
         for edit in (self.from_edit, self.to_edit, self.posted_edit):
             edit.dateChanged.connect(lambda _d: self._check())
+            edit.message.connect(lambda _text: self._check())
         self._check()
 
     @staticmethod
-    def _date_edit(day: date) -> QDateEdit:
-        edit = QDateEdit(_qdate(day))
+    def _date_edit(day: date) -> DateEdit:
+        edit = DateEdit(_qdate(day))
         edit.setDateRange(_qdate(FIRST_DAY), _qdate(LAST_DAY))  # a posting period stays in the calendar
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
         return edit
 
     def _set_month(self, day: date) -> None:
@@ -125,9 +124,11 @@ class NoticeDialog(QDialog):
         self.to_edit.setDate(_qdate(last))
 
     def _check(self) -> None:
+        refused = [e.refusal() for e in (self.from_edit, self.to_edit, self.posted_edit) if e.refusal()]
         ok = self.to_edit.date() >= self.from_edit.date()
-        self.period_error.setText("" if ok else tr("结束日期不能早于开始日期"))
-        self.period_error.setVisible(not ok)
+        text = "；".join(refused) if refused else ("" if ok else tr("结束日期不能早于开始日期"))
+        self.period_error.setText(text)
+        self.period_error.setVisible(bool(text))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         until = posting_end(_pydate(self.posted_edit.date()), self.posting_days)
         self.posting_label.setText(
