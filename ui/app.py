@@ -63,14 +63,14 @@ class GuiSession:
         self.window: QWidget | None = None
 
     def login(self) -> User | None:
-        from ui.login_dialog import LAST_USER_KEY, LoginDialog
+        from ui.login_dialog import LoginDialog, last_user_key
         from ui.setup_dialog import SetupDialog
 
         if not self.service.has_users():
             admin = SetupDialog.ask(self.service)
             if admin is None:
                 return None
-            app_settings().setValue(LAST_USER_KEY, admin.username)
+            app_settings().setValue(last_user_key(self.service), admin.username)
         return LoginDialog.ask(self.service)
 
     def start(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +36,7 @@ from ledger.service import InvalidReception, LedgerError, LedgerService
 from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
+from ui.screen_fit import fit_window
 from ui.settings_users import OK_STYLE, UsersTab, read_only_item
 from ui.widgets import FieldMessages, error_label, show_ledger_error
 
@@ -522,7 +523,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-        self.resize(980, 680)
+        fit_window(self, "settings", QSize(980, 680))
 
     @classmethod
     def open_for(

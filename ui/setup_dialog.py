@@ -26,7 +26,7 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.user: User | None = None
-        self.setWindowTitle(tr("公务接待台账 — 首次设置"))
+        self.setWindowTitle(tr("首次设置 — 公务接待台账"))
 
         self.bureau_edit = QLineEdit()
         self.bureau_edit.setPlaceholderText(tr("例如：XX县教育局"))
@@ -69,6 +69,8 @@ class SetupDialog(QDialog):
         p: dict[str, str] = {}
         if not self.bureau_edit.text().strip():
             p["name"] = tr("请填写单位名称")
+        if not self.phone_edit.text().strip():
+            p["supervision_phone"] = tr("请填写监督电话：公示表和每一张清单都印有它")
         if not self.username_edit.text().strip():
             p["username"] = tr("请填写用户名")
         if len(self.password_edit.text()) < MIN_PASSWORD_LENGTH:
