@@ -37,6 +37,7 @@ from ui.history_dialog import HistoryDialog
 from ui.hub import ChangeHub
 from ui.import_result import ImportResultDialog
 from ui.ledger_view import LedgerView
+from ui.live import LiveUpdates
 from ui.operations import run
 from ui.prefs import app_settings
 from ui.print_actions import PrintActions
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.service = service
         self.user = user
         self.hub = hub or ChangeHub(self)  # every screen of this window hears of every write through it
+        self.live = LiveUpdates(service, self.hub, self)  # and of other desks' writes
         self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
         self._forms: list[QWidget] = []  # every open form, new ones included
 
@@ -653,5 +655,6 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.save_state()
+        self.live.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -49,6 +49,7 @@ from ui.review_dialogs import Review
 from ui.screen_fit import fit_window, scrolling
 
 CHECK_DELAY_MS = 150
+RELOADED_FROM_ELSEWHERE = tr("此接待刚在别处被修改（现在是第 {b} 版），窗口已显示最新内容。")
 CHANGED_ELSEWHERE = tr(
     "此接待已在别处被修改（现在是第 {b} 版），您的修改尚未保存；可在新窗口打开最新版本对照。"
 )
@@ -512,6 +513,8 @@ class ReceptionDialog(QDialog):
             return
         self._take(stored)
         self.header.hide_banner()
+        # said where the user looks before typing, so nobody types over a record they did not see
+        self.header.show_banner(RELOADED_FROM_ELSEWHERE.format(b=stored.version), "info")
         self.header.update()
         self.refresh_check()
 
