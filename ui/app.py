@@ -8,7 +8,7 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ledger.i18n import tr
@@ -124,21 +124,48 @@ def _report_unexpected(kind: type[BaseException], exc: BaseException, tb: Traceb
     )
 
 
-def install_qt_translations(app: QApplication) -> None:
+def install_qt_translations(app: QApplication) -> list[QTranslator]:
     """Qt's own texts in Chinese too: standard buttons (是/否/取消), context menus, file and
     print dialogs. PySide6 ships the catalogues; LEDGER_LANG set to another language skips this."""
     import os
 
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    from PySide6.QtCore import QLibraryInfo, QLocale
 
     lang = os.environ.get("LEDGER_LANG", "")
     if lang and not lang.startswith("zh"):
-        return
+        return []
+    installed: list[QTranslator] = []
+    china = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(china)  # the calendar popup: 十一月, 周一 … instead of November, Mon
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     for catalogue in ("qtbase", "qt"):
         translator = QTranslator(app)
-        if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), catalogue, "_", folder):
+        if translator.load(china, catalogue, "_", folder):
             app.installTranslator(translator)
+            installed.append(translator)
+    gaps = _QtCatalogueGaps(app)
+    app.installTranslator(gaps)  # installed last: asked first
+    return [*installed, gaps]
+
+
+class _QtCatalogueGaps(QTranslator):
+    """The few texts of Qt's own dialogs that its zh_CN catalogue leaves in English (the
+    non-native file dialog's "Look in:" and "Files of type:")."""
+
+    TEXTS: dict[tuple[str, str], str] = {
+        ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+        ("QFileDialog", "Look in:"): "查找范围：",
+        ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+        ("QFileDialog", "Files of type:"): "文件类型：",
+    }
+
+    def translate(  # type: ignore[override]
+        self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        return self.TEXTS.get((context, source_text))  # None: not here, ask the next catalogue
+
+    def isEmpty(self) -> bool:
+        return False
 
 
 def _exit_when_shown_if_asked(app: QApplication) -> None:

@@ -392,10 +392,19 @@ class MainWindow(QMainWindow):
             lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
         )
         self._index_dialog(dialog, reception_id)
+        # when the form closes the keyboard is back in the ledger: Enter opens the selected row
+        dialog.finished.connect(lambda _result: self._keyboard_back_to_the_list())  # type: ignore[attr-defined]
         # a new form gets its id at its first save: from then on opening that reception brings it forward
         dialog.changed.connect(  # type: ignore[attr-defined]
             lambda rid, d=dialog: self._index_dialog(d, rid)
         )
+
+    def _keyboard_back_to_the_list(self) -> None:
+        self.activateWindow()
+        current = self.tabs.currentWidget()
+        table = getattr(current, "table", None)
+        if isinstance(table, QWidget):
+            table.setFocus()
 
     def _index_dialog(self, dialog: QWidget, reception_id: int | None) -> None:
         """Remember the form showing this reception (the first one, should two ever show it)."""
