@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,6 +19,7 @@ from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
 from ui.prefs import app_settings
+from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, password_field
 
 LAST_USER_KEY = "login/last_username"
@@ -61,6 +62,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(380)
+        fit_window(self, "login", QSize(380, 0))  # the whole title, on the screen
 
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -159,6 +161,7 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(self.general)
         layout.addWidget(buttons)
         self.setMinimumWidth(400)
+        fit_window(self, "change_password", QSize(400, 0))
 
     def accept(self) -> None:
         if self.new_edit.text() != self.confirm_edit.text():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, Qt
+from PySide6.QtCore import QDate, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -49,6 +49,7 @@ from ui.hub import ChangeHub
 from ui.operations import run
 from ui.pdf_preview import PdfPreviewDialog
 from ui.prefs import app_settings
+from ui.screen_fit import fit_window
 from ui.widgets import ok_cancel_buttons, show_ledger_error
 
 EXPORT_DIR_KEY = "export/last_dir"
@@ -107,6 +108,7 @@ class NoticeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        fit_window(self, "notice_period", QSize(480, 0))
         for edit in (self.from_edit, self.to_edit, self.posted_edit):
             edit.dateChanged.connect(lambda _d: self._check())
             edit.message.connect(lambda _text: self._check())

@@ -63,6 +63,7 @@ class CommentDialog(QDialog):
         self.buttons = ok_cancel_buttons(self, ok_text, reject=super().reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout.addWidget(self.buttons)
+        fit_window(self, "comment", QSize(460, 0))
         self.text.textChanged.connect(self._update)
         self._update()
 

@@ -80,7 +80,8 @@ class _Keeper(QObject):
         return f"windows/{self.name}/{screen_key(screen)}"
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.widget:
+        widget = getattr(self, "widget", None)  # None while Python tears the window down
+        if widget is not None and watched is widget:
             kind = event.type()
             if kind == QEvent.Type.Show and not self.placed:
                 self.placed = True
@@ -124,13 +125,18 @@ def title_width(widget: QWidget) -> int:
 def fit_window(widget: QWidget, name: str, preferred: QSize) -> None:
     """Size ``widget`` for its screen and keep its place per screen (see the module's text)."""
     widget.resize(fitted_size(preferred, screen_of(widget).availableGeometry()))
-    _Keeper(widget, name, preferred)
+    keeper = getattr(widget, "_screen_keeper", None)
+    if isinstance(keeper, _Keeper):  # a subclass names its own window
+        keeper.name, keeper.preferred = name, preferred
+        return
+    # held by the window's Python object too, so the filter never outlives its Python half
+    widget._screen_keeper = _Keeper(widget, name, preferred)  # type: ignore[attr-defined]
 
 
 def remember_place(widget: QWidget) -> None:
     """Keep the window's size and place for its screen now (it is also kept when it closes)."""
-    keeper = widget.findChild(_Keeper)
-    if keeper is not None:
+    keeper = getattr(widget, "_screen_keeper", None)
+    if isinstance(keeper, _Keeper):
         keeper.remember()
 
 

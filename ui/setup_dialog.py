@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +17,7 @@ from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.records import Bureau, User
 from ledger.service import LedgerService
+from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons
 
 
@@ -63,6 +65,7 @@ class SetupDialog(QDialog):
         layout.addWidget(self.general)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        fit_window(self, "setup", QSize(520, 0))
 
     def problems(self) -> dict[str, str]:
         """What must be fixed before the service is asked (the service checks the rest)."""

@@ -19,6 +19,8 @@ from datetime import date
 
 from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 
+from ui.screen_fit import FRAME_ALLOWANCE, title_width
+
 
 def _in_scroll_area(widget: QWidget, top: QWidget) -> bool:
     parent = widget.parentWidget()
@@ -50,6 +52,8 @@ def report(name: str, window: QWidget) -> dict[str, object]:
         "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
         "inside": area.contains(frame) or area.contains(window.geometry()),
         "outside": outside,
+        # the whole title (with the application's name the window system adds) fits its bar
+        "title_fits": window.width() >= min(title_width(window), area.width() - FRAME_ALLOWANCE.width()),
     }
     window.hide()
     return result
@@ -58,6 +62,7 @@ def report(name: str, window: QWidget) -> dict[str, object]:
 def main() -> None:
     os.environ.setdefault("LEDGER_AUTOSAVE_DIR", tempfile.mkdtemp())
     app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("公务接待台账")
     from PySide6.QtCore import QSettings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())

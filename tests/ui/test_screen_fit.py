@@ -63,6 +63,7 @@ def test_every_window_and_its_buttons_are_on_the_screen(tmp_path: Path, width: i
         assert r["area"] == [0, 0, width, height]
         assert r["inside"], f"{r['window']} sticks out of the screen: {r['frame']}"
         assert r["outside"] == [], f"{r['window']}: buttons off the screen: {r['outside']}"
+        assert r["title_fits"], f"{r['window']}: the title is cut"
 
 
 def test_a_preferred_size_larger_than_the_screen_is_shrunk_to_it() -> None:
