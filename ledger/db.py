@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger import changes
 from ledger.i18n import tr
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -116,6 +117,9 @@ class Database:
         rollup of its bureaus' ledgers): SQLite in ``mode=ro``, PostgreSQL sessions in
         read-only transactions; a ledger that needs a migration is refused, not upgraded."""
         self.url = _normalise(url or default_url())
+        self.origin = os.urandom(8).hex()  # this object's writes, as other desks hear of them
+        self.own_writes = changes.OwnWrites()
+        self.sqlite_file: Path | None = None
         try:
             parsed = make_url(self.url)
         except ArgumentError:
@@ -133,6 +137,7 @@ class Database:
                 self.access = sqlite_access(Path(database).resolve())
                 if read_only and self.access == "rw":
                     self.access = "ro"
+                self.sqlite_file = Path(database).resolve()
             if self.access == "rw":
                 self.engine = self._sqlite_engine(self.url, immediate=False)
                 self.write_engine = self._sqlite_engine(self.url, immediate=True)
@@ -217,11 +222,31 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
-        with _one_line_errors(), self._write() as session, session.begin():
-            if self.dialect == "postgresql":
-                session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
-            yield session
+        with _one_line_errors():
+            with self._write() as session, session.begin():
+                if self.dialect == "postgresql":
+                    session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                before = changes.head(session)
+                yield session
+                session.flush()
+                after = changes.head(session)
+                if after > before and self.dialect == "postgresql":
+                    # delivered to the listening desks when (and only if) this transaction commits
+                    session.execute(
+                        text("SELECT pg_notify(:c, :p)"),
+                        {"c": changes.CHANNEL, "p": changes.notify_payload(self.origin)},
+                    )
+            # committed: these entries are this desk's own, already announced in its window
+            self.own_writes.add(before, after)
+
+    def change_watch(self) -> changes.Listener | changes.DataVersion | None:
+        """What tells this desk that another one wrote (see ledger.changes); None when nothing can."""
+        if self.dialect == "postgresql":
+            return changes.Listener(self.url, self.origin)
+        if self.sqlite_file is not None and self.sqlite_file.is_file():
+            return changes.DataVersion(self.sqlite_file)
+        return None
 
     # -- migrations -----------------------------------------------------------------------
     def migrate(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger import autobackup, backup, history, queries
+from ledger import autobackup, backup, changes, history, queries
 from ledger.db import Database
 from ledger.desk import Desk, require
 from ledger.disclosure import Disclosure, year_disclosure
@@ -230,6 +230,16 @@ class LedgerService:
             for start in range(0, len(ids), chunk):
                 part = ids[start : start + chunk]
                 yield queries.receptions_by_ids(s, part), queries.violations_of(s, part)
+
+    def history_head(self) -> int:
+        """The id of the last history entry: where ``changes_since`` starts."""
+        with self.db.read() as s:
+            return changes.head(s)
+
+    def changes_since(self, after: int) -> changes.Changes:
+        """What other desks changed after history entry ``after`` (this desk's writes left out)."""
+        with self.db.read() as s:
+            return changes.since(s, after, self.db.own_writes)
 
     def violations_of(self, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
         with self.db.read() as s:

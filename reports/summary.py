@@ -60,6 +60,7 @@ def monthly_chart(dash: DashboardFigures, width: float, height: float) -> Drawin
     """This year against last year, month by month (amounts are drawn, never computed, as floats)."""
     font = register_cjk_font()
     drawing = Drawing(width, height)
+    drawing.initialFontName = font  # else the renderer starts on Helvetica, a font the PDF cannot embed
     drawing.add(String(0, height - 12, tr("各月接待费：本年与上年对比（元）"), fontName=font, fontSize=10))
     chart = VerticalBarChart()
     chart.x, chart.y = 48, 30
@@ -104,6 +105,7 @@ def cumulative_chart(dash: DashboardFigures, width: float, height: float) -> Dra
     font = register_cjk_font()
     f = dash.figures
     drawing = Drawing(width, height)
+    drawing.initialFontName = font  # else the renderer starts on Helvetica, a font the PDF cannot embed
     drawing.add(String(0, height - 12, tr("累计接待费与年度目标（元）"), fontName=font, fontSize=10))
     plot = LinePlot()
     plot.x, plot.y = 48, 30
@@ -242,6 +244,7 @@ def render_summary(
     status.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),
                 ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(f.status_colour)),
                 ("TEXTCOLOR", (0, 0), (-1, -1), colors.white),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),

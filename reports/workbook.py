@@ -8,11 +8,14 @@ Sheets:
   carries: 餐费 = the meals without tobacco or alcohol, 烟酒费 = the tobacco and alcohol
   of all meals, 就餐场所 / 场所类型 from the first meal, 礼品 = the gift's amount when
   there is one, else its description, 涉密 是/否, 经办人, 审核人 (the approver's name) and
-  审核日期 (the approval date). Drafts, submitted and returned receptions are not in the
+  审核日期 (the approval date); after the template's columns, 超标金额 (the breaches'
+  over-standard amount, borne by the persons) and 可报销金额 (the total less it) — extra
+  columns the import ignores. Drafts, submitted and returned receptions are not in the
   ledger yet and are left out, like in every total of the program.
 - **月度对比**: this year against last year month by month; this year's amounts are live
   SUMIFS formulas over the 台账 sheet, the totals and the changes are formulas too.
-- **违规情况**: every breach of those receptions with its explanation.
+- **违规情况**: every breach of those receptions with its explanation; 限额 and 实际 are
+  numbers where the rule counts (people, meals, yuan), text where it does not (须有公函…).
 - **年度目标**: the year's reduction target (ledger.targets), target and headroom as formulas.
 - **年度公开**: the yearly disclosure (ledger.disclosure): the figures in 万元 and the paragraph
   to publish, with its place for the reason of the change.
@@ -59,6 +62,8 @@ PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
 
 MONEY_COLUMNS = ("餐费", "住宿费", "交通费", "其他费用", "烟酒费", "礼品")
+# written after the template's columns (the import reads the template's and ignores these)
+EXTRA_LEDGER_COLUMNS = ("超标金额", "可报销金额")
 WIDTHS: dict[str, float] = {
     "接待日期": 12,
     "来访单位": 26,
@@ -227,17 +232,19 @@ _DATE_INDEXES = frozenset((HEADERS.index("接待日期"), HEADERS.index("审核�
 _GIFT_INDEX = HEADERS.index("礼品")
 
 
-def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception], None]:
-    """The 台账 sheet's header, and the function that appends one reception's row."""
-    styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in HEADERS])
-    styles.append([styles.cell(h, styles.header) for h in HEADERS])
+def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception, list[Any]], None]:
+    """The 台账 sheet's header, and the function that appends one reception's row (with its
+    breaches, for 超标金额 and 可报销金额 after the template's columns)."""
+    headers = (*HEADERS, *EXTRA_LEDGER_COLUMNS)
+    styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in headers])
+    styles.append([styles.cell(h, styles.header) for h in headers])
     money = styles.money
     make = styles.cell
     money_at = sorted(_MONEY_INDEXES - {_GIFT_INDEX})
     date_at = sorted(_DATE_INDEXES)
     append = styles.append
 
-    def write(r: Reception) -> None:
+    def write(r: Reception, violations: list[Any]) -> None:
         values = ledger_values(r, reviewers.get(r.approved_by, r.approved_by))
         for i in money_at:
             values[i] = make(values[i], money)
@@ -246,6 +253,9 @@ def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception
         for i in date_at:
             if values[i] is not None:
                 values[i] = make(values[i], styles.date)
+        over = sum((v.excess for v in violations), ZERO)
+        values.append(make(over, money))
+        values.append(make(r.total - over, money))
         append(values)
 
     return write
@@ -303,6 +313,19 @@ def _write_monthly(sheet: Any, year: int, rows: int, last_year: tuple[Decimal, .
     )
 
 
+_INTEGER = re.compile(r"-?\d{1,9}")
+_AMOUNT = re.compile(r"-?\d{1,12}\.\d{2}")
+
+
+def _figure(text: str, styles: _Styles) -> Any:
+    """A breach's 限额 or 实际 as a number when it is one (3 people, 150.00 yuan), else the text."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _AMOUNT.fullmatch(text):
+        return styles.cell(Decimal(text), styles.money)
+    return text
+
+
 class _BreachWriter:
     """The 违规明细 sheet: the header, then each reception's breaches as they come."""
 
@@ -332,8 +355,8 @@ class _BreachWriter:
                     r.visiting_unit,
                     RULES.get(v.rule, v.rule),
                     v.message,
-                    v.limit,
-                    v.actual,
+                    _figure(v.limit, styles),
+                    _figure(v.actual, styles),
                     styles.cell(v.excess, styles.money),
                     r.explanations.get(v.rule, "") or tr("（未填写）"),
                 ]
@@ -423,8 +446,9 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
         query, approved_only=True, include_classified=True
     ):
         for r in receptions:
-            write_reception(r)
-            breaches.write(r, violations.get(r.id or 0, []))
+            found = violations.get(r.id or 0, [])
+            write_reception(r, found)
+            breaches.write(r, found)
             total += r.total
         count += len(receptions)
     _write_monthly(monthly, year, count, last_year)

@@ -241,6 +241,7 @@ class ApprovalView(QWidget):
         self.status_label.hide()
         # after an approval or return the leader picks the next one: no row is selected for them
         self._awaiting_choice = False
+        self._shown_id: int | None = None
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
@@ -315,8 +316,24 @@ class ApprovalView(QWidget):
     def _show_selected(self) -> None:
         if self.table.selectionModel().hasSelection():
             self._awaiting_choice = False
+            shown = self.selected_reception_id()
+            if shown != self._shown_id:
+                # what was said and typed about the last reception does not stand over the next
+                self.status_label.hide()
+                self.comment_edit.clear()
+            self._shown_id = shown
         self._fill_details()
         self.selection_changed.emit()
+
+    def select_next(self) -> bool:
+        """Select the next reception of the queue (the first after an approval); False at the end."""
+        rows = self.table.selectionModel().selectedRows()
+        row = rows[0].row() + 1 if rows else 0
+        if row >= self.model.rowCount():
+            return False
+        self.table.selectRow(row)
+        self.table.setFocus()
+        return True
 
     def may_approve_selected(self) -> bool:
         return self.approve_button.isEnabled()

@@ -56,6 +56,7 @@ from ledger.targets import (
     signed_percent,
 )
 from ui.hub import ChangeHub
+from ui.screen_fit import scrolling
 from ui.supervision import DisclosureDialog, RiskPanel
 
 THIS_YEAR_COLOUR = "#1565c0"
@@ -196,7 +197,7 @@ class DashboardView(QWidget):
         self.monthly_chart.setMargins(QMargins(4, 4, 4, 4))
         self.monthly_view = QChartView(self.monthly_chart)
         self.monthly_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.monthly_view.setMinimumHeight(260)
+        self.monthly_view.setMinimumHeight(220)
         self.last_year_set: QBarSet | None = None
         self.this_year_set: QBarSet | None = None
 
@@ -207,7 +208,7 @@ class DashboardView(QWidget):
         self.cumulative_chart.setMargins(QMargins(4, 4, 4, 4))
         self.cumulative_view = QChartView(self.cumulative_chart)
         self.cumulative_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.cumulative_view.setMinimumHeight(260)
+        self.cumulative_view.setMinimumHeight(220)
 
         charts = QHBoxLayout()
         charts.addWidget(self.monthly_view, 3)
@@ -248,12 +249,18 @@ class DashboardView(QWidget):
         bottom.addLayout(units_box, 3)
         bottom.addWidget(self.risk_panel, 2)
 
+        # the year bar stays; the figures scroll where the screen is small (150 % on 1920×1080)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(cards)
+        body_layout.addLayout(charts, 3)
+        body_layout.addLayout(bottom, 2)
+        self.body_area = scrolling(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
-        layout.addLayout(cards)
-        layout.addLayout(charts, 3)
-        layout.addLayout(bottom, 2)
+        layout.addWidget(self.body_area, 1)
 
         self.year_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,6 +23,7 @@ from ledger.i18n import tr
 from ledger.policy import RULES
 from ledger.records import FIELD_LABELS, MEAL_KINDS, STATUS_LABELS, HistoryEntry, Status
 from ledger.service import LedgerError, LedgerService
+from ui.screen_fit import fit_window
 from ui.table_model import FlatTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -220,7 +221,7 @@ class HistoryDialog(QDialog):
         self.entries_table.selectionModel().selectionChanged.connect(lambda *_: self._entry_selected())
         if entries:
             self.entries_table.selectRow(len(entries) - 1)
-        self.resize(820, 560)
+        fit_window(self, "history", QSize(820, 560))
 
     def select_entry(self, row: int) -> None:
         self.entries_table.selectRow(row)

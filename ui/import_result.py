@@ -3,6 +3,7 @@ their column, and the rows taken that breach the standards."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.service import ImportOutcome
+from ui.screen_fit import fit_window
 
 
 class ImportResultDialog(QDialog):
@@ -79,7 +81,7 @@ class ImportResultDialog(QDialog):
             )
         layout.addWidget(self.breach_table, 1)
         layout.addWidget(buttons)
-        self.resize(760, 480 if rows or breaches else 160)
+        fit_window(self, "import_result", QSize(760, 480 if rows or breaches else 160))
 
     @classmethod
     def present(cls, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:

@@ -77,7 +77,7 @@ class LedgerView(QWidget):
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(tr("搜索来访单位、公务活动、公函文号或编号（Ctrl+F）"))
         self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setMinimumWidth(280)
+        self.search_edit.setMinimumWidth(200)
         self.extra_label = QLabel()
         self.extra_label.setStyleSheet("color: #0d47a1;")
         self.extra_clear = QPushButton(tr("清除此条件"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,9 +19,19 @@ from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
 from ui.prefs import app_settings
+from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, password_field
 
 LAST_USER_KEY = "login/last_username"
+
+
+def last_user_key(service: LedgerService) -> str:
+    """Where the last user name of this ledger is kept: each ledger (file or server) its own,
+    so a name from another ledger is never offered."""
+    import hashlib
+
+    digest = hashlib.sha256(str(service.db.url).encode("utf-8")).hexdigest()[:16]
+    return f"{LAST_USER_KEY}/{digest}"
 
 
 class LoginDialog(QDialog):
@@ -36,7 +46,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle(tr("登录 — 公务接待台账"))
 
         title = QLabel(f"<h2>{html.escape(bureau or tr('公务接待台账'))}</h2><p>{tr('公务接待台账')}</p>")
-        self.username_edit = QLineEdit(str(app_settings().value(LAST_USER_KEY, "") or ""))
+        self.username_edit = QLineEdit(str(app_settings().value(last_user_key(service), "") or ""))
         self.username_edit.setPlaceholderText(tr("用户名"))
         self.password_edit = password_field(tr("密码"))
         self.message = error_label()
@@ -52,6 +62,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(380)
+        fit_window(self, "login", QSize(380, 0))  # the whole title, on the screen
 
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -75,6 +86,10 @@ class LoginDialog(QDialog):
             self._show_message(tr("请输入用户名"))
             self.username_edit.setFocus()
             return
+        if not self.password_edit.text():
+            self._show_message(tr("请输入密码"))
+            self.password_edit.setFocus()
+            return
         try:
             self.user = self.service.authenticate(username, self.password_edit.text())
         except LoginThrottled as exc:
@@ -90,7 +105,7 @@ class LoginDialog(QDialog):
         except LedgerError as exc:
             self._show_message(str(exc))
             return
-        app_settings().setValue(LAST_USER_KEY, username)
+        app_settings().setValue(last_user_key(self.service), username)
         super().accept()
 
     def _start_wait(self, seconds: int) -> None:
@@ -106,6 +121,11 @@ class LoginDialog(QDialog):
         self._update_button()
 
     def _update_button(self) -> None:
+        # while the login waits, keystrokes go nowhere (not into a password typed blind)
+        for edit in (self.username_edit, self.password_edit):
+            edit.setEnabled(self._wait <= 0)
+        if self._wait <= 0 and not self.password_edit.hasFocus():
+            self.password_edit.setFocus()
         if self._wait > 0:
             self.login_button.setEnabled(False)
             self.login_button.setText(tr("请等待 {n} 秒").format(n=self._wait))
@@ -141,6 +161,7 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(self.general)
         layout.addWidget(buttons)
         self.setMinimumWidth(400)
+        fit_window(self, "change_password", QSize(400, 0))
 
     def accept(self) -> None:
         if self.new_edit.text() != self.confirm_edit.text():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,13 +38,14 @@ from ui.history_dialog import HistoryDialog
 from ui.hub import ChangeHub
 from ui.import_result import ImportResultDialog
 from ui.ledger_view import LedgerView
+from ui.live import LiveUpdates
 from ui.operations import run
 from ui.prefs import app_settings
 from ui.print_actions import PrintActions
 from ui.reception import ReceptionDialog
+from ui.screen_fit import fit_window, remember_place
 from ui.widgets import show_ledger_error
 
-GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
 IMPORT_DIR_KEY = "import/last_dir"
 APP_TITLE = tr("公务接待台账")
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.service = service
         self.user = user
         self.hub = hub or ChangeHub(self)  # every screen of this window hears of every write through it
+        self.live = LiveUpdates(service, self.hub, self)  # and of other desks' writes
         self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
         self._forms: list[QWidget] = []  # every open form, new ones included
 
@@ -138,11 +140,8 @@ class MainWindow(QMainWindow):
         if reminder:
             self.statusBar().showMessage(reminder)
 
-        self.resize(1280, 800)
+        fit_window(self, "main", QSize(1280, 800))
         settings = app_settings()
-        geometry = settings.value(GEOMETRY_KEY)
-        if isinstance(geometry, QByteArray | bytes) and geometry:
-            self.restoreGeometry(QByteArray(geometry))
         state = settings.value(STATE_KEY)
         if isinstance(state, QByteArray | bytes) and state:
             self.restoreState(QByteArray(state))
@@ -217,6 +216,12 @@ class MainWindow(QMainWindow):
         self.show_queue_action = self._action(
             tr("待审核队列"), self.show_queue, "Ctrl+2", tr("审核经办人提交的接待")
         )
+        self.next_in_queue_action = self._action(
+            tr("下一条待审核"), self.next_in_queue, "F8", tr("在待审核队列中选择下一条")
+        )
+        self.show_dashboard_action = self._action(
+            tr("仪表盘"), self.show_dashboard, "Ctrl+3", tr("本年接待费与压减目标")
+        )
         self.approve_action = self._action(
             tr("审核通过所选接待"),
             self.approve_selected,
@@ -240,6 +245,7 @@ class MainWindow(QMainWindow):
         self.import_action.setVisible(is_clerk)
         self.demo_action.setVisible(u.has(Role.ADMIN))
         self.show_queue_action.setVisible(u.has(Role.APPROVER))
+        self.next_in_queue_action.setVisible(u.has(Role.APPROVER))
         self.approve_action.setVisible(u.has(Role.APPROVER))
         self.return_action.setVisible(u.has(Role.APPROVER))
         self.settings_action.setVisible(u.has(Role.ADMIN))
@@ -268,11 +274,13 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu(tr("查看(&V)"))
         self.view_menu.addAction(self.show_ledger_action)
         self.view_menu.addAction(self.show_queue_action)
+        self.view_menu.addAction(self.show_dashboard_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.refresh_action)
 
         self.review_menu = bar.addMenu(tr("审核(&R)"))
         self.review_menu.addAction(self.show_queue_action)
+        self.review_menu.addAction(self.next_in_queue_action)
         self.review_menu.addSeparator()
         self.review_menu.addAction(self.approve_action)
         self.review_menu.addAction(self.return_action)
@@ -326,7 +334,8 @@ class MainWindow(QMainWindow):
 
     def _show_identity(self) -> None:
         bureau = self.service.bureau().name
-        self.setWindowTitle(f"{APP_TITLE} — {bureau}" if bureau else APP_TITLE)
+        # the window system adds the application's name after a title that does not end with it
+        self.setWindowTitle(f"{bureau} — {APP_TITLE}" if bureau else APP_TITLE)
         roles = "、".join(r.label for r in Role if r in self.user.roles)
         self.user_label.setText(tr("当前用户：{name}（{roles}）").format(name=self.user.label, roles=roles))
 
@@ -389,10 +398,19 @@ class MainWindow(QMainWindow):
             lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None
         )
         self._index_dialog(dialog, reception_id)
+        # when the form closes the keyboard is back in the ledger: Enter opens the selected row
+        dialog.finished.connect(lambda _result: self._keyboard_back_to_the_list())  # type: ignore[attr-defined]
         # a new form gets its id at its first save: from then on opening that reception brings it forward
         dialog.changed.connect(  # type: ignore[attr-defined]
             lambda rid, d=dialog: self._index_dialog(d, rid)
         )
+
+    def _keyboard_back_to_the_list(self) -> None:
+        self.activateWindow()
+        current = self.tabs.currentWidget()
+        table = getattr(current, "table", None)
+        if isinstance(table, QWidget):
+            table.setFocus()
 
     def _index_dialog(self, dialog: QWidget, reception_id: int | None) -> None:
         """Remember the form showing this reception (the first one, should two ever show it)."""
@@ -454,6 +472,19 @@ class MainWindow(QMainWindow):
     def show_query(self, query: LedgerQuery) -> None:
         self.tabs.setCurrentWidget(self.ledger_view)
         self.ledger_view.show_query(query)
+
+    def show_dashboard(self) -> None:
+        self.tabs.setCurrentWidget(self.dashboard_view)
+
+    def next_in_queue(self) -> None:
+        """The queue, with the next reception selected (the first when none is)."""
+        if self.approval_view is None:
+            return
+        if self.tabs.currentWidget() is not self.approval_view:
+            self.show_queue()
+            if self.approval_view.selected_reception_id() is not None:
+                return
+        self.approval_view.select_next()
 
     def show_queue(self) -> None:
         if self.approval_view is not None:
@@ -629,8 +660,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def save_state(self) -> None:
         settings = app_settings()
-        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
+        remember_place(self)
         self.ledger_view.save_state()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -640,5 +671,6 @@ class MainWindow(QMainWindow):
                 return
         self.save_state()
         self.backup_actions.on_close()  # at most once a day
+        self.live.close()
         super().closeEvent(event)
         self.closed.emit()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, fmt, parse_money
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Meal
+from ui.dates import DateEdit
 from ui.table_model import FlatTableModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -411,10 +412,7 @@ def meal_kind_delegate(parent: QWidget | None = None) -> ChoiceDelegate:
 
 class DateDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
-        editor = QDateEdit(parent)
-        editor.setDisplayFormat("yyyy-MM-dd")
-        editor.setCalendarPopup(True)
-        return editor
+        return DateEdit(parent=parent)
 
     def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
         assert isinstance(editor, QDateEdit)

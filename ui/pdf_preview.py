@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from reports.output import output_error, write_atomic
 from ui.prefs import app_settings
+from ui.screen_fit import fit_window
 
 SAVE_DIR_KEY = "print/last_save_dir"
 MAX_PRINT_DPI = 300
@@ -80,7 +81,7 @@ class PdfPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.resize(860, 980)
+        fit_window(self, "pdf_preview", QSize(860, 980))
 
         if self.document.status() != QPdfDocument.Status.Ready:
             self.print_button.setEnabled(False)

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, Qt
+from PySide6.QtCore import QDate, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -45,10 +44,12 @@ from ledger.records import User
 from ledger.service import LedgerError, LedgerService
 from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
 from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
+from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.pdf_preview import PdfPreviewDialog
 from ui.prefs import app_settings
+from ui.screen_fit import fit_window
 from ui.widgets import ok_cancel_buttons, show_ledger_error
 
 EXPORT_DIR_KEY = "export/last_dir"
@@ -114,16 +115,16 @@ class NoticeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        fit_window(self, "notice_period", QSize(480, 0))
         for edit in (self.from_edit, self.to_edit, self.posted_edit):
             edit.dateChanged.connect(lambda _d: self._check())
+            edit.message.connect(lambda _text: self._check())
         self._check()
 
     @staticmethod
-    def _date_edit(day: date) -> QDateEdit:
-        edit = QDateEdit(_qdate(day))
+    def _date_edit(day: date) -> DateEdit:
+        edit = DateEdit(_qdate(day))
         edit.setDateRange(_qdate(FIRST_DAY), _qdate(LAST_DAY))  # a posting period stays in the calendar
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
         return edit
 
     def _set_month(self, day: date) -> None:
@@ -132,9 +133,11 @@ class NoticeDialog(QDialog):
         self.to_edit.setDate(_qdate(last))
 
     def _check(self) -> None:
+        refused = [e.refusal() for e in (self.from_edit, self.to_edit, self.posted_edit) if e.refusal()]
         ok = self.to_edit.date() >= self.from_edit.date()
-        self.period_error.setText("" if ok else tr("结束日期不能早于开始日期"))
-        self.period_error.setVisible(not ok)
+        text = "；".join(refused) if refused else ("" if ok else tr("结束日期不能早于开始日期"))
+        self.period_error.setText(text)
+        self.period_error.setVisible(bool(text))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         posted = _pydate(self.posted_edit.date())
         until = self.calendar.posting_end(posted, self.posting_days)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,6 +26,7 @@ from ledger.records import Reception, User
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
 from ui.operations import Outcome, run
+from ui.screen_fit import fit_window
 from ui.widgets import ok_cancel_buttons
 
 REQUIRED = tr("此项必须填写")
@@ -61,6 +63,7 @@ class CommentDialog(QDialog):
         self.buttons = ok_cancel_buttons(self, ok_text, reject=super().reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout.addWidget(self.buttons)
+        fit_window(self, "comment", QSize(460, 0))
         self.text.textChanged.connect(self._update)
         self._update()
 
@@ -104,7 +107,7 @@ class ReturnDialog(CommentDialog):
         )
         self.comment_edit = self.text
         self.message = self.error
-        self.resize(460, 240)
+        fit_window(self, "return", QSize(460, 240))
 
     @classmethod
     def ask(cls, ref: str, parent: QWidget | None = None) -> str | None:  # type: ignore[override]

@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -34,8 +33,10 @@ from ledger.money import MoneyError, parse_money
 from ledger.policy import Policy
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
+from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
+from ui.screen_fit import fit_window
 from ui.settings_policy import RegionalPolicyForm, regional_text
 from ui.settings_users import OK_STYLE, UsersTab, read_only_item
 from ui.supervision import WarningParamsDialog
@@ -202,9 +203,7 @@ class PolicyTab(QWidget):
 
         form_box = QGroupBox(tr("新增版本（历史版本不可修改，新版本自生效日期起适用）"))
         grid = QGridLayout(form_box)
-        self.effective_edit = QDateEdit()
-        self.effective_edit.setCalendarPopup(True)
-        self.effective_edit.setDisplayFormat("yyyy-MM-dd")
+        self.effective_edit = DateEdit()
         self.name_edit = QLineEdit()
         self.base_cap_spin = self._spin(0, 99)
         self.threshold_spin = self._spin(0, 999)
@@ -236,6 +235,7 @@ class PolicyTab(QWidget):
         grid.addWidget(self.name_edit, r, 3, 1, 3)
         r += 1
         grid.addWidget(self.effective_message, r, 1, 1, 5)
+        self.effective_edit.message.connect(self._effective_refused)
         r += 1
         grid.addWidget(QLabel(tr("陪餐基本上限（人）")), r, 0)
         grid.addWidget(self.base_cap_spin, r, 1)
@@ -350,6 +350,23 @@ class PolicyTab(QWidget):
         dialog.open()
         return dialog
 
+    def _effective_refused(self, text: str) -> None:
+        self.effective_message.setText(text)
+        self.effective_message.setVisible(bool(text))
+
+    def _confirm(self, policy: Policy) -> bool:
+        """A new version is written only when the user says so, and is warned when it keeps the old name."""
+        same = [p for p in self.service.policies() if p.name == policy.name]
+        text = tr("新增自 {d} 起执行的版本“{name}”？历史版本不可修改，保存后不能撤回。").format(
+            d=policy.effective_from.isoformat(), name=policy.name
+        )
+        if same:
+            text += "\n\n" + tr("注意：名称与 {d} 起执行的版本相同，打印和台账中将无法区分。建议先改名称。").format(
+                d=same[-1].effective_from.isoformat()
+            )
+        answer = QMessageBox.question(self, tr("新增标准版本"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
     def set_effective_date(self, on: date) -> None:
         self.effective_edit.setDate(QDate(on.year, on.month, on.day))
 
@@ -365,8 +382,12 @@ class PolicyTab(QWidget):
                 caps[kind] = parse_money(edit.text())
             except MoneyError as exc:
                 bad.append(f"{MEAL_KINDS[kind]}：{exc}")
-        if bad:
-            self.messages.show({"meal_caps": "；".join(bad)})
+        if self.effective_edit.refusal():
+            bad_date = {"effective_from": self.effective_edit.refusal()}
+        else:
+            bad_date = {}
+        if bad or bad_date:
+            self.messages.show({**bad_date, **({"meal_caps": "；".join(bad)} if bad else {})})
             return None
         qd = self.effective_edit.date()
         latest = self.regional.apply(max(self.service.policies(), key=lambda p: p.effective_from))
@@ -408,6 +429,7 @@ class PolicyTab(QWidget):
             lambda: self.service.add_policy(self.user, policy),
             parent=self,
             hub=self.hub,
+            confirm=lambda: self._confirm(policy),
             refused=refused,
             settings=True,
         ):
@@ -556,7 +578,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-        self.resize(980, 680)
+        fit_window(self, "settings", QSize(980, 680))
 
     @classmethod
     def open_for(

@@ -6,7 +6,7 @@ roles show in the forms and the queue).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +29,7 @@ from ledger.records import Role, User
 from ledger.service import LedgerService
 from ui.hub import ChangeHub
 from ui.operations import run
+from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons
 
 OK_STYLE = "color: #2e7d32;"
@@ -80,6 +81,7 @@ class UserDialog(QDialog):
         layout.addWidget(self.general)
         layout.addWidget(buttons)
         self.setMinimumWidth(440)
+        fit_window(self, "user", QSize(440, 0))
 
     def accept(self) -> None:
         if self.password_edit.text() != self.confirm_edit.text():
@@ -144,6 +146,7 @@ class ResetPasswordDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.general)
         layout.addWidget(buttons)
+        fit_window(self, "reset_password", QSize(360, 0))
 
     def accept(self) -> None:
         if self.password_edit.text() != self.confirm_edit.text():

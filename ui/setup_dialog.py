@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +17,7 @@ from ledger.auth import MIN_PASSWORD_LENGTH
 from ledger.i18n import tr
 from ledger.records import Bureau, User
 from ledger.service import LedgerService
+from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons
 
 
@@ -26,7 +28,7 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.service = service
         self.user: User | None = None
-        self.setWindowTitle(tr("公务接待台账 — 首次设置"))
+        self.setWindowTitle(tr("首次设置 — 公务接待台账"))
 
         self.bureau_edit = QLineEdit()
         self.bureau_edit.setPlaceholderText(tr("例如：XX县教育局"))
@@ -63,12 +65,15 @@ class SetupDialog(QDialog):
         layout.addWidget(self.general)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        fit_window(self, "setup", QSize(520, 0))
 
     def problems(self) -> dict[str, str]:
         """What must be fixed before the service is asked (the service checks the rest)."""
         p: dict[str, str] = {}
         if not self.bureau_edit.text().strip():
             p["name"] = tr("请填写单位名称")
+        if not self.phone_edit.text().strip():
+            p["supervision_phone"] = tr("请填写监督电话：公示表和每一张清单都印有它")
         if not self.username_edit.text().strip():
             p["username"] = tr("请填写用户名")
         if len(self.password_edit.text()) < MIN_PASSWORD_LENGTH:

@@ -43,6 +43,8 @@ class FieldMessages:
         form.addRow(label, field)
         form.addRow("", message)
         self.labels[key] = message
+        if isinstance(field, QLineEdit):  # the message goes once the user changes what it is about
+            field.textEdited.connect(lambda _text, m=message: (m.clear(), m.hide()))
         return message
 
     def clear(self) -> None:

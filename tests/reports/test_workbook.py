@@ -153,7 +153,7 @@ def test_ledger_sheet_has_the_import_columns_and_one_row_per_approved_reception(
     ]
     ledger = workbook[SHEET_LEDGER]
     rows = list(ledger.iter_rows(values_only=True))
-    assert rows[0] == HEADERS
+    assert rows[0] == (*HEADERS, "超标金额", "可报销金额")
     assert len(rows) == 6  # header + 5; the draft and last year's receptions are not in it
     assert ledger.freeze_panes == "A2"
     col = {h: i for i, h in enumerate(HEADERS)}
@@ -242,6 +242,33 @@ def test_breaches_sheet_lists_each_breach_with_its_explanation(
     assert found[("邻县教育局", "烟酒消费")] == "已由个人承担"
     excess = {(r[2], r[3]): Decimal(str(r[7])) for r in rows[1:]}
     assert excess[("邻县教育局", "烟酒消费")] == Decimal("168.00")
+    # 限额 and 实际 are numbers a finance office can add up; a rule without figures keeps its words
+    limits = {(r[2], r[3]): (r[5], r[6]) for r in rows[1:]}
+    assert limits[("省教育厅督导组", "陪餐人数超标")] == (3, 4)
+    limit, actual = limits[("邻县教育局", "烟酒消费")]
+    assert (Decimal(str(limit)), Decimal(str(actual))) == (Decimal("0"), Decimal("168.00"))
+    assert isinstance(actual, float | int)
+    gift_limit, gift_actual = limits[("省教育厅督导组", "赠送礼品")]
+    assert gift_limit == "不得赠送"
+
+
+def test_ledger_sheet_has_the_over_standard_and_reimbursable_amounts(
+    service: LedgerService, year_2025: list[Reception], tmp_path: Path
+) -> None:
+    path = tmp_path / "台账.xlsx"
+    export_year(service, 2025, path)
+    rows = sheet_values(path, SHEET_LEDGER)
+    over_at, paid_at = rows[0].index("超标金额"), rows[0].index("可报销金额")
+    assert over_at == len(HEADERS) and paid_at == len(HEADERS) + 1  # after the template's columns
+    unit_at = rows[0].index("来访单位")
+    by_unit = {r[unit_at]: r for r in rows[1:]}
+    for reception in year_2025:
+        row = by_unit[reception.visiting_unit]
+        over = sum((v.excess for v in service.violations_of([reception.id]).get(reception.id, [])), Decimal(0))
+        assert Decimal(str(row[over_at])).quantize(Decimal("0.01")) == over
+        assert Decimal(str(row[paid_at])).quantize(Decimal("0.01")) == reception.total - over
+    dinner = by_unit["邻县教育局"]
+    assert Decimal(str(dinner[over_at])) >= Decimal("168.00")  # the tobacco and alcohol at least
 
 
 def test_target_sheet_shows_the_years_target(

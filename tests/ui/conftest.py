@@ -2,7 +2,7 @@
 
 Fixtures from tests/conftest.py apply here too: ``service`` (an empty ledger on SQLite)
 and ``team`` (admin, clerk, approver and a clerk-approver, password ``PASSWORD``).
-Every test in tests/ui gets a QApplication with the CJK font installed and QSettings
+The screen is 1366×768 (``screen-1366x768.json``). Every test in tests/ui gets a QApplication with the CJK font installed and QSettings
 kept in the test's temporary folder, so no test reads or writes the user's settings.
 """
 
@@ -12,7 +12,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# offscreen, on the screen of the common office laptop (1366×768) rather than the plugin's 800×600
+os.environ["QT_QPA_PLATFORM"] = "offscreen:configfile=" + os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "screen-1366x768.json"
+)
 
 import pytest
 from PySide6.QtCore import QSettings

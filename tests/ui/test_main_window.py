@@ -49,7 +49,7 @@ def test_what_each_role_sees(qtbot: QtBot, service: LedgerService, team: Team) -
     assert admin.settings_action.isVisible()
     assert admin.demo_action.isVisible()
     assert admin.approval_view is None
-    assert admin.windowTitle() == "公务接待台账 — XX县教育局"
+    assert admin.windowTitle() == "XX县教育局 — 公务接待台账"
     assert admin.user_label.text() == "当前用户：管理员（管理员）"
 
     both = window_for(qtbot, service, team.both)
@@ -95,13 +95,16 @@ def test_window_size_and_column_widths_are_remembered(
     qtbot: QtBot, service: LedgerService, team: Team
 ) -> None:
     window = window_for(qtbot, service, team.clerk)
-    window.resize(700, 500)  # inside the 800x600 offscreen screen
+    window.show()
+    window.resize(770, 500)  # inside the 1366x768 test screen
     window.ledger_view.table.setColumnWidth(2, 333)
     window.save_state()
-    assert app_settings().value("main_window/geometry")
+    settings = app_settings()
+    assert [k for k in settings.allKeys() if k.startswith("windows/main/")]  # kept per screen
     again = window_for(qtbot, service, team.clerk)
+    again.show()
     assert again.ledger_view.table.columnWidth(2) == 333
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == (770, 500)
 
 
 def write_workbook(path: Path, rows: list[list[object]]) -> Path:

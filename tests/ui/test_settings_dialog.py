@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ledger.records import Role
@@ -28,8 +30,9 @@ def policy_rows(dialog: SettingsDialog) -> list[list[str]]:
 
 
 def test_policy_version_with_an_earlier_date_is_refused_at_the_field(
-    qtbot: QtBot, service: LedgerService, team: Team
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog = make(qtbot, service, team)
     tab = dialog.policy_tab
     assert [row[0] for row in policy_rows(dialog)] == ["2013-12-08"]
@@ -41,8 +44,9 @@ def test_policy_version_with_an_earlier_date_is_refused_at_the_field(
 
 
 def test_a_later_policy_version_appears_and_the_old_one_is_unchanged(
-    qtbot: QtBot, service: LedgerService, team: Team
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog = make(qtbot, service, team)
     tab = dialog.policy_tab
     before = policy_rows(dialog)[0]
@@ -242,3 +246,49 @@ def test_settings_fields_keep_their_size_and_the_checks_are_readable(
     one_line = table.fontMetrics().height()
     assert table.fontMetrics().horizontalAdvance(checks.text()) > table.columnWidth(5)  # it must wrap
     assert table.rowHeight(0) >= 2 * one_line
+
+
+def test_a_new_version_under_the_old_name_is_asked_about_and_not_saved_on_no(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def question(_parent: object, _title: str, text: str, *a: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    dialog = make(qtbot, service, team)
+    tab = dialog.policy_tab
+    tab.set_effective_date(date(2030, 1, 1))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and "名称与 2013-12-08 起执行的版本相同" in asked[0]
+    assert len(service.policies()) == 1
+    assert "已新增" not in tab.status.text()
+
+
+def test_a_policy_date_typed_as_shown_is_taken_and_a_wrong_one_refused_at_the_field(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    dialog = make(qtbot, service, team)
+    tab = dialog.policy_tab
+    dialog.tabs.setCurrentWidget(tab)
+    dialog.show()
+    dialog.activateWindow()
+    edit = tab.effective_edit
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, "2030-11-24")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.text() == "2030-11-24"
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, "2030-02-30")
+    edit.clearFocus()
+    assert edit.text() == "2030-11-24"
+    assert "“2030-02-30”不是有效日期" in tab.effective_message.text()
+    assert tab.effective_message.isVisibleTo(tab)
+    assert tab.save() is False
+    assert len(service.policies()) == 1

@@ -9,7 +9,6 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,15 +21,14 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.records import ACTIVITY_KINDS, GUEST_ORIGINS, PAYMENT_METHODS, Reception
+from ui.dates import DateEdit
 from ui.reception.fields import FieldIndex, pydate, qdate, restyle
 
 TAB = 0
 
 
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setCalendarPopup(True)
+def _date_edit() -> DateEdit:
+    edit = DateEdit()
     edit.setMaximumWidth(160)
     return edit
 
@@ -40,6 +38,11 @@ def _set_choice(combo: QComboBox, text: str, *, empty_too: bool = False) -> None
     if (text or empty_too) and combo.findText(text) < 0:
         combo.addItem(text)
     combo.setCurrentText(text)
+
+
+def _say(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
 
 
 class BasicTab(QWidget):
@@ -75,6 +78,8 @@ class BasicTab(QWidget):
         h.addStretch(1)
         fields.row(form, TAB, "", "end_date", end_box)
         fields.widget["end_date"] = self.end_date
+        for key, edit in (("reception_date", self.reception_date), ("end_date", self.end_date)):
+            edit.message.connect(lambda text, label=fields.error[key]: _say(label, text))
 
         self.visiting_unit = QLineEdit()
         self.visiting_unit.setPlaceholderText(tr("例如：市教育局"))

@@ -162,7 +162,7 @@ class LiveCheck:
                 problems.setdefault(key, message)
             self.show_problems(problems)
             lines = list(dict.fromkeys([*exc.problems.values(), *problems.values()]))
-            form.say(tr("未{doing}：").format(doing=doing) + "；".join(lines), error=True)
+            form.say(tr("未{doing}：").format(doing=doing) + "；".join(lines), error=True, about_fields=True)
             self.focus(next(iter(exc.problems)))
             return
         form.say(tr("未{doing}：{reason}").format(doing=doing, reason=exc), error=True)

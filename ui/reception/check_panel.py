@@ -153,7 +153,16 @@ class CheckPanel(QGroupBox):
                 else len(self.rule_boxes) - 1
             )
             self._rules_layout.insertWidget(position, box)
+            self._chain_tab_order()
         return box
+
+    def _chain_tab_order(self) -> None:
+        """Tab goes from box to box as they stand on the screen (the order of RULES), not in
+        the order they happened to be made — else typed explanations land under the wrong breach."""
+        shown = [self._rules_layout.itemAt(i).widget() for i in range(self._rules_layout.count())]
+        boxes = [w for w in shown if isinstance(w, RuleBox)]
+        for first, second in zip(boxes, boxes[1:], strict=False):
+            QWidget.setTabOrder(first.explanation, second.explanation)
 
     def load(self, explanations: dict[str, str]) -> None:
         for rule, text in explanations.items():

@@ -227,6 +227,7 @@ class CostsTab(QWidget):
         )
         row = self.meals_model.add_meal(meal)
         self.meals_view.setCurrentIndex(self.meals_model.index(row, VENUE))
+        self.meals_view.setFocus()  # the keyboard goes on in the new meal, not on the button
         return row
 
     def _remove_meals(self) -> None:

@@ -17,8 +17,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -46,8 +46,10 @@ from ui.reception.fields import STYLE, FieldIndex
 from ui.reception.header import Header
 from ui.reception.people_tab import PeopleTab
 from ui.review_dialogs import Review
+from ui.screen_fit import fit_window, scrolling
 
 CHECK_DELAY_MS = 150
+RELOADED_FROM_ELSEWHERE = tr("此接待刚在别处被修改（现在是第 {b} 版），窗口已显示最新内容。")
 CHANGED_ELSEWHERE = tr(
     "此接待已在别处被修改（现在是第 {b} 版），您的修改尚未保存；可在新窗口打开最新版本对照。"
 )
@@ -104,6 +106,8 @@ class ReceptionDialog(QDialog):
         self._version = self._reception.version
         self._dirty = False
         self._loading = False
+        self._message_about_fields = False
+        self._focused_once = False
         self._writing = False  # the hub's echo of this form's own write is not news
         self._latest_dialog: ReceptionDialog | None = None
         self.fields = FieldIndex()
@@ -116,7 +120,7 @@ class ReceptionDialog(QDialog):
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.setWindowFlag(Qt.WindowType.WindowContextHelpButtonHint, False)
         self.setStyleSheet(STYLE)
-        self.resize(1200, 800)
+        fit_window(self, "reception", QSize(1200, 800))
         self._build()
         self.live = LiveCheck(self)
 
@@ -243,10 +247,11 @@ class ReceptionDialog(QDialog):
         )
         self.costs = CostsTab(self.fields, self.basic.day, self.people.persons)
         self.attachments = AttachmentsTab(self, self.fields)
-        self.tabs.addTab(self.basic, tr("基本信息"))
-        self.tabs.addTab(self.people, tr("人员"))
-        self.tabs.addTab(self.costs, tr("用餐与费用"))
-        self.tabs.addTab(self.attachments, tr("附件"))
+        # each page scrolls on a small screen; the buttons below stay on it
+        self.tabs.addTab(scrolling(self.basic), tr("基本信息"))
+        self.tabs.addTab(scrolling(self.people), tr("人员"))
+        self.tabs.addTab(scrolling(self.costs), tr("用餐与费用"))
+        self.tabs.addTab(scrolling(self.attachments), tr("附件"))
         self.check = CheckPanel()
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.check)
@@ -282,6 +287,10 @@ class ReceptionDialog(QDialog):
         outer.addLayout(buttons)
         self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
         self.save_shortcut.activated.connect(self._save_shortcut)
+        self.submit_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        self.submit_shortcut.activated.connect(self._submit_shortcut)
+        self.submit_shortcut_keypad = QShortcut(QKeySequence("Ctrl+Enter"), self)
+        self.submit_shortcut_keypad.activated.connect(self._submit_shortcut)
 
     @staticmethod
     def _button(text: str, slot: Callable[[], object]) -> QPushButton:
@@ -324,11 +333,24 @@ class ReceptionDialog(QDialog):
         """Check the form as it stands: one assess, one validate; figures, marks and problems."""
         self._check_timer.stop()
         self.live.run(self.current_reception(all_explanations=True))
+        self._message_still_applies()
 
     # ------------------------------------------------------------------ writes
     def _save_shortcut(self) -> None:
         if self.save_button.isVisible() and self.save_button.isEnabled():
             self.save_draft()
+
+    def _submit_shortcut(self) -> None:
+        if self.submit_button.isVisible() and self.submit_button.isEnabled():
+            self.submit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._focused_once:  # the keyboard starts in the first field, not on the tab bar
+            self._focused_once = True
+            self.tabs.setCurrentIndex(0)
+            first = self.basic.reception_date if self.is_editable() else self.close_button
+            QTimer.singleShot(0, first.setFocus)
 
     def _refused_locally(self, doing: str) -> bool:
         """Refuse before writing while a field holds text that is not a value (no service asked)."""
@@ -341,6 +363,7 @@ class ReceptionDialog(QDialog):
                 doing=doing, list="；".join(bad.values())
             ),
             error=True,
+            about_fields=True,
         )
         self.live.focus(next(iter(bad)))
         return True
@@ -443,10 +466,18 @@ class ReceptionDialog(QDialog):
         """Show why a write was refused; the form keeps everything typed."""
         self.live.refused(exc, doing)
 
-    def say(self, message: str, *, error: bool = False) -> None:
+    def say(self, message: str, *, error: bool = False, about_fields: bool = False) -> None:
+        """A line under the form; one ``about_fields`` goes once the fields it names are right."""
         self.message_label.setStyleSheet("color: #c62828;" if error else "color: #2e7d32;")
         self.message_label.setText(message)
         self.message_label.show()
+        self._message_about_fields = about_fields
+
+    def _message_still_applies(self) -> None:
+        if self._message_about_fields and not self.live.problems:
+            self._message_about_fields = False
+            self.message_label.clear()
+            self.message_label.hide()
 
     def show_history(self) -> None:
         if self._reception.id is None:
@@ -483,6 +514,8 @@ class ReceptionDialog(QDialog):
             return
         self._take(stored)
         self.header.hide_banner()
+        # said where the user looks before typing, so nobody types over a record they did not see
+        self.header.show_banner(RELOADED_FROM_ELSEWHERE.format(b=stored.version), "info")
         self.header.update()
         self.refresh_check()
 
@@ -515,6 +548,7 @@ class ReceptionDialog(QDialog):
             b.setEnabled(editable)
             b.setToolTip(lock_reason if not editable else "")
         self.save_button.setToolTip(tr("保存草稿（Ctrl+S）") if editable else lock_reason)
+        self.submit_button.setToolTip(tr("提交审核（Ctrl+Enter）") if editable else lock_reason)
 
         approvable = is_approver and status == Status.SUBMITTED
         self.approve_button.setVisible(approvable)

@@ -1,0 +1,124 @@
+"""Open every window and dialog on one screen and report what sticks out (run by test_screen_fit).
+
+    python -m tests.ui.screen_probe DB_URL
+
+run with QT_QPA_PLATFORM=offscreen:configfile=SCREEN.json; prints one JSON line per window:
+its name, the screen's available area, the window's frame, and the push buttons (outside any
+scroll area: the ones that must always be reachable) that are not wholly on the screen.
+A separate process, because a QApplication's screens are fixed when it starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
+
+from ui.screen_fit import FRAME_ALLOWANCE, title_width
+
+
+def _in_scroll_area(widget: QWidget, top: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        if isinstance(parent, QScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def report(name: str, window: QWidget) -> dict[str, object]:
+    window.show()
+    for _ in range(5):
+        QApplication.processEvents()
+    screen = window.screen()
+    area = screen.availableGeometry()
+    frame = window.frameGeometry()
+    outside = []
+    for button in window.findChildren(QPushButton):
+        if not button.isVisible() or _in_scroll_area(button, window):
+            continue
+        top_left = button.mapToGlobal(button.rect().topLeft())
+        bottom_right = button.mapToGlobal(button.rect().bottomRight())
+        if not (area.contains(top_left) and area.contains(bottom_right)):
+            outside.append(button.text())
+    result = {
+        "window": name,
+        "area": [area.x(), area.y(), area.width(), area.height()],
+        "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
+        "inside": area.contains(frame) or area.contains(window.geometry()),
+        "outside": outside,
+        # the whole title (with the application's name the window system adds) fits its bar
+        "title_fits": window.width() >= min(title_width(window), area.width() - FRAME_ALLOWANCE.width()),
+    }
+    window.hide()
+    return result
+
+
+def main() -> None:
+    os.environ.setdefault("LEDGER_AUTOSAVE_DIR", tempfile.mkdtemp())
+    app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("公务接待台账")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    from ledger.db import Database
+    from ledger.service import LedgerService
+    from reports.slip import load_slip, render_slip
+    from tests.conftest import make_team, sample_reception
+    from ui.fonts import install_cjk_font
+    from ui.history_dialog import HistoryDialog
+    from ui.import_result import ImportResultDialog
+    from ui.login_dialog import ChangePasswordDialog, LoginDialog
+    from ui.main_window import MainWindow
+    from ui.pdf_preview import PdfPreviewDialog
+    from ui.print_actions import NoticeDialog
+    from ui.reception import ReceptionDialog
+    from ui.review_dialogs import ReturnDialog
+    from ui.settings_dialog import SettingsDialog
+    from ui.settings_users import ResetPasswordDialog, UserDialog
+    from ui.setup_dialog import SetupDialog
+
+    install_cjk_font(app)
+    service = LedgerService(Database(sys.argv[1]))
+    team = make_team(service)
+    breach = sample_reception(date(2025, 3, 5), guests=10, companions=4, amount="900.00")
+    draft = service.save(team.clerk, breach)
+    submitted = service.submit(
+        team.clerk, sample_reception(date(2025, 3, 6), explanations={}, unit="市审计局")
+    )
+    approved = service.approve(team.approver, submitted.id)
+    slip_pdf = render_slip(load_slip(service, approved))
+
+    openers: list[tuple[str, Callable[[], QWidget]]] = [
+        ("main window (clerk)", lambda: MainWindow(service, team.clerk)),
+        ("main window (approver)", lambda: MainWindow(service, team.approver)),
+        ("reception form with breaches", lambda: ReceptionDialog(service, team.clerk, draft.id)),
+        ("new reception form", lambda: ReceptionDialog(service, team.clerk)),
+        ("PDF preview", lambda: PdfPreviewDialog(slip_pdf, "接待清单", "清单.pdf")),
+        ("settings", lambda: SettingsDialog(service, team.admin)),
+        ("history", lambda: HistoryDialog(service, approved.id)),
+        ("import result", lambda: ImportResultDialog([])),
+        ("return", lambda: ReturnDialog(approved.ref)),
+        ("notice period", lambda: NoticeDialog(5)),
+        ("login", lambda: LoginDialog(service)),
+        ("setup", lambda: SetupDialog(service)),
+        ("change password", lambda: ChangePasswordDialog(service, team.clerk)),
+        ("add user", lambda: UserDialog(service, team.admin)),
+        ("reset password", lambda: ResetPasswordDialog(service, team.admin, team.clerk)),
+    ]
+    for name, make in openers:
+        window = make()
+        print(json.dumps(report(name, window), ensure_ascii=False), flush=True)
+        window.deleteLater()
+    service.db.dispose()
+    sys.stdout.flush()
+    os._exit(0)  # PySide6 may abort in the interpreter's teardown; every line is printed
+
+
+if __name__ == "__main__":
+    main()

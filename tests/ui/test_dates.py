@@ -1,0 +1,78 @@
+"""Dates are typed as people write them, or refused at the field — never silently changed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from pytestqt.qtbot import QtBot
+
+from ui.dates import DateEdit, parse_date_text
+
+
+def focus(qtbot: QtBot, edit: DateEdit) -> None:
+    """Give the field the keyboard as a click would (the window active, the field focused)."""
+    edit.show()
+    edit.activateWindow()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+
+
+@pytest.mark.parametrize("text", ["2026-11-24", "2026/11/24", "20261124", "11-24", "2026.11.24"])
+def test_every_accepted_way_of_writing_a_date_gives_that_date(qtbot: QtBot, text: str) -> None:
+    edit = DateEdit(QDate(2026, 11, 29))
+    qtbot.addWidget(edit)
+    focus(qtbot, edit)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    edit.clearFocus()
+    assert edit.date() == QDate(2026, 11, 24)
+    assert edit.text() == "2026-11-24"
+    assert edit.refusal() == ""
+
+
+@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "11-31", "202611"])
+def test_a_date_that_does_not_exist_is_refused_with_a_message_and_the_date_kept(qtbot: QtBot, text: str) -> None:
+    edit = DateEdit(QDate(2026, 11, 29))
+    qtbot.addWidget(edit)
+    said: list[str] = []
+    edit.message.connect(said.append)
+    focus(qtbot, edit)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, text)
+    edit.clearFocus()
+    assert edit.date() == QDate(2026, 11, 29)
+    assert said and f"“{text}”不是有效日期" in said[-1] and "日期仍为 2026-11-29" in said[-1]
+    # typing a right one clears the message
+    focus(qtbot, edit)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, "2026-11-24")
+    assert said[-1] == ""
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.date() == QDate(2026, 11, 24)
+
+
+def test_letters_cannot_be_typed_into_a_date(qtbot: QtBot) -> None:
+    edit = DateEdit(QDate(2026, 11, 29))
+    qtbot.addWidget(edit)
+    focus(qtbot, edit)
+    edit.lineEdit().selectAll()
+    qtbot.keyClicks(edit, "abc")
+    assert "a" not in edit.lineEdit().text()
+
+
+def test_a_read_only_date_has_no_arrows_and_no_calendar(qtbot: QtBot) -> None:
+    edit = DateEdit(QDate(2026, 11, 29))
+    qtbot.addWidget(edit)
+    edit.setReadOnly(True)
+    assert edit.buttonSymbols() == DateEdit.ButtonSymbols.NoButtons
+    assert not edit.calendarPopup()
+    edit.setReadOnly(False)
+    assert edit.calendarPopup()
+
+
+def test_parse_short_dates_take_the_given_year() -> None:
+    assert parse_date_text("3-5", 2025) == QDate(2025, 3, 5)
+    assert parse_date_text("2-29", 2025) is None
+    assert parse_date_text("", 2025) is None
+    assert parse_date_text("2026年11月24日", 2025) == QDate(2026, 11, 24)

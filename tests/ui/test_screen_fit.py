@@ -1,0 +1,97 @@
+"""Every window fits the office laptop (1366×768 less the task bar) and a 1920×1080 screen at
+150 % (1280×720 logical pixels less the task bar), with its buttons on the screen; sizes and
+places are remembered per screen."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from ledger.service import LedgerService
+from tests.conftest import Team, sample_reception
+from ui.reception import ReceptionDialog
+from ui.screen_fit import FRAME_ALLOWANCE, centred, fitted_size
+
+ROOT = Path(__file__).resolve().parents[2]
+WINDOWS = {
+    "main window (clerk)", "main window (approver)", "reception form with breaches", "new reception form",
+    "PDF preview", "settings", "history", "import result", "return", "notice period", "login", "setup",
+    "change password", "add user", "reset password",
+}
+
+
+def probe(tmp_path: Path, width: int, height: int) -> list[dict[str, object]]:
+    config = tmp_path / f"screen-{width}x{height}.json"
+    config.write_text(
+        json.dumps(
+            {
+                "synchronousWindowSystemEvents": False,
+                "windowFrameMargins": True,
+                "screens": [{"name": "Probe", "x": 0, "y": 0, "width": width, "height": height,
+                             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}],
+            }
+        )
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "PYTHONPATH": str(ROOT),
+           "LEDGER_AUTOSAVE_DIR": str(tmp_path / "autosave")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.ui.screen_probe", f"sqlite:///{tmp_path / 'probe.sqlite3'}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert result.returncode == 0, result.stderr[-2000:]
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(1366, 728), (1280, 680)],  # 1366×768 and 1920×1080 at 150 %, each less a 40-pixel task bar
+    ids=["1366x768", "1920x1080@150%"],
+)
+def test_every_window_and_its_buttons_are_on_the_screen(tmp_path: Path, width: int, height: int) -> None:
+    reports = probe(tmp_path, width, height)
+    assert {r["window"] for r in reports} == WINDOWS
+    for r in reports:
+        assert r["area"] == [0, 0, width, height]
+        assert r["inside"], f"{r['window']} sticks out of the screen: {r['frame']}"
+        assert r["outside"] == [], f"{r['window']}: buttons off the screen: {r['outside']}"
+        assert r["title_fits"], f"{r['window']}: the title is cut"
+
+
+def test_a_preferred_size_larger_than_the_screen_is_shrunk_to_it() -> None:
+    area = QRect(0, 0, 1366, 728)
+    size = fitted_size(QSize(1200, 800), area)
+    assert size == QSize(1200, 728 - FRAME_ALLOWANCE.height())
+    assert fitted_size(QSize(860, 980), QRect(0, 0, 1280, 680)).height() == 680 - FRAME_ALLOWANCE.height()
+    assert fitted_size(QSize(400, 0), area, QSize(380, 160)) == QSize(400, 160)
+    # a minimum larger than the screen gives way to the screen
+    assert fitted_size(QSize(400, 300), area, QSize(2000, 2000)).width() == 1366 - FRAME_ALLOWANCE.width()
+    top_left = centred(QSize(1200, 688), area, area)
+    assert top_left.y() >= 0 and top_left.y() + 688 + FRAME_ALLOWANCE.height() <= 728
+
+
+def test_the_form_comes_back_at_the_size_and_place_it_was_left(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    rid = service.save(team.clerk, sample_reception()).id
+    form = ReceptionDialog(service, team.clerk, rid)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    assert form.frameGeometry().bottom() <= QApplication.primaryScreen().availableGeometry().bottom()
+    form.setGeometry(100, 80, 1000, 600)
+    form.close()
+    again = ReceptionDialog(service, team.clerk, rid)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitExposed(again)
+    assert (again.width(), again.height()) == (1000, 600)
+    assert (again.geometry().x(), again.geometry().y()) == (100, 80)

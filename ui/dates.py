@@ -1,0 +1,144 @@
+"""The one date field of the window: typed as people write dates, or refused at the field.
+
+A plain ``QDateEdit`` edits section by section: typing ``2026-11-24`` over ``2026-11-29``
+jumped sections on each ``-`` and landed on 2026-11-11 without a word. ``DateEdit`` reads
+the whole text instead: ``2026-11-24``, ``2026/11/24``, ``2026.11.24``, ``20261124`` and
+``11-24`` (the year the field shows) are taken; anything else is refused at the field —
+``message`` carries the reason (and an empty text once the date is right again); the
+date stays what it was. A read-only field has no arrows and no calendar, so it does not
+look editable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
+from PySide6.QtWidgets import QAbstractSpinBox, QDateEdit, QWidget
+
+from ledger.i18n import tr
+
+DISPLAY_FORMAT = "yyyy-MM-dd"
+_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SHORT = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TYPING = re.compile(r"[\d\s\-/.年月日]{0,16}")
+ACCEPTED = "2026-11-24、2026/11/24、20261124 或 11-24"
+
+
+def parse_date_text(text: str, year: int) -> QDate | None:
+    """The date ``text`` names (``year`` when it gives only month and day), or None."""
+    text = text.strip()
+    for pattern in (_FULL, _COMPACT):
+        m = pattern.fullmatch(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            break
+    else:
+        m = _SHORT.fullmatch(text)
+        if not m:
+            return None
+        y = year
+        mo, d = (int(g) for g in m.groups())
+    day = QDate(y, mo, d)
+    return day if day.isValid() else None
+
+
+class DateEdit(QDateEdit):
+    """A date typed whole (see the module's text); ``message(text)`` says why one was refused."""
+
+    message = Signal(str)
+
+    def __init__(self, day: QDate | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDisplayFormat(DISPLAY_FORMAT)
+        self.setCalendarPopup(True)
+        if day is not None:
+            self.setDate(day)
+        self._refused = ""
+        self.editingFinished.connect(self._finished)
+        self.lineEdit().textEdited.connect(self._typed)
+        self.dateChanged.connect(lambda _d: self._say(""))
+
+    def refusal(self) -> str:
+        """The message shown for the last refused text ("" when the date is right)."""
+        return self._refused
+
+    # QAbstractSpinBox hooks: the whole text is read, never a section at a time
+    def validate(self, text: str, pos: int) -> object:
+        # nothing is taken while typing (``2026-02-3`` is on its way to ``2026-02-30``, not
+        # 3 February): the text is judged whole when the user leaves the field or presses Enter
+        stripped = text.strip()
+        if stripped == self.date().toString(DISPLAY_FORMAT):
+            return QValidator.State.Acceptable, text, pos
+        if _TYPING.fullmatch(stripped):
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Invalid, text, pos
+
+    def dateTimeFromText(self, text: str) -> QDateTime:
+        day = self._parse(text.strip())
+        if day is None:
+            return self.dateTime()
+        return QDateTime(day, self.time())
+
+    def fixup(self, text: str) -> str:  # never guess: a text that is no date is refused
+        return text
+
+    def setReadOnly(self, read_only: bool) -> None:
+        super().setReadOnly(read_only)
+        self.setButtonSymbols(
+            QAbstractSpinBox.ButtonSymbols.NoButtons if read_only else QAbstractSpinBox.ButtonSymbols.UpDownArrows
+        )
+        self.setCalendarPopup(not read_only)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._judge()
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._judge()
+        super().focusOutEvent(event)
+        self._show_date()
+
+    def _parse(self, text: str) -> QDate | None:
+        day = parse_date_text(text, self.date().year())
+        if day is None or day < self.minimumDate() or day > self.maximumDate():
+            return None
+        return day
+
+    def _judge(self) -> None:
+        text = self.lineEdit().text().strip()
+        shown = self.date().toString(DISPLAY_FORMAT)
+        if text == shown:
+            return
+        day = self._parse(text)
+        if day is None:
+            self._say(
+                tr("“{text}”不是有效日期（可输入 {accepted}），日期仍为 {shown}").format(
+                    text=text, accepted=ACCEPTED, shown=shown
+                )
+            )
+            return
+        self._say("")
+        self.setDate(day)
+
+    def _typed(self, text: str) -> None:
+        if self._refused and self._parse(text.strip()) is not None:
+            self._say("")
+
+    def _finished(self) -> None:
+        self._judge()
+        self._show_date()
+
+    def _show_date(self) -> None:
+        shown = self.date().toString(DISPLAY_FORMAT)
+        if self.lineEdit().text() != shown:
+            self.lineEdit().setText(shown)
+
+    def _say(self, text: str) -> None:
+        self.setToolTip(text)
+        if text != self._refused:
+            self._refused = text
+            self.message.emit(text)
