@@ -38,6 +38,18 @@ def gui_app(qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     settings_dir.mkdir(exist_ok=True)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     monkeypatch.setenv("LEDGER_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    # a message box no test answers would wait forever offscreen: fail the test instead (a test
+    # that expects one patches it with its answer)
+    from PySide6.QtWidgets import QMessageBox
+
+    def unanswered(kind: str):  # type: ignore[no-untyped-def]
+        def ask(*args: object, **kwargs: object) -> object:
+            raise AssertionError(f"unanswered QMessageBox.{kind}: {args[1:3]!r}")
+
+        return ask
+
+    for kind in ("question", "warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, unanswered(kind))
     yield qapp
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ledger.service import LedgerService
@@ -21,8 +23,9 @@ def make(qtbot: QtBot, service: LedgerService, team: Team) -> SettingsDialog:
 
 
 def test_a_new_version_carries_the_regional_parameters(
-    qtbot: QtBot, service: LedgerService, team: Team
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog = make(qtbot, service, team)
     tab = dialog.policy_tab
     form = tab.regional

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -121,10 +122,13 @@ def test_disclosure_dialog_copies_the_paragraph_and_saves_the_pdf(
 
 
 def test_warning_parameters_are_saved_with_a_new_policy_version(
-    qtbot: QtBot, service: LedgerService, team: Team
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
     from ui.settings_dialog import SettingsDialog
 
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     settings = SettingsDialog(service, team.admin)
     qtbot.addWidget(settings)
     tab = settings.policy_tab
