@@ -52,6 +52,7 @@ class _ImportState:
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
     next_seq: dict[int, int] = field(default_factory=dict)
+    loaded_dates: set[date] = field(default_factory=set)
 
 
 class Importer:
@@ -110,14 +111,18 @@ class Importer:
 
     def _import_batch(self, s: Session, state: _ImportState, rows: list[ImportRow]) -> None:
         """Check and store one batch of worksheet rows inside the import's transaction."""
-        dates = [r.reception.reception_date for r in rows if r.reception]
-        if dates:
+        # the stored receptions of each date, read once per import: a date read for an earlier
+        # batch is not read again (its rows stored by this import are in ``seen_in_file``), so
+        # the cost stays linear in the rows instead of re-reading the growing import each batch
+        dates = sorted({r.reception.reception_date for r in rows if r.reception} - state.loaded_dates)
+        state.loaded_dates.update(dates)
+        for first in range(0, len(dates), 500):
             stmt = select(
                 ReceptionRow.reception_date,
                 ReceptionRow.visiting_unit,
                 ReceptionRow.total_fen,
                 ReceptionRow.ref,
-            ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
+            ).where(ReceptionRow.reception_date.in_(dates[first : first + 500]))
             for d, unit, total, known in s.execute(stmt):
                 state.existing.setdefault((d, person_key(unit), total), known)
         actor, now = state.actor, state.now

@@ -21,8 +21,9 @@ from ledger.money import ZERO, MoneyError, parse_money
 from ledger.policy import RULES
 from ledger.records import ACTIVITY_KINDS, VENUE_TYPES, CellError, ImportRow, Meal, Person, Reception
 from ledger.text import clean_line, clean_prose
+from reports.sheets import open_workbook
 from reports.workdays import FIRST_DAY, LAST_DAY
-from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable, Workbook
+from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -238,7 +239,7 @@ def parse_explanations(text: str) -> tuple[dict[str, str], str]:
 def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
     """Open a workbook's 台账 sheet (else its first): the header row (row 1) and an iterator
     of (row number, values) of the rows after it that hold cells (reports.xlsx_reader)."""
-    book = Workbook(Path(path))
+    book = open_workbook(Path(path))
     rows = book.rows()
     try:
         first = next(rows, None)
@@ -341,7 +342,7 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     import os
 
     path = Path(path)
-    Workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
+    open_workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
     if "fork" not in multiprocessing.get_all_start_methods():
         return _import_rows(path)
     context = multiprocessing.get_context("fork")
