@@ -46,6 +46,7 @@ _PHONETIC = re.compile(rb"<" + _NAME + rb"rPh\b.*?</" + _NAME + rb"rPh\s*>", re.
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _UNUSUAL = re.compile(rb"<[!?]")
+_UNUSUAL_GAP = re.compile(rb"<!|<\?(?!xml[\s?])")
 # the usual cell, as Excel and openpyxl write it: <c r="B7" s="1" t="s"><v>12</v></c>; a row made
 # of such cells only is read by one findall
 _PLAIN = (
@@ -93,9 +94,13 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
         pending += chunk
         done: list[tuple[int, tuple[Any, ...]]] = []
         end = 0
+        handover = False
         for match in _ROW.finditer(pending):
             inner = match.group(2)
-            if inner is not None and _UNUSUAL.search(inner):
+            if (inner is not None and _UNUSUAL.search(inner)) or _UNUSUAL_GAP.search(
+                pending, end, match.start()
+            ):
+                handover = True  # a comment, CDATA or instruction: in a row, or around one
                 break
             end = match.end()
             number = _row_number(_attributes(match.group(1)).get(b"r"), number)
@@ -107,7 +112,7 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
             checker.Parse(pending[:end], False)  # the XML is checked before its rows are given
             pending = pending[end:]
         yield from done
-        if len(pending) > MAX_PENDING or (not end and _UNUSUAL.search(pending) and b"<row" in pending):
+        if handover or len(pending) > MAX_PENDING:
             yield from book.expat_rows(checker, pending, chunks, number)
             return
     checker.Parse(pending, False)
