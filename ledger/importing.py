@@ -48,11 +48,20 @@ class _ImportState:
     allow_duplicates: bool
     now: datetime
     column_of: Callable[[str], str]  # the face's name for a field (the template's column)
+    on_outcome: Callable[[ImportOutcome], None] | None = None
     outcomes: list[ImportOutcome] = field(default_factory=list)
+    done: int = 0
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
     next_seq: dict[int, int] = field(default_factory=dict)
     loaded_dates: set[date] = field(default_factory=set)
+
+    def add(self, outcome: ImportOutcome) -> None:
+        self.done += 1
+        if self.on_outcome is None:
+            self.outcomes.append(outcome)
+        else:
+            self.on_outcome(outcome)
 
 
 class Importer:
@@ -69,6 +78,7 @@ class Importer:
         allow_duplicates: bool = False,
         progress: Callable[[int, int], bool] | None = None,
         column_of: Callable[[str], str] | None = None,
+        on_outcome: Callable[[ImportOutcome], None] | None = None,
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
@@ -79,7 +89,9 @@ class Importer:
         审核人 enters as approved by that person. ``progress(done, total)`` may return False
         to cancel: nothing is committed then (total is 0 for a stream). ``column_of`` names the
         face's column for a field the ledger refuses (reports.template.column_of); without it,
-        problems carry the field names.
+        problems carry the field names. With ``on_outcome``, each row's outcome is handed to it
+        as the row is done and none is kept (an import of a million rows in bounded memory): the
+        outcomes stand only once this returns, since a later failure commits nothing.
         """
         self.settings.policies()
         total = len(rows) if isinstance(rows, Sized) else 0
@@ -89,6 +101,7 @@ class Importer:
             allow_duplicates=allow_duplicates,
             now=self.desk.clock(),
             column_of=column_of or str,
+            on_outcome=on_outcome,
         )
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("导入接待"))
@@ -102,10 +115,10 @@ class Importer:
                 if len(batch) == _IMPORT_BATCH:
                     self._import_batch(s, state, batch)
                     batch = []
-                    if progress and progress(len(state.outcomes), total) is False:
+                    if progress and progress(state.done, total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             self._import_batch(s, state, batch)
-            if progress and progress(len(state.outcomes), total or len(state.outcomes)) is False:
+            if progress and progress(state.done, total or state.done) is False:
                 raise ImportCancelled(tr("导入已取消，未写入任何数据"))
         return state.outcomes
 
@@ -162,7 +175,7 @@ class Importer:
                     for f, m in _paper_review_problems(state, r, item, approved_by)
                 ]
             if r is None or errors:
-                state.outcomes.append(
+                state.add(
                     ImportOutcome(item.row, None, r, self.settings.assess(r) if r else None, tuple(errors))
                 )
                 continue
@@ -203,7 +216,7 @@ class Importer:
             del workflow["clerk_name"]
             columns |= workflow | {"status": workflow["status"].value, "year": year, "seq": seq}
             accepted.append((item.row, action, columns, children, record))
-            state.outcomes.append(ImportOutcome(item.row, record.ref, record, assessment, ()))
+            state.add(ImportOutcome(item.row, record.ref, record, assessment, ()))
         if not accepted:
             return
         # Core bulk inserts: an ORM unit of work costs several times more per row (a plain

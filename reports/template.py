@@ -271,6 +271,11 @@ def read_import(path: Path) -> list[ImportRow]:
     return list(_import_rows(path))
 
 
+def iter_import(path: Path) -> Iterator[ImportRow]:
+    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory)."""
+    return _import_rows(path)
+
+
 def _import_rows(path: Path) -> Iterator[ImportRow]:
     headers, rows = iter_sheet_rows(path)
     index: dict[str, int] = {}

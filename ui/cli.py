@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import itertools
 import json
 import os
 import sys
@@ -245,27 +246,82 @@ def _row_json(row: int, ref: str | None, violations: Sequence[Any], errors: Sequ
     }
 
 
-def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    return {
-        "rows": len(rows),
-        "compliant": sum(1 for r in rows if not r["errors"] and not r["violations"]),
-        "with_violations": sum(1 for r in rows if not r["errors"] and r["violations"]),
-        "with_errors": sum(1 for r in rows if r["errors"]),
-    }
+def _json_text(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` for dicts, lists, text, integers, None
+    and booleans, with the text quoted by the C encoder (the pure-Python indenting encoder
+    costs more than checking a row)."""
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        pad = "\n" + "  " * (level + 1)
+        inner = ",".join(f"{pad}{_quote(k)}: {_json_text(v, level + 1)}" for k, v in value.items())
+        return "{" + inner + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        pad = "\n" + "  " * (level + 1)
+        inner = ",".join(pad + _json_text(v, level + 1) for v in value)
+        return "[" + inner + "\n" + "  " * level + "]"
+    return json.dumps(value)
 
 
-def _print_rows(rows: list[dict[str, Any]], *, imported: bool) -> None:
-    for r in rows:
-        head = tr("第 {row} 行").format(row=r["row"]) + (f"  {r['ref']}" if r["ref"] else "")
-        if r["errors"]:
-            for e in r["errors"]:
-                print(f"{head}  {tr('错误')}  [{e['column']}] {e['message']}")
-        elif r["violations"]:
-            for v in r["violations"]:
-                excess = tr("，超标金额 {x} 元").format(x=v["excess"]) if v["excess"] != "0.00" else ""
-                print(f"{head}  {tr('违规')}  {v['message']}{excess}")
+_quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
+
+
+class _Report:
+    """The rows of a ``check`` or ``import`` report, rendered as they come into a spooled
+    temporary file (memory stays bounded however many rows), printed once all is done, so a
+    file that fails half-way prints nothing but its one-line error."""
+
+    def __init__(self, *, as_json: bool, imported: bool) -> None:
+        import tempfile
+
+        self.as_json = as_json
+        self.imported = imported
+        self.spool = tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8")
+        self.summary = {"rows": 0, "compliant": 0, "with_violations": 0, "with_errors": 0}
+
+    def add(self, row: dict[str, Any]) -> None:
+        s = self.summary
+        if self.as_json:
+            self.spool.write(("," if s["rows"] else "") + "\n    " + _json_text(row, 2))
         else:
-            print(f"{head}  {tr('已导入，合规') if imported else tr('合规')}")
+            self.spool.write("".join(line + "\n" for line in _row_lines(row, imported=self.imported)))
+        s["rows"] += 1
+        if row["errors"]:
+            s["with_errors"] += 1
+        elif row["violations"]:
+            s["with_violations"] += 1
+        else:
+            s["compliant"] += 1
+
+    def print(self, summary: dict[str, int], last_line: str) -> None:
+        self.spool.seek(0)
+        out = sys.stdout
+        if self.as_json:
+            out.write('{\n  "rows": [' if summary["rows"] else '{\n  "rows": []')
+        while block := self.spool.read(1 << 20):
+            out.write(block)
+        if self.as_json:
+            out.write(("\n  ]" if summary["rows"] else "") + ',\n  "summary": ' + _json_text(summary, 1) + "\n}\n")
+        else:
+            out.write(last_line + "\n")
+        self.spool.close()
+
+
+def _row_lines(r: dict[str, Any], *, imported: bool) -> list[str]:
+    head = tr("第 {row} 行").format(row=r["row"]) + (f"  {r['ref']}" if r["ref"] else "")
+    if r["errors"]:
+        return [f"{head}  {tr('错误')}  [{e['column']}] {e['message']}" for e in r["errors"]]
+    if r["violations"]:
+        lines = []
+        for v in r["violations"]:
+            excess = tr("，超标金额 {x} 元").format(x=v["excess"]) if v["excess"] != "0.00" else ""
+            lines.append(f"{head}  {tr('违规')}  {v['message']}{excess}")
+        return lines
+    return [f"{head}  {tr('已导入，合规') if imported else tr('合规')}"]
 
 
 def _summary_line(summary: dict[str, int]) -> str:
@@ -281,9 +337,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
     from ledger.validation import reception_problems
-    from reports.template import column_of, read_import
+    from reports.template import column_of, iter_import
 
-    items = read_import(args.file)
+    items = iter_import(args.file)
+    first = next(items, None)  # a file unusable as a whole says so before anything is printed
     # the policy versions of the ledger when one is reachable, else the default policy
     policies = [load_default_policy()]
     if args.db or os.environ.get("LEDGER_DB"):
@@ -294,8 +351,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
         except DatabaseError:
             pass  # no ledger there (yet): the default policy, and nothing is created or changed
-    rows = []
-    for item in items:
+    report = _Report(as_json=args.json, imported=False)
+    for item in itertools.chain((first,) if first is not None else (), items):
         # the verdicts import gives: the reception as it would be stored, its field problems
         reception = normalized(item.reception) if item.reception is not None else None
         errors = list(item.errors)
@@ -306,13 +363,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             violations = list(
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
-        rows.append(_row_json(item.row, None, violations, errors))
-    summary = _summary(rows)
-    if args.json:
-        _print_json({"rows": rows, "summary": summary})
-    else:
-        _print_rows(rows, imported=False)
-        print(_summary_line(summary))
+        report.add(_row_json(item.row, None, violations, errors))
+    summary = report.summary
+    report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
 
 
@@ -322,20 +375,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     items = stream_import(args.file)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
-    outcomes = service.import_rows(
-        actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates, column_of=column_of
+    report = _Report(as_json=args.json, imported=True)
+    imported = 0
+
+    def outcome(o: Any) -> None:
+        nonlocal imported
+        imported += 1 if o.ref else 0
+        violations = o.assessment.violations if o.assessment and not o.errors else []
+        report.add(_row_json(o.row, o.ref, violations, o.errors))
+
+    service.import_rows(
+        actor,
+        items,
+        historical=args.historical,
+        allow_duplicates=args.allow_duplicates,
+        column_of=column_of,
+        on_outcome=outcome,
     )
-    rows = [
-        _row_json(o.row, o.ref, o.assessment.violations if o.assessment and not o.errors else [], o.errors)
-        for o in outcomes
-    ]
-    summary = _summary(rows)
-    summary["imported"] = sum(1 for o in outcomes if o.ref)
-    if args.json:
-        _print_json({"rows": rows, "summary": summary})
-    else:
-        _print_rows(rows, imported=True)
-        print(_summary_line(summary) + tr("；已导入 {n} 行").format(n=summary["imported"]))
+    summary = dict(report.summary) | {"imported": imported}
+    report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
 
 
