@@ -136,7 +136,9 @@ class CalamineSheet:
 
     def _died(self) -> TemplateError:
         return TemplateError(
-            tr("工作簿 {path} 过大或已损坏，无法读取；请在 Excel 中另存为 .xlsx 后再试").format(path=self.path)
+            tr("工作簿 {path} 过大或已损坏，无法读取；请在 Excel 中另存为 .xlsx 后再试").format(
+                path=self.path
+            )
         )
 
 
@@ -235,7 +237,9 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         if not cells:
             continue
         if number > MAX_ROWS:
-            raise TemplateError(tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number))
+            raise TemplateError(
+                tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number)
+            )
         yield number, pad + tuple(cells)
 
 

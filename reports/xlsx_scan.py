@@ -127,7 +127,9 @@ def _row_number(ref: bytes | None, previous: int) -> int:
     if number > MAX_ROWS:
         raise TemplateError(tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number))
     if number <= previous:
-        raise TemplateError(tr("工作表的第 {row} 行重复或顺序错乱；请在 Excel 中另存后再试").format(row=number))
+        raise TemplateError(
+            tr("工作表的第 {row} 行重复或顺序错乱；请在 Excel 中另存后再试").format(row=number)
+        )
     return number
 
 

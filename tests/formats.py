@@ -88,7 +88,9 @@ def write_ods(path: Path, headers: list[str], rows: Rows, sheet: str = "台账")
                 f'<table:table-row table:number-rows-repeated="{number - last - 1}"><table:table-cell/></table:table-row>'
             )
         values = rows[number]
-        lines.append("<table:table-row>" + "".join(_ods_cell(values.get(h)) for h in headers) + "</table:table-row>")
+        lines.append(
+            "<table:table-row>" + "".join(_ods_cell(values.get(h)) for h in headers) + "</table:table-row>"
+        )
         last = number
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS}>'
@@ -143,7 +145,9 @@ def _xlsb_cell(column: int, value: object) -> bytes:
         return _record(0x05, head + struct.pack("<I", 0) + struct.pack("<d", float(value)))  # BrtCellReal
     if isinstance(value, date):
         serial = (value - date(1899, 12, 30)).days
-        return _record(0x05, head + struct.pack("<I", 1) + struct.pack("<d", float(serial)))  # style 1: a date
+        return _record(
+            0x05, head + struct.pack("<I", 1) + struct.pack("<d", float(serial))
+        )  # style 1: a date
     return _record(0x06, head + struct.pack("<I", 0) + _wide(str(value)))  # BrtCellSt
 
 

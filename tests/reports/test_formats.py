@@ -17,7 +17,18 @@ from reports.template import TemplateError, read_import
 from tests.cli import run_cli
 from tests.formats import Rows, write_ods, write_xls, write_xlsb, write_xlsx
 
-HEADERS = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "场所类型", "餐费", "住宿费", "涉密", "备注"]
+HEADERS = [
+    "接待日期",
+    "来访单位",
+    "公务活动",
+    "接待对象人数",
+    "陪餐人数",
+    "场所类型",
+    "餐费",
+    "住宿费",
+    "涉密",
+    "备注",
+]
 
 
 def good(**changes: object) -> dict[str, object]:
@@ -45,9 +56,17 @@ ROWS: Rows = {
     8: good(场所类型="豪华会所"),
     9: good(餐费="三百", 住宿费=None),
     10: good(涉密=True, 公务活动="调研座谈", 陪餐人数=7),  # a breach: companions over the cap
-    25: good(来访单位="县审计局", 备注="=HYPERLINK(\"x\")"),
+    25: good(来访单位="县审计局", 备注='=HYPERLINK("x")'),
 }
-EXPECTED_ERRORS = {2: [], 3: [], 4: ["接待日期"], 6: ["餐费"], 7: ["接待对象人数"], 8: ["场所类型"], 9: ["餐费"]}
+EXPECTED_ERRORS = {
+    2: [],
+    3: [],
+    4: ["接待日期"],
+    6: ["餐费"],
+    7: ["接待对象人数"],
+    8: ["场所类型"],
+    9: ["餐费"],
+}
 
 
 def verdicts(path: Path) -> list[tuple[int, list[str], str | None, list[str]]]:
@@ -56,7 +75,9 @@ def verdicts(path: Path) -> list[tuple[int, list[str], str | None, list[str]]]:
             r.row,
             sorted(e.column for e in r.errors),
             r.reception.reception_date.isoformat() if r.reception else None,
-            [str(r.reception.total), r.reception.visiting_unit, str(r.reception.classified)] if r.reception else [],
+            [str(r.reception.total), r.reception.visiting_unit, str(r.reception.classified)]
+            if r.reception
+            else [],
         )
         for r in read_import(path)
     ]

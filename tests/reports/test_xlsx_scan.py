@@ -70,7 +70,10 @@ def test_rows_in_many_chunks_are_each_read_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        (['<row r="2"><c r="A2"><v>1</v></c></row>', '<row r="2"><c r="A2"><v>1</v></c></row>'], "重复或顺序错乱"),
+        (
+            ['<row r="2"><c r="A2"><v>1</v></c></row>', '<row r="2"><c r="A2"><v>1</v></c></row>'],
+            "重复或顺序错乱",
+        ),
         (['<row r="2"><c r="A2"><v>1</v></c></row>', "<row r='3'><c r='A3'><v>1"], "不是有效的 XML"),
         (['<row r="2"><c r="A2"><v>1</v><v></c></row>'], "不是有效的 XML"),
         (['<row r="2"><c r="A2" t="inlineStr"><is><t>&undefined;</t></is></c></row>'], "不是有效的 XML"),
