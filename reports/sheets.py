@@ -41,7 +41,7 @@ from reports.xlsx_reader import (
     Workbook,
 )
 
-CALAMINE_MEMORY = 768 << 20  # address space the reading child may add to what it inherits
+CALAMINE_MEMORY = 256 << 20  # address space the reading child may add to what it inherits (the 300 MB bar)
 _BATCH = 500
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
