@@ -38,8 +38,8 @@ from reports.xlsx_reader import (
     MAX_ROWS,
     TemplateError,
     Unreadable,
-    Workbook,
 )
+from reports.xlsx_scan import FastWorkbook
 
 CALAMINE_MEMORY = 256 << 20  # address space the reading child may add to what it inherits (the 300 MB bar)
 _BATCH = 500
@@ -80,11 +80,11 @@ def not_a_workbook(path: Path) -> str:
     return tr("不是 Excel 工作簿（.xlsx、.xls、.xlsb）或 .ods 表格：{path}").format(path=path)
 
 
-def open_workbook(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Workbook | CalamineSheet:
+def open_workbook(path: Path, *, deadline: float = DEADLINE_SECONDS) -> FastWorkbook | CalamineSheet:
     """The reader for the file's kind (see the module doc)."""
     kind = kind_of(path)
     if kind == XLSX:
-        return Workbook(Path(path), deadline=deadline)
+        return FastWorkbook(Path(path), deadline=deadline)
     return CalamineSheet(Path(path), kind, deadline=deadline)
 
 
@@ -142,13 +142,36 @@ class CalamineSheet:
         )
 
 
+def die_with_parent(parent: int) -> None:
+    """In the reading process: end when the importing process ends, even by kill -9."""
+    import os
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass  # not Linux: the watcher below does it
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _read_in_child(path: Path, send: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the one line that stopped it."""
     import resource
 
-    from reports.template import _die_with_parent
-
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:  # a panic inside calamine must not print a trace on the user's terminal
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 2)

@@ -7,7 +7,6 @@ export can be imported again.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +20,7 @@ from ledger.money import ZERO, MoneyError, parse_money
 from ledger.policy import RULES
 from ledger.records import ACTIVITY_KINDS, VENUE_TYPES, CellError, ImportRow, Meal, Person, Reception
 from ledger.text import clean_line, clean_prose
-from reports.sheets import open_workbook
+from reports.sheets import die_with_parent, open_workbook
 from reports.workdays import FIRST_DAY, LAST_DAY
 from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable
 
@@ -292,34 +291,9 @@ def _import_rows(path: Path) -> Iterator[ImportRow]:
 _STREAM_BATCH = 200
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the reading process: end when the importing process ends, even by kill -9."""
-    import os
-    import signal
-    import threading
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass  # not Linux: the watcher below does it
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 def _read_into(path: Path, queue: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):

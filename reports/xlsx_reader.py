@@ -344,15 +344,17 @@ class Workbook:
         A value is None, str, int, float, bool, datetime or ``Unreadable``; the tuple is as
         long as the row's last cell (at most ``MAX_COLUMNS``).
         """
-        from reports.xlsx_scan import scan_rows
-
         chunks = _chunks(self.zip, self.members[self.sheet], MAX_SHEET_BYTES, self.budget)
         try:
-            yield from scan_rows(self, chunks)
+            yield from self._rows(chunks)
         except expat.ExpatError as exc:
             raise TemplateError(
                 tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)
             ) from None
+
+    def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The rows, by expat callbacks (reports.xlsx_scan.FastWorkbook finds most by patterns)."""
+        return self.expat_rows(_parser(None), b"", chunks, 0)
 
     def expat_rows(
         self, parser: Any, pending: bytes, chunks: Iterator[bytes], row_number: int

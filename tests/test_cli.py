@@ -227,7 +227,7 @@ def test_reports_are_printed_exactly_as_json_dumps_would() -> None:
     """check/import print their JSON row by row from a spool (SPEC §5's format, unchanged)."""
     import json
 
-    from ui.cli import _json_text
+    from ui.cli_report import json_text as _json_text
 
     samples = [
         {"rows": [], "summary": {"rows": 0, "compliant": 0}},

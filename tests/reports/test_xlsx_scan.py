@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from reports.xlsx_reader import TemplateError, Workbook, _chunks, _parser
+from reports.xlsx_reader import TemplateError, _chunks, _parser
+from reports.xlsx_scan import FastWorkbook as Workbook
 from tests.hostile import _Sheet, write_xlsx
 
 ODD_ROWS = [
