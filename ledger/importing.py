@@ -48,11 +48,21 @@ class _ImportState:
     allow_duplicates: bool
     now: datetime
     column_of: Callable[[str], str]  # the face's name for a field (the template's column)
+    on_outcome: Callable[[ImportOutcome], None] | None = None
     outcomes: list[ImportOutcome] = field(default_factory=list)
+    done: int = 0
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
+    loaded_dates: set[date] = field(default_factory=set)
+
+    def add(self, outcome: ImportOutcome) -> None:
+        self.done += 1
+        if self.on_outcome is None:
+            self.outcomes.append(outcome)
+        else:
+            self.on_outcome(outcome)
 
 
 class Importer:
@@ -69,6 +79,7 @@ class Importer:
         allow_duplicates: bool = False,
         progress: Callable[[int, int], bool] | None = None,
         column_of: Callable[[str], str] | None = None,
+        on_outcome: Callable[[ImportOutcome], None] | None = None,
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
@@ -79,7 +90,9 @@ class Importer:
         审核人 enters as approved by that person. ``progress(done, total)`` may return False
         to cancel: nothing is committed then (total is 0 for a stream). ``column_of`` names the
         face's column for a field the ledger refuses (reports.template.column_of); without it,
-        problems carry the field names.
+        problems carry the field names. With ``on_outcome``, each row's outcome is handed to it
+        as the row is done and none is kept (an import of a million rows in bounded memory): the
+        outcomes stand only once this returns, since a later failure commits nothing.
         """
         self.settings.policies()
         total = len(rows) if isinstance(rows, Sized) else 0
@@ -89,6 +102,7 @@ class Importer:
             allow_duplicates=allow_duplicates,
             now=self.desk.clock(),
             column_of=column_of or str,
+            on_outcome=on_outcome,
         )
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("导入接待"))
@@ -102,23 +116,27 @@ class Importer:
                 if len(batch) == _IMPORT_BATCH:
                     self._import_batch(s, state, batch)
                     batch = []
-                    if progress and progress(len(state.outcomes), total) is False:
+                    if progress and progress(state.done, total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             self._import_batch(s, state, batch)
-            if progress and progress(len(state.outcomes), total or len(state.outcomes)) is False:
+            if progress and progress(state.done, total or state.done) is False:
                 raise ImportCancelled(tr("导入已取消，未写入任何数据"))
         return state.outcomes
 
     def _import_batch(self, s: Session, state: _ImportState, rows: list[ImportRow]) -> None:
         """Check and store one batch of worksheet rows inside the import's transaction."""
-        dates = [r.reception.reception_date for r in rows if r.reception]
-        if dates:
+        # the stored receptions of each date, read once per import: a date read for an earlier
+        # batch is not read again (its rows stored by this import are in ``seen_in_file``), so
+        # the cost stays linear in the rows instead of re-reading the growing import each batch
+        dates = sorted({r.reception.reception_date for r in rows if r.reception} - state.loaded_dates)
+        state.loaded_dates.update(dates)
+        for first in range(0, len(dates), 500):
             stmt = select(
                 ReceptionRow.reception_date,
                 ReceptionRow.visiting_unit,
                 ReceptionRow.total_fen,
                 ReceptionRow.ref,
-            ).where(ReceptionRow.reception_date >= min(dates), ReceptionRow.reception_date <= max(dates))
+            ).where(ReceptionRow.reception_date.in_(dates[first : first + 500]))
             for d, unit, total, known in s.execute(stmt):
                 state.existing.setdefault((d, person_key(unit), total), known)
         wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
@@ -161,7 +179,7 @@ class Importer:
                     for f, m in _paper_review_problems(state, r, item, approved_by)
                 ]
             if r is None or errors:
-                state.outcomes.append(
+                state.add(
                     ImportOutcome(item.row, None, r, self.settings.assess(r) if r else None, tuple(errors))
                 )
                 continue
@@ -211,7 +229,7 @@ class Importer:
             del workflow["clerk_name"]
             columns |= workflow | {"status": workflow["status"].value, "year": year, "seq": seq}
             accepted.append((item.row, action, columns, children, record))
-            state.outcomes.append(ImportOutcome(item.row, record.ref, record, assessment, ()))
+            state.add(ImportOutcome(item.row, record.ref, record, assessment, ()))
         if not accepted:
             return
         # Core bulk inserts: an ORM unit of work costs several times more per row (a plain

@@ -324,6 +324,7 @@ class LedgerService:
         allow_duplicates: bool = False,
         progress: Callable[[int, int], bool] | None = None,
         column_of: Callable[[str], str] | None = None,
+        on_outcome: Callable[[ImportOutcome], None] | None = None,
     ) -> list[ImportOutcome]:
         return self._importer.import_rows(
             actor,
@@ -332,6 +333,7 @@ class LedgerService:
             allow_duplicates=allow_duplicates,
             progress=progress,
             column_of=column_of,
+            on_outcome=on_outcome,
         )
 
     # ================================================================== backup, restore, verify

@@ -19,6 +19,7 @@ Two forms, because Chinese prose keeps its own punctuation:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -55,28 +56,49 @@ def _already_clean(value: str, form: str) -> bool:
     )
 
 
+_CACHED_CHARS = 100  # short texts repeat (units, names, venues): their clean form is remembered
+
+
 def clean_line(text: object) -> str:
     """One line of identifying text: NFKC, no invisible characters, single spaces, trimmed."""
     if text is None:
         return ""
-    value = str(text)
+    value = text if type(text) is str else str(text)
+    if len(value) <= _CACHED_CHARS:
+        return _clean_line_cached(value)
+    return _clean_line(value)
+
+
+def _clean_line(value: str) -> str:
     if _already_clean(value, "NFKC"):
         return value
     value = _visible(unicodedata.normalize("NFKC", value))
     return _SPACES.sub(" ", value).strip()
 
 
+_clean_line_cached = functools.lru_cache(maxsize=1 << 15)(_clean_line)
+
+
 def clean_prose(text: object) -> str:
     """Free text: NFC, no invisible characters, line breaks kept as "\\n", lines right-trimmed."""
     if text is None:
         return ""
-    value = str(text)
+    value = text if type(text) is str else str(text)
+    if len(value) <= _CACHED_CHARS:
+        return _clean_prose_cached(value)
+    return _clean_prose(value)
+
+
+def _clean_prose(value: str) -> str:
     if _already_clean(value, "NFC"):
         return value
     value = _LINE_END.sub("\n", unicodedata.normalize("NFC", value)).replace("\t", " ")
     value = _visible(value)
     lines = [_SPACES.sub(" ", line).rstrip() for line in value.split("\n")]
     return "\n".join(lines).strip()
+
+
+_clean_prose_cached = functools.lru_cache(maxsize=1 << 15)(_clean_prose)
 
 
 def person_key(name: object) -> str:

@@ -73,10 +73,11 @@ def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, s
             continue
         for i, person in enumerate(people):
             for attr, maximum in limits.PERSON_TEXT.items():
-                label = tr("{group}第 {n} 人的{what}").format(
-                    group=group_label, n=i + 1, what=_PERSON_LABELS[attr]
-                )
-                length_ok(f"{group}[{i}].{attr}", getattr(person, attr), maximum, label)
+                if len(getattr(person, attr)) > maximum:  # the label is only made for a problem
+                    label = tr("{group}第 {n} 人的{what}").format(
+                        group=group_label, n=i + 1, what=_PERSON_LABELS[attr]
+                    )
+                    length_ok(f"{group}[{i}].{attr}", getattr(person, attr), maximum, label)
     money_ok("accommodation", r.accommodation, tr("住宿费"))
     money_ok("transport", r.transport, tr("交通费"))
     money_ok("other_cost", r.other_cost, tr("其他费用"))

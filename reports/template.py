@@ -7,7 +7,6 @@ export can be imported again.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,8 +31,9 @@ from ledger.records import (
     Reception,
 )
 from ledger.text import clean_line, clean_prose
+from reports.sheets import die_with_parent, open_workbook
 from reports.workdays import FIRST_DAY, LAST_DAY
-from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable, Workbook
+from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -283,7 +283,7 @@ def parse_explanations(text: str) -> tuple[dict[str, str], str]:
 def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
     """Open a workbook's 台账 sheet (else its first): the header row (row 1) and an iterator
     of (row number, values) of the rows after it that hold cells (reports.xlsx_reader)."""
-    book = Workbook(Path(path))
+    book = open_workbook(Path(path))
     rows = book.rows()
     try:
         first = next(rows, None)
@@ -315,6 +315,11 @@ def read_import(path: Path) -> list[ImportRow]:
     return list(_import_rows(path))
 
 
+def iter_import(path: Path) -> Iterator[ImportRow]:
+    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory)."""
+    return _import_rows(path)
+
+
 def _import_rows(path: Path) -> Iterator[ImportRow]:
     headers, rows = iter_sheet_rows(path)
     index: dict[str, int] = {}
@@ -331,34 +336,9 @@ def _import_rows(path: Path) -> Iterator[ImportRow]:
 _STREAM_BATCH = 200
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the reading process: end when the importing process ends, even by kill -9."""
-    import os
-    import signal
-    import threading
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass  # not Linux: the watcher below does it
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 def _read_into(path: Path, queue: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):
@@ -386,7 +366,7 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     import os
 
     path = Path(path)
-    Workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
+    open_workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
     if "fork" not in multiprocessing.get_all_start_methods():
         return _import_rows(path)
     context = multiprocessing.get_context("fork")

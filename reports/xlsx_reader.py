@@ -19,6 +19,7 @@ Whatever stops the whole file is a ``TemplateError`` with one Chinese line.
 
 from __future__ import annotations
 
+import itertools
 import math
 import posixpath
 import re
@@ -125,7 +126,9 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Bud
         ) from None
 
 
-def _parser(start: Callable[..., None], end: Callable[[str], None] | None = None) -> Any:
+def _parser(start: Callable[..., None] | None, end: Callable[[str], None] | None = None) -> Any:
+    """An expat parser that refuses any DTD or entity declaration; without handlers it only
+    checks the XML (at C speed)."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.buffer_size = _CHUNK
@@ -135,7 +138,8 @@ def _parser(start: Callable[..., None], end: Callable[[str], None] | None = None
 
     parser.StartDoctypeDeclHandler = no_dtd
     parser.EntityDeclHandler = no_dtd
-    parser.StartElementHandler = start
+    if start is not None:
+        parser.StartElementHandler = start
     if end is not None:
         parser.EndElementHandler = end
     return parser
@@ -340,21 +344,34 @@ class Workbook:
         A value is None, str, int, float, bool, datetime or ``Unreadable``; the tuple is as
         long as the row's last cell (at most ``MAX_COLUMNS``).
         """
-        reader = _SheetReader(self)
-        info = self.members[self.sheet]
-        parser = _parser(reader.start, reader.end)
-        parser.CharacterDataHandler = reader.text
+        chunks = _chunks(self.zip, self.members[self.sheet], MAX_SHEET_BYTES, self.budget)
         try:
-            for chunk in _chunks(self.zip, info, MAX_SHEET_BYTES, self.budget):
-                parser.Parse(chunk, False)
-                if reader.done:
-                    yield from reader.done
-                    reader.done = []
-            parser.Parse(b"", True)
+            yield from self._rows(chunks)
         except expat.ExpatError as exc:
             raise TemplateError(
                 tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)
             ) from None
+
+    def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The rows, by expat callbacks (reports.xlsx_scan.FastWorkbook finds most by patterns)."""
+        return self.expat_rows(_parser(None), b"", chunks, 0)
+
+    def expat_rows(
+        self, parser: Any, pending: bytes, chunks: Iterator[bytes], row_number: int
+    ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The rows after ``row_number``, read by expat callbacks: ``parser`` has read the sheet
+        up to ``pending``, which comes before the rest of ``chunks``."""
+        reader = _SheetReader(self)
+        reader.row_number = row_number
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
+        for chunk in itertools.chain((pending,), chunks):
+            parser.Parse(chunk, False)
+            if reader.done:
+                yield from reader.done
+                reader.done = []
+        parser.Parse(b"", True)
         yield from reader.done
 
 
@@ -451,59 +468,63 @@ class _SheetReader:
     def _value(self) -> Any:
         if self.size > MAX_CELL_CHARS:
             return _too_long()
-        raw = "".join(self.parts)
-        kind = self.kind
-        if kind == "s":
-            try:
-                index = int(raw)
-                if index < 0:
-                    raise IndexError
-                return self.book.shared[index]
-            except (ValueError, IndexError):
-                return Unreadable(tr("无法读取的单元格（共享字符串编号无效）"))
-        if kind in ("inlineStr", "str", "e"):
-            return raw
-        if kind == "n":
-            return self._number(raw)
-        if kind == "b":
-            if raw.strip() in ("1", "0", "true", "false"):
-                return raw.strip() in ("1", "true")
-            return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=raw[:40]))
-        if kind == "d":
-            try:
-                return datetime.fromisoformat(raw.strip())
-            except ValueError:
-                return Unreadable(tr("无法读取的日期“{v}”").format(v=raw[:40]))
-        return Unreadable(tr("无法读取的单元格（未知类型“{t}”）").format(t=kind[:20]))
+        return cell_value(self.book, self.kind, self.style, "".join(self.parts))
 
-    def _number(self, raw: str) -> Any:
-        text = raw.strip()
-        if not text:
-            return None
+
+def cell_value(book: Workbook, kind: str, style: str, raw: str) -> Any:
+    """A cell's value from its type (t=), style (s=) and text (of <v> or <t>), or ``Unreadable``."""
+    if kind == "s":
         try:
-            value: int | float = int(text) if _INT.match(text) else float(text)
-        except ValueError:
-            return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
-        if isinstance(value, float) and not math.isfinite(value):
-            return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
-        if not self.style:
-            return value
-        try:
-            style = int(self.style)
-            is_date = self.book.date_styles[style] if style >= 0 else None
+            index = int(raw)
+            if index < 0:
+                raise IndexError
+            return book.shared[index]
         except (ValueError, IndexError):
-            is_date = None
-        if is_date is None:
-            if self.style == "0" and not self.book.date_styles:
-                return value
-            return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=self.style[:20]))
-        if not is_date:
-            return value
-        if not 0 <= value <= _MAX_SERIAL:
-            return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
-        from openpyxl.utils.datetime import from_excel
-
+            return Unreadable(tr("无法读取的单元格（共享字符串编号无效）"))
+    if kind in ("inlineStr", "str", "e"):
+        return raw
+    if kind == "n":
+        return _number(book, style, raw)
+    if kind == "b":
+        if raw.strip() in ("1", "0", "true", "false"):
+            return raw.strip() in ("1", "true")
+        return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=raw[:40]))
+    if kind == "d":
         try:
-            return from_excel(value, self.book.epoch)
-        except (OverflowError, ValueError, TypeError):
-            return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
+            return datetime.fromisoformat(raw.strip())
+        except ValueError:
+            return Unreadable(tr("无法读取的日期“{v}”").format(v=raw[:40]))
+    return Unreadable(tr("无法读取的单元格（未知类型“{t}”）").format(t=kind[:20]))
+
+
+def _number(book: Workbook, style_text: str, raw: str) -> Any:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value: int | float = int(text) if _INT.match(text) else float(text)
+    except ValueError:
+        return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
+    if isinstance(value, float) and not math.isfinite(value):
+        return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
+    if not style_text:
+        return value
+    try:
+        style = int(style_text)
+        is_date = book.date_styles[style] if style >= 0 else None
+    except (ValueError, IndexError):
+        is_date = None
+    if is_date is None:
+        if style_text == "0" and not book.date_styles:
+            return value
+        return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=style_text[:20]))
+    if not is_date:
+        return value
+    if not 0 <= value <= _MAX_SERIAL:
+        return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        return from_excel(value, book.epoch)
+    except (OverflowError, ValueError, TypeError):
+        return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))

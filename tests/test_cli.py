@@ -221,3 +221,24 @@ def test_check_never_touches_a_ledger(tmp_path: Path, workbook: Path) -> None:
     result = run_cli("check", str(workbook), "--json", env={"LEDGER_DB": str(missing)})
     assert result.returncode == 1 and json.loads(result.stdout)["summary"]["rows"] == 4
     assert not missing.parent.exists()
+
+
+def test_reports_are_printed_exactly_as_json_dumps_would() -> None:
+    """check/import print their JSON row by row from a spool (SPEC §5's format, unchanged)."""
+    import json
+
+    from ui.cli_report import json_text as _json_text
+
+    samples = [
+        {"rows": [], "summary": {"rows": 0, "compliant": 0}},
+        {
+            "rows": [
+                {"row": 2, "ref": None, "violations": [], "errors": [{"column": "接\"待", "message": "a\nb\\"}]},
+                {"row": 3, "ref": "JD-2025-0001", "violations": [{"rule": "x", "excess": "0.00"}], "errors": []},
+            ],
+            "summary": {"rows": 2, "imported": 1},
+            "flags": [True, False, None, {}, []],
+        },
+    ]
+    for value in samples:
+        assert _json_text(value) == json.dumps(value, ensure_ascii=False, indent=2)

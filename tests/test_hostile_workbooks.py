@@ -121,7 +121,7 @@ def test_files_that_claim_much_cost_little(tmp_path: Path) -> None:
 
 def test_unusable_files_are_one_line(tmp_path: Path) -> None:
     cases = {
-        "ole.xlsx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "加密的或旧版"),
+        "ole.xlsx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "加密的或已损坏的旧版"),
         "text.xlsx": (b"hello", "不是 Excel 工作簿"),
     }
     for name, (content, message) in cases.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import itertools
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ledger.i18n import tr
+from ui.cli_report import Report as _Report
 
 EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
 
@@ -259,29 +261,6 @@ def _row_json(row: int, ref: str | None, violations: Sequence[Any], errors: Sequ
     }
 
 
-def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    return {
-        "rows": len(rows),
-        "compliant": sum(1 for r in rows if not r["errors"] and not r["violations"]),
-        "with_violations": sum(1 for r in rows if not r["errors"] and r["violations"]),
-        "with_errors": sum(1 for r in rows if r["errors"]),
-    }
-
-
-def _print_rows(rows: list[dict[str, Any]], *, imported: bool) -> None:
-    for r in rows:
-        head = tr("第 {row} 行").format(row=r["row"]) + (f"  {r['ref']}" if r["ref"] else "")
-        if r["errors"]:
-            for e in r["errors"]:
-                print(f"{head}  {tr('错误')}  [{e['column']}] {e['message']}")
-        elif r["violations"]:
-            for v in r["violations"]:
-                excess = tr("，超标金额 {x} 元").format(x=v["excess"]) if v["excess"] != "0.00" else ""
-                print(f"{head}  {tr('违规')}  {v['message']}{excess}")
-        else:
-            print(f"{head}  {tr('已导入，合规') if imported else tr('合规')}")
-
-
 def _summary_line(summary: dict[str, int]) -> str:
     return tr(
         "共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行"
@@ -295,7 +274,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
     from ledger.validation import reception_problems
-    from reports.template import column_of, read_import
+    from reports.template import column_of, iter_import
 
     policies = [load_default_policy()]
     if args.policy is not None:
@@ -306,7 +285,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             policies = [replace(load_policy_file(args.policy), effective_from=date.min)]
         except PolicyFileError as exc:
             raise UsageError(str(exc)) from None
-    items = read_import(args.file)
+    items = iter_import(args.file)
+    first = next(items, None)  # a file unusable as a whole says so before anything is printed
     # the policy versions of the ledger when one is reachable, else the default policy
     if args.policy is None and (args.db or os.environ.get("LEDGER_DB")):
         from ledger.db import DatabaseError
@@ -316,8 +296,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
         except DatabaseError:
             pass  # no ledger there (yet): the default policy, and nothing is created or changed
-    rows = []
-    for item in items:
+    report = _Report(as_json=args.json, imported=False)
+    for item in itertools.chain((first,) if first is not None else (), items):
         # the verdicts import gives: the reception as it would be stored, its field problems
         reception = normalized(item.reception) if item.reception is not None else None
         errors = list(item.errors)
@@ -328,13 +308,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             violations = list(
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
-        rows.append(_row_json(item.row, None, violations, errors))
-    summary = _summary(rows)
-    if args.json:
-        _print_json({"rows": rows, "summary": summary})
-    else:
-        _print_rows(rows, imported=False)
-        print(_summary_line(summary))
+        report.add(_row_json(item.row, None, violations, errors))
+    summary = report.summary
+    report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
 
 
@@ -344,20 +320,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     items = stream_import(args.file)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
-    outcomes = service.import_rows(
-        actor, items, historical=args.historical, allow_duplicates=args.allow_duplicates, column_of=column_of
+    report = _Report(as_json=args.json, imported=True)
+    imported = 0
+
+    def outcome(o: Any) -> None:
+        nonlocal imported
+        imported += 1 if o.ref else 0
+        violations = o.assessment.violations if o.assessment and not o.errors else []
+        report.add(_row_json(o.row, o.ref, violations, o.errors))
+
+    service.import_rows(
+        actor,
+        items,
+        historical=args.historical,
+        allow_duplicates=args.allow_duplicates,
+        column_of=column_of,
+        on_outcome=outcome,
     )
-    rows = [
-        _row_json(o.row, o.ref, o.assessment.violations if o.assessment and not o.errors else [], o.errors)
-        for o in outcomes
-    ]
-    summary = _summary(rows)
-    summary["imported"] = sum(1 for o in outcomes if o.ref)
-    if args.json:
-        _print_json({"rows": rows, "summary": summary})
-    else:
-        _print_rows(rows, imported=True)
-        print(_summary_line(summary) + tr("；已导入 {n} 行").format(n=summary["imported"]))
+    summary = dict(report.summary) | {"imported": imported}
+    report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
 
 

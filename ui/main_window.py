@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
         if path is None:
             start = str(settings.value(IMPORT_DIR_KEY, "") or str(Path.home()))
             chosen, _ = QFileDialog.getOpenFileName(
-                self, tr("导入工作簿"), start, tr("Excel 工作簿 (*.xlsx);;所有文件 (*)")
+                self, tr("导入工作簿"), start, tr("工作簿 (*.xlsx *.xls *.xlsb *.ods);;所有文件 (*)")
             )
             if not chosen:
                 return None

@@ -267,7 +267,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_a_message(
     bad.write_text("这不是工作簿", encoding="utf-8")
     window = window_for(qtbot, service, team.clerk)
     assert window.import_workbook(bad) is None
-    assert len(warned) == 1 and warned[0].startswith("不是 Excel 工作簿（.xlsx）")
+    assert len(warned) == 1 and warned[0].startswith("不是 Excel 工作簿（.xlsx、.xls、.xlsb）或 .ods")
 
 
 def test_review_menu_approves_the_selected_reception(

@@ -1,0 +1,171 @@
+"""Import and check against bare openpyxl read-only (SPEC §8, issue 15). Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bench_import.py [--sizes 10000,100000] [--engine sqlite|postgresql]
+                                           [--cores both|2|1] [--repeat 1]
+
+For each size, a template workbook (bench/import_workbooks.py, cached in bench/.cache/) is
+read by bare openpyxl read-only (every cell's value), checked (`check --json`) and imported
+(`import --json`, a fresh ledger each time, all rows with their history in one transaction).
+Each run is a fresh process, so its peak RSS (the larger of the process and any child it
+started) is its own. Everything is measured on two cores and again under `taskset -c 0`
+(one core: a helper process working in parallel is not free there). Ratios compare wall
+times of the same run mode; the CPU-time ratio (user + system of the process and its
+children) is printed too, since other work on a shared machine stretches wall times.
+
+Bars: check <= 0.3x, import <= 0.75x bare openpyxl; peak RSS < 300 MB; cost linear in rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.import_workbooks import template_workbook  # noqa: E402
+
+CHECK_BAR, IMPORT_BAR, RSS_BAR = 0.3, 0.75, 300
+
+# one measured run in a fresh process: prints {"wall", "cpu", "rss"} on its last line
+_RUN = """
+import json, os, resource, sys, time
+sys.path.insert(0, {root!r})
+what, path, url = sys.argv[1], sys.argv[2], sys.argv[3]
+if what == "openpyxl":
+    from openpyxl import load_workbook
+    def work():
+        book = load_workbook(path, read_only=True)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            pass
+        book.close()
+else:
+    from ui.cli import run
+    import reports.template, ledger.service, ledger.importing  # imported before the clock starts
+    if what == "import":
+        from ledger.db import Database
+        from ledger.records import Role
+        from ledger.service import LedgerService
+        service = LedgerService(Database(url))
+        service.add_user(None, "bench", "基准", {{Role.ADMIN, Role.CLERK, Role.APPROVER}}, "bench-password")
+        service.db.dispose()
+        os.environ.update(LEDGER_USER="bench", LEDGER_PASSWORD="bench-password")
+        argv = ["--db", url, "import", path, "--json"]
+    else:
+        argv = ["check", path, "--json"]
+    def work():
+        sys.stdout = open(os.devnull, "w")
+        code = run(argv)
+        sys.stdout = sys.__stdout__
+        if code not in (0, 1):
+            raise SystemExit(f"exit {{code}}")
+start, cpu = time.perf_counter(), os.times()
+work()
+wall, end = time.perf_counter() - start, os.times()
+used = (end.user - cpu.user) + (end.system - cpu.system)
+used += (end.children_user - cpu.children_user) + (end.children_system - cpu.children_system)
+rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(json.dumps({{"wall": wall, "cpu": used, "rss": rss // 1024}}))
+"""
+
+
+def measure(what: str, path: Path, url: str, *, one_core: bool, repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        command = [sys.executable, "-c", _RUN.format(root=str(ROOT)), what, str(path), url]
+        if one_core:
+            command = ["taskset", "-c", "0", *command]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{what} failed: {done.stderr.strip()[-2000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if what == "import" and url.startswith("postgresql"):
+            url = fresh_postgres(url)
+    return {key: statistics.median(r[key] for r in runs) for key in ("wall", "cpu", "rss")}
+
+
+def fresh_sqlite(folder: Path, n: int) -> str:
+    path = folder / f"ledger{n}.sqlite3"
+    for p in folder.glob(f"ledger{n}.sqlite3*"):
+        p.unlink()
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres(url: str) -> str:
+    """A new empty database on the server of ``url`` (dropped and created again)."""
+    import sqlalchemy as sa
+
+    base = url.rsplit("/", 1)[0]
+    name = "ledger_bench_import"
+    engine = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{base}/{name}"
+
+
+def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None) -> str:
+    text = f"    {label:9s} {ours['wall']:8.2f} s  cpu {ours['cpu']:8.2f} s"
+    if base is not None and bar is not None:
+        text += (
+            f"  ratio {ours['wall'] / base['wall']:5.2f} (cpu {ours['cpu'] / base['cpu']:5.2f})"
+            f"  bar {bar:.2f} {'ok' if ours['wall'] / base['wall'] <= bar else 'OVER'}"
+        )
+    else:
+        text += " " * 42
+    return (
+        text + f"  peak RSS {ours['rss']:5.0f} MB (bar {RSS_BAR}) {'ok' if ours['rss'] < RSS_BAR else 'OVER'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="rows, comma-separated (e.g. 10000,100000,1000000)"
+    )
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--cores", choices=["both", "2", "1"], default="both")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure (the median is shown)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    modes = {"both": [False, True], "2": [False], "1": [True]}[args.cores]
+    if True in modes and not shutil.which("taskset"):
+        raise SystemExit("taskset is needed for the one-core figures (util-linux)")
+    per_row: dict[tuple[bool, str], list[tuple[int, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in sizes:
+            path = template_workbook(size)
+            print(f"\n== {size:,} rows ({path.stat().st_size / 1e6:.1f} MB .xlsx), engine {args.engine} ==")
+            for one_core in modes:
+                print(f"  {'one core (taskset -c 0)' if one_core else 'two cores'}:")
+                base = measure("openpyxl", path, "", one_core=one_core, repeat=args.repeat)
+                print(line("openpyxl", base, None, None))
+                checked = measure("check", path, "", one_core=one_core, repeat=args.repeat)
+                print(line("check", checked, base, CHECK_BAR))
+                url = fresh_postgres(args.pg) if args.engine == "postgresql" else fresh_sqlite(folder, size)
+                imported = measure("import", path, url, one_core=one_core, repeat=args.repeat)
+                print(line("import", imported, base, IMPORT_BAR))
+                for what, figures in (("openpyxl", base), ("check", checked), ("import", imported)):
+                    per_row.setdefault((one_core, what), []).append((size, figures["cpu"] / size * 1e6))
+    if len(sizes) > 1:
+        print("\n== linearity: CPU microseconds per row (flat = linear) ==")
+        for (one_core, what), points in per_row.items():
+            shown = "  ".join(f"{size:>9,}: {us:7.1f}" for size, us in points)
+            print(f"  {'1 core ' if one_core else '2 cores'} {what:9s} {shown}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    main()

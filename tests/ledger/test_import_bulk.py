@@ -1,0 +1,91 @@
+"""The import's bulk writer (ledger.importing: Core executemany for receptions, people, meals,
+breaches and history) stores exactly what the one-by-one writer (ledger.workflow.save →
+_record_change) stores for the same receptions, and both keep ``verify`` clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ledger.db import Database
+from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
+from ledger.records import ImportRow, Person
+from ledger.service import LedgerService
+from tests.conftest import make_team, sample_reception
+
+AT = datetime(2025, 6, 1, 9, 30)
+
+
+def receptions() -> list[Any]:
+    return [
+        sample_reception(date(2025, 3, 5)),
+        sample_reception(date(2025, 3, 6), companions=9, unit="省财政局"),  # a breach: companions
+        sample_reception(date(2025, 4, 1), unit="县审计局", amount="1234.56", guests=3),
+        sample_reception(
+            date(2025, 5, 2), unit="市教研院", transport=Decimal("88.80"), gift_description="茶叶"
+        ),
+    ]
+
+
+def stored(service: LedgerService) -> tuple[list[Any], ...]:
+    with service.db.read() as s:
+
+        def rows(model: Any, skip: tuple[str, ...] = ("id",)) -> list[dict[str, Any]]:
+            names = [c.key for c in model.__table__.columns if c.key not in skip]
+            return [
+                dict(zip(names, r, strict=True))
+                for r in s.execute(
+                    select(*(getattr(model, n) for n in names)).order_by(
+                        *(getattr(model, n) for n in names[:3])
+                    )
+                )
+            ]
+
+        history = [
+            (h.action, h.entity, h.ref, json.loads(h.after) if h.after else None, h.before)
+            for h in s.scalars(
+                select(HistoryRow).where(HistoryRow.entity == "reception").order_by(HistoryRow.id)
+            )
+        ]
+        return (
+            rows(ReceptionRow),
+            rows(PersonRow),
+            rows(MealRow),
+            rows(ExplanationRow),
+            rows(ViolationRow),
+            history,
+        )
+
+
+def test_bulk_import_stores_what_one_by_one_saves_store(tmp_path: Path, db_url: str) -> None:
+    copy = tmp_path / "other.sqlite3"
+    shutil.copyfile(db_url.removeprefix("sqlite:///"), copy)
+    one_db, bulk_db = Database(db_url), Database(f"sqlite:///{copy}")
+    try:
+        one, bulk = LedgerService(one_db), LedgerService(bulk_db)
+        one.clock = bulk.clock = lambda: AT
+        clerk_one, clerk_bulk = make_team(one).clerk, make_team(bulk).clerk
+        items = receptions()
+        items[0] = items[0].__class__(
+            **{**items[0].__dict__, "guests": (Person("王伟", "市教育局", "科长"),)}
+        )
+        for r in items:
+            one.save(clerk_one, r)
+        outcomes = bulk.import_rows(clerk_bulk, [ImportRow(n + 2, r) for n, r in enumerate(items)])
+        assert [o.ref for o in outcomes] == ["JD-2025-0001", "JD-2025-0002", "JD-2025-0003", "JD-2025-0004"]
+        a, b = stored(one), stored(bulk)
+        assert a[:5] == b[:5]  # the same receptions, people, meals, explanations and breaches
+        assert any(v for v in a[4])  # (one of them has a breach)
+        # the same history snapshots; only the action says how each came in
+        assert [(h[1], h[2], h[3], h[4]) for h in a[5]] == [(h[1], h[2], h[3], h[4]) for h in b[5]]
+        assert {h[0] for h in a[5]} == {"create"} and {h[0] for h in b[5]} == {"import"}
+        assert one.verify().ok and bulk.verify().ok
+    finally:
+        one_db.dispose()
+        bulk_db.dispose()

@@ -1,0 +1,96 @@
+"""The xlsx reader's fast path (reports.xlsx_scan) gives what the expat callbacks give, and
+hands unusual rows to them without losing or repeating a row."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports.xlsx_reader import TemplateError, _chunks, _parser
+from reports.xlsx_scan import FastWorkbook as Workbook
+from tests.hostile import _Sheet, write_xlsx
+
+ODD_ROWS = [
+    # the usual cells
+    '<row r="2"><c r="A2" s="1" t="n"><v>45721</v></c><c r="B2" t="inlineStr"><is><t>市教育局</t></is></c>'
+    '<c r="C2" t="s"><v>0</v></c><c r="D2"><v>6</v></c></row>',
+    # entities, character references, a carriage return, xml:space, single quotes, spaces in tags
+    "<row r='3' spans='1:4'><c r='A3' t='inlineStr'><is><t xml:space='preserve'> A&amp;B &#x4E2D;&#25991;\r\n</t></is></c>"
+    '<c r="B3" t="str" ><f>1+1</f><v>2</v></c ><c r="C3" t="b"><v>1</v></c><c r="D3" t="e"><v>#N/A</v></c></row >',
+    # phonetic runs are left out, rich text runs joined; a cell without a reference follows the last
+    '<row r="5"><c r="B5" t="inlineStr"><is><r><t>王</t></r><r><t>伟</t></r><rPh sb="0" eb="1"><t>ワン</t></rPh></is></c>'
+    '<c t="inlineStr"><is><t>next</t></is></c><c r="E5"/><c r="F5" t="zz"><v>1</v></c><c r="G5" s="99"><v>3</v></c></row>',
+    '<row r="6"/>',
+    # a comment inside a row: the expat callbacks take over from here
+    '<row r="7"><!-- a comment --><c r="A7" t="inlineStr"><is><t>after the comment</t></is></c></row>',
+    '<row r="8"><c r="A8" t="inlineStr"><is><t><![CDATA[<b>cdata</b>]]></t></is></c></row>',
+    '<row r="9"><c r="A9"><v>1.5</v></c></row>',
+]
+
+
+def expat_only(book: Workbook) -> list[tuple[int, tuple[Any, ...]]]:
+    chunks = _chunks(book.zip, book.members[book.sheet], 1 << 30, book.budget)
+    first = next(chunks)
+    return list(book.expat_rows(_parser(None), first, chunks, 0))
+
+
+def sheet_with(rows: list[str], tmp_path: Path, name: str = "a.xlsx", prefix: str = "") -> Path:
+    sheet = _Sheet()
+    sheet.strings.append("共享")
+    sheet.row(1, {1: ("s", "", "接待日期")})
+    sheet.rows.extend(rows)
+    return write_xlsx(tmp_path / name, sheet, prefix=prefix)
+
+
+def test_fast_path_and_expat_agree_on_odd_xml(tmp_path: Path) -> None:
+    book = Workbook(sheet_with(ODD_ROWS, tmp_path))
+    fast = list(book.rows())
+    assert fast == expat_only(book)
+    got = dict(fast)
+    assert [n for n, _ in fast] == [1, 2, 3, 5, 7, 8, 9]
+    assert got[2][1:] == ("市教育局", "共享", 6)
+    assert got[3] == (" A&B 中文\n", "2", True, "#N/A")
+    assert got[5][1:3] == ("王伟", "next") and type(got[5][5]).__name__ == "Unreadable"
+    assert got[7] == ("after the comment",) and got[8] == ("<b>cdata</b>",) and got[9] == (1.5,)
+
+
+def test_rows_in_many_chunks_are_each_read_once(tmp_path: Path) -> None:
+    rows = [
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"长" * (n % 50)}行{n}</t></is></c><c r="B{n}"><v>{n}</v></c></row>'
+        for n in range(2, 20_000)
+    ]
+    book = Workbook(sheet_with(rows, tmp_path))
+    fast = list(book.rows())
+    assert [n for n, _ in fast] == [1, *range(2, 20_000)]
+    assert fast == expat_only(book)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            ['<row r="2"><c r="A2"><v>1</v></c></row>', '<row r="2"><c r="A2"><v>1</v></c></row>'],
+            "重复或顺序错乱",
+        ),
+        (['<row r="2"><c r="A2"><v>1</v></c></row>', "<row r='3'><c r='A3'><v>1"], "不是有效的 XML"),
+        (['<row r="2"><c r="A2"><v>1</v><v></c></row>'], "不是有效的 XML"),
+        (['<row r="2"><c r="A2" t="inlineStr"><is><t>&undefined;</t></is></c></row>'], "不是有效的 XML"),
+    ],
+)
+def test_broken_sheets_are_refused_as_before(tmp_path: Path, rows: list[str], message: str) -> None:
+    book = Workbook(sheet_with(rows, tmp_path))
+    with pytest.raises(TemplateError, match=message):
+        list(itertools.islice(book.rows(), 10))
+
+
+def test_a_row_inside_a_comment_is_no_row(tmp_path: Path) -> None:
+    rows = [
+        '<row r="2"><c r="A2"><v>1</v></c></row>',
+        '<!-- <row r="3"><c r="A3"><v>99</v></c></row> -->',
+        '<row r="4"><c r="A4"><v>4</v></c></row>',
+    ]
+    book = Workbook(sheet_with(rows, tmp_path))
+    assert [n for n, _ in book.rows()] == [1, 2, 4]

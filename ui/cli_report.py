@@ -1,0 +1,94 @@
+"""The rows of a ``check`` or ``import`` report (SPEC §5), printed in bounded memory.
+
+Each row is rendered as it is judged into a spooled temporary file and the report is printed
+once the whole file is read (for ``import``: committed); the JSON text is exactly what
+``json.dumps(report, ensure_ascii=False, indent=2)`` gives, built around the C string encoder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from ledger.i18n import tr
+
+
+def json_text(value: Any, level: int = 0) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` for dicts, lists, text, integers, None
+    and booleans, with the text quoted by the C encoder (the pure-Python indenting encoder
+    costs more than checking a row)."""
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        pad = "\n" + "  " * (level + 1)
+        inner = ",".join(f"{pad}{_quote(k)}: {json_text(v, level + 1)}" for k, v in value.items())
+        return "{" + inner + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        pad = "\n" + "  " * (level + 1)
+        inner = ",".join(pad + json_text(v, level + 1) for v in value)
+        return "[" + inner + "\n" + "  " * level + "]"
+    return json.dumps(value)
+
+
+_quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
+
+
+class Report:
+    """The rows of a ``check`` or ``import`` report, rendered as they come into a spooled
+    temporary file (memory stays bounded however many rows), printed once all is done, so a
+    file that fails half-way prints nothing but its one-line error."""
+
+    def __init__(self, *, as_json: bool, imported: bool) -> None:
+        import tempfile
+
+        self.as_json = as_json
+        self.imported = imported
+        self.spool = tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8")
+        self.summary = {"rows": 0, "compliant": 0, "with_violations": 0, "with_errors": 0}
+
+    def add(self, row: dict[str, Any]) -> None:
+        s = self.summary
+        if self.as_json:
+            self.spool.write(("," if s["rows"] else "") + "\n    " + json_text(row, 2))
+        else:
+            self.spool.write("".join(line + "\n" for line in row_lines(row, imported=self.imported)))
+        s["rows"] += 1
+        if row["errors"]:
+            s["with_errors"] += 1
+        elif row["violations"]:
+            s["with_violations"] += 1
+        else:
+            s["compliant"] += 1
+
+    def print(self, summary: dict[str, int], last_line: str) -> None:
+        self.spool.seek(0)
+        out = sys.stdout
+        if self.as_json:
+            out.write('{\n  "rows": [' if summary["rows"] else '{\n  "rows": []')
+        while block := self.spool.read(1 << 20):
+            out.write(block)
+        if self.as_json:
+            out.write(
+                ("\n  ]" if summary["rows"] else "") + ',\n  "summary": ' + json_text(summary, 1) + "\n}\n"
+            )
+        else:
+            out.write(last_line + "\n")
+        self.spool.close()
+
+
+def row_lines(r: dict[str, Any], *, imported: bool) -> list[str]:
+    head = tr("第 {row} 行").format(row=r["row"]) + (f"  {r['ref']}" if r["ref"] else "")
+    if r["errors"]:
+        return [f"{head}  {tr('错误')}  [{e['column']}] {e['message']}" for e in r["errors"]]
+    if r["violations"]:
+        lines = []
+        for v in r["violations"]:
+            excess = tr("，超标金额 {x} 元").format(x=v["excess"]) if v["excess"] != "0.00" else ""
+            lines.append(f"{head}  {tr('违规')}  {v['message']}{excess}")
+        return lines
+    return [f"{head}  {tr('已导入，合规') if imported else tr('合规')}"]
