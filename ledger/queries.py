@@ -199,7 +199,9 @@ def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> Le
 
 
 def _only_text(q: LedgerQuery) -> bool:
-    return not (q.year or q.status or q.compliance != "all" or q.visiting_unit or q.date_from or q.date_to)
+    return not (
+        q.year or q.status or q.compliance != "all" or q.visiting_unit or q.date_from or q.date_to or q.refs
+    )
 
 
 def _postings(s: Session, text: str, cap: int) -> int:
@@ -210,8 +212,8 @@ def _postings(s: Session, text: str, cap: int) -> int:
 
 
 def _by_totals(q: LedgerQuery) -> bool:
-    """Whether the monthly totals answer ``q`` (no search, unit or date range)."""
-    return not (clean_line(q.text) or q.visiting_unit or q.date_from or q.date_to)
+    """Whether the monthly totals answer ``q`` (no search, unit, date range or list of refs)."""
+    return not (clean_line(q.text) or q.visiting_unit or q.date_from or q.date_to or q.refs)
 
 
 def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:

@@ -134,19 +134,27 @@ def draw_fingerprint(canvas: Canvas, stamp: Stamp, page_width: float, *, bottom:
     Every printed sheet (notice, reception list, pre-approval form, year summary, disclosure)
     calls this, through ``a4_pdf(stamp=...)`` or directly on its own canvas.
     """
-    from reportlab.graphics import renderPDF
     from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
     from reportlab.lib.units import mm
 
     bottom = 1.5 * mm if bottom is None else bottom
     size = QR_SIZE_MM * mm
-    widget = QrCodeWidget(stamp.qr_text, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
+    # the modules drawn as rectangles on the page itself: reportlab's drawing renderer would set
+    # its default font (a Helvetica that is not embedded) on the page
+    qr = QrCodeWidget(stamp.qr_text, barLevel="M").qr
+    qr.make()
+    count = qr.getModuleCount()
+    border = 4
+    box = size / (count + 2 * border)
+    left = page_width - 10 * mm - size
     canvas.saveState()
-    renderPDF.draw(drawing, canvas, page_width - 10 * mm - size, bottom)
+    canvas.setFillColorRGB(0, 0, 0)
+    for r, row in enumerate(qr.modules):
+        for c, dark in enumerate(row):
+            if dark:
+                x = left + (border + c) * box
+                y = bottom + size - (border + r + 1) * box
+                canvas.rect(x, y, box, box, stroke=0, fill=1)
     canvas.setFont(register_cjk_font(), 8)
     canvas.drawString(12 * mm, bottom + 5 * mm, stamp.label)
     canvas.restoreState()

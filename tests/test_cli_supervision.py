@@ -225,7 +225,7 @@ def test_rollup_as_the_county_reader_role_of_the_readme(pg_url: str, tmp_path: P
         conn.execute(sql(f"GRANT USAGE ON SCHEMA public TO {reader}"))
         conn.execute(
             sql(
-                "GRANT SELECT ON alembic_version, settings, policies, targets, receptions, reception_meals"
+                "GRANT SELECT ON alembic_version, settings, policies, targets, receptions, reception_meals, reception_totals"
                 f" TO {reader}"
             )
         )

