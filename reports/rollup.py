@@ -52,7 +52,7 @@ def write_rollup(fh: BinaryIO, rows: list[BureauFigures], year: int) -> None:
     money, percent = styles.money, styles.percent
     for r in rows:
         if r.error is not None or r.disclosure is None:
-            styles.append([tr("（无法读取）"), r.source, *([None] * (len(HEADERS) - 3)), r.error or ""])
+            styles.append([tr("（未计入）"), r.source, *([None] * (len(HEADERS) - 3)), r.error or ""])
             continue
         d = r.disclosure
         t = r.target

@@ -198,7 +198,7 @@ def test_rollup_over_sqlite_and_postgresql_with_an_unopenable_ledger(tmp_path: P
     assert school["现金支付"] == 1
     assert by_name["XX县实验小学"]["现金支付"] == 0
     assert by_name["XX县实验小学"]["违规接待（次）"] == 1
-    broken = by_name["（无法读取）"]
+    broken = by_name["（未计入）"]
     assert broken["账本"] == str(missing) and "找不到账本文件" in broken["说明"]
     total = by_name["合计"]
     assert total["账本"] == "2 个账本"

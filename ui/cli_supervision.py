@@ -106,5 +106,5 @@ def cmd_rollup(args: argparse.Namespace, face: Any) -> int:
     print(tr("已汇总 {year} 年 {n} 个账本到 {path}").format(year=args.year, n=len(opened), path=args.output))
     for r in rows:
         if r.error is not None:
-            print(tr("无法打开 {url}：{error}").format(url=r.source, error=r.error))
+            print(tr("未计入 {url}：{error}").format(url=r.source, error=r.error))
     return face.EXIT_OK if len(opened) == len(rows) else face.EXIT_FOUND

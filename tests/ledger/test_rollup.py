@@ -83,3 +83,26 @@ def test_rollup_row_leaves_historical_imports_out_of_late_entry(
         team.clerk, sample_reception(date(2025, 4, 1), letter_no="市教函〔2025〕99号")
     )  # entered 11 months late
     assert [r.code for r in service.risks_of(draft)] == ["late_entry"]
+
+
+def test_a_password_is_never_shown_however_it_is_written() -> None:
+    from ledger.rollup import _one_line, shown
+
+    in_query = "postgresql+psycopg://postgres@127.0.0.1/bureau?password=HuntMe456"
+    assert "HuntMe456" not in shown(in_query) and "***" in shown(in_query)
+    before_host = "postgresql://u:pa@ss@127.0.0.1/bureau"
+    assert "pa" not in shown(before_host).split("@")[0] and shown(before_host).endswith("127.0.0.1/bureau")
+    message = "connection failed for password HuntMe456 at " + in_query
+    assert "HuntMe456" not in _one_line(message, in_query, shown(in_query))
+
+
+def test_the_same_ledger_named_twice_is_counted_once(tmp_path: Path) -> None:
+    from ledger.db import Database
+    from ledger.rollup import rollup, totals
+
+    path = tmp_path / "一中.sqlite3"
+    Database(f"sqlite:///{path}").dispose()
+    rows = rollup([str(path), f"sqlite:///{path}", str(tmp_path / "." / "一中.sqlite3")], 2025, date(2026, 1, 5))
+    assert rows[0].error is None
+    assert [r.error for r in rows[1:]] == ["与第 1 个账本是同一个账本，未重复计入"] * 2
+    assert totals(rows)["ledgers"] == 1
