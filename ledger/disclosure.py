@@ -84,18 +84,28 @@ class Disclosure:
             return None
         return (self.change / self.previous_total).quantize(RATE_PLACES, ROUND_HALF_UP)
 
+    @property
+    def change_wan(self) -> Decimal:
+        """The change as published: the difference of the two published 万元 figures, so that a
+        reader who subtracts them finds the same number."""
+        return wan(self.total) - wan(self.previous_total)
+
     def change_sentence(self) -> str:
         """比上年减少0.28万元，下降4.27%"""
         if self.change == 0:
             return tr("与上年持平")
-        more = self.change > 0
+        if self.change_wan == 0:
+            return tr("与上年基本持平（相差不足0.01万元）")
+        more = self.change_wan > 0
         amount = tr("比上年{verb}{wan}万元").format(
-            verb=tr("增加") if more else tr("减少"), wan=wan_text(abs(self.change))
+            verb=tr("增加") if more else tr("减少"), wan=f"{abs(self.change_wan):.2f}"
         )
         rate = self.change_rate
         if rate is None:
-            return amount + tr("（上年无公务接待费支出）")
+            return amount + tr("（上年台账中没有已审核的公务接待记录）")
         percent = (abs(rate) * 100).quantize(CENT, ROUND_HALF_UP)
+        if percent == 0:
+            return amount + tr("，{verb}不足0.01%").format(verb=tr("增长") if more else tr("下降"))
         return amount + tr("，{verb}{p}%").format(verb=tr("增长") if more else tr("下降"), p=f"{percent:.2f}")
 
     def text(self, reason: str = "") -> str:
@@ -124,7 +134,7 @@ class Disclosure:
             "total": f"{self.total:.2f}",
             "previous_total": f"{self.previous_total:.2f}",
             "change": f"{self.change:.2f}",
-            "change_rate": None if rate is None else f"{rate:.4f}",
+            "change_rate": None if rate is None else f"{rate:.4f}" if rate else "0.0000",
             "batches": self.batches,
             "person_visits": self.person_visits,
             "foreign_batches": self.foreign_batches,

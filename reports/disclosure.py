@@ -16,6 +16,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from ledger.disclosure import Disclosure, wan_text
 from ledger.i18n import tr
+from ledger.money import CENT
 from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
 from reports.fonts import register_cjk_font
@@ -30,8 +31,11 @@ def figure_rows(d: Disclosure) -> list[tuple[str, str]]:
         (tr("年度"), str(d.year)),
         (tr("公务接待费支出（万元）"), wan_text(d.total)),
         (tr("上年支出（万元）"), wan_text(d.previous_total)),
-        (tr("比上年增减（万元）"), wan_text(d.change)),
-        (tr("增减幅度"), "—" if rate is None else f"{rate * 100:.2f}%"),
+        (tr("比上年增减（万元）"), f"{d.change_wan:.2f}" if d.change_wan else "0.00"),
+        (
+            tr("增减幅度"),
+            "—" if rate is None else f"{rate * 100:.2f}%" if (rate * 100).quantize(CENT) else "0.00%",
+        ),
         (tr("国内公务接待费（万元）"), wan_text(d.domestic_total)),
         (tr("国内公务接待批次"), str(d.batches)),
         (tr("国内公务接待人次"), str(d.person_visits)),

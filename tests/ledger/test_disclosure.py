@@ -68,9 +68,28 @@ def test_an_increase_with_foreign_guests_apart() -> None:
 def test_no_previous_year_and_no_change() -> None:
     first = published(2025, "3456.00", "0", 3, 12)
     assert first.change_rate is None and first.to_json()["change_rate"] is None
-    assert "比上年增加0.35万元（上年无公务接待费支出）。" in first.text()
+    assert "比上年增加0.35万元（上年台账中没有已审核的公务接待记录）。" in first.text()
     same = published(2025, "5000.00", "5000.00", 3, 12)
     assert "0.50万元，与上年持平。其中" in same.text()
+
+
+def test_the_change_is_the_difference_of_the_published_figures() -> None:
+    from reports.disclosure import figure_rows
+
+    # 10,049.99 against 10,050.00: published 1.00 and 1.01 万元, so the change reads 0.01, not -0.00
+    d = published(2025, "10049.99", "10150.00", 3, 12)
+    assert d.text().startswith("2025年度公务接待费支出1.00万元，比上年减少0.02万元，下降0.99%。")
+    rows = dict(figure_rows(d))
+    assert (rows["公务接待费支出（万元）"], rows["上年支出（万元）"], rows["比上年增减（万元）"]) == ("1.00", "1.02", "-0.02")
+    # the attack's case: 1.00 against 1.01 published reads as a decrease of 0.01, not of 0.00
+    edge = published(2025, "10049.99", "10050.00", 3, 12)
+    assert "1.00万元，比上年减少0.01万元，下降不足0.01%。" in edge.text()
+    # a difference too small to show in 万元 is not called a decrease of 0.00
+    tiny = published(2025, "10040.00", "10040.01", 3, 12)
+    assert "1.00万元，与上年基本持平（相差不足0.01万元）。" in tiny.text()
+    assert dict(figure_rows(tiny))["比上年增减（万元）"] == "0.00"
+    assert dict(figure_rows(tiny))["增减幅度"] == "0.00%"
+    assert tiny.to_json()["change_rate"] == "0.0000"  # never "-0.0000"
 
 
 def approve_on(service: LedgerService, team: Team, day: date, **changes: object) -> int:
