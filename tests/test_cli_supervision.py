@@ -71,7 +71,12 @@ def test_risks_exit_0_when_there_are_none(service: LedgerService, team: Team, db
     result = run_cli("--db", db_url, "risks", "--year", "2024", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"year": 2024, "risks": []}
+    assert "尚未收录" not in result.stderr  # the calendar knows 2024
     assert run_cli("--db", db_url, "risks", "--year", "abc").returncode == 2
+    # a year the holiday calendar does not know yet: said, and the JSON stays as it is
+    later = run_cli("--db", db_url, "risks", "--year", "2031", "--json")
+    assert json.loads(later.stdout) == {"year": 2031, "risks": []}
+    assert "尚未收录 2031 年的国务院节假日安排" in later.stderr
 
 
 def pdf_text(path: Path) -> str:

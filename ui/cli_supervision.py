@@ -8,6 +8,7 @@ nothing of it. Exit codes as everywhere: 0 done, 1 found something, 2 unusable i
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -55,6 +56,11 @@ def cmd_risks(args: argparse.Namespace, face: Any) -> int:
 
     service = face.open_service(args)
     found = service.risks(args.year)
+    if not service.work_calendar().knows(args.year):
+        print(
+            tr("注意：尚未收录 {year} 年的国务院节假日安排，节假日接待按周六、周日判断").format(year=args.year),
+            file=sys.stderr,
+        )
     if args.json:
         face._print_json({"year": args.year, "risks": [r.to_json() for r in found]})
     else:
