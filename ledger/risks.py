@@ -356,7 +356,8 @@ def _late_entry(s: Connection, in_year: ColumnElement[bool], days: int) -> list[
 def _late_posting(
     s: Connection, in_year: ColumnElement[bool], days: int, calendar: WorkCalendar, today: date
 ) -> list[Risk]:
-    """Approved, not classified, and posted (or still unposted) after N working days."""
+    """Approved, not classified, and posted (or still unposted) after N working days, or
+    posted on a date before its approval (a backdated posting would otherwise hide a late one)."""
     r = ReceptionRow
     # a cheap prefilter in the database: N working days are at least N calendar days
     approved_day = func.date(r.approved_at)
@@ -366,7 +367,11 @@ def _late_posting(
             r.status == Status.APPROVED.value,
             r.classified.is_(False),
             ~_historical(),
-            or_(r.posted_on.is_(None), r.posted_on > _plus_days(s, approved_day, days)),
+            or_(
+                r.posted_on.is_(None),
+                r.posted_on > _plus_days(s, approved_day, days),
+                r.posted_on < approved_day,
+            ),
         )
     )
     deadlines: dict[date, date] = {}
@@ -381,6 +386,10 @@ def _late_posting(
                 continue
             message = tr("{a} 审核，应在 {n} 个工作日内（最迟 {d}）公示，至今未公示").format(
                 a=approved.isoformat(), n=days, d=deadline.isoformat()
+            )
+        elif posted_on < approved:  # a posting date before the review: wrong, or backdated
+            message = tr("公示日期 {p} 早于审核日期 {a}（日期有误或倒填）").format(
+                p=posted_on.isoformat(), a=approved.isoformat()
             )
         elif posted_on > deadline:
             message = tr("{a} 审核，{p} 才公示，超过 {n} 个工作日（最迟应在 {d}）").format(

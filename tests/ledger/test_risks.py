@@ -152,6 +152,14 @@ def test_late_posting_counts_working_days_over_national_day(service: LedgerServi
     assert codes(service, "late_posting", today=date(2025, 10, 15)) == sorted([(late.ref,), (unposted.ref,)])
 
 
+def test_a_posting_dated_before_its_approval_is_a_late_posting(service: LedgerService, team: Team) -> None:
+    backdated = add(service, team, date(2025, 11, 3), approve_on=date(2025, 11, 20))
+    service.mark_posted(team.clerk, [backdated.id], date(2025, 1, 1))  # type: ignore[list-item]
+    found = [r for r in service.risks(2025) if r.code == "late_posting"]
+    assert [r.refs for r in found] == [(backdated.ref,)]
+    assert "公示日期 2025-01-01 早于审核日期 2025-11-20（日期有误或倒填）" in found[0].message
+
+
 def test_cash_payment(service: LedgerService, team: Team) -> None:
     cash = add(service, team, date(2025, 3, 3), payment_method="现金")
     add(service, team, date(2025, 3, 4), payment_method="公务卡")
