@@ -155,6 +155,9 @@ class VerifyResult:
     notes: list[str] = field(default_factory=list)  # worth saying, not a sign of tampering
     signatures: int = 0  # signed decisions found good (ledger.signing)
     signatures_after: int = 0  # only those after this entry were checked (the rest were last time)
+    signatures_before: int = 0  # the signatures up to that entry (checked last time, unchanged)
+    unsigned: int = 0  # signed kinds of decision without a signature (all of the history)
+    warnings: list[str] = field(default_factory=list)  # not tampering found, but to be said loudly
 
     @property
     def ok(self) -> bool:

@@ -170,6 +170,8 @@ def parse_policy(text: str) -> Policy:
     """A policy version from the text of a policy file, or PolicyFileError naming key and line."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # arrays or inline tables nested thousands deep
+        raise PolicyFileError(tr("不是有效的标准文件：数组或内联表嵌套过深")) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -200,7 +202,14 @@ def load_policy_file(path: Path) -> Policy:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PolicyFileError(tr("标准文件 {p} 不是 UTF-8 文本").format(p=path)) from None
-    return parse_policy(text)
+    try:
+        return parse_policy(text)
+    except RecursionError:  # a value nested too deeply for anything after the parser
+        raise PolicyFileError(tr("标准文件 {p}：数组或内联表嵌套过深").format(p=path)) from None
+    except PolicyFileError as exc:
+        if "嵌套过深" in str(exc):
+            raise PolicyFileError(tr("标准文件 {p}：数组或内联表嵌套过深").format(p=path)) from None
+        raise
 
 
 # -- writing -------------------------------------------------------------------------------

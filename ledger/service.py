@@ -450,6 +450,10 @@ class LedgerService:
     def sealed_years(self) -> dict[int, datetime]:
         return self._trust.sealed_years()
 
+    def seal_problem(self, year: int) -> str:
+        """Why ``year`` cannot be sealed now (not ended by the service clock, sealed already)."""
+        return self._trust.seal_problem(year)
+
     def seal_year(self, actor: User, year: int, manifest_sha256: str) -> None:
         with self.db.write() as s:
             self._trust.seal_year(s, actor, year, manifest_sha256)

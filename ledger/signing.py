@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ledger import auth
@@ -415,7 +415,21 @@ def verify_signatures(s: Session, result: VerifyResult, after_id: int = 0) -> No
             result.problems.append(problem)
         else:
             result.signatures += 1
+    if after_id:  # the decisions up to after_id were checked last time: count them
+        total, signed = s.execute(
+            select(func.count(h.id), func.count(SignatureRow.history_id))
+            .select_from(h)
+            .outerjoin(SignatureRow, SignatureRow.history_id == h.id)
+            .where(h.action.in_(SIGNED_ACTIONS), h.id <= after_id)
+        ).one()
+        result.signatures_before = int(signed)
+        unsigned += int(total) - int(signed)
+    result.unsigned = unsigned
     if unsigned:
-        result.notes.append(
-            tr("有 {n} 条审核记录早于签名功能（操作人当时还没有密钥），没有签名").format(n=unsigned)
+        result.warnings.append(
+            tr(
+                "有 {n} 条审核决定没有签名（早于签名功能，或签名连同密钥记录一起被删除）。"
+                "持有账本的人整本重写（重算历史链）时，只有纸上的账本指纹（verify --anchor）、"
+                "此前校验过的电脑或年度封存文件能发现"
+            ).format(n=unsigned)
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,8 +40,10 @@ def fingerprint_of(entry_hash: str) -> str:
 
 
 def parse_fingerprint(text: str) -> str | None:
-    """The 16 hex digits of a fingerprint as typed (with or without dashes, spaces, the label)."""
-    digits = re.sub(r"[\s\-—–:：]|账本指纹", "", text or "").lower()
+    """The 16 hex digits of a fingerprint as typed (with or without dashes, spaces, the label;
+    full-width characters too)."""
+    text = unicodedata.normalize("NFKC", text or "")  # ＡＢ１２－… typed with a Chinese IME
+    digits = re.sub(r"[\s\-—–:：]|账本指纹", "", text).lower()
     if len(digits) != FINGERPRINT_DIGITS or not re.fullmatch(r"[0-9a-f]+", digits):
         return None
     return digits
@@ -181,21 +184,37 @@ class Trust:
         with self.desk.db.read() as s:
             return {r.year: r.sealed_at for r in s.scalars(select(SealedYearRow))}
 
+    def seal_problem(self, year: int, row: SealedYearRow | None = None) -> str:
+        """Why ``year`` cannot be sealed now ("" when it can): a year is sealed once, after its
+        last day by the service clock, so no reception can be added to it afterwards."""
+        if row is None:
+            with self.desk.db.read() as s:
+                row = s.get(SealedYearRow, year)
+        if row is not None:
+            return tr(
+                "{year} 年已于 {at} 封存（清单校验值 {h}），不能再次封存：已封存的年度以当时的封存文件为准"
+            ).format(year=year, at=f"{row.sealed_at:%Y-%m-%d %H:%M}", h=row.manifest_sha256[:16])
+        today = self.desk.clock().date()
+        if year >= today.year:
+            return tr("{year} 年尚未结束（今天是 {today}），只能封存已结束的年度").format(
+                year=year, today=today.isoformat()
+            )
+        return ""
+
     def seal_year(self, s: Session, actor: User, year: int, manifest_sha256: str) -> None:
         """Close ``year`` after its archive was written (inside the caller's write transaction)."""
         require(s, actor, Role.ADMIN, tr("封存年度"))
-        row = s.get(SealedYearRow, year)
-        if row is None:
-            s.add(
-                SealedYearRow(
-                    year=year,
-                    sealed_at=self.desk.clock(),
-                    username=actor.username,
-                    manifest_sha256=manifest_sha256,
-                )
+        problem = self.seal_problem(year, s.get(SealedYearRow, year))
+        if problem:
+            raise InvalidReception({"year": problem})
+        s.add(
+            SealedYearRow(
+                year=year,
+                sealed_at=self.desk.clock(),
+                username=actor.username,
+                manifest_sha256=manifest_sha256,
             )
-        else:
-            row.sealed_at, row.manifest_sha256 = self.desk.clock(), manifest_sha256
+        )
         self.desk.log(
             s,
             username=actor.username,

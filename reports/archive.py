@@ -14,7 +14,9 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -133,6 +135,9 @@ def write_archive(service: Any, actor: User, year: int, path: Path) -> ArchiveSu
 
     if year not in service.years():
         raise ArchiveError(tr("账本中没有 {year} 年的接待").format(year=year))
+    problem = service.seal_problem(year)
+    if problem:
+        raise ArchiveError(problem)
     content, summary = build_archive(service, actor, year)
     write_atomic(path, content)
     service.seal_year(actor, year, summary.manifest_sha256)
@@ -140,40 +145,127 @@ def write_archive(service: Any, actor: User, year: int, path: Path) -> ArchiveSu
 
 
 # ---------------------------------------------------------------------------- checking
+JSON_FILES = (MANIFEST, MANIFEST_SIGNATURE, "history.json", "signatures.json", "keys.json")
+MAX_JSON_BYTES = 1 << 30  # the files held whole to be parsed (a year's history as JSON)
+MAX_ENTRY_BYTES = 4 << 30  # any file, hashed in chunks (a workbook, a PDF, an attachment)
+MAX_TOTAL_BYTES = 16 << 30
+MAX_RATIO = 100  # uncompressed / compressed, beyond the first RATIO_FREE bytes of a file
+RATIO_FREE = 1 << 20
+_CHUNK = 1 << 20
+
+
+class _Reader:
+    """Every member of the ZIP decompressed through a counter (headers can lie): each file's and
+    the total size are capped, and so is the compression ratio, so a zip bomb stops early."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.total = 0
+
+    def too_large(self, name: str) -> ArchiveError:
+        return ArchiveError(
+            tr("封存文件 {path} 中的 {name} 解压后过大或压缩比异常（可能是恶意构造的文件），未校验").format(
+                path=self.path, name=name
+            )
+        )
+
+    def chunks(self, z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> Iterator[bytes]:
+        if info.file_size > limit or self.total + info.file_size > MAX_TOTAL_BYTES:
+            raise self.too_large(info.filename)
+        allowed = min(limit, max(RATIO_FREE, info.compress_size * MAX_RATIO))
+        read = 0
+        with z.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                read += len(chunk)
+                self.total += len(chunk)
+                if read > allowed or self.total > MAX_TOTAL_BYTES:
+                    raise self.too_large(info.filename)
+                yield chunk
+
+
+def _read_members(path: Path) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """The JSON files' bytes, every other file's SHA-256, and the names found more than once."""
+    reader = _Reader(path)
+    held: dict[str, bytes] = {}
+    digests: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = [info for info in z.infolist() if not info.is_dir()]
+            counted = Counter(info.filename for info in infos)
+            twice = sorted(name for name, n in counted.items() if n > 1)
+            if twice:
+                return held, digests, twice
+            for info in infos:
+                if info.filename in JSON_FILES:
+                    held[info.filename] = b"".join(reader.chunks(z, info, MAX_JSON_BYTES))
+                else:
+                    digest = hashlib.sha256()
+                    for chunk in reader.chunks(z, info, MAX_ENTRY_BYTES):
+                        digest.update(chunk)
+                    digests[info.filename] = digest.hexdigest()
+    except ArchiveError:
+        raise
+    except FileNotFoundError:
+        raise ArchiveError(tr("找不到文件：{path}").format(path=path)) from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise ArchiveError(tr("不是可读的封存文件（ZIP）：{path}（{e}）").format(path=path, e=exc)) from None
+    return held, digests, []
+
+
+def _parse(content: bytes | str | None) -> Any:
+    """JSON, or ValueError (also for nesting too deep to parse)."""
+    try:
+        return json.loads(content if content is not None else b"")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def check_archive(path: Path) -> ArchiveCheck:
     """Check a sealed archive without any database; ``problems`` names what was altered."""
     result = ArchiveCheck()
-    try:
-        with zipfile.ZipFile(path) as z:
-            contents = {info.filename: z.read(info) for info in z.infolist() if not info.is_dir()}
-    except FileNotFoundError:
-        raise ArchiveError(tr("找不到文件：{path}").format(path=path)) from None
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArchiveError(tr("不是可读的封存文件（ZIP）：{path}（{e}）").format(path=path, e=exc)) from None
-    manifest_bytes = contents.pop(MANIFEST, None)
-    sealed_bytes = contents.pop(MANIFEST_SIGNATURE, None)
+    held, digests, twice = _read_members(path)
+    if twice:
+        result.problems.append(
+            tr("封存文件中有重名的文件 {name}（同名的两份中只有一份会被读到：被改动）").format(
+                name="、".join(twice[:5])
+            )
+        )
+        return result
+    manifest_bytes = held.pop(MANIFEST, None)
+    sealed_bytes = held.pop(MANIFEST_SIGNATURE, None)
     if manifest_bytes is None:
         raise ArchiveError(tr("封存文件缺少清单 {name}，无法校验").format(name=MANIFEST))
     try:
-        manifest = json.loads(manifest_bytes)
+        manifest = _parse(manifest_bytes)
         listed: dict[str, str] = dict(manifest["files"])
     except (ValueError, KeyError, TypeError):
         result.problems.append(tr("清单 {name} 被改动（无法读取）").format(name=MANIFEST))
         return result
+    for name, content in held.items():
+        digests[name] = hashlib.sha256(content).hexdigest()
     deeper = ArchiveCheck()  # what the contents say, after the files themselves
-    keys_by_history = _keys(contents, deeper)
+    parsed = {name: _load(held, name, deeper) for name in ("history.json", "signatures.json", "keys.json")}
+    keys_by_history = _keys(parsed, deeper)
     _check_manifest_signature(manifest_bytes, sealed_bytes, keys_by_history, result)
     for name, expected in sorted(listed.items()):
-        content = contents.get(name)
-        if content is None:
+        digest = digests.get(name) if isinstance(name, str) else None
+        if digest is None:
             result.problems.append(tr("文件 {name} 已被删除").format(name=name))
-        elif hashlib.sha256(content).hexdigest() != expected:
+        elif digest != expected:
             result.problems.append(tr("文件 {name} 被改动（与清单中的校验值不符）").format(name=name))
         else:
             result.files += 1
-    for name in sorted(set(contents) - set(listed)):
+    for name in sorted(set(digests) - set(listed)):
         result.problems.append(tr("文件 {name} 不在清单中（被加入）").format(name=name))
-    _check_history(contents, keys_by_history, deeper)
+    _check_history(parsed, keys_by_history, deeper)
     result.entries, result.signatures = deeper.entries, deeper.signatures
     result.problems += deeper.problems
     result.notes += deeper.notes
@@ -181,30 +273,30 @@ def check_archive(path: Path) -> ArchiveCheck:
 
 
 def _load(contents: dict[str, bytes], name: str, result: ArchiveCheck) -> Any:
-    try:
-        return json.loads(contents[name])
-    except KeyError:
+    if name not in contents:
         return None  # named as deleted by the manifest check
+    try:
+        return _parse(contents[name])
     except ValueError:
         result.problems.append(tr("文件 {name} 无法读取（被改动）").format(name=name))
         return None
 
 
-def _keys(contents: dict[str, bytes], result: ArchiveCheck) -> dict[int, signing.KeyEntry]:
+def _keys(parsed: dict[str, Any], result: ArchiveCheck) -> dict[int, signing.KeyEntry]:
     """The keys as the history recorded them (keys.json must list the same)."""
-    entries = _load(contents, "history.json", result) or []
+    entries = parsed["history.json"] if isinstance(parsed["history.json"], list) else []
     recorded: dict[int, signing.KeyEntry] = {}
     for e in entries:
         if isinstance(e, dict) and e.get("entity") == "key" and entry_hash_ok(e):
             try:
-                data = json.loads(e["after"])
+                data = _parse(e["after"])
                 recorded[int(e["entity_id"])] = signing.KeyEntry(
                     int(e["id"]), int(e["entity_id"]), data["username"], data["algo"], data["public_key"]
                 )
             except (ValueError, KeyError, TypeError):
                 continue
     listed = {}
-    for k in _load(contents, "keys.json", result) or []:
+    for k in parsed["keys.json"] if isinstance(parsed["keys.json"], list) else []:
         try:
             listed[int(k["key_id"])] = k
         except (KeyError, TypeError, ValueError):
@@ -228,7 +320,7 @@ def _check_manifest_signature(
     manifest: bytes, sealed_bytes: bytes | None, keys: dict[int, signing.KeyEntry], result: ArchiveCheck
 ) -> None:
     try:
-        sealed = json.loads(sealed_bytes or b"")
+        sealed = _parse(sealed_bytes)
         key = keys.get(int(sealed["key_id"]))
         ok = (
             key is not None
@@ -245,13 +337,14 @@ def _check_manifest_signature(
 
 
 def _check_history(
-    contents: dict[str, bytes],
+    parsed: dict[str, Any],
     keys: dict[int, signing.KeyEntry],
     result: ArchiveCheck,
 ) -> None:
-    entries = [e for e in (_load(contents, "history.json", result) or []) if isinstance(e, dict)]
+    history, signatures = parsed["history.json"], parsed["signatures.json"]
+    entries = [e for e in history if isinstance(e, dict)] if isinstance(history, list) else []
     sigs = {}
-    for g in _load(contents, "signatures.json", result) or []:
+    for g in signatures if isinstance(signatures, list) else []:
         try:
             sigs[int(g["history_id"])] = g
         except (KeyError, TypeError, ValueError):

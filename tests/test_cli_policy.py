@@ -132,3 +132,19 @@ def test_check_judges_by_a_policy_file_or_by_the_ledgers_versions(ledger: str, t
     )
     missing = run_cli("check", str(book), "--policy", str(tmp_path / "none.toml"))
     assert missing.returncode == 2 and "无法读取标准文件" in missing.stderr
+
+
+@pytest.mark.parametrize("nested", ["[" * 200_000 + "]" * 200_000, "{ a = " * 200_000 + "1" + " }" * 200_000])
+def test_a_policy_file_nested_too_deeply_is_one_line_naming_the_file(
+    nested: str, ledger: str, tmp_path: Path
+) -> None:
+    deep = tmp_path / "深.toml"
+    deep.write_text(f"[policy]\neffective_from = 2026-01-01\nx = {nested}\n", encoding="utf-8")
+    with pytest.raises(PolicyFileError, match="深.toml.*嵌套过深"):
+        load_policy_file(deep)
+    book = write_template(tmp_path / "t.xlsx", [good_row()])
+    for args in (("check", str(book), "--policy", str(deep)), ("policy", "add", str(deep), "--db", ledger)):
+        done = run_cli(*args, env=ADMIN)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "深.toml" in done.stderr and "嵌套过深" in done.stderr

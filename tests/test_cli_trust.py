@@ -124,3 +124,76 @@ def test_year_summary_carries_the_fingerprint(ledger: str) -> None:
     pdf = render_summary(dashboard_figures(service, 2025, date(2025, 12, 31)), "XX县教育局", stamp=stamp)
     assert f"账本指纹 {stamp.fingerprint}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     service.db.dispose()
+
+
+def test_stripped_signatures_are_a_warning_and_incremental_verify_says_what_it_checked(
+    ledger: str, tmp_path: Path
+) -> None:
+    from tests.ledger.test_trust import rebuild, sql
+
+    first = run_cli("--db", ledger, "verify")
+    assert first.returncode == 0 and "4 个签名有效" in first.stdout and "警告" not in first.stdout
+    again = run_cli("--db", ledger, "verify")
+    assert again.returncode == 0, again.stdout
+    assert "本次检查了 0 个新签名（此前已在本机检查过的 4 个未变" in again.stdout
+    assert "0 个签名有效" not in again.stdout
+    # the holder of the file: approval comment changed, signatures and keys removed, chain recomputed
+    path = ledger.removeprefix("sqlite:///")
+    sql(path, "UPDATE history SET comment = '同意（后改）' WHERE action = 'approve'")
+    sql(path, "DELETE FROM signatures")
+    sql(path, "DELETE FROM user_keys")
+    sql(path, "DELETE FROM history WHERE entity = 'key'")
+    rebuild(path, "", "x", "x", "x")
+    stripped = run_cli("--db", ledger, "verify", "--full")
+    lines = stripped.stdout.splitlines()
+    warning = next(line for line in lines if line.startswith("警告："))
+    assert "有 4 条审核决定没有签名" in warning and "verify --anchor" in warning
+    assert "Traceback" not in stripped.stderr
+
+
+def test_anchor_full_width_and_the_register_labelled_unprotected(ledger: str, tmp_path: Path) -> None:
+    slip = tmp_path / "slip.pdf"
+    assert run_cli("--db", ledger, "slip", "JD-2025-0001", "-o", str(slip)).returncode == 0
+    printed = FP.search(pdf_text(slip))
+    assert printed is not None
+    wide = printed.group(1).upper().translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert wide != printed.group(1)
+    found = run_cli("--db", ledger, "verify", "--anchor", wide)
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert f"账本指纹 {printed.group(1)} 在历史记录中" in found.stdout
+    assert "打印登记（未受校验保护）：" in found.stdout and "接待清单 JD-2025-0001" in found.stdout
+    assert "未受校验保护" in run_cli("--db", ledger, "fingerprints").stdout
+
+
+def test_archive_refuses_the_current_year_and_a_second_seal(ledger: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    service = LedgerService(Database(ledger))
+    service.authenticate("li", PASSWORD)
+    this_year = date.today().year
+    current = service.submit(service.user("li"), sample_reception(on=date(this_year, 1, 5), unit="今年"))
+    service.db.dispose()
+    assert current.ref.startswith(f"JD-{this_year}")
+    out = tmp_path / "now.zip"
+    now = run_cli("--db", ledger, "archive", "--year", str(this_year), "-o", str(out), env=ADMIN)
+    assert now.returncode == 2 and f"{this_year} 年尚未结束" in now.stderr and not out.exists()
+    assert "Traceback" not in now.stderr and len(now.stderr.strip().splitlines()) == 1
+    first = run_cli("--db", ledger, "archive", "--year", "2025", "-o", str(tmp_path / "a.zip"), env=ADMIN)
+    assert first.returncode == 0, first.stderr
+    second = run_cli("--db", ledger, "archive", "--year", "2025", "-o", str(tmp_path / "b.zip"), env=ADMIN)
+    assert second.returncode == 2 and "不能再次封存" in second.stderr and not (tmp_path / "b.zip").exists()
+
+
+def test_verify_archive_with_deep_history_is_one_line(ledger: str, tmp_path: Path) -> None:
+    out = tmp_path / "2025.zip"
+    assert run_cli("--db", ledger, "archive", "--year", "2025", "-o", str(out), env=ADMIN).returncode == 0
+    deep = tmp_path / "deep.zip"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(deep, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename in ("history.json", "manifest.json"):
+                content = b"[" * 200_000 + b"]" * 200_000
+            dst.writestr(info.filename, content)
+    checked = run_cli("verify", "--archive", str(deep))
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert "清单 manifest.json 被改动（无法读取）" in checked.stdout

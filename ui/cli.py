@@ -347,18 +347,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(tr("注意：{note}").format(note=note))
     if result.ok:
-        print(
-            tr("历史记录完整：{n} 条历史，{m} 条接待，{s} 个签名有效，未发现程序外的改动").format(
-                n=result.entries, m=result.records, s=result.signatures
+        signatures = (
+            tr("本次检查了 {n} 个新签名（此前已在本机检查过的 {m} 个未变；加 --full 全部重查）").format(
+                n=result.signatures, m=result.signatures_before
             )
-            + (
-                tr("（签名只查了第 {id} 条之后的：之前的在本机上次校验时已查过，加 --full 全部重查）").format(
-                    id=result.signatures_after
-                )
-                if result.signatures_after
-                else ""
+            if result.signatures_after
+            else tr("{s} 个签名有效").format(s=result.signatures)
+        )
+        print(
+            tr("历史记录完整：{n} 条历史，{m} 条接待，{sig}，未发现程序外的改动").format(
+                n=result.entries, m=result.records, sig=signatures
             )
         )
+        for warning in result.warnings:
+            print(tr("警告：{w}").format(w=warning))
         return EXIT_OK
     print(
         tr("发现 {n} 处程序外的改动，第一处：{first}").format(
@@ -369,6 +371,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print("  " + problem)
     if len(result.problems) > 20:
         print("  " + tr("……另有 {n} 处").format(n=len(result.problems) - 20))
+    for warning in result.warnings:
+        print(tr("警告：{w}").format(w=warning))
     return EXIT_FOUND
 
 

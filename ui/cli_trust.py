@@ -95,7 +95,9 @@ def cmd_verify(args: argparse.Namespace, helpers: Helpers) -> int:
             )
         )
     for line in answer.printed:
-        print("  " + tr("登记：{line}").format(line=line))
+        print("  " + tr("打印登记（未受校验保护）：{line}").format(line=line))
+    if answer.printed:
+        print("  " + tr("（打印登记簿不在历史链中，可在程序外增删；能证明的只有纸上的指纹本身）"))
     return code if answer.found else EXIT_FOUND
 
 
@@ -173,6 +175,8 @@ def cmd_fingerprints(args: argparse.Namespace, helpers: Helpers) -> int:
     rows = helpers.open_service(args).printed_fingerprints()
     if not rows:
         print(tr("还没有打印过带账本指纹的文件"))
+    else:
+        print(tr("打印登记簿（未受校验保护：不在历史链中，可在程序外增删；以纸上的指纹和 verify --anchor 为准）"))
     for r in rows:
         print(
             f"{r.printed_at}  {tr('账本指纹')} {r.fingerprint}  {tr(DOCUMENTS.get(r.document, r.document))} {r.reference}  {r.username}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from ledger import history, signing
 from ledger.db import Database
-from ledger.errors import AuthError, PermissionDenied
+from ledger.errors import AuthError, InvalidReception, PermissionDenied
 from ledger.records import Bureau, Role
 from ledger.service import LedgerService
 from ledger.trust import fingerprint_of, parse_fingerprint
@@ -59,6 +60,12 @@ def test_fingerprint_is_sixteen_hex_digits_in_four_groups() -> None:
     assert parse_fingerprint("账本指纹 1A2B-3C4D-5E6F-7A8B") == "1a2b3c4d5e6f7a8b"
     assert parse_fingerprint("1a2b-3c4d") is None
     assert parse_fingerprint("zzzz-3c4d-5e6f-7a8b") is None
+
+
+def test_full_width_fingerprint_is_read() -> None:
+    """Typed with a Chinese input method: full-width letters, digits and dashes."""
+    assert parse_fingerprint("账本指纹 ＡＢ１２－３Ｃ４Ｄ－５Ｅ６Ｆ－７Ａ８Ｂ") == "ab123c4d5e6f7a8b"
+    assert parse_fingerprint("ａｂ１２ ３ｃ４ｄ ５ｅ６ｆ ７ａ８ｂ") == "ab123c4d5e6f7a8b"
 
 
 def test_own_fingerprint_is_found_and_registered(approved: tuple[LedgerService, str]) -> None:
@@ -259,8 +266,9 @@ def test_own_password_change_keeps_the_key(approved: tuple[LedgerService, str], 
     fresh.db.dispose()
 
 
-def test_history_from_before_signing_is_a_note(approved: tuple[LedgerService, str], team: Team) -> None:
-    """Entries made before their user had a key are unsigned: said, not a failure."""
+def test_history_from_before_signing_is_a_warning(approved: tuple[LedgerService, str], team: Team) -> None:
+    """Entries made before their user had a key are unsigned: said loudly (a warning naming what
+    catches a rewrite by the ledger's holder), not a failure."""
     service, path = approved
     # a ledger as it was before this feature: no keys, no signatures
     sql(path, "DELETE FROM signatures")
@@ -269,14 +277,15 @@ def test_history_from_before_signing_is_a_note(approved: tuple[LedgerService, st
     rebuild(path, "", "x", "x", "x")
     result = service.verify()
     assert not [p for p in result.problems if "签名" in p], result.problems
-    assert "有 4 条审核记录早于签名功能" in " ".join(result.notes)
+    assert result.unsigned == 4 and "有 4 条审核决定没有签名" in " ".join(result.warnings)
+    assert "verify --anchor" in " ".join(result.warnings)
     with pytest.raises(PermissionDenied, match="请重新登录"):
         service.submit(team.clerk, sample_reception(unit="升级之后"))
     service.authenticate("li", PASSWORD)  # the first login after the upgrade makes the key
     assert sql(path, "SELECT reason FROM user_keys WHERE username = 'li'") == [("first_login",)]
     service.submit(team.clerk, sample_reception(unit="升级之后"))
     result = service.verify(full=True)
-    assert result.signatures == 1 and "有 4 条" in " ".join(result.notes)
+    assert result.signatures == 1 and "有 4 条" in " ".join(result.warnings)
     assert not [p for p in result.problems if "签名" in p], result.problems
 
 
@@ -333,6 +342,21 @@ def test_sealed_year_reopens_only_by_an_administrator(
     assert service.verify().ok
     sql(path, "DELETE FROM sealed_years")
     assert "封存记录已在程序外被删除" in service.verify().problems[0]
+
+
+def test_only_an_ended_year_is_sealed_and_only_once(approved: tuple[LedgerService, str], team: Team) -> None:
+    service, path = approved
+    service.authenticate("admin", PASSWORD)
+    service.clock = lambda: datetime(2025, 11, 29, 10, 0)
+    with pytest.raises(InvalidReception, match="2025 年尚未结束（今天是 2025-11-29）"):
+        service.seal_year(team.admin, 2025, "ab" * 32)
+    assert service.sealed_years() == {}
+    service.clock = lambda: datetime(2026, 1, 2, 9, 0)
+    service.seal_year(team.admin, 2025, "ab" * 32)
+    with pytest.raises(InvalidReception, match="2025 年已于 2026-01-02 09:00 封存.*不能再次封存"):
+        service.seal_year(team.admin, 2025, "cd" * 32)
+    assert sql(path, "SELECT manifest_sha256 FROM sealed_years") == [("ab" * 32,)]
+    assert service.verify().ok
 
 
 def test_users_get_keys_when_created(service: LedgerService) -> None:

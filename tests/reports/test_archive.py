@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -158,3 +158,72 @@ def test_only_an_administrator_archives(service: LedgerService, team: Team, tmp_
         write_archive(service, team.approver, 2025, tmp_path / "a.zip")
     assert not (tmp_path / "a.zip").exists()
     assert service.sealed_years() == {}
+
+
+def test_a_file_twice_under_one_name_is_refused(archive: Path, tmp_path: Path) -> None:
+    """A tampered notice followed by the original under the same name: only one would be read."""
+    notice = "公示表/2025-03.pdf"
+    altered = tmp_path / "twice.zip"
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(altered, "w") as dst:
+        for info in src.infolist():
+            if info.filename == notice:
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    dst.writestr(notice, flip(src.read(info)))
+                    dst.writestr(notice, src.read(info))
+            else:
+                dst.writestr(info.filename, src.read(info))
+    result = check_archive(altered)
+    assert not result.ok and result.problems == [
+        f"封存文件中有重名的文件 {notice}（同名的两份中只有一份会被读到：被改动）"
+    ]
+
+
+def test_a_zip_bomb_stops_early(archive: Path, tmp_path: Path) -> None:
+    """30 MB of zeros compressed to ~30 KB: refused by the ratio after a few MB, in one line."""
+    bomb = tmp_path / "bomb.zip"
+    rewrite(archive, bomb, {})
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("附件/JD-2025-0001/9-零.bin", bytes(30 << 20))
+    with pytest.raises(ArchiveError, match="附件/JD-2025-0001/9-零.bin 解压后过大或压缩比异常"):
+        check_archive(bomb)
+    listed = tmp_path / "history-bomb.zip"  # a JSON file held whole is capped the same way
+    rewrite(archive, listed, {"history.json": None})
+    with zipfile.ZipFile(listed, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("history.json", b"[" + b" " * (30 << 20) + b"]")
+    with pytest.raises(ArchiveError, match="history.json 解压后过大或压缩比异常"):
+        check_archive(listed)
+
+
+@pytest.mark.parametrize("name", [MANIFEST, "history.json", "signatures.json", "keys.json", MANIFEST_SIGNATURE])
+def test_json_nested_too_deeply_is_named_once(archive: Path, tmp_path: Path, name: str) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    altered = rewrite(archive, tmp_path / "deep.zip", {name: deep})
+    problems = check_archive(altered).problems
+    if name == MANIFEST:
+        assert problems == ["清单 manifest.json 被改动（无法读取）"]
+    elif name == MANIFEST_SIGNATURE:
+        assert problems[0].startswith("清单 manifest.json 或其签名被改动")
+    else:
+        assert sum(f"文件 {name} 无法读取（被改动）" in p for p in problems) == 1, problems
+        assert f"文件 {name} 被改动（与清单中的校验值不符）" in problems
+
+
+def test_a_broken_history_is_named_once(archive: Path, tmp_path: Path) -> None:
+    altered = rewrite(archive, tmp_path / "broken.zip", {"history.json": b"[{"})
+    problems = check_archive(altered).problems
+    assert sum("history.json 无法读取" in p for p in problems) == 1, problems
+
+
+def test_the_current_year_is_not_archived(service: LedgerService, team: Team, tmp_path: Path) -> None:
+    r = service.submit(team.clerk, sample_reception(on=date(2025, 3, 5)))
+    service.approve(team.approver, r.id)  # type: ignore[arg-type]
+    service.clock = lambda: datetime(2025, 11, 29, 10, 0)
+    with pytest.raises(ArchiveError, match="2025 年尚未结束"):
+        write_archive(service, team.admin, 2025, tmp_path / "a.zip")
+    assert not (tmp_path / "a.zip").exists() and service.sealed_years() == {}
+    service.clock = lambda: datetime(2026, 1, 5, 10, 0)
+    write_archive(service, team.admin, 2025, tmp_path / "a.zip")
+    before = (tmp_path / "a.zip").read_bytes()
+    with pytest.raises(ArchiveError, match="2025 年已于 2026-01-05 10:00 封存.*不能再次封存"):
+        write_archive(service, team.admin, 2025, tmp_path / "b.zip")
+    assert not (tmp_path / "b.zip").exists() and (tmp_path / "a.zip").read_bytes() == before
