@@ -287,3 +287,38 @@ def test_rollup_sees_a_desks_latest_commit(service: LedgerService, team: Team, d
     assert Path(f"{ledger}-wal").exists()
     [row] = rollup([str(ledger)], 2025, date(2025, 12, 31))
     assert row.error is None and row.disclosure is not None and row.disclosure.batches == 1
+
+
+def test_rollup_reads_again_when_a_desk_saved_during_its_read(
+    service: LedgerService, team: Team, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger import rollup as rollup_module
+
+    r = service.save(team.clerk, sample_reception(on=date(2025, 3, 5)))
+    service.approve(team.approver, service.submit(team.clerk, r).id)  # type: ignore[arg-type]
+    service.save(team.clerk, sample_reception(on=date(2025, 3, 6)))
+    service.db.dispose()  # nobody has the ledger open: it is read as the file it is
+    ledger = Path(db_url.removeprefix("sqlite:///"))
+    real_read = rollup_module._read
+    calls: list[str] = []
+    desks: list[sqlite3.Connection] = []
+
+    def read_while_a_desk_saves(db: Database, *args: object) -> object:
+        calls.append(db.access)
+        figures = real_read(db, *args)  # type: ignore[arg-type]
+        if len(calls) == 1:  # a desk opens the ledger and commits meanwhile (and stays open)
+            desk = sqlite3.connect(ledger, isolation_level=None)
+            desk.execute("PRAGMA journal_mode=WAL")
+            desk.execute(
+                "UPDATE receptions SET (status, submitted_at, approved_by, approved_at) = "
+                "(SELECT status, submitted_at, approved_by, approved_at FROM receptions WHERE ref = 'JD-2025-0001') "
+                "WHERE ref = 'JD-2025-0002'"
+            )
+            desks.append(desk)
+        return figures
+
+    monkeypatch.setattr(rollup_module, "_read", read_while_a_desk_saves)
+    [row] = rollup([str(ledger)], 2025, date(2025, 12, 31))
+    desks[0].close()
+    assert calls == ["immutable", "ro"]
+    assert row.error is None and row.disclosure is not None and row.disclosure.batches == 2
