@@ -3,7 +3,12 @@ before a migration, into the automatic backup folder (自动备份) of the ledge
 daily and 4 weekly copies are kept. On PostgreSQL the server's own dump (pg_dump) is the real
 backup; the program reminds an administrator when no backup was made for a week.
 
-A backup's kind and moment are in its name: ``台账-每日-20250301-174500.sqlite3``.
+A backup's ledger, kind and moment are in its name: ``台账-3f2a9c1e-每日-20250301-174500.sqlite3``
+(the readable name, then a short hash of the ledger's full location, see ledger.autonames), so
+ledgers sharing a folder or a name never see or rotate each other's copies. Copies named before
+that (``台账-每日-…``) are still listed for a SQLite ledger in its own folder beside it when no
+other ledger file there bears its name, and are never removed by the rotation; anywhere else
+(a shared ``LEDGER_AUTO_BACKUP_DIR``, PostgreSQL) they are ignored: whose they are is unknown.
 """
 
 from __future__ import annotations
@@ -14,9 +19,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
-from ledger import backup
+from ledger import autonames, backup
 from ledger.db import Database, DatabaseError
 from ledger.i18n import tr
 from ledger.models import BackupMarkRow, HistoryRow
@@ -24,7 +28,10 @@ from ledger.models import BackupMarkRow, HistoryRow
 KEEP_DAILY, KEEP_WEEKLY = 7, 4
 REMIND_AFTER = timedelta(days=7)
 DAILY, BEFORE_RESTORE, BEFORE_MIGRATION, MANUAL = "每日", "恢复前", "升级前", "手动"
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<kind>每日|恢复前|升级前)-(?P<at>\d{8}-\d{6})(?:-\d+)?\.sqlite3$")
+_NAME = re.compile(
+    r"^(?P<stem>.+)-(?P<id>[0-9a-f]{8})-(?P<kind>每日|恢复前|升级前)-(?P<at>\d{8}-\d{6})(?:-\d+)?\.sqlite3$"
+)
+_LEGACY = re.compile(r"^(?P<stem>.+)-(?P<kind>每日|恢复前|升级前)-(?P<at>\d{8}-\d{6})(?:-\d+)?\.sqlite3$")
 
 
 @dataclass(frozen=True)
@@ -33,33 +40,58 @@ class BackupFile:
     at: datetime
     kind: str
     size: int
+    legacy: bool = False  # named before copies carried the ledger's identity: never rotated
 
 
 def folder_of(db: Database) -> Path:
     """The automatic backup folder: beside a SQLite ledger, else in the user's data folder
     (``LEDGER_AUTO_BACKUP_DIR`` replaces either)."""
-    return backup.auto_backup_path(db, datetime(2000, 1, 1)).parent
+    return autonames.folder(db.url)
 
 
-def _stem(db: Database) -> str:
-    url = make_url(db.url)
-    if db.dialect == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).stem
-    return url.database or "ledger"
+def _legacy_is_ours(db: Database, folder: Path) -> bool:
+    """Whether copies named by the file's stem alone can only be this ledger's: a SQLite ledger,
+    its own folder beside it, and no other file there bearing the same stem."""
+    ledger = autonames.sqlite_file(db.url)
+    if ledger is None or folder != ledger.parent / autonames.AUTO_FOLDER:
+        return False
+    try:
+        namesakes = [
+            p
+            for p in ledger.parent.glob(f"{_glob_escape(ledger.stem)}.*")
+            if p != ledger and not p.name.endswith(autonames.SQLITE_SUFFIXES)
+        ]
+    except OSError:
+        return False
+    return not namesakes
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
 
 
 def backups(db: Database) -> list[BackupFile]:
     """This ledger's automatic backups, newest first."""
-    folder, stem = folder_of(db), _stem(db)
+    folder = folder_of(db)
+    stem, ident = autonames.readable_name(db.url), autonames.identity(db.url)
     found = []
     try:
         entries = list(folder.iterdir())
     except OSError:
         return []
+    legacy_ok: bool | None = None
     for entry in entries:
         match = _NAME.match(entry.name)
-        if match is None or match["stem"] != stem:
-            continue
+        legacy = False
+        if match is None or match["id"] != ident:
+            match = _LEGACY.match(entry.name)
+            if match is None or match["stem"] != stem:
+                continue
+            if legacy_ok is None:
+                legacy_ok = _legacy_is_ours(db, folder)
+            if not legacy_ok:
+                continue
+            legacy = True
         try:
             found.append(
                 BackupFile(
@@ -67,6 +99,7 @@ def backups(db: Database) -> list[BackupFile]:
                     datetime.strptime(match["at"], "%Y%m%d-%H%M%S"),
                     match["kind"],
                     entry.stat().st_size,
+                    legacy,
                 )
             )
         except (ValueError, OSError):
@@ -75,12 +108,7 @@ def backups(db: Database) -> list[BackupFile]:
 
 
 def _path(db: Database, kind: str, now: datetime) -> Path:
-    base = folder_of(db) / f"{_stem(db)}-{kind}-{now:%Y%m%d-%H%M%S}"
-    path, n = base.with_suffix(".sqlite3"), 1
-    while path.exists():
-        n += 1
-        path = Path(f"{base}-{n}.sqlite3")
-    return path
+    return autonames.new_path(db.url, kind, now)
 
 
 def daily(db: Database, now: datetime) -> Path | None:
@@ -132,7 +160,7 @@ def rotate(db: Database, now: datetime) -> list[Path]:
     kept = keep(files)
     removed = []
     for b in files:
-        if b.kind == DAILY and b.path not in kept:
+        if b.kind == DAILY and not b.legacy and b.path not in kept:
             try:
                 b.path.unlink()
                 removed.append(b.path)

@@ -31,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, func, insert, inspect, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ledger import autonames
 from ledger.db import Database, DatabaseError
 from ledger.files import not_a_file_message, write_failure
 from ledger.history import VerifyResult
@@ -48,7 +49,7 @@ TEMP_SUFFIX = ".tmp"
 RESTORE_PREFIX = "ledger-restore-"  # the private copy a restore checks, in the system temp folder
 STALE_SECONDS = 60
 STALE_RESTORE_SECONDS = 6 * 3600
-AUTO_FOLDER = "自动备份"
+AUTO_FOLDER = autonames.AUTO_FOLDER
 REQUIRED_TABLES = frozenset({"receptions", "history", "users", "alembic_version"})
 
 
@@ -58,6 +59,11 @@ class BackupError(ValueError):
 
 class OlderBackup(BackupError):
     """The backup lacks history this machine has already verified; restoring needs a confirmation."""
+
+
+class OtherLedgerBackup(BackupError):
+    """The backup's history starts differently from the live ledger's: it is another ledger's
+    backup; replacing this ledger with it needs its own confirmation."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Restored:
     counts: dict[str, int]
     auto_backup: Path | None  # where the replaced ledger was saved, if it held data
     older: str  # non-empty: the backup lacked history this machine had verified (confirmed)
+    other: str = ""  # non-empty: the backup was another ledger's (confirmed)
 
 
 # ---------------------------------------------------------------------------- leftovers
@@ -174,8 +181,31 @@ def _write_file(source: Connection | Session, path: Path) -> dict[str, int]:
     return counts
 
 
+def is_the_ledger(db: Database, path: Path) -> bool:
+    """Whether ``path`` names the ledger's own file: itself, through a symbolic or hard link,
+    or its -wal, -shm or -journal (writing there would rename a copy over live writes)."""
+    ledger = autonames.sqlite_file(db.url)
+    if ledger is None:
+        return False
+    target = Path(path).expanduser().resolve()
+    own = [ledger, *(Path(f"{ledger}{suffix}") for suffix in autonames.SQLITE_SUFFIXES)]
+    if target in own:
+        return True
+    for name in own:
+        try:
+            if target.exists() and name.exists() and os.path.samefile(target, name):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def write_backup(db: Database, path: Path) -> dict[str, int]:
-    """A consistent copy of the whole ledger at ``path``."""
+    """A consistent copy of the whole ledger at ``path`` (never the ledger's own file)."""
+    if is_the_ledger(db, path):
+        raise BackupError(
+            tr("备份文件不能是账本本身（{path}）：请另选一个文件名或文件夹；账本未改动").format(path=path)
+        )
     try:
         with db.snapshot() as source:
             return _write_file(source, path)
@@ -184,25 +214,9 @@ def write_backup(db: Database, path: Path) -> dict[str, int]:
 
 
 def auto_backup_path(db: Database, now: datetime) -> Path:
-    """Where the ledger about to be replaced by a restore is saved first."""
-    url = make_url(db.url)
-    folder = os.environ.get("LEDGER_AUTO_BACKUP_DIR", "").strip()
-    if db.dialect == "sqlite" and url.database and url.database != ":memory:":
-        stem = Path(url.database).stem
-        base = Path(folder) if folder else Path(url.database).resolve().parent / AUTO_FOLDER
-    else:
-        stem = url.database or "ledger"
-        if not folder:
-            from platformdirs import user_data_dir
-
-            folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / AUTO_FOLDER)
-        base = Path(folder)
-    name = f"{stem}-{tr('恢复前')}-{now:%Y%m%d-%H%M%S}"
-    path, n = base / f"{name}.sqlite3", 1
-    while path.exists():
-        n += 1
-        path = base / f"{name}-{n}.sqlite3"
-    return path
+    """Where the ledger about to be replaced by a restore is saved first (named by the
+    ledger's identity, see ledger.autonames)."""
+    return autonames.new_path(db.url, tr("恢复前"), now)
 
 
 def save_before_replacing(session: Session, db: Database, now: datetime) -> Path:
@@ -353,6 +367,33 @@ def older_than_seen(checked: CheckedBackup, anchor: dict[str, Any] | None, live:
     return tr(
         "备份的历史与本机上次校验（{seen}）时所见的不同（第 {id} 条不符），可能是另一个账本的备份"
     ).format(seen=anchor["at"], id=anchor["id"])
+
+
+def another_ledgers(checked: CheckedBackup, live: Session) -> str:
+    """Empty when the backup is this ledger's (its first history entries are the live ledger's,
+    see ledger.history.first_hash), or when the live ledger has no history; otherwise what
+    tells it apart, in words.
+
+    Undoing a restore of another ledger's backup is not another ledger: when the live ledger's
+    newest entry is a restore, a backup holding the head that restore replaced is this ledger's.
+    """
+    from ledger.history import _other_ledger, first_hash
+
+    live_first = first_hash(live)
+    with checked.db.read() as s:
+        backup_first = first_hash(s)
+    if not live_first or not _other_ledger(live_first, backup_first):
+        return ""
+    newest = live.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
+    if newest is not None and newest.action == "restore" and newest.before:
+        replaced = json.loads(newest.before).get("replaced_head")
+        with checked.db.read() as s:
+            if replaced and s.scalar(select(HistoryRow.id).where(HistoryRow.hash == replaced)):
+                return ""
+    live_entries = live.scalar(select(func.count(HistoryRow.id))) or 0
+    return tr(
+        "这是另一个账本的备份（历史记录的第一条与当前账本不同；备份 {b} 条历史，当前账本 {n} 条），不是本账本较旧的备份"
+    ).format(b=checked.entries, n=live_entries)
 
 
 # ---------------------------------------------------------------------------- replacing

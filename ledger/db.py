@@ -82,6 +82,18 @@ def sqlite_access(path: Path) -> str:
     return "immutable"
 
 
+def _reading_only(path: Path) -> str:
+    """How a reader that must leave nothing behind (a rollup) opens a writable SQLite ledger.
+
+    While a desk has the ledger open its -wal and -shm exist: share them (``mode=ro``) to see
+    its latest commits. Otherwise nobody has it open, and ``mode=ro`` would create -wal/-shm
+    that a read-only connection cannot remove: read the file as it is (``immutable``).
+    """
+    if Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists():
+        return "ro"
+    return "immutable"
+
+
 def default_url() -> str:
     env = os.environ.get("LEDGER_DB", "").strip()
     if env:
@@ -120,6 +132,7 @@ class Database:
         self.origin = os.urandom(8).hex()  # this object's writes, as other desks hear of them
         self.own_writes = changes.OwnWrites()
         self.sqlite_file: Path | None = None
+        self.read_only_requested = read_only
         try:
             parsed = make_url(self.url)
         except ArgumentError:
@@ -136,7 +149,7 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
                 self.access = sqlite_access(Path(database).resolve())
                 if read_only and self.access == "rw":
-                    self.access = "ro"
+                    self.access = _reading_only(Path(database).resolve())
                 self.sqlite_file = Path(database).resolve()
             if self.access == "rw":
                 self.engine = self._sqlite_engine(self.url, immediate=False)
@@ -280,6 +293,10 @@ class Database:
                 if current is None and self.read_only:
                     raise DatabaseError(tr("这不是接待台账数据库（或是空库）：{url}").format(url=self.url))
                 connection.rollback()
+            if self.read_only and self.read_only_requested:
+                raise DatabaseError(
+                    tr("此账本是上一版本的，需要升级后才能读取（不是只读的问题）：请用本程序以有写权限的账户打开它一次（如 verify），升级后再试")
+                )
             if self.read_only:
                 raise ReadOnlyLedger(
                     tr("此账本需要升级才能由本程序打开，但账本文件是只读的：请用有写权限的账户打开一次")
@@ -324,19 +341,21 @@ def _private_copy(url: str) -> bool:
 
 def copy_before_migration(url: str) -> Path | None:
     """A byte copy of a SQLite ledger about to be upgraded, in its automatic backup folder
-    (SQLite's own backup: the schema is still the old one). None when it cannot be made."""
+    (SQLite's own backup: the schema is still the old one). None for a ledger in memory.
+
+    Raises ``DatabaseError`` when the copy cannot be made: the upgrade must not go ahead
+    without it."""
     import sqlite3
     from datetime import datetime
 
-    database = make_url(url).database
-    if not database or database == ":memory:":
+    from ledger import autonames
+
+    source_path = autonames.sqlite_file(url)
+    if source_path is None:
         return None
-    source_path = Path(database).resolve()
-    folder = os.environ.get("LEDGER_AUTO_BACKUP_DIR", "").strip()
-    base = Path(folder) if folder else source_path.parent / "自动备份"  # backup.AUTO_FOLDER
-    target = base / f"{source_path.stem}-升级前-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+    target = autonames.new_path(url, "升级前", datetime.now())
     try:
-        base.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         source = sqlite3.connect(f"file:{quote(str(source_path))}?mode=ro", uri=True)
         copy = sqlite3.connect(target)
         try:
@@ -344,8 +363,18 @@ def copy_before_migration(url: str) -> Path | None:
         finally:
             copy.close()
             source.close()
-    except (OSError, sqlite3.Error):
-        return None
+    except (OSError, sqlite3.Error) as exc:
+        for leftover in (target, *(Path(f"{target}{s}") for s in autonames.SQLITE_SUFFIXES)):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+        raise DatabaseError(
+            tr("此账本需要升级，但无法先做升级前的安全备份（{folder}：{reason}），未升级、账本未改动：请检查该文件夹或 LEDGER_AUTO_BACKUP_DIR").format(
+                folder=target.parent, reason=reason
+            )
+        ) from None
     return target
 
 

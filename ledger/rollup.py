@@ -136,16 +136,34 @@ def rollup(urls: list[str], year: int, today: date | None = None) -> list[Bureau
 
 def bureau_figures(url: str, year: int, today: date) -> BureauFigures:
     source = shown(url)
+    for _attempt in range(2):
+        try:
+            db = Database(url, create=False, read_only=True)
+        except Exception as exc:  # every reason a ledger cannot be opened is one line in its row
+            return BureauFigures(source=source, error=_one_line(str(exc), url, source))
+        before = _file_state(db)
+        try:
+            figures = _read(db, source, year, today)
+        except Exception as exc:
+            figures = BureauFigures(source=source, error=_one_line(str(exc), url, source))
+        finally:
+            db.dispose()
+        # an idle SQLite ledger is read as the file it is (ledger.db: immutable); a desk that
+        # opened and saved meanwhile may have changed it under the read: read again, sharing
+        # that desk's files this time
+        if db.access != "immutable" or _file_state(db) == before:
+            return figures
+    return figures
+
+
+def _file_state(db: Database) -> tuple[int, int, bool] | None:
+    if db.sqlite_file is None:
+        return None
     try:
-        db = Database(url, create=False, read_only=True)
-    except Exception as exc:  # every reason a ledger cannot be opened is one line in its row
-        return BureauFigures(source=source, error=_one_line(str(exc), url, source))
-    try:
-        return _read(db, source, year, today)
-    except Exception as exc:
-        return BureauFigures(source=source, error=_one_line(str(exc), url, source))
-    finally:
-        db.dispose()
+        stat = db.sqlite_file.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, Path(f"{db.sqlite_file}-wal").exists()
 
 
 def _read(db: Database, source: str, year: int, today: date) -> BureauFigures:

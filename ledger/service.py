@@ -356,14 +356,21 @@ class LedgerService:
         return autobackup.reminder(self.db, self.clock()) if actor.has(Role.ADMIN) else ""
 
     def restore(
-        self, actor: User | None, path: Path, *, replace_existing: bool = False, accept_older: bool = False
+        self,
+        actor: User | None,
+        path: Path,
+        *,
+        replace_existing: bool = False,
+        accept_older: bool = False,
+        accept_other: bool = False,
     ) -> backup.Restored:
         """Replace this ledger's contents with a backup, in one transaction.
 
         The backup is checked completely first (a private copy: the file is only read). An
         empty ledger accepts any good backup; a ledger in use needs ``replace_existing`` and an
         administrator, and is saved to an automatic backup first. A backup lacking history this
-        machine has already verified needs ``accept_older``. The restore is appended to the
+        machine has already verified needs ``accept_older``; another ledger's backup (its history
+        starts differently) needs ``accept_other``. The restore is appended to the
         restored history with the replaced and the restored heads.
         """
 
@@ -379,7 +386,14 @@ class LedgerService:
                     if not replace_existing:
                         raise WorkflowError(tr("此账本已有数据；确认要用备份整体替换时请加 --replace"))
                     require(s, actor, Role.ADMIN, tr("用备份替换账本"))
-                older = backup.older_than_seen(checked, history.read_anchor(anchor_path), s)
+                # an empty ledger (no users, no receptions) takes any ledger's backup
+                other = backup.another_ledgers(checked, s) if in_use else ""
+                if other and not accept_other:
+                    raise backup.OtherLedgerBackup(
+                        other + tr("；账本未改动。确认要用另一个账本整体替换本账本时请加 --other-ledger")
+                    )
+                # another ledger's backup: what this machine saw of this ledger does not apply
+                older = "" if other else backup.older_than_seen(checked, history.read_anchor(anchor_path), s)
                 if older and not accept_older:
                     raise backup.OlderBackup(
                         older + tr("；账本未改动。确认要用这份备份替换时请加 --accept-older")
@@ -396,14 +410,14 @@ class LedgerService:
                     entity_id=None,
                     before=replaced,
                     after={"backup_head": checked.head_hash, "backup_entries": checked.entries},
-                    comment=str(Path(path).name) + (f"；{older}" if older else ""),
+                    comment=str(Path(path).name) + "".join(f"；{note}" for note in (other, older) if note),
                 )
                 head = (entry.id, entry.hash, history.first_hash(s))
         history.write_anchor(
             anchor_path, head[0], head[1], self.clock(), head[2]
         )  # the head this restore made
         self._settings.forget_policies()
-        return backup.Restored(counts, saved, older)
+        return backup.Restored(counts, saved, older, other)
 
     def verify(self, *, full: bool = False) -> history.VerifyResult:
         """Recompute the history chain, compare every record with its last entry, and check

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.backup import BackupError, OlderBackup
+from ledger.backup import BackupError, OlderBackup, OtherLedgerBackup
 from ledger.db import DatabaseError
 from ledger.i18n import tr
 from ledger.records import Role, User
@@ -149,12 +149,24 @@ class BackupDialog(QDialog):
             tr("用备份 {path} 整体替换当前账本？当前账本会先自动备份。").format(path=path),
         ):
             return False
-        accept_older = False
+        accept_older = accept_other = False
         while True:
             try:
                 done = self.service.restore(
-                    self.user, Path(path), replace_existing=True, accept_older=accept_older
+                    self.user,
+                    Path(path),
+                    replace_existing=True,
+                    accept_older=accept_older,
+                    accept_other=accept_other,
                 )
+            except OtherLedgerBackup as exc:
+                question = str(exc).split("；")[0] + tr(
+                    "。用它整体替换本账本后，本账本的数据只留在自动备份里。确定要用另一个账本替换本账本吗？"
+                )
+                if accept_other or not self.ask(tr("另一个账本的备份"), question):
+                    return False
+                accept_other = True
+                continue
             except OlderBackup as exc:
                 if accept_older or not self.ask(tr("备份较旧"), str(exc) + tr("。仍要恢复吗？")):
                     return False

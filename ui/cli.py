@@ -207,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=tr("备份缺少本机上次校验时已有的历史记录时，确认仍用它恢复"),
     )
+    p.add_argument(
+        "--other-ledger",
+        action="store_true",
+        help=tr("备份是另一个账本的（历史记录的第一条不同）时，确认用它整体替换本账本"),
+    )
 
     from ui import cli_supervision  # risks, disclosure, rollup
 
@@ -448,7 +453,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         actor = acting_user(service, args) if args.replace and service.has_users() else None
         done = service.restore(
-            actor, args.file, replace_existing=args.replace, accept_older=args.accept_older
+            actor,
+            args.file,
+            replace_existing=args.replace,
+            accept_older=args.accept_older,
+            accept_other=args.other_ledger,
         )
     except BackupError as exc:
         raise UsageError(str(exc)) from None
@@ -461,6 +470,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
             path=args.file, r=done.counts["receptions"], h=done.counts["history"]
         )
     )
+    if done.other:
+        print(tr("注意：{other}（已按 --other-ledger 确认，并记入历史）").format(other=done.other))
     if done.older:
         print(tr("注意：{older}（已按 --accept-older 确认，并记入历史）").format(older=done.older))
     if done.auto_backup:

@@ -89,7 +89,7 @@ def test_migration_copies_the_old_ledger_first(tmp_path: Path, folder: Path) -> 
         conn.execute("DROP TABLE user_keys")
         conn.execute("ALTER TABLE history DROP COLUMN algo")
     Database(f"sqlite:///{path}").dispose()  # opening upgrades it
-    copies = list(folder.glob("old-升级前-*.sqlite3"))
+    copies = list(folder.glob("old-*-升级前-*.sqlite3"))
     assert len(copies) == 1
     with sqlite3.connect(copies[0]) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0005"

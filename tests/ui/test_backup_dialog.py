@@ -120,3 +120,36 @@ def test_logout_forgets_the_signing_keys(
     session.window.logout_action.trigger()  # type: ignore[union-attr]
     qtbot.addWidget(session.window)
     assert set(service._desk.keys) == {"zhang"}  # only the user now logged in can sign here
+
+
+def test_dialog_refuses_a_backup_over_the_ledger_and_names_another_ledgers_backup(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.db import Database
+    from tests.conftest import make_team
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text))
+    service.save(team.clerk, sample_reception(unit="本局的"))
+    service.authenticate("admin", PASSWORD)
+    dialog = BackupDialog(service, team.admin, None)
+    qtbot.addWidget(dialog)
+    ledger = Path(db_url.removeprefix("sqlite:///"))
+    assert not dialog.backup_to(str(ledger))
+    assert warnings and warnings[-1].startswith("备份文件不能是账本本身")
+    # another bureau's backup: asked as such, and refused when the answer is no
+    (tmp_path / "theirs").mkdir()
+    theirs = LedgerService(Database(f"sqlite:///{tmp_path / 'theirs' / 'ledger.sqlite3'}"))
+    make_team(theirs)
+    theirs.backup(tmp_path / "theirs.sqlite3")
+    theirs.db.dispose()
+    asked: list[tuple[str, str]] = []
+    dialog.ask = lambda title, text: asked.append((title, text)) or len(asked) == 1
+    assert not dialog.restore_from(str(tmp_path / "theirs.sqlite3"))
+    assert asked[1][0] == "另一个账本的备份" and "这是另一个账本的备份" in asked[1][1]
+    assert "--other-ledger" not in asked[1][1]
+    assert [r.visiting_unit for r in service.receptions()] == ["本局的"]
+    asked.clear()
+    dialog.ask = lambda title, text: asked.append((title, text)) or True
+    assert dialog.restore_from(str(tmp_path / "theirs.sqlite3"))
+    assert service.receptions() == []
