@@ -2,14 +2,19 @@
 inputs in the order a reader of the form goes through them.
 
 The rule, as a Chinese office user reads a form: line by line from the top, and left to right
-within a line (two inputs whose vertical centres are within ``ROW_TOLERANCE`` pixels stand on one
-line). A window made of separate panels side by side (the form's pages and its 合规检查 panel, a
-list beside its details) is read panel by panel: each panel — a page of a tab widget, a group box,
-a scroll area's contents, a splitter's side, a button box — is a section of its own, and the order
-is checked between the inputs of one section. The focus chain is walked with
-``QWidget.nextInFocusChain()`` from the window, keeping only what Tab stops at: visible, enabled
-widgets whose focus policy takes Tab (and not those that hand their focus to another). Every page
-of every tab widget is shown in turn.
+within a line (two inputs whose vertical centres — of their first line, for a table or a text
+box — are within ``ROW_TOLERANCE`` pixels stand on one line). A window made of separate panels
+side by side (the form's pages and its 合规检查 panel, the queue beside its details) is read panel
+by panel, column by column: each panel — a page of a tab widget, a group box, a scroll area's
+contents, a splitter's side, a button box — is read whole before the next. So each step of the
+chain is judged where its two ends part: two inputs of one panel by their first lines; otherwise
+the two panels (or a panel and an input) that hold them inside the innermost panel they share,
+by their whole areas — the second must be on a later line, further right on the same line, or
+beside the first to its right. The focus chain is walked with ``QWidget.nextInFocusChain()``
+from the window, keeping only what Tab stops at: visible, enabled widgets whose focus policy
+takes Tab (and not those that hand their focus to another). Every page of every tab widget
+(nested ones included) is shown in turn; the windows are those test_screen_fit opens, plus the
+form as the approver sees a submitted reception.
 """
 
 from __future__ import annotations
