@@ -57,13 +57,20 @@ class DateEdit(QDateEdit):
         if day is not None:
             self.setDate(day)
         self._refused = ""
+        self._refused_text = ""
         self.editingFinished.connect(self._finished)
         self.lineEdit().textEdited.connect(self._typed)
-        self.dateChanged.connect(lambda _d: self._say(""))
+        self._refused_date = QDate()
+        # Enter makes Qt emit dateChanged with the same date: only a new date ends a refusal
+        self.dateChanged.connect(lambda d: None if d == self._refused_date else self._say(""))
 
     def refusal(self) -> str:
         """The message shown for the last refused text ("" when the date is right)."""
         return self._refused
+
+    def refused_text(self) -> str:
+        """The text the last refusal was about ("" when the date is right)."""
+        return self._refused_text if self._refused else ""
 
     # QAbstractSpinBox hooks: the whole text is read, never a section at a time
     def validate(self, text: str, pos: int) -> object:
@@ -115,6 +122,7 @@ class DateEdit(QDateEdit):
             return
         day = self._parse(text)
         if day is None:
+            self._refused_text, self._refused_date = text, self.date()
             self._say(
                 tr("“{text}”不是有效日期（可输入 {accepted}），日期仍为 {shown}").format(
                     text=text, accepted=ACCEPTED, shown=shown
@@ -138,6 +146,8 @@ class DateEdit(QDateEdit):
             self.lineEdit().setText(shown)
 
     def _say(self, text: str) -> None:
+        if not text:
+            self._refused_date = QDate()
         self.setToolTip(text)
         if text != self._refused:
             self._refused = text

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, fmt, parse_money
 from ledger.records import MEAL_KINDS, VENUE_TYPES, Meal
-from ui.dates import DateEdit
+from ui.dates import ACCEPTED, DISPLAY_FORMAT, DateEdit, parse_date_text
 from ui.table_model import FlatTableModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -323,7 +323,7 @@ class MealsModel(FlatTableModel):
     def _with(m: Meal, col: int, value: object) -> Meal:
         """The meal with one cell changed; ValueError (with a Chinese message) if refused."""
         if col == DATE:
-            return replace(m, date=_read_date(value))
+            return replace(m, date=_read_date(value, m.date.year))
         if col == KIND:
             text = str(value or "").strip()
             for key, label in MEAL_KINDS.items():
@@ -348,17 +348,19 @@ class MealsModel(FlatTableModel):
         return replace(m, invoice_no=str(value or ""))
 
 
-def _read_date(value: object) -> date:
+def _read_date(value: object, year: int) -> date:
+    """A date from the calendar, or typed as the date fields take it (``year`` for ``11-24``)."""
     if isinstance(value, QDate):
         if not value.isValid():
             raise ValueError(tr("日期无效"))
         return date(value.year(), value.month(), value.day())
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(tr("日期应写作 年-月-日，例如 2025-03-05")) from None
+    text = str(value or "").strip()
+    day = parse_date_text(text, year)
+    if day is None:
+        raise ValueError(tr("“{text}”不是有效日期（可输入 {accepted}）").format(text=text, accepted=ACCEPTED))
+    return date(day.year(), day.month(), day.day())
 
 
 def _read_count(value: object) -> int:
@@ -411,17 +413,30 @@ def meal_kind_delegate(parent: QWidget | None = None) -> ChoiceDelegate:
 
 
 class DateDelegate(QStyledItemDelegate):
+    """A meal's date, typed as in every date field. A text that is no date goes to the model as
+    typed, which refuses it like any other cell: kept red in the cell, the reason under the
+    table (the editor alone would only have said it in a tooltip, then closed)."""
+
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: ModelIndex) -> QWidget:
         return DateEdit(parent=parent)
 
     def setEditorData(self, editor: QWidget, index: ModelIndex) -> None:
         assert isinstance(editor, QDateEdit)
         value = index.data(Qt.ItemDataRole.EditRole)
+        model = index.model()
         if isinstance(value, QDate):
             editor.setDate(value)
+        elif isinstance(model, MealsModel):  # a refused text: the editor starts at the last good date
+            day = model.meal(index.row()).date
+            editor.setDate(QDate(day.year, day.month, day.day))
 
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
-        assert isinstance(editor, QDateEdit)
+        assert isinstance(editor, DateEdit)
+        text = editor.refused_text() or editor.lineEdit().text().strip()
+        if text != editor.date().toString(DISPLAY_FORMAT):  # refused, or typed and not yet taken
+            day = parse_date_text(text, editor.date().year())
+            model.setData(index, day if day is not None else text, Qt.ItemDataRole.EditRole)
+            return
         model.setData(index, editor.date(), Qt.ItemDataRole.EditRole)
 
 

@@ -16,10 +16,15 @@ import sys
 import tempfile
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 
 from ui.screen_fit import FRAME_ALLOWANCE, title_width
+
+if TYPE_CHECKING:
+    from ledger.service import LedgerService
+    from tests.conftest import Team
 
 
 def _in_scroll_area(widget: QWidget, top: QWidget) -> bool:
@@ -59,18 +64,11 @@ def report(name: str, window: QWidget) -> dict[str, object]:
     return result
 
 
-def main() -> None:
-    os.environ.setdefault("LEDGER_AUTOSAVE_DIR", tempfile.mkdtemp())
-    app = QApplication(sys.argv[:1])
-    app.setApplicationDisplayName("公务接待台账")
-    from PySide6.QtCore import QSettings
-
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
-    from ledger.db import Database
-    from ledger.service import LedgerService
+def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable[[], QWidget]]]:
+    """Every window and dialog of the app, by name, each with what opens it on sample data
+    (a draft with breaches, an approved reception and its slip); also used by test_tab_order."""
     from reports.slip import load_slip, render_slip
-    from tests.conftest import make_team, sample_reception
-    from ui.fonts import install_cjk_font
+    from tests.conftest import sample_reception
     from ui.history_dialog import HistoryDialog
     from ui.import_result import ImportResultDialog
     from ui.login_dialog import ChangePasswordDialog, LoginDialog
@@ -83,9 +81,6 @@ def main() -> None:
     from ui.settings_users import ResetPasswordDialog, UserDialog
     from ui.setup_dialog import SetupDialog
 
-    install_cjk_font(app)
-    service = LedgerService(Database(sys.argv[1]))
-    team = make_team(service)
     breach = sample_reception(date(2025, 3, 5), guests=10, companions=4, amount="900.00")
     draft = service.save(team.clerk, breach)
     submitted = service.submit(
@@ -111,6 +106,24 @@ def main() -> None:
         ("add user", lambda: UserDialog(service, team.admin)),
         ("reset password", lambda: ResetPasswordDialog(service, team.admin, team.clerk)),
     ]
+    return openers
+
+
+def main() -> None:
+    os.environ.setdefault("LEDGER_AUTOSAVE_DIR", tempfile.mkdtemp())
+    app = QApplication(sys.argv[:1])
+    app.setApplicationDisplayName("公务接待台账")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    from ledger.db import Database
+    from ledger.service import LedgerService
+    from tests.conftest import make_team
+    from ui.fonts import install_cjk_font
+
+    install_cjk_font(app)
+    service = LedgerService(Database(sys.argv[1]))
+    openers = every_window(service, make_team(service))
     for name, make in openers:
         window = make()
         print(json.dumps(report(name, window), ensure_ascii=False), flush=True)

@@ -61,6 +61,21 @@ def test_a_wrong_reception_date_is_refused_at_the_field(
     assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
 
 
+def test_a_wrong_reception_date_stays_refused_after_enter(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    form = open_form(qtbot, service, team)
+    date_edit = form.basic.reception_date
+    qtbot.waitUntil(date_edit.hasFocus, timeout=2000)
+    before = date_edit.date()
+    date_edit.lineEdit().selectAll()
+    qtbot.keyClicks(date_edit, "2026-02-30")
+    qtbot.keyClick(date_edit, Qt.Key.Key_Return)  # Qt re-announces the unchanged date on Enter
+    assert date_edit.date() == before
+    message = form.fields.error["reception_date"]
+    assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+
+
 def test_tab_goes_through_the_explanations_in_the_order_they_stand(
     qtbot: QtBot, service: LedgerService, team: Team
 ) -> None:

@@ -329,6 +329,38 @@ def test_meal_cells_take_their_choices(qtbot, service: LedgerService, team: Team
     assert "在高档酒店就餐" in rule_text(form, "luxury_venue")
 
 
+def test_a_wrong_meal_date_is_refused_under_the_meals_table(qtbot, service: LedgerService, team: Team) -> None:
+    form = open_form(qtbot, service, team.clerk)
+    form.tabs.setCurrentIndex(2)
+    click(qtbot, form.add_meal_button)
+    model, view = form.meals_model, form.meals_view
+    before = model.meal(0).date
+    index = model.index(0, DATE)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    (date_edit,) = [w for w in view.findChildren(QDateEdit) if w.isVisible()]
+    date_edit.lineEdit().selectAll()
+    qtbot.keyClicks(date_edit.lineEdit(), "2026-02-30")
+    commit(qtbot, date_edit)
+    assert model.data(index) == "2026-02-30"  # kept on screen, marked, not another day
+    assert model.meal(0).date == before
+    qtbot.waitUntil(lambda: form.meals_error.isVisible())
+    assert "第1餐日期：“2026-02-30”不是有效日期" in form.meals_error.text()
+    click(qtbot, form.save_button)
+    assert "“2026-02-30”不是有效日期" in form.message_label.text()
+    assert service.count_and_total(LedgerQuery())[0] == 0
+
+    view.setCurrentIndex(index)
+    view.edit(index)
+    (date_edit,) = [w for w in view.findChildren(QDateEdit) if w.isVisible()]
+    assert date_edit.date() == QDate(before.year, before.month, before.day)  # the last good date
+    date_edit.lineEdit().selectAll()
+    qtbot.keyClicks(date_edit.lineEdit(), "2026/02/28")
+    commit(qtbot, date_edit)
+    assert model.data(index) == "2026-02-28"
+    qtbot.waitUntil(lambda: not form.meals_error.isVisible())
+
+
 # ====================================================================== convenience and closing
 def test_guest_count_follows_a_longer_guest_list(qtbot, service: LedgerService, team: Team) -> None:
     form = open_form(qtbot, service, team.clerk)

@@ -124,6 +124,7 @@ class CheckPanel(QGroupBox):
         self._rules_layout.addStretch(1)
         scroll.setWidget(holder)
         v.addWidget(scroll, 1)
+        self._scroll = scroll
 
     def show_risks(self, risks: list[Risk], ref: str) -> None:
         """The supervision warnings of the stored reception (none for a new one)."""
@@ -158,11 +159,14 @@ class CheckPanel(QGroupBox):
 
     def _chain_tab_order(self) -> None:
         """Tab goes from box to box as they stand on the screen (the order of RULES), not in
-        the order they happened to be made — else typed explanations land under the wrong breach."""
+        the order they happened to be made — else typed explanations land under the wrong breach.
+        The boxes come right after the panel's own scroll area, so Tab reaches them before the
+        form's buttons below (a box made after the window was built would otherwise follow 关闭)."""
         shown = [self._rules_layout.itemAt(i).widget() for i in range(self._rules_layout.count())]
         boxes = [w for w in shown if isinstance(w, RuleBox)]
-        for first, second in zip(boxes, boxes[1:], strict=False):
-            QWidget.setTabOrder(first.explanation, second.explanation)
+        chain = [self._scroll, *(box.explanation for box in boxes)]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def load(self, explanations: dict[str, str]) -> None:
         for rule, text in explanations.items():
