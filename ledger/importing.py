@@ -294,6 +294,9 @@ def _paper_review_problems(
     return []
 
 
+_PLAIN_SEQ = 9999  # the four digits of JD-2025-0007
+
+
 def _free_seq(state: _ImportState, r: Reception) -> int | None:
     """The sequence number of the row's 编号 when it belongs to the reception's year and no
     reception of the ledger or of this import has it; else None (a new number is given)."""
@@ -301,6 +304,10 @@ def _free_seq(state: _ImportState, r: Reception) -> int | None:
     if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
         return None
     year, seq = int(parts[1]), int(parts[2])
-    if year != r.reception_date.year or seq < 1 or seq > 999_999 or ref(year, seq) != r.ref:
+    if year != r.reception_date.year or seq < 1 or ref(year, seq) != r.ref:
+        return None
+    # beyond four digits only where the ledger's own numbering has reached it: a typed
+    # JD-2025-99999 would otherwise push every later number of the year past 100000
+    if seq > _PLAIN_SEQ and seq > state.next_seq.get(year, 1):
         return None
     return None if r.ref in state.refs_taken else seq

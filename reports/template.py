@@ -439,7 +439,7 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     clerk = row.text("经办人")
     phone = row.text("电话记录")
     explanations, remarks = _explanations_and_remarks(row)
-    ref = row.text("编号")
+    ref = row.text("编号").upper()  # "jd-2025-0009" is JD-2025-0009
     if ref and not REF_PATTERN.fullmatch(ref):
         row.errors.append(CellError("编号", tr("编号应形如 JD-2025-0007，而不是“{v}”").format(v=ref[:40])))
     meal_kind = row.choice("餐别", MEAL_KIND_BY_LABEL, "lunch")

@@ -292,10 +292,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         from ledger.db import DatabaseError
         from ledger.service import stored_policies
 
+        where = args.db or os.environ.get("LEDGER_DB")
         try:
-            policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
-        except DatabaseError:
-            pass  # no ledger there (yet): the default policy, and nothing is created or changed
+            # nothing is created or changed; a ledger with no versions yet is judged by the default
+            policies = stored_policies(Database(args.db, migrate=False, create=False, read_only=True), strict=True) or policies
+        except DatabaseError as exc:
+            raise UsageError(
+                tr("无法使用账本 {db}，未检查：{reason}").format(db=where, reason=" ".join(str(exc).split()))
+            ) from None
     report = _Report(as_json=args.json, imported=False)
     for item in itertools.chain((first,) if first is not None else (), items):
         # the verdicts import gives: the reception as it would be stored, its field problems
@@ -308,7 +312,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             violations = list(
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
-        report.add(_row_json(item.row, None, violations, errors))
+        # the 编号 the row carries (import keeps it where it is free, else gives a new one)
+        report.add(_row_json(item.row, (item.reception.ref or None) if item.reception else None, violations, errors))
     summary = report.summary
     report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
