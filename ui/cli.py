@@ -270,6 +270,7 @@ def _summary_line(summary: dict[str, int]) -> str:
 # ---------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
+    from ledger.importing import FileDuplicates, duplicate_message
     from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
@@ -301,12 +302,19 @@ def cmd_check(args: argparse.Namespace) -> int:
                 tr("无法使用账本 {db}，未检查：{reason}").format(db=where, reason=" ".join(str(exc).split()))
             ) from None
     report = _Report(as_json=args.json, imported=False)
+    in_file = FileDuplicates()
     for item in itertools.chain((first,) if first is not None else (), items):
         # the verdicts import gives: the reception as it would be stored, its field problems
         reception = normalized(item.reception) if item.reception is not None else None
         errors = list(item.errors)
         if reception is not None and not errors:
-            errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
+            # a repeated row within the file, as import refuses it (stored receptions: import only)
+            earlier = in_file.earlier(reception)
+            if earlier is not None:
+                errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
+            else:
+                in_file.add(reception, item.row)
+                errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
         violations = []
         if reception is not None and not errors:
             violations = list(
