@@ -39,6 +39,34 @@ class ImportOutcome:
     errors: tuple[Any, ...]  # CellError
 
 
+def duplicate_message(row: int) -> str:
+    return tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(row=row)
+
+
+class FileDuplicates:
+    """The rows of one file that are the same reception twice: the same date, visiting unit and
+    total — unless both carry a 编号 and the numbers differ (an exported ledger's two receptions
+    of one unit on one day for the same amount are two receptions). ``import`` refuses such a
+    row and ``check`` reports it, with the same words."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[date, str, int], list[tuple[int, str]]] = {}
+
+    @staticmethod
+    def _key(r: Reception) -> tuple[date, str, int]:
+        return (r.reception_date, person_key(r.visiting_unit), to_fen(r.total))
+
+    def earlier(self, r: Reception) -> int | None:
+        """The row this reception repeats, or None."""
+        for row, ref_no in self._seen.get(self._key(r), ()):
+            if not (r.ref and ref_no and r.ref != ref_no):
+                return row
+        return None
+
+    def add(self, r: Reception, row: int) -> None:
+        self._seen.setdefault(self._key(r), []).append((row, r.ref))
+
+
 @dataclass
 class _ImportState:
     """What one import carries from batch to batch."""
@@ -52,7 +80,7 @@ class _ImportState:
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
-    seen_in_file: dict[tuple[date, str, int], int] = field(default_factory=dict)
+    in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
     loaded_dates: set[date] = field(default_factory=set)
@@ -159,17 +187,10 @@ class Importer:
                             ),
                         )
                     )
-                elif not state.allow_duplicates and key in state.seen_in_file:
-                    errors.append(
-                        CellError(
-                            state.column_of("reception_date"),
-                            tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(
-                                row=state.seen_in_file[key]
-                            ),
-                        )
-                    )
+                elif not state.allow_duplicates and (earlier := state.in_file.earlier(r)) is not None:
+                    errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
-                    state.seen_in_file[key] = item.row
+                    state.in_file.add(r, item.row)
                     problems = reception_problems(r)
                     errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
@@ -294,6 +315,9 @@ def _paper_review_problems(
     return []
 
 
+_PLAIN_SEQ = 9999  # the four digits of JD-2025-0007
+
+
 def _free_seq(state: _ImportState, r: Reception) -> int | None:
     """The sequence number of the row's 编号 when it belongs to the reception's year and no
     reception of the ledger or of this import has it; else None (a new number is given)."""
@@ -301,6 +325,10 @@ def _free_seq(state: _ImportState, r: Reception) -> int | None:
     if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
         return None
     year, seq = int(parts[1]), int(parts[2])
-    if year != r.reception_date.year or seq < 1 or seq > 999_999 or ref(year, seq) != r.ref:
+    if year != r.reception_date.year or seq < 1 or ref(year, seq) != r.ref:
+        return None
+    # beyond four digits only where the ledger's own numbering has reached it: a typed
+    # JD-2025-99999 would otherwise push every later number of the year past 100000
+    if seq > _PLAIN_SEQ and seq > state.next_seq.get(year, 1):
         return None
     return None if r.ref in state.refs_taken else seq

@@ -24,6 +24,7 @@ LETTER_TITLE = 300
 PERSON_NAME = 64  # people's names, user names, display names, 经办人
 PERSON_TITLE = 100
 INVOICE_NO = 100
+POLICY_NAME = 100  # a policy version's name
 # free text stored in unbounded columns still has a ceiling a form can show
 PROSE = 4000
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.i18n import tr
+from ledger.limits import MAX_AMOUNT, MAX_COUNT, POLICY_NAME, UNIT
 from ledger.money import ZERO, fmt, to_fen
 from ledger.records import (
     ATTACHMENT_KINDS,
@@ -26,6 +27,8 @@ from ledger.records import (
     Reception,
     Violation,
 )
+from ledger.text import clean_line
+from ledger.workdays import FIRST_DAY, LAST_DAY
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "resources" / "default_policy.toml"
 
@@ -55,7 +58,7 @@ def _caps(values: Any, default: Decimal = Decimal("50.00")) -> dict[str, Decimal
 
 
 def _bad_money(value: Decimal) -> bool:
-    return not value.is_finite() or value < 0 or value != value.quantize(_CENT)
+    return not value.is_finite() or value < 0 or value > MAX_AMOUNT or value != value.quantize(_CENT)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ _KIND_BY_LABEL = {label: key for key, label in ATTACHMENT_KINDS.items()}
 
 def document_kind(text: str) -> str:
     """An attachment kind from its key (``invoice``) or its Chinese name (发票)."""
-    text = text.strip()
+    text = clean_line(text)
     if text in ATTACHMENT_KINDS:
         return text
     if text in _KIND_BY_LABEL:
@@ -184,14 +187,19 @@ class WarningParams:
             values[name] = value
         return cls(**values)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, message) for each figure out of range; the key is the name under ``warnings``."""
         out = []
-        if self.split_days < 0 or self.late_entry_days < 0:
-            out.append(tr("疑点的天数不能为负数"))
+        for name in ("split_days", "late_entry_days"):
+            if getattr(self, name) < 0:
+                out.append((name, tr("疑点的天数不能为负数")))
         if self.frequent_times < 1:
-            out.append(tr("同一单位频繁接待的次数至少为 1"))
+            out.append(("frequent_times", tr("同一单位频繁接待的次数至少为 1")))
         if self.late_posting_days < 1:
-            out.append(tr("公示期限至少为 1 个工作日"))
+            out.append(("late_posting_days", tr("公示期限至少为 1 个工作日")))
+        for name in ("split_days", "late_entry_days", "frequent_times", "late_posting_days"):
+            if getattr(self, name) > MAX_COUNT:
+                out.append((name, tr("疑点的天数或次数不能超过 {n}").format(n=MAX_COUNT)))
         return out
 
 
@@ -223,6 +231,15 @@ class Policy:
     check_pre_approval: bool = False
     # a reception cannot be submitted with fewer named guests than its guest count
     require_guest_names: bool = True
+
+    def __post_init__(self) -> None:
+        # one normal form for the texts a version shows and compares (see ledger/text.py); a name
+        # of invisible characters only is kept as typed, so that validate() refuses it
+        name = clean_line(self.name)
+        if name or not self.name.strip():  # blank is no name ("未命名")
+            object.__setattr__(self, "name", name)
+        object.__setattr__(self, "local_units", tuple(clean_line(u) for u in self.local_units))
+        object.__setattr__(self, "luxury_venue_types", tuple(clean_line(u) for u in self.luxury_venue_types))
 
     def origin_of(self, reception: Reception) -> str:
         """本地 / 外地 / 外宾: as the reception says, else by the local units, else 外地."""
@@ -283,7 +300,7 @@ class Policy:
         )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Policy:
+    def from_dict(cls, data: dict[str, Any], *, validate: bool = True) -> Policy:
         eff = data["effective_from"]
         values: dict[str, Any] = dict(data)
         values["effective_from"] = eff if isinstance(eff, date) else date.fromisoformat(str(eff))
@@ -307,46 +324,78 @@ class Policy:
             values["warnings"] = WarningParams.from_dict(dict(values["warnings"]))
         known = set(cls.__dataclass_fields__)
         policy = cls(**{k: v for k, v in values.items() if k in known})
-        policy.validate()
+        if validate:
+            policy.validate()
         return policy
 
     def validate(self) -> None:
-        problems = []
-        if self.companion_base_cap < 0:
-            problems.append(tr("陪餐基本上限不能为负数"))
-        if self.companion_threshold < 0:
-            problems.append(tr("陪餐人数分档线不能为负数"))
-        if self.companion_ratio_num < 0 or self.companion_ratio_den <= 0:
-            problems.append(tr("陪餐比例必须为正数"))
-        groups = (
-            ("", self.meal_caps),
-            (tr("本地"), self.meal_caps_local or {}),
-            (tr("外宾"), self.foreign.meal_caps),
+        problems = self.problems()
+        if problems:
+            raise ValueError("；".join(dict.fromkeys(message for _, message in problems)))
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, message) for each value out of range; the key is its dotted name in a policy file
+        (``companion_ratio_den``, ``meal_caps.lunch``, ``warnings.split_days``)."""
+        problems: list[tuple[str, str]] = []
+        if not FIRST_DAY <= self.effective_from <= LAST_DAY:
+            problems.append(
+                (
+                    "effective_from",
+                    tr("生效日期须在 {a} 至 {b} 之间").format(a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat()),
+                )
+            )
+        if self.name.strip() and not clean_line(self.name):
+            problems.append(("name", tr("名称不能只有不可见字符")))
+        elif len(self.name) > POLICY_NAME:
+            problems.append(("name", tr("名称不能超过 {n} 个字").format(n=POLICY_NAME)))
+        counts = (
+            ("companion_base_cap", self.companion_base_cap, tr("陪餐基本上限")),
+            ("companion_threshold", self.companion_threshold, tr("陪餐人数分档线")),
+            ("companion_ratio_num", self.companion_ratio_num, tr("陪餐比例的分子")),
+            ("companion_ratio_den", self.companion_ratio_den, tr("陪餐比例的分母")),
+            ("max_work_meals", self.max_work_meals, tr("工作餐次数")),
+            ("foreign.max_banquets", self.foreign.max_banquets, tr("外宾宴请次数")),
         )
-        for group, caps in groups:
+        for key, value, label in counts:
+            if value < 0:
+                problems.append((key, tr("{label}不能为负数").format(label=label)))
+            elif value > MAX_COUNT:
+                problems.append((key, tr("{label}不能超过 {n}").format(label=label, n=MAX_COUNT)))
+        if 0 <= self.companion_ratio_den < 1:
+            problems.append(("companion_ratio_den", tr("陪餐比例的分母至少为 1")))
+        money_rule = tr("必须是不小于0、不超过 {max}、最多两位小数的金额").format(max=fmt(MAX_AMOUNT))
+        groups = (
+            ("meal_caps", "", self.meal_caps),
+            ("meal_caps_local", tr("本地"), self.meal_caps_local or {}),
+            ("foreign.meal_caps", tr("外宾"), self.foreign.meal_caps),
+        )
+        for prefix, group, caps in groups:
             for kind, cap in caps.items():
                 if kind not in MEAL_KINDS:
-                    problems.append(tr("未知的餐别“{k}”（可选：breakfast、lunch、dinner）").format(k=kind))
+                    problems.append(
+                        (f"{prefix}.{kind}", tr("未知的餐别“{k}”（可选：breakfast、lunch、dinner）").format(k=kind))
+                    )
                 elif _bad_money(cap):
                     problems.append(
-                        tr("{group}{meal}标准必须是不小于0、最多两位小数的金额").format(
-                            group=group, meal=MEAL_KINDS[kind]
-                        )
+                        (f"{prefix}.{kind}", tr("{group}{meal}标准").format(group=group, meal=MEAL_KINDS[kind]) + money_rule)
                     )
-        if self.max_work_meals < 0:
-            problems.append(tr("工作餐次数不能为负数"))
-        if self.foreign.max_banquets < 0:
-            problems.append(tr("外宾宴请次数不能为负数"))
         if _bad_money(self.lodging.cap_per_person_night):
-            problems.append(tr("住宿标准必须是不小于0、最多两位小数的金额"))
+            problems.append(("lodging.cap_per_person_night", tr("住宿标准") + money_rule))
         for kind in self.documents.required:
             if kind not in ATTACHMENT_KINDS:
-                problems.append(tr("未知的单据类型“{v}”").format(v=kind))
-        if any(not u.strip() for u in self.local_units):
-            problems.append(tr("本地单位名单中不能有空项"))
-        problems += self.warnings.problems()
-        if problems:
-            raise ValueError("；".join(problems))
+                problems.append(("documents.required", tr("未知的单据类型“{v}”").format(v=kind)))
+        for key, texts, label in (
+            ("local_units", self.local_units, tr("本地单位名单")),
+            ("luxury_venue_types", self.luxury_venue_types, tr("高档场所类型")),
+        ):
+            if any(not u for u in texts):
+                problems.append((key, tr("{label}中不能有空项（或只有不可见字符的项）").format(label=label)))
+            if any(len(u) > UNIT for u in texts):
+                problems.append((key, tr("{label}中每项不能超过 {n} 个字").format(label=label, n=UNIT)))
+            if len(texts) > 1000:
+                problems.append((key, tr("{label}不能超过 1000 项").format(label=label)))
+        problems += [(f"warnings.{key}", message) for key, message in self.warnings.problems()]
+        return problems
 
 
 def load_default_policy(path: Path = DEFAULT_POLICY_FILE) -> Policy:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.i18n import tr
-from ledger.policy import Policy, document_kind
+from ledger.policy import Policy, WarningParams, document_kind
 from ledger.records import ATTACHMENT_KINDS, MEAL_KINDS
 
 
@@ -46,10 +46,14 @@ SCHEMA: dict[str, dict[str, str]] = {
         "lodging": "table",
         "foreign": "table",
         "documents": "table",
+        "warnings": "table",
     },
     "policy.lodging": {"check": _BOOL, "cap_per_person_night": _MONEY},
     "policy.foreign": {"max_banquets": _INT, "meal_caps": _CAPS},
     "policy.documents": {"required": _TEXTS},
+    "policy.warnings": {
+        name: (_BOOL if spec.type == "bool" else _INT) for name, spec in WarningParams.__dataclass_fields__.items()
+    },
 }
 
 
@@ -188,9 +192,15 @@ def parse_policy(text: str) -> Policy:
     if "effective_from" not in values:
         raise PolicyFileError(tr("policy.effective_from：缺少生效日期（如 effective_from = 2026-01-01）"))
     try:
-        return Policy.from_dict(values)
+        policy = Policy.from_dict(values, validate=False)
     except (ValueError, TypeError) as exc:
         raise PolicyFileError(str(exc)) from None
+    problems = policy.problems()
+    if problems:
+        key, message = problems[0]
+        table, _, name = f"policy.{key}".rpartition(".")
+        raise _fail(text, table, name, message)
+    return policy
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -277,6 +287,12 @@ def policy_toml(policy: Policy, *, source: str = "") -> str:
         "",
         "[policy.documents]  # 提交审核前须附的单据（" + "、".join(ATTACHMENT_KINDS.values()) + "）",
         f"required = {texts([ATTACHMENT_KINDS[k] for k in p.documents.required])}",
+        "",
+        "[policy.warnings]  # 疑点：不阻止提交，供领导和首页查看；true 为检查，天数/次数为界限",
+        *(
+            f"{name} = {str(value).lower() if isinstance(value, bool) else value}"
+            for name, value in p.warnings.to_dict().items()
+        ),
         "",
     ]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import history, limits, queries
-from ledger.db import Database
+from ledger.db import Database, DatabaseError
 from ledger.desk import Desk, require
 from ledger.errors import InvalidReception
 from ledger.i18n import tr
@@ -226,11 +226,18 @@ class Settings:
         return evaluate(reception, self.policy_for(reception.reception_date))
 
 
-def stored_policies(db: Database) -> list[Policy]:
-    """The policy versions of a ledger, read without writing anything (``check --db``)."""
+def stored_policies(db: Database, *, strict: bool = False) -> list[Policy]:
+    """The policy versions of a ledger, read without writing anything (``check --db``).
+
+    Something that is not a ledger (unreachable, no policy table, unreadable versions) gives
+    [] (the caller falls back to the default policy), or with ``strict`` a DatabaseError
+    saying why."""
     try:
         with db.read() as s:
             rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
             return [Policy.from_dict(json.loads(r.params)) for r in rows]
-    except Exception:  # not a ledger (yet): the caller falls back to the default policy
-        return []
+    except Exception as exc:
+        if not strict:
+            return []
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise DatabaseError(tr("不是可用的台账（{reason}）").format(reason=reason)) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -68,6 +68,10 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
     # beyond SPEC §4, so that an exported ledger imports again without losing facts
     ("电话记录", False),
     ("情况说明", False),
+    # each meal's own date and diners; a reception with several meals takes one row per meal,
+    # the rows after its first carrying the same 编号 and only the meal's columns (_MEAL_COLUMNS)
+    ("就餐日期", False),
+    ("就餐人数", False),
 )
 HEADERS = tuple(name for name, _ in COLUMNS)
 REQUIRED = tuple(name for name, required in COLUMNS if required)
@@ -326,11 +330,111 @@ def _import_rows(path: Path) -> Iterator[ImportRow]:
     for i, h in enumerate(headers):
         if h in HEADERS:
             index.setdefault(h, i)  # a repeated header: its first column counts
+    group: list[tuple[int, dict[str, Any]]] = []  # a reception's rows: its first, then its meals
+    extra = 0  # meal rows beyond MAX_MEALS, counted rather than kept
     for number, values in rows:
-        if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+        if not any(_filled(v) for v in values):
             continue
         cells = {h: values[i] if i < len(values) else None for h, i in index.items()}
-        yield parse_row(number, cells)
+        if group and _continues(cells, group[0][1]):
+            if len(group) < MAX_MEALS:
+                group.append((number, cells))
+            else:
+                extra += 1
+            continue
+        if group:
+            yield parse_group(group, extra)
+        group, extra = [(number, cells)], 0
+    if group:
+        yield parse_group(group, extra)
+
+
+MAX_MEALS = 100  # meals of one reception read from consecutive rows
+# what the rows after a reception's first row may hold: the meal, and the row's 接待日期 and 编号
+_MEAL_COLUMNS = frozenset({"接待日期", "编号", "就餐日期", "餐别", "就餐场所", "场所类型", "餐费", "烟酒费", "发票号", "就餐人数"})
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+def _ref_of(cells: dict[str, Any]) -> str:
+    value = cells.get("编号")
+    return clean_line(value).upper() if isinstance(value, str) else ""
+
+
+def _continues(cells: dict[str, Any], first: dict[str, Any]) -> bool:
+    """A further meal of the reception above: the same 编号, and no 来访单位 of its own."""
+    ref = _ref_of(cells)
+    return bool(ref) and ref == _ref_of(first) and not _filled(cells.get("来访单位"))
+
+
+def parse_group(group: list[tuple[int, dict[str, Any]]], extra: int = 0) -> ImportRow:
+    """A reception's rows (its first row, then one row per further meal) as one reception, or the
+    errors of its rows; the errors of a meal row name that row."""
+    number, cells = group[0]
+    first = parse_row(number, cells, always_meal=len(group) > 1)
+    if len(group) == 1:
+        return first
+    errors = list(first.errors)
+    meals: list[Meal] = []
+    base = first.reception
+    for meal_number, meal_cells in group[1:]:
+        meal, problems = _parse_meal_row(meal_number, meal_cells, base)
+        errors += [CellError(e.column, tr("第 {n} 行：{m}").format(n=meal_number, m=e.message)) for e in problems]
+        if meal is not None:
+            meals.append(meal)
+    if extra:
+        errors.append(CellError("编号", tr("同一编号的餐次超过 {n} 行").format(n=MAX_MEALS)))
+    if base is None or errors:
+        return ImportRow(number, None, tuple(errors), first.approved_by, first.approved_on)
+    all_meals = (*base.meals, *meals)
+    end = max(m.date for m in all_meals)
+    reception = replace(base, meals=all_meals, end_date=end if end > base.reception_date else base.end_date)
+    return ImportRow(number, reception, (), first.approved_by, first.approved_on)
+
+
+def _parse_meal_row(number: int, cells: dict[str, Any], first: Reception | None) -> tuple[Meal | None, list[CellError]]:
+    row = _Row(number, cells, [])
+    for column, value in cells.items():
+        if column not in _MEAL_COLUMNS and _filled(value):
+            row.errors.append(CellError(column, tr("同一编号的后续行只记一餐，此列应留空（填在该接待的第一行）")))
+    on = row.date("接待日期", required=False)
+    if first is not None and on is not None and on != first.reception_date:
+        row.errors.append(
+            CellError("接待日期", tr("应与该接待第一行的接待日期 {d} 相同").format(d=first.reception_date.isoformat()))
+        )
+    meal_on = row.date("就餐日期", required=False)
+    kind = row.choice("餐别", MEAL_KIND_BY_LABEL, "lunch")
+    venue, venue_type = row.text("就餐场所"), _venue_type(row)
+    amount, tobacco = row.money("餐费"), row.money("烟酒费")
+    invoice, diners = row.text("发票号"), row.optional_count("就餐人数")
+    errors = list(row.all_errors())
+    if errors or first is None:
+        return None, errors
+    meal = Meal(
+        date=meal_on or first.reception_date,
+        kind=kind,
+        venue=venue,
+        venue_type=venue_type or "其他",
+        diners=diners or first.guest_count + first.companion_count,
+        amount=amount,
+        tobacco_alcohol=tobacco,
+        invoice_no=invoice,
+    )
+    return meal, []
+
+
+def _venue_type(row: _Row) -> str:
+    venue_type = row.text("场所类型")
+    if venue_type and venue_type not in VENUE_TYPES:
+        row.errors.append(
+            CellError(
+                "场所类型",
+                tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type[:40], all="、".join(VENUE_TYPES)),
+            )
+        )
+    return venue_type
 
 
 _STREAM_BATCH = 200
@@ -398,8 +502,9 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     return rows()
 
 
-def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
-    """One worksheet row (header → value) as a reception, or the errors of its cells."""
+def parse_row(number: int, cells: dict[str, Any], *, always_meal: bool = False) -> ImportRow:
+    """One worksheet row (header → value) as a reception, or the errors of its cells
+    (``always_meal``: the row's meal is kept even at 0.00, further meals follow it)."""
     row = _Row(number, cells, [])
     on = row.date("接待日期", required=True)
     unit = row.text("来访单位")
@@ -412,14 +517,7 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     companions = row.count("陪餐人数", minimum=0)
     meal_amount = row.money("餐费", required=True)
     tobacco = row.money("烟酒费")
-    venue_type = row.text("场所类型")
-    if venue_type and venue_type not in VENUE_TYPES:
-        row.errors.append(
-            CellError(
-                "场所类型",
-                tr("未知的场所类型“{v}”，应为：{all}").format(v=venue_type[:40], all="、".join(VENUE_TYPES)),
-            )
-        )
+    venue_type = _venue_type(row)
     gift_amount, gift_description = _gift(row)
     if isinstance(cells.get("涉密"), bool):  # a TRUE/FALSE cell
         cells["涉密"] = "是" if cells["涉密"] else "否"
@@ -439,7 +537,7 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     clerk = row.text("经办人")
     phone = row.text("电话记录")
     explanations, remarks = _explanations_and_remarks(row)
-    ref = row.text("编号")
+    ref = row.text("编号").upper()  # "jd-2025-0009" is JD-2025-0009
     if ref and not REF_PATTERN.fullmatch(ref):
         row.errors.append(CellError("编号", tr("编号应形如 JD-2025-0007，而不是“{v}”").format(v=ref[:40])))
     meal_kind = row.choice("餐别", MEAL_KIND_BY_LABEL, "lunch")
@@ -448,17 +546,19 @@ def parse_row(number: int, cells: dict[str, Any]) -> ImportRow:
     lodging_nights = row.optional_count("住宿天数")
     payment = row.choice("支付方式", {m: m for m in PAYMENT_METHODS}, PAYMENT_METHODS[0])
     invoice = row.text("发票号")
+    meal_on = row.date("就餐日期", required=False)
+    diners = row.optional_count("就餐人数")
     if row.errors or row.unreadable or on is None:
         return ImportRow(number, None, row.all_errors(), reviewer, reviewed_on)
     meals: tuple[Meal, ...] = ()
-    if meal_amount > 0 or tobacco > 0:
+    if meal_amount > 0 or tobacco > 0 or always_meal:
         meals = (
             Meal(
-                date=on,
+                date=meal_on or on,
                 kind=meal_kind,
                 venue=venue,
                 venue_type=venue_type or "其他",
-                diners=guests + companions,
+                diners=diners or guests + companions,
                 amount=meal_amount,
                 tobacco_alcohol=tobacco,
                 invoice_no=invoice,

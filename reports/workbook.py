@@ -5,8 +5,9 @@ Sheets:
 - **台账**: one row per approved reception of the year, in the import-template columns
   (reports.template.COLUMNS), so that exporting, importing the file with ``import
   --historical`` into an empty ledger and exporting again gives the same sheet. A row
-  carries: 餐费 = the meals without tobacco or alcohol, 烟酒费 = the tobacco and alcohol
-  of all meals, 就餐场所 / 场所类型 from the first meal, 礼品 = the gift's amount when
+  carries: 餐费 / 烟酒费 / 就餐场所 / 场所类型 / 餐别 / 发票号 / 就餐日期 / 就餐人数 of the
+  first meal, a further row per further meal (the reception's 接待日期 and 编号 and that
+  meal's columns only, which the import joins back), 礼品 = the gift's amount when
   there is one, else its description, 涉密 是/否, 经办人, 审核人 (the approver's name) and
   审核日期 (the approval date); after the template's columns, 超标金额 (the breaches'
   over-standard amount, borne by the persons) and 可报销金额 (the total less it) — extra
@@ -204,11 +205,12 @@ def ledger_values(r: Reception, reviewer: str) -> list[Any]:
         _names(r.companions),
         (first.venue or None) if first else None,
         first.venue_type if first else None,
-        r.meal_total,
+        # the first meal's; further meals have rows of their own (meal_rows)
+        first.amount if first else r.meal_total,
         r.accommodation,
         r.transport,
         r.other_cost,
-        r.tobacco_alcohol_total,
+        first.tobacco_alcohol if first else r.tobacco_alcohol_total,
         gift,
         tr("是") if r.classified else tr("否"),
         r.clerk_name or None,
@@ -224,17 +226,46 @@ def ledger_values(r: Reception, reviewer: str) -> list[Any]:
         (first.invoice_no or None) if first else None,
         r.phone_record or None,
         explanations_text(r.explanations) or None,
+        first.date if first else None,
+        first.diners if first else None,
     ]
 
 
+_AT = {h: i for i, h in enumerate(HEADERS)}
+
+
+def meal_rows(r: Reception) -> list[list[Any]]:
+    """The rows after a reception's first: one per further meal, with the reception's date and
+    编号 and that meal's columns only (the import joins them into the reception again)."""
+    out = []
+    for meal in r.meals[1:]:
+        values: list[Any] = [None] * len(HEADERS)
+        for header, value in (
+            ("接待日期", r.reception_date),
+            ("编号", r.ref or None),
+            ("就餐日期", meal.date),
+            ("餐别", meal.kind_label),
+            ("就餐场所", meal.venue or None),
+            ("场所类型", meal.venue_type or None),
+            ("餐费", meal.amount),
+            ("烟酒费", meal.tobacco_alcohol),
+            ("发票号", meal.invoice_no or None),
+            ("就餐人数", meal.diners),
+        ):
+            values[_AT[header]] = value
+        out.append(values)
+    return out
+
+
 _MONEY_INDEXES = frozenset(HEADERS.index(h) for h in MONEY_COLUMNS)
-_DATE_INDEXES = frozenset((HEADERS.index("接待日期"), HEADERS.index("审核日期")))
+_DATE_INDEXES = frozenset((HEADERS.index("接待日期"), HEADERS.index("审核日期"), HEADERS.index("就餐日期")))
 _GIFT_INDEX = HEADERS.index("礼品")
 
 
-def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception, list[Any]], None]:
-    """The 台账 sheet's header, and the function that appends one reception's row (with its
-    breaches, for 超标金额 and 可报销金额 after the template's columns)."""
+def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception, list[Any]], int]:
+    """The 台账 sheet's header, and the function that appends one reception's rows (its first
+    with its breaches, for 超标金额 and 可报销金额 after the template's columns, then one row per
+    further meal) and says how many."""
     headers = (*HEADERS, *EXTRA_LEDGER_COLUMNS)
     styles = _prepare(sheet, [WIDTHS.get(h, 11) for h in headers])
     styles.append([styles.cell(h, styles.header) for h in headers])
@@ -244,19 +275,27 @@ def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception
     date_at = sorted(_DATE_INDEXES)
     append = styles.append
 
-    def write(r: Reception, violations: list[Any]) -> None:
-        values = ledger_values(r, reviewers.get(r.approved_by, r.approved_by))
+    def styled(values: list[Any]) -> list[Any]:
         for i in money_at:
-            values[i] = make(values[i], money)
+            if values[i] is not None:
+                values[i] = make(values[i], money)
         if isinstance(values[_GIFT_INDEX], Decimal):
             values[_GIFT_INDEX] = make(values[_GIFT_INDEX], money)
         for i in date_at:
             if values[i] is not None:
                 values[i] = make(values[i], styles.date)
+        return values
+
+    def write(r: Reception, violations: list[Any]) -> int:
+        values = styled(ledger_values(r, reviewers.get(r.approved_by, r.approved_by)))
         over = sum((v.excess for v in violations), ZERO)
         values.append(make(over, money))
         values.append(make(r.total - over, money))
         append(values)
+        further = meal_rows(r)
+        for row in further:
+            append(styled(row))
+        return 1 + len(further)
 
     return write
 
@@ -441,17 +480,17 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     monthly = workbook.create_sheet(SHEET_MONTHLY)
     breaches = _BreachWriter(workbook.create_sheet(SHEET_BREACHES))
     # a chunk of records at a time: a year of a province's ledger is never held whole
-    count, total = 0, ZERO
+    count, total, rows = 0, ZERO, 0
     for receptions, violations in service.receptions_in_chunks(
         query, approved_only=True, include_classified=True
     ):
         for r in receptions:
             found = violations.get(r.id or 0, [])
-            write_reception(r, found)
+            rows += write_reception(r, found)
             breaches.write(r, found)
             total += r.total
         count += len(receptions)
-    _write_monthly(monthly, year, count, last_year)
+    _write_monthly(monthly, year, rows, last_year)
     breach_count = breaches.close()
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
     _write_disclosure(workbook.create_sheet(SHEET_DISCLOSURE), service.disclosure(year))

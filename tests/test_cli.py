@@ -216,11 +216,23 @@ def test_outputs_must_have_the_right_kind(ledger: str, tmp_path: Path) -> None:
     assert result.returncode == 2 and "应以 .xlsx 结尾" in result.stderr
 
 
-def test_check_never_touches_a_ledger(tmp_path: Path, workbook: Path) -> None:
+def test_check_never_touches_a_ledger_and_refuses_one_it_cannot_use(tmp_path: Path, workbook: Path) -> None:
+    """A mistyped ledger is said, in one line, instead of judging by the default policy."""
     missing = tmp_path / "nowhere" / "ledger.sqlite3"
     result = run_cli("check", str(workbook), "--json", env={"LEDGER_DB": str(missing)})
-    assert result.returncode == 1 and json.loads(result.stdout)["summary"]["rows"] == 4
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "无法使用账本" in result.stderr
+    assert "找不到账本文件" in result.stderr
     assert not missing.parent.exists()
+    not_a_ledger = tmp_path / "notes.sqlite3"
+    not_a_ledger.write_bytes(b"")
+    result = run_cli("check", str(workbook), "--db", f"sqlite:///{not_a_ledger}")
+    assert result.returncode == 2 and "不是可用的台账" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not_a_ledger.read_bytes() == b""
+    unreachable = run_cli("check", str(workbook), "--db", "postgresql://postgres@127.0.0.1:1/nothing")
+    assert unreachable.returncode == 2 and "无法使用账本" in unreachable.stderr
+    assert len(unreachable.stderr.strip().splitlines()) == 1
 
 
 def test_reports_are_printed_exactly_as_json_dumps_would() -> None:

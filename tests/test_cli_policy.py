@@ -148,3 +148,61 @@ def test_a_policy_file_nested_too_deeply_is_one_line_naming_the_file(
         assert done.returncode == 2, done.stdout + done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "深.toml" in done.stderr and "嵌套过深" in done.stderr
+
+
+def test_the_default_policy_file_is_accepted_and_export_keeps_its_warnings(ledger: str, tmp_path: Path) -> None:
+    book = write_template(tmp_path / "in.xlsx", [good_row()])
+    checked = run_cli("check", str(book), "--policy", str(ROOT / "resources" / "default_policy.toml"))
+    assert checked.returncode == 0, checked.stderr
+    text = (ROOT / "resources" / "default_policy.toml").read_text(encoding="utf-8")
+    changed = tmp_path / "warn.toml"
+    changed.write_text(
+        text.replace("effective_from = 2013-12-08", "effective_from = 2026-01-01")
+        .replace('name = "公务接待默认标准"', 'name = "2026 标准"')
+        .replace("split_days = 2", "split_days = 7"),
+        encoding="utf-8",
+    )
+    added = run_cli("policy", "add", str(changed), "--db", ledger, env=ADMIN)
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "out.toml"
+    assert run_cli("policy", "export", "--on", "2026-06-01", "-o", str(out), "--db", ledger).returncode == 0
+    assert load_policy_file(out) == load_policy_file(changed)
+    assert load_policy_file(out).warnings.split_days == 7
+
+
+def test_policy_add_warns_of_a_reused_name_and_national_checks_switched_off(ledger: str, tmp_path: Path) -> None:
+    same_name = tmp_path / "same.toml"
+    same_name.write_text('[policy]\neffective_from = 2026-01-01\nname = "公务接待默认标准"\n', encoding="utf-8")
+    added = run_cli("policy", "add", str(same_name), "--db", ledger, env=ADMIN)
+    assert added.returncode == 0, added.stderr
+    assert "注意：名称与 2013-12-08 起执行的版本相同" in added.stderr
+    lax = tmp_path / "lax.toml"
+    lax.write_text(
+        '[policy]\neffective_from = 2027-01-01\nname = "宽松"\ncheck_gift = false\nrequire_letter = false\n',
+        encoding="utf-8",
+    )
+    added = run_cli("policy", "add", str(lax), "--db", ledger, env=ADMIN)
+    assert added.returncode == 0, added.stderr
+    assert "不检查全国性规定要求的“赠送礼品”“无公函或电话记录”" in added.stderr
+    assert "名称" not in added.stderr
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[policy]\neffective_from = 2028-01-01\nname = "新"\n', encoding="utf-8")
+    added = run_cli("policy", "add", str(plain), "--db", ledger, env=ADMIN)
+    assert added.returncode == 0 and added.stderr == ""
+
+
+def test_policy_names_cannot_forge_lines_and_dates_cannot_lock_the_ledger(ledger: str, tmp_path: Path) -> None:
+    forged = tmp_path / "forged.toml"
+    forged.write_text(
+        '[policy]\neffective_from = 2026-01-01\nname = "甲\\n2099-01-01\\t伪造\\u202e\\u0007"\n', encoding="utf-8"
+    )
+    assert run_cli("policy", "add", str(forged), "--db", ledger, env=ADMIN).returncode == 0
+    listed = run_cli("policy", "list", "--db", ledger).stdout.splitlines()
+    assert len(listed) == 2 and listed[1].startswith("2026-01-01\t甲 2099-01-01 伪造\t")
+    forever = tmp_path / "forever.toml"
+    forever.write_text('[policy]\neffective_from = 9999-12-31\nname = "永久"\n', encoding="utf-8")
+    refused = run_cli("policy", "add", str(forever), "--db", ledger, env=ADMIN)
+    assert refused.returncode == 2 and "policy.effective_from（第 2 行）" in refused.stderr
+    later = tmp_path / "later.toml"
+    later.write_text('[policy]\neffective_from = 2027-01-01\nname = "后来"\n', encoding="utf-8")
+    assert run_cli("policy", "add", str(later), "--db", ledger, env=ADMIN).returncode == 0

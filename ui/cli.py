@@ -275,6 +275,7 @@ def _summary_line(summary: dict[str, int]) -> str:
 # ---------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
+    from ledger.importing import FileDuplicates, duplicate_message
     from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
@@ -297,23 +298,35 @@ def cmd_check(args: argparse.Namespace) -> int:
         from ledger.db import DatabaseError
         from ledger.service import stored_policies
 
+        where = args.db or os.environ.get("LEDGER_DB")
         try:
-            policies = stored_policies(Database(args.db, migrate=False, create=False)) or policies
-        except DatabaseError:
-            pass  # no ledger there (yet): the default policy, and nothing is created or changed
+            # nothing is created or changed; a ledger with no versions yet is judged by the default
+            policies = stored_policies(Database(args.db, migrate=False, create=False, read_only=True), strict=True) or policies
+        except DatabaseError as exc:
+            raise UsageError(
+                tr("无法使用账本 {db}，未检查：{reason}").format(db=where, reason=" ".join(str(exc).split()))
+            ) from None
     report = _Report(as_json=args.json, imported=False)
+    in_file = FileDuplicates()
     for item in itertools.chain((first,) if first is not None else (), items):
         # the verdicts import gives: the reception as it would be stored, its field problems
         reception = normalized(item.reception) if item.reception is not None else None
         errors = list(item.errors)
         if reception is not None and not errors:
-            errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
+            # a repeated row within the file, as import refuses it (stored receptions: import only)
+            earlier = in_file.earlier(reception)
+            if earlier is not None:
+                errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
+            else:
+                in_file.add(reception, item.row)
+                errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
         violations = []
         if reception is not None and not errors:
             violations = list(
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
-        report.add(_row_json(item.row, None, violations, errors))
+        # the 编号 the row carries (import keeps it where it is free, else gives a new one)
+        report.add(_row_json(item.row, (item.reception.ref or None) if item.reception else None, violations, errors))
     summary = report.summary
     report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,29 @@ def add_policy_command(
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.toml")
 
 
+def _add_warnings(policy: Any, earlier: list[Any]) -> list[str]:
+    """What the window warns of before it saves a version: a reused name, national checks off."""
+    out = []
+    same = [p for p in earlier if p.name == policy.name]
+    if same:
+        out.append(
+            tr("名称与 {d} 起执行的版本相同，打印和台账中将无法区分，建议改名后另增一个版本").format(
+                d=same[-1].effective_from.isoformat()
+            )
+        )
+    national = (
+        (policy.check_gift, tr("赠送礼品")),
+        (policy.check_tobacco_alcohol, tr("烟酒消费")),
+        (policy.require_letter, tr("无公函或电话记录")),
+    )
+    off = [label for on, label in national if not on]
+    if off:
+        out.append(
+            tr("本版本不检查全国性规定要求的“{rules}”，请确认这是有意为之").format(rules="”“".join(off))
+        )
+    return out
+
+
 def cmd_policy(args: argparse.Namespace, tools: CliTools) -> int:
     from ledger.policy import policy_in_force
     from ledger.policy_files import PolicyFileError, describe, load_policy_file, policy_toml
@@ -59,12 +83,15 @@ def cmd_policy(args: argparse.Namespace, tools: CliTools) -> int:
             raise UsageError(str(exc)) from None
         service = tools.open_service(args)
         actor = tools.acting_user(service, args)
+        earlier = service.policies()
         service.add_policy(actor, policy)
         print(
             tr("已新增接待标准版本：{d} 起执行（{name}）").format(
                 d=policy.effective_from.isoformat(), name=policy.name or tr("未命名")
             )
         )
+        for line in _add_warnings(policy, earlier):
+            print(tr("注意：") + line, file=sys.stderr)
         return EXIT_OK
     policies = tools.open_service(args).policies()
     if args.policy_command == "list":
