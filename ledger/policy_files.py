@@ -331,7 +331,7 @@ def describe(policy: Policy) -> str:
             ),
             tr("公函：{l}；高档场所：{v}；礼品：{g}；烟酒：{t}").format(
                 l=tr("必须") if p.require_letter else tr("不检查"),
-                v="、".join(p.luxury_venue_types) if p.check_luxury_venue else tr("不检查"),
+                v=("、".join(p.luxury_venue_types) or tr("无")) if p.check_luxury_venue else tr("不检查"),
                 g=tr("检查") if p.check_gift else tr("不检查"),
                 t=tr("检查") if p.check_tobacco_alcohol else tr("不检查"),
             ),

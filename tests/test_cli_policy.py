@@ -94,6 +94,9 @@ def test_policy_commands(ledger: str, tmp_path: Path) -> None:
     assert "须附单据：公函、发票、接待清单" in shown.stdout
     old = run_cli("policy", "show", "--on", "2025-12-31", "--db", ledger)
     assert "生效日期：2013-12-08" in old.stdout
+    assert "2025-12-31 执行的版本（自 2013-12-08 起执行）" in old.stdout
+    early = run_cli("policy", "show", "--on", "2000-01-01", "--db", ledger)
+    assert "2000-01-01 早于最早的版本；最早的版本自 2013-12-08 起执行" in early.stdout
     out = tmp_path / "exported.toml"
     exported = run_cli("policy", "export", "--on", "2026-03-01", "-o", str(out), "--db", ledger)
     assert exported.returncode == 0, exported.stderr

@@ -102,7 +102,18 @@ def cmd_policy(args: argparse.Namespace, tools: CliTools) -> int:
     on = args.on or date.today()
     policy = policy_in_force(policies, on)
     if args.policy_command == "show":
-        print(tr("{on} 执行的版本：").format(on=on.isoformat()))
+        if on < policy.effective_from:  # before the first version: that one is shown, and said so
+            print(
+                tr("{on} 早于最早的版本；最早的版本自 {d} 起执行：").format(
+                    on=on.isoformat(), d=policy.effective_from.isoformat()
+                )
+            )
+        else:
+            print(
+                tr("{on} 执行的版本（自 {d} 起执行）：").format(
+                    on=on.isoformat(), d=policy.effective_from.isoformat()
+                )
+            )
         print(describe(policy))
         return EXIT_OK
     source = tr("由 公务接待台账 导出：{on} 执行的版本。").format(on=on.isoformat())
