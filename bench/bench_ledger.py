@@ -578,9 +578,14 @@ def bench_notice(service: LedgerService, url: str) -> None:
 
 
 def bench_import_stage(service: LedgerService, url: str) -> None:
-    """Import and check are measured by bench/bench_import.py (its own workbooks of 10k, 100k
-    and 1M rows, its own empty ledgers): the lead wires its entry point here."""
-    print("\n== import / check: see bench/bench_import.py ==")
+    """Import and check, measured by bench/bench_import.py (its own workbooks of 10k and 100k
+    rows, its own empty ledgers on the same engine, two cores and one), run as its own process."""
+    engine = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print("\n== import / check (bench/bench_import.py) ==", flush=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_import.py"), "--sizes", "10000,100000", "--engine", engine],
+        check=False,
+    )
 
 
 STAGES: dict[str, Callable[[LedgerService, str], None]] = {
