@@ -23,13 +23,10 @@ from sqlalchemy.orm import Session
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
-from ledger.mapping import DERIVED, MEAL_COLUMNS, PERSON_COLUMNS, derived, to_record, user_snapshot
+from ledger.mapping import DERIVED, children_of, derived, grouped_by_reception, to_record, user_snapshot
 from ledger.models import (
     AttachmentRow,
-    ExplanationRow,
     HistoryRow,
-    MealRow,
-    PersonRow,
     PolicyRow,
     ReceptionRow,
     SettingRow,
@@ -316,8 +313,7 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
     """Receptions with ids in [lo, hi): id → (ref, canonical snapshot, has attachments), read
     with one Core query per table, as ``queries.receptions`` reads them for reports."""
     table = ReceptionRow.__table__
-    people_t, meals_t = PersonRow.__table__, MealRow.__table__
-    explanations_t, violations_t = ExplanationRow.__table__, ViolationRow.__table__
+    violations_t = ViolationRow.__table__
     attachments_t = AttachmentRow.__table__
     result = s.execute(select(table).where(table.c.id >= lo, table.c.id < hi).order_by(table.c.id))
     keys = list(result.keys())
@@ -325,30 +321,13 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
     if not rows:
         return {}
 
-    def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
-        out: dict[int, list[tuple[Any, ...]]] = {}
-        child = columns[0].table
-        stmt = select(*columns).where(child.c.reception_id >= lo, child.c.reception_id < hi).order_by(*order)
-        for reception_id, *values in s.execute(stmt):
-            out.setdefault(reception_id, []).append(tuple(values))
-        return out
+    def where(reception_id: Any) -> Any:
+        return (reception_id >= lo) & (reception_id < hi)
 
-    people = grouped(
-        people_t.c.reception_id,
-        *(people_t.c[c] for c in PERSON_COLUMNS),
-        order=(people_t.c.reception_id, people_t.c.role, people_t.c.position),
-    )
-    meals = grouped(
-        meals_t.c.reception_id,
-        *(meals_t.c[c] for c in MEAL_COLUMNS),
-        order=(meals_t.c.reception_id, meals_t.c.position),
-    )
-    explanations = grouped(
-        explanations_t.c.reception_id,
-        explanations_t.c.rule,
-        explanations_t.c.text,
-        order=(explanations_t.c.reception_id, explanations_t.c.rule),
-    )
+    def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
+        return grouped_by_reception(s, where, *columns, order=order)
+
+    people, meals, explanations = children_of(s, where)
     violations = grouped(
         violations_t.c.reception_id,
         violations_t.c.rule,

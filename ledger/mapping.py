@@ -4,9 +4,11 @@ form on the way in, and the snapshots the history keeps (of receptions and users
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
+
+from sqlalchemy import select
 
 from ledger import auth, limits
 from ledger.models import ExplanationRow, MealRow, PersonRow, ReceptionRow, UserRow, ViolationRow
@@ -294,3 +296,45 @@ def user_of(row: UserRow) -> User:
         roles=auth.parse_roles(row.roles),
         active=row.active,
     )
+
+
+# ---------------------------------------------------------------------------- children, read in bulk
+def grouped_by_reception(
+    connection: Any, where: Callable[[Any], Any], *columns: Any, order: tuple[Any, ...]
+) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows of a child table (its ``reception_id`` first in ``columns``) for the receptions
+    ``where(reception_id_column)`` selects, grouped by reception: one Core query."""
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    child = columns[0].table
+    stmt = select(*columns).where(where(child.c.reception_id)).order_by(*order)
+    for reception_id, *values in connection.execute(stmt):
+        out.setdefault(reception_id, []).append(tuple(values))
+    return out
+
+
+def children_of(connection: Any, where: Callable[[Any], Any]) -> tuple[dict[int, list[tuple[Any, ...]]], ...]:
+    """People, meals and explanations of the receptions ``where`` selects, as ``to_record`` takes them."""
+    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
+    people = grouped_by_reception(
+        connection,
+        where,
+        people_t.c.reception_id,
+        *(people_t.c[c] for c in PERSON_COLUMNS),
+        order=(people_t.c.reception_id, people_t.c.role, people_t.c.position),
+    )
+    meals = grouped_by_reception(
+        connection,
+        where,
+        meals_t.c.reception_id,
+        *(meals_t.c[c] for c in MEAL_COLUMNS),
+        order=(meals_t.c.reception_id, meals_t.c.position),
+    )
+    explanations = grouped_by_reception(
+        connection,
+        where,
+        explanations_t.c.reception_id,
+        explanations_t.c.rule,
+        explanations_t.c.text,
+        order=(explanations_t.c.reception_id, explanations_t.c.rule),
+    )
+    return people, meals, explanations

@@ -14,13 +14,11 @@ from sqlalchemy.orm import Session
 from ledger import history
 from ledger.errors import NotFound
 from ledger.i18n import tr
-from ledger.mapping import MEAL_COLUMNS, PERSON_COLUMNS, record_of, to_record
+from ledger.mapping import children_of, record_of, to_record
 from ledger.models import (
     AttachmentRow,
-    ExplanationRow,
     HistoryRow,
     MealRow,
-    PersonRow,
     ReceptionRow,
     TargetRow,
     ViolationRow,
@@ -97,7 +95,6 @@ def receptions_by_ids(s: Session, ids: Sequence[int]) -> list[Reception]:
 
 def _records(s: Session, chosen: Any) -> list[Reception]:
     table = ReceptionRow.__table__
-    people_t, meals_t, explanations_t = PersonRow.__table__, MealRow.__table__, ExplanationRow.__table__
     connection = s.connection()
     result = connection.execute(
         select(table)
@@ -107,30 +104,7 @@ def _records(s: Session, chosen: Any) -> list[Reception]:
     keys = list(result.keys())
     rows = [dict(zip(keys, r, strict=True)) for r in result]
 
-    def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
-        out: dict[int, list[tuple[Any, ...]]] = {}
-        child = columns[0].table
-        stmt = select(*columns).where(child.c.reception_id.in_(chosen)).order_by(*order)
-        for reception_id, *values in connection.execute(stmt):
-            out.setdefault(reception_id, []).append(tuple(values))
-        return out
-
-    people = grouped(
-        people_t.c.reception_id,
-        *(people_t.c[c] for c in PERSON_COLUMNS),
-        order=(people_t.c.reception_id, people_t.c.role, people_t.c.position),
-    )
-    meals = grouped(
-        meals_t.c.reception_id,
-        *(meals_t.c[c] for c in MEAL_COLUMNS),
-        order=(meals_t.c.reception_id, meals_t.c.position),
-    )
-    explanations = grouped(
-        explanations_t.c.reception_id,
-        explanations_t.c.rule,
-        explanations_t.c.text,
-        order=(explanations_t.c.reception_id, explanations_t.c.rule),
-    )
+    people, meals, explanations = children_of(connection, lambda reception_id: reception_id.in_(chosen))
     return [
         to_record(r, people.get(r["id"], ()), meals.get(r["id"], ()), explanations.get(r["id"], ()), ())
         for r in rows
