@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
+from ledger.addresses import identity, one_line, shown
 from ledger.db import Database
 from ledger.disclosure import Disclosure, year_disclosure
 from ledger.i18n import tr
@@ -48,71 +48,6 @@ class BureauFigures:
         return sum(self.warnings.values())
 
 
-_SECRET_KEYS = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
-
-
-def shown(url: str) -> str:
-    """The ledger's address as printed: a password is never shown, whether it is written
-    before the host (``user:secret@host``), in the query (``?password=secret``) or the address
-    cannot be parsed at all (then everything between ``://`` and the last ``@`` is hidden)."""
-    if "://" not in url:
-        return url
-    try:
-        if url.partition("://")[2].split("/")[0].count("@") > 1:  # an unencoded @ in the password
-            raise ValueError(url)
-        parsed = make_url(url)
-        query = {
-            k: ("***" if any(secret in k.lower() for secret in _SECRET_KEYS) else v)
-            for k, v in parsed.query.items()
-        }
-        return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
-    except Exception:
-        scheme, _, rest = url.partition("://")
-        if "@" in rest:
-            rest = "***@" + rest.rpartition("@")[2]
-        return f"{scheme}://{rest.split('?')[0]}"
-
-
-def _secrets(url: str) -> list[str]:
-    """The password texts of ``url``, to be taken out of any message that repeats them."""
-    found: list[str] = []
-    try:
-        if url.partition("://")[2].split("/")[0].count("@") > 1:
-            raise ValueError(url)
-        parsed = make_url(url)
-    except Exception:
-        rest = url.partition("://")[2]
-        return [rest.rpartition("@")[0]] if "@" in rest else []
-    if parsed.password:
-        found.append(str(parsed.password))
-    for key, value in parsed.query.items():
-        if any(secret in key.lower() for secret in _SECRET_KEYS):
-            found += [value] if isinstance(value, str) else list(value)
-    return [f for f in found if f]
-
-
-def identity(url: str) -> tuple[str, ...]:
-    """What makes two addresses the same ledger: the resolved file of a SQLite ledger, the
-    server and database of any other."""
-    try:
-        if "://" not in url:
-            return ("sqlite", str(Path(url).expanduser().resolve()))
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            if database.startswith("file:"):
-                database = database[5:].split("?")[0]
-            return ("sqlite", str(Path(database).expanduser().resolve()))
-        return (
-            parsed.get_backend_name(),
-            (parsed.host or "localhost").lower(),
-            str(parsed.port or ""),
-            parsed.database or "",
-        )
-    except Exception:
-        return ("unparsed", url)
-
-
 def rollup(urls: list[str], year: int, today: date | None = None) -> list[BureauFigures]:
     """One row per ledger; a ledger named twice (under any spelling of its address) is read once
     and its later mentions are rows saying so, so the total never counts it twice."""
@@ -140,12 +75,12 @@ def bureau_figures(url: str, year: int, today: date) -> BureauFigures:
         try:
             db = Database(url, create=False, read_only=True)
         except Exception as exc:  # every reason a ledger cannot be opened is one line in its row
-            return BureauFigures(source=source, error=_one_line(str(exc), url, source))
+            return BureauFigures(source=source, error=one_line(str(exc), url, source))
         before = _file_state(db)
         try:
             figures = _read(db, source, year, today)
         except Exception as exc:
-            figures = BureauFigures(source=source, error=_one_line(str(exc), url, source))
+            figures = BureauFigures(source=source, error=one_line(str(exc), url, source))
         finally:
             db.dispose()
         # an idle SQLite ledger is read as the file it is (ledger.db: immutable); a desk that
@@ -199,13 +134,6 @@ def _read(db: Database, source: str, year: int, today: date) -> BureauFigures:
         over_standard=from_fen(int(over or 0)),
         warnings=counts(risks),
     )
-
-
-def _one_line(message: str, url: str, source: str) -> str:
-    message = message.replace(url, source)
-    for secret in _secrets(url):
-        message = message.replace(secret, "***")
-    return " ".join(message.split()) or tr("无法打开")
 
 
 def totals(rows: list[BureauFigures]) -> dict[str, object]:

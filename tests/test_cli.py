@@ -254,3 +254,22 @@ def test_reports_are_printed_exactly_as_json_dumps_would() -> None:
     ]
     for value in samples:
         assert _json_text(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.postgres
+def test_check_never_prints_the_password_of_an_unusable_ledger(tmp_path: Path, pg_url: str) -> None:
+    from openpyxl import Workbook
+
+    book = tmp_path / "t.xlsx"
+    wb = Workbook()
+    wb.active.append(["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费"])
+    wb.active.append(["2025-03-05", "市教育局", "督导", 3, 1, "100.00"])
+    wb.save(book)
+    for url in (
+        "postgresql://postgres:S3cretPW@127.0.0.1:5432/no_such_ledger_db",
+        "postgresql://postgres@127.0.0.1:5432/no_such_ledger_db?password=Q2secret",
+    ):
+        done = run_cli("--db", url, "check", str(book))
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "S3cretPW" not in done.stderr and "Q2secret" not in done.stderr and "***" in done.stderr
+        assert "[SQL:" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -303,8 +303,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             # nothing is created or changed; a ledger with no versions yet is judged by the default
             policies = stored_policies(Database(args.db, migrate=False, create=False, read_only=True), strict=True) or policies
         except DatabaseError as exc:
+            from ledger.addresses import one_line, shown
+
             raise UsageError(
-                tr("无法使用账本 {db}，未检查：{reason}").format(db=where, reason=" ".join(str(exc).split()))
+                tr("无法使用账本 {db}，未检查：{reason}").format(
+                    db=shown(where), reason=one_line(str(exc), where, shown(where))
+                )
             ) from None
     report = _Report(as_json=args.json, imported=False)
     in_file = FileDuplicates()

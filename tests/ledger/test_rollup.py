@@ -86,7 +86,8 @@ def test_rollup_row_leaves_historical_imports_out_of_late_entry(
 
 
 def test_a_password_is_never_shown_however_it_is_written() -> None:
-    from ledger.rollup import _one_line, shown
+    from ledger.addresses import one_line as _one_line
+    from ledger.addresses import shown
 
     in_query = "postgresql+psycopg://postgres@127.0.0.1/bureau?password=HuntMe456"
     assert "HuntMe456" not in shown(in_query) and "***" in shown(in_query)
@@ -106,3 +107,18 @@ def test_the_same_ledger_named_twice_is_counted_once(tmp_path: Path) -> None:
     assert rows[0].error is None
     assert [r.error for r in rows[1:]] == ["与第 1 个账本是同一个账本，未重复计入"] * 2
     assert totals(rows)["ledgers"] == 1
+
+
+def test_every_spelling_of_one_ledger_is_one_ledger(tmp_path: Path) -> None:
+    import os
+
+    from ledger.addresses import identity
+
+    path = tmp_path / "乙.sqlite3"
+    Database(f"sqlite:///{path}").dispose()
+    os.link(path, tmp_path / "link.sqlite3")
+    assert identity(str(path)) == identity(str(tmp_path / "link.sqlite3")) == identity(f"sqlite:///{path}")
+    assert identity("postgresql://postgres@127.0.0.1/ledger") == identity(
+        "postgresql+psycopg://postgres@localhost:5432/ledger"
+    )
+    assert identity("postgresql://postgres@127.0.0.1/ledger") != identity("postgresql://postgres@127.0.0.1/other")
