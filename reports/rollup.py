@@ -7,6 +7,7 @@ A ledger that could not be read is a row with its address and the reason.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
@@ -64,7 +65,7 @@ def write_rollup(fh: BinaryIO, rows: list[BureauFigures], year: int) -> None:
                 r.source,
                 styles.cell(wan(d.total), money),
                 styles.cell(wan(d.previous_total), money),
-                styles.cell(wan(d.change), money),
+                styles.cell(d.change_wan, money),  # the difference of the published figures
                 styles.cell(d.change_rate, percent) if d.change_rate is not None else "—",
                 d.batches,
                 d.person_visits,
@@ -81,15 +82,24 @@ def write_rollup(fh: BinaryIO, rows: list[BureauFigures], year: int) -> None:
         )
     t_ = totals(rows)
     change = t_["total"] - t_["previous_total"]  # type: ignore[operator]
-    rate = change / t_["previous_total"] if t_["previous_total"] else None  # type: ignore[operator]
+    rate = (
+        (change / t_["previous_total"]).quantize(Decimal("0.0001"), ROUND_HALF_UP)  # type: ignore[operator]
+        if t_["previous_total"]
+        else None
+    )
     warnings: dict[str, int] = t_["warnings"]  # type: ignore[assignment]
+    # the 万元 totals are the sums of the 万元 figures above, so that a reader who adds the
+    # column (or subtracts the two totals) finds the figures printed
+    published = [r.disclosure for r in rows if r.error is None and r.disclosure is not None]
+    total_wan = sum((wan(d.total) for d in published), Decimal("0.00"))
+    previous_wan = sum((wan(d.previous_total) for d in published), Decimal("0.00"))
     styles.append(
         [
             styles.cell(tr("合计"), styles.bold),
             tr("{n} 个账本").format(n=t_["ledgers"]),
-            styles.cell(wan(t_["total"]), styles.bold_money),  # type: ignore[arg-type]
-            styles.cell(wan(t_["previous_total"]), styles.bold_money),  # type: ignore[arg-type]
-            styles.cell(wan(change), styles.bold_money),
+            styles.cell(total_wan, styles.bold_money),
+            styles.cell(previous_wan, styles.bold_money),
+            styles.cell(total_wan - previous_wan, styles.bold_money),
             styles.cell(rate, styles.bold_percent) if rate is not None else "—",
             t_["batches"],
             t_["person_visits"],

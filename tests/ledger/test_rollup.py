@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,29 @@ def test_every_spelling_of_one_ledger_is_one_ledger(tmp_path: Path) -> None:
         "postgresql+psycopg://postgres@localhost:5432/ledger"
     )
     assert identity("postgresql://postgres@127.0.0.1/ledger") != identity("postgresql://postgres@127.0.0.1/other")
+
+
+def test_the_total_row_adds_up_the_figures_shown(tmp_path: Path) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from ledger.disclosure import Disclosure
+    from ledger.rollup import BureauFigures
+    from reports.rollup import write_rollup
+
+    def bureau(name: str, total: str, previous: str) -> BureauFigures:
+        d = Disclosure(2025, Decimal(total), Decimal("0"), Decimal(previous), 1, 3, 0, 0)
+        return BureauFigures(source=name, name=name, disclosure=d)
+
+    # each bureau 0.4444万元 → 0.44 shown; their sum in yuan would round to 0.89, not 0.88
+    rows = [bureau("甲", "4444.00", "5555.00"), bureau("乙", "4444.00", "5555.00")]
+    buffer = io.BytesIO()
+    write_rollup(buffer, rows, 2025)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, total = values[1], next(r for r in values if r[0] == "合计")
+    by = dict(zip(header, total, strict=True))
+    assert by["公务接待费（万元）"] == pytest.approx(0.88)
+    assert by["上年（万元）"] == pytest.approx(1.12)  # 0.56 + 0.56, not 1.11
+    assert by["增减（万元）"] == pytest.approx(-0.24)
