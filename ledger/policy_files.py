@@ -87,7 +87,7 @@ def _money(value: Any) -> Decimal:
     amount = Decimal(str(value).strip())
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError
-    return amount.quantize(Decimal("0.01"))
+    return abs(amount.quantize(Decimal("0.01")))  # "-0.00" is 0.00
 
 
 def _check(text: str, table: str, data: dict[str, Any]) -> dict[str, Any]:

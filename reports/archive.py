@@ -190,8 +190,10 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], dict[str, str], list[st
     digests: dict[str, str] = {}
     try:
         with zipfile.ZipFile(path) as z:
-            infos = [info for info in z.infolist() if not info.is_dir()]
-            counted = Counter(info.filename for info in infos)
+            # directory entries too: the program writes none, so one is an addition (and a name
+            # that is also a folder would unpack as a folder in place of the sealed file)
+            infos = z.infolist()
+            counted = Counter(info.filename.rstrip("/") for info in infos)
             twice = sorted(name for name, n in counted.items() if n > 1)
             if twice:
                 return held, digests, twice

@@ -96,3 +96,13 @@ def test_the_window_path_refuses_the_same_values(service: LedgerService, team: T
 def test_a_stored_version_reads_its_name_cleaned() -> None:
     data = load_default_policy().to_dict() | {"name": "旧\n\t版\u202e"}
     assert Policy.from_dict(data).name == "旧 版"
+
+
+def test_a_negative_zero_cap_reads_as_zero(tmp_path: Path) -> None:
+    from ledger.policy_files import load_policy_file, policy_toml
+
+    path = tmp_path / "zero.toml"
+    path.write_text('[policy]\neffective_from = 2026-01-01\n[policy.meal_caps]\nbreakfast = "-0.00"\n', "utf-8")
+    policy = load_policy_file(path)
+    assert str(policy.meal_caps["breakfast"]) == "0.00"
+    assert '"-0.00"' not in policy_toml(policy, source="")

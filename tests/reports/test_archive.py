@@ -178,6 +178,24 @@ def test_a_file_twice_under_one_name_is_refused(archive: Path, tmp_path: Path) -
     ]
 
 
+def test_folder_entries_are_additions_and_a_folder_named_like_a_file_is_a_duplicate(
+    archive: Path, tmp_path: Path
+) -> None:
+    shadow = tmp_path / "shadow.zip"  # a folder entry in place of the workbook: unzip makes a folder
+    workbook = next(n for n in names(archive) if n.endswith(".xlsx"))
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(shadow, "w") as dst:
+        dst.writestr(workbook + "/", b"")
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+    problems = check_archive(shadow).problems
+    assert problems == [f"封存文件中有重名的文件 {workbook}（同名的两份中只有一份会被读到：被改动）"]
+    hidden = tmp_path / "hidden.zip"  # a folder entry carrying data
+    rewrite(archive, hidden, {})
+    with zipfile.ZipFile(hidden, "a") as z:
+        z.writestr("hidden/", b"x" * 1000)
+    assert "文件 hidden/ 不在清单中（被加入）" in check_archive(hidden).problems
+
+
 def test_a_zip_bomb_stops_early(archive: Path, tmp_path: Path) -> None:
     """30 MB of zeros compressed to ~30 KB: refused by the ratio after a few MB, in one line."""
     bomb = tmp_path / "bomb.zip"
