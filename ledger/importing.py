@@ -191,7 +191,7 @@ class Importer:
                     errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
                     state.in_file.add(r, item.row)
-                    problems = reception_problems(r)
+                    problems = reception_problems(r, imported=True)
                     errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
             if r is not None:

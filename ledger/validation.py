@@ -26,8 +26,10 @@ from ledger.records import (
 _PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
 
 
-def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, str]:
-    """Field problems (field name → message), for a reception as it will be stored."""
+def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool = False) -> dict[str, str]:
+    """Field problems (field name → message), for a reception as it will be stored; a meal
+    dated outside the reception's days is one when submitting or importing (a draft in the
+    form may still be moving its dates)."""
     p: dict[str, str] = {}
 
     def money_ok(name: str, value: Decimal, label: str) -> None:
@@ -95,6 +97,14 @@ def reception_problems(r: Reception, *, for_submit: bool = False) -> dict[str, s
         money_ok(f"meals[{i}].tobacco_alcohol", m.tobacco_alcohol, label + tr("烟酒费"))
         length_ok(f"meals[{i}].venue", m.venue, limits.UNIT, label + tr("就餐场所"))
         length_ok(f"meals[{i}].invoice_no", m.invoice_no, limits.INVOICE_NO, label + tr("发票号"))
+        last_day = r.end_date or r.reception_date
+        if (for_submit or imported) and not r.reception_date <= m.date <= last_day:
+            p[f"meals[{i}].date"] = tr("{label}：就餐日期 {d} 不在接待日期（{a}{b}）之内").format(
+                label=label,
+                d=m.date.isoformat(),
+                a=r.reception_date.isoformat(),
+                b=tr(" 至 {e}").format(e=last_day.isoformat()) if last_day != r.reception_date else "",
+            )
         if for_submit and m.amount > 0 and m.diners <= 0:
             p[f"meals[{i}].diners"] = tr("{label}：请填写就餐人数").format(label=label)
     if for_submit:

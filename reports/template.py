@@ -661,6 +661,7 @@ _MEAL_FIELD_COLUMNS = {
     "tobacco": "烟酒费",
     "venue": "就餐场所",
     "diners": "接待对象人数",
+    "date": "就餐日期",
 }
 
 

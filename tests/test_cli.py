@@ -273,3 +273,18 @@ def test_check_never_prints_the_password_of_an_unusable_ledger(tmp_path: Path, p
         assert done.returncode == 2, done.stdout + done.stderr
         assert "S3cretPW" not in done.stderr and "Q2secret" not in done.stderr and "***" in done.stderr
         assert "[SQL:" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_meal_row_dated_outside_its_reception_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = tmp_path / "meals.xlsx"
+    wb = Workbook()
+    wb.active.append(["编号", "接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费", "就餐日期"])
+    wb.active.append(["JD-2025-0001", "2025-03-05", "市教育局", "督导", 3, 1, "100.00", "2025-03-05"])
+    wb.active.append(["JD-2025-0001", "2025-03-05", None, None, None, None, "80.00", "2025-03-04"])
+    wb.save(book)
+    done = run_cli("check", str(book), "--json")
+    assert done.returncode == 1, done.stderr
+    errors = [e for r in json.loads(done.stdout)["rows"] for e in r["errors"]]
+    assert {"column": "就餐日期", "message": "第2餐：就餐日期 2025-03-04 不在接待日期（2025-03-05）之内"} in errors

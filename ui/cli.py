@@ -323,7 +323,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
             else:
                 in_file.add(reception, item.row)
-                errors = [CellError(column_of(f), m) for f, m in reception_problems(reception).items()]
+                errors = [CellError(column_of(f), m) for f, m in reception_problems(reception, imported=True).items()]
         violations = []
         if reception is not None and not errors:
             violations = list(
