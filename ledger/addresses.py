@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -65,21 +66,27 @@ def identity(url: str) -> tuple[str, ...]:
         if "://" not in url:
             return _file_identity(url)
         parsed = make_url(url)
-        backend = parsed.get_backend_name()
-        if backend == "sqlite":
+        if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database.startswith("file:"):
                 database = database[5:].split("?")[0]
             return _file_identity(database)
-        host = (parsed.host or "localhost").lower()
-        return (
-            backend,
-            "localhost" if host in _LOOPBACK else host,
-            str(parsed.port or DEFAULT_PORTS.get(backend, "")),
-            parsed.database or "",
-        )
+        return server_identity(parsed)
     except Exception:
         return ("unparsed", url)
+
+
+def server_identity(parsed: Any) -> tuple[str, str, str, str]:
+    """A server ledger as (backend, host, port, database): the default port filled in and every
+    loopback name one host, so two spellings of one address agree."""
+    backend = parsed.get_backend_name()
+    host = (parsed.host or "localhost").lower()
+    return (
+        backend,
+        "localhost" if host in _LOOPBACK else host,
+        str(parsed.port or DEFAULT_PORTS.get(backend, "")),
+        parsed.database or "",
+    )
 
 
 def _file_identity(path: str) -> tuple[str, ...]:

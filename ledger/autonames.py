@@ -19,6 +19,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ledger.addresses import server_identity
+
 AUTO_FOLDER = "自动备份"
 SQLITE_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -35,12 +37,13 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def location(url: str) -> str:
-    """The ledger's full location: its resolved file, or ``host:port/database`` on a server."""
+    """The ledger's full location: its resolved file (a path, so a restored file keeps its
+    backups), or ``host:port/database`` on a server, spelled as ledger.addresses compares it."""
     path = sqlite_file(url)
     if path is not None:
         return str(path)
-    parsed = make_url(url)
-    return f"{parsed.get_backend_name()}://{parsed.host or ''}:{parsed.port or ''}/{parsed.database or ''}"
+    backend, host, port, database = server_identity(make_url(url))
+    return f"{backend}://{host}:{port}/{database}"
 
 
 def readable_name(url: str) -> str:

@@ -322,3 +322,12 @@ def test_rollup_reads_again_when_a_desk_saved_during_its_read(
     desks[0].close()
     assert calls == ["immutable", "ro"]
     assert row.error is None and row.disclosure is not None and row.disclosure.batches == 2
+
+
+def test_two_spellings_of_one_server_ledger_share_one_backup_series() -> None:
+    from ledger.autonames import identity
+
+    assert identity("postgresql://postgres@127.0.0.1/ledger") == identity(
+        "postgresql+psycopg://postgres@localhost:5432/ledger"
+    )
+    assert identity("postgresql://postgres@127.0.0.1/ledger") != identity("postgresql://postgres@10.0.0.2/ledger")
