@@ -249,6 +249,8 @@ def test_the_date_arithmetic_codes_on_postgresql(pg_url: str) -> None:
     posted_in_time = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
     service.mark_posted(team.clerk, [posted_late.id], date(2025, 10, 15))  # type: ignore[list-item]
     service.mark_posted(team.clerk, [posted_in_time.id], date(2025, 10, 14))  # type: ignore[list-item]
+    backdated = add(service, team, date(2025, 9, 29), approve_on=date(2025, 9, 30))
+    service.mark_posted(team.clerk, [backdated.id], date(2025, 9, 1))  # type: ignore[list-item]
     holiday = add(service, team, date(2025, 10, 1))
     a = add(service, team, date(2025, 3, 10), letter_no="市教函〔2025〕12号")
     b = add(service, team, date(2025, 6, 10), letter_no="市教函[2025]12号")
@@ -257,5 +259,6 @@ def test_the_date_arithmetic_codes_on_postgresql(pg_url: str) -> None:
         ("holiday_reception", (holiday.ref,)),
         ("late_entry", (late.ref,)),
         ("late_posting", (posted_late.ref,)),
+        ("late_posting", (backdated.ref,)),
     ]
     db.dispose()
