@@ -107,6 +107,13 @@ def to_record(
         approved_at=row["approved_at"],
         review_comment=row["review_comment"],
         posted_on=row["posted_on"],
+        plan_id=row["plan_id"],
+        void_reason=row["void_reason"],
+        voided_by=row["voided_by"],
+        voided_at=row["voided_at"],
+        reimbursement_no=row["reimbursement_no"],
+        reimbursed_on=row["reimbursed_on"],
+        reimbursed_by=row["reimbursed_by"],
         attachments=attachments,
     )
 
@@ -180,6 +187,7 @@ def storage(
         "classified_reason": r.classified_reason,
         "remarks": r.remarks,
         "clerk_name": r.clerk_name,
+        "plan_id": r.plan_id,
         # derived, so lists, filters and totals are single indexed queries
         "meal_fen": to_fen(r.meal_total),
         "tobacco_fen": to_fen(r.tobacco_alcohol_total),

@@ -158,6 +158,16 @@ class ReceptionRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     review_comment: Mapped[str] = mapped_column(Text, default="")
     posted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # issue 10: the approved plan it was started from, the letter in the register (found from
+    # letter_no by the service), the void and the reimbursement (schema 0007)
+    plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    voided_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reimbursement_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reimbursed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reimbursed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     # derived on every save by the service, so lists, filters and totals are one query
     meal_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -271,6 +281,64 @@ class HistoryRow(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     algo: Mapped[str] = mapped_column(String(8), default="", server_default="")  # "" sha256, "sm3"
+
+
+# ---------------------------------------------------------------------------- before the meal (issue 10)
+class LetterRow(Base):
+    """The letter register (公函登记): every letter once, found by its normalised number."""
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_no: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # ledger.text.text_key of the number
+    sending_unit: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    letter_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    scan_filename: Mapped[str] = mapped_column(String(255), default="")
+    scan_sha256: Mapped[str] = mapped_column(String(64), default="")
+    scan_size: Mapped[int] = mapped_column(Integer, default=0)
+    scan: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PlanRow(Base):
+    """A pre-approval (接待审批): what is planned before the reception, approved by the leader."""
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("year", "seq", name="uq_plans_year_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    letter_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    letter_no: Mapped[str] = mapped_column(String(100), default="")
+    phone_record: Mapped[str] = mapped_column(Text, default="")
+    visiting_unit: Mapped[str] = mapped_column(String(200), default="")
+    activity: Mapped[str] = mapped_column(String(500), default="")
+    activity_kind: Mapped[str] = mapped_column(String(32), default="其他")
+    guest_origin: Mapped[str] = mapped_column(String(8), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    guest_count: Mapped[int] = mapped_column(Integer, default=0)
+    companion_count: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [[role, name, unit, title], ...]
+    meals: Mapped[str] = mapped_column(Text, default="[]")  # JSON: planned meals (ledger.plans)
+    lodging_persons: Mapped[int] = mapped_column(Integer, default=0)
+    lodging_nights: Mapped[int] = mapped_column(Integer, default=0)
+    budget_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(64), default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    approved_by: Mapped[str] = mapped_column(String(64), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    void_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 # ---------------------------------------------------------------------------- trust (issue 12)

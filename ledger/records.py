@@ -21,6 +21,7 @@ class Status(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     RETURNED = "returned"
+    VOID = "void"  # 作废: keeps its number, counts nowhere
 
     @property
     def label(self) -> str:
@@ -32,6 +33,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.SUBMITTED: tr("待审核"),
     Status.APPROVED: tr("已审核"),
     Status.RETURNED: tr("已退回"),
+    Status.VOID: tr("已作废"),
 }
 
 
@@ -194,6 +196,13 @@ class Reception:
     approved_at: datetime | None = None
     review_comment: str = ""  # the leader's comment when returning, or the reopen reason
     posted_on: date | None = None  # when it appeared on a printed public notice
+    plan_id: int | None = None  # the pre-approval (接待审批) it was started from; set by the clerk
+    void_reason: str = ""  # 作废 with a reason: the number is kept and never given out again
+    voided_by: str = ""
+    voided_at: datetime | None = None
+    reimbursement_no: str = ""  # 记账凭证号 / 报销单号, recorded after approval
+    reimbursed_on: date | None = None
+    reimbursed_by: str = ""
     attachments: tuple[Attachment, ...] = ()
 
     @classmethod
@@ -262,7 +271,7 @@ class Reception:
 
     @property
     def is_locked(self) -> bool:
-        return self.status in (Status.SUBMITTED, Status.APPROVED)
+        return self.status in (Status.SUBMITTED, Status.APPROVED, Status.VOID)
 
     @property
     def venue_summary(self) -> str:
@@ -293,7 +302,19 @@ _ALL_FIELDS = tuple(f.name for f in fields(Reception))
 _SNAPSHOT_FIELDS = tuple(f.name for f in fields(Reception) if f.name not in ("attachments", "version", "id"))
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 # fields added by schema 0003, left out of a snapshot while empty
-_LATER_FIELDS: dict[str, Any] = {"guest_origin": "", "lodging_persons": 0, "lodging_nights": 0}
+_LATER_FIELDS: dict[str, Any] = {
+    "guest_origin": "",
+    "lodging_persons": 0,
+    "lodging_nights": 0,
+    # schema 0007
+    "plan_id": None,
+    "void_reason": "",
+    "voided_by": "",
+    "voided_at": None,
+    "reimbursement_no": "",
+    "reimbursed_on": None,
+    "reimbursed_by": "",
+}
 
 
 def _plain(value: Any) -> Any:

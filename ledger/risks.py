@@ -26,7 +26,6 @@ reception, the duplicate-reimbursement pattern audit offices report year after y
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from ledger.i18n import tr
 from ledger.models import MealRow, ReceptionRow
 from ledger.policy import Policy, WarningParams, policy_in_force
 from ledger.records import Status
+from ledger.text import text_key
 from ledger.workdays import WorkCalendar
 
 CODES: dict[str, str] = {
@@ -53,21 +53,6 @@ CODES: dict[str, str] = {
     "cash_payment": tr("现金支付"),
     "invoice_reused": tr("一票多报"),
 }
-
-_BRACKETS = str.maketrans(
-    {
-        **dict.fromkeys("〔[【〖〘〚（［｛{⦅︹︵︻︽﹙﹝", "("),
-        **dict.fromkeys("〕]】〗〙〛）］｝}⦆︺︶︼︾﹚﹞", ")"),
-    }
-)
-
-
-def text_key(text: str) -> str:
-    """A letter number, invoice number or unit as compared: 市教函〔2025〕12号 = 市教函[２０２５] 12号."""
-    if not unicodedata.is_normalized("NFKC", text):  # text is stored in NFKC: rarely needed
-        text = unicodedata.normalize("NFKC", text)
-    return "".join(text.translate(_BRACKETS).split()).casefold()
-
 
 @dataclass(frozen=True)
 class Risk:

@@ -105,3 +105,18 @@ def person_key(name: object) -> str:
     """How names of people and user names are compared: clean, case-folded, without spaces
     ("张 局长" is "张局长", "BOSS" is "boss")."""
     return clean_line(name).casefold().replace(" ", "")
+
+
+_BRACKETS = str.maketrans(
+    {
+        **dict.fromkeys("〔[【〖〘〚（［｛{⦅︹︵︻︽﹙﹝", "("),
+        **dict.fromkeys("〕]】〗〙〛）］｝}⦆︺︶︼︾﹚﹞", ")"),
+    }
+)
+
+
+def text_key(text: str) -> str:
+    """A letter number, invoice number or unit as compared: 市教函〔2025〕12号 = 市教函[２０２５] 12号."""
+    if not unicodedata.is_normalized("NFKC", text):  # text is stored in NFKC: rarely needed
+        text = unicodedata.normalize("NFKC", text)
+    return "".join(text.translate(_BRACKETS).split()).casefold()

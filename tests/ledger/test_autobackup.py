@@ -12,7 +12,7 @@ import pytest
 from ledger import autobackup
 from ledger.db import Database, copy_before_migration
 from ledger.service import LedgerService
-from tests.conftest import Team, sample_reception
+from tests.conftest import Team, downgrade_ledger, sample_reception
 
 
 @pytest.fixture
@@ -80,14 +80,7 @@ def test_migration_copies_the_old_ledger_first(tmp_path: Path, folder: Path) -> 
     path = tmp_path / "old.sqlite3"
     db = Database(f"sqlite:///{path}")
     db.dispose()
-    with sqlite3.connect(path) as conn:  # as a ledger of the previous version
-        conn.execute("UPDATE alembic_version SET version_num = '0005'")
-        conn.execute("DROP TABLE backup_marks")
-        conn.execute("DROP TABLE sealed_years")
-        conn.execute("DROP TABLE printed_fingerprints")
-        conn.execute("DROP TABLE signatures")
-        conn.execute("DROP TABLE user_keys")
-        conn.execute("ALTER TABLE history DROP COLUMN algo")
+    downgrade_ledger(f"sqlite:///{path}", "0005")  # as a ledger of an earlier version
     Database(f"sqlite:///{path}").dispose()  # opening upgrades it
     copies = list(folder.glob("old-*-升级前-*.sqlite3"))
     assert len(copies) == 1

@@ -19,7 +19,7 @@ from ledger.records import LedgerQuery
 from ledger.rollup import rollup
 from ledger.service import LedgerService
 from tests.cli import run_cli
-from tests.conftest import PASSWORD, Team, make_team, sample_reception
+from tests.conftest import PASSWORD, Team, downgrade_ledger, make_team, sample_reception
 
 ADMIN = ("--user", "admin", "--password", PASSWORD)
 
@@ -33,15 +33,7 @@ def _receptions(path: Path) -> int:
 
 def _previous_version(path: Path) -> None:
     """Turn the ledger at ``path`` into one of the previous version (as an older program left it)."""
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0005'")
-        conn.execute("DROP TABLE backup_marks")
-        conn.execute("DROP TABLE sealed_years")
-        conn.execute("DROP TABLE printed_fingerprints")
-        conn.execute("DROP TABLE signatures")
-        conn.execute("DROP TABLE user_keys")
-        conn.execute("ALTER TABLE history DROP COLUMN algo")
-    conn.close()
+    downgrade_ledger(f"sqlite:///{path}", "0005")
 
 
 def _revision(path: Path) -> str:
