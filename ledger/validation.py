@@ -119,16 +119,19 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
     return p
 
 
-def submission_problems(r: Reception, policy: Policy) -> dict[str, str]:
+def submission_problems(
+    r: Reception, policy: Policy, evidence: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """What the policy asks of a reception before it goes to the leader: every guest named
-    (when ``require_guest_names``) and the required documents attached."""
+    (when ``require_guest_names``) and the required documents attached (``evidence``: the
+    kinds the ledger holds elsewhere, see ``DocumentRule.missing``)."""
     p: dict[str, str] = {}
     named = sum(1 for g in r.guests if g.name.strip())
     if policy.require_guest_names and named < r.guest_count:
         p["guests"] = tr("接待对象 {n} 人，名单只写了 {k} 人的姓名：请补全名单后再提交").format(
             n=r.guest_count, k=named
         )
-    missing = policy.documents.missing(r)
+    missing = policy.documents.missing(r, evidence)
     if missing:
         p["attachments"] = tr("提交前须附上：{kinds}（现缺 {missing}）").format(
             kinds=policy.documents.labels(), missing=policy.documents.labels(missing)
