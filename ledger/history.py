@@ -39,8 +39,12 @@ from ledger.records import Attachment, HistoryEntry
 GENESIS = "0" * 64
 
 
+# one encoder for every call (json.dumps with these options makes a new one each time)
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL(value)
 
 
 def _entry_hash(row: HistoryRow | dict[str, Any]) -> str:
@@ -50,19 +54,43 @@ def _entry_hash(row: HistoryRow | dict[str, Any]) -> str:
     holds a raw newline, and the short fields are one JSON line, so the joining is unambiguous.
     """
     get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    header = canonical(
-        [
-            get("at").replace(microsecond=0).isoformat(),
-            get("username"),
-            get("action"),
-            get("entity"),
-            get("entity_id"),
-            get("ref"),
-            get("comment"),
-        ]
+    return _hash_of(*(get(name) for name in _HASHED))
+
+
+# the columns an entry's hash covers, in the order _hash_of takes them
+_HASHED = (
+    "prev_hash",
+    "at",
+    "username",
+    "action",
+    "entity",
+    "entity_id",
+    "ref",
+    "comment",
+    "before",
+    "after",
+    "algo",
+)
+
+
+def _hash_of(
+    prev_hash: str,
+    at: datetime,
+    username: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    ref: str,
+    comment: str,
+    before: str,
+    after: str,
+    algo: str | None,
+) -> str:
+    header = _CANONICAL(
+        [at.replace(microsecond=0).isoformat(), username, action, entity, entity_id, ref, comment]
     )
-    body = "\n".join((get("prev_hash"), header, get("before"), get("after")))
-    if (get("algo") or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry
+    body = "\n".join((prev_hash, header, before, after))
+    if (algo or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry
         return sm3_hex(body.encode("utf-8"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -168,30 +196,38 @@ def verify_chain(session: Session, result: VerifyResult) -> dict[tuple[str, int]
     last_state: dict[tuple[str, int], str] = {}
     prev = GENESIS
     table = HistoryRow.__table__
-    rows = session.connection().execution_options(yield_per=5000).execute(select(table).order_by(table.c.id))
-    for row in rows:
-        result.entries += 1
-        # ids may skip numbers (PostgreSQL does not give back the ids of a rolled-back or killed
-        # import), so an entry removed from the middle is found by the next entry's link alone
-        if row.prev_hash != prev:
-            result.problems.append(
-                tr("{where}：与前一条的链接断开（前一条被改动或删除）").format(where=_where(row))
-            )
-        if _entry_hash(row) != row.hash:
-            result.problems.append(tr("{where}：内容与校验值不符（被改动）").format(where=_where(row)))
-        prev = row.hash
-        if row.entity_id is not None and row.entity != "reception":
-            last_state[(row.entity, row.entity_id)] = row.after
+    hashed = [table.c[name] for name in _HASHED]
+    stmt = select(*hashed, table.c.hash, table.c.id).order_by(table.c.id)
+    result_rows = session.connection().execution_options(yield_per=5000).execute(stmt)
+    for part in result_rows.partitions():
+        for row in part:
+            # plain tuples in _HASHED's order, then hash and id: no attribute look-ups per entry
+            values = tuple(row)
+            result.entries += 1
+            # ids may skip numbers (PostgreSQL does not give back the ids of a rolled-back or
+            # killed import), so an entry removed from the middle is found by the next entry's link
+            if values[0] != prev:
+                result.problems.append(
+                    tr("{where}：与前一条的链接断开（前一条被改动或删除）").format(where=_where_id(values))
+                )
+            if _hash_of(*values[:11]) != values[11]:
+                result.problems.append(
+                    tr("{where}：内容与校验值不符（被改动）").format(where=_where_id(values))
+                )
+            prev = values[11]
+            if values[5] is not None and values[4] != "reception":
+                last_state[(values[4], values[5])] = values[9]
     return last_state
 
 
-def _where(row: Any) -> str:
+def _where_id(values: tuple[Any, ...]) -> str:
+    """Where an entry is, for a message: from the columns ``verify_chain`` reads (_HASHED's, hash, id)."""
     return tr("历史记录第 {id} 条（{at}，{user}，{action}{ref}）").format(
-        id=row.id,
-        at=row.at,
-        user=row.username,
-        action=row.action,
-        ref=f"，{row.ref}" if row.ref else "",
+        id=values[12],
+        at=values[1],
+        user=values[2],
+        action=values[3],
+        ref=f"，{values[6]}" if values[6] else "",
     )
 
 
@@ -317,7 +353,7 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
     attachments_t = AttachmentRow.__table__
     result = s.execute(select(table).where(table.c.id >= lo, table.c.id < hi).order_by(table.c.id))
     keys = list(result.keys())
-    rows = [dict(zip(keys, r, strict=True)) for r in result]
+    rows = [dict(zip(keys, r, strict=True)) for r in result.all()]
     if not rows:
         return {}
 

@@ -315,8 +315,8 @@ def grouped_by_reception(
     out: dict[int, list[tuple[Any, ...]]] = {}
     child = columns[0].table
     stmt = select(*columns).where(where(child.c.reception_id)).order_by(*order)
-    for reception_id, *values in connection.execute(stmt):
-        out.setdefault(reception_id, []).append(tuple(values))
+    for row in connection.execute(stmt).all():  # fetched at once: no fetch call per row
+        out.setdefault(row[0], []).append(tuple(row[1:]))
     return out
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from ledger.i18n import tr
@@ -287,7 +288,10 @@ class Reception:
 
         Fields added after a ledger was started appear only when they hold a value, so the
         records written before them still match their last history entry."""
-        out = {name: _SNAPSHOT_AS.get(name, _plain)(getattr(self, name)) for name in _SNAPSHOT_FIELDS}
+        # every field read at once (C), then only the fields that are not plain JSON converted
+        out = dict(zip(_SNAPSHOT_FIELDS, _snapshot_values(self), strict=True))
+        for name, convert in _SNAPSHOT_CONVERTED:
+            out[name] = convert(out[name])
         for name, empty in _LATER_FIELDS.items():
             if out[name] == empty:
                 del out[name]
@@ -389,6 +393,10 @@ _SNAPSHOT_AS: dict[str, Any] = {
     "status": str,
     "explanations": lambda value: dict(sorted(value.items())),
 }
+_snapshot_values = attrgetter(*_SNAPSHOT_FIELDS)
+_SNAPSHOT_CONVERTED = tuple(
+    (name, _SNAPSHOT_AS[name]) for name in _SNAPSHOT_FIELDS if _SNAPSHOT_AS[name] is not _as_is
+)
 
 
 @dataclass(frozen=True)

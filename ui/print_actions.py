@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -43,7 +44,6 @@ from ledger.money import fmt
 from ledger.records import User
 from ledger.service import LedgerError, LedgerService
 from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
-from reports.notice import Notice, NoticeError, load_notice, load_single_notice, month_bounds, render_notice
 from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
@@ -52,7 +52,19 @@ from ui.prefs import app_settings
 from ui.screen_fit import fit_window
 from ui.widgets import ok_cancel_buttons, show_ledger_error
 
+if TYPE_CHECKING:
+    from reports.notice import Notice
+
 EXPORT_DIR_KEY = "export/last_dir"
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first and last day of the month ``day`` falls in (as reports.notice.month_bounds;
+    reports.notice, with reportlab, is imported only when a notice is made: the window starts
+    without it)."""
+    import calendar as months
+
+    return day.replace(day=1), day.replace(day=months.monthrange(day.year, day.month)[1])
 
 
 def _qdate(day: date) -> QDate:
@@ -240,6 +252,8 @@ class PrintActions(QObject):
     def this_month_notice(self, today: date | None = None) -> Notice | None:
         today = today or date.today()
         first, last = month_bounds(today)
+        from reports.notice import load_notice
+
         return self._notice(lambda: load_notice(self.service, first, last, posted_on=today))
 
     def notice_for_period(self) -> Notice | None:
@@ -248,6 +262,8 @@ class PrintActions(QObject):
         )
         if request is None:
             return None
+        from reports.notice import load_notice
+
         return self._notice(
             lambda: load_notice(
                 self.service,
@@ -262,9 +278,13 @@ class PrintActions(QObject):
         rid = self._selected()
         if rid is None:
             return None
+        from reports.notice import load_single_notice
+
         return self._notice(lambda: load_single_notice(self.service, rid))
 
     def _notice(self, load: Callable[[], Notice]) -> Notice | None:
+        from reports.notice import NoticeError, render_notice
+
         try:
             with _busy():
                 notice = load()
