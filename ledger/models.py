@@ -80,6 +80,7 @@ class ReceptionRow(Base):
         # on the id, makes a page in any order an index walk (migration 0004)
         Index("ix_receptions_date_id", "reception_date", "id"),
         Index("ix_receptions_total_id", "total_fen", "id"),
+        Index("ix_receptions_meal_id", "meal_fen", "id"),  # migration 0008
         Index("ix_receptions_unit_id", "visiting_unit", "id"),
         Index("ix_receptions_activity_id", "activity", "id"),
         Index("ix_receptions_guests_id", "guest_count", "id"),
@@ -419,12 +420,13 @@ reception_totals = Table(
     Column("meal_count", BigInteger, nullable=False),
     Column("over_standard_fen", BigInteger, nullable=False),
 )
-# what migration 0004 creates beyond the models: the monthly totals, SQLite's FTS5 trigram table
+# what migrations 0004 and 0008 create beyond the models: the monthly totals, SQLite's FTS5 trigram table
 # (with its shadow tables) and the expression and trigram indexes (``alembic check`` leaves them)
 DATABASE_KEPT = (
     "reception_totals",
     "receptions_search",
     "ix_receptions_per_person",
+    "ix_receptions_meal_per_person",  # migration 0008
     "ix_receptions_search_trgm",
 )
 

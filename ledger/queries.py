@@ -341,6 +341,11 @@ PER_PERSON = (ReceptionRow.total_fen * literal_column("1.0")).op("/")(
     func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
 )
 
+# the meal per person at the table, rendered as migration 0008's index has it (literals, no
+# bound parameters), so that a sort by 人均餐费 walks that index
+MEAL_PER_PERSON = (ReceptionRow.meal_fen * literal_column("1.0")).op("/")(
+    func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, literal_column("0"))
+)
 
 # the diners of a reception's meals, for 人均餐费 on the page shown (read for that page only)
 _MEAL_DINERS = (
@@ -362,10 +367,7 @@ SORT_COLUMNS = {
     "meal_amount": (ReceptionRow.meal_fen, ReceptionRow.id),
     # sorted by the meal per person at the table (the diners are guests and companions but
     # where a meal was recorded otherwise; the figure shown is always meal ÷ its diners)
-    "meal_per_person": (
-        ReceptionRow.meal_fen * 1.0 / func.nullif(ReceptionRow.guest_count + ReceptionRow.companion_count, 0),
-        ReceptionRow.id,
-    ),
+    "meal_per_person": (MEAL_PER_PERSON, ReceptionRow.id),
     "status": (ReceptionRow.status, ReceptionRow.reception_date, ReceptionRow.id),  # rides the status index
     "violation_count": (ReceptionRow.violation_count, ReceptionRow.id),
     "compliant": (ReceptionRow.violation_count, ReceptionRow.id),

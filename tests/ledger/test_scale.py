@@ -162,6 +162,8 @@ SORTS = (
     "guest_count",
     "total",
     "per_person",
+    "meal_amount",
+    "meal_per_person",
     "status",
     "violation_count",
 )
@@ -177,6 +179,8 @@ def _key(row, sort: str):  # type: ignore[no-untyped-def]
         "guest_count": (row.guest_count, row.id),
         "total": (row.total, row.id),
         "per_person": (row.total / persons if persons else Decimal(-1), row.id),
+        "meal_amount": (row.meal_amount, row.id),
+        "meal_per_person": (row.meal_amount / persons if persons else Decimal(-1), row.id),
         "status": (row.status.value, row.reception_date, row.id),
         "violation_count": (row.violation_count, row.id),
     }[sort]
@@ -193,6 +197,27 @@ def test_every_sort_orders_as_its_columns_say(filled: LedgerService, sort: str) 
         assert [r.id for r in filled.ledger_rows(LedgerQuery(sort=sort, descending=descending), 17, 9)] == [
             r.id for r in got[17:26]
         ]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_every_sort_walks_an_index(db_url: str, sort: str) -> None:
+    """A page in any order of the ledger view is an index walk on SQLite: no sorting of the
+    whole table (a million receptions: 0.4-0.6 s for 餐费 and 人均餐费 before migration 0008)."""
+    from sqlalchemy import select
+
+    from ledger.models import ReceptionRow
+
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            for descending in (False, True):
+                order = [c.desc() if descending else c for c in queries.SORT_COLUMNS[sort]]
+                stmt = select(ReceptionRow.id).order_by(*order).limit(200)
+                sql = str(stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
+                plan = " ".join(str(r[-1]) for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+                assert "TEMP B-TREE" not in plan, (sort, plan)
+    finally:
+        db.dispose()
 
 
 def _alembic(url: str) -> Config:
