@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
-from ledger.mapping import DERIVED, children_of, derived, grouped_by_reception, to_record, user_snapshot
+from ledger.mapping import (
+    DERIVED,
+    children_of,
+    derived,
+    grouped_by_reception,
+    snapshot_from_storage,
+    user_snapshot,
+)
 from ledger.models import (
     AttachmentRow,
     HistoryRow,
@@ -387,12 +394,14 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
     for row in rows:
         rid = row["id"]
         files = tuple(Attachment(*a) for a in attachments.get(rid, ()))
-        record = to_record(row, people.get(rid, ()), meals.get(rid, ()), explanations.get(rid, ()), files)
+        snapshot = snapshot_from_storage(
+            row, people.get(rid, ()), meals.get(rid, ()), explanations.get(rid, ()), files
+        )
         breaches = [
             {"rule": v[0], "message": v[1], "limit_text": v[2], "actual_text": v[3], "excess_fen": v[4]}
             for v in violations.get(rid, ())
         ]
-        after = canonical(record.snapshot() | {"derived": derived({c: row[c] for c in DERIVED}, breaches)})
+        after = canonical(snapshot | {"derived": derived({c: row[c] for c in DERIVED}, breaches)})
         out[rid] = (row["ref"], after, bool(files))
     return out
 

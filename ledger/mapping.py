@@ -13,7 +13,19 @@ from sqlalchemy import select
 from ledger import auth, limits
 from ledger.models import ExplanationRow, MealRow, PersonRow, ReceptionRow, UserRow, ViolationRow
 from ledger.money import from_fen, to_fen
-from ledger.records import CANTEEN_VENUE_TYPES, Assessment, Attachment, Meal, Person, Reception, Status, User
+from ledger.records import (
+    CANTEEN_VENUE_TYPES,
+    LATER_FIELDS,
+    SNAPSHOT_AS,
+    SNAPSHOT_FIELDS,
+    Assessment,
+    Attachment,
+    Meal,
+    Person,
+    Reception,
+    Status,
+    User,
+)
 from ledger.text import clean_line, clean_prose
 
 DERIVED = (
@@ -280,6 +292,68 @@ def apply(row: ReceptionRow, stored: Reception, assessment: Assessment) -> None:
     row.meals = [MealRow(**c) for c in children["meals"]]
     row.explanations = [ExplanationRow(**c) for c in children["explanations"]]
     row.violations = [ViolationRow(**c) for c in children["violations"]]
+
+
+def _fen_text(fen: int) -> str:
+    """``f"{from_fen(fen):.2f}"`` for an integer, without the Decimal."""
+    whole, cents = divmod(-fen if fen < 0 else fen, 100)
+    return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
+
+
+_ROW_MONEY = {
+    "accommodation": "accommodation_fen",
+    "transport": "transport_fen",
+    "other_cost": "other_cost_fen",
+    "gift_amount": "gift_fen",
+}
+_CHILD_FIELDS = ("guests", "companions", "staff", "meals", "explanations")
+# (snapshot field, column, conversion) of every field read straight from the reception's row
+_ROW_SNAPSHOT = tuple(
+    (
+        name,
+        _ROW_MONEY.get(name, name),
+        _fen_text if name in _ROW_MONEY else bool if name == "classified" else SNAPSHOT_AS[name],
+    )
+    for name in SNAPSHOT_FIELDS
+    if name not in _CHILD_FIELDS
+)
+
+
+def snapshot_from_storage(
+    row: dict[str, Any],
+    people_rows: Iterable[tuple[Any, ...]],
+    meal_rows: Iterable[tuple[Any, ...]],
+    explanation_rows: Iterable[tuple[str, str]],
+    attachments: tuple[Attachment, ...],
+) -> dict[str, Any]:
+    """``to_record(...).snapshot()`` from the same rows, without building the record, its
+    people, meals and amounts: ``verify`` compares a million receptions with their history."""
+    out = {name: convert(row[column]) for name, column, convert in _ROW_SNAPSHOT}
+    people: dict[str, list[dict[str, str]]] = {"guest": [], "companion": [], "staff": []}
+    for role, name, unit, title in people_rows:
+        people.setdefault(role, []).append({"name": name, "unit": unit, "title": title})
+    out["guests"], out["companions"], out["staff"] = people["guest"], people["companion"], people["staff"]
+    out["meals"] = [
+        {
+            "date": day.isoformat(),
+            "kind": kind,
+            "venue": venue,
+            "venue_type": venue_type,
+            "diners": diners,
+            "amount": _fen_text(amount),
+            "tobacco_alcohol": _fen_text(tobacco),
+            "invoice_no": invoice,
+        }
+        for day, kind, venue, venue_type, diners, amount, tobacco, invoice in meal_rows
+    ]
+    out["explanations"] = dict(sorted(dict(explanation_rows).items()))
+    for name, empty in LATER_FIELDS.items():
+        if out[name] == empty:
+            del out[name]
+    out["attachments"] = [
+        {"kind": a.kind, "filename": a.filename, "sha256": a.sha256, "size": a.size} for a in attachments
+    ]
+    return out
 
 
 def ref(year: int, seq: int) -> str:

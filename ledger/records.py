@@ -621,3 +621,9 @@ class ImportRow:
     errors: tuple[CellError, ...] = ()
     approved_by: str = ""  # 审核人, for historical imports
     approved_on: date | None = None  # 审核日期
+
+
+# what ledger.mapping.snapshot_from_storage builds the same snapshots from (without a record)
+SNAPSHOT_FIELDS = _SNAPSHOT_FIELDS
+SNAPSHOT_AS = _SNAPSHOT_AS
+LATER_FIELDS = _LATER_FIELDS

@@ -153,3 +153,54 @@ def test_a_new_ledger_where_another_was_verified_is_not_called_tampered(tmp_path
     assert "另一个账本" in result.notes[0]
     assert second.verify().notes == []  # remembered now
     second.db.dispose()
+
+
+def test_verify_builds_each_snapshot_as_the_record_does(
+    ledger: tuple[LedgerService, str], team: Team
+) -> None:
+    """verify compares a million receptions through mapping.snapshot_from_storage, which skips
+    building the record: it gives exactly ``to_record(...).snapshot()`` for every reception."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from ledger.mapping import children_of, snapshot_from_storage, to_record
+    from ledger.models import AttachmentRow, ReceptionRow
+    from ledger.records import Attachment, Meal, Person
+
+    service, _ = ledger
+    odd = sample_reception(
+        date(2025, 3, 6),
+        end_date=date(2025, 3, 7),
+        staff=(Person("司机甲", "本局", "司机"),),
+        meals=(
+            Meal(date(2025, 3, 6), "dinner", "定点饭店", "定点饭店", 8, Decimal("480.05"), Decimal("0.99"), "F1"),
+            Meal(date(2025, 3, 7), "breakfast", "局机关食堂", "机关食堂", 8, Decimal("40.10")),
+        ),
+        accommodation=Decimal("1234.56"),
+        transport=Decimal("0.07"),
+        gift_description="纪念册",
+        classified=True,
+        classified_reason="涉密",
+        guest_origin="外地",
+        lodging_persons=2,
+        lodging_nights=1,
+        remarks="备注",
+    )
+    saved = service.save(team.clerk, odd)
+    service.add_attachment(team.clerk, saved.id, "菜单.jpg", b"menu", "menu")  # type: ignore[arg-type]
+    table = ReceptionRow.__table__
+    with service.db.read() as s:
+        rows = [dict(r._mapping) for r in s.execute(select(table))]
+        people, meals, explanations = children_of(s, lambda column: column.is_not(None))
+        files: dict[int, list[Attachment]] = {}
+        for a in s.scalars(select(AttachmentRow).order_by(AttachmentRow.id)):
+            files.setdefault(a.reception_id, []).append(
+                Attachment(a.id, a.kind, a.filename, a.sha256, a.size, a.added_at)
+            )
+    assert len(rows) == 3
+    for row in rows:
+        rid = row["id"]
+        parts = (people.get(rid, ()), meals.get(rid, ()), explanations.get(rid, ()), tuple(files.get(rid, ())))
+        assert snapshot_from_storage(row, *parts) == to_record(row, *parts).snapshot()
+    assert service.verify().ok
