@@ -179,7 +179,8 @@ def reminder(db: Database, now: datetime) -> str:
     last = last_backup(db)
     if last is None:
         with db.read() as s:
-            first = s.scalar(select(func.min(HistoryRow.at)))
+            # the ledger's first entry by id (append-only): min(at) would read the whole history
+            first = s.scalar(select(HistoryRow.at).order_by(HistoryRow.id).limit(1))
         if first is None or now - first < REMIND_AFTER:
             return ""
         return tr("此账本还没有备份过：请备份（文件 → 备份 / 恢复，PostgreSQL 上用 pg_dump）")

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, column, func, literal_column, select, table
+from sqlalchemy import Select, and_, case, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from ledger import history
@@ -376,8 +376,18 @@ SORT_COLUMNS = {
 }
 
 
+# the distinct years by a walk of the (year, seq) index, one probe per year: DISTINCT reads
+# every row on PostgreSQL (a million receptions: about 100 ms, twice as the window opens)
+_YEARS = text(
+    "WITH RECURSIVE y(year) AS ("
+    " SELECT max(year) FROM receptions"
+    " UNION ALL SELECT (SELECT max(year) FROM receptions WHERE year < y.year) FROM y WHERE y.year IS NOT NULL"
+    ") SELECT year FROM y WHERE year IS NOT NULL"
+)
+
+
 def years(s: Session) -> list[int]:
-    return sorted(s.scalars(select(ReceptionRow.year).distinct()).all(), reverse=True)
+    return sorted((int(y) for y in s.scalars(_YEARS).all()), reverse=True)
 
 
 def history_entries(s: Session, reception_id: int | None = None) -> list[HistoryEntry]:

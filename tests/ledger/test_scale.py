@@ -352,3 +352,11 @@ def test_receptions_in_chunks_are_the_receptions_with_their_breaches(filled: Led
     breaches = {k: v for _, violations in chunks for k, v in violations.items()}
     assert breaches == filled.violations_of([r.id for r in whole if r.id is not None])
     assert any(breaches.values())
+
+
+def test_years_are_every_year_numbered(filled: LedgerService) -> None:
+    """The year list walks the (year, seq) index one year at a time: the same years as reading
+    every row."""
+    with filled.db.read() as s:
+        every = {int(y) for y in s.scalars(text("SELECT year FROM receptions"))}
+    assert filled.years() == sorted(every, reverse=True) == [2025, 2024]
