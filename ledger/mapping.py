@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from ledger.records import (
     CANTEEN_VENUE_TYPES,
     LATER_FIELDS,
     SNAPSHOT_AS,
+    SNAPSHOT_AS_IS,
     SNAPSHOT_FIELDS,
     Assessment,
     Attachment,
@@ -307,15 +309,25 @@ _ROW_MONEY = {
     "gift_amount": "gift_fen",
 }
 _CHILD_FIELDS = ("guests", "companions", "staff", "meals", "explanations")
-# (snapshot field, column, conversion) of every field read straight from the reception's row
-_ROW_SNAPSHOT = tuple(
+# the fields read straight from the reception's row: those kept as they are (field = column),
+# then (field, column, conversion) of the others
+_ROW_AS_IS = tuple(
+    name
+    for name in SNAPSHOT_FIELDS
+    if name not in _CHILD_FIELDS
+    and name not in _ROW_MONEY
+    and name != "classified"
+    and SNAPSHOT_AS[name] is SNAPSHOT_AS_IS
+)
+_row_as_is = itemgetter(*_ROW_AS_IS)
+_ROW_CONVERTED = tuple(
     (
         name,
         _ROW_MONEY.get(name, name),
         _fen_text if name in _ROW_MONEY else bool if name == "classified" else SNAPSHOT_AS[name],
     )
     for name in SNAPSHOT_FIELDS
-    if name not in _CHILD_FIELDS
+    if name not in _CHILD_FIELDS and name not in _ROW_AS_IS
 )
 
 
@@ -328,7 +340,9 @@ def snapshot_from_storage(
 ) -> dict[str, Any]:
     """``to_record(...).snapshot()`` from the same rows, without building the record, its
     people, meals and amounts: ``verify`` compares a million receptions with their history."""
-    out = {name: convert(row[column]) for name, column, convert in _ROW_SNAPSHOT}
+    out = dict(zip(_ROW_AS_IS, _row_as_is(row), strict=True))
+    for name, column, convert in _ROW_CONVERTED:
+        out[name] = convert(row[column])
     people: dict[str, list[dict[str, str]]] = {"guest": [], "companion": [], "staff": []}
     for role, name, unit, title in people_rows:
         people.setdefault(role, []).append({"name": name, "unit": unit, "title": title})

@@ -626,4 +626,5 @@ class ImportRow:
 # what ledger.mapping.snapshot_from_storage builds the same snapshots from (without a record)
 SNAPSHOT_FIELDS = _SNAPSHOT_FIELDS
 SNAPSHOT_AS = _SNAPSHOT_AS
+SNAPSHOT_AS_IS = _as_is
 LATER_FIELDS = _LATER_FIELDS
