@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ledger import history, limits
+from ledger import history, letters, limits
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied
 from ledger.i18n import tr
@@ -84,6 +84,7 @@ class _ImportState:
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
     loaded_dates: set[date] = field(default_factory=set)
+    letters: dict[str, int] = field(default_factory=dict)  # the register's ids by letter key
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -256,6 +257,10 @@ class Importer:
         # Core bulk inserts: an ORM unit of work costs several times more per row (a plain
         # executemany; the new ids are read back by reference, since RETURNING makes SQLite
         # insert row by row)
+        cited = [(a[2]["letter_no"], a[2]["letter_title"], a[2]["visiting_unit"]) for a in accepted]
+        letter_ids = letters.link_many(s, actor.username, now, cited, state.letters)
+        for a in accepted:
+            a[2]["letter_id"] = letter_ids.get(letters.key_of(a[2]["letter_no"]))
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()

@@ -21,8 +21,10 @@ from ledger.desk import Desk, has, require
 from ledger.errors import InvalidReception, NotFound, PermissionDenied, StaleEdit, WorkflowError
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
+from ledger.letters import Letters
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
 from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
+from ledger.plans import documents_evidence, usable_plan_problem
 from ledger.policy import RULES
 from ledger.queries import reception_row
 from ledger.records import ATTACHMENT_KINDS, Assessment, Attachment, Reception, Role, Status, User
@@ -35,9 +37,10 @@ AUTHORING_ACTIONS = ("create", "edit", "submit", "import", "import_historical", 
 
 
 class Workflow:
-    def __init__(self, desk: Desk, settings: Settings) -> None:
+    def __init__(self, desk: Desk, settings: Settings, letters: Letters) -> None:
         self.desk = desk
         self.settings = settings
+        self.letters = letters
 
     # ------------------------------------------------------------------ drafts and submission
     def save(self, actor: User, reception: Reception) -> Reception:
@@ -60,7 +63,9 @@ class Workflow:
         self.settings.policies()
         stored = self._with_stored_attachments(normalized(reception))
         problems = reception_problems(stored, for_submit=True)
-        problems.update(submission_problems(stored, self.settings.policy_for(stored.reception_date)))
+        with self.desk.db.read() as s:
+            evidence = documents_evidence(s, stored.letter_no, stored.plan_id)
+        problems.update(submission_problems(stored, self.settings.policy_for(stored.reception_date), evidence))
         if problems:
             raise InvalidReception(problems)
         assessment = self.settings.assess(stored)
@@ -100,19 +105,24 @@ class Workflow:
             )
         return stored if attachments == stored.attachments else replace(stored, attachments=attachments)
 
-    def _reassess(self, row: ReceptionRow) -> None:
+    def _reassess(self, s: Session, row: ReceptionRow) -> None:
         """Judge a row again after its attachments changed (the documents and pre-approval rules)."""
         record = record_of(row)
-        apply(row, record, self.settings.assess(record))
+        apply(row, record, self.settings.assess(record, s))
 
     def _save_in(
         self, s: Session, actor: User, stored: Reception, assessment: Assessment
     ) -> tuple[ReceptionRow, Reception]:
         """Write a normalised reception onto a new or existing row; return the row and its record."""
         require(s, actor, Role.CLERK, tr("录入接待"))
+        if stored.plan_id is not None:
+            problem = usable_plan_problem(s, stored.plan_id, stored.id)
+            if problem:
+                raise InvalidReception({"plan_id": problem})
         if stored.id is None:
             row = self._new_row(s, stored.reception_date, actor.username)
             apply(row, stored, assessment)
+            self._link_letter(s, actor, row)
             if not row.clerk_name:
                 row.clerk_name = actor.label
             s.flush()
@@ -127,11 +137,18 @@ class Workflow:
             )
         before = snapshot(row)
         apply(row, stored, assessment)
+        self._link_letter(s, actor, row)
         s.flush()
         record = record_of(row)
         if snapshot(row, record) == before:
             return row, record  # nothing changed: no new version, no history entry
         return row, self._record_change(s, row, actor, "edit", before=before)
+
+    def _link_letter(self, s: Session, actor: User, row: ReceptionRow) -> None:
+        """Link the reception to its letter in the register (registering a new one)."""
+        row.letter_id = self.letters.link_in(
+            s, actor, row.letter_no, title=row.letter_title, unit=row.visiting_unit
+        )
 
     # ------------------------------------------------------------------ review
     def approve(
@@ -273,7 +290,7 @@ class Workflow:
                 )
             )
             s.flush()
-            self._reassess(row)
+            self._reassess(s, row)
             return self._record_change(s, row, actor, "attach", before=before, comment=filename)
 
     def remove_attachment(self, actor: User, attachment_id: int) -> Reception:
@@ -286,7 +303,7 @@ class Workflow:
             before = snapshot(row)
             row.attachments.remove(attachment)
             s.flush()
-            self._reassess(row)
+            self._reassess(s, row)
             return self._record_change(s, row, actor, "detach", before=before, comment=attachment.filename)
 
     def mark_posted(self, actor: User, reception_ids: Iterable[int], posted_on: date) -> int:

@@ -164,7 +164,7 @@ def _register_letters() -> None:
 
 
 def letter_snapshot_of(v: dict) -> dict:
-    # the same keys as ledger.letters.snapshot
+    # the same keys as ledger.preapproval.letter_snapshot
     return {
         'letter_no': v['letter_no'], 'sending_unit': v['sending_unit'], 'title': v['title'],
         'letter_date': None, 'scan_filename': '', 'scan_sha256': '', 'scan_size': 0,
