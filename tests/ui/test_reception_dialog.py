@@ -329,7 +329,9 @@ def test_meal_cells_take_their_choices(qtbot, service: LedgerService, team: Team
     assert "在高档酒店就餐" in rule_text(form, "luxury_venue")
 
 
-def test_a_wrong_meal_date_is_refused_under_the_meals_table(qtbot, service: LedgerService, team: Team) -> None:
+def test_a_wrong_meal_date_is_refused_under_the_meals_table(
+    qtbot, service: LedgerService, team: Team
+) -> None:
     form = open_form(qtbot, service, team.clerk)
     form.tabs.setCurrentIndex(2)
     click(qtbot, form.add_meal_button)

@@ -195,15 +195,18 @@ class LifeActions:
             "void": tr("作废：编号保留、不再使用，须写明理由"),
             "reimburse": tr("登记记账凭证号或报销单号及报销日期"),
         }
+        offered = is_clerk and r.id is not None
+        # a step that can never apply to this record is not offered at all
+        applies = {
+            "withdraw": r.status == Status.SUBMITTED,
+            "delete": r.submitted_at is None and r.status == Status.DRAFT,
+            "void": r.status != Status.VOID,
+            "reimburse": r.status == Status.APPROVED,
+        }
         for key, button in zip(("withdraw", "delete", "void", "reimburse"), self.buttons, strict=True):
-            button.setVisible(is_clerk and r.id is not None)
+            button.setVisible(offered and applies[key])
             button.setEnabled(refusals[key] is None)
             button.setToolTip(refusals[key] or tips[key])
-        # a step that can never apply to this record is not offered at all
-        self.delete_button.setVisible(self.delete_button.isVisible() and r.submitted_at is None)
-        self.reimburse_button.setVisible(self.reimburse_button.isVisible() and r.status == Status.APPROVED)
-        self.withdraw_button.setVisible(self.withdraw_button.isVisible() and r.status == Status.SUBMITTED)
-        self.void_button.setVisible(self.void_button.isVisible() and r.status != Status.VOID)
         self._show_reimbursement(r)
 
     def _show_reimbursement(self, r: Reception) -> None:
