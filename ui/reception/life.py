@@ -316,7 +316,8 @@ class LifeActions:
                 hub=self.host.hub,
                 refused=refused,
                 done=lambda saved: self.host.after_write(
-                    saved, tr("{ref} 已登记报销：凭证号 {no}").format(ref=saved.ref, no=saved.reimbursement_no)
+                    saved,
+                    tr("{ref} 已登记报销：凭证号 {no}").format(ref=saved.ref, no=saved.reimbursement_no),
                 ),
                 changed=lambda saved: [saved.id],
             ).ok
