@@ -140,6 +140,8 @@ class MainWindow(QMainWindow):
         if reminder:
             self.statusBar().showMessage(reminder)
 
+        if self.approval_view is not None and self.approval_view.model.rowCount():
+            self.tabs.setCurrentWidget(self.approval_view)  # the leader's day starts with the queue
         fit_window(self, "main", QSize(1280, 800))
         settings = app_settings()
         state = settings.value(STATE_KEY)
