@@ -207,7 +207,9 @@ class PlansView(QWidget):
         self.hub.plans_changed.connect(self.refresh)
         self.hub.receptions_changed.connect(lambda _ids: self.refresh())  # a reception started from a plan
         self.hub.settings_changed.connect(self.refresh)
-        self._fill_years()
+        self.show_action: QAction | None = None  # set by install_plans
+        self.new_action: QAction | None = None
+        self.letters_action: QAction | None = None
         self.refresh()
 
     # ------------------------------------------------------------------ reading
@@ -231,8 +233,7 @@ class PlansView(QWidget):
     def refresh(self) -> None:
         """Read the plans again (the selection is kept); say how many wait."""
         selected = self.selected_plan()
-        if self.year_combo.count() and self.year_combo.findData(self.service.clock().year) < 0:
-            self._fill_years()
+        self._fill_years()  # a plan of another year may have come
         try:
             plans = self.service.plans(self.year_combo.currentData(), self.status_combo.currentData())
             waiting = len(self.service.plans(status=Status.SUBMITTED)) if self.user.has(Role.APPROVER) else 0
@@ -421,7 +422,7 @@ def install_plans(window: PlansHost) -> PlansView:
     before = file_actions[file_actions.index(window.open_action) + 1]
     window.file_menu.insertAction(before, new_plan)
     window.file_menu.insertAction(before, letters)
-    view.show_action, view.new_action, view.letters_action = show, new_plan, letters  # type: ignore[attr-defined]
+    view.show_action, view.new_action, view.letters_action = show, new_plan, letters
     return view
 
 
