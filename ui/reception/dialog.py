@@ -46,6 +46,7 @@ from ui.reception.fields import STYLE, FieldIndex
 from ui.reception.header import Header
 from ui.reception.life import LifeActions
 from ui.reception.people_tab import PeopleTab
+from ui.reception.plan_panel import LetterUseWatch, PlanPanel
 from ui.review_dialogs import Review
 from ui.screen_fit import fit_window, scrolling
 
@@ -231,6 +232,14 @@ class ReceptionDialog(QDialog):
         self._autosaver.changed()
         self.refresh_check()
 
+    def start_from(self, filled: Reception) -> None:
+        """A new form filled in from elsewhere (据此登记接待: an approved plan), unsaved yet."""
+        self._reception = replace(filled, clerk_name=filled.clerk_name or self.user.label)
+        self._load(self._reception)
+        self._set_dirty(True)
+        self._autosaver.changed()
+        self.refresh_check()
+
     def problems(self) -> dict[str, str]:
         """What the form currently refuses or the service reported, by field."""
         return dict(self.live.problems)
@@ -240,6 +249,8 @@ class ReceptionDialog(QDialog):
         outer = QVBoxLayout(self)
         self.header = Header(self)
         outer.addLayout(self.header.layout)
+        self.plan_panel = PlanPanel(self.service)  # the approved plan against what is typed
+        outer.addWidget(self.plan_panel)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
         self.basic = BasicTab(self.fields)
@@ -248,6 +259,12 @@ class ReceptionDialog(QDialog):
         )
         self.costs = CostsTab(self.fields, self.basic.day, self.people.persons)
         self.attachments = AttachmentsTab(self, self.fields)
+        self.letter_watch = LetterUseWatch(  # 一函一事 beneath the letter number
+            self.service,
+            self.basic.letter_no,
+            lambda: (self._reception.id, self._reception.plan_id),
+            self.hub,
+        )
         # each page scrolls on a small screen; the buttons below stay on it
         self.tabs.addTab(scrolling(self.basic), tr("基本信息"))
         self.tabs.addTab(scrolling(self.people), tr("人员"))
@@ -340,7 +357,10 @@ class ReceptionDialog(QDialog):
     def refresh_check(self) -> None:
         """Check the form as it stands: one assess, one validate; figures, marks and problems."""
         self._check_timer.stop()
-        self.live.run(self.current_reception(all_explanations=True))
+        typed = self.current_reception(all_explanations=True)
+        self.live.run(typed)
+        self.plan_panel.show_for(typed)
+        self.letter_watch.refresh()
         self._message_still_applies()
 
     # ------------------------------------------------------------------ writes
