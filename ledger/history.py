@@ -34,6 +34,8 @@ from ledger.mapping import (
 from ledger.models import (
     AttachmentRow,
     HistoryRow,
+    LetterRow,
+    PlanRow,
     PolicyRow,
     ReceptionRow,
     SettingRow,
@@ -41,6 +43,7 @@ from ledger.models import (
     UserRow,
     ViolationRow,
 )
+from ledger.preapproval import letter_snapshot, plan_snapshot
 from ledger.records import Attachment, HistoryEntry
 
 GENESIS = "0" * 64
@@ -500,11 +503,13 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
                 result.problems.append(
                     tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
                 )
+        _verify_register(s, last, live, result)
         for key, after in last.items():
-            if key[0] in ("policy", "user", "target") and after and key not in live:
+            if key[0] in ("policy", "user", "target", "plan", "letter") and after and key not in live:
                 gone = json.loads(after)
                 name = (
                     gone.get("ref")
+                    or gone.get("letter_no")
                     or gone.get("username")
                     or gone.get("effective_from")
                     or tr("{year} 年压减目标").format(year=gone.get("year"))
@@ -534,6 +539,24 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
     if result.ok and head is not None:
         write_anchor(anchor, head[0], head[1], clock(), first)
     return result
+
+
+def _verify_register(
+    s: Session, last: dict[tuple[str, int], str], live: set[tuple[str, int]], result: VerifyResult
+) -> None:
+    """Plans and the letter register against their last history entries (issue 10)."""
+    for prow in s.scalars(select(PlanRow)):
+        key = ("plan", prow.id)
+        live.add(key)
+        if last.get(key) != canonical(plan_snapshot(prow)):
+            result.problems.append(tr("接待审批单 {ref} 与历史记录不符（在程序外被改动）").format(ref=prow.ref))
+    for lrow in s.scalars(select(LetterRow)):
+        key = ("letter", lrow.id)
+        live.add(key)
+        if last.get(key) != canonical(letter_snapshot(lrow)):
+            result.problems.append(tr("公函登记 {no} 与历史记录不符（在程序外被改动）").format(no=lrow.letter_no))
+        elif lrow.scan is not None and hashlib.sha256(lrow.scan).hexdigest() != lrow.scan_sha256:
+            result.problems.append(tr("公函 {no} 的扫描件在程序外被替换").format(no=lrow.letter_no))
 
 
 def first_hash(s: Session) -> str:

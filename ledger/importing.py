@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from ledger import history, limits
+from ledger import history, letters, limits
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied
 from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
-from ledger.models import ExplanationRow, MealRow, PersonRow, ReceptionRow, ViolationRow
+from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
 from ledger.money import to_fen
 from ledger.records import Assessment, CellError, ImportRow, Reception, Role, Status, User
 from ledger.settings import Settings
@@ -84,6 +84,8 @@ class _ImportState:
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
     loaded_dates: set[date] = field(default_factory=set)
+    letters: dict[str, int] = field(default_factory=dict)  # the register's ids by letter key
+    deleted_read: bool = False
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -164,12 +166,24 @@ class Importer:
                 ReceptionRow.visiting_unit,
                 ReceptionRow.total_fen,
                 ReceptionRow.ref,
-            ).where(ReceptionRow.reception_date.in_(dates[first : first + 500]))
+            ).where(
+                ReceptionRow.reception_date.in_(dates[first : first + 500]),
+                ReceptionRow.status != Status.VOID.value,  # a void reception is no duplicate
+            )
             for d, unit, total, known in s.execute(stmt):
                 state.existing.setdefault((d, person_key(unit), total), known)
         wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
         if wanted:
             state.refs_taken |= set(s.scalars(select(ReceptionRow.ref).where(ReceptionRow.ref.in_(wanted))))
+            if not state.deleted_read:  # a deleted draft's number is never given out again,
+                state.deleted_read = True  # not even to a row that names it (read once an import)
+                state.refs_taken |= set(
+                    s.scalars(
+                        select(HistoryRow.ref).where(
+                            HistoryRow.entity == "reception", HistoryRow.action == "delete"
+                        )
+                    )
+                )
         actor, now = state.actor, state.now
         # accepted rows: (worksheet row, action, columns, children, stored record)
         accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []
@@ -256,6 +270,10 @@ class Importer:
         # Core bulk inserts: an ORM unit of work costs several times more per row (a plain
         # executemany; the new ids are read back by reference, since RETURNING makes SQLite
         # insert row by row)
+        cited = [(a[2]["letter_no"], a[2]["letter_title"], a[2]["visiting_unit"]) for a in accepted]
+        letter_ids = letters.link_many(s, actor.username, now, cited, state.letters)
+        for a in accepted:
+            a[2]["letter_id"] = letter_ids.get(letters.key_of(a[2]["letter_no"]))
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()

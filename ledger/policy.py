@@ -16,6 +16,7 @@ from typing import Any
 from ledger.i18n import tr
 from ledger.limits import MAX_AMOUNT, MAX_COUNT, POLICY_NAME, UNIT
 from ledger.money import ZERO, fmt, to_fen
+from ledger.preapproval import PreApproval
 from ledger.records import (
     ATTACHMENT_KINDS,
     FOREIGN,
@@ -415,8 +416,9 @@ def policy_in_force(policies: list[Policy], on: date) -> Policy:
     return chosen or min(policies, key=lambda p: p.effective_from)
 
 
-def evaluate(reception: Reception, policy: Policy) -> Assessment:
-    """Judge one reception by one policy. Pure: no I/O, no clock."""
+def evaluate(reception: Reception, policy: Policy, pre_approval: PreApproval | None = None) -> Assessment:
+    """Judge one reception by one policy. Pure: no I/O, no clock. ``pre_approval`` is what the
+    ledger knows of the plan the reception was started from (``ledger.plans.pre_approval_in``)."""
     violations: list[Violation] = []
     r = reception
 
@@ -502,15 +504,17 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
                 )
             )
 
-    if policy.check_pre_approval and not any(a.kind == "approval" for a in r.attachments):
-        violations.append(
-            Violation(
-                rule="pre_approval_missing",
-                message=tr("无经批准的接待审批（未附审批单）"),
-                limit=tr("须事前审批"),
-                actual=tr("无"),
+    if policy.check_pre_approval:
+        problem = _pre_approval_problem(r, pre_approval)
+        if problem:
+            violations.append(
+                Violation(
+                    rule="pre_approval_missing",
+                    message=problem,
+                    limit=tr("须事前审批"),
+                    actual=tr("无") if pre_approval is None else pre_approval.ref,
+                )
             )
-        )
 
     if policy.require_letter and not r.letter_no.strip() and not r.phone_record.strip():
         violations.append(
@@ -574,3 +578,20 @@ def evaluate(reception: Reception, policy: Policy) -> Assessment:
         over_standard_amount=over,
         policy_effective_from=policy.effective_from,
     )
+
+
+def _pre_approval_problem(r: Reception, pre_approval: PreApproval | None) -> str:
+    """Why the reception has no pre-approval in force, or "": an approved plan it was started
+    from, approved on or before the reception date, or a paper 审批单 attached (receptions
+    approved on paper before the ledger kept plans)."""
+    if pre_approval is not None and pre_approval.approved:
+        if pre_approval.approved_on is None or pre_approval.approved_on <= r.reception_date:
+            return ""
+        return tr("接待审批 {ref} 于 {day} 批准，晚于接待日期，不是事前审批").format(
+            ref=pre_approval.ref, day=pre_approval.approved_on.isoformat()
+        )
+    if any(a.kind == "approval" for a in r.attachments):
+        return ""
+    if pre_approval is not None:
+        return tr("接待审批 {ref} 尚未批准").format(ref=pre_approval.ref)
+    return tr("无经批准的接待审批（未据审批单登记，也未附审批单）")

@@ -11,6 +11,7 @@ appends to the hash-chained history. Callers get frozen records back, never ORM 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ledger import autobackup, backup, changes, history, queries
+from ledger.corrections import Corrections
 from ledger.db import Database
 from ledger.desk import Desk, require
 from ledger.disclosure import Disclosure, year_disclosure
@@ -34,9 +36,21 @@ from ledger.errors import (
 )
 from ledger.i18n import tr
 from ledger.importing import Importer, ImportOutcome
+from ledger.letters import Letters
 from ledger.mapping import normalized
 from ledger.models import FingerprintRow, UserRow
+from ledger.plans import Plans, documents_evidence, usable_plan_problem
 from ledger.policy import Policy
+from ledger.preapproval import (
+    Letter,
+    LetterUse,
+    Plan,
+    PlanLine,
+    comparison,
+    normalized_plan,
+    plan_problems,
+    reception_from_plan,
+)
 from ledger.queries import DEFAULT_REDUCTION
 from ledger.records import (
     Assessment,
@@ -48,6 +62,7 @@ from ledger.records import (
     LedgerSummary,
     Reception,
     Role,
+    Status,
     User,
     Violation,
 )
@@ -57,7 +72,7 @@ from ledger.trust import AnchorAnswer, Stamp, Trust
 from ledger.users import Users
 from ledger.validation import reception_problems, submission_problems
 from ledger.workdays import WorkCalendar
-from ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow
+from ledger.workflow import MAX_ATTACHMENT_BYTES, NewAttachment, Workflow
 
 __all__ = [
     "DEFAULT_REDUCTION",
@@ -83,7 +98,10 @@ class LedgerService:
         self._desk = Desk(db)
         self._users = Users(self._desk)
         self._settings = Settings(self._desk)
-        self._workflow = Workflow(self._desk, self._settings)
+        self._letters = Letters(self._desk)
+        self._plans = Plans(self._desk, self._letters)
+        self._workflow = Workflow(self._desk, self._settings, self._letters)
+        self._corrections = Corrections(self._workflow)
         self._importer = Importer(self._desk, self._settings)
         self._risks = RiskBook(db)
         self._trust = Trust(self._desk)
@@ -276,7 +294,9 @@ class LedgerService:
         stored = normalized(reception)
         problems = reception_problems(stored, for_submit=for_submit)
         if for_submit:
-            problems.update(submission_problems(stored, self.policy_for(stored.reception_date)))
+            problems.update(
+                submission_problems(stored, self.policy_for(stored.reception_date), self._evidence(stored))
+            )
         return problems
 
     def missing_documents(self, reception: Reception) -> tuple[str, ...]:
@@ -285,13 +305,20 @@ class LedgerService:
         return self.policy_for(reception.reception_date).documents.missing(reception, self._evidence(reception))
 
     def _evidence(self, reception: Reception) -> frozenset[str]:
-        return frozenset()
+        with self.db.read() as s:
+            return documents_evidence(s, reception.letter_no, reception.plan_id)
 
-    def save(self, actor: User, reception: Reception) -> Reception:
-        return self._workflow.save(actor, reception)
+    def save(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        """Save a draft; ``new_attachments`` [(file name, bytes, kind)] are stored with it, in
+        the same transaction (a new form's files: no record exists until the user saves)."""
+        return self._workflow.save(actor, reception, new_attachments)
 
-    def submit(self, actor: User, reception: Reception) -> Reception:
-        return self._workflow.submit(actor, reception)
+    def submit(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        return self._workflow.submit(actor, reception, new_attachments)
 
     def approve(
         self, actor: User, reception_id: int, comment: str = "", *, version: int | None = None
@@ -311,6 +338,29 @@ class LedgerService:
 
     def delete_draft(self, actor: User, reception_id: int) -> None:
         self._workflow.delete_draft(actor, reception_id)
+
+    # ---------------------------------------------------------------- after submission (ledger.corrections)
+    def withdraw(
+        self, actor: User, reception_id: int, *, version: int | None = None, reason: str = ""
+    ) -> Reception:
+        """撤回: a submitted reception back to a draft before the leader acts on it."""
+        return self._corrections.withdraw(actor, reception_id, version=version, reason=reason)
+
+    def void(self, actor: User, reception_id: int, reason: str, *, version: int | None = None) -> Reception:
+        """作废 with a reason: the number is kept (never given out again), the record counts nowhere."""
+        return self._corrections.void(actor, reception_id, reason, version=version)
+
+    def record_reimbursement(
+        self, actor: User, reception_id: int, number: str, on: date | None, *, version: int | None = None
+    ) -> Reception:
+        """报销: the voucher number and date of an approved reception (again: a correction)."""
+        return self._corrections.record_reimbursement(actor, reception_id, number, on, version=version)
+
+    def approve_many(
+        self, actor: User, ids_with_versions: Sequence[tuple[int, int]], comment: str = ""
+    ) -> list[Reception]:
+        """Approve compliant receptions together, in one transaction, or refuse the whole batch."""
+        return self._corrections.approve_many(actor, ids_with_versions, self.missing_documents, comment)
 
     def add_attachment(
         self, actor: User, reception_id: int, filename: str, content: bytes, kind: str = "other"
@@ -343,6 +393,104 @@ class LedgerService:
             column_of=column_of,
             on_outcome=on_outcome,
         )
+
+    # ================================================================== before the meal: plans and letters
+    def plans(self, year: int | None = None, status: Status | None = None) -> list[Plan]:
+        """The pre-approvals (接待审批), newest first, each with the receptions started from it."""
+        return self._plans.all(year, status)
+
+    def plan(self, plan_id: int) -> Plan:
+        return self._plans.get(plan_id)
+
+    def plan_by_ref(self, ref: str) -> Plan:
+        return self._plans.get_by_ref(ref)
+
+    def plan_problems(self, plan: Plan, *, for_submit: bool = False) -> dict[str, str]:
+        return plan_problems(normalized_plan(plan), for_submit=for_submit)
+
+    def plan_breaches(self, plan: Plan) -> tuple[Violation, ...]:
+        """What the plan itself would breach (companions, meal standard, venue, number of
+        meals, ...): the leader sees it before approving."""
+        reception = reception_from_plan(normalized_plan(plan))
+        planned = replace(
+            reception,
+            meals=tuple(replace(m, amount=p.amount) for m, p in zip(reception.meals, plan.meals, strict=True)),
+            plan_id=None,
+        )
+        skip = {"pre_approval_missing", "missing_official_letter"}
+        return tuple(v for v in self.assess(planned).violations if v.rule not in skip)
+
+    def save_plan(self, actor: User, plan: Plan) -> Plan:
+        return self._plans.save(actor, plan)
+
+    def submit_plan(self, actor: User, plan: Plan) -> Plan:
+        return self._plans.submit(actor, plan)
+
+    def approve_plan(self, actor: User, plan_id: int, comment: str = "", *, version: int | None = None) -> Plan:
+        return self._plans.approve(actor, plan_id, comment, version=version)
+
+    def return_plan(self, actor: User, plan_id: int, comment: str, *, version: int | None = None) -> Plan:
+        return self._plans.return_plan(actor, plan_id, comment, version=version)
+
+    def reopen_plan(self, actor: User, plan_id: int, reason: str, *, version: int | None = None) -> Plan:
+        return self._plans.reopen(actor, plan_id, reason, version=version)
+
+    def withdraw_plan(self, actor: User, plan_id: int, *, version: int | None = None) -> Plan:
+        return self._plans.withdraw(actor, plan_id, version=version)
+
+    def void_plan(self, actor: User, plan_id: int, reason: str, *, version: int | None = None) -> Plan:
+        return self._plans.void(actor, plan_id, reason, version=version)
+
+    def delete_plan(self, actor: User, plan_id: int) -> None:
+        self._plans.delete(actor, plan_id)
+
+    def plan_approval_refusal(self, actor: User, plan: Plan) -> str | None:
+        return self._plans.approval_refusal(actor, plan)
+
+    def reception_from_plan(self, plan_id: int) -> Reception:
+        """A new, unsaved reception filled in from an approved plan not yet used."""
+        plan = self._plans.get(plan_id)
+        with self.db.read() as s:
+            problem = usable_plan_problem(s, plan_id, None)
+        if problem:
+            raise WorkflowError(problem)
+        letter = self._letters.find(plan.letter_no) if plan.letter_no else None
+        return reception_from_plan(plan, letter.title if letter else "")
+
+    def plan_comparison(self, reception: Reception) -> tuple[Plan, list[PlanLine]] | None:
+        """The plan a reception was started from, and its figures against the plan's."""
+        if reception.plan_id is None:
+            return None
+        try:
+            plan = self._plans.get(reception.plan_id)
+        except NotFound:
+            return None
+        return plan, comparison(normalized(reception), plan)
+
+    def letters(self) -> list[Letter]:
+        """The letter register, newest first, each with the plans and receptions citing it."""
+        return self._letters.all()
+
+    def letter(self, letter_id: int) -> Letter:
+        return self._letters.get(letter_id)
+
+    def find_letter(self, letter_no: str) -> Letter | None:
+        return self._letters.find(letter_no)
+
+    def register_letter(self, actor: User, letter: Letter, scan: tuple[str, bytes] | None = None) -> Letter:
+        return self._letters.register(actor, letter, scan)
+
+    def update_letter(self, actor: User, letter: Letter, scan: tuple[str, bytes] | None = None) -> Letter:
+        return self._letters.update(actor, letter, scan)
+
+    def letter_scan(self, letter_id: int) -> bytes:
+        return self._letters.scan(letter_id)
+
+    def letter_uses(
+        self, letter_no: str, *, reception_id: int | None = None, plan_id: int | None = None
+    ) -> list[LetterUse]:
+        """Other plans and receptions citing this letter (一函一事): empty when it is free."""
+        return self._letters.other_uses(letter_no, reception_id=reception_id, plan_id=plan_id)
 
     # ================================================================== backup, restore, verify
     def backup(self, path: Path) -> dict[str, int]:

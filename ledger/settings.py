@@ -19,6 +19,7 @@ from ledger.desk import Desk, require
 from ledger.errors import InvalidReception
 from ledger.i18n import tr
 from ledger.models import PolicyRow, ReceptionRow, SettingRow, TargetRow
+from ledger.plans import pre_approval_in
 from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
 from ledger.records import Assessment, Bureau, Reception, Role, Status, User
 from ledger.text import clean_line
@@ -221,9 +222,16 @@ class Settings:
             after=params,
         )
 
-    def assess(self, reception: Reception) -> Assessment:
-        """The rule engine, with the policy in force on the reception date."""
-        return evaluate(reception, self.policy_for(reception.reception_date))
+    def assess(self, reception: Reception, session: Session | None = None) -> Assessment:
+        """The rule engine, with the policy in force on the reception date and what the ledger
+        knows of the plan the reception was started from (read in ``session`` when given)."""
+        policy = self.policy_for(reception.reception_date)
+        if reception.plan_id is None or not policy.check_pre_approval:
+            return evaluate(reception, policy)
+        if session is not None:
+            return evaluate(reception, policy, pre_approval_in(session, reception.plan_id))
+        with self.desk.db.read() as s:
+            return evaluate(reception, policy, pre_approval_in(s, reception.plan_id))
 
 
 def stored_policies(db: Database, *, strict: bool = False) -> list[Policy]:

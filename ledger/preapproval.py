@@ -1,0 +1,418 @@
+"""Before the meal: the pre-approval (接待审批) and the letter register (公函登记), as records.
+
+A plan is what the clerk writes when a letter or phone notice arrives — who comes, how many
+companions, which meals at what standard, lodging, the budget — and what the leader approves
+before the reception. The reception started from it is compared with it (``over_plan``): more
+guests, companions, meals or money than approved is said on the form and on the list. Pure
+functions only; the writes are in ``ledger.plans`` and ``ledger.letters``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ledger import limits
+from ledger.i18n import tr
+from ledger.models import LetterRow, PlanRow
+from ledger.money import ZERO, fmt, from_fen
+from ledger.records import (
+    ACTIVITY_KINDS,
+    GUEST_ORIGINS,
+    MEAL_KINDS,
+    VENUE_TYPES,
+    Meal,
+    Person,
+    Reception,
+    Status,
+)
+from ledger.text import clean_line, clean_prose
+
+PLAN_PREFIX = "SP"  # 审批
+
+
+@dataclass(frozen=True)
+class PlannedMeal:
+    """One meal as planned: its day, kind, venue and standard per person (餐标)."""
+
+    date: date
+    kind: str = "lunch"  # a key of MEAL_KINDS
+    venue: str = ""
+    venue_type: str = "学校食堂"
+    diners: int = 0
+    standard: Decimal = ZERO  # yuan per person
+
+    @property
+    def kind_label(self) -> str:
+        return MEAL_KINDS.get(self.kind, self.kind)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.standard * self.diners
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A pre-approval. ``id is None`` until saved; workflow fields are the service's."""
+
+    start_date: date
+    visiting_unit: str = ""
+    activity: str = ""
+    activity_kind: str = "其他"
+    end_date: date | None = None
+    letter_no: str = ""
+    phone_record: str = ""
+    guest_origin: str = ""
+    guest_count: int = 0
+    guests: tuple[Person, ...] = ()
+    companion_count: int = 0
+    companions: tuple[Person, ...] = ()
+    meals: tuple[PlannedMeal, ...] = ()
+    lodging_persons: int = 0
+    lodging_nights: int = 0
+    budget: Decimal = ZERO  # the whole reception's budget (meals, lodging, transport, other)
+    remarks: str = ""
+
+    # set by the service
+    id: int | None = None
+    ref: str = ""
+    status: Status = Status.DRAFT
+    version: int = 0
+    created_by: str = ""
+    created_at: datetime | None = None
+    submitted_by: str = ""
+    submitted_at: datetime | None = None
+    approved_by: str = ""
+    approved_at: datetime | None = None
+    review_comment: str = ""
+    void_reason: str = ""
+    receptions: tuple[str, ...] = field(default=(), compare=False)  # refs started from it (not void)
+
+    @property
+    def last_day(self) -> date:
+        return self.end_date or self.start_date
+
+    @property
+    def meal_budget(self) -> Decimal:
+        return sum((m.amount for m in self.meals), ZERO)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (Status.SUBMITTED, Status.APPROVED, Status.VOID)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the history keeps of a plan (compared by ``verify``)."""
+        return {
+            "ref": self.ref,
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "visiting_unit": self.visiting_unit,
+            "activity": self.activity,
+            "activity_kind": self.activity_kind,
+            "letter_no": self.letter_no,
+            "phone_record": self.phone_record,
+            "guest_origin": self.guest_origin,
+            "guest_count": self.guest_count,
+            "companion_count": self.companion_count,
+            "people": people_json(self),
+            "meals": meals_json(self.meals),
+            "lodging_persons": self.lodging_persons,
+            "lodging_nights": self.lodging_nights,
+            "budget": f"{self.budget:.2f}",
+            "remarks": self.remarks,
+            "status": str(self.status),
+            "created_by": self.created_by,
+            "submitted_by": self.submitted_by,
+            "approved_by": self.approved_by,
+            "approved_at": self.approved_at.replace(microsecond=0).isoformat() if self.approved_at else None,
+            "review_comment": self.review_comment,
+            "void_reason": self.void_reason,
+        }
+
+
+def people_json(plan: Plan) -> list[list[str]]:
+    return [
+        [role, p.name, p.unit, p.title]
+        for role, group in (("guest", plan.guests), ("companion", plan.companions))
+        for p in group
+    ]
+
+
+def meals_json(meals: tuple[PlannedMeal, ...]) -> list[list[Any]]:
+    return [[m.date.isoformat(), m.kind, m.venue, m.venue_type, m.diners, f"{m.standard:.2f}"] for m in meals]
+
+
+def meals_from_json(data: list[list[Any]]) -> tuple[PlannedMeal, ...]:
+    return tuple(
+        PlannedMeal(date.fromisoformat(day), kind, venue, venue_type, int(diners), Decimal(standard))
+        for day, kind, venue, venue_type, diners, standard in data
+    )
+
+
+@dataclass(frozen=True)
+class PreApproval:
+    """What the rule ``pre_approval_missing`` needs to know of a reception's plan."""
+
+    ref: str
+    approved: bool
+    approved_on: date | None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter in the register. ``id is None`` until registered."""
+
+    letter_no: str
+    sending_unit: str = ""
+    title: str = ""
+    letter_date: date | None = None
+    id: int | None = None
+    version: int = 0
+    scan_filename: str = ""
+    scan_sha256: str = ""
+    scan_size: int = 0
+    created_by: str = ""
+    created_at: datetime | None = None
+    uses: tuple[LetterUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterUse:
+    """A plan or reception naming a letter."""
+
+    kind: str  # "plan" | "reception"
+    id: int
+    ref: str
+    status: Status
+    day: date
+
+    @property
+    def label(self) -> str:
+        what = tr("接待审批") if self.kind == "plan" else tr("接待")
+        status = tr("待审批") if self.kind == "plan" and self.status == Status.SUBMITTED else self.status.label
+        return tr("{what} {ref}（{day}，{status}）").format(
+            what=what, ref=self.ref, day=self.day.isoformat(), status=status
+        )
+
+
+# ---------------------------------------------------------------------------- normal form and checks
+def normalized_plan(p: Plan) -> Plan:
+    from dataclasses import replace
+
+    def people(group: tuple[Person, ...]) -> tuple[Person, ...]:
+        cleaned = (Person(clean_line(x.name), clean_line(x.unit), clean_line(x.title)) for x in group)
+        return tuple(x for x in cleaned if x.name or x.unit or x.title)
+
+    return replace(
+        p,
+        visiting_unit=clean_line(p.visiting_unit),
+        activity=clean_prose(p.activity),
+        letter_no=clean_line(p.letter_no),
+        phone_record=clean_prose(p.phone_record),
+        remarks=clean_prose(p.remarks),
+        guests=people(p.guests),
+        companions=people(p.companions),
+        meals=tuple(replace(m, venue=clean_line(m.venue)) for m in p.meals),
+    )
+
+
+def plan_problems(p: Plan, *, for_submit: bool = False) -> dict[str, str]:
+    """Field problems (field name → message) of a plan in its normal form."""
+    out: dict[str, str] = {}
+    texts = {
+        "visiting_unit": (tr("来访单位"), limits.UNIT),
+        "activity": (tr("公务活动"), limits.ACTIVITY),
+        "letter_no": (tr("公函文号"), limits.LETTER_NO),
+        "phone_record": (tr("电话记录"), limits.PROSE),
+        "remarks": (tr("备注"), limits.PROSE),
+    }
+    for name, (label, most) in texts.items():
+        if len(getattr(p, name)) > most:
+            out[name] = tr("{label}不能超过 {n} 个字").format(label=label, n=most)
+    if not p.visiting_unit:
+        out["visiting_unit"] = tr("请填写来访单位")
+    if not p.activity:
+        out["activity"] = tr("请填写公务活动")
+    if p.activity_kind not in ACTIVITY_KINDS:
+        out["activity_kind"] = tr("未知的活动类型")
+    if p.guest_origin and p.guest_origin not in GUEST_ORIGINS:
+        out["guest_origin"] = tr("来宾类别只能是 本地、外地 或 外宾")
+    if p.end_date is not None and p.end_date < p.start_date:
+        out["end_date"] = tr("结束日期不能早于开始日期")
+    elif p.end_date is not None and (p.end_date - p.start_date).days > 31:
+        out["end_date"] = tr("一次接待不超过 31 天")
+    if not 1 <= p.guest_count <= limits.MAX_COUNT:
+        out["guest_count"] = tr("接待对象至少 1 人")
+    if not 0 <= p.companion_count <= limits.MAX_COUNT:
+        out["companion_count"] = tr("陪餐人数不能为负数")
+    for name, value in (("lodging_persons", p.lodging_persons), ("lodging_nights", p.lodging_nights)):
+        if not 0 <= value <= limits.MAX_COUNT:
+            out[name] = tr("住宿人数和天数不能为负数")
+    if not ZERO <= p.budget <= limits.MAX_AMOUNT or p.budget != p.budget.quantize(Decimal("0.01")):
+        out["budget"] = tr("预算须为不小于 0 的金额，最多两位小数")
+    for i, m in enumerate(p.meals):
+        where = tr("第 {n} 餐：").format(n=i + 1)
+        if m.kind not in MEAL_KINDS:
+            out[f"meals.{i}"] = where + tr("未知的餐别")
+        elif m.venue_type and m.venue_type not in VENUE_TYPES:
+            out[f"meals.{i}"] = where + tr("未知的场所类型")
+        elif not p.start_date <= m.date <= p.last_day:
+            out[f"meals.{i}"] = where + tr("就餐日期 {d} 不在接待日期内").format(d=m.date.isoformat())
+        elif not 0 < m.diners <= limits.MAX_COUNT:
+            out[f"meals.{i}"] = where + tr("就餐人数至少 1 人")
+        elif not ZERO <= m.standard <= limits.MAX_AMOUNT or m.standard != m.standard.quantize(
+            Decimal("0.01")
+        ):
+            out[f"meals.{i}"] = where + tr("餐标须为不小于 0 的金额，最多两位小数")
+        elif len(m.venue) > limits.UNIT:
+            out[f"meals.{i}"] = where + tr("场所名称太长")
+    if for_submit and not p.letter_no and not p.phone_record:
+        out["letter_no"] = tr("无公函不接待：请填写公函文号，或电话通知记录")
+    return out
+
+
+def reception_from_plan(plan: Plan, letter_title: str = "") -> Reception:
+    """A new reception filled in from an approved plan: the clerk corrects what really happened."""
+    return Reception(
+        reception_date=plan.start_date,
+        end_date=plan.end_date,
+        visiting_unit=plan.visiting_unit,
+        activity=plan.activity,
+        activity_kind=plan.activity_kind,
+        letter_no=plan.letter_no,
+        letter_title=letter_title,
+        phone_record=plan.phone_record,
+        guest_origin=plan.guest_origin,
+        guest_count=plan.guest_count,
+        guests=plan.guests,
+        companion_count=plan.companion_count,
+        companions=plan.companions,
+        meals=tuple(Meal(m.date, m.kind, m.venue, m.venue_type, m.diners) for m in plan.meals),
+        lodging_persons=plan.lodging_persons,
+        lodging_nights=plan.lodging_nights,
+        plan_id=plan.id,
+    )
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One figure planned against what happened, for the form and the list."""
+
+    label: str
+    planned: str
+    actual: str
+    over: bool
+
+
+def comparison(reception: Reception, plan: Plan) -> list[PlanLine]:
+    """The reception's figures next to the plan's; ``over`` where it exceeds what was approved."""
+    lines = [
+        PlanLine(
+            tr("接待对象"),
+            str(plan.guest_count),
+            str(reception.guest_count),
+            reception.guest_count > plan.guest_count,
+        ),
+        PlanLine(
+            tr("陪餐人数"),
+            str(plan.companion_count),
+            str(reception.companion_count),
+            reception.companion_count > plan.companion_count,
+        ),
+        PlanLine(
+            tr("用餐次数"),
+            str(len(plan.meals)),
+            str(len(reception.meals)),
+            len(reception.meals) > len(plan.meals),
+        ),
+        PlanLine(
+            tr("餐费"),
+            fmt(plan.meal_budget),
+            fmt(reception.meal_total),
+            bool(plan.meals) and reception.meal_total > plan.meal_budget,
+        ),
+        PlanLine(
+            tr("住宿（人·晚）"),
+            str(plan.lodging_persons * plan.lodging_nights),
+            str(reception.lodging_persons * reception.lodging_nights),
+            reception.lodging_persons * reception.lodging_nights > plan.lodging_persons * plan.lodging_nights,
+        ),
+        PlanLine(
+            tr("合计 / 预算"),
+            fmt(plan.budget),
+            fmt(reception.total),
+            plan.budget > 0 and reception.total > plan.budget,
+        ),
+    ]
+    return lines
+
+
+def over_plan(reception: Reception, plan: Plan) -> list[str]:
+    """What the reception did beyond its approved plan, one Chinese line each."""
+    return [
+        tr("{label}：实际 {actual}，超过审批 {planned}").format(
+            label=x.label, actual=x.actual, planned=x.planned
+        )
+        for x in comparison(reception, plan)
+        if x.over
+    ]
+
+
+# ---------------------------------------------------------------------------- stored rows
+def plan_of_row(row: PlanRow, receptions: tuple[str, ...] = ()) -> Plan:
+    people: dict[str, list[Person]] = {"guest": [], "companion": []}
+    for role, name, unit, title in json.loads(row.people or "[]"):
+        people.setdefault(role, []).append(Person(name, unit, title))
+    return Plan(
+        start_date=row.start_date,
+        end_date=row.end_date,
+        visiting_unit=row.visiting_unit,
+        activity=row.activity,
+        activity_kind=row.activity_kind,
+        letter_no=row.letter_no,
+        phone_record=row.phone_record,
+        guest_origin=row.guest_origin,
+        guest_count=row.guest_count,
+        guests=tuple(people["guest"]),
+        companion_count=row.companion_count,
+        companions=tuple(people["companion"]),
+        meals=meals_from_json(json.loads(row.meals or "[]")),
+        lodging_persons=row.lodging_persons,
+        lodging_nights=row.lodging_nights,
+        budget=from_fen(row.budget_fen),
+        remarks=row.remarks,
+        id=row.id,
+        ref=row.ref,
+        status=Status(row.status),
+        version=row.version,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        review_comment=row.review_comment,
+        void_reason=row.void_reason,
+        receptions=receptions,
+    )
+
+
+def plan_snapshot(row: PlanRow) -> dict[str, Any]:
+    """What the history keeps of a stored plan."""
+    return plan_of_row(row).snapshot()
+
+
+def letter_snapshot(row: LetterRow) -> dict[str, Any]:
+    """What the history keeps of a letter (the migration that started the register writes the same)."""
+    return {
+        "letter_no": row.letter_no,
+        "sending_unit": row.sending_unit,
+        "title": row.title,
+        "letter_date": row.letter_date.isoformat() if row.letter_date else None,
+        "scan_filename": row.scan_filename,
+        "scan_sha256": row.scan_sha256,
+        "scan_size": row.scan_size,
+    }
