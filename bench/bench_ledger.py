@@ -164,6 +164,7 @@ def _copy_to_postgres(source: str, url: str, count: int) -> str:
     started = time.perf_counter()
     Database(url).dispose()  # migrates 0002 -> head over the million rows
     print(f"  migrated in {time.perf_counter() - started:.0f} s", flush=True)
+    _copy_later_tables(path, url)
     with psycopg.connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=" + url.rsplit("/", 1)[1], autocommit=True
     ) as pg:
@@ -171,6 +172,36 @@ def _copy_to_postgres(source: str, url: str, count: int) -> str:
     _marker("postgresql", count).write_text(date.today().isoformat())
     print(f"built in {time.perf_counter() - began:.0f} s", flush=True)
     return url
+
+
+def _copy_later_tables(path: str, url: str) -> None:
+    """The rows of the tables made after 0002 (the users' keys, ...) that the migrations left
+    empty: copied as they are in the SQLite ledger, so that its history's entries match."""
+    import sqlite3
+
+    import psycopg
+
+    from ledger.models import Base
+
+    with (
+        sqlite3.connect(path) as lite,
+        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=" + url.rsplit("/", 1)[1]) as pg,
+    ):
+        for table in Base.metadata.sorted_tables:
+            if pg.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is not None:
+                continue
+            names = [c.name for c in table.columns]
+            quoted = ", ".join(f'"{n}"' for n in names)
+            with pg.cursor().copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT {quoted} FROM {table.name}"):
+                    copy.write_row(row)
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1 and pk[0].autoincrement and pk[0].type.python_type is int:
+                pg.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                    f"COALESCE((SELECT max({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+                )
+        pg.commit()
 
 
 def ledger_url(engine: str, count: int) -> str:
