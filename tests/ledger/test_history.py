@@ -204,3 +204,29 @@ def test_verify_builds_each_snapshot_as_the_record_does(
         parts = (people.get(rid, ()), meals.get(rid, ()), explanations.get(rid, ()), tuple(files.get(rid, ())))
         assert snapshot_from_storage(row, *parts) == to_record(row, *parts).snapshot()
     assert service.verify().ok
+
+
+def test_verify_finds_letters_deleted_inserted_or_altered_across_id_ranges(
+    ledger: tuple[LedgerService, str], team: Team
+) -> None:
+    """The letter register is compared a range of ids at a time (a million letters are never
+    held at once): a letter deleted, one inserted without its entry and one altered are each
+    named, also far apart in ids."""
+    from ledger.preapproval import Letter
+
+    service, path = ledger
+    for i in range(3):
+        service.register_letter(team.clerk, Letter(f"教函〔2026〕{i}号", "市教育局"))
+    assert service.verify().ok
+    tamper(
+        path,
+        "DELETE FROM letters WHERE letter_no = '教函〔2026〕0号'",
+        "UPDATE letters SET sending_unit = '某公司' WHERE letter_no = '教函〔2026〕1号'",
+        "UPDATE letters SET id = 987654 WHERE letter_no = '教函〔2026〕2号'",
+    )
+    problems = service.verify().problems
+    assert "记录 教函〔2026〕0号 已在程序外被删除" in problems
+    assert "公函登记 教函〔2026〕1号 与历史记录不符（在程序外被改动）" in problems
+    # moved to an id of its own: not in the history there, and gone from where it was
+    assert "公函登记 教函〔2026〕2号 与历史记录不符（在程序外被改动）" in problems
+    assert "记录 教函〔2026〕2号 已在程序外被删除" in problems
