@@ -89,3 +89,26 @@ def test_bulk_import_stores_what_one_by_one_saves_store(tmp_path: Path, db_url: 
     finally:
         one_db.dispose()
         bulk_db.dispose()
+
+
+def test_file_duplicates_keep_their_verdicts_on_disk() -> None:
+    """The rows seen are kept in a temporary database (bounded memory for a million rows): the
+    same verdicts as before — the first row repeated, unless both carry different 编号."""
+    from dataclasses import replace as changed
+
+    from ledger.importing import FileDuplicates
+    from tests.conftest import sample_reception
+
+    seen = FileDuplicates()
+    first = sample_reception(unit="市教育局")
+    assert seen.earlier(first) is None
+    seen.add(first, 2)
+    assert seen.earlier(sample_reception(unit=" 市教育局 ")) == 2  # the same unit, spaced
+    assert seen.earlier(sample_reception(unit="市教育局", amount="301.00")) is None
+    numbered = changed(first, ref="JD-2025-0001")
+    seen.add(numbered, 3)
+    assert seen.earlier(changed(first, ref="JD-2025-0002")) == 2  # row 2 carries no 编号
+    other = FileDuplicates()
+    other.add(numbered, 5)
+    assert other.earlier(changed(first, ref="JD-2025-0002")) is None  # two numbers: two receptions
+    assert other.earlier(changed(first, ref="JD-2025-0001")) == 5
