@@ -112,3 +112,26 @@ def test_file_duplicates_keep_their_verdicts_on_disk() -> None:
     other.add(numbered, 5)
     assert other.earlier(changed(first, ref="JD-2025-0002")) is None  # two numbers: two receptions
     assert other.earlier(changed(first, ref="JD-2025-0001")) == 5
+
+
+def test_taken_refs_answer_as_a_set_of_their_texts() -> None:
+    """The numbers an import has taken are bits of a year's bitmap (bounded memory for a
+    million rows): every text is in it exactly when a set of the texts would hold it."""
+    from ledger.importing import TakenRefs
+
+    added = [
+        "JD-2025-0007",
+        "JD-2025-12345",
+        "JD-2024-0001",
+        "JD-2025-99999999",  # beyond the bitmaps: kept as text
+        "JD-2025-007",  # not as the ledger writes it
+        "jd-2025-0008",
+        "某号",
+        "JD-٢٠٢٥-0009",
+    ]
+    taken = TakenRefs()
+    taken.update(added[:4])
+    for text in added[4:]:
+        taken.add(text)
+    probes = [*added, "JD-2025-0006", "JD-2025-0008", "JD-2026-0007", "JD-2025-12344", "JD-2025-0009", "", "JD--"]
+    assert {p for p in probes if p in taken} == set(added)
