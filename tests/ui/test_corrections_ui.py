@@ -44,6 +44,18 @@ def test_logging_in_with_items_waiting_opens_the_queue(
     assert clerk.tabs.currentWidget() is clerk.ledger_view
 
 
+def test_logging_in_with_only_plans_waiting_opens_the_plans(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    from tests.ledger.test_plans import a_plan
+
+    service.submit_plan(team.clerk, a_plan())
+    window = MainWindow(service, team.approver)
+    qtbot.addWidget(window)
+    assert window.tabs.currentWidget() is window.plans_view
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "接待审批（1）"
+
+
 def test_after_a_return_the_next_item_is_selected(
     qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
