@@ -11,12 +11,13 @@ once when a letter is already used elsewhere.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ledger import history, limits
 from ledger.desk import Desk, chain_algo, require
@@ -88,6 +89,24 @@ class Letters:
             rows = s.scalars(select(LetterRow).order_by(LetterRow.id.desc())).all()
             uses = uses_of_letters(s, [r.id for r in rows])
             return [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]
+
+    def chunks(self, chunk: int = 2000) -> Iterator[list[Letter]]:
+        """The register in order of registration, ``chunk`` letters at a time with their uses,
+        read at one moment and without the scans: the workbook and the command line."""
+        with self.desk.db.snapshot() as s:
+            ids = list(s.scalars(select(LetterRow.id).order_by(LetterRow.id)))
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                rows = s.scalars(
+                    select(LetterRow)
+                    .options(defer(LetterRow.scan))
+                    .where(LetterRow.id.in_(part))
+                    .order_by(LetterRow.id)
+                ).all()
+                uses = uses_of_letters(s, part)
+                letters = [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]
+                s.expunge_all()
+                yield letters
 
     def get(self, letter_id: int) -> Letter:
         with self.desk.db.read() as s:
