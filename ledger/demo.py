@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from ledger.i18n import tr
+from ledger.preapproval import Plan, PlannedMeal
 from ledger.records import Bureau, LedgerQuery, Meal, Person, Reception, Role, User
 from ledger.service import LedgerService, PermissionDenied, WorkflowError
 from ledger.text import clean_line, person_key
@@ -177,6 +178,87 @@ def _reception(rng: random.Random, on: date, level: Decimal) -> Reception:
     return replace(reception, explanations=explanations)
 
 
+def _plan_of(reception: Reception, rng: random.Random) -> Plan:
+    """The pre-approval a clerk would have written for this reception: 40 yuan a head planned."""
+    meals = tuple(
+        PlannedMeal(m.date, m.kind, m.venue, m.venue_type, m.diners, Decimal("40.00")) for m in reception.meals
+    )
+    plan = Plan(
+        start_date=reception.reception_date,
+        end_date=reception.end_date,
+        visiting_unit=reception.visiting_unit,
+        activity=reception.activity,
+        activity_kind=reception.activity_kind,
+        letter_no=reception.letter_no,
+        phone_record=reception.phone_record,
+        guest_count=reception.guest_count,
+        guests=reception.guests,
+        companion_count=reception.companion_count,
+        companions=reception.companions,
+        meals=meals,
+        budget=sum((m.amount for m in meals), Decimal("0")) + reception.transport,
+    )
+    if rng.random() < 0.15:  # a visitor more came than the letter announced
+        plan = replace(plan, guest_count=max(1, plan.guest_count - 1), guests=plan.guests[:-1])
+    return plan
+
+
+def _pre_approved(
+    service: LedgerService,
+    rng: random.Random,
+    reception: Reception,
+    clerk: User,
+    approver: User,
+    at: Callable[[date, int], None],
+) -> Reception:
+    """Record and approve the plan a few days before the reception; start the reception from it."""
+    on = reception.reception_date
+    at(on - timedelta(days=rng.randint(4, 7)), 10)
+    plan = service.submit_plan(clerk, _plan_of(reception, rng))
+    at(on - timedelta(days=rng.randint(1, 3)), 16)
+    plan = service.approve_plan(approver, plan.id, "同意，严格按标准接待。")  # type: ignore[arg-type]
+    return replace(reception, plan_id=plan.id)
+
+
+def _plans_in_hand(
+    service: LedgerService,
+    rng: random.Random,
+    clerk: User,
+    approver: User,
+    today: date,
+    at: Callable[[date, int], None],
+) -> None:
+    """Letters just arrived: a plan waiting for the leader, one still a draft, one called off."""
+    visits = (
+        (VISITORS[2], today + timedelta(days=6), "submit"),
+        (VISITORS[4], today + timedelta(days=9), "draft"),
+        (VISITORS[7], today + timedelta(days=3), "void"),
+    )
+    for index, ((unit, activity, kind, size), on, state) in enumerate(visits):
+        at(today, 9 + index)
+        guests = tuple(_person(rng, unit) for _ in range(size))
+        plan = Plan(
+            start_date=on,
+            visiting_unit=unit,
+            activity=activity,
+            activity_kind=kind,
+            letter_no=f"{unit[:2]}函〔{on.year}〕{170 + index}号",
+            guest_count=size,
+            guests=guests,
+            companion_count=2,
+            companions=(Person("王局长", "XX县教育局", "局长"), Person("陈主任", "XX县教育局", "办公室主任")),
+            meals=(PlannedMeal(on, "lunch", "局机关食堂", "机关食堂", size + 2, Decimal("40.00")),),
+            budget=Decimal(40 * (size + 2)),
+        )
+        if state == "draft":
+            service.save_plan(clerk, plan)
+            continue
+        plan = service.submit_plan(clerk, plan)
+        if state == "void":
+            plan = service.withdraw_plan(clerk, plan.id)  # type: ignore[arg-type]
+            service.void_plan(clerk, plan.id, "对方来电取消来访")  # type: ignore[arg-type]
+
+
 def fill_demo(
     service: LedgerService,
     *,
@@ -224,8 +306,11 @@ def fill_demo(
         for index, (on, level) in enumerate(plan):
             if progress and progress(index, len(plan)) is False:
                 break
+            reception = _reception(rng, on, level)
+            if on.year == this_year and on.month >= 9 and on >= started.date() - timedelta(days=120):
+                reception = _pre_approved(service, rng, reception, clerk, approver, at)
             at(on + timedelta(days=rng.randint(0, 1)), rng.randint(14, 17))
-            saved = service.save(clerk, _reception(rng, on, level))
+            saved = service.save(clerk, reception)
             age = (last_day - on).days
             if age <= 3 and rng.random() < 0.5:
                 done += 1
@@ -244,6 +329,7 @@ def fill_demo(
                 if posted <= started.date():
                     service.mark_posted(clerk, [submitted.id], posted)  # type: ignore[list-item]
             done += 1
+        _plans_in_hand(service, rng, clerk, approver, started.date(), at)
     finally:
         service.clock = real_clock
     if progress:
