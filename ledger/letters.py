@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from ledger import history, limits
 from ledger.desk import Desk, chain_algo, require
@@ -97,16 +97,12 @@ class Letters:
             ids = list(s.scalars(select(LetterRow.id).order_by(LetterRow.id)))
             for start in range(0, len(ids), chunk):
                 part = ids[start : start + chunk]
-                rows = s.scalars(
-                    select(LetterRow)
-                    .options(defer(LetterRow.scan))
-                    .where(LetterRow.id.in_(part))
-                    .order_by(LetterRow.id)
-                ).all()
+                table = LetterRow.__table__
+                # Core rows without the scan (record_of reads the columns by name)
+                columns = [c for c in table.c if c.name != "scan"]
+                rows = s.execute(select(*columns).where(table.c.id.in_(part)).order_by(table.c.id)).all()
                 uses = uses_of_letters(s, part)
-                letters = [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]
-                s.expunge_all()
-                yield letters
+                yield [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]  # type: ignore[arg-type]
 
     def get(self, letter_id: int) -> Letter:
         with self.desk.db.read() as s:

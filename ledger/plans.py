@@ -110,11 +110,11 @@ class Plans:
             ids = list(s.scalars(select(PlanRow.id).where(PlanRow.year == year).order_by(PlanRow.seq)))
             for start in range(0, len(ids), chunk):
                 part = ids[start : start + chunk]
-                rows = s.scalars(select(PlanRow).where(PlanRow.id.in_(part)).order_by(PlanRow.seq)).all()
+                table = PlanRow.__table__
+                # Core rows (the columns by name, as plan_of_row reads them): no ORM objects to build
+                rows = s.execute(select(table).where(table.c.id.in_(part)).order_by(table.c.seq)).all()
                 used = receptions_of(s, part)
-                plans = [plan_of_row(r, used.get(r.id, ())) for r in rows]
-                s.expunge_all()
-                yield plans
+                yield [plan_of_row(r, used.get(r.id, ())) for r in rows]  # type: ignore[arg-type]
 
     def get(self, plan_id: int) -> Plan:
         with self.desk.db.read() as s:
