@@ -35,6 +35,7 @@ from ledger.models import HistoryRow
 CHANNEL = "reception_ledger_changes"
 MAX_IDS = 2000  # more changed receptions than this: "some receptions changed" (an import)
 SETTINGS_ENTITIES = frozenset({"bureau", "policy", "target", "user", "ledger"})
+PLAN_ENTITIES = frozenset({"plan", "letter"})  # before the meal: pre-approvals and the letter register
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class Changes:
     receptions: frozenset[int] = frozenset()
     some_receptions: bool = False  # receptions changed, too many (or ids unknown) to list
     settings: bool = False
+    plans: bool = False  # a plan (接待审批) or a letter of the register changed
 
     def __bool__(self) -> bool:
-        return bool(self.receptions or self.some_receptions or self.settings)
+        return bool(self.receptions or self.some_receptions or self.settings or self.plans)
 
 
 class OwnWrites:
@@ -84,7 +86,7 @@ def since(s: Session, after: int, own: OwnWrites) -> Changes:
         .limit(MAX_IDS + 1)
     ).all()
     receptions: set[int] = set()
-    settings = False
+    settings = plans = False
     for history_id, entity, entity_id in rows:
         if history_id in own:
             continue
@@ -92,8 +94,10 @@ def since(s: Session, after: int, own: OwnWrites) -> Changes:
             receptions.add(entity_id)
         elif entity in SETTINGS_ENTITIES:
             settings = True
+        elif entity in PLAN_ENTITIES:
+            plans = True
     too_many = len(rows) > MAX_IDS
-    return Changes(last, frozenset(receptions), too_many, settings)
+    return Changes(last, frozenset(receptions), too_many, settings, plans or too_many)
 
 
 def notify_payload(origin: str) -> str:

@@ -19,7 +19,7 @@ from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied
 from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
-from ledger.models import ExplanationRow, MealRow, PersonRow, ReceptionRow, ViolationRow
+from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
 from ledger.money import to_fen
 from ledger.records import Assessment, CellError, ImportRow, Reception, Role, Status, User
 from ledger.settings import Settings
@@ -85,6 +85,7 @@ class _ImportState:
     refs_taken: set[str] = field(default_factory=set)  # numbers in the ledger or given in this import
     loaded_dates: set[date] = field(default_factory=set)
     letters: dict[str, int] = field(default_factory=dict)  # the register's ids by letter key
+    deleted_read: bool = False
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -165,12 +166,24 @@ class Importer:
                 ReceptionRow.visiting_unit,
                 ReceptionRow.total_fen,
                 ReceptionRow.ref,
-            ).where(ReceptionRow.reception_date.in_(dates[first : first + 500]))
+            ).where(
+                ReceptionRow.reception_date.in_(dates[first : first + 500]),
+                ReceptionRow.status != Status.VOID.value,  # a void reception is no duplicate
+            )
             for d, unit, total, known in s.execute(stmt):
                 state.existing.setdefault((d, person_key(unit), total), known)
         wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
         if wanted:
             state.refs_taken |= set(s.scalars(select(ReceptionRow.ref).where(ReceptionRow.ref.in_(wanted))))
+            if not state.deleted_read:  # a deleted draft's number is never given out again,
+                state.deleted_read = True  # not even to a row that names it (read once an import)
+                state.refs_taken |= set(
+                    s.scalars(
+                        select(HistoryRow.ref).where(
+                            HistoryRow.entity == "reception", HistoryRow.action == "delete"
+                        )
+                    )
+                )
         actor, now = state.actor, state.now
         # accepted rows: (worksheet row, action, columns, children, stored record)
         accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []

@@ -134,15 +134,17 @@ def violations_of(s: Session, reception_ids: Sequence[int]) -> dict[int, list[Vi
     return out
 
 
+_NOT_VOID = ReceptionRow.status != Status.VOID.value
+_COUNTED_FEN = case((_NOT_VOID, ReceptionRow.total_fen), else_=0)  # a void reception adds nothing
+
+
 def count_and_total(s: Session, query: LedgerQuery) -> tuple[int, Decimal]:
-    """How many receptions ``query`` selects and their total, exactly (reports, notices)."""
+    """How many receptions ``query`` selects and their total, exactly (reports, notices); the
+    count includes void ones, the total never does."""
     if _by_totals(query):
-        return _from_totals(s, query)
-    stmt = filtered(
-        select(func.count(ReceptionRow.id), func.coalesce(func.sum(ReceptionRow.total_fen), 0)),
-        query,
-        s,
-    )
+        count, total, _void = _from_totals(s, query)
+        return count, total
+    stmt = filtered(select(func.count(ReceptionRow.id), func.coalesce(func.sum(_COUNTED_FEN), 0)), query, s)
     count, total = s.execute(stmt).one()
     return int(count), from_fen(int(total))
 
@@ -159,17 +161,28 @@ def ledger_summary(s: Session, query: LedgerQuery, cap: int | None = None) -> Le
     it the summary says so (``exact`` False: "more than cap") instead of guessing.
     """
     if _by_totals(query):
-        count, total = _from_totals(s, query)
-        return LedgerSummary(count, total, exact=True)
+        count, total, void = _from_totals(s, query)
+        return LedgerSummary(count, total, exact=True, void=void)
     cap = SUMMARY_CAP if cap is None else cap
     text = clean_line(query.text).lower()
     if _trigram_search(s, query) and _only_text(query) and _postings(s, text, cap) > cap:
         return LedgerSummary(cap, None, exact=False)  # the trigram postings alone tell
-    matching = filtered(select(ReceptionRow.total_fen), query, s).limit(cap + 1).subquery()
-    count, total = s.execute(select(func.count(), func.coalesce(func.sum(matching.c.total_fen), 0))).one()
+    void_flag = case((_NOT_VOID, 0), else_=1)
+    matching = (
+        filtered(select(_COUNTED_FEN.label("fen"), void_flag.label("void")), query, s)
+        .limit(cap + 1)
+        .subquery()
+    )
+    count, total, void = s.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(matching.c.fen), 0),
+            func.coalesce(func.sum(matching.c.void), 0),
+        )
+    ).one()
     if count > cap:
         return LedgerSummary(cap, None, exact=False)
-    return LedgerSummary(int(count), from_fen(int(total)), exact=True)
+    return LedgerSummary(int(count), from_fen(int(total)), exact=True, void=int(void))
 
 
 def _only_text(q: LedgerQuery) -> bool:
@@ -190,9 +203,15 @@ def _by_totals(q: LedgerQuery) -> bool:
     return not (clean_line(q.text) or q.visiting_unit or q.date_from or q.date_to or q.refs)
 
 
-def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:
+def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal, int]:
+    """Receptions, their total (void ones' amounts left out) and how many of them are void."""
     t = reception_totals
-    stmt = select(func.coalesce(func.sum(t.c.receptions), 0), func.coalesce(func.sum(t.c.total_fen), 0))
+    is_void = t.c.status == Status.VOID.value
+    stmt = select(
+        func.coalesce(func.sum(t.c.receptions), 0),
+        func.coalesce(func.sum(case((is_void, 0), else_=t.c.total_fen)), 0),
+        func.coalesce(func.sum(case((is_void, t.c.receptions), else_=0)), 0),
+    )
     if q.year:
         stmt = stmt.where(t.c.year == q.year)
         if q.month:
@@ -203,8 +222,8 @@ def _from_totals(s: Session, q: LedgerQuery) -> tuple[int, Decimal]:
         stmt = stmt.where(t.c.breach.is_(False))
     elif q.compliance == "breach":
         stmt = stmt.where(t.c.breach.is_(True))
-    count, total = s.execute(stmt).one()
-    return int(count), from_fen(int(total))
+    count, total, void = s.execute(stmt).one()
+    return int(count), from_fen(int(total)), int(void)
 
 
 DEFERRED_FROM = 2000
@@ -231,6 +250,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             ReceptionRow.posted_on,
             ReceptionRow.meal_fen,
             _MEAL_DINERS,
+            ReceptionRow.reimbursement_no,
         ),
         query,
         s,
@@ -264,6 +284,7 @@ def ledger_rows(s: Session, query: LedgerQuery, offset: int = 0, limit: int = 20
             posted_on=r[12],
             meal_amount=from_fen(r[13]),
             meal_diners=int(r[14] or 0),
+            reimbursement_no=r[15] or "",
         )
         for r in found
     ]

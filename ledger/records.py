@@ -380,8 +380,8 @@ def _meals_plain(meals: tuple[Meal, ...]) -> list[dict[str, Any]]:
 _SNAPSHOT_AS: dict[str, Any] = {
     **{name: _as_is for name in _SNAPSHOT_FIELDS},
     **{name: _money_text for name in ("accommodation", "transport", "other_cost", "gift_amount")},
-    **{name: _day_text for name in ("reception_date", "end_date", "posted_on")},
-    **{name: _moment_text for name in ("created_at", "submitted_at", "approved_at")},
+    **{name: _day_text for name in ("reception_date", "end_date", "posted_on", "reimbursed_on")},
+    **{name: _moment_text for name in ("created_at", "submitted_at", "approved_at", "voided_at")},
     "guests": _people_plain,
     "companions": _people_plain,
     "staff": _people_plain,
@@ -461,6 +461,7 @@ class LedgerRow:
     posted_on: date | None = None
     meal_amount: Decimal = ZERO  # 餐费: the meals themselves
     meal_diners: int = 0  # the diners of those meals
+    reimbursement_no: str = ""  # 报销: the voucher recorded after approval
 
     @property
     def per_person(self) -> Decimal:
@@ -511,6 +512,9 @@ ACTION_LABELS: dict[str, str] = {
     "return": tr("退回"),
     "reopen": tr("重新打开"),
     "delete": tr("删除草稿"),
+    "withdraw": tr("撤回"),
+    "void": tr("作废"),
+    "reimburse": tr("登记报销"),
     "import": tr("导入"),
     "import_historical": tr("导入（纸质审核）"),
     "attach": tr("添加附件"),
@@ -564,6 +568,12 @@ FIELD_LABELS: dict[str, str] = {
     "approved_at": tr("审核时间"),
     "review_comment": tr("审核意见"),
     "posted_on": tr("公示日期"),
+    "void_reason": tr("作废理由"),
+    "voided_by": tr("作废人"),
+    "voided_at": tr("作废时间"),
+    "reimbursement_no": tr("记账凭证号/报销单号"),
+    "reimbursed_on": tr("报销日期"),
+    "reimbursed_by": tr("报销登记人"),
     "attachments": tr("附件"),
 }
 
@@ -591,8 +601,9 @@ class LedgerSummary:
     ``count``" (``exact`` False: the total is then not known)."""
 
     count: int
-    total: Decimal | None
+    total: Decimal | None  # never counts a void reception's amount
     exact: bool = True
+    void: int = 0  # how many of ``count`` are void (作废)
 
 
 @dataclass(frozen=True)

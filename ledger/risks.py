@@ -9,7 +9,8 @@ SQL cannot do portably, so those codes read one narrow column list and group it 
 What is counted:
 
 - every reception recorded with a reception date in the year, whatever its status (a draft
-  already shows its warnings on the form and in the queue);
+  already shows its warnings on the form and in the queue), but a void one (作废: it counts
+  nowhere);
 - the parameters are the policy version's ``warnings`` in force on 31 December of the year;
 - ``late_entry`` and ``late_posting`` leave out receptions imported as approved on paper
   (``import --historical``: approved before they were entered), since their dates are the
@@ -87,7 +88,11 @@ def year_risks(
     """Every warning of ``year``, grouped by code in the order of CODES, then by first ref."""
     c = s.connection()  # Core rows: no ORM bookkeeping for a year of narrow rows
     start, end = date(year, 1, 1), date(year, 12, 31)
-    in_year = and_(ReceptionRow.reception_date >= start, ReceptionRow.reception_date <= end)
+    in_year = and_(
+        ReceptionRow.reception_date >= start,
+        ReceptionRow.reception_date <= end,
+        ReceptionRow.status != Status.VOID.value,  # a void reception counts nowhere
+    )
     out: list[Risk] = []
     if params.letter_reused or params.split_reception or params.frequent_unit:
         out += _letters_and_units(c, in_year, params)

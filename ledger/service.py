@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ledger import autobackup, backup, changes, history, queries
+from ledger.corrections import Corrections
 from ledger.db import Database
 from ledger.desk import Desk, require
 from ledger.disclosure import Disclosure, year_disclosure
@@ -71,7 +72,7 @@ from ledger.trust import AnchorAnswer, Stamp, Trust
 from ledger.users import Users
 from ledger.validation import reception_problems, submission_problems
 from ledger.workdays import WorkCalendar
-from ledger.workflow import MAX_ATTACHMENT_BYTES, Workflow
+from ledger.workflow import MAX_ATTACHMENT_BYTES, NewAttachment, Workflow
 
 __all__ = [
     "DEFAULT_REDUCTION",
@@ -100,6 +101,7 @@ class LedgerService:
         self._letters = Letters(self._desk)
         self._plans = Plans(self._desk, self._letters)
         self._workflow = Workflow(self._desk, self._settings, self._letters)
+        self._corrections = Corrections(self._workflow)
         self._importer = Importer(self._desk, self._settings)
         self._risks = RiskBook(db)
         self._trust = Trust(self._desk)
@@ -306,11 +308,17 @@ class LedgerService:
         with self.db.read() as s:
             return documents_evidence(s, reception.letter_no, reception.plan_id)
 
-    def save(self, actor: User, reception: Reception) -> Reception:
-        return self._workflow.save(actor, reception)
+    def save(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        """Save a draft; ``new_attachments`` [(file name, bytes, kind)] are stored with it, in
+        the same transaction (a new form's files: no record exists until the user saves)."""
+        return self._workflow.save(actor, reception, new_attachments)
 
-    def submit(self, actor: User, reception: Reception) -> Reception:
-        return self._workflow.submit(actor, reception)
+    def submit(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        return self._workflow.submit(actor, reception, new_attachments)
 
     def approve(
         self, actor: User, reception_id: int, comment: str = "", *, version: int | None = None
@@ -330,6 +338,29 @@ class LedgerService:
 
     def delete_draft(self, actor: User, reception_id: int) -> None:
         self._workflow.delete_draft(actor, reception_id)
+
+    # ---------------------------------------------------------------- after submission (ledger.corrections)
+    def withdraw(
+        self, actor: User, reception_id: int, *, version: int | None = None, reason: str = ""
+    ) -> Reception:
+        """撤回: a submitted reception back to a draft before the leader acts on it."""
+        return self._corrections.withdraw(actor, reception_id, version=version, reason=reason)
+
+    def void(self, actor: User, reception_id: int, reason: str, *, version: int | None = None) -> Reception:
+        """作废 with a reason: the number is kept (never given out again), the record counts nowhere."""
+        return self._corrections.void(actor, reception_id, reason, version=version)
+
+    def record_reimbursement(
+        self, actor: User, reception_id: int, number: str, on: date | None, *, version: int | None = None
+    ) -> Reception:
+        """报销: the voucher number and date of an approved reception (again: a correction)."""
+        return self._corrections.record_reimbursement(actor, reception_id, number, on, version=version)
+
+    def approve_many(
+        self, actor: User, ids_with_versions: Sequence[tuple[int, int]], comment: str = ""
+    ) -> list[Reception]:
+        """Approve compliant receptions together, in one transaction, or refuse the whole batch."""
+        return self._corrections.approve_many(actor, ids_with_versions, self.missing_documents, comment)
 
     def add_attachment(
         self, actor: User, reception_id: int, filename: str, content: bytes, kind: str = "other"

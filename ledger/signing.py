@@ -38,7 +38,7 @@ from ledger.i18n import tr
 from ledger.models import HistoryRow, SettingRow, SignatureRow, UserKeyRow
 from ledger.records import User
 
-SIGNED_ACTIONS = ("submit", "approve", "return", "reopen", "plan_approve")
+SIGNED_ACTIONS = ("submit", "approve", "return", "reopen", "plan_approve", "withdraw", "void")
 ED25519, SM2 = "ed25519", "sm2"
 KEY_REASONS = {
     "created": "新用户",

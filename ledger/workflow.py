@@ -8,7 +8,7 @@ entry). A reception is normalised, validated and judged by the rule engine once 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -33,7 +33,18 @@ from ledger.validation import reception_problems, submission_problems
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 # what counts as having worked on a reception (such a person may not approve it)
-AUTHORING_ACTIONS = ("create", "edit", "submit", "import", "import_historical", "attach", "detach")
+AUTHORING_ACTIONS = (
+    "create",
+    "edit",
+    "submit",
+    "withdraw",
+    "import",
+    "import_historical",
+    "attach",
+    "detach",
+)
+# a file added with a save: (file name, content, kind — a key of ATTACHMENT_KINDS)
+NewAttachment = tuple[str, bytes, str]
 
 
 class Workflow:
@@ -43,25 +54,36 @@ class Workflow:
         self.letters = letters
 
     # ------------------------------------------------------------------ drafts and submission
-    def save(self, actor: User, reception: Reception) -> Reception:
-        """Create a draft (``id is None``) or save changes to a draft or returned reception."""
+    def save(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        """Create a draft (``id is None``) or save changes to a draft or returned reception;
+        ``new_attachments`` (files chosen on a form not saved yet) are written with it, in the
+        same transaction: nothing is stored unless all of it is."""
         self.settings.policies()  # judged by the versions in force now, even one another machine just added
+        files = [_checked_attachment(*f) for f in new_attachments]
         stored = self._with_stored_attachments(normalized(reception))
         problems = reception_problems(stored)
         if problems:
             raise InvalidReception(problems)
-        assessment = self.settings.assess(stored)
+        assessment = self.settings.assess(_with_pending(stored, files))
         with self.desk.db.write() as s:
             row, record = self._save_in(s, actor, stored, assessment)
+            for name, content, kind in files:
+                record = self._attach_in(s, row, actor, name, content, kind)
             return record
 
-    def submit(self, actor: User, reception: Reception) -> Reception:
-        """Save the given state and submit it for review, in one transaction.
+    def submit(
+        self, actor: User, reception: Reception, new_attachments: Sequence[NewAttachment] = ()
+    ) -> Reception:
+        """Save the given state (and ``new_attachments``) and submit it for review, in one
+        transaction.
 
         Refused until every breach found by the rules has its explanation (情况说明).
         """
         self.settings.policies()
-        stored = self._with_stored_attachments(normalized(reception))
+        files = [_checked_attachment(*f) for f in new_attachments]
+        stored = _with_pending(self._with_stored_attachments(normalized(reception)), files)
         problems = reception_problems(stored, for_submit=True)
         with self.desk.db.read() as s:
             evidence = documents_evidence(s, stored.letter_no, stored.plan_id)
@@ -80,7 +102,9 @@ class Workflow:
                 }
             )
         with self.desk.db.write() as s:
-            row, record = self._save_in(s, actor, stored, assessment)
+            row, record = self._save_in(s, actor, _without_pending(stored), assessment)
+            for name, content, kind in files:
+                record = self._attach_in(s, row, actor, name, content, kind)
             return self._transition(
                 s,
                 row,
@@ -255,7 +279,11 @@ class Workflow:
             require(s, actor, Role.CLERK, tr("删除草稿"))
             row = reception_row(s, reception_id, lock=True)
             if Status(row.status) != Status.DRAFT or row.submitted_at is not None:
-                raise WorkflowError(tr("{ref} 已提交过审核，不能删除，只能修改").format(ref=row.ref))
+                raise WorkflowError(
+                    tr("{ref} 已提交过审核，编号已用出，不能删除；不再使用时请作废（写明理由）").format(
+                        ref=row.ref
+                    )
+                )
             if row.created_by != actor.username and not has(s, actor, Role.ADMIN):
                 raise PermissionDenied(tr("只能删除自己录入的草稿"))
             self._record_change(s, row, actor, "delete", before=snapshot(row), after=None, bump=False)
@@ -264,34 +292,30 @@ class Workflow:
     def add_attachment(
         self, actor: User, reception_id: int, filename: str, content: bytes, kind: str = "other"
     ) -> Reception:
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
-        filename = safe_attachment_name(filename)
-        if kind not in ATTACHMENT_KINDS:
-            raise InvalidReception(
-                {
-                    "attachments": tr("未知的附件类型“{v}”（可选：{kinds}）").format(
-                        v=kind, kinds="、".join(ATTACHMENT_KINDS.values())
-                    )
-                }
-            )
+        filename, content, kind = _checked_attachment(filename, content, kind)
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("添加附件"))
             row = self._unlocked_row(s, reception_id, tr("{ref} 已锁定，不能添加附件"))
-            before = snapshot(row)
-            row.attachments.append(
-                AttachmentRow(
-                    kind=kind,
-                    filename=filename,
-                    sha256=hashlib.sha256(content).hexdigest(),
-                    size=len(content),
-                    content=content,
-                    added_at=self.desk.clock(),
-                )
+            return self._attach_in(s, row, actor, filename, content, kind)
+
+    def _attach_in(
+        self, s: Session, row: ReceptionRow, actor: User, filename: str, content: bytes, kind: str
+    ) -> Reception:
+        """Add a checked file to a row in the open transaction: judged again, an "attach" entry."""
+        before = snapshot(row)
+        row.attachments.append(
+            AttachmentRow(
+                kind=kind,
+                filename=filename,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+                content=content,
+                added_at=self.desk.clock(),
             )
-            s.flush()
-            self._reassess(s, row)
-            return self._record_change(s, row, actor, "attach", before=before, comment=filename)
+        )
+        s.flush()
+        self._reassess(s, row)
+        return self._record_change(s, row, actor, "attach", before=before, comment=filename)
 
     def remove_attachment(self, actor: User, attachment_id: int) -> Reception:
         with self.desk.db.write() as s:
@@ -406,6 +430,40 @@ def next_seq(s: Session, year: int) -> int:
         )
     )
     return max([stored, *(int(r[len(prefix) :]) for r in deleted if r[len(prefix) :].isdigit())]) + 1
+
+
+def _checked_attachment(filename: str, content: bytes, kind: str = "other") -> NewAttachment:
+    """A file as it may be stored (its name made safe), or the refusal of its size or kind."""
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise InvalidReception({"attachments": tr("附件不能超过 20 MB")})
+    if kind not in ATTACHMENT_KINDS:
+        raise InvalidReception(
+            {
+                "attachments": tr("未知的附件类型“{v}”（可选：{kinds}）").format(
+                    v=kind, kinds="、".join(ATTACHMENT_KINDS.values())
+                )
+            }
+        )
+    return safe_attachment_name(filename), content, kind
+
+
+_PENDING = -1  # the id of a file not stored yet, in the record judged before a save
+
+
+def _with_pending(stored: Reception, files: Sequence[NewAttachment]) -> Reception:
+    """The record as it will be with ``files``: the rules read the kinds of its attachments."""
+    if not files:
+        return stored
+    pending = tuple(
+        Attachment(_PENDING, kind, name, hashlib.sha256(content).hexdigest(), len(content))
+        for name, content, kind in files
+    )
+    return replace(stored, attachments=stored.attachments + pending)
+
+
+def _without_pending(stored: Reception) -> Reception:
+    kept = tuple(a for a in stored.attachments if a.id != _PENDING)
+    return stored if len(kept) == len(stored.attachments) else replace(stored, attachments=kept)
 
 
 def _worked_on(s: Session, reception_id: int, username: str) -> bool:

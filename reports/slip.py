@@ -118,9 +118,17 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
 
     story: list[object] = [para(slip.title, title_style)]
     state = tr("编号：{ref}　　状态：{status}").format(ref=r.ref or "—", status=r.status.label)
-    if r.status != Status.APPROVED:
+    if r.status == Status.VOID:
+        state += tr("（已作废：{reason}）").format(reason=r.void_reason)
+    elif r.status != Status.APPROVED:
         state += tr("（未经审核，不能作为报销凭证）")
-    story += [para(state, small_right), Spacer(1, 2 * mm)]
+    story += [para(state, small_right)]
+    if r.reimbursement_no:
+        on = long_date(r.reimbursed_on) if r.reimbursed_on else "—"
+        story.append(
+            para(tr("报销：凭证号 {no}，日期 {on}").format(no=r.reimbursement_no, on=on), small_right)
+        )
+    story.append(Spacer(1, 2 * mm))
 
     # -- the visit ---------------------------------------------------------------------
     when = long_date(r.reception_date)

@@ -10,14 +10,17 @@ Sheets:
   meal's columns only, which the import joins back), 礼品 = the gift's amount when
   there is one, else its description, 涉密 是/否, 经办人, 审核人 (the approver's name) and
   审核日期 (the approval date); after the template's columns, 超标金额 (the breaches'
-  over-standard amount, borne by the persons) and 可报销金额 (the total less it) — extra
-  columns the import ignores. Drafts, submitted and returned receptions are not in the
-  ledger yet and are left out, like in every total of the program.
+  over-standard amount, borne by the persons), 可报销金额 (the total less it), 凭证号 and
+  报销日期 (the reimbursement recorded after approval) — extra columns the import ignores.
+  Drafts, submitted, returned and void receptions are not in the ledger yet (or never will
+  be) and are left out, like in every total of the program.
 - **月度对比**: this year against last year month by month; this year's amounts are live
   SUMIFS formulas over the 台账 sheet, the totals and the changes are formulas too.
 - **违规情况**: every breach of those receptions with its explanation; 限额 and 实际 are
   numbers where the rule counts (people, meals, yuan), text where it does not (须有公函…).
 - **年度目标**: the year's reduction target (ledger.targets), target and headroom as formulas.
+- **作废记录**: the year's void receptions (编号, date, unit, reason, who, when), so every gap
+  in the 台账 sheet's numbering is explained.
 - **年度公开**: the yearly disclosure (ledger.disclosure): the figures in 万元 and the paragraph
   to publish, with its place for the reason of the change.
 - **审批与实际**, **公函登记**: the plans of the year against their receptions, and the letter
@@ -50,7 +53,7 @@ from openpyxl.utils import get_column_letter
 from ledger.i18n import tr
 from ledger.money import ZERO
 from ledger.policy import RULES
-from ledger.records import LedgerQuery, Reception
+from ledger.records import LedgerQuery, Reception, Status
 from reports.output import write_atomic
 from reports.template import HEADERS, explanations_text
 
@@ -59,6 +62,7 @@ SHEET_MONTHLY = "月度对比"
 SHEET_BREACHES = "违规情况"
 SHEET_TARGET = "年度目标"
 SHEET_DISCLOSURE = "年度公开"
+SHEET_VOID = "作废记录"
 
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
@@ -66,7 +70,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 MONEY_COLUMNS = ("餐费", "住宿费", "交通费", "其他费用", "烟酒费", "礼品")
 # written after the template's columns (the import reads the template's and ignores these)
-EXTRA_LEDGER_COLUMNS = ("超标金额", "可报销金额")
+EXTRA_LEDGER_COLUMNS = ("超标金额", "可报销金额", "凭证号", "报销日期")
 WIDTHS: dict[str, float] = {
     "接待日期": 12,
     "来访单位": 26,
@@ -92,6 +96,8 @@ WIDTHS: dict[str, float] = {
     "发票号": 16,
     "电话记录": 24,
     "情况说明": 36,
+    "凭证号": 16,
+    "报销日期": 12,
 }
 
 
@@ -293,6 +299,8 @@ def _ledger_writer(sheet: Any, reviewers: dict[str, str]) -> Callable[[Reception
         over = sum((v.excess for v in violations), ZERO)
         values.append(make(over, money))
         values.append(make(r.total - over, money))
+        values.append(r.reimbursement_no or None)
+        values.append(make(r.reimbursed_on, styles.date) if r.reimbursed_on else None)
         append(values)
         further = meal_rows(r)
         for row in further:
@@ -482,6 +490,28 @@ def _before_the_meal(
     return plans, lambda: write_letters(sheet, _prepare, service, year, reviewers)
 
 
+def _write_void(sheet: Any, service: Any, year: int, names: dict[str, str]) -> None:
+    """作废记录: the year's void receptions, so a gap in the 台账 sheet's numbers is explained."""
+    headers = [tr("编号"), tr("接待日期"), tr("来访单位"), tr("作废理由"), tr("作废人"), tr("作废时间")]
+    styles = _prepare(sheet, [14, 12, 26, 50, 12, 18])
+    styles.append([styles.cell(h, styles.header) for h in headers])
+    query = LedgerQuery(date_from=date(year, 1, 1), date_to=date(year, 12, 31), status=Status.VOID)
+    void = sorted(service.receptions(query), key=lambda r: r.ref)
+    for r in void:
+        styles.append(
+            [
+                r.ref,
+                styles.cell(r.reception_date, styles.date),
+                r.visiting_unit,
+                r.void_reason,
+                names.get(r.voided_by, r.voided_by),
+                r.voided_at.strftime("%Y-%m-%d %H:%M") if r.voided_at else "",
+            ]
+        )
+    if not void:
+        styles.append([tr("本年没有作废的接待。")])
+
+
 def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     """Write the ledger workbook of ``year`` to ``path`` (all or nothing: OutputError says why not)."""
     from ledger.targets import dashboard_figures
@@ -513,6 +543,7 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     breach_count = breaches.close()
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)
     _write_disclosure(workbook.create_sheet(SHEET_DISCLOSURE), service.disclosure(year))
+    _write_void(workbook.create_sheet(SHEET_VOID), service, year, reviewers)
     # built in memory (a failed write then leaves no half-written sheet files behind), then
     # written to a temporary file beside the target and renamed into place once complete
     buffer = io.BytesIO()

@@ -178,3 +178,14 @@ def test_export_then_import_historical_then_export_gives_the_same_sheet(
     result = run_cli("--db", db_url, "export", "--year", "2025", "-o", str(tmp_path / "missing" / "x.xlsx"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_slip_shows_the_reimbursement(
+    db_url: str, service: LedgerService, team: Team, ledger: dict[str, Reception], tmp_path: Path
+) -> None:
+    r = service.get(ledger["city"].id)  # type: ignore[arg-type]
+    service.record_reimbursement(team.clerk, r.id, "记-2025-0318", date(2025, 3, 20), version=r.version)  # type: ignore[arg-type]
+    out = tmp_path / "slip.pdf"
+    result = run_cli("--db", db_url, "slip", r.ref, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "报销：凭证号记-2025-0318，日期2025年3月20日" in flat_pdf_text(out)

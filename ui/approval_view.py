@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,12 +33,13 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.policy import RULES
-from ledger.records import LedgerQuery, Reception, Status, User
+from ledger.records import ATTACHMENT_KINDS, LedgerQuery, Reception, Status, User
 from ledger.risks import Risk, by_ref
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
 from ui.ledger_model import BREACH_COLOR, COMPLIANT_COLOR
-from ui.review_dialogs import Review
+from ui.operations import run
+from ui.review_dialogs import BatchApproveConfirm, Review
 from ui.supervision import WARNING_COLOUR, risks_html
 from ui.table_model import FlatTableModel
 from ui.widgets import show_ledger_error
@@ -44,7 +54,12 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     tr("提交人"),
     tr("合规"),
     tr("疑点"),
+    tr("缺少单据"),
 )
+MISSING_COLUMN = 7
+# after an approval or a return the next reception is selected; the approve button waits this
+# long before it takes a click, so a double click never approves the next one unseen
+NEXT_GUARD_MS = 800
 
 
 class ApprovalQueueModel(FlatTableModel):
@@ -59,11 +74,15 @@ class ApprovalQueueModel(FlatTableModel):
         self._violation_counts: dict[int, int] = {}
         self._names: dict[str, str] = {}
         self._risks: dict[str, list[Risk]] = {}
+        self._missing: dict[int, tuple[str, ...]] = {}
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._items = self._service.receptions(LedgerQuery(status=Status.SUBMITTED))
+        listed = self._service.receptions(LedgerQuery(status=Status.SUBMITTED))
+        # each with its attachments (a few dozen at most): the documents are checked against them
+        self._items = [self._service.get(r.id) for r in listed if r.id is not None]
+        self._missing = {r.id: self._service.missing_documents(r) for r in self._items if r.id is not None}
         ids = [r.id for r in self._items if r.id is not None]
         self._violation_counts = {rid: len(v) for rid, v in self._service.violations_of(ids).items()}
         self._names = {u.username: u.label for u in self._service.users()}
@@ -88,6 +107,10 @@ class ApprovalQueueModel(FlatTableModel):
     def breach_count(self, reception_id: int) -> int:
         """The breaches recorded for a reception in the queue (what the 合规 column shows)."""
         return self._violation_counts.get(reception_id, 0)
+
+    def missing_of(self, reception_id: int) -> tuple[str, ...]:
+        """The required document kinds this reception lacks (service.missing_documents)."""
+        return self._missing.get(reception_id, ())
 
     def user_label(self, username: str) -> str:
         return self._names.get(username, username)
@@ -115,14 +138,22 @@ class ApprovalQueueModel(FlatTableModel):
             if col == 6:
                 risks = self._risks.get(r.ref, [])
                 return "、".join(dict.fromkeys(x.label for x in risks))
+            if col == MISSING_COLUMN:
+                return kind_labels(self._missing.get(r.id or 0, ()))
             return tr("违规 {n} 项").format(n=breaches) if breaches else tr("合规")
         if role == Qt.ItemDataRole.ForegroundRole and col == 5:
             return QBrush(BREACH_COLOR if breaches else COMPLIANT_COLOR)
         if role == Qt.ItemDataRole.ForegroundRole and col == 6:
             return QBrush(QColor(WARNING_COLOUR))
+        if role == Qt.ItemDataRole.ForegroundRole and col == MISSING_COLUMN:
+            return QBrush(BREACH_COLOR)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def kind_labels(kinds: tuple[str, ...]) -> str:
+    return "、".join(ATTACHMENT_KINDS.get(k, k) for k in kinds)
 
 
 def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) -> str:
@@ -185,13 +216,17 @@ def reception_html(r: Reception, service: LedgerService, names: dict[str, str]) 
                 f"<b>{e(tr('情况说明'))}：</b>{e(explanation) if explanation else e(tr('（未填写）'))}"
                 "</div></div>"
             )
+    missing = service.missing_documents(r)
+    if missing:
+        lines.append(f"<p style='color:#c62828'><b>{e(tr('缺少单据'))}：</b>{e(kind_labels(missing))}</p>")
     if r.review_comment:
         lines.append(f"<p><b>{e(tr('此前的审核意见'))}：</b>{e(r.review_comment)}</p>")
     return "".join(lines)
 
 
 class ApprovalView(QWidget):
-    """Queue on the left; the selected reception with approve / return on the right."""
+    """Queue on the left (several may be selected for 批量审核通过); the selected reception with
+    approve / return on the right."""
 
     changed = Signal(int)  # a reception was approved or returned here
     open_requested = Signal(int)
@@ -212,13 +247,17 @@ class ApprovalView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setAlternatingRowColors(True)
         self.empty_label = QLabel(tr("没有待审核的接待。"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.batch_button = QPushButton(tr("批量审核通过…"))
+        self.batch_hint = QLabel(tr("按住 Ctrl 或 Shift 可选中多条合规的接待，一并审核通过。"))
+        self.batch_hint.setStyleSheet("color: #666;")
+        self.batch_hint.setWordWrap(True)
 
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
@@ -239,9 +278,14 @@ class ApprovalView(QWidget):
             "background: #e8f5e9; color: #1b5e20; padding: 6px; border-radius: 3px; font-weight: bold;"
         )
         self.status_label.hide()
-        # after an approval or return the leader picks the next one: no row is selected for them
-        self._awaiting_choice = False
+        # after an approval or return the next one is selected (the row the decided one stood in)
+        self._next_row: int | None = None
+        self._keep_status = False  # the status line of the last decision stays over the next one
         self._shown_id: int | None = None
+        self._guard = QTimer(self)  # the approve button waits a moment after moving on by itself
+        self._guard.setSingleShot(True)
+        self._guard.setInterval(NEXT_GUARD_MS)
+        self._guard.timeout.connect(self._fill_details)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
@@ -263,6 +307,10 @@ class ApprovalView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty_label)
+        batch_row = QHBoxLayout()
+        batch_row.addWidget(self.batch_hint, 1)
+        batch_row.addWidget(self.batch_button)
+        left_layout.addLayout(batch_row)
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
@@ -276,6 +324,7 @@ class ApprovalView(QWidget):
         self.table.doubleClicked.connect(lambda _i: self._open())
         self.approve_button.clicked.connect(self.approve_selected)
         self.return_button.clicked.connect(self.return_selected)
+        self.batch_button.clicked.connect(self.approve_batch)
         self.open_button.clicked.connect(self._open)
         self.history_button.clicked.connect(self._history)
         self.model.modelReset.connect(self._after_reload)
@@ -285,22 +334,36 @@ class ApprovalView(QWidget):
 
     # ------------------------------------------------------------------ state
     def refresh(self) -> None:
-        selected = self.selected_reception_id()
+        selected = [r.id for r in self.selected_receptions() if r.id is not None]
+        moving_on = self._next_row is not None  # after a decision: the next one (_after_reload)
         self.model.reload()
-        if selected is not None:
-            self.select_reception(selected)
+        if not moving_on and selected and not self.select_receptions(selected):
+            self._after_reload()  # none of them is left: the first
 
     def _after_reload(self) -> None:
         empty = self.model.rowCount() == 0
         self.empty_label.setVisible(empty)
-        if not empty and not self._awaiting_choice and not self.table.selectionModel().hasSelection():
-            self.table.selectRow(0)
+        if self._next_row is not None:
+            row, self._next_row = self._next_row, None
+            if not empty:  # the one after the decided one now stands in its row (or the last)
+                self._guard.start()
+                self._keep_status = True
+                self._select_row(min(row, self.model.rowCount() - 1))
+                self._keep_status = False
+        elif not empty and not self.table.selectionModel().hasSelection():
+            self._select_row(0)
         self._show_selected()
         self.count_changed.emit(self.model.rowCount())
 
+    def selected_receptions(self) -> list[Reception]:
+        """Every selected reception, in the queue's order."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [r for r in (self.model.reception(row) for row in rows) if r is not None]
+
     def selected_reception(self) -> Reception | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.reception(rows[0].row()) if rows else None
+        """The one reception shown and decided on alone (None when none or several are selected)."""
+        chosen = self.selected_receptions()
+        return chosen[0] if len(chosen) == 1 else None
 
     def selected_reception_id(self) -> int | None:
         r = self.selected_reception()
@@ -310,28 +373,50 @@ class ApprovalView(QWidget):
         row = self.model.row_of(reception_id)
         if row is None:
             return False
-        self.table.selectRow(row)
+        self._select_row(row)
         return True
+
+    def _select_row(self, row: int) -> None:
+        """Select that one row, whatever keys are held (``QTableView.selectRow`` in a multi-selection
+        view adds to the selection while Ctrl or Shift is down)."""
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+
+    def select_receptions(self, reception_ids: list[int]) -> int:
+        """Select these receptions (those still in the queue); how many were found."""
+        rows = [row for row in (self.model.row_of(rid) for rid in reception_ids) if row is not None]
+        selection = QItemSelection()
+        for row in rows:
+            selection.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().select(selection, flags)
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        return len(rows)
 
     def _show_selected(self) -> None:
         if self.table.selectionModel().hasSelection():
-            self._awaiting_choice = False
             shown = self.selected_reception_id()
             if shown != self._shown_id:
                 # what was said and typed about the last reception does not stand over the next
-                self.status_label.hide()
+                if not self._keep_status:
+                    self.status_label.hide()
                 self.comment_edit.clear()
             self._shown_id = shown
         self._fill_details()
         self.selection_changed.emit()
 
     def select_next(self) -> bool:
-        """Select the next reception of the queue (the first after an approval); False at the end."""
+        """Select the next reception of the queue (the first when none is); False at the end."""
         rows = self.table.selectionModel().selectedRows()
-        row = rows[0].row() + 1 if rows else 0
+        row = max(i.row() for i in rows) + 1 if rows else 0
         if row >= self.model.rowCount():
             return False
-        self.table.selectRow(row)
+        self._select_row(row)
         self.table.setFocus()
         return True
 
@@ -339,16 +424,21 @@ class ApprovalView(QWidget):
         return self.approve_button.isEnabled()
 
     def _fill_details(self) -> None:
-        r = self.selected_reception()
+        chosen = self.selected_receptions()
+        self._fill_batch(chosen)
+        r = chosen[0] if len(chosen) == 1 else None
         has = r is not None
         for w in (self.return_button, self.open_button, self.history_button, self.comment_edit):
             w.setEnabled(has)
         if r is None:
-            self.details.setHtml(
-                f"<p style='color:#777'>{html.escape(tr('请在左侧选择一条待审核的接待。'))}</p>"
-            )
+            if len(chosen) > 1:
+                self.details.setHtml(self._batch_html(chosen))
+            else:
+                self.details.setHtml(
+                    f"<p style='color:#777'>{html.escape(tr('请在左侧选择一条待审核的接待。'))}</p>"
+                )
             self.approve_button.setEnabled(False)
-            self.approve_button.setToolTip("")
+            self.approve_button.setToolTip(tr("已选中多条：请用“批量审核通过…”") if chosen else "")
             self.refusal_label.hide()
             return
         names = {u.username: u.label for u in self.service.users()}
@@ -356,15 +446,101 @@ class ApprovalView(QWidget):
             reception_html(r, self.service, names) + risks_html(self.model.risks_of(r.ref), r.ref)
         )
         refusal = self.service.approval_refusal(self.user, r)
-        self.approve_button.setEnabled(refusal is None)
+        self.approve_button.setEnabled(refusal is None and not self._guard.isActive())
         self.approve_button.setToolTip(refusal or tr("审核通过后接待单锁定，可打印公示"))
         self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal) if refusal else "")
         self.refusal_label.setVisible(refusal is not None)
 
+    # ------------------------------------------------------------------ several at once
+    def batch_refusal(self, chosen: list[Reception] | None = None) -> str | None:
+        """Why the selected receptions cannot be approved together, or None."""
+        chosen = self.selected_receptions() if chosen is None else chosen
+        if len(chosen) < 2:
+            return tr("按住 Ctrl 或 Shift 选中两条以上合规的接待后，可一并审核通过")
+        for r in chosen:
+            refusal = self.service.approval_refusal(self.user, r)
+            if refusal:
+                return tr("{ref}：{why}").format(ref=r.ref, why=refusal)
+            breaches = self.model.breach_count(r.id or 0)
+            if breaches:
+                return tr("{ref} 有 {n} 处违规，须逐条审核").format(ref=r.ref, n=breaches)
+            missing = self.model.missing_of(r.id or 0)
+            if missing:
+                return tr("{ref} 缺少单据：{kinds}").format(ref=r.ref, kinds=kind_labels(missing))
+        return None
+
+    def _fill_batch(self, chosen: list[Reception]) -> None:
+        refusal = self.batch_refusal(chosen)
+        self.batch_button.setEnabled(refusal is None)
+        self.batch_button.setToolTip(
+            refusal
+            or tr("一并审核通过所选的 {n} 条接待（确认一次，每条各记一条签名的审核记录）").format(
+                n=len(chosen)
+            )
+        )
+
+    def _batch_html(self, chosen: list[Reception]) -> str:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td>{e(r.ref)}</td><td>{e(r.reception_date.isoformat())}</td><td>{e(r.visiting_unit)}</td>"
+            f"<td align='right'>{e(fmt(r.total))}</td></tr>"
+            for r in chosen
+        )
+        refusal = self.batch_refusal(chosen)
+        verdict = (
+            f"<p style='color:#c62828'><b>{e(tr('不能批量审核：'))}</b>{e(refusal)}</p>"
+            if refusal
+            else f"<p style='color:#2e7d32'><b>{e(tr('均合规、单据齐全，可一并审核通过。'))}</b></p>"
+        )
+        total = sum((r.total for r in chosen), Decimal(0))
+        return (
+            f"<h3 style='margin:0'>{e(tr('已选中 {n} 条，合计 ¥{t}').format(n=len(chosen), t=fmt(total)))}</h3>"
+            f"<table cellspacing='0' cellpadding='3'>{rows}</table>{verdict}"
+        )
+
+    def approve_batch(self) -> bool:
+        """批量审核通过…: one confirmation listing them, one transaction, one signed entry each."""
+        chosen = self.selected_receptions()
+        refusal = self.batch_refusal(chosen)
+        if refusal:
+            self.refusal_label.setText(tr("不能批量审核：{why}").format(why=refusal))
+            self.refusal_label.show()
+            return False
+        said: list[str | None] = [None]
+
+        def confirm() -> bool:
+            said[0] = BatchApproveConfirm.ask(chosen, self)
+            return said[0] is not None
+
+        first_row = self.model.row_of(chosen[0].id or 0)
+
+        def done(approved: list[Reception]) -> None:
+            self.status_label.setText(
+                tr("已批量审核通过 {n} 条：{refs}").format(
+                    n=len(approved), refs="、".join(r.ref for r in approved)
+                )
+                + "。"
+            )
+            self.status_label.show()
+            self._next_row = first_row
+
+        outcome = run(
+            lambda: self.service.approve_many(
+                self.user, [(r.id or 0, r.version) for r in chosen], said[0] or ""
+            ),
+            parent=self,
+            hub=self.hub,
+            confirm=confirm,
+            refused=lambda exc: self._refused(exc, tr("未能批量审核")),
+            done=done,
+            changed=lambda approved: [r.id for r in approved],
+        )
+        return outcome.ok
+
     # ------------------------------------------------------------------ actions
     def approve_selected(self) -> bool:
         r = self.selected_reception()
-        if r is None or r.id is None:
+        if r is None or r.id is None or self._guard.isActive():
             return False
 
         def not_allowed(
@@ -373,13 +549,14 @@ class ApprovalView(QWidget):
             self.refusal_label.setText(tr("不能审核通过：{why}").format(why=why))
             self.refusal_label.show()
 
+        row = self.model.row_of(r.id)
         outcome = self.review.approve(
             r,
             version=r.version,
             comment=self.comment_edit.text().strip(),
             not_allowed=not_allowed,
             refused=lambda exc: self._refused(exc, tr("未能审核")),
-            done=lambda saved: self._done(tr("{ref} 已审核通过").format(ref=saved.ref), clear=True),
+            done=lambda saved: self._done(tr("{ref} 已审核通过").format(ref=saved.ref), row, clear=True),
         )
         if outcome.ok:
             self.changed.emit(r.id)
@@ -389,26 +566,26 @@ class ApprovalView(QWidget):
         show_ledger_error(self, exc, title)
         self.refresh()
 
-    def _done(self, message: str, *, clear: bool = False) -> None:
-        """After an approval or a return: say what happened, and leave the next one for the leader
-        to pick (selecting it by itself would let a second click approve it unseen)."""
+    def _done(self, message: str, row: int | None, *, clear: bool = False) -> None:
+        """After an approval or a return: say what happened and select the next one (its
+        approve button waits a moment, so a double click does not approve it unseen)."""
         if clear:
             self.comment_edit.clear()
-        self.status_label.setText(
-            message + ("。" + tr("请在左侧选择下一条。") if self.model.row_total() > 1 else "。")
-        )
+        more = self.model.row_total() > 1
+        self.status_label.setText(message + ("。" + tr("已选中下一条，请审阅。") if more else "。"))
         self.status_label.show()
-        self._awaiting_choice = True  # the hub's announcement reloads the queue next
+        self._next_row = row if row is not None else 0  # the hub's announcement reloads the queue next
 
     def return_selected(self) -> bool:
         r = self.selected_reception()
         if r is None or r.id is None:
             return False
+        row = self.model.row_of(r.id)
         outcome = self.review.return_to_clerk(
             r,
             version=r.version,
             refused=lambda exc: self._refused(exc, tr("未能退回")),
-            done=lambda saved: self._done(tr("{ref} 已退回").format(ref=saved.ref)),
+            done=lambda saved: self._done(tr("{ref} 已退回").format(ref=saved.ref), row),
         )
         if outcome.ok:
             self.changed.emit(r.id)

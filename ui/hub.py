@@ -2,7 +2,8 @@
 
 ``receptions_changed(ids)`` carries the ids of the receptions a write changed (a frozenset of
 int); an empty set means "receptions were added or changed, ids unknown" (an import, the
-demo data). ``settings_changed()`` follows a write in 设置 (bureau, users, policies, targets).
+demo data). ``settings_changed()`` follows a write in 设置 (bureau, users, policies, targets);
+``plans_changed()`` a write of a pre-approval (接待审批) or of the letter register (公函登记).
 
 The main window owns one hub and passes it to the screens it opens; a screen built alone
 (in a test, say) makes its own. Writes announce through ``ui.operations``, never by hand.
@@ -20,6 +21,7 @@ class ChangeHub(QObject):
 
     receptions_changed = Signal(object)  # frozenset[int]
     settings_changed = Signal()
+    plans_changed = Signal()
 
     def announce(self, ids: Iterable[int | None] = ()) -> None:
         """Receptions changed: those of ``ids`` (None ids are dropped), or unknown ones when empty."""
@@ -27,6 +29,9 @@ class ChangeHub(QObject):
 
     def announce_settings(self) -> None:
         self.settings_changed.emit()
+
+    def announce_plans(self) -> None:
+        self.plans_changed.emit()
 
 
 def concerns(ids: frozenset[int], reception_id: int | None) -> bool:

@@ -35,7 +35,11 @@ STATUS_COLORS = {
     Status.SUBMITTED: QColor("#e65100"),
     Status.APPROVED: QColor("#1b5e20"),
     Status.RETURNED: QColor("#b71c1c"),
+    Status.VOID: QColor("#9e9e9e"),
 }
+VOID_COLOR = QColor("#9e9e9e")  # a void reception's row is greyed: it counts nowhere
+# columns shown but not offered as a sort order (no index keeps them in order at a million rows)
+UNSORTED = frozenset({"reimbursement_no"})
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -58,6 +62,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("meal_per_person", tr("人均餐费（元）"), numeric=True),
     Column("status", tr("状态")),
     Column("violation_count", tr("合规")),
+    Column("reimbursement_no", tr("报销")),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 
@@ -90,6 +95,7 @@ class LedgerTableModel(FlatTableModel):
         self._service = service
         self._query = query or LedgerQuery()
         self._pages: OrderedDict[int, list[LedgerRow]] = OrderedDict()
+        self._void = 0
         self._count, self._total = self._summary(self._query)
 
     # ------------------------------------------------------------------ the query
@@ -110,8 +116,14 @@ class LedgerTableModel(FlatTableModel):
     def exact(self) -> bool:
         return self._total is not None
 
+    @property
+    def void(self) -> int:
+        """How many of the receptions counted are void (listed, not in the total)."""
+        return self._void
+
     def _summary(self, query: LedgerQuery) -> tuple[int, Decimal | None]:
         summary = self._service.ledger_summary(query)
+        self._void = summary.void
         return summary.count, summary.total if summary.exact else None
 
     def set_query(self, query: LedgerQuery) -> None:
@@ -132,6 +144,9 @@ class LedgerTableModel(FlatTableModel):
             return
         descending = order == Qt.SortOrder.DescendingOrder
         key = COLUMNS[column].key
+        if key in UNSORTED:
+            self.layoutChanged.emit()  # the header shows the order the rows are really in
+            return
         if key == self._query.sort and descending == self._query.descending:
             return
         self.beginResetModel()
@@ -213,6 +228,8 @@ class LedgerTableModel(FlatTableModel):
                 return int(Qt.AlignmentFlag.AlignCenter)
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
+            if row.status == Status.VOID:
+                return QBrush(VOID_COLOR)
             if key == "violation_count":
                 return QBrush(COMPLIANT_COLOR if row.compliant else BREACH_COLOR)
             if key == "status":
@@ -244,6 +261,8 @@ class LedgerTableModel(FlatTableModel):
             return fmt(row.meal_per_person) if row.meal_diners else "—"
         if key == "status":
             return status_text(row)
+        if key == "reimbursement_no":
+            return row.reimbursement_no
         return compliance_text(row)
 
     @staticmethod
@@ -264,9 +283,14 @@ class LedgerTableModel(FlatTableModel):
         return None
 
 
-def summary_text(count: int, total: Decimal | None = ZERO) -> str:
+def summary_text(count: int, total: Decimal | None = ZERO, void: int = 0) -> str:
     """The status-bar line for what the ledger view shows; ``total`` None: more than ``count``
-    receptions match (a broad search), of which the first ``count`` are listed."""
+    receptions match (a broad search), of which the first ``count`` are listed; ``void`` of
+    them are void (作废), listed but not in the total."""
     if total is None:
         return tr("超过 {n} 条，列出前 {n} 条（未计合计）：请缩小搜索范围").format(n=f"{count:,}")
+    if void:
+        return tr("共 {n} 条（其中已作废 {v} 条，不计金额），合计 ¥{total}").format(
+            n=count, v=void, total=fmt(total)
+        )
     return tr("共 {n} 条，合计 ¥{total}").format(n=count, total=fmt(total))

@@ -25,7 +25,7 @@ from ledger.i18n import tr
 from ledger.records import LedgerQuery, Status
 from ledger.service import LedgerService
 from ui.hub import ChangeHub
-from ui.ledger_model import COLUMN_KEYS, LedgerTableModel, summary_text
+from ui.ledger_model import COLUMN_KEYS, UNSORTED, LedgerTableModel, summary_text
 from ui.prefs import app_settings
 
 SEARCH_DEBOUNCE_MS = 250
@@ -35,7 +35,7 @@ COMPLIANCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("compliant", tr("合规")),
     ("breach", tr("有违规")),
 )
-DEFAULT_WIDTHS = (110, 100, 200, 280, 80, 110, 90, 110, 90)  # 状态 holds 已审核·已公示
+DEFAULT_WIDTHS = (110, 100, 200, 280, 80, 110, 90, 110, 90, 90, 110)  # 状态 holds 已审核·已公示
 
 
 class LedgerView(QWidget):
@@ -118,8 +118,9 @@ class LedgerView(QWidget):
         for i, width in enumerate(DEFAULT_WIDTHS):
             self.table.setColumnWidth(i, width)
         self.table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._keep_sort_indicator)
 
-        self.summary_label = QLabel(summary_text(self.model.count, self.model.total))
+        self.summary_label = QLabel(summary_text(self.model.count, self.model.total, self.model.void))
         self.summary_label.setObjectName("ledgerSummary")
 
         layout = QVBoxLayout(self)
@@ -267,6 +268,16 @@ class LedgerView(QWidget):
         target = replace(self._query_from_widgets(), sort=query.sort, descending=query.descending)
         self.model.set_query(target)
 
+    def _keep_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """A column the ledger is not sorted by (报销) keeps the indicator where the order is."""
+        if 0 <= column < len(COLUMN_KEYS) and COLUMN_KEYS[column] in UNSORTED:
+            query = self.model.query
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(COLUMN_KEYS.index(query.sort), order)
+            header.blockSignals(False)
+
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
@@ -302,7 +313,7 @@ class LedgerView(QWidget):
             self.open_requested.emit(rid)
 
     def _show_totals(self, count: int, total: Decimal | None) -> None:
-        text = summary_text(count, total)
+        text = summary_text(count, total, self.model.void)
         self.summary_label.setText(text)
         self.summary_changed.emit(text)
 

@@ -58,6 +58,8 @@ class LiveUpdates(QObject):
             self.hub.announce(() if found.some_receptions else found.receptions)
         if found.settings:
             self.hub.announce_settings()
+        if found.plans:
+            self.hub.announce_plans()
         return bool(found)
 
     # ------------------------------------------------------------------ watching

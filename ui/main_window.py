@@ -40,6 +40,7 @@ from ui.import_result import ImportResultDialog
 from ui.ledger_view import LedgerView
 from ui.live import LiveUpdates
 from ui.operations import run
+from ui.plans_view import install_plans
 from ui.prefs import app_settings
 from ui.print_actions import PrintActions
 from ui.reception import ReceptionDialog
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.print_actions.install(self.print_menu, self.file_menu, self.demo_action)
         self.backup_actions = BackupActions(service, user, self, self.hub)  # 备份 / 恢复, 国密 choice
         self.backup_actions.install(self.file_menu, self.settings_menu, self.logout_action)
+        self.plans_view = install_plans(self)  # 接待审批 tab (Ctrl+4), 新建接待审批单…, 公函登记…
         self.ledger_view.selection_changed.connect(self.print_actions.update_actions)
         self.tabs.currentChanged.connect(lambda _i: self.print_actions.update_actions())
         self.user_label = QLabel()
@@ -140,6 +142,10 @@ class MainWindow(QMainWindow):
         if reminder:
             self.statusBar().showMessage(reminder)
 
+        if self.approval_view is not None and self.approval_view.model.rowCount():
+            self.tabs.setCurrentWidget(self.approval_view)  # the leader's day starts with the queue
+        elif self.plans_view.waiting:
+            self.tabs.setCurrentWidget(self.plans_view)  # or with the plans waiting for approval
         fit_window(self, "main", QSize(1280, 800))
         settings = app_settings()
         state = settings.value(STATE_KEY)
@@ -463,6 +469,7 @@ class MainWindow(QMainWindow):
         if self.approval_view is not None:
             self.approval_view.refresh()
         self.dashboard_view.mark_stale()
+        self.plans_view.refresh()
         self._update_actions()
 
     def focus_search(self) -> None:

@@ -11,7 +11,7 @@ goes through ``run``::
 or else to a message box in the service's own words. On success ``done`` gets the result,
 then the hub announces the receptions ``changed`` names (None: none changed; an empty
 list: some, ids unknown) (and ``settings_changed`` when
-``settings``), so every screen showing them refreshes itself.
+``settings``, ``plans_changed`` when ``plans``), so every screen showing them refreshes itself.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def run(
     done: Callable[[T], None] | None = None,
     changed: Callable[[T], Iterable[int | None] | None] | None = None,
     settings: bool = False,
+    plans: bool = False,
 ) -> Outcome[T]:
     """Run one service write the one way every screen does (see the module's text)."""
     if confirm is not None and not confirm():
@@ -72,4 +73,6 @@ def run(
             hub.announce(ids)
         if settings:
             hub.announce_settings()
+        if plans:
+            hub.announce_plans()
     return Outcome(True, value)

@@ -12,16 +12,21 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ledger.i18n import tr
+from ledger.money import fmt
 from ledger.records import Reception, User
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
@@ -134,6 +139,52 @@ class ApproveConfirm(QMessageBox):
         dialog = cls(ref, breaches, parent)
         dialog.exec()
         return dialog.clickedButton() is dialog.approve_button
+
+
+class BatchApproveConfirm(QDialog):
+    """One confirmation for approving several receptions together: each is listed; an optional
+    comment goes with every one. ``ask`` gives the comment, or None when cancelled."""
+
+    def __init__(self, receptions: list[Reception], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("批量审核通过"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                tr("确认一并审核通过以下 {n} 条接待？每条各记一条签名的审核记录，审核后记录锁定。").format(
+                    n=len(receptions)
+                )
+            )
+        )
+        self.table = QTableWidget(len(receptions), 4)
+        self.table.setHorizontalHeaderLabels([tr("编号"), tr("接待日期"), tr("来访单位"), tr("金额（元）")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        for row, r in enumerate(receptions):
+            for col, text in enumerate((r.ref, r.reception_date.isoformat(), r.visiting_unit, fmt(r.total))):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel(tr("审核意见（可不填，记入每一条）：")))
+        self.comment_edit = QLineEdit()
+        layout.addWidget(self.comment_edit)
+        self.buttons = ok_cancel_buttons(
+            self, tr("审核通过 {n} 条").format(n=len(receptions)), reject=super().reject
+        )
+        layout.addWidget(self.buttons)
+        fit_window(self, "batch_approve", QSize(560, 360))
+
+    @property
+    def refs(self) -> list[str]:
+        return [self.table.item(row, 0).text() for row in range(self.table.rowCount())]
+
+    @classmethod
+    def ask(cls, receptions: list[Reception], parent: QWidget | None = None) -> str | None:
+        dialog = cls(receptions, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.comment_edit.text().strip()
 
 
 Refused = Callable[[LedgerError], None] | None

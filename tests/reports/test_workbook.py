@@ -24,6 +24,7 @@ from reports.workbook import (
     SHEET_LEDGER,
     SHEET_MONTHLY,
     SHEET_TARGET,
+    SHEET_VOID,
     export_year,
 )
 from tests.conftest import Team, make_team, sample_reception
@@ -152,10 +153,11 @@ def test_ledger_sheet_has_the_import_columns_and_one_row_per_approved_reception(
         "公函登记",
         SHEET_TARGET,
         SHEET_DISCLOSURE,
+        SHEET_VOID,
     ]
     ledger = workbook[SHEET_LEDGER]
     rows = list(ledger.iter_rows(values_only=True))
-    assert rows[0] == (*HEADERS, "超标金额", "可报销金额")
+    assert rows[0] == (*HEADERS, "超标金额", "可报销金额", "凭证号", "报销日期")
     assert len(rows) == 6  # header + 5; the draft and last year's receptions are not in it
     assert ledger.freeze_panes == "A2"
     col = {h: i for i, h in enumerate(HEADERS)}
@@ -266,7 +268,9 @@ def test_ledger_sheet_has_the_over_standard_and_reimbursable_amounts(
     by_unit = {r[unit_at]: r for r in rows[1:]}
     for reception in year_2025:
         row = by_unit[reception.visiting_unit]
-        over = sum((v.excess for v in service.violations_of([reception.id]).get(reception.id, [])), Decimal(0))
+        over = sum(
+            (v.excess for v in service.violations_of([reception.id]).get(reception.id, [])), Decimal(0)
+        )
         assert Decimal(str(row[over_at])).quantize(Decimal("0.01")) == over
         assert Decimal(str(row[paid_at])).quantize(Decimal("0.01")) == reception.total - over
     dinner = by_unit["邻县教育局"]

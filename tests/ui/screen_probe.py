@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 from ui.screen_fit import FRAME_ALLOWANCE, title_width
 
 if TYPE_CHECKING:
+    from ledger.preapproval import Plan
     from ledger.service import LedgerService
     from tests.conftest import Team
 
@@ -71,9 +72,11 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
     from tests.conftest import sample_reception
     from ui.history_dialog import HistoryDialog
     from ui.import_result import ImportResultDialog
+    from ui.letters_dialog import LetterDialog, LettersDialog
     from ui.login_dialog import ChangePasswordDialog, LoginDialog
     from ui.main_window import MainWindow
     from ui.pdf_preview import PdfPreviewDialog
+    from ui.plan_dialog import PlanDialog
     from ui.print_actions import NoticeDialog
     from ui.reception import ReceptionDialog
     from ui.review_dialogs import ReturnDialog
@@ -88,6 +91,9 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
     )
     approved = service.approve(team.approver, submitted.id)
     slip_pdf = render_slip(load_slip(service, approved))
+    plan = sample_plan(date(2025, 3, 20), companions=4, letter_no=breach.letter_no)  # over the cap
+    plan_draft = service.save_plan(team.clerk, plan)
+    plan_waiting = service.submit_plan(team.clerk, sample_plan(date(2025, 3, 21), letter_no="市审函〔2025〕2号"))
 
     openers: list[tuple[str, Callable[[], QWidget]]] = [
         ("main window (clerk)", lambda: MainWindow(service, team.clerk)),
@@ -105,8 +111,34 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
         ("change password", lambda: ChangePasswordDialog(service, team.clerk)),
         ("add user", lambda: UserDialog(service, team.admin)),
         ("reset password", lambda: ResetPasswordDialog(service, team.admin, team.clerk)),
+        ("new plan form", lambda: PlanDialog(service, team.clerk)),
+        ("plan form with breaches", lambda: PlanDialog(service, team.clerk, plan_draft.id)),
+        ("plan form (approver)", lambda: PlanDialog(service, team.approver, plan_waiting.id)),
+        ("letter register", lambda: LettersDialog(service, team.clerk)),
+        ("register a letter", lambda: LetterDialog(service, team.clerk)),
     ]
     return openers
+
+
+def sample_plan(on: date, *, companions: int = 2, letter_no: str = "") -> Plan:
+    """A pre-approval for six guests with one lunch (over the companions cap with 4 companions)."""
+    from decimal import Decimal
+
+    from ledger.preapproval import Plan, PlannedMeal
+    from ledger.records import Person
+
+    return Plan(
+        start_date=on,
+        visiting_unit="市审计局",
+        activity="专项审计调查",
+        activity_kind="检查指导",
+        letter_no=letter_no,
+        guest_count=6,
+        guests=tuple(Person(f"审计{i}", "市审计局", "科员") for i in range(6)),
+        companion_count=companions,
+        meals=(PlannedMeal(on, "lunch", "局机关食堂", "机关食堂", 6 + companions, Decimal("40.00")),),
+        budget=Decimal("400.00"),
+    )
 
 
 def main() -> None:

@@ -284,6 +284,8 @@ def test_review_menu_approves_the_selected_reception(
         ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: not asked.append(n))
     )
     window = window_for(qtbot, service, team.approver)
+    assert window.tabs.currentWidget() is window.approval_view  # with items waiting the queue opens
+    window.tabs.setCurrentWidget(window.ledger_view)
     assert not window.approve_action.isEnabled()  # the ledger tab is on show
     window.show_queue()
     assert window.approve_action.isEnabled() and window.return_action.isEnabled()

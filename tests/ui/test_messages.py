@@ -106,7 +106,7 @@ def test_the_queues_banner_does_not_stand_over_the_next_reception(
     qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: True))
-    for unit in ("市教育局", "市审计局"):
+    for unit in ("市教育局", "市审计局", "市财政局"):
         service.submit(team.clerk, sample_reception(unit=unit))
     view = ApprovalView(service, team.approver)
     qtbot.addWidget(view)
@@ -114,8 +114,11 @@ def test_the_queues_banner_does_not_stand_over_the_next_reception(
     first = view.selected_reception()
     assert first is not None
     assert view.approve_selected()
+    # the next one is selected for the leader, and the banner says so
     assert view.status_label.isVisibleTo(view) and f"{first.ref} 已审核通过" in view.status_label.text()
-    view.table.selectRow(0)
     nxt = view.selected_reception()
     assert nxt is not None and nxt.id != first.id
+    view.table.selectRow(1)  # the leader moves on to another one: the banner goes
+    other = view.selected_reception()
+    assert other is not None and other.id not in (first.id, nxt.id)
     assert not view.status_label.isVisibleTo(view)

@@ -329,7 +329,9 @@ def test_meal_cells_take_their_choices(qtbot, service: LedgerService, team: Team
     assert "在高档酒店就餐" in rule_text(form, "luxury_venue")
 
 
-def test_a_wrong_meal_date_is_refused_under_the_meals_table(qtbot, service: LedgerService, team: Team) -> None:
+def test_a_wrong_meal_date_is_refused_under_the_meals_table(
+    qtbot, service: LedgerService, team: Team
+) -> None:
     form = open_form(qtbot, service, team.clerk)
     form.tabs.setCurrentIndex(2)
     click(qtbot, form.add_meal_button)
@@ -453,8 +455,17 @@ def test_attachment_is_added_kept_with_its_hash_and_opened(
     form = open_form(qtbot, service, team.clerk)
     type_into(qtbot, form.visiting_unit, "市教育局")
     form.tabs.setCurrentIndex(3)
-    click(qtbot, form.add_attachment_button)  # saves the new draft first
+    click(qtbot, form.add_attachment_button)  # kept pending: no record is created by adding a file
+    assert form.reception_id is None
+    assert service.count_and_total(LedgerQuery())[0] == 0
+    assert form.attachments_table.item(0, 3).text() == "待保存"
+    assert "待保存" in form.message_label.text() and form.is_dirty()
+    form.attachments_table.selectRow(0)
+    click(qtbot, form.open_attachment_button)  # a pending file opens from what was read
+    assert opened and opened.pop().read_bytes() == scan.read_bytes()
+    click(qtbot, form.save_button)  # the draft and its file in one write
     assert form.reception_id is not None
+    assert [e.action for e in service.history(form.reception_id)] == ["create", "attach"]
     stored = service.get(form.reception_id)
     assert [a.filename for a in stored.attachments] == ["公函扫描件.pdf"]
     assert stored.attachments[0].sha256 == hashlib.sha256(scan.read_bytes()).hexdigest()

@@ -25,6 +25,7 @@ WINDOWS = {
     "main window (clerk)", "main window (approver)", "reception form with breaches", "new reception form",
     "PDF preview", "settings", "history", "import result", "return", "notice period", "login", "setup",
     "change password", "add user", "reset password",
+    "new plan form", "plan form with breaches", "plan form (approver)", "letter register", "register a letter",
 }
 
 

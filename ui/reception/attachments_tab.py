@@ -1,7 +1,9 @@
 """附件: the scans and PDFs kept with a reception, each with its SHA-256, checked when opened.
 
-Adding or removing a file is a write of its own (the typed fields stay as they are); it is
-refused when someone else changed the record meanwhile.
+Adding or removing a file of a stored reception is a write of its own (the typed fields stay
+as they are); it is refused when someone else changed the record meanwhile. On a new form
+(nothing stored yet) a file is kept pending (listed as 待保存) and written with the draft when
+the user saves it, in the same transaction: adding a file never creates a record by itself.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +39,7 @@ from ui.operations import run
 from ui.reception.fields import FieldIndex, field_error
 
 TAB = 3
+PENDING = tr("待保存")
 
 
 class FilePrompt:
@@ -74,7 +77,7 @@ class AttachmentHost(Protocol):
     @property
     def version(self) -> int: ...
     def is_editable(self) -> bool: ...
-    def save_draft(self) -> bool: ...
+    def file_pending(self, message: str) -> None: ...
     def say(self, message: str, *, error: bool = False) -> None: ...
     def refused(self, exc: LedgerError, doing: str) -> None: ...
     def after_attachment(self, stored: Reception, message: str) -> None: ...
@@ -91,6 +94,7 @@ class AttachmentsTab(QWidget):
         super().__init__(parent)
         self._host = host
         self._attachments: tuple[Attachment, ...] = ()
+        self._pending: list[tuple[str, bytes, str]] = []  # a new form's files: saved with the draft
         v = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("类型：")))
@@ -132,25 +136,49 @@ class AttachmentsTab(QWidget):
     # ------------------------------------------------------------------ the tab's contract
     def load(self, r: Reception) -> None:
         self._attachments = r.attachments
+        self._pending = []  # the stored record: what was pending is in it now (or was dropped)
+        self._render()
+
+    def _render(self) -> None:
         t = self.attachments_table
-        t.setRowCount(len(r.attachments))
-        for row, a in enumerate(r.attachments):
-            cells = (
+        rows = [
+            (
                 ATTACHMENT_KINDS.get(a.kind, a.kind),
                 a.filename,
                 _size(a.size),
                 a.added_at.strftime("%Y-%m-%d %H:%M") if a.added_at else "",
                 a.sha256,
             )
+            for a in self._attachments
+        ]
+        rows += [
+            (
+                ATTACHMENT_KINDS.get(kind, kind),
+                name,
+                _size(len(content)),
+                PENDING,
+                hashlib.sha256(content).hexdigest(),
+            )
+            for name, content, kind in self._pending
+        ]
+        t.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, a.id)
+                if row < len(self._attachments):
+                    item.setData(Qt.ItemDataRole.UserRole, self._attachments[row].id)
+                elif col == 3:
+                    item.setForeground(QColor("#e65100"))  # 待保存
                 t.setItem(row, col, item)
         t.resizeColumnsToContents()
 
     def values(self) -> dict[str, Any]:
         """Nothing typed: files are written one by one, not with the form."""
         return {}
+
+    def pending(self) -> list[tuple[str, bytes, str]]:
+        """The files chosen on a new form, to be written with its first save: (name, bytes, kind)."""
+        return list(self._pending)
 
     def set_read_only(self, read_only: bool) -> None:
         self.attachment_kind.setEnabled(not read_only)
@@ -161,6 +189,11 @@ class AttachmentsTab(QWidget):
     def _selected(self) -> Attachment | None:
         row = self.attachments_table.currentRow()
         return self._attachments[row] if 0 <= row < len(self._attachments) else None
+
+    def _selected_pending(self) -> int | None:
+        """The index in ``_pending`` of the selected row, when it is a file not saved yet."""
+        index = self.attachments_table.currentRow() - len(self._attachments)
+        return index if 0 <= index < len(self._pending) else None
 
     def _unchanged_elsewhere(self) -> bool:
         """Refuse if someone else changed the record since the form read it."""
@@ -196,10 +229,6 @@ class AttachmentsTab(QWidget):
         host = self._host
         if not host.is_editable():
             return False
-        if host.reception.id is None:
-            host.say(tr("添加附件前先保存草稿……"))
-            if not host.save_draft():
-                return False
         path = path or FilePrompt.choose(self)
         if path is None:
             return False
@@ -212,9 +241,15 @@ class AttachmentsTab(QWidget):
         if len(content) > MAX_ATTACHMENT_BYTES:
             host.say(tr("附件不能超过 20 MB：{name}").format(name=name), error=True)
             return False
+        kind = self.attachment_kind.currentData()
+        if host.reception.id is None:  # nothing is stored until the user saves the form
+            self._pending.append((safe_attachment_name(name), content, kind))
+            self._render()
+            host.file_pending(tr("已添加附件 {name}（待保存）：保存草稿时与接待一并保存").format(name=name))
+            return True
         if not self._unchanged_elsewhere():
             return False
-        rid, kind = host.reception.id, self.attachment_kind.currentData()
+        rid = host.reception.id
         return self._write(
             tr("添加附件"),
             lambda: host.service.add_attachment(host.user, rid, name, content, kind),
@@ -224,14 +259,19 @@ class AttachmentsTab(QWidget):
     def open_attachment(self) -> Path | None:
         host = self._host
         att = self._selected()
-        if att is None:
+        waiting = self._selected_pending()
+        if waiting is not None:  # a file not saved yet: opened from what was read
+            name, content, kind = self._pending[waiting]
+            att = Attachment(0, kind, name, hashlib.sha256(content).hexdigest(), len(content))
+        elif att is None:
             host.say(tr("请先在列表中选中一个附件"), error=True)
             return None
-        try:
-            content = host.service.attachment_content(att.id)
-        except LedgerError as exc:
-            host.say(str(exc), error=True)
-            return None
+        else:
+            try:
+                content = host.service.attachment_content(att.id)
+            except LedgerError as exc:
+                host.say(str(exc), error=True)
+                return None
         if hashlib.sha256(content).hexdigest() != att.sha256:
             host.say(
                 tr("附件 {name} 的内容与登记时的校验值不符，可能已被改动，未打开").format(name=att.filename),
@@ -254,6 +294,12 @@ class AttachmentsTab(QWidget):
 
     def remove_attachment(self) -> bool:
         host = self._host
+        waiting = self._selected_pending()
+        if waiting is not None and host.is_editable():  # never stored: simply left out
+            name = self._pending.pop(waiting)[0]
+            self._render()
+            host.file_pending(tr("已移除待保存的附件 {name}").format(name=name))
+            return True
         att = self._selected()
         if att is None or not host.is_editable():
             return False

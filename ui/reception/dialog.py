@@ -44,7 +44,9 @@ from ui.reception.check_panel import CheckPanel
 from ui.reception.costs_tab import CostsTab
 from ui.reception.fields import STYLE, FieldIndex
 from ui.reception.header import Header
+from ui.reception.life import LifeActions
 from ui.reception.people_tab import PeopleTab
+from ui.reception.plan_panel import LetterUseWatch, PlanPanel
 from ui.review_dialogs import Review
 from ui.screen_fit import fit_window, scrolling
 
@@ -149,7 +151,7 @@ class ReceptionDialog(QDialog):
 
     def __getattr__(self, name: str) -> Any:
         """The tabs' widgets as the form's own (``form.transport``), as a user sees one form."""
-        for part in ("basic", "people", "costs", "attachments", "check", "header"):
+        for part in ("basic", "people", "costs", "attachments", "check", "header", "life"):
             owner = self.__dict__.get(part)
             if owner is not None and name in dir(owner):
                 return getattr(owner, name)
@@ -230,6 +232,14 @@ class ReceptionDialog(QDialog):
         self._autosaver.changed()
         self.refresh_check()
 
+    def start_from(self, filled: Reception) -> None:
+        """A new form filled in from elsewhere (据此登记接待: an approved plan), unsaved yet."""
+        self._reception = replace(filled, clerk_name=filled.clerk_name or self.user.label)
+        self._load(self._reception)
+        self._set_dirty(True)
+        self._autosaver.changed()
+        self.refresh_check()
+
     def problems(self) -> dict[str, str]:
         """What the form currently refuses or the service reported, by field."""
         return dict(self.live.problems)
@@ -239,6 +249,8 @@ class ReceptionDialog(QDialog):
         outer = QVBoxLayout(self)
         self.header = Header(self)
         outer.addLayout(self.header.layout)
+        self.plan_panel = PlanPanel(self.service)  # the approved plan against what is typed
+        outer.addWidget(self.plan_panel)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.tabs = QTabWidget()
         self.basic = BasicTab(self.fields)
@@ -247,6 +259,12 @@ class ReceptionDialog(QDialog):
         )
         self.costs = CostsTab(self.fields, self.basic.day, self.people.persons)
         self.attachments = AttachmentsTab(self, self.fields)
+        self.letter_watch = LetterUseWatch(  # 一函一事 beneath the letter number
+            self.service,
+            self.basic.letter_no,
+            lambda: (self._reception.id, self._reception.plan_id),
+            self.hub,
+        )
         # each page scrolls on a small screen; the buttons below stay on it
         self.tabs.addTab(scrolling(self.basic), tr("基本信息"))
         self.tabs.addTab(scrolling(self.people), tr("人员"))
@@ -260,6 +278,8 @@ class ReceptionDialog(QDialog):
         splitter.setSizes([780, 420])
         outer.addWidget(splitter, 1)
 
+        self.life = LifeActions(self, self)  # 撤回, 删除草稿, 作废…, 报销
+        outer.addLayout(self.life.reimbursement_row)
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.hide()
@@ -273,6 +293,8 @@ class ReceptionDialog(QDialog):
         buttons = QHBoxLayout()
         self.history_button = self._button(tr("历史记录"), self.show_history)
         buttons.addWidget(self.history_button)
+        for b in self.life.buttons:
+            buttons.addWidget(b)
         buttons.addStretch(1)
         self.save_button = self._button(tr("保存草稿"), self.save_draft)
         self.submit_button = self._button(tr("提交审核"), self.submit)
@@ -322,8 +344,11 @@ class ReceptionDialog(QDialog):
         self._check_timer.start()
 
     def _set_dirty(self, dirty: bool) -> None:
+        changed = dirty != self._dirty
         self._dirty = dirty
         self.header.show_title()
+        if changed:
+            self.life.update()  # 作废 waits for unsaved edits to be saved or dropped
 
     def _meal_refused(self, row: int, column: int, message: str) -> None:
         self.tabs.setCurrentIndex(self.fields.tab["meals"])
@@ -332,7 +357,10 @@ class ReceptionDialog(QDialog):
     def refresh_check(self) -> None:
         """Check the form as it stands: one assess, one validate; figures, marks and problems."""
         self._check_timer.stop()
-        self.live.run(self.current_reception(all_explanations=True))
+        typed = self.current_reception(all_explanations=True)
+        self.live.run(typed)
+        self.plan_panel.show_for(typed)
+        self.letter_watch.refresh()
         self._message_still_applies()
 
     # ------------------------------------------------------------------ writes
@@ -374,7 +402,7 @@ class ReceptionDialog(QDialog):
             return False
         return self._write(
             tr("保存"),
-            lambda: self.service.save(self.user, self.current_reception()),
+            lambda: self.service.save(self.user, self.current_reception(), self.attachments.pending()),
             tr("已保存草稿 {ref}（第 {v} 版）"),
         )
 
@@ -387,7 +415,7 @@ class ReceptionDialog(QDialog):
         return self._write(tr("提交"), self._submit_now, tr("{ref} 已提交审核，等待分管领导审核"))
 
     def _submit_now(self) -> Reception:
-        saved = self.service.submit(self.user, self.current_reception())
+        saved = self.service.submit(self.user, self.current_reception(), self.attachments.pending())
         self.live.submit_tried = False  # before the form is checked again, as a submitted record
         return saved
 
@@ -429,6 +457,17 @@ class ReceptionDialog(QDialog):
             changed=lambda saved: [saved.id],
         ).ok
 
+    def after_write(self, saved: Reception, message: str) -> None:
+        self._after_write(saved, message)
+
+    def deleted(self) -> None:
+        """The draft was deleted here: the form closes, nothing is left to save."""
+        self._autosaver.discard()
+        self._set_dirty(False)
+        self._writing = True
+        self._check_timer.stop()
+        super().reject()
+
     def _after_write(self, saved: Reception, message: str) -> None:
         """Show the stored record; its check is the one the write was made with."""
         self._take(saved)
@@ -461,6 +500,11 @@ class ReceptionDialog(QDialog):
         self._writing = True
         if stored.id is not None:
             self.changed.emit(stored.id)
+
+    def file_pending(self, message: str) -> None:
+        """A file was added to (or left out of) a form not saved yet: it is unsaved input."""
+        self._set_dirty(True)
+        self.say(message)
 
     def refused(self, exc: LedgerError, doing: str) -> None:
         """Show why a write was refused; the form keeps everything typed."""
@@ -541,6 +585,8 @@ class ReceptionDialog(QDialog):
             lock_reason = tr("已提交审核，等待分管领导审核，不能修改")
         elif status == Status.APPROVED:
             lock_reason = tr("已审核，记录已锁定；如需更正，须由分管领导重新打开")
+        elif status == Status.VOID:
+            lock_reason = tr("已作废，记录已锁定，不计入任何合计")
         elif not is_clerk:
             lock_reason = tr("您没有“经办人”角色，只能查看")
         for b in (self.save_button, self.submit_button):
@@ -560,6 +606,7 @@ class ReceptionDialog(QDialog):
         self.reopen_button.setVisible(is_approver and status == Status.APPROVED)
         self.reopen_button.setToolTip(tr("已审核的记录如需更正，由分管领导写明理由后重新打开"))
         self.history_button.setVisible(r.id is not None)
+        self.life.update()
 
         reasons = []
         if refusal:

@@ -94,6 +94,14 @@ class Header:
             self.show_banner(tr("已退回，分管领导意见：{c}").format(c=r.review_comment), "warn")
         elif r.status == Status.APPROVED:
             self.show_banner(self._review_text(names), "info")
+        elif r.status == Status.VOID:
+            when = f"{r.voided_at:%Y-%m-%d %H:%M}" if r.voided_at else ""
+            self.show_banner(
+                tr("已作废（{who}，{when}）：{why}。编号保留、不再使用，不计入任何合计。").format(
+                    who=names.get(r.voided_by, r.voided_by), when=when, why=r.void_reason
+                ),
+                "error",
+            )
 
     def _review_text(self, names: dict[str, str]) -> str:
         """The leader's decision on an approved reception: comment, who and when."""

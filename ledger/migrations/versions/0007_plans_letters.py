@@ -163,6 +163,33 @@ def _register_letters() -> None:
     session.flush()
 
 
+def _record_removal() -> None:
+    """The downgrade drops the plans and the register: say so in the history (one entry each),
+    so ``verify`` on the older program's ledger sees them removed by the program, not outside it."""
+    bind = op.get_bind()
+    rows = [('plan', i, ref) for i, ref in bind.execute(sa.text('SELECT id, ref FROM plans ORDER BY id'))]
+    rows += [('letter', i, no) for i, no in bind.execute(sa.text('SELECT id, letter_no FROM letters ORDER BY id'))]
+    if not rows:
+        return
+    algo = bind.execute(sa.text("SELECT value FROM settings WHERE key = 'crypto'")).scalar()
+    from sqlalchemy.orm import Session
+
+    session = Session(bind=bind)
+    now = datetime.now().replace(microsecond=0)
+    history.append_many(
+        session,
+        [
+            {
+                'at': now, 'username': '', 'action': 'delete', 'entity': entity, 'entity_id': i,
+                'ref': (ref or '')[:32], 'before': None, 'after': None, 'comment': '降级到不含接待审批与公函登记的版本',
+            }
+            for entity, i, ref in rows
+        ],
+        algo='sm3' if algo == 'gm' else '',
+    )
+    session.flush()
+
+
 def letter_snapshot_of(v: dict) -> dict:
     # the same keys as ledger.preapproval.letter_snapshot
     return {
@@ -172,6 +199,7 @@ def letter_snapshot_of(v: dict) -> dict:
 
 
 def downgrade() -> None:
+    _record_removal()
     op.drop_index('ix_receptions_letter_id', 'receptions')
     op.drop_index('ix_receptions_plan_id', 'receptions')
     for column in reversed(RECEPTION_COLUMNS):

@@ -1,0 +1,307 @@
+"""The 接待审批 tab, the plan form, the reception started from a plan and the letter register,
+as a clerk and a leader use them (issue 10)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ledger.db import Database
+from ledger.preapproval import Letter, Plan, PlannedMeal
+from ledger.records import Person, Status
+from ledger.service import LedgerService
+from tests.conftest import PASSWORD, Team, sample_reception
+from tests.ui.conftest import type_text
+from ui.hub import ChangeHub
+from ui.letters_dialog import LetterDialog, LettersDialog
+from ui.live import LiveUpdates
+from ui.main_window import MainWindow
+from ui.plan_dialog import PlanDialog
+from ui.plan_meals import STANDARD, VENUE
+from ui.plans_view import PlansView
+from ui.reception import ReceptionDialog, UnsavedPrompt
+from ui.review_dialogs import CommentDialog, ReturnDialog
+
+LETTER = "市教函〔2026〕7号"
+OWN = "此审批单由您填写或提交，不能由您本人审批"
+
+
+@pytest.fixture(autouse=True)
+def _before_the_visits(service: LedgerService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plans are written in early March 2026, before the visits; closing a form discards."""
+    service.clock = lambda: datetime(2026, 3, 1, 9, 0)
+    monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
+
+
+def a_plan(**changes: object) -> Plan:
+    values: dict[str, object] = dict(
+        start_date=date(2026, 3, 10),
+        visiting_unit="市教育局督导室",
+        activity="义务教育优质均衡督导",
+        activity_kind="检查指导",
+        letter_no=LETTER,
+        guest_count=6,
+        guests=tuple(Person(f"督导{i}", "市教育局督导室", "科员") for i in range(6)),
+        companion_count=2,
+        meals=(PlannedMeal(date(2026, 3, 10), "lunch", "局机关食堂", "机关食堂", 8, Decimal("40.00")),),
+        budget=Decimal("400.00"),
+    )
+    values.update(changes)
+    return Plan(**values)  # type: ignore[arg-type]
+
+
+def answer(monkeypatch: pytest.MonkeyPatch, *, comment: str = "同意", yes: bool = True) -> list[str]:
+    """Answer the confirmations and comment dialogs; the questions asked are returned."""
+    asked: list[str] = []
+
+    def question(*args: object, **_kw: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Yes if yes else QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(lambda cls, *a, **k: comment))
+    monkeypatch.setattr(ReturnDialog, "ask", classmethod(lambda cls, *a, **k: comment))
+    return asked
+
+
+def show(qtbot: QtBot, widget):  # type: ignore[no-untyped-def]
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+# ---------------------------------------------------------------------------- the clerk's form
+def test_a_clerk_writes_a_plan_sees_its_breach_and_the_used_letter_as_she_types_then_submits(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    used = service.save(team.clerk, sample_reception(date(2026, 2, 20), letter_no="县府函〔2026〕3号"))
+    form = show(qtbot, PlanDialog(service, team.clerk))
+    assert form.fields.error["visiting_unit"].text() == "请填写来访单位"  # said at the field
+    type_text(qtbot, form.form.visiting_unit, "市审计局")
+    type_text(qtbot, form.form.activity, "专项审计调查")
+    qtbot.waitUntil(lambda: form.fields.error["visiting_unit"].isHidden())
+    form.form.guest_count.setValue(6)
+    form.form.companion_count.setValue(4)  # the cap for 6 guests is 3
+    qtbot.waitUntil(lambda: "陪餐人数超标" in form.breach_panel.text())
+    assert form.form.companion_count.property("breach") is True
+    assert "超过上限3人" in form.form.companion_count.toolTip()
+
+    # the letter is cited by another reception already: said at once beneath the number, with its ref
+    type_text(qtbot, form.form.letter_no, "县府函[2026]3号")
+    qtbot.waitUntil(lambda: form.letter_watch.text() != "")
+    assert form.letter_watch.text().startswith("一函一事：此公函已用于 接待 " + used.ref)
+
+    row = form.form.add_meal()
+    model = form.form.meals_model
+    model.setData(model.index(row, VENUE), "某酒店")
+    model.setData(model.index(row, STANDARD), "60")
+    assert model.meals()[0].diners == 10 and model.meals()[0].venue_type == "其他"
+    form.refresh_check()
+    assert "餐费超标" in form.breach_panel.text()
+    model.setData(model.index(row, STANDARD), "六十")  # not money: kept red, refused before writing
+    assert not form.submit()
+    assert "第1餐餐标（元/人）" in form.message_label.text()
+    model.setData(model.index(row, STANDARD), "40")
+
+    assert form.submit(), form.message_label.text()
+    stored = service.plans()[0]
+    assert stored.status == Status.SUBMITTED and stored.companion_count == 4 and stored.ref == "SP-2026-0001"
+    assert "SP-2026-0001　待审批" in form.title_label.text()
+    assert form.form.visiting_unit.isReadOnly() and not form.save_button.isVisible()
+    assert form.withdraw_button.isVisible() and "等待分管领导审批" in form.refusal_label.text()
+
+
+def test_withdraw_void_and_delete_from_the_form(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = answer(monkeypatch, comment="对方取消来访")
+    draft = service.save_plan(team.clerk, a_plan(letter_no="另函1号"))
+    form = show(qtbot, PlanDialog(service, team.clerk, draft.id))
+    assert form.delete_button.isVisible() and not form.void_button.isVisible()  # never submitted
+    assert form.delete()
+    assert service.plans() == [] and "编号 SP-2026-0001 不再使用" in asked[0]
+
+    submitted = service.submit_plan(team.clerk, a_plan())
+    form = show(qtbot, PlanDialog(service, team.clerk, submitted.id))
+    assert form.withdraw()
+    assert service.plan(submitted.id).status == Status.DRAFT
+    assert form.void_button.isVisible() and not form.delete_button.isVisible()  # submitted once: void only
+    assert form.void()
+    assert service.plan(submitted.id).void_reason == "对方取消来访"
+    assert form.banner.text() == "已作废，理由：对方取消来访"
+    assert form.form.visiting_unit.isReadOnly()
+
+
+def test_a_returned_plan_shows_the_leaders_comment(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    plan = service.submit_plan(team.clerk, a_plan())
+    service.return_plan(team.approver, plan.id, "陪餐人数请核减")
+    form = show(qtbot, PlanDialog(service, team.clerk, plan.id))
+    assert form.banner.text() == "已退回，审批意见：陪餐人数请核减"
+    assert not form.form.visiting_unit.isReadOnly() and form.submit_button.isEnabled()
+
+
+# ---------------------------------------------------------------------------- the leader
+def test_the_leader_approves_from_the_tab_and_its_title_counts_what_waits(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer(monkeypatch, comment="同意按标准接待")
+    first = service.submit_plan(team.clerk, a_plan())
+    service.submit_plan(team.clerk, a_plan(letter_no="另函2号", start_date=date(2026, 3, 12), meals=()))
+    window = show(qtbot, MainWindow(service, team.approver))
+    view = window.plans_view
+    tab = window.tabs.indexOf(view)
+    assert window.tabs.tabText(tab) == "接待审批（2）"
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.ledger_view.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is view
+    view.select_plan(first.id)
+    assert view.approve_button.isEnabled() and not view.start_button.isVisible()
+    view.approve_button.click()
+    approved = service.plan(first.id)
+    assert approved.status == Status.APPROVED and approved.review_comment == "同意按标准接待"
+    assert view.status_label.text() == f"{first.ref} 已批准"
+    assert window.tabs.tabText(tab) == "接待审批（1）"
+    column = [view.model.index(r, 6).data() for r in range(view.model.rowCount())]
+    assert sorted(column) == ["已批准", "待审批"]
+    window.close()
+
+
+def test_a_leader_may_not_approve_their_own_plan_and_sees_why(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer(monkeypatch)
+    plan = service.submit_plan(team.both, a_plan())
+    view = show(qtbot, PlansView(service, team.both))
+    view.select_plan(plan.id)
+    assert not view.approve_button.isEnabled()
+    assert view.approve_button.toolTip() == OWN
+    assert view.refusal_label.isVisible() and view.refusal_label.text() == f"不能批准：{OWN}"
+    assert not view.approve_selected()  # a shortcut or a stale list lands here: refused, nothing written
+    assert service.plan(plan.id).status == Status.SUBMITTED
+
+    form = show(qtbot, PlanDialog(service, team.both, plan.id))
+    assert form.approve_button.isVisible() and not form.approve_button.isEnabled()
+    assert form.approve_button.toolTip() == OWN and OWN in form.refusal_label.text()
+
+
+def test_another_desks_plan_appears_in_the_tab(
+    qtbot: QtBot, service: LedgerService, team: Team, db_url: str
+) -> None:
+    hub = ChangeHub()
+    live = LiveUpdates(service, hub)
+    view = show(qtbot, PlansView(service, team.approver, hub=hub))
+    assert view.model.rowCount() == 0
+    other = LedgerService(Database(db_url))  # another desk on the same ledger
+    other.submit_plan(other.authenticate("li", PASSWORD), a_plan())
+    assert live.check()
+    assert view.model.rowCount() == 1 and view.waiting == 1
+    live.close()
+    other.db.dispose()
+
+
+# ---------------------------------------------------------------------------- the reception from the plan
+def test_a_reception_started_from_the_plan_is_filled_in_and_says_what_exceeds_it(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = service.submit_plan(team.clerk, a_plan())
+    plan = service.approve_plan(team.approver, plan.id, "同意", version=plan.version)
+    window = show(qtbot, MainWindow(service, team.clerk))
+    view = window.plans_view
+    view.select_plan(plan.id)
+    assert view.start_button.isEnabled()
+    view.start_button.click()
+    forms = [f for f in window._forms if isinstance(f, ReceptionDialog)]
+    assert len(forms) == 1
+    form = forms[0]
+    assert form.basic.visiting_unit.text() == "市教育局督导室" and form.people.guest_count.value() == 6
+    assert form.basic.letter_no.text() == LETTER and form.costs.meals_model.rowCount() == 1
+    assert form.plan_panel.isVisible() and form.plan_panel.title.text() == f"接待审批 {plan.ref}"
+    assert form.letter_watch.text() == ""  # its own plan's letter is no second use
+    assert form.plan_panel.over_labels() == []
+
+    form.people.guest_count.setValue(8)  # two more guests came than approved
+    qtbot.waitUntil(lambda: form.plan_panel.over_labels() == ["接待对象"])
+    planned, actual = form.plan_panel.cells["接待对象"][1:]
+    assert (planned.text(), actual.text()) == ("6", "8 超出审批")
+    assert "超出审批：接待对象" in form.plan_panel.verdict.text()
+
+    assert form.save_draft(), form.message_label.text()
+    saved = service.get(form.reception_id)
+    assert saved.plan_id == plan.id
+    row = view.model.row_of(plan.id)
+    assert view.model.index(row, 7).data() == saved.ref  # the list names the reception started from it
+    view.select_plan(plan.id)
+    assert not view.start_button.isEnabled() and "已用于接待" in view.start_button.toolTip()
+    window.close()
+
+
+def test_the_reception_form_says_when_its_letter_is_used_by_another(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    plan = service.save_plan(team.clerk, a_plan())
+    form = show(qtbot, ReceptionDialog(service, team.clerk))
+    type_text(qtbot, form.basic.letter_no, "市教函[2026]7号")
+    qtbot.waitUntil(lambda: form.letter_watch.text() != "")
+    assert f"接待审批 {plan.ref}" in form.letter_watch.text()
+    form.basic.letter_no.clear()
+    qtbot.waitUntil(lambda: form.letter_watch.text() == "")
+
+
+# ---------------------------------------------------------------------------- the letter register
+def test_the_register_takes_a_letter_with_its_scan_and_refuses_a_duplicate_at_the_field(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = ChangeHub()
+    register = show(qtbot, LettersDialog(service, team.clerk, hub=hub))
+    scan = tmp_path / "公函.pdf"
+    scan.write_bytes(b"%PDF-1.4 the letter")
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as f:
+        f.truncate(20 * 1024 * 1024 + 1)
+
+    letter = show(qtbot, LetterDialog(service, team.clerk, None, register, hub))
+    type_text(qtbot, letter.letter_no, LETTER)
+    type_text(qtbot, letter.sending_unit, "市教育局")
+    type_text(qtbot, letter.title, "关于开展督导检查的函")
+    assert not letter.choose_scan(big)
+    assert letter.messages.text("scan").startswith("扫描件不能超过 20 MB")
+    assert letter.choose_scan(scan)
+    letter.accept()
+    assert letter.saved is not None and letter.saved.scan_size == len(b"%PDF-1.4 the letter")
+    assert register.model.rowCount() == 1  # the register heard of it
+    assert register.model.index(0, 4).data().startswith("有")
+
+    again = show(qtbot, LetterDialog(service, team.clerk, None, register, hub))
+    type_text(qtbot, again.letter_no, "市教函[2026] 7号")
+    again.accept()
+    assert again.saved is None and again.isVisible()  # refused; what was typed stays
+    assert again.messages.text("letter_no").startswith("公函 市教函[2026] 7号 已登记")
+    assert again.letter_no.text() == "市教函[2026] 7号"
+
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "ui.letters_dialog.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True
+    )
+    register.table.selectRow(0)
+    path = register.open_scan()
+    assert path is not None and path.read_bytes() == b"%PDF-1.4 the letter" and opened == [str(path)]
+    assert service.letters()[0].title == "关于开展督导检查的函"
+
+
+def test_a_letter_cited_keeps_its_number(qtbot: QtBot, service: LedgerService, team: Team) -> None:
+    service.register_letter(team.clerk, Letter(LETTER, "市教育局"))
+    service.save_plan(team.clerk, a_plan())
+    cited = service.letters()[0]
+    dialog = show(qtbot, LetterDialog(service, team.clerk, cited))
+    assert dialog.letter_no.isReadOnly() and "不能再改" in dialog.letter_no.toolTip()
+    type_text(qtbot, dialog.title, "督导检查的函")
+    dialog.accept()
+    assert dialog.saved is not None and service.letters()[0].title == "督导检查的函"
