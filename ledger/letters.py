@@ -11,6 +11,7 @@ once when a letter is already used elsewhere.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -88,6 +89,20 @@ class Letters:
             rows = s.scalars(select(LetterRow).order_by(LetterRow.id.desc())).all()
             uses = uses_of_letters(s, [r.id for r in rows])
             return [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]
+
+    def chunks(self, chunk: int = 2000) -> Iterator[list[Letter]]:
+        """The register in order of registration, ``chunk`` letters at a time with their uses,
+        read at one moment and without the scans: the workbook and the command line."""
+        with self.desk.db.snapshot() as s:
+            ids = list(s.scalars(select(LetterRow.id).order_by(LetterRow.id)))
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                table = LetterRow.__table__
+                # Core rows without the scan (record_of reads the columns by name)
+                columns = [c for c in table.c if c.name != "scan"]
+                rows = s.execute(select(*columns).where(table.c.id.in_(part)).order_by(table.c.id)).all()
+                uses = uses_of_letters(s, part)
+                yield [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]  # type: ignore[arg-type]
 
     def get(self, letter_id: int) -> Letter:
         with self.desk.db.read() as s:

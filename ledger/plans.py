@@ -10,7 +10,7 @@ plan they wrote or submitted; an approved plan is locked.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -102,6 +102,19 @@ class Plans:
             rows = s.scalars(stmt).all()
             used = receptions_of(s, [r.id for r in rows])
             return [plan_of_row(r, used.get(r.id, ())) for r in rows]
+
+    def chunks(self, year: int, chunk: int = 2000) -> Iterator[list[Plan]]:
+        """The plans of ``year`` in number order, ``chunk`` at a time, read at one moment: the
+        workbook writes a year of them without holding them all."""
+        with self.desk.db.snapshot() as s:
+            ids = list(s.scalars(select(PlanRow.id).where(PlanRow.year == year).order_by(PlanRow.seq)))
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                table = PlanRow.__table__
+                # Core rows (the columns by name, as plan_of_row reads them): no ORM objects to build
+                rows = s.execute(select(table).where(table.c.id.in_(part)).order_by(table.c.seq)).all()
+                used = receptions_of(s, part)
+                yield [plan_of_row(r, used.get(r.id, ())) for r in rows]  # type: ignore[arg-type]
 
     def get(self, plan_id: int) -> Plan:
         with self.desk.db.read() as s:

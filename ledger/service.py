@@ -399,6 +399,10 @@ class LedgerService:
         """The pre-approvals (接待审批), newest first, each with the receptions started from it."""
         return self._plans.all(year, status)
 
+    def plans_in_chunks(self, year: int, chunk: int = 2000) -> Iterator[list[Plan]]:
+        """The plans of ``year`` in number order, ``chunk`` at a time, read at one moment."""
+        return self._plans.chunks(year, chunk)
+
     def plan(self, plan_id: int) -> Plan:
         return self._plans.get(plan_id)
 
@@ -470,6 +474,11 @@ class LedgerService:
     def letters(self) -> list[Letter]:
         """The letter register, newest first, each with the plans and receptions citing it."""
         return self._letters.all()
+
+    def letters_in_chunks(self, chunk: int = 2000) -> Iterator[list[Letter]]:
+        """The register oldest first, ``chunk`` letters at a time with their uses, without the
+        scans, read at one moment (the workbook's 公函登记, the command line's ``letters``)."""
+        return self._letters.chunks(chunk)
 
     def letter(self, letter_id: int) -> Letter:
         return self._letters.get(letter_id)
