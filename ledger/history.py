@@ -510,7 +510,7 @@ def _verify_register(
         live.add(key)
         if last.get(key) != canonical(letter_snapshot(lrow)):
             result.problems.append(tr("公函登记 {no} 与历史记录不符（在程序外被改动）").format(no=lrow.letter_no))
-        elif lrow.scan is not None and hashlib.sha256(lrow.scan).hexdigest() != lrow.scan_sha256:
+        elif lrow.scan_size and hashlib.sha256(lrow.scan or b"").hexdigest() != lrow.scan_sha256:
             result.problems.append(tr("公函 {no} 的扫描件在程序外被替换").format(no=lrow.letter_no))
 
 
