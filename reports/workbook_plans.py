@@ -25,8 +25,8 @@ from typing import Any
 
 from ledger.errors import NotFound
 from ledger.i18n import tr
-from ledger.preapproval import Letter, Plan, comparison
-from ledger.records import LedgerQuery, Reception, Status, Violation
+from ledger.preapproval import Actual, Letter, Plan, comparison
+from ledger.records import Reception, Status, Violation
 
 SHEET_PLANS = "审批与实际"
 SHEET_LETTERS = "公函登记"
@@ -92,22 +92,16 @@ class PlanSheet:
     # ------------------------------------------------------------------ the plans of the year
     def plans(self) -> int:
         for chunk in self.service.plans_in_chunks(self.year):
-            refs = tuple(ref for plan in chunk for ref in plan.receptions)
-            started: dict[str, Reception] = {}
-            if refs:  # an empty refs tuple would select every reception
-                for receptions, _violations in self.service.receptions_in_chunks(LedgerQuery(refs=refs)):
-                    started.update((r.ref, r) for r in receptions)
-            for plan in chunk:
+            for plan, found in chunk:
                 assert plan.id is not None
                 self.plan_ids.add(plan.id)
-                found = [started[ref] for ref in plan.receptions if ref in started]
                 self._write(plan, found[0] if found else None, self._plan_note(plan, found))
                 self.plans_written += 1
         if not self.plans_written:
             self.styles.append([tr("本年没有接待审批单。")])
         return self.plans_written
 
-    def _plan_note(self, plan: Plan, found: list[Reception]) -> str:
+    def _plan_note(self, plan: Plan, found: list[Actual]) -> str:
         if plan.status == Status.VOID:
             return tr("已作废：{reason}").format(reason=plan.void_reason)
         if not found:
@@ -128,12 +122,12 @@ class PlanSheet:
             )
         plan = self._plan_of_another_year(r.plan_id)
         if plan is not None:
-            self._write(plan, r, tr("据 {year} 年的接待审批单登记").format(year=plan.start_date.year))
+            self._write(plan, Actual.of(r), tr("据 {year} 年的接待审批单登记").format(year=plan.start_date.year))
             return
         note = tr("无接待审批")
         if any(v.rule == "pre_approval_missing" for v in violations):
             note += tr("（违规：按现行标准须事前审批）")
-        self._write(None, r, note)
+        self._write(None, Actual.of(r), note, r.visiting_unit)
         self.without_plan += 1
 
     def _plan_of_another_year(self, plan_id: int | None) -> Plan | None:
@@ -158,7 +152,7 @@ class PlanSheet:
         )
 
     # ------------------------------------------------------------------ one row
-    def _write(self, plan: Plan | None, r: Reception | None, note: str) -> None:
+    def _write(self, plan: Plan | None, r: Actual | None, note: str, unit: str = "") -> None:
         values: list[Any] = [None] * len(PLAN_HEADERS)
         if plan is not None:
             values[0:12] = [
@@ -177,14 +171,14 @@ class PlanSheet:
             ]
         if r is not None:
             if plan is None:
-                values[3] = r.visiting_unit
+                values[3] = unit
             values[12:20] = [
                 r.ref,
                 r.reception_date,
                 r.status.label,
                 r.guest_count,
                 r.companion_count,
-                len(r.meals),
+                r.meal_count,
                 r.meal_total,
                 r.total,
             ]
@@ -229,7 +223,7 @@ def write_letters(sheet: Any, prepare: Prepare, service: Any, year: int, reviewe
     styles = prepare(sheet, [24, 24, 36, 12, 8, 10, 12, 8, 60])
     styles.append([styles.cell(tr(h), styles.header) for h in LETTER_HEADERS])
     count = 0
-    for chunk in service.letters_in_chunks():
+    for chunk in service.letters_in_chunks(year=year):
         for letter in chunk:
             if not _of_year(letter, year):
                 continue

@@ -115,7 +115,7 @@ def cmd_plans(args: argparse.Namespace, face: Any) -> int:
     found: list[dict[str, Any]] = []
     count = 0
     for chunk in service.plans_in_chunks(args.year):
-        for plan in chunk:
+        for plan, _actuals in chunk:
             breaches = service.plan_breaches(plan) if plan.status != Status.VOID else ()
             count += 1
             if args.json:
