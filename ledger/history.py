@@ -554,18 +554,17 @@ def _verify_register(
     ``live`` hold no plans or letters: see _CHUNKED.)"""
     letters_t = LetterRow.__table__
     letter_columns = [c for c in letters_t.c if c.key != "scan"]
-    has_scan = letters_t.c.scan.is_not(None).label("has_scan")
 
     def letters(lo: int, hi: int) -> dict[int, Any]:
-        stmt = select(*letter_columns, has_scan).where(letters_t.c.id >= lo, letters_t.c.id < hi)
+        stmt = select(*letter_columns).where(letters_t.c.id >= lo, letters_t.c.id < hi)
         return {row.id: row for row in s.execute(stmt).all()}
 
     def letter_problem(row: Any, after: str | None) -> str | None:
         if after != canonical(letter_snapshot(row)):
             return tr("公函登记 {no} 与历史记录不符（在程序外被改动）").format(no=row.letter_no)
-        if row.has_scan:
+        if row.scan_size:  # a scan is recorded: read it (only then), also to find it removed
             scan = s.scalar(select(letters_t.c.scan).where(letters_t.c.id == row.id))
-            if scan is not None and hashlib.sha256(scan).hexdigest() != row.scan_sha256:
+            if hashlib.sha256(scan or b"").hexdigest() != row.scan_sha256:
                 return tr("公函 {no} 的扫描件在程序外被替换").format(no=row.letter_no)
         return None
 

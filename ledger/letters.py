@@ -11,11 +11,12 @@ once when a letter is already used elsewhere.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import history, limits
@@ -88,6 +89,26 @@ class Letters:
             rows = s.scalars(select(LetterRow).order_by(LetterRow.id.desc())).all()
             uses = uses_of_letters(s, [r.id for r in rows])
             return [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]
+
+    def chunks(self, chunk: int = 2000, year: int | None = None) -> Iterator[list[Letter]]:
+        """The register in order of registration, ``chunk`` letters at a time with their uses,
+        read at one moment and without the scans: the workbook and the command line. With
+        ``year``, only letters cited by a plan or reception of that year, dated or registered in
+        it (the workbook's candidates; it keeps those that concern the year)."""
+        with self.desk.db.snapshot() as s:
+            ids = (
+                list(s.scalars(select(LetterRow.id).order_by(LetterRow.id)))
+                if year is None
+                else _of_year(s, year)
+            )
+            for start in range(0, len(ids), chunk):
+                part = ids[start : start + chunk]
+                table = LetterRow.__table__
+                # Core rows without the scan (record_of reads the columns by name)
+                columns = [c for c in table.c if c.name != "scan"]
+                rows = s.execute(select(*columns).where(table.c.id.in_(part)).order_by(table.c.id)).all()
+                uses = uses_of_letters(s, part)
+                yield [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]  # type: ignore[arg-type]
 
     def get(self, letter_id: int) -> Letter:
         with self.desk.db.read() as s:
@@ -246,6 +267,38 @@ class Letters:
             before=before,
             after=letter_snapshot(row),
         )
+
+
+def _of_year(s: Session, year: int) -> list[int]:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    cited = set(
+        s.scalars(
+            select(PlanRow.letter_id).where(
+                PlanRow.start_date.between(first, last), PlanRow.letter_id.is_not(None)
+            )
+        )
+    )
+    cited.update(
+        s.scalars(
+            select(ReceptionRow.letter_id).where(
+                ReceptionRow.reception_date.between(first, last), ReceptionRow.letter_id.is_not(None)
+            )
+        )
+    )
+    dated = s.scalars(
+        select(LetterRow.id).where(
+            or_(
+                LetterRow.letter_date.between(first, last),
+                and_(
+                    LetterRow.letter_date.is_(None),
+                    LetterRow.created_at >= datetime(year, 1, 1),
+                    LetterRow.created_at < datetime(year + 1, 1, 1),
+                ),
+            )
+        )
+    )
+    cited.update(dated)
+    return sorted(cited)
 
 
 def _set_scan(row: LetterRow, filename: str, content: bytes) -> None:

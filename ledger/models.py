@@ -298,7 +298,7 @@ class LetterRow(Base):
     scan_filename: Mapped[str] = mapped_column(String(255), default="")
     scan_sha256: Mapped[str] = mapped_column(String(64), default="")
     scan_size: Mapped[int] = mapped_column(Integer, default=0)
-    scan: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    scan: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)  # read when asked
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -192,7 +192,9 @@ class LetterUse:
     @property
     def label(self) -> str:
         what = tr("接待审批") if self.kind == "plan" else tr("接待")
-        status = tr("待审批") if self.kind == "plan" and self.status == Status.SUBMITTED else self.status.label
+        status = (
+            tr("待审批") if self.kind == "plan" and self.status == Status.SUBMITTED else self.status.label
+        )
         return tr("{what} {ref}（{day}，{status}）").format(
             what=what, ref=self.ref, day=self.day.isoformat(), status=status
         )
@@ -307,8 +309,43 @@ class PlanLine:
     over: bool
 
 
-def comparison(reception: Reception, plan: Plan) -> list[PlanLine]:
+@dataclass(frozen=True)
+class Actual:
+    """The figures of a reception the comparison with its plan reads (the workbook reads these
+    for a year of plans in one query, without building whole receptions)."""
+
+    ref: str
+    reception_date: date
+    status: Status
+    guest_count: int
+    companion_count: int
+    meal_count: int
+    meal_total: Decimal
+    person_nights: int
+    total: Decimal
+
+    @classmethod
+    def of(cls, r: Reception) -> Actual:
+        return cls(
+            r.ref,
+            r.reception_date,
+            r.status,
+            r.guest_count,
+            r.companion_count,
+            len(r.meals),
+            r.meal_total,
+            r.lodging_persons * r.lodging_nights,
+            r.total,
+        )
+
+
+def comparison(reception: Reception | Actual, plan: Plan) -> list[PlanLine]:
     """The reception's figures next to the plan's; ``over`` where it exceeds what was approved."""
+    actual = reception if isinstance(reception, Actual) else Actual.of(reception)
+    return _lines(actual, plan)
+
+
+def _lines(reception: Actual, plan: Plan) -> list[PlanLine]:
     lines = [
         PlanLine(
             tr("接待对象"),
@@ -325,8 +362,8 @@ def comparison(reception: Reception, plan: Plan) -> list[PlanLine]:
         PlanLine(
             tr("用餐次数"),
             str(len(plan.meals)),
-            str(len(reception.meals)),
-            len(reception.meals) > len(plan.meals),
+            str(reception.meal_count),
+            reception.meal_count > len(plan.meals),
         ),
         PlanLine(
             tr("餐费"),
@@ -337,8 +374,8 @@ def comparison(reception: Reception, plan: Plan) -> list[PlanLine]:
         PlanLine(
             tr("住宿（人·晚）"),
             str(plan.lodging_persons * plan.lodging_nights),
-            str(reception.lodging_persons * reception.lodging_nights),
-            reception.lodging_persons * reception.lodging_nights > plan.lodging_persons * plan.lodging_nights,
+            str(reception.person_nights),
+            reception.person_nights > plan.lodging_persons * plan.lodging_nights,
         ),
         PlanLine(
             tr("合计 / 预算"),

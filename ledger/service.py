@@ -42,6 +42,7 @@ from ledger.models import FingerprintRow, UserRow
 from ledger.plans import Plans, documents_evidence, usable_plan_problem
 from ledger.policy import Policy
 from ledger.preapproval import (
+    Actual,
     Letter,
     LetterUse,
     Plan,
@@ -399,6 +400,11 @@ class LedgerService:
         """The pre-approvals (接待审批), newest first, each with the receptions started from it."""
         return self._plans.all(year, status)
 
+    def plans_in_chunks(self, year: int, chunk: int = 2000) -> Iterator[list[tuple[Plan, list[Actual]]]]:
+        """The plans of ``year`` in number order, ``chunk`` at a time, each with the figures of
+        the receptions started from it, read at one moment."""
+        return self._plans.chunks(year, chunk)
+
     def plan(self, plan_id: int) -> Plan:
         return self._plans.get(plan_id)
 
@@ -470,6 +476,11 @@ class LedgerService:
     def letters(self) -> list[Letter]:
         """The letter register, newest first, each with the plans and receptions citing it."""
         return self._letters.all()
+
+    def letters_in_chunks(self, chunk: int = 2000, year: int | None = None) -> Iterator[list[Letter]]:
+        """The register oldest first, ``chunk`` letters at a time with their uses, without the
+        scans, read at one moment (the workbook's 公函登记, the command line's ``letters``)."""
+        return self._letters.chunks(chunk, year)
 
     def letter(self, letter_id: int) -> Letter:
         return self._letters.get(letter_id)

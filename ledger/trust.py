@@ -28,6 +28,7 @@ from ledger.history import _entry_hash as history_hash
 from ledger.i18n import tr
 from ledger.mapping import ref
 from ledger.models import FingerprintRow, HistoryRow, SealedYearRow, SettingRow, SignatureRow, UserKeyRow
+from ledger.plans import plan_ref
 from ledger.records import Role, User
 
 FINGERPRINT_DIGITS = 16
@@ -231,7 +232,7 @@ class Trust:
             return signing.sign_as(self.desk, s, actor.username, manifest)
 
     def year_history(self, year: int) -> dict[str, list[dict[str, object]]]:
-        """For a sealed archive: every history entry of the year's receptions and of the users'
+        """For a sealed archive: every history entry of the year's receptions and plans and of the users'
         keys (all fields, so each entry's hash can be recomputed), their signatures and the
         public keys."""
         prefix = ref(year, 0)[:-4]
@@ -241,6 +242,7 @@ class Trust:
                 .where(
                     or_(
                         and_(HistoryRow.entity == "reception", HistoryRow.ref.startswith(prefix)),
+                        and_(HistoryRow.entity == "plan", HistoryRow.ref.startswith(plan_ref(year, 0)[:-4])),
                         HistoryRow.entity == "key",
                     )
                 )

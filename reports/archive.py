@@ -24,7 +24,7 @@ from typing import Any
 
 from ledger import signing
 from ledger.i18n import tr
-from ledger.records import LedgerQuery, User
+from ledger.records import LedgerQuery, Status, User
 from ledger.trust import entry_hash_ok
 
 MANIFEST = "manifest.json"
@@ -92,6 +92,7 @@ def build_archive(
         files[f"接待清单/{r.ref}.pdf"] = render_slip(slip, service.print_stamp("archive", r.ref, actor))
         for a in record.attachments:
             files[f"附件/{r.ref}/{a.id}-{a.filename}"] = service.attachment_content(a.id)
+    _before_the_meal(service, actor, year, approved, files, say)
     exported = service.year_history(year)
     files["history.json"] = _json(exported["entries"])
     files["signatures.json"] = _json(exported["signatures"])
@@ -127,6 +128,36 @@ def build_archive(
         z.writestr(MANIFEST_SIGNATURE, sealed)
     digest = hashlib.sha256(manifest).hexdigest()
     return out.getvalue(), ArchiveSummary(year, len(files) + 2, len(approved), digest)
+
+
+def _before_the_meal(
+    service: Any,
+    actor: User,
+    year: int,
+    approved: list[Any],
+    files: dict[str, bytes],
+    say: Callable[[str], None],
+) -> None:
+    """The year's pre-approval forms (every plan but drafts) and the scans of the letters its
+    approved receptions cite, as kept in the register."""
+    from reports.plan_form import load_plan_form, render_plan_form
+
+    for chunk in service.plans_in_chunks(year):
+        for plan, _actuals in chunk:
+            if plan.status == Status.DRAFT:
+                continue
+            say(plan.ref)
+            form = load_plan_form(service, plan)
+            files[f"接待审批单/{plan.ref}.pdf"] = render_plan_form(
+                form, service.print_stamp("archive", plan.ref, actor)
+            )
+    seen: set[str] = set()
+    for r in approved:
+        letter = service.find_letter(r.letter_no) if r.letter_no else None
+        if letter is None or not letter.scan_size or letter.letter_no in seen or letter.id is None:
+            continue
+        seen.add(letter.letter_no)
+        files[f"公函/{letter.id}-{letter.scan_filename}"] = service.letter_scan(letter.id)
 
 
 def write_archive(service: Any, actor: User, year: int, path: Path) -> ArchiveSummary:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -201,6 +202,21 @@ def numbered_canvas(footer: str, stamp: Stamp | None = None) -> Callable[..., Ca
 CENTER = TA_CENTER
 
 
+def grid(font: str, size: float) -> list[tuple[object, ...]]:
+    """The style of a ruled table of the bundled font (the reception list's, the pre-approval form's)."""
+    return [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), size),
+        ("LEADING", (0, 0), (-1, -1), size * 1.3),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+
+
 def a4_pdf(
     story: list[Any],
     *,
@@ -210,8 +226,10 @@ def a4_pdf(
     font_size: float,
     side_margin_mm: float = 12,
     stamp: Stamp | None = None,
+    on_page: Callable[[Canvas, Any], None] | None = None,
 ) -> bytes:
-    """Build a numbered A4 document of the bundled font: notice sheet, reception list, summary."""
+    """Build a numbered A4 document of the bundled font: notice sheet, reception list, summary.
+    ``on_page`` draws under each page's content (the pre-approval form's 未审批 / 已作废)."""
     import io
 
     from reportlab.lib.pagesizes import A4
@@ -232,5 +250,8 @@ def a4_pdf(
         initialFontName=register_cjk_font(),
         initialFontSize=font_size,
     )
-    doc.build(story, canvasmaker=numbered_canvas(footer, stamp))
+    if on_page is None:
+        doc.build(story, canvasmaker=numbered_canvas(footer, stamp))
+    else:
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=numbered_canvas(footer, stamp))
     return out.getvalue()

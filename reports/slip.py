@@ -21,6 +21,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from ledger.i18n import tr
 from ledger.money import capital, fmt
 from ledger.policy import RULES
+from ledger.preapproval import Letter, Plan, PlanLine
 from ledger.records import ATTACHMENT_KINDS, Assessment, Bureau, Reception, Status, User
 from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
@@ -33,6 +34,8 @@ class _LedgerReader(Protocol):
     def get_by_ref(self, ref: str) -> Reception: ...
     def assess(self, reception: Reception) -> Assessment: ...
     def users(self) -> list[User]: ...
+    def plan_comparison(self, reception: Reception) -> tuple[Plan, list[PlanLine]] | None: ...
+    def find_letter(self, letter_no: str) -> Letter | None: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class Slip:
     reception: Reception
     assessment: Assessment
     approver_name: str = ""  # the approver's display name, or the paper reviewer's name
+    # before the meal: the plan it was started from and its figures against the plan's, the
+    # register's entry of its letter
+    plan: Plan | None = None
+    plan_lines: tuple[PlanLine, ...] = ()
+    letter: Letter | None = None
 
     @property
     def title(self) -> str:
@@ -55,7 +63,19 @@ def load_slip(service: _LedgerReader, reception: Reception | int | str) -> Slip:
         reception = service.get_by_ref(reception)
     names = {u.username: u.label for u in service.users()}
     approver = names.get(reception.approved_by, reception.approved_by) if reception.approved_by else ""
-    return Slip(service.bureau(), reception, service.assess(reception), approver)
+    slip = Slip(service.bureau(), reception, service.assess(reception), approver)
+    return _with_plan_and_letter(service, slip)
+
+
+def _with_plan_and_letter(service: _LedgerReader, slip: Slip) -> Slip:
+    from dataclasses import replace
+
+    r = slip.reception
+    compared = service.plan_comparison(r)
+    letter = service.find_letter(r.letter_no) if r.letter_no else None
+    if compared is None:
+        return replace(slip, letter=letter)
+    return replace(slip, plan=compared[0], plan_lines=tuple(compared[1]), letter=letter)
 
 
 # ------------------------------------------------------------------------------ layout
@@ -149,7 +169,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         visit_style.append(("SPAN", (1, row), (3, row)))
     visit_table = Table(visit, colWidths=[26 * mm, 67 * mm, 24 * mm, 69 * mm])
     visit_table.setStyle(TableStyle(visit_style))
-    story += [visit_table, Spacer(1, 2 * mm)]
+    story += [visit_table, *_letter_line(slip, body), Spacer(1, 2 * mm)]
 
     # -- people ------------------------------------------------------------------------
     people: list[list[object]] = [[tr("类别"), tr("序号"), tr("姓名"), tr("单位"), tr("职务")]]
@@ -295,6 +315,8 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         story.append(para(tr("经核对，本次接待符合接待标准，无违规事项。"), body))
     story.append(Spacer(1, 2 * mm))
 
+    story += _plan_section(slip, font, size, section, body)
+
     # -- remarks and attachments -------------------------------------------------------
     if r.remarks:
         story.append(para(tr("备注：{text}").format(text=r.remarks), body))
@@ -342,3 +364,50 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         font_size=size,
         stamp=stamp,
     )
+
+
+# ------------------------------------------------------------------------------ before the meal
+def _letter_line(slip: Slip, body: object) -> list[object]:
+    """The register's entry of the reception's letter: number, sending unit, date, scan."""
+    letter = slip.letter
+    if letter is None:
+        return []
+    parts = [letter.letter_no]
+    if letter.sending_unit:
+        parts.append(tr("来文单位 {unit}").format(unit=letter.sending_unit))
+    if letter.letter_date:
+        parts.append(tr("发文日期 {day}").format(day=long_date(letter.letter_date)))
+    parts.append(tr("已存扫描件") if letter.scan_size else tr("未存扫描件"))
+    return [Spacer(1, 1 * mm), para(tr("公函登记：{text}").format(text="，".join(parts)), body)]
+
+
+def _plan_section(slip: Slip, font: str, size: float, section: object, body: object) -> list[object]:
+    """五、与接待审批对比: each figure planned against what happened, 超出审批 where it is more;
+    ``接待审批：无`` for a reception not started from a plan."""
+    plan = slip.plan
+    if plan is None:
+        return [para(tr("接待审批：无"), body), Spacer(1, 2 * mm)]
+    approved = (
+        tr("，{day}批准").format(day=long_date(plan.approved_at.date()))
+        if plan.status == Status.APPROVED and plan.approved_at
+        else tr("，{status}").format(status=plan.status.label)
+    )
+    out: list[object] = [
+        para(tr("五、与接待审批对比（{ref}{approved}）").format(ref=plan.ref, approved=approved), section)
+    ]
+    rows: list[list[object]] = [[tr("项目"), tr("审批"), tr("实际"), tr("对比")]]
+    over_rows = []
+    for i, line in enumerate(slip.plan_lines, start=1):
+        rows.append([line.label, line.planned, line.actual, tr("超出审批") if line.over else "—"])
+        if line.over:
+            over_rows.append(i)
+    table = Table(rows, colWidths=[46 * mm, 46 * mm, 46 * mm, 48 * mm])
+    style = _grid(font, size) + [
+        ("BACKGROUND", (0, 0), (-1, 0), GREY),
+        ("ALIGN", (1, 1), (2, -1), "RIGHT"),
+        ("ALIGN", (3, 0), (3, -1), "CENTER"),
+    ]
+    for i in over_rows:
+        style.append(("TEXTCOLOR", (3, i), (3, i), colors.HexColor("#b71c1c")))
+    table.setStyle(TableStyle(style))
+    return [KeepTogether([*out, table]), Spacer(1, 2 * mm)]  # a short table: never split

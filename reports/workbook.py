@@ -23,6 +23,8 @@ Sheets:
   in the 台账 sheet's numbering is explained.
 - **年度公开**: the yearly disclosure (ledger.disclosure): the figures in 万元 and the paragraph
   to publish, with its place for the reason of the change.
+- **审批与实际**, **公函登记**: the plans of the year against their receptions, and the letter
+  register (reports.workbook_plans).
 
 Written with openpyxl in write-only mode, one cheap row at a time. Every text is written
 as an explicit string cell (``_Styles.text``): openpyxl would otherwise turn a text that
@@ -475,6 +477,19 @@ def _write_disclosure(sheet: Any, disclosure: Any) -> None:
     styles.append([tr("公开说明"), styles.cell(disclosure.text(), styles.wrap)])
 
 
+def _before_the_meal(
+    workbook: Any, service: Any, year: int, reviewers: dict[str, str]
+) -> tuple[Any, Callable[[], int]]:
+    """The sheets 审批与实际 (its plans written now, the receptions without a plan as the 台账
+    pass meets them) and 公函登记 (written by the function returned, after the pass)."""
+    from reports.workbook_plans import SHEET_LETTERS, SHEET_PLANS, PlanSheet, write_letters
+
+    plans = PlanSheet(workbook.create_sheet(SHEET_PLANS), _prepare, service, year, reviewers)
+    plans.plans()
+    sheet = workbook.create_sheet(SHEET_LETTERS)
+    return plans, lambda: write_letters(sheet, _prepare, service, year, reviewers)
+
+
 def _write_void(sheet: Any, service: Any, year: int, names: dict[str, str]) -> None:
     """作废记录: the year's void receptions, so a gap in the 台账 sheet's numbers is explained."""
     headers = [tr("编号"), tr("接待日期"), tr("来访单位"), tr("作废理由"), tr("作废人"), tr("作废时间")]
@@ -509,6 +524,7 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     write_reception = _ledger_writer(workbook.create_sheet(SHEET_LEDGER), reviewers)
     monthly = workbook.create_sheet(SHEET_MONTHLY)
     breaches = _BreachWriter(workbook.create_sheet(SHEET_BREACHES))
+    plans, letters = _before_the_meal(workbook, service, year, reviewers)
     # a chunk of records at a time: a year of a province's ledger is never held whole
     count, total, rows = 0, ZERO, 0
     for receptions, violations in service.receptions_in_chunks(
@@ -518,8 +534,11 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
             found = violations.get(r.id or 0, [])
             rows += write_reception(r, found)
             breaches.write(r, found)
+            plans.reception(r, found)
             total += r.total
         count += len(receptions)
+    plans.close()
+    letters()
     _write_monthly(monthly, year, rows, last_year)
     breach_count = breaches.close()
     _write_target(workbook.create_sheet(SHEET_TARGET), service, year)

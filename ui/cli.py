@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ui import cli_supervision  # risks, disclosure, rollup
 
     cli_supervision.add_commands(command, sys.modules[__name__])
+
+    from ui import cli_plans  # plans, plan-form, letters
+
+    cli_plans.add_commands(command, sys.modules[__name__])
     return parser
 
 
@@ -564,7 +568,22 @@ def cmd_slip(args: argparse.Namespace) -> int:
             path=args.output, ref=slip.reception.ref, total=fmt(slip.reception.total)
         )
     )
+    print(_plan_summary(slip))
     return EXIT_OK
+
+
+def _plan_summary(slip: Any) -> str:
+    """The slip's 与接待审批对比 in one line: the plan, and what exceeds it."""
+    if slip.plan is None:
+        return tr("接待审批：无")
+    over = [
+        tr("{label} 实际 {actual}，超出审批 {planned}").format(label=x.label, actual=x.actual, planned=x.planned)
+        for x in slip.plan_lines
+        if x.over
+    ]
+    return tr("与接待审批 {ref} 对比：{what}").format(
+        ref=slip.plan.ref, what="；".join(over) if over else tr("未超出审批")
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:

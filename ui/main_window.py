@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
 
         if self.approval_view is not None and self.approval_view.model.rowCount():
             self.tabs.setCurrentWidget(self.approval_view)  # the leader's day starts with the queue
+        elif self.plans_view.waiting:
+            self.tabs.setCurrentWidget(self.plans_view)  # or with the plans waiting for approval
         fit_window(self, "main", QSize(1280, 800))
         settings = app_settings()
         state = settings.value(STATE_KEY)

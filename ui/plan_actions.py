@@ -232,9 +232,6 @@ class PlanActions:
 
     def print_form(self, plan: Plan) -> None:
         """The 接待审批单 as an A4 PDF (ui.print_actions)."""
-        try:
-            from ui.print_actions import print_plan_form  # type: ignore[attr-defined]
-        except ImportError:
-            QMessageBox.information(self.parent, tr("打印审批单"), tr("此版本尚不能打印接待审批单。"))
-            return
+        from ui.print_actions import print_plan_form  # reportlab: loaded when first printing
+
         print_plan_form(self.parent, self.service, self.user, plan)

@@ -4,7 +4,8 @@
 - 打印 → 公示表…: choose the period, the posting date and the internal copy;
 - 打印 → 公示此接待: the notice of the selected approved reception alone (right after approval);
 - 打印 → 接待清单: the reception list of the selected reception;
-- 文件 → 导出台账工作簿…: the ledger workbook of a year.
+- 文件 → 导出台账工作簿…: the ledger workbook of a year;
+- ``print_plan_form``: the pre-approval form (接待审批单) of a plan, for the plans tab.
 
 A notice printed or saved from the preview marks its receptions as posted on the posting
 date (LedgerService.mark_posted), so the ledger shows when each was made public. The
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.money import fmt
+from ledger.preapproval import Plan
 from ledger.records import User
 from ledger.service import LedgerError, LedgerService
 from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
@@ -395,6 +397,25 @@ class PrintActions(QObject):
             10000,
         )
         return target
+
+
+def print_plan_form(parent: QWidget, service: LedgerService, user: User, plan: Plan | int | str) -> bool:
+    """Preview the 接待审批单 of ``plan`` (a record, an id or its number), to print or save as
+    PDF; its fingerprint is entered in the register as printed by ``user``. False when the plan
+    cannot be read (the refusal is shown)."""
+    from reports.plan_form import load_plan_form, render_plan_form
+
+    try:
+        with _busy():
+            form = load_plan_form(service, plan)
+            stamp = service.print_stamp("preapproval", form.plan.ref, user)
+            pdf = render_plan_form(form, stamp)
+    except LedgerError as exc:
+        show_ledger_error(parent, exc, tr("接待审批单"))
+        return False
+    ref = form.plan.ref
+    PdfPreviewDialog.preview(pdf, f"{form.title} {ref}", f"{form.title}_{ref}.pdf", parent)
+    return True
 
 
 @contextmanager

@@ -91,10 +91,26 @@ def test_letter_plan_approval_reception_reimbursable_life(service: LedgerService
     # the letter's scan and the approved plan count as 公函 and 审批单
     assert service.missing_documents(saved) == ()
 
+    # submitted by mistake with a wrong venue: withdrawn before the leader acts, corrected, resubmitted
     submitted = service.submit(team.clerk, saved)
+    withdrawn = service.withdraw(team.clerk, submitted.id, version=submitted.version)
+    assert withdrawn.status == Status.DRAFT
+    corrected = replace(withdrawn, meals=(replace(withdrawn.meals[0], venue="县一中教工食堂"),))
+    submitted = service.submit(team.clerk, corrected)
     approved = service.approve(team.approver, submitted.id, version=submitted.version)
     assert approved.status == Status.APPROVED
     assert service.plan(plan.id).receptions == (approved.ref,)
+    service.clock = lambda: datetime(2026, 3, 25, 10, 0)  # paid after the visit
+    paid = service.record_reimbursement(
+        team.clerk, approved.id, "记-2026-03-118", date(2026, 3, 20), version=approved.version
+    )
+    assert (paid.reimbursement_no, paid.reimbursed_on, paid.status) == (
+        "记-2026-03-118",
+        date(2026, 3, 20),
+        Status.APPROVED,
+    )
+    actions = [e.action for e in service.history(approved.id)]
+    assert actions == ["create", "submit", "withdraw", "edit", "submit", "approve", "reimburse"]
     assert service.verify().ok
 
 
@@ -154,7 +170,9 @@ def test_a_plan_and_its_reception_share_their_letter(service: LedgerService, tea
     assert [u.ref for u in service.letter_uses(LETTER, reception_id=other.id)] == [plan.ref, reception.ref]
 
 
-def test_letter_registered_twice_is_refused_and_a_used_number_is_kept(service: LedgerService, team: Team) -> None:
+def test_letter_registered_twice_is_refused_and_a_used_number_is_kept(
+    service: LedgerService, team: Team
+) -> None:
     letter = service.register_letter(team.clerk, Letter("教函〔2026〕1号", "市教育局"))
     with pytest.raises(InvalidReception) as twice:
         service.register_letter(team.clerk, Letter("教函[2026]1号"))
@@ -222,7 +240,9 @@ def test_plan_checks_letter_meal_days_and_breaches(service: LedgerService, team:
 
 
 # ---------------------------------------------------------------------------- verify and the upgrade
-def test_verify_finds_a_plan_or_letter_altered_outside(service: LedgerService, team: Team, db_url: str) -> None:
+def test_verify_finds_a_plan_or_letter_altered_outside(
+    service: LedgerService, team: Team, db_url: str
+) -> None:
     approved_plan(service, team)
     service.register_letter(team.clerk, Letter("教函〔2026〕9号", "市教育局"), ("a.pdf", b"scan"))
     assert service.verify().ok
@@ -275,3 +295,13 @@ def test_import_registers_letters_once(service: LedgerService, team: Team) -> No
     }
     assert service.find_letter("县函〔2025〕6号").sending_unit == "市财政局"
     assert service.verify().ok
+
+
+def test_a_voided_reception_frees_its_plan_and_its_letter(service: LedgerService, team: Team) -> None:
+    plan = approved_plan(service, team)
+    first = service.save(team.clerk, service.reception_from_plan(plan.id))
+    service.void(team.clerk, first.id, "录错了来访单位，重新登记", version=first.version)
+    assert service.plan(plan.id).receptions == ()
+    again = service.save(team.clerk, service.reception_from_plan(plan.id))
+    assert service.plan(plan.id).receptions == (again.ref,)
+    assert service.letter_uses(LETTER, reception_id=again.id) == []

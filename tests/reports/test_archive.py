@@ -212,7 +212,9 @@ def test_a_zip_bomb_stops_early(archive: Path, tmp_path: Path) -> None:
         check_archive(listed)
 
 
-@pytest.mark.parametrize("name", [MANIFEST, "history.json", "signatures.json", "keys.json", MANIFEST_SIGNATURE])
+@pytest.mark.parametrize(
+    "name", [MANIFEST, "history.json", "signatures.json", "keys.json", MANIFEST_SIGNATURE]
+)
 def test_json_nested_too_deeply_is_named_once(archive: Path, tmp_path: Path, name: str) -> None:
     deep = b"[" * 200_000 + b"]" * 200_000
     altered = rewrite(archive, tmp_path / "deep.zip", {name: deep})
@@ -245,3 +247,39 @@ def test_the_current_year_is_not_archived(service: LedgerService, team: Team, tm
     with pytest.raises(ArchiveError, match="2025 年已于 2026-01-05 10:00 封存.*不能再次封存"):
         write_archive(service, team.admin, 2025, tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists() and (tmp_path / "a.zip").read_bytes() == before
+
+
+def test_the_sealed_year_holds_its_plans_and_the_letters_scans(
+    service: LedgerService, team: Team, tmp_path: Path
+) -> None:
+    from ledger.preapproval import Letter
+    from tests.ledger.test_plans import a_plan
+
+    service.clock = lambda: datetime(2025, 3, 1, 9, 0)
+    service.register_letter(team.clerk, Letter("市教函〔2025〕7号", "市教育局"), ("函.pdf", b"%PDF-1.4 scan"))
+    plan = service.submit_plan(
+        team.clerk, a_plan(start_date=date(2025, 3, 10), letter_no="市教函〔2025〕7号", meals=())
+    )
+    plan = service.approve_plan(team.approver, plan.id, "同意")  # type: ignore[arg-type]
+    service.save_plan(
+        team.clerk, a_plan(start_date=date(2025, 4, 1), letter_no="另函", meals=())
+    )  # a draft: not sealed
+    service.clock = lambda: datetime(2025, 3, 12, 9, 0)
+    r = service.submit(team.clerk, service.reception_from_plan(plan.id))  # type: ignore[arg-type]
+    service.approve(team.approver, r.id)  # type: ignore[arg-type]
+    service.clock = lambda: datetime(2026, 1, 5, 9, 0)
+    path = tmp_path / "2025.zip"
+    write_archive(service, team.admin, 2025, path)
+    files = set(names(path))
+    assert "接待审批单/SP-2025-0001.pdf" in files and "接待审批单/SP-2025-0002.pdf" not in files
+    assert any(f.startswith("公函/") and f.endswith("函.pdf") for f in files)
+    text = PdfReader(io.BytesIO(read(path, "接待审批单/SP-2025-0001.pdf"))).pages[0].extract_text()
+    assert "SP-2025-0001" in text and "账本指纹" in text
+    history = json.loads(read(path, "history.json"))
+    assert {(e["entity"], e["action"]) for e in history if e["entity"] == "plan"} >= {
+        ("plan", "submit"),
+        ("plan", "approve"),
+    }
+    result = check_archive(path)
+    assert result.ok, result.problems
+    assert result.signatures == 4  # the plan's submission and approval, the reception's

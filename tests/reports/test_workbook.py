@@ -149,6 +149,8 @@ def test_ledger_sheet_has_the_import_columns_and_one_row_per_approved_reception(
         SHEET_LEDGER,
         SHEET_MONTHLY,
         SHEET_BREACHES,
+        "审批与实际",
+        "公函登记",
         SHEET_TARGET,
         SHEET_DISCLOSURE,
         SHEET_VOID,

@@ -44,6 +44,18 @@ def test_logging_in_with_items_waiting_opens_the_queue(
     assert clerk.tabs.currentWidget() is clerk.ledger_view
 
 
+def test_logging_in_with_only_plans_waiting_opens_the_plans(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    from tests.ledger.test_plans import a_plan
+
+    service.submit_plan(team.clerk, a_plan())
+    window = MainWindow(service, team.approver)
+    qtbot.addWidget(window)
+    assert window.tabs.currentWidget() is window.plans_view
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "接待审批（1）"
+
+
 def test_after_a_return_the_next_item_is_selected(
     qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,3 +253,33 @@ def test_reimbursement_is_recorded_from_the_form_and_shown(
     assert (stored.reimbursement_no, stored.reimbursed_on) == ("记-2025-061", date(2025, 3, 20))
     assert form.reimbursement_label.text() == "报销：凭证号 记-2025-061，日期 2025-03-20（李会计登记）"
     assert stored.status is Status.APPROVED and not form.is_editable()
+
+
+def test_the_form_lists_the_documents_still_missing(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from ledger.policy import DocumentRule
+    from ledger.preapproval import Letter
+
+    policy = service.policy_for(date(2025, 1, 1))
+    service.add_policy(
+        team.admin, replace(policy, effective_from=date(2025, 1, 1), documents=DocumentRule(("letter", "invoice")))
+    )
+    service.register_letter(team.clerk, Letter("市教函〔2025〕12号", "市教育局"), ("函.pdf", b"%PDF scan"))
+    invoice = tmp_path / "发票.pdf"
+    invoice.write_bytes(b"%PDF-1.4 invoice")
+    monkeypatch.setattr(FilePrompt, "choose", classmethod(lambda cls, parent: invoice))
+    monkeypatch.setattr(UnsavedPrompt, "ask", classmethod(lambda cls, parent: UnsavedPrompt.DISCARD))
+    form = open_form(qtbot, service, team.clerk)
+    form.start_from(sample_reception(letter_no=""))
+    qtbot.waitUntil(lambda: form.check.documents_label.isVisible())
+    assert form.check.documents_label.text() == "单据（须有 公函、发票）：缺 公函、发票"
+    type_into(qtbot, form.letter_no, "市教函〔2025〕12号")  # its scan is in the register: the 公函 is there
+    form.refresh_check()
+    assert form.check.documents_label.text() == "单据（须有 公函、发票）：缺 发票"
+    form.tabs.setCurrentIndex(3)
+    form.attachments.attachment_kind.setCurrentIndex(form.attachments.attachment_kind.findData("invoice"))
+    click(qtbot, form.add_attachment_button)  # waiting to be saved, it counts already
+    assert form.check.documents_label.text() == "单据（须有 公函、发票）：齐全"

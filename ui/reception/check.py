@@ -8,6 +8,7 @@ concern, explanations asked for in the check panel.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
@@ -15,9 +16,10 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.policy import RULES
-from ledger.records import Assessment, Reception
+from ledger.records import Assessment, Attachment, Reception
 from ledger.service import InvalidReception, LedgerError, LedgerService, StaleEdit
 from ui.autosave import Autosaver
+from ui.reception.attachments_tab import AttachmentsTab
 from ui.reception.check_panel import NOT_FINAL, CheckPanel
 from ui.reception.costs_tab import CostsTab
 from ui.reception.fields import FieldIndex, mark
@@ -41,6 +43,7 @@ class Checked(Protocol):
     fields: FieldIndex
     costs: CostsTab
     check: CheckPanel
+    attachments: AttachmentsTab
     header: Header
     tabs: QTabWidget
 
@@ -73,6 +76,21 @@ class LiveCheck:
         self._show_assessment(counted, self.assessment, refused)
         validated = form.service.validate(r, for_submit=self.submit_tried)
         self.show_problems(self._problems(validated))
+        self._show_documents(r)
+
+    def _show_documents(self, r: Reception) -> None:
+        """The documents the policy requires and which of them the reception still lacks (its
+        files, a new form's files waiting to be saved, the letter's scan, the approved plan)."""
+        form = self.form
+        required = form.service.policy_for(r.reception_date).documents.required
+        if not required:
+            form.check.show_documents((), ())
+            return
+        pending = tuple(
+            Attachment(0, kind, name, "", len(content)) for name, content, kind in form.attachments.pending()
+        )
+        with_files = replace(r, attachments=r.attachments + pending) if pending else r
+        form.check.show_documents(required, form.service.missing_documents(with_files))
 
     def show_written(self) -> None:
         """After a write the service took: the record is what was checked, and has no problems."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.money import fmt
 from ledger.policy import RULES
-from ledger.records import Assessment, Reception
+from ledger.records import ATTACHMENT_KINDS, Assessment, Reception
 from ledger.risks import Risk
 from ui.reception.fields import restyle
 from ui.supervision import WARNING_COLOUR, risk_lines
@@ -109,6 +109,10 @@ class CheckPanel(QGroupBox):
         self.policy_label = QLabel()
         self.policy_label.setStyleSheet("color: #666;")
         v.addWidget(self.policy_label)
+        self.documents_label = QLabel()  # the documents the policy requires, and what is missing
+        self.documents_label.setWordWrap(True)
+        self.documents_label.hide()
+        v.addWidget(self.documents_label)
         self.risks_label = QLabel()  # supervision warnings (疑点): shown, never blocking
         self.risks_label.setWordWrap(True)
         self.risks_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -125,6 +129,23 @@ class CheckPanel(QGroupBox):
         scroll.setWidget(holder)
         v.addWidget(scroll, 1)
         self._scroll = scroll
+
+    def show_documents(self, required: tuple[str, ...], missing: tuple[str, ...]) -> None:
+        """单据: what the policy requires before submission, and what this reception still lacks."""
+        names = "、".join(ATTACHMENT_KINDS.get(k, k) for k in required)
+        if not required:
+            self.documents_label.hide()
+        elif missing:
+            lacking = "、".join(ATTACHMENT_KINDS.get(k, k) for k in missing)
+            self.documents_label.setText(
+                tr("单据（须有 {names}）：缺 {missing}").format(names=names, missing=lacking)
+            )
+            self.documents_label.setStyleSheet("color: #c62828;")
+            self.documents_label.show()
+        else:
+            self.documents_label.setText(tr("单据（须有 {names}）：齐全").format(names=names))
+            self.documents_label.setStyleSheet("color: #2e7d32;")
+            self.documents_label.show()
 
     def show_risks(self, risks: list[Risk], ref: str) -> None:
         """The supervision warnings of the stored reception (none for a new one)."""
@@ -197,7 +218,9 @@ class CheckPanel(QGroupBox):
         # the meal apart: 人均餐费 is the meal ÷ its diners, never with lodging or transport in it
         self.meal_label.setText(tr("{x} 元").format(x=fmt(r.meal_total)))
         self.per_person_label.setText(
-            tr("{x} 元（{n} 人就餐）").format(x=fmt(r.meal_per_person), n=r.meal_diners) if r.meal_diners else "—"
+            tr("{x} 元（{n} 人就餐）").format(x=fmt(r.meal_per_person), n=r.meal_diners)
+            if r.meal_diners
+            else "—"
         )
         self.other_label.setText(
             tr("{x} 元（烟酒、住宿、交通、其他、礼品）").format(x=fmt(r.other_costs_total))

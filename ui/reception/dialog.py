@@ -504,6 +504,7 @@ class ReceptionDialog(QDialog):
     def file_pending(self, message: str) -> None:
         """A file was added to (or left out of) a form not saved yet: it is unsaved input."""
         self._set_dirty(True)
+        self.refresh_check()  # the documents line counts the files waiting to be saved
         self.say(message)
 
     def refused(self, exc: LedgerError, doing: str) -> None:
