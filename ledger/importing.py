@@ -142,7 +142,6 @@ class _ImportState:
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: TakenRefs = field(default_factory=lambda: TakenRefs())  # in the ledger or given here
     loaded_dates: set[date] = field(default_factory=set)
-    letters: dict[str, int] = field(default_factory=dict)  # the register's ids by letter key
     deleted_read: bool = False
 
     def add(self, outcome: ImportOutcome) -> None:
@@ -329,7 +328,9 @@ class Importer:
         # executemany; the new ids are read back by reference, since RETURNING makes SQLite
         # insert row by row)
         cited = [(a[2]["letter_no"], a[2]["letter_title"], a[2]["visiting_unit"]) for a in accepted]
-        letter_ids = letters.link_many(s, actor.username, now, cited, state.letters)
+        # the batch's letters are looked up afresh (one query per batch): a map of every letter
+        # the import met would hold a million-row import's ~150 MB of keys
+        letter_ids = letters.link_many(s, actor.username, now, cited, {})
         for a in accepted:
             a[2]["letter_id"] = letter_ids.get(letters.key_of(a[2]["letter_no"]))
         connection = s.connection()

@@ -11,13 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from ledger.db import Database
 from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
 from ledger.records import ImportRow, Person
 from ledger.service import LedgerService
-from tests.conftest import make_team, sample_reception
+from tests.conftest import Team, make_team, sample_reception
 
 AT = datetime(2025, 6, 1, 9, 30)
 
@@ -135,3 +136,25 @@ def test_taken_refs_answer_as_a_set_of_their_texts() -> None:
         taken.add(text)
     probes = [*added, "JD-2025-0006", "JD-2025-0008", "JD-2026-0007", "JD-2025-12344", "JD-2025-0009", "", "JD--"]
     assert {p for p in probes if p in taken} == set(added)
+
+
+def test_a_letter_cited_in_two_batches_is_registered_once(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch looks its letters up afresh (no map of every letter the import met): a letter
+    registered by an earlier batch of the same import is found there, not registered again."""
+    from datetime import date
+
+    import ledger.importing as importing
+    from ledger.records import ImportRow
+    from tests.conftest import sample_reception
+
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    rows = [
+        ImportRow(2, sample_reception(date(2025, 6, 1), letter_no="县函〔2025〕6号")),
+        ImportRow(3, sample_reception(date(2025, 6, 2), letter_no="县函〔2025〕6号", unit="市审计局")),
+    ]
+    outcomes = service.import_rows(team.clerk, rows)
+    register = {x.letter_no: [u.ref for u in x.uses] for x in service.letters()}
+    assert register == {"县函〔2025〕6号": [outcomes[0].ref, outcomes[1].ref]}
+    assert service.verify().ok
