@@ -79,6 +79,9 @@ class FileDuplicates:
     def add(self, r: Reception, row: int) -> None:
         self._db.execute("INSERT INTO seen VALUES (?, ?, ?, ?, ?)", (*self._key(r), row, r.ref))
 
+    def __del__(self) -> None:
+        self._db.close()  # the temporary file goes with it
+
 
 class TakenRefs:
     """The numbers taken in the ledger or given by this import: a number as the ledger writes it
