@@ -430,8 +430,10 @@ class MainWindow(QMainWindow):
             del self._reception_dialogs[reception_id]
 
     def adopt_dialogs(self, dialogs: list[QWidget]) -> None:
-        """Reception forms opened elsewhere (autosave recovery, on this window's hub) are tracked too."""
+        """Forms opened elsewhere (autosave recovery, on this window's hub) are tracked too."""
         for dialog in dialogs:
+            if self.plans_view.adopt(dialog):  # a plan form: the 接待审批 tab tracks it
+                continue
             self._forms.append(dialog)
             dialog.destroyed.connect(
                 lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None

@@ -8,7 +8,9 @@ the meal standard, the venue, the number of meals) in the panel at the side, whe
 sees them before approving; and the letter number is looked up at once
 (``ui.reception.plan_panel.LetterUseWatch``): a letter already cited by another plan or
 reception is said beneath it, with the refs (一函一事). A submitted, approved or void plan is locked; a returned one shows the leader's
-comment. ``changed(plan_id)`` after each write; ``reception_requested(reception)`` when the
+comment. While it has unsaved changes the form is autosaved (``ui.autosave``, kind ``plan``):
+a crash loses seconds, and after the next login the plan is offered back (``restore_autosaved``).
+``changed(plan_id)`` after each write; ``reception_requested(reception)`` when the
 clerk starts the reception from the approved plan (the main window opens the reception form).
 """
 
@@ -37,6 +39,7 @@ from ledger.policy import RULES
 from ledger.preapproval import Plan
 from ledger.records import Role, Status, User, Violation
 from ledger.service import InvalidReception, LedgerError, LedgerService, StaleEdit
+from ui.autosave import PLAN, AutosavedDraft, Autosaver
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.plan_actions import PLAN_STATUS, PlanActions, start_refusal
@@ -129,6 +132,9 @@ class PlanDialog(QDialog):
         self._check_timer.timeout.connect(self.refresh_check)
         self.form.edited.connect(self._edited)
         self.hub.plans_changed.connect(self._plans_changed)
+        self.autosaver = Autosaver(
+            service, user, self._plan.id, self.current_plan, lambda: self._plan.version, self, kind=PLAN
+        )
         self._load(self._plan)
 
     # ------------------------------------------------------------------ public
@@ -149,6 +155,27 @@ class PlanDialog(QDialog):
 
     def current_plan(self) -> Plan:
         return replace(self._plan, **self.form.values())
+
+    def restore_autosaved(self, draft: AutosavedDraft) -> None:
+        """Fill the form with an autosaved plan (after a crash); it stays marked unsaved."""
+        self.autosaver.path = draft.path
+        stored = self._plan
+        if stored.id is not None and draft.version:
+            self._plan = replace(stored, version=draft.version)  # saving then finds a newer version
+        self._load(replace(self._plan, **{k: getattr(draft.plan, k) for k in self.form.values()}))
+        note = tr("已恢复 {t} 自动保存的内容，尚未保存到台账。").format(
+            t=draft.saved_at.strftime("%Y-%m-%d %H:%M:%S")
+        )
+        if stored.id is not None and stored.version != self._plan.version:
+            note += tr("注意：此审批单在自动保存之后已在别处被修改（第 {a} 版 → 第 {b} 版）。").format(
+                a=self._plan.version, b=stored.version
+            )
+        if not self.is_editable():
+            note += tr("此审批单当前为“{s}”，不能保存这些修改。").format(s=PLAN_STATUS[stored.status])
+        self._dirty = True
+        self._show_header()
+        self.show_banner(note, "warn")
+        self.autosaver.changed()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -285,6 +312,7 @@ class PlanDialog(QDialog):
         if not self._dirty:
             self._dirty = True
             self._show_header()
+        self.autosaver.changed()
         self._check_timer.start()
 
     def refresh_check(self) -> None:
@@ -379,6 +407,8 @@ class PlanDialog(QDialog):
     def _after_write(self, saved: Plan, message: str) -> None:
         self._plan = saved
         self._dirty = False
+        self.autosaver.set_record_id(saved.id)
+        self.autosaver.saved()
         self._submit_tried = False
         self.service_problems = {}
         self._load(saved)
@@ -444,6 +474,7 @@ class PlanDialog(QDialog):
     def delete(self) -> bool:
         if not self.actions.delete(self._plan, refused=lambda exc: self.refused(exc, tr("删除"))):
             return False
+        self.autosaver.discard()
         self._dirty = False
         self.done(QDialog.DialogCode.Accepted)
         return True
@@ -531,6 +562,8 @@ class PlanDialog(QDialog):
                 return
             if answer == QMessageBox.StandardButton.Save and not self.save_draft():
                 return
+        if self._dirty:  # thrown away (or, on a locked plan, impossible to save): not offered again
+            self.autosaver.discard()
             self._dirty = False
         self._check_timer.stop()
         super().reject()

@@ -298,12 +298,19 @@ class PlansView(QWidget):
             self.refresh()
             return None
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._index(dialog, plan_id)
+        self.adopt(dialog)
+        dialog.show()
+        return dialog
+
+    def adopt(self, dialog: QWidget) -> bool:
+        """Track a plan form opened here or elsewhere (autosave recovery); False: not a plan form."""
+        if not isinstance(dialog, PlanDialog):
+            return False
+        self._index(dialog, dialog.plan_id)
         dialog.changed.connect(lambda pid, d=dialog: self._index(d, pid))
         dialog.reception_requested.connect(self.reception_requested)
         self.dialog_opened.emit(dialog)
-        dialog.show()
-        return dialog
+        return True
 
     def _index(self, dialog: PlanDialog, plan_id: int | None) -> None:
         if plan_id is None or plan_id in self._dialogs:
