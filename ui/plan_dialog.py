@@ -10,6 +10,7 @@ sees them before approving; and the letter number is looked up at once
 reception is said beneath it, with the refs (一函一事). A submitted, approved or void plan is locked; a returned one shows the leader's
 comment. While it has unsaved changes the form is autosaved (``ui.autosave``, kind ``plan``):
 a crash loses seconds, and after the next login the plan is offered back (``restore_autosaved``).
+An approver reopens an approved plan not yet used (重新打开…, with a reason).
 ``changed(plan_id)`` after each write; ``reception_requested(reception)`` when the
 clerk starts the reception from the approved plan (the main window opens the reception form).
 """
@@ -232,6 +233,7 @@ class PlanDialog(QDialog):
         self.submit_button = self._button(tr("提交审批"), self.submit)
         self.approve_button = self._button(tr("批准"), self.approve)
         self.return_button = self._button(tr("退回…"), self.return_plan)
+        self.reopen_button = self._button(tr("重新打开…"), self.reopen)
         self.close_button = self._button(tr("关闭"), self.reject)
         for b in (
             self.delete_button,
@@ -241,6 +243,7 @@ class PlanDialog(QDialog):
             self.submit_button,
             self.approve_button,
             self.return_button,
+            self.reopen_button,
             self.close_button,
         ):
             buttons.addWidget(b)
@@ -464,6 +467,14 @@ class PlanDialog(QDialog):
             done=self._decided(tr("{ref} 已撤回，可修改后再提交")),
         ).ok
 
+    def reopen(self) -> bool:
+        return self.actions.reopen(
+            self._plan,
+            not_allowed=lambda why: self.say(tr("不能重新打开：{why}").format(why=why), error=True),
+            refused=lambda exc: self.refused(exc, tr("重新打开")),
+            done=self._decided(tr("{ref} 已重新打开，退回经办人修改")),
+        ).ok
+
     def void(self) -> bool:
         return self.actions.void(
             self._plan,
@@ -525,6 +536,10 @@ class PlanDialog(QDialog):
         self.approve_button.setEnabled(approvable and refusal is None)
         self.approve_button.setToolTip(refusal or tr("批准后审批单锁定，可据此登记接待"))
         self.return_button.setVisible(approvable)
+        reopen = self.actions.reopen_refusal(p) if p.status == Status.APPROVED else None
+        self.reopen_button.setVisible(self.actions.may_offer_reopen(p))
+        self.reopen_button.setEnabled(reopen is None)
+        self.reopen_button.setToolTip(reopen or tr("写明理由后重新打开，审批单退回经办人修改后再报批"))
         start = start_refusal(p) if stored else tr("审批单尚未保存")
         self.start_button.setVisible(is_clerk and p.status == Status.APPROVED)
         self.start_button.setEnabled(start is None)
