@@ -313,18 +313,12 @@ class Plans:
             raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
         with self.desk.db.write() as s:
             row = _row(s, plan_id, lock=True)
-            if s.get(SealedYearRow, row.year) is not None:
-                require(s, actor, Role.ADMIN, tr("重新打开已封存年度的接待审批单"))
-            else:
-                require(s, actor, Role.APPROVER, tr("重新打开已批准的接待审批单"))
+            refusal = _reopen_refusal(s, row, actor)
+            if isinstance(refusal, PermissionDenied):
+                raise refusal
             _check_version(row, version)
-            if Status(row.status) != Status.APPROVED:
-                raise WorkflowError(tr("{ref} 尚未批准，无需重新打开").format(ref=row.ref))
-            used = receptions_of(s, [row.id]).get(row.id)
-            if used:
-                raise WorkflowError(
-                    tr("{ref} 已用于接待 {refs}，不能再改").format(ref=row.ref, refs="、".join(used))
-                )
+            if refusal is not None:
+                raise refusal
             return self._transition(
                 s,
                 row,
@@ -336,6 +330,18 @@ class Plans:
                 approved_by="",
                 approved_at=None,
             )
+
+    def reopen_refusal(self, actor: User, plan: Plan) -> str | None:
+        """Why ``actor`` may not reopen this plan as stored now (None: they may): the words
+        ``reopen`` refuses with, for the buttons' tooltips."""
+        if plan.id is None:
+            return tr("接待审批单尚未保存")
+        with self.desk.db.read() as s:
+            try:
+                refusal = _reopen_refusal(s, _row(s, plan.id), actor)
+            except NotFound as exc:
+                return str(exc)
+        return str(refusal) if refusal is not None else None
 
     # ------------------------------------------------------------------ withdraw, void, delete
     def withdraw(self, actor: User, plan_id: int, *, version: int | None = None) -> Plan:
@@ -457,6 +463,24 @@ def _row(s: Session, plan_id: int | None, *, lock: bool = False) -> PlanRow:
     if row is None:
         raise NotFound(tr("接待审批单不存在（可能已被删除）"))
     return row
+
+
+def _reopen_refusal(s: Session, row: PlanRow, actor: User) -> WorkflowError | PermissionDenied | None:
+    """Reopening needs the approver (an administrator in a sealed year), an approved plan and
+    no reception started from it."""
+    try:
+        if s.get(SealedYearRow, row.year) is not None:
+            require(s, actor, Role.ADMIN, tr("重新打开已封存年度的接待审批单"))
+        else:
+            require(s, actor, Role.APPROVER, tr("重新打开已批准的接待审批单"))
+    except PermissionDenied as exc:
+        return exc
+    if Status(row.status) != Status.APPROVED:
+        return WorkflowError(tr("{ref} 尚未批准，无需重新打开").format(ref=row.ref))
+    used = receptions_of(s, [row.id]).get(row.id)
+    if used:
+        return WorkflowError(tr("{ref} 已用于接待 {refs}，不能再改").format(ref=row.ref, refs="、".join(used)))
+    return None
 
 
 def _check_version(row: PlanRow, version: int | None) -> None:

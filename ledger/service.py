@@ -453,6 +453,10 @@ class LedgerService:
     def plan_approval_refusal(self, actor: User, plan: Plan) -> str | None:
         return self._plans.approval_refusal(actor, plan)
 
+    def plan_reopen_refusal(self, actor: User, plan: Plan) -> str | None:
+        """Why ``actor`` may not reopen this plan now (None: they may), as ``reopen_plan`` says it."""
+        return self._plans.reopen_refusal(actor, plan)
+
     def reception_from_plan(self, plan_id: int) -> Reception:
         """A new, unsaved reception filled in from an approved plan not yet used."""
         plan = self._plans.get(plan_id)

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import LedgerError, LedgerService, NotFound
-from ui.autosave import RecoveryPrompt, drafts_for
+from ui.autosave import PLAN, RecoveryPrompt, drafts_for
 from ui.hub import ChangeHub
+from ui.plan_dialog import PlanDialog
 from ui.prefs import APPLICATION, ORGANIZATION, app_settings
 from ui.reception import ReceptionDialog
 
@@ -24,13 +25,14 @@ _open_dialogs: list[QWidget] = []  # recovered forms opened without a parent sta
 
 def offer_recovery(
     parent: QWidget | None, service: LedgerService, user: User, hub: ChangeHub | None = None
-) -> list[ReceptionDialog]:
+) -> list[QWidget]:
     """After login: offer each autosaved draft of this user and ledger back.
 
-    Restored drafts open in a ReceptionDialog (listening to ``hub``), filled with the recovered
-    values and marked unsaved; the opened forms are returned.
+    Restored drafts open in their form (a ReceptionDialog, or a PlanDialog for a plan),
+    listening to ``hub``, filled with the recovered values and marked unsaved; the opened
+    forms are returned.
     """
-    opened: list[ReceptionDialog] = []
+    opened: list[QWidget] = []
     for draft in drafts_for(service, user):
         answer = RecoveryPrompt.ask(parent, draft)
         if answer == RecoveryPrompt.DISCARD:
@@ -39,11 +41,12 @@ def offer_recovery(
             continue
         if answer != RecoveryPrompt.RESTORE:
             continue
+        form = PlanDialog if draft.kind == PLAN else ReceptionDialog
         try:
-            dialog = ReceptionDialog(service, user, draft.reception_id, parent, hub)
-        except NotFound:  # the reception was deleted meanwhile: recover it as a new one
-            dialog = ReceptionDialog(service, user, None, parent, hub)
-        dialog.restore_autosaved(draft)
+            dialog: ReceptionDialog | PlanDialog = form(service, user, draft.record_id, parent, hub)
+        except NotFound:  # the record was deleted meanwhile: recover it as a new one
+            dialog = form(service, user, None, parent, hub)
+        dialog.restore_autosaved(draft)  # type: ignore[arg-type]
         if parent is None:
             _open_dialogs.append(dialog)
             dialog.finished.connect(

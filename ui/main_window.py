@@ -37,6 +37,7 @@ from ui.dashboard_view import DashboardView
 from ui.history_dialog import HistoryDialog
 from ui.hub import ChangeHub
 from ui.import_result import ImportResultDialog
+from ui.ledger_menu import install_ledger_menu
 from ui.ledger_view import LedgerView
 from ui.live import LiveUpdates
 from ui.operations import run
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.backup_actions = BackupActions(service, user, self, self.hub)  # 备份 / 恢复, 国密 choice
         self.backup_actions.install(self.file_menu, self.settings_menu, self.logout_action)
         self.plans_view = install_plans(self)  # 接待审批 tab (Ctrl+4), 新建接待审批单…, 公函登记…
+        self.ledger_menu = install_ledger_menu(self)  # right click on a row: 打开, 历史记录, 撤回, 作废…
         self.ledger_view.selection_changed.connect(self.print_actions.update_actions)
         self.tabs.currentChanged.connect(lambda _i: self.print_actions.update_actions())
         self.user_label = QLabel()
@@ -430,8 +432,10 @@ class MainWindow(QMainWindow):
             del self._reception_dialogs[reception_id]
 
     def adopt_dialogs(self, dialogs: list[QWidget]) -> None:
-        """Reception forms opened elsewhere (autosave recovery, on this window's hub) are tracked too."""
+        """Forms opened elsewhere (autosave recovery, on this window's hub) are tracked too."""
         for dialog in dialogs:
+            if self.plans_view.adopt(dialog):  # a plan form: the 接待审批 tab tracks it
+                continue
             self._forms.append(dialog)
             dialog.destroyed.connect(
                 lambda _obj=None, d=dialog: self._forms.remove(d) if d in self._forms else None

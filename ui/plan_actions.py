@@ -137,6 +137,46 @@ class PlanActions:
             done,
         )
 
+    def reopen_refusal(self, plan: Plan) -> str | None:
+        """Why this user may not reopen the plan now (the service's words), None when they may."""
+        return self.service.plan_reopen_refusal(self.user, plan)
+
+    def may_offer_reopen(self, plan: Plan) -> bool:
+        """重新打开… is shown on an approved plan to an approver (or an administrator: sealed years)."""
+        return (
+            plan.id is not None
+            and plan.status == Status.APPROVED
+            and (self.user.has(Role.APPROVER) or self.user.has(Role.ADMIN))
+        )
+
+    def reopen(
+        self, plan: Plan, *, not_allowed: Callable[[str], None], refused: Refused = None, done: Done = None
+    ) -> Outcome[Plan]:
+        """Send an approved plan not yet used back to the clerk, with a required reason."""
+        refusal = self.reopen_refusal(plan)
+        if refusal or plan.id is None:
+            not_allowed(refusal or tr("审批单尚未保存"))
+            return Outcome(False)
+        pid = plan.id
+        said: list[str | None] = [None]
+
+        def confirm() -> bool:
+            said[0] = CommentDialog.ask(
+                self.parent,
+                tr("重新打开 {ref}").format(ref=plan.ref),
+                tr("重新打开的理由（必填，记入历史记录；审批单退回经办人，修改后须重新报批）："),
+                required=True,
+            )
+            return said[0] is not None
+
+        return self._write(
+            lambda: self.service.reopen_plan(self.user, pid, said[0] or "", version=plan.version),
+            tr("未能重新打开"),
+            confirm,
+            refused,
+            done,
+        )
+
     # ------------------------------------------------------------------ the clerk
     def withdraw(self, plan: Plan, *, refused: Refused = None, done: Done = None) -> Outcome[Plan]:
         """Take back a submitted plan before the leader acts on it."""

@@ -8,7 +8,10 @@ the meal standard, the venue, the number of meals) in the panel at the side, whe
 sees them before approving; and the letter number is looked up at once
 (``ui.reception.plan_panel.LetterUseWatch``): a letter already cited by another plan or
 reception is said beneath it, with the refs (一函一事). A submitted, approved or void plan is locked; a returned one shows the leader's
-comment. ``changed(plan_id)`` after each write; ``reception_requested(reception)`` when the
+comment. While it has unsaved changes the form is autosaved (``ui.autosave``, kind ``plan``):
+a crash loses seconds, and after the next login the plan is offered back (``restore_autosaved``).
+An approver reopens an approved plan not yet used (重新打开…, with a reason).
+``changed(plan_id)`` after each write; ``reception_requested(reception)`` when the
 clerk starts the reception from the approved plan (the main window opens the reception form).
 """
 
@@ -37,6 +40,7 @@ from ledger.policy import RULES
 from ledger.preapproval import Plan
 from ledger.records import Role, Status, User, Violation
 from ledger.service import InvalidReception, LedgerError, LedgerService, StaleEdit
+from ui.autosave import PLAN, AutosavedDraft, Autosaver
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.plan_actions import PLAN_STATUS, PlanActions, start_refusal
@@ -129,6 +133,9 @@ class PlanDialog(QDialog):
         self._check_timer.timeout.connect(self.refresh_check)
         self.form.edited.connect(self._edited)
         self.hub.plans_changed.connect(self._plans_changed)
+        self.autosaver = Autosaver(
+            service, user, self._plan.id, self.current_plan, lambda: self._plan.version, self, kind=PLAN
+        )
         self._load(self._plan)
 
     # ------------------------------------------------------------------ public
@@ -149,6 +156,27 @@ class PlanDialog(QDialog):
 
     def current_plan(self) -> Plan:
         return replace(self._plan, **self.form.values())
+
+    def restore_autosaved(self, draft: AutosavedDraft) -> None:
+        """Fill the form with an autosaved plan (after a crash); it stays marked unsaved."""
+        self.autosaver.path = draft.path
+        stored = self._plan
+        if stored.id is not None and draft.version:
+            self._plan = replace(stored, version=draft.version)  # saving then finds a newer version
+        self._load(replace(self._plan, **{k: getattr(draft.plan, k) for k in self.form.values()}))
+        note = tr("已恢复 {t} 自动保存的内容，尚未保存到台账。").format(
+            t=draft.saved_at.strftime("%Y-%m-%d %H:%M:%S")
+        )
+        if stored.id is not None and stored.version != self._plan.version:
+            note += tr("注意：此审批单在自动保存之后已在别处被修改（第 {a} 版 → 第 {b} 版）。").format(
+                a=self._plan.version, b=stored.version
+            )
+        if not self.is_editable():
+            note += tr("此审批单当前为“{s}”，不能保存这些修改。").format(s=PLAN_STATUS[stored.status])
+        self._dirty = True
+        self._show_header()
+        self.show_banner(note, "warn")
+        self.autosaver.changed()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -205,6 +233,7 @@ class PlanDialog(QDialog):
         self.submit_button = self._button(tr("提交审批"), self.submit)
         self.approve_button = self._button(tr("批准"), self.approve)
         self.return_button = self._button(tr("退回…"), self.return_plan)
+        self.reopen_button = self._button(tr("重新打开…"), self.reopen)
         self.close_button = self._button(tr("关闭"), self.reject)
         for b in (
             self.delete_button,
@@ -214,6 +243,7 @@ class PlanDialog(QDialog):
             self.submit_button,
             self.approve_button,
             self.return_button,
+            self.reopen_button,
             self.close_button,
         ):
             buttons.addWidget(b)
@@ -285,6 +315,7 @@ class PlanDialog(QDialog):
         if not self._dirty:
             self._dirty = True
             self._show_header()
+        self.autosaver.changed()
         self._check_timer.start()
 
     def refresh_check(self) -> None:
@@ -379,6 +410,8 @@ class PlanDialog(QDialog):
     def _after_write(self, saved: Plan, message: str) -> None:
         self._plan = saved
         self._dirty = False
+        self.autosaver.set_record_id(saved.id)
+        self.autosaver.saved()
         self._submit_tried = False
         self.service_problems = {}
         self._load(saved)
@@ -434,6 +467,14 @@ class PlanDialog(QDialog):
             done=self._decided(tr("{ref} 已撤回，可修改后再提交")),
         ).ok
 
+    def reopen(self) -> bool:
+        return self.actions.reopen(
+            self._plan,
+            not_allowed=lambda why: self.say(tr("不能重新打开：{why}").format(why=why), error=True),
+            refused=lambda exc: self.refused(exc, tr("重新打开")),
+            done=self._decided(tr("{ref} 已重新打开，退回经办人修改")),
+        ).ok
+
     def void(self) -> bool:
         return self.actions.void(
             self._plan,
@@ -444,6 +485,7 @@ class PlanDialog(QDialog):
     def delete(self) -> bool:
         if not self.actions.delete(self._plan, refused=lambda exc: self.refused(exc, tr("删除"))):
             return False
+        self.autosaver.discard()
         self._dirty = False
         self.done(QDialog.DialogCode.Accepted)
         return True
@@ -494,6 +536,10 @@ class PlanDialog(QDialog):
         self.approve_button.setEnabled(approvable and refusal is None)
         self.approve_button.setToolTip(refusal or tr("批准后审批单锁定，可据此登记接待"))
         self.return_button.setVisible(approvable)
+        reopen = self.actions.reopen_refusal(p) if p.status == Status.APPROVED else None
+        self.reopen_button.setVisible(self.actions.may_offer_reopen(p))
+        self.reopen_button.setEnabled(reopen is None)
+        self.reopen_button.setToolTip(reopen or tr("写明理由后重新打开，审批单退回经办人修改后再报批"))
         start = start_refusal(p) if stored else tr("审批单尚未保存")
         self.start_button.setVisible(is_clerk and p.status == Status.APPROVED)
         self.start_button.setEnabled(start is None)
@@ -531,6 +577,8 @@ class PlanDialog(QDialog):
                 return
             if answer == QMessageBox.StandardButton.Save and not self.save_draft():
                 return
+        if self._dirty:  # thrown away (or, on a locked plan, impossible to save): not offered again
+            self.autosaver.discard()
             self._dirty = False
         self._check_timer.stop()
         super().reject()

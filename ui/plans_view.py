@@ -3,8 +3,9 @@
 A clerk writes a new plan, opens one, starts the reception from an approved plan not yet used
 (据此登记接待) and prints the 接待审批单; a leader sees how many wait (the tab's title says it)
 and approves or returns the selected submitted plan — a plan they wrote or submitted shows
-why not (tooltip and line). The list hears of every plan or letter written here or at another
-desk (the hub's ``plans_changed``) and of receptions (the one started from a plan).
+why not (tooltip and line) — or reopens an approved one not yet used (重新打开…, with a
+reason; why not in the tooltip). The list hears of every plan or letter written here or at
+another desk (the hub's ``plans_changed``) and of receptions (the one started from a plan).
 
 ``install_plans(window)`` puts the tab, its shortcut (Ctrl+4), 新建接待审批单… and 公函登记… into
 the main window.
@@ -174,16 +175,19 @@ class PlansView(QWidget):
         self.print_button = QPushButton(tr("打印审批单"))
         self.approve_button = QPushButton(tr("批准"))
         self.return_button = QPushButton(tr("退回…"))
+        self.reopen_button = QPushButton(tr("重新打开…"))
         for b in (self.new_button, self.open_button, self.start_button, self.print_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.return_button)
+        buttons.addWidget(self.reopen_button)
         is_clerk, is_approver = user.has(Role.CLERK), user.has(Role.APPROVER)
         self.new_button.setVisible(is_clerk)
         self.start_button.setVisible(is_clerk)
         self.approve_button.setVisible(is_approver)
         self.return_button.setVisible(is_approver)
+        self.reopen_button.setVisible(is_approver or user.has(Role.ADMIN))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -200,6 +204,7 @@ class PlansView(QWidget):
         self.print_button.clicked.connect(self.print_selected)
         self.approve_button.clicked.connect(self.approve_selected)
         self.return_button.clicked.connect(self.return_selected)
+        self.reopen_button.clicked.connect(self.reopen_selected)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.year_combo.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -277,6 +282,12 @@ class PlansView(QWidget):
             self.approve_button.setEnabled(False)
             self.return_button.setEnabled(False)
             self.approve_button.setToolTip(tr("请选择一份待审批的审批单"))
+        if p is not None and p.status == Status.APPROVED:
+            reopen = self.actions.reopen_refusal(p)
+        else:
+            reopen = tr("请选择一份已批准的审批单")
+        self.reopen_button.setEnabled(reopen is None)
+        self.reopen_button.setToolTip(reopen or tr("写明理由后重新打开，审批单退回经办人修改后再报批"))
         show = refusal is not None and self.user.has(Role.APPROVER)
         self.refusal_label.setText(tr("不能批准：{why}").format(why=refusal) if refusal else "")
         self.refusal_label.setVisible(show)
@@ -298,12 +309,19 @@ class PlansView(QWidget):
             self.refresh()
             return None
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._index(dialog, plan_id)
+        self.adopt(dialog)
+        dialog.show()
+        return dialog
+
+    def adopt(self, dialog: QWidget) -> bool:
+        """Track a plan form opened here or elsewhere (autosave recovery); False: not a plan form."""
+        if not isinstance(dialog, PlanDialog):
+            return False
+        self._index(dialog, dialog.plan_id)
         dialog.changed.connect(lambda pid, d=dialog: self._index(d, pid))
         dialog.reception_requested.connect(self.reception_requested)
         self.dialog_opened.emit(dialog)
-        dialog.show()
-        return dialog
+        return True
 
     def _index(self, dialog: PlanDialog, plan_id: int | None) -> None:
         if plan_id is None or plan_id in self._dialogs:
@@ -346,6 +364,21 @@ class PlansView(QWidget):
             p,
             not_allowed=self._not_allowed,
             done=lambda saved: self._said(tr("{ref} 已批准").format(ref=saved.ref)),
+        ).ok
+
+    def reopen_selected(self) -> bool:
+        p = self.selected_plan()
+        if p is None:
+            return False
+
+        def not_allowed(why: str) -> None:
+            self.refusal_label.setText(tr("不能重新打开：{why}").format(why=why))
+            self.refusal_label.show()
+
+        return self.actions.reopen(
+            p,
+            not_allowed=not_allowed,
+            done=lambda saved: self._said(tr("{ref} 已重新打开，退回经办人修改").format(ref=saved.ref)),
         ).ok
 
     def return_selected(self) -> bool:

@@ -148,6 +148,47 @@ def test_one_plan_one_reception(service: LedgerService, team: Team) -> None:
         service.void_plan(team.approver, plan.id, "活动取消")
 
 
+def test_reopen_an_approved_plan_and_why_not(service: LedgerService, team: Team) -> None:
+    plan = approved_plan(service, team)
+    assert plan.id is not None
+    not_approver = "李会计没有“分管领导”角色，不能重新打开已批准的接待审批单"
+    assert service.plan_reopen_refusal(team.clerk, plan) == not_approver
+    with pytest.raises(PermissionDenied) as denied:
+        service.reopen_plan(team.clerk, plan.id, "预算需调整", version=plan.version)
+    assert str(denied.value) == not_approver
+    assert service.plan_reopen_refusal(team.approver, plan) is None
+    with pytest.raises(InvalidReception):
+        service.reopen_plan(team.approver, plan.id, "  ", version=plan.version)
+
+    reopened = service.reopen_plan(team.approver, plan.id, "预算需调整", version=plan.version)
+    assert (reopened.status, reopened.review_comment, reopened.approved_by) == (Status.RETURNED, "预算需调整", "")
+    assert service.plan_reopen_refusal(team.approver, reopened) == f"{plan.ref} 尚未批准，无需重新打开"
+    with pytest.raises(StaleEdit):  # the version the leader opened is gone
+        service.reopen_plan(team.approver, plan.id, "再改", version=plan.version)
+
+    again = service.submit_plan(team.clerk, reopened)
+    again = service.approve_plan(team.approver, plan.id, "同意", version=again.version)
+    used = service.save(team.clerk, service.reception_from_plan(plan.id))
+    in_use = f"{plan.ref} 已用于接待 {used.ref}，不能再改"
+    assert service.plan_reopen_refusal(team.approver, service.plan(plan.id)) == in_use
+    with pytest.raises(WorkflowError) as refused:
+        service.reopen_plan(team.approver, plan.id, "再改", version=service.plan(plan.id).version)
+    assert str(refused.value) == in_use
+
+
+def test_in_a_sealed_year_only_an_administrator_reopens_a_plan(service: LedgerService, team: Team) -> None:
+    plan = approved_plan(service, team)
+    service.clock = lambda: datetime(2027, 2, 1, 9, 0)
+    service.seal_year(team.admin, 2026, "ab" * 32)
+    sealed = "张副局长没有“管理员”角色，不能重新打开已封存年度的接待审批单"
+    assert service.plan_reopen_refusal(team.approver, plan) == sealed
+    with pytest.raises(PermissionDenied, match="已封存年度"):
+        service.reopen_plan(team.approver, plan.id, "补正", version=plan.version)  # type: ignore[arg-type]
+    assert service.plan_reopen_refusal(team.admin, plan) is None
+    reopened = service.reopen_plan(team.admin, plan.id, "补正", version=plan.version)  # type: ignore[arg-type]
+    assert reopened.status == Status.RETURNED
+
+
 # ---------------------------------------------------------------------------- the letter register
 def test_one_letter_one_reception_is_shown_at_once(service: LedgerService, team: Team) -> None:
     first = service.save(team.clerk, sample_reception(date(2026, 4, 1), letter_no="县府函[2026] 3号"))

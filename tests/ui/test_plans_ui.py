@@ -192,6 +192,74 @@ def test_a_leader_may_not_approve_their_own_plan_and_sees_why(
     assert form.approve_button.toolTip() == OWN and OWN in form.refusal_label.text()
 
 
+def test_the_leader_reopens_an_approved_plan_from_its_form_with_a_reason(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = service.submit_plan(team.clerk, a_plan())
+    plan = service.approve_plan(team.approver, plan.id, "同意", version=plan.version)
+    hub = ChangeHub()
+    tab = show(qtbot, PlansView(service, team.clerk, hub=hub))  # the clerk's list, on the same hub
+    clerk_form = show(qtbot, PlanDialog(service, team.clerk, plan.id, hub=hub))
+    assert not clerk_form.reopen_button.isVisible()  # the clerk may not reopen
+
+    prompts: list[tuple[str, str, bool]] = []
+
+    def ask(cls, parent, title, prompt, *, required):  # type: ignore[no-untyped-def]
+        prompts.append((title, prompt, required))
+        return "预算需按新标准调整"
+
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(ask))
+    form = show(qtbot, PlanDialog(service, team.approver, plan.id, hub=hub))
+    assert form.form.visiting_unit.isReadOnly()
+    assert form.reopen_button.isVisible() and form.reopen_button.isEnabled()
+    assert form.reopen_button.toolTip() == "写明理由后重新打开，审批单退回经办人修改后再报批"
+    form.reopen_button.click()
+    assert prompts == [
+        (f"重新打开 {plan.ref}", "重新打开的理由（必填，记入历史记录；审批单退回经办人，修改后须重新报批）：", True)
+    ]
+    stored = service.plan(plan.id)
+    assert (stored.status, stored.review_comment, stored.approved_by) == (Status.RETURNED, "预算需按新标准调整", "")
+    assert form.message_label.text() == f"{plan.ref} 已重新打开，退回经办人修改"
+    assert not form.reopen_button.isVisible()
+    # the hub told the others: the clerk's form is editable again with the reason, the list says 已退回
+    assert clerk_form.banner.text() == "已退回，审批意见：预算需按新标准调整"
+    assert not clerk_form.form.visiting_unit.isReadOnly() and clerk_form.submit_button.isVisible()
+    assert tab.model.index(0, 6).data() == "已退回"
+
+
+def test_reopening_is_refused_while_a_reception_uses_the_plan_and_the_tab_says_why(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer(monkeypatch, comment="改期")
+    plan = service.submit_plan(team.clerk, a_plan())
+    plan = service.approve_plan(team.approver, plan.id, "同意", version=plan.version)
+    other = service.submit_plan(team.clerk, a_plan(letter_no="另函2号", start_date=date(2026, 3, 12), meals=()))
+    other = service.approve_plan(team.approver, other.id, "同意", version=other.version)
+    used = service.save(team.clerk, service.reception_from_plan(plan.id))
+    view = show(qtbot, PlansView(service, team.approver))
+    assert view.reopen_button.isVisible() and not view.reopen_button.isEnabled()
+    assert view.reopen_button.toolTip() == "请选择一份已批准的审批单"
+    view.select_plan(plan.id)
+    why = f"{plan.ref} 已用于接待 {used.ref}，不能再改"
+    assert not view.reopen_button.isEnabled() and view.reopen_button.toolTip() == why
+    assert not view.reopen_selected()  # a stale click lands here: refused, said, nothing written
+    assert view.refusal_label.text() == f"不能重新打开：{why}"
+    assert service.plan(plan.id).status == Status.APPROVED
+    form = show(qtbot, PlanDialog(service, team.approver, plan.id))
+    assert form.reopen_button.isVisible() and not form.reopen_button.isEnabled()
+    assert form.reopen_button.toolTip() == why
+
+    view.select_plan(other.id)
+    assert view.reopen_button.isEnabled()
+    assert view.reopen_selected()
+    assert service.plan(other.id).status == Status.RETURNED
+    assert view.status_label.text() == f"{other.ref} 已重新打开，退回经办人修改"
+    assert view.model.index(view.model.row_of(other.id), 6).data() == "已退回"  # type: ignore[arg-type]
+    clerks = PlansView(service, team.clerk)
+    qtbot.addWidget(clerks)
+    assert clerks.reopen_button.isHidden()  # not offered to a clerk
+
+
 def test_another_desks_plan_appears_in_the_tab(
     qtbot: QtBot, service: LedgerService, team: Team, db_url: str
 ) -> None:

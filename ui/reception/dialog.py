@@ -212,7 +212,7 @@ class ReceptionDialog(QDialog):
     def restore_autosaved(self, draft: AutosavedDraft) -> None:
         """Fill the form with an autosaved state (after a crash); it stays marked unsaved."""
         self._autosaver.path = draft.path
-        if draft.reception_id is not None and draft.version:
+        if draft.record_id is not None and draft.version:
             self._version = draft.version
         recovered = replace(
             draft.reception, id=self._reception.id, ref=self._reception.ref, status=self._reception.status
@@ -471,7 +471,7 @@ class ReceptionDialog(QDialog):
     def _after_write(self, saved: Reception, message: str) -> None:
         """Show the stored record; its check is the one the write was made with."""
         self._take(saved)
-        self._autosaver.set_reception_id(saved.id)
+        self._autosaver.set_record_id(saved.id)
         self._autosaver.saved()
         self.header.hide_banner()
         self.header.update()

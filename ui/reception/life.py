@@ -3,6 +3,8 @@
 Each button is enabled only when the step is allowed, its tooltip says why not otherwise (the
 same words the service would refuse with, ``ledger.corrections``); each write goes through
 ``ui.operations.run`` and is announced on the change hub like every other write of the form.
+``LifeSteps`` is the steps without the buttons: the ledger's context menu (``ui.ledger_menu``)
+takes them on a row with the same refusals, questions and writes.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ from ui.screen_fit import fit_window
 from ui.widgets import ok_cancel_buttons
 
 NOT_SAVED = tr("接待记录尚未保存")
+STEPS = ("withdraw", "delete", "void", "reimburse")
+TIPS = {  # what each step does, when it may be taken
+    "withdraw": tr("在分管领导审核前撤回，改为草稿，可修改后重新提交"),
+    "delete": tr("删除从未提交过的草稿（编号不再使用）"),
+    "void": tr("作废：编号保留、不再使用，须写明理由"),
+    "reimburse": tr("登记记账凭证号或报销单号及报销日期"),
+}
 
 
 class LifeHost(Protocol):
@@ -151,23 +160,12 @@ def _show(label: QLabel, text: str) -> None:
     label.setVisible(bool(text))
 
 
-class LifeActions:
-    """The buttons and the 报销 line of one form."""
+class LifeSteps:
+    """撤回, 删除草稿, 作废… and 登记报销… of one reception: why not, the question, the write."""
 
     def __init__(self, host: LifeHost, parent: QWidget) -> None:
         self.host = host
         self.parent = parent
-        self.withdraw_button = _button(tr("撤回"), self.withdraw)
-        self.delete_button = _button(tr("删除草稿"), self.delete)
-        self.void_button = _button(tr("作废…"), self.void)
-        self.reimburse_button = _button(tr("登记报销…"), self.reimburse)
-        self.buttons = (self.withdraw_button, self.delete_button, self.void_button, self.reimburse_button)
-        self.reimbursement_label = QLabel()
-        self.reimbursement_label.setObjectName("reimbursement")
-        self.reimbursement_label.setStyleSheet("background: #e3f2fd; color: #0d47a1; padding: 4px;")
-        self.reimbursement_label.hide()
-        self.reimbursement_row = QHBoxLayout()
-        self.reimbursement_row.addWidget(self.reimbursement_label, 1)
 
     # ------------------------------------------------------------------ permissions
     def refusals(self) -> dict[str, str | None]:
@@ -175,7 +173,7 @@ class LifeActions:
         r = self.host.reception
         user = self.host.user
         if r.id is None:
-            return dict.fromkeys(("withdraw", "delete", "void", "reimburse"), NOT_SAVED)
+            return dict.fromkeys(STEPS, NOT_SAVED)
         clerk = None if user.has(Role.CLERK) else tr("您没有“经办人”角色")
         unsaved = tr("请先保存或放弃未保存的修改") if self.host.is_dirty() else None
         return {
@@ -184,46 +182,6 @@ class LifeActions:
             "void": clerk or void_refusal(r.ref, r.status) or unsaved,
             "reimburse": clerk or reimbursement_refusal(r.ref, r.status),
         }
-
-    def update(self) -> None:
-        r = self.host.reception
-        is_clerk = self.host.user.has(Role.CLERK)
-        refusals = self.refusals()
-        tips = {
-            "withdraw": tr("在分管领导审核前撤回，改为草稿，可修改后重新提交"),
-            "delete": tr("删除从未提交过的草稿（编号不再使用）"),
-            "void": tr("作废：编号保留、不再使用，须写明理由"),
-            "reimburse": tr("登记记账凭证号或报销单号及报销日期"),
-        }
-        offered = is_clerk and r.id is not None
-        # a step that can never apply to this record is not offered at all
-        applies = {
-            "withdraw": r.status == Status.SUBMITTED,
-            "delete": r.submitted_at is None and r.status == Status.DRAFT,
-            "void": r.status != Status.VOID,
-            "reimburse": r.status == Status.APPROVED,
-        }
-        for key, button in zip(("withdraw", "delete", "void", "reimburse"), self.buttons, strict=True):
-            button.setVisible(offered and applies[key])
-            button.setEnabled(refusals[key] is None)
-            button.setToolTip(refusals[key] or tips[key])
-        self._show_reimbursement(r)
-
-    def _show_reimbursement(self, r: Reception) -> None:
-        if r.status != Status.APPROVED and not r.reimbursement_no:
-            self.reimbursement_label.hide()
-            return
-        if r.reimbursement_no:
-            names = {u.username: u.label for u in self.host.service.users()}
-            text = tr("报销：凭证号 {no}，日期 {on}（{who}登记）").format(
-                no=r.reimbursement_no,
-                on=r.reimbursed_on.isoformat() if r.reimbursed_on else "—",
-                who=names.get(r.reimbursed_by, r.reimbursed_by),
-            )
-        else:
-            text = tr("报销：尚未登记记账凭证号")
-        self.reimbursement_label.setText(text)
-        self.reimbursement_label.show()
 
     # ------------------------------------------------------------------ steps
     def _write(self, doing: str, write: Callable[[], Reception], done: str) -> bool:
@@ -324,6 +282,58 @@ class LifeActions:
 
         holder.append(ReimbursementDialog(r, write, self.parent))
         return ReimbursementDialog.present(holder[0])
+
+
+class LifeActions(LifeSteps):
+    """The buttons and the 报销 line of one form."""
+
+    def __init__(self, host: LifeHost, parent: QWidget) -> None:
+        super().__init__(host, parent)
+        self.withdraw_button = _button(tr("撤回"), self.withdraw)
+        self.delete_button = _button(tr("删除草稿"), self.delete)
+        self.void_button = _button(tr("作废…"), self.void)
+        self.reimburse_button = _button(tr("登记报销…"), self.reimburse)
+        self.buttons = (self.withdraw_button, self.delete_button, self.void_button, self.reimburse_button)
+        self.reimbursement_label = QLabel()
+        self.reimbursement_label.setObjectName("reimbursement")
+        self.reimbursement_label.setStyleSheet("background: #e3f2fd; color: #0d47a1; padding: 4px;")
+        self.reimbursement_label.hide()
+        self.reimbursement_row = QHBoxLayout()
+        self.reimbursement_row.addWidget(self.reimbursement_label, 1)
+
+    def update(self) -> None:
+        r = self.host.reception
+        is_clerk = self.host.user.has(Role.CLERK)
+        refusals = self.refusals()
+        offered = is_clerk and r.id is not None
+        # a step that can never apply to this record is not offered at all
+        applies = {
+            "withdraw": r.status == Status.SUBMITTED,
+            "delete": r.submitted_at is None and r.status == Status.DRAFT,
+            "void": r.status != Status.VOID,
+            "reimburse": r.status == Status.APPROVED,
+        }
+        for key, button in zip(STEPS, self.buttons, strict=True):
+            button.setVisible(offered and applies[key])
+            button.setEnabled(refusals[key] is None)
+            button.setToolTip(refusals[key] or TIPS[key])
+        self._show_reimbursement(r)
+
+    def _show_reimbursement(self, r: Reception) -> None:
+        if r.status != Status.APPROVED and not r.reimbursement_no:
+            self.reimbursement_label.hide()
+            return
+        if r.reimbursement_no:
+            names = {u.username: u.label for u in self.host.service.users()}
+            text = tr("报销：凭证号 {no}，日期 {on}（{who}登记）").format(
+                no=r.reimbursement_no,
+                on=r.reimbursed_on.isoformat() if r.reimbursed_on else "—",
+                who=names.get(r.reimbursed_by, r.reimbursed_by),
+            )
+        else:
+            text = tr("报销：尚未登记记账凭证号")
+        self.reimbursement_label.setText(text)
+        self.reimbursement_label.show()
 
 
 def _button(text: str, slot: Callable[[], object]) -> QPushButton:
