@@ -68,9 +68,9 @@ class Corrections:
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("作废接待"))
             row = reception_row(s, reception_id, lock=True)
-            status = Status(row.status)
-            if status not in (Status.DRAFT, Status.RETURNED):
-                raise WorkflowError(void_refusal(row.ref, status))
+            refusal = void_refusal(row.ref, Status(row.status), row.reimbursement_no)
+            if refusal:
+                raise WorkflowError(refusal)
             _check_version(row, version)
             return self.flow._transition(
                 s,
@@ -217,7 +217,9 @@ def withdraw_refusal(ref: str, status: Status) -> str | None:
     return tr("{ref} 尚未提交审核，无需撤回").format(ref=ref)
 
 
-def void_refusal(ref: str, status: Status) -> str | None:
+def void_refusal(ref: str, status: Status, reimbursement_no: str = "") -> str | None:
+    if reimbursement_no and status != Status.VOID:
+        return tr("{ref} 已登记报销（凭证号 {no}）：报销过的接待不能作废").format(ref=ref, no=reimbursement_no)
     if status in (Status.DRAFT, Status.RETURNED):
         return None
     if status == Status.SUBMITTED:

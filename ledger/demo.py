@@ -107,6 +107,8 @@ def _demo_users(service: LedgerService, actor: User | None) -> tuple[dict[str, U
         if not actor.has(Role.ADMIN):
             raise PermissionDenied(tr("只有管理员可以生成示例数据"))
         password = secrets.token_urlsafe(9)
+        while password.startswith("-"):  # typed after --password, it would read as an option
+            password = secrets.token_urlsafe(9)
         admin, created = actor, []
     taken = {u.username for u in existing} | {u.display_name for u in existing} | {admin.username}
     if not service.bureau().name:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from ledger.anchors import read_anchor, write_anchor
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
@@ -43,7 +43,7 @@ from ledger.models import (
     UserRow,
     ViolationRow,
 )
-from ledger.preapproval import letter_snapshot, plan_snapshot
+from ledger.preapproval import key_of, letter_snapshot, plan_ref, plan_snapshot
 from ledger.records import Attachment, HistoryEntry
 
 GENESIS = "0" * 64
@@ -421,47 +421,6 @@ def _attachment_altered(s: Session, reception_id: int) -> bool:
     return any(hashlib.sha256(content).hexdigest() != digest for content, digest in s.execute(stmt))
 
 
-def read_anchor(path: Path) -> dict[str, Any] | None:
-    """The history head recorded by this machine's last successful verification, if any."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {
-            "id": int(data["id"]),
-            "hash": str(data["hash"]),
-            "at": str(data.get("at", "")),
-            "first": str(data.get("first", "")),
-            "signatures": str(data.get("signatures", "")),
-        }
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def write_anchor(
-    path: Path, entry_id: int, entry_hash: str, at: datetime, first: str = "", signatures: str = ""
-) -> None:
-    """Remember the head (and the first entry, which tells this ledger from a new one created
-    later at the same place; and the digest of the signatures up to the head, see
-    ledger.signing.signature_digest)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(
-            json.dumps(
-                {
-                    "id": entry_id,
-                    "hash": entry_hash,
-                    "at": at.replace(microsecond=0).isoformat(sep=" "),
-                    "first": first,
-                    "signatures": signatures,
-                }
-            ),
-            encoding="utf-8",
-        )
-        os.replace(temp, path)
-    except OSError:
-        pass  # a read-only home folder must not stop verification
-
-
 def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> VerifyResult:
     """Recompute the history chain and compare every record with its last entry; then compare
     with the head this machine saw at its last clean verification (``anchor``), and remember
@@ -560,7 +519,7 @@ def _verify_register(
         return {row.id: row for row in s.execute(stmt).all()}
 
     def letter_problem(row: Any, after: str | None) -> str | None:
-        if after != canonical(letter_snapshot(row)):
+        if after != canonical(letter_snapshot(row)) or row.key != key_of(row.letter_no):
             return tr("公函登记 {no} 与历史记录不符（在程序外被改动）").format(no=row.letter_no)
         if row.scan_size:  # a scan is recorded: read it (only then), also to find it removed
             scan = s.scalar(select(letters_t.c.scan).where(letters_t.c.id == row.id))
@@ -568,19 +527,58 @@ def _verify_register(
                 return tr("公函 {no} 的扫描件在程序外被替换").format(no=row.letter_no)
         return None
 
+    linked: dict[int, str] = {}  # the letters the plans of the range cite: id → key
+
     def plans(lo: int, hi: int) -> dict[int, Any]:
         found = {p.id: p for p in s.scalars(select(PlanRow).where(PlanRow.id >= lo, PlanRow.id < hi))}
         for p in found.values():
             s.expunge(p)  # compared once: not kept in the session's identity map
+        linked.clear()
+        linked.update(_letter_keys(s, {p.letter_id for p in found.values()}))
         return found
 
     def plan_problem(row: Any, after: str | None) -> str | None:
-        if after != canonical(plan_snapshot(row)):
+        if (
+            after != canonical(plan_snapshot(row))
+            or row.ref != plan_ref(row.year, row.seq)
+            or linked.get(row.letter_id, "") != key_of(row.letter_no)
+        ):
             return tr("接待审批单 {ref} 与历史记录不符（在程序外被改动）").format(ref=row.ref)
         return None
 
     _verify_in_ranges(s, result, "plan", PlanRow.id, plans, plan_problem)
     _verify_in_ranges(s, result, "letter", LetterRow.id, letters, letter_problem)
+    _verify_letter_links(s, result)
+
+
+def _letter_keys(s: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = sorted(i for i in ids if i is not None)
+    out: dict[int, str] = {}
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        out.update(
+            s.execute(select(LetterRow.id, LetterRow.key).where(LetterRow.id.in_(part))).tuples().all()
+        )
+    return out
+
+
+def _verify_letter_links(s: Session, result: VerifyResult) -> None:
+    """Each reception's link to the register is the letter its number names (the link is
+    derived, so the history does not keep it; an unlinked reception would hide 一函一事)."""
+    r, letters_t = ReceptionRow.__table__, LetterRow.__table__
+    stmt = (
+        select(r.c.ref, r.c.letter_no, letters_t.c.key)
+        .select_from(r.outerjoin(letters_t, letters_t.c.id == r.c.letter_id))
+        .where(or_(r.c.letter_no != "", r.c.letter_id.is_not(None)))
+        .execution_options(yield_per=5000)
+    )
+    for ref, letter_no, key in s.execute(stmt):
+        if (key or "") != key_of(letter_no):
+            result.problems.append(
+                tr("接待 {ref} 与公函登记的关联在程序外被改动（公函 {no}）").format(
+                    ref=ref, no=letter_no or tr("无")
+                )
+            )
 
 
 def _verify_in_ranges(
@@ -643,16 +641,6 @@ def first_hash(s: Session) -> str:
 def _other_ledger(seen: str, now: str) -> bool:
     """Whether the first entries differ where both ledgers have them."""
     return any(a != b for a, b in zip(seen.split(","), now.split(","), strict=False) if a and b)
-
-
-def anchor_path(url: str) -> Path:
-    """Where this machine keeps the history head it last verified, for the ledger at ``url``."""
-    folder = os.environ.get("LEDGER_ANCHOR_DIR")
-    if not folder:
-        from platformdirs import user_data_dir
-
-        folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / "anchors")
-    return Path(folder) / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
 
 
 def _effective_from(params: str) -> str | None:

@@ -22,6 +22,7 @@ from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
 from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
 from ledger.money import to_fen
+from ledger.preapproval import key_of
 from ledger.records import Assessment, CellError, ImportRow, Reception, Role, Status, User
 from ledger.settings import Settings
 from ledger.text import clean_line, person_key
@@ -335,7 +336,7 @@ class Importer:
         # the import met would hold a million-row import's ~150 MB of keys
         letter_ids = letters.link_many(s, actor.username, now, cited, {})
         for a in accepted:
-            a[2]["letter_id"] = letter_ids.get(letters.key_of(a[2]["letter_no"]))
+            a[2]["letter_id"] = letter_ids.get(key_of(a[2]["letter_no"]))
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()

@@ -25,15 +25,11 @@ from ledger.errors import InvalidReception, NotFound, StaleEdit
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.models import LetterRow, PlanRow, ReceptionRow
-from ledger.preapproval import Letter, LetterUse, letter_snapshot
+from ledger.preapproval import Letter, LetterUse, key_of, letter_snapshot
 from ledger.records import Role, Status, User
-from ledger.text import clean_line, text_key
+from ledger.text import clean_line
 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
-
-
-def key_of(letter_no: str) -> str:
-    return text_key(letter_no)[: limits.LETTER_NO]
 
 
 def record_of(row: LetterRow, uses: tuple[LetterUse, ...] = ()) -> Letter:
@@ -167,7 +163,12 @@ class Letters:
             raise InvalidReception(found)
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("登记公函"))
-            existing = s.scalars(select(LetterRow).where(LetterRow.key == key_of(letter.letter_no))).first()
+            existing = s.scalars(
+                select(LetterRow).where(LetterRow.key == key_of(letter.letter_no)).with_for_update()
+            ).first()
+            if existing is not None and not existing.scan_size:
+                # registered when a plan or reception first cited it: the letter itself has come
+                return self._complete(s, actor, existing, letter, scan)
             if existing is not None:
                 raise InvalidReception(
                     {
@@ -192,6 +193,23 @@ class Letters:
             s.flush()
             self._log(s, row, actor, "register", None)
             return record_of(row)
+
+    def _complete(
+        self, s: Session, actor: User, row: LetterRow, letter: Letter, scan: tuple[str, bytes] | None
+    ) -> Letter:
+        """Fill in a letter the register holds only as a number someone cited."""
+        before = letter_snapshot(row)
+        row.sending_unit = letter.sending_unit or row.sending_unit
+        row.title = letter.title or row.title
+        row.letter_date = letter.letter_date or row.letter_date
+        if scan is not None:
+            _set_scan(row, *scan)
+        if letter_snapshot(row) == before:
+            return record_of(row)
+        row.version += 1
+        s.flush()
+        self._log(s, row, actor, "edit", before)
+        return record_of(row)
 
     def update(self, actor: User, letter: Letter, scan: tuple[str, bytes] | None = None) -> Letter:
         """Correct a registered letter's details or replace its scan. Its number may change
@@ -426,6 +444,8 @@ def link_many(
                     "scan_filename": "",
                     "scan_sha256": "",
                     "scan_size": 0,
+                    "created_by": username,
+                    "created_at": now.replace(microsecond=0).isoformat(),
                 },
                 "at": now,
             }

@@ -24,7 +24,6 @@ from ledger.letters import Letters, has_scan
 from ledger.models import HistoryRow, PlanRow, ReceptionRow, SealedYearRow
 from ledger.money import from_fen, to_fen
 from ledger.preapproval import (
-    PLAN_PREFIX,
     Actual,
     Plan,
     PreApproval,
@@ -33,15 +32,14 @@ from ledger.preapproval import (
     people_json,
     plan_of_row,
     plan_problems,
+    plan_ref,
     plan_snapshot,
+    reception_from_plan,
 )
 from ledger.records import Role, Status, User
+from ledger.validation import reception_problems
 
 AUTHORING = ("create", "edit", "submit", "withdraw")
-
-
-def plan_ref(year: int, seq: int) -> str:
-    return f"{PLAN_PREFIX}-{year}-{seq:04d}"
 
 
 def _apply(row: PlanRow, p: Plan) -> None:
@@ -71,6 +69,18 @@ def receptions_of(s: Session, plan_ids: Iterable[int]) -> dict[int, tuple[str, .
         for pid, ref in rows:
             out.setdefault(pid, []).append(ref)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def problems_of(plan: Plan, *, for_submit: bool = False) -> dict[str, str]:
+    """The plan's field problems, and what would stop the reception started from it from
+    being saved (a name or unit longer than a reception takes): an approved plan always starts
+    a reception that can be saved."""
+    out = plan_problems(plan, for_submit=for_submit)
+    for key, message in reception_problems(reception_from_plan(plan)).items():
+        group = key.split("[")[0].split(".")[0]
+        if group in ("guests", "companions"):
+            out.setdefault(group, message)
+    return out
 
 
 def actuals_of(s: Session, plan_ids: list[int]) -> dict[int, list[Actual]]:
@@ -185,7 +195,7 @@ class Plans:
     # ------------------------------------------------------------------ drafts and submission
     def save(self, actor: User, plan: Plan) -> Plan:
         stored = normalized_plan(plan)
-        found = plan_problems(stored)
+        found = problems_of(stored)
         if found:
             raise InvalidReception(found)
         with self.desk.db.write() as s:
@@ -193,7 +203,7 @@ class Plans:
 
     def submit(self, actor: User, plan: Plan) -> Plan:
         stored = normalized_plan(plan)
-        found = plan_problems(stored, for_submit=True)
+        found = problems_of(stored, for_submit=True)
         if found:
             raise InvalidReception(found)
         with self.desk.db.write() as s:
@@ -479,7 +489,9 @@ def _reopen_refusal(s: Session, row: PlanRow, actor: User) -> WorkflowError | Pe
         return WorkflowError(tr("{ref} 尚未批准，无需重新打开").format(ref=row.ref))
     used = receptions_of(s, [row.id]).get(row.id)
     if used:
-        return WorkflowError(tr("{ref} 已用于接待 {refs}，不能再改").format(ref=row.ref, refs="、".join(used)))
+        return WorkflowError(
+            tr("{ref} 已用于接待 {refs}，不能再改").format(ref=row.ref, refs="、".join(used))
+        )
     return None
 
 

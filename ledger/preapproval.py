@@ -29,9 +29,19 @@ from ledger.records import (
     Reception,
     Status,
 )
-from ledger.text import clean_line, clean_prose
+from ledger.text import clean_line, clean_prose, text_key
+from ledger.workdays import FIRST_DAY, LAST_DAY
 
 PLAN_PREFIX = "SP"  # 审批
+
+
+def plan_ref(year: int, seq: int) -> str:
+    return f"{PLAN_PREFIX}-{year}-{seq:04d}"
+
+
+def key_of(letter_no: str) -> str:
+    """A letter number as the register compares it (ledger.text.text_key, within the column)."""
+    return text_key(letter_no)[: limits.LETTER_NO]
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,18 @@ class Plan:
             "remarks": self.remarks,
             "status": str(self.status),
             "created_by": self.created_by,
+            "created_at": _moment(self.created_at),
             "submitted_by": self.submitted_by,
+            "submitted_at": _moment(self.submitted_at),
             "approved_by": self.approved_by,
             "approved_at": self.approved_at.replace(microsecond=0).isoformat() if self.approved_at else None,
             "review_comment": self.review_comment,
             "void_reason": self.void_reason,
         }
+
+
+def _moment(at: datetime | None) -> str | None:
+    return at.replace(microsecond=0).isoformat() if at else None
 
 
 def people_json(plan: Plan) -> list[list[str]]:
@@ -242,21 +258,29 @@ def plan_problems(p: Plan, *, for_submit: bool = False) -> dict[str, str]:
         out["activity_kind"] = tr("未知的活动类型")
     if p.guest_origin and p.guest_origin not in GUEST_ORIGINS:
         out["guest_origin"] = tr("来宾类别只能是 本地、外地 或 外宾")
-    if p.end_date is not None and p.end_date < p.start_date:
+    if not FIRST_DAY <= p.start_date <= LAST_DAY:
+        out["start_date"] = tr("计划日期须在 1900 年至 9998 年之间")
+    elif p.end_date is not None and p.end_date < p.start_date:
         out["end_date"] = tr("结束日期不能早于开始日期")
     elif p.end_date is not None and (p.end_date - p.start_date).days > 31:
         out["end_date"] = tr("一次接待不超过 31 天")
-    if not 1 <= p.guest_count <= limits.MAX_COUNT:
-        out["guest_count"] = tr("接待对象至少 1 人")
-    if not 0 <= p.companion_count <= limits.MAX_COUNT:
-        out["companion_count"] = tr("陪餐人数不能为负数")
-    for name, value in (("lodging_persons", p.lodging_persons), ("lodging_nights", p.lodging_nights)):
-        if not 0 <= value <= limits.MAX_COUNT:
-            out[name] = tr("住宿人数和天数不能为负数")
-    if not ZERO <= p.budget <= limits.MAX_AMOUNT or p.budget != p.budget.quantize(Decimal("0.01")):
-        out["budget"] = tr("预算须为不小于 0 的金额，最多两位小数")
+    counts = (
+        ("guest_count", p.guest_count, tr("接待对象"), 1),
+        ("companion_count", p.companion_count, tr("陪餐人数"), 0),
+        ("lodging_persons", p.lodging_persons, tr("住宿人数"), 0),
+        ("lodging_nights", p.lodging_nights, tr("住宿天数"), 0),
+    )
+    for name, value, label, least in counts:
+        if value < least:
+            out[name] = tr("接待对象至少 1 人") if least else tr("{label}不能为负数").format(label=label)
+        elif value > limits.MAX_COUNT:
+            out[name] = tr("{label}超过 {max}，请核对").format(label=label, max=limits.MAX_COUNT)
+    budget = _money_problem(p.budget, tr("预算"))
+    if budget:
+        out["budget"] = budget
     for i, m in enumerate(p.meals):
         where = tr("第 {n} 餐：").format(n=i + 1)
+        standard = _money_problem(m.standard, tr("餐标"))
         if m.kind not in MEAL_KINDS:
             out[f"meals.{i}"] = where + tr("未知的餐别")
         elif m.venue_type and m.venue_type not in VENUE_TYPES:
@@ -264,16 +288,32 @@ def plan_problems(p: Plan, *, for_submit: bool = False) -> dict[str, str]:
         elif not p.start_date <= m.date <= p.last_day:
             out[f"meals.{i}"] = where + tr("就餐日期 {d} 不在接待日期内").format(d=m.date.isoformat())
         elif not 0 < m.diners <= limits.MAX_COUNT:
-            out[f"meals.{i}"] = where + tr("就餐人数至少 1 人")
-        elif not ZERO <= m.standard <= limits.MAX_AMOUNT or m.standard != m.standard.quantize(
-            Decimal("0.01")
-        ):
-            out[f"meals.{i}"] = where + tr("餐标须为不小于 0 的金额，最多两位小数")
+            out[f"meals.{i}"] = where + (
+                tr("就餐人数至少 1 人")
+                if m.diners <= 0
+                else tr("就餐人数超过 {max}，请核对").format(max=limits.MAX_COUNT)
+            )
+        elif standard:
+            out[f"meals.{i}"] = where + standard
+        elif m.amount > limits.MAX_AMOUNT:
+            out[f"meals.{i}"] = where + tr("餐费（餐标 × 人数）超过 {max} 元，请核对").format(
+                max=limits.MAX_AMOUNT
+            )
         elif len(m.venue) > limits.UNIT:
             out[f"meals.{i}"] = where + tr("场所名称太长")
     if for_submit and not p.letter_no and not p.phone_record:
         out["letter_no"] = tr("无公函不接待：请填写公函文号，或电话通知记录")
     return out
+
+
+def _money_problem(value: Decimal, label: str) -> str:
+    if not value.is_finite():
+        return tr("{label}不是有效金额").format(label=label)
+    if not ZERO <= value <= limits.MAX_AMOUNT:
+        return tr("{label}须在 0 至 {max} 元之间").format(label=label, max=limits.MAX_AMOUNT)
+    if value != value.quantize(Decimal("0.01")):
+        return tr("{label}最多两位小数").format(label=label)
+    return ""
 
 
 def reception_from_plan(plan: Plan, letter_title: str = "") -> Reception:
@@ -452,4 +492,6 @@ def letter_snapshot(row: LetterRow) -> dict[str, Any]:
         "scan_filename": row.scan_filename,
         "scan_sha256": row.scan_sha256,
         "scan_size": row.scan_size,
+        "created_by": row.created_by,
+        "created_at": row.created_at.replace(microsecond=0).isoformat() if row.created_at else None,
     }

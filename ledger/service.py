@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger import autobackup, backup, changes, history, queries
+from ledger import anchors, autobackup, backup, changes, history, queries
 from ledger.corrections import Corrections
 from ledger.db import Database
 from ledger.desk import Desk, require
@@ -39,7 +39,7 @@ from ledger.importing import Importer, ImportOutcome
 from ledger.letters import Letters
 from ledger.mapping import normalized
 from ledger.models import FingerprintRow, UserRow
-from ledger.plans import Plans, documents_evidence, usable_plan_problem
+from ledger.plans import Plans, documents_evidence, problems_of, usable_plan_problem
 from ledger.policy import Policy
 from ledger.preapproval import (
     Actual,
@@ -49,7 +49,6 @@ from ledger.preapproval import (
     PlanLine,
     comparison,
     normalized_plan,
-    plan_problems,
     reception_from_plan,
 )
 from ledger.queries import DEFAULT_REDUCTION
@@ -412,7 +411,7 @@ class LedgerService:
         return self._plans.get_by_ref(ref)
 
     def plan_problems(self, plan: Plan, *, for_submit: bool = False) -> dict[str, str]:
-        return plan_problems(normalized_plan(plan), for_submit=for_submit)
+        return problems_of(normalized_plan(plan), for_submit=for_submit)
 
     def plan_breaches(self, plan: Plan) -> tuple[Violation, ...]:
         """What the plan itself would breach (companions, meal standard, venue, number of
@@ -564,7 +563,7 @@ class LedgerService:
                         other + tr("；账本未改动。确认要用另一个账本整体替换本账本时请加 --other-ledger")
                     )
                 # another ledger's backup: what this machine saw of this ledger does not apply
-                older = "" if other else backup.older_than_seen(checked, history.read_anchor(anchor_path), s)
+                older = "" if other else backup.older_than_seen(checked, anchors.read_anchor(anchor_path), s)
                 if older and not accept_older:
                     raise backup.OlderBackup(
                         older + tr("；账本未改动。确认要用这份备份替换时请加 --accept-older")
@@ -584,7 +583,7 @@ class LedgerService:
                     comment=str(Path(path).name) + "".join(f"；{note}" for note in (other, older) if note),
                 )
                 head = (entry.id, entry.hash, history.first_hash(s))
-        history.write_anchor(
+        anchors.write_anchor(
             anchor_path, head[0], head[1], self.clock(), head[2]
         )  # the head this restore made
         self._settings.forget_policies()
@@ -595,21 +594,21 @@ class LedgerService:
         the signatures and sealed years (ledger.signing, ledger.trust): the signatures after the
         head this machine verified last time, or with ``full`` (or no such head) every one."""
         anchor = self._anchor_path()
-        previous = history.read_anchor(anchor)
+        previous = anchors.read_anchor(anchor)
         result = history.verify_ledger(self.db, anchor, self.clock)
         clean = result.ok
         self._trust.verify(result, None if full else previous)
-        head = history.read_anchor(anchor) if result.ok else None
+        head = anchors.read_anchor(anchor) if result.ok else None
         if head is not None:  # remember the signatures checked with the head
             at = datetime.fromisoformat(head["at"]) if head["at"] else self.clock()
             digest = self._trust.signature_digest(head["id"])
-            history.write_anchor(anchor, head["id"], head["hash"], at, head["first"], digest)
+            anchors.write_anchor(anchor, head["id"], head["hash"], at, head["first"], digest)
         if clean and not result.ok:  # verify_ledger remembered the head: not with bad signatures
             if previous is None:
                 anchor.unlink(missing_ok=True)
             else:
                 at = datetime.fromisoformat(previous["at"]) if previous["at"] else self.clock()
-                history.write_anchor(
+                anchors.write_anchor(
                     anchor, previous["id"], previous["hash"], at, previous["first"], previous["signatures"]
                 )
         return result
@@ -653,4 +652,4 @@ class LedgerService:
 
     def _anchor_path(self) -> Path:
         """Where this machine keeps the history head it last verified, for this ledger."""
-        return history.anchor_path(self.db.url)
+        return anchors.anchor_path(self.db.url)

@@ -109,8 +109,8 @@ def person_key(name: object) -> str:
 
 _BRACKETS = str.maketrans(
     {
-        **dict.fromkeys("〔[【〖〘〚（［｛{⦅︹︵︻︽﹙﹝", "("),
-        **dict.fromkeys("〕]】〗〙〛）］｝}⦆︺︶︼︾﹚﹞", ")"),
+        **dict.fromkeys("〔[【〖〘〚（［｛{⦅︹︵︻︽﹙﹝〈《<「『﹤︿﹁﹃", "("),
+        **dict.fromkeys("〕]】〗〙〛）］｝}⦆︺︶︼︾﹚﹞〉》>」』﹥﹀﹂﹄", ")"),
     }
 )
 

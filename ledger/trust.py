@@ -28,7 +28,7 @@ from ledger.history import _entry_hash as history_hash
 from ledger.i18n import tr
 from ledger.mapping import ref
 from ledger.models import FingerprintRow, HistoryRow, SealedYearRow, SettingRow, SignatureRow, UserKeyRow
-from ledger.plans import plan_ref
+from ledger.preapproval import plan_ref
 from ledger.records import Role, User
 
 FINGERPRINT_DIGITS = 16

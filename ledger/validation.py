@@ -22,6 +22,7 @@ from ledger.records import (
     Person,
     Reception,
 )
+from ledger.workdays import FIRST_DAY, LAST_DAY
 
 _PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
 
@@ -54,6 +55,8 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
                 label=label, max=maximum, n=len(value)
             )
 
+    if not FIRST_DAY <= r.reception_date <= LAST_DAY:
+        p["reception_date"] = tr("接待日期须在 1900 年至 9998 年之间")
     if r.end_date and r.end_date < r.reception_date:
         p["end_date"] = tr("结束日期不能早于接待日期")
     count_ok("guest_count", r.guest_count, tr("接待对象人数"))

@@ -24,6 +24,7 @@ from ledger.i18n import tr
 from ledger.letters import Letters
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
 from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
+from ledger.money import fmt, from_fen
 from ledger.plans import documents_evidence, usable_plan_problem
 from ledger.policy import RULES
 from ledger.queries import reception_row
@@ -159,8 +160,21 @@ class Workflow:
                     ref=row.ref, status=Status(row.status).label
                 )
             )
+        if row.plan_id is not None and stored.plan_id != row.plan_id:
+            raise InvalidReception(
+                {"plan_id": tr("{ref} 已据接待审批单登记，不能改为其他审批单或取消").format(ref=row.ref)}
+            )
+        paid_fen = row.total_fen
         before = snapshot(row)
         apply(row, stored, assessment)
+        if row.reimbursement_no and row.total_fen != paid_fen:
+            raise InvalidReception(
+                {
+                    "meals": tr(
+                        "{ref} 已登记报销（凭证号 {no}，合计 {paid} 元）：金额不能再改，只能更正其他内容"
+                    ).format(ref=row.ref, no=row.reimbursement_no, paid=fmt(from_fen(paid_fen)))
+                }
+            )
         self._link_letter(s, actor, row)
         s.flush()
         record = record_of(row)

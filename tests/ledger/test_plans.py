@@ -161,7 +161,11 @@ def test_reopen_an_approved_plan_and_why_not(service: LedgerService, team: Team)
         service.reopen_plan(team.approver, plan.id, "  ", version=plan.version)
 
     reopened = service.reopen_plan(team.approver, plan.id, "预算需调整", version=plan.version)
-    assert (reopened.status, reopened.review_comment, reopened.approved_by) == (Status.RETURNED, "预算需调整", "")
+    assert (reopened.status, reopened.review_comment, reopened.approved_by) == (
+        Status.RETURNED,
+        "预算需调整",
+        "",
+    )
     assert service.plan_reopen_refusal(team.approver, reopened) == f"{plan.ref} 尚未批准，无需重新打开"
     with pytest.raises(StaleEdit):  # the version the leader opened is gone
         service.reopen_plan(team.approver, plan.id, "再改", version=plan.version)
@@ -214,7 +218,7 @@ def test_a_plan_and_its_reception_share_their_letter(service: LedgerService, tea
 def test_letter_registered_twice_is_refused_and_a_used_number_is_kept(
     service: LedgerService, team: Team
 ) -> None:
-    letter = service.register_letter(team.clerk, Letter("教函〔2026〕1号", "市教育局"))
+    letter = service.register_letter(team.clerk, Letter("教函〔2026〕1号", "市教育局"), ("函.pdf", b"scan"))
     with pytest.raises(InvalidReception) as twice:
         service.register_letter(team.clerk, Letter("教函[2026]1号"))
     assert "已登记" in twice.value.problems["letter_no"]
@@ -346,3 +350,24 @@ def test_a_voided_reception_frees_its_plan_and_its_letter(service: LedgerService
     again = service.save(team.clerk, service.reception_from_plan(plan.id))
     assert service.plan(plan.id).receptions == (again.ref,)
     assert service.letter_uses(LETTER, reception_id=again.id) == []
+
+
+def test_registering_a_letter_first_cited_by_a_reception_completes_it(
+    service: LedgerService, team: Team
+) -> None:
+    cited = service.save(team.clerk, sample_reception(date(2026, 4, 1), letter_no="县府函〔2026〕8号"))
+    arrived = service.register_letter(
+        team.clerk,
+        Letter("县府函[2026]8号", "县政府办", "关于检查的函", date(2026, 3, 25)),
+        ("函.pdf", b"%PDF"),
+    )
+    assert (arrived.letter_no, arrived.sending_unit, arrived.title) == (
+        "县府函〔2026〕8号",
+        "县政府办",
+        "关于检查的函",
+    )
+    assert arrived.scan_size == 4 and [u.ref for u in service.find_letter("县府函〔2026〕8号").uses] == [
+        cited.ref
+    ]
+    assert len(service.letters()) == 1
+    assert service.verify().ok

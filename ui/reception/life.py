@@ -179,7 +179,7 @@ class LifeSteps:
         return {
             "withdraw": clerk or withdraw_refusal(r.ref, r.status),
             "delete": clerk or delete_refusal(r, user),
-            "void": clerk or void_refusal(r.ref, r.status) or unsaved,
+            "void": clerk or void_refusal(r.ref, r.status, r.reimbursement_no) or unsaved,
             "reimburse": clerk or reimbursement_refusal(r.ref, r.status),
         }
 

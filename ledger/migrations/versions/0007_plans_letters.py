@@ -195,6 +195,7 @@ def letter_snapshot_of(v: dict) -> dict:
     return {
         'letter_no': v['letter_no'], 'sending_unit': v['sending_unit'], 'title': v['title'],
         'letter_date': None, 'scan_filename': '', 'scan_sha256': '', 'scan_size': 0,
+        'created_by': v['created_by'], 'created_at': v['created_at'].isoformat(),
     }
 
 
