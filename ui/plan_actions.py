@@ -158,24 +158,32 @@ class PlanActions:
             not_allowed(refusal or tr("审批单尚未保存"))
             return Outcome(False)
         pid = plan.id
-        said: list[str | None] = [None]
-
-        def confirm() -> bool:
-            said[0] = CommentDialog.ask(
-                self.parent,
-                tr("重新打开 {ref}").format(ref=plan.ref),
-                tr("重新打开的理由（必填，记入历史记录；审批单退回经办人，修改后须重新报批）："),
-                required=True,
-            )
-            return said[0] is not None
-
-        return self._write(
-            lambda: self.service.reopen_plan(self.user, pid, said[0] or "", version=plan.version),
+        return self._with_reason(
+            tr("重新打开 {ref}").format(ref=plan.ref),
+            tr("重新打开的理由（必填，记入历史记录；审批单退回经办人，修改后须重新报批）："),
+            lambda reason: self.service.reopen_plan(self.user, pid, reason, version=plan.version),
             tr("未能重新打开"),
-            confirm,
             refused,
             done,
         )
+
+    def _with_reason(
+        self,
+        title: str,
+        prompt: str,
+        write: Callable[[str], Plan],
+        failed: str,
+        refused: Refused,
+        done: Done,
+    ) -> Outcome[Plan]:
+        """A write that needs a reason: asked first (required), then written."""
+        said: list[str | None] = [None]
+
+        def confirm() -> bool:
+            said[0] = CommentDialog.ask(self.parent, title, prompt, required=True)
+            return said[0] is not None
+
+        return self._write(lambda: write(said[0] or ""), failed, confirm, refused, done)
 
     # ------------------------------------------------------------------ the clerk
     def withdraw(self, plan: Plan, *, refused: Refused = None, done: Done = None) -> Outcome[Plan]:
@@ -205,21 +213,11 @@ class PlanActions:
         if plan.id is None:
             return Outcome(False)
         pid = plan.id
-        said: list[str | None] = [None]
-
-        def confirm() -> bool:
-            said[0] = CommentDialog.ask(
-                self.parent,
-                tr("作废 {ref}").format(ref=plan.ref),
-                tr("作废理由（必填，记入历史记录；编号保留，不再使用）："),
-                required=True,
-            )
-            return said[0] is not None
-
-        return self._write(
-            lambda: self.service.void_plan(self.user, pid, said[0] or "", version=plan.version),
+        return self._with_reason(
+            tr("作废 {ref}").format(ref=plan.ref),
+            tr("作废理由（必填，记入历史记录；编号保留，不再使用）："),
+            lambda reason: self.service.void_plan(self.user, pid, reason, version=plan.version),
             tr("未能作废"),
-            confirm,
             refused,
             done,
         )
