@@ -28,12 +28,13 @@ from ledger import limits, queries
 from ledger.desk import require
 from ledger.errors import InvalidReception, LedgerError, PermissionDenied, StaleEdit, WorkflowError
 from ledger.i18n import tr
+from ledger.lifecycle import check_version
 from ledger.mapping import record_of, snapshot
 from ledger.policy import RULES
 from ledger.queries import reception_row
 from ledger.records import ATTACHMENT_KINDS, Reception, Role, Status, User
 from ledger.text import clean_line, clean_prose
-from ledger.workflow import Workflow, _check_version
+from ledger.workflow import Workflow
 
 REIMBURSEMENT_NO_MAX = 64  # the column's width (schema 0007)
 
@@ -54,7 +55,7 @@ class Corrections:
             status = Status(row.status)
             if status != Status.SUBMITTED:
                 raise WorkflowError(withdraw_refusal(row.ref, status))
-            _check_version(row, version)
+            check_version(row, version)
             return self.flow._transition(s, row, actor, "withdraw", Status.DRAFT, comment=clean_prose(reason))
 
     # ------------------------------------------------------------------ void
@@ -71,7 +72,7 @@ class Corrections:
             refusal = void_refusal(row.ref, Status(row.status), row.reimbursement_no)
             if refusal:
                 raise WorkflowError(refusal)
-            _check_version(row, version)
+            check_version(row, version)
             return self.flow._transition(
                 s,
                 row,
@@ -109,7 +110,7 @@ class Corrections:
             refusal = reimbursement_refusal(row.ref, Status(row.status))
             if refusal:
                 raise WorkflowError(refusal)
-            _check_version(row, version)
+            check_version(row, version)
             if on < row.reception_date:
                 raise InvalidReception(
                     {
@@ -182,7 +183,7 @@ class Corrections:
             for rid, version in items:
                 row = reception_row(s, rid, lock=True)
                 try:
-                    _check_version(row, version)
+                    check_version(row, version)
                 except StaleEdit as exc:
                     raise _whole_batch(exc) from None
                 refusal = self.flow._approval_refusal(s, row, actor)

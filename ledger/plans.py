@@ -13,15 +13,16 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import signing
 from ledger.desk import Desk, has, require
-from ledger.errors import InvalidReception, NotFound, PermissionDenied, StaleEdit, WorkflowError
+from ledger.errors import InvalidReception, NotFound, PermissionDenied, WorkflowError
 from ledger.i18n import tr
 from ledger.letters import Letters, has_scan
-from ledger.models import HistoryRow, PlanRow, ReceptionRow, SealedYearRow
+from ledger.lifecycle import check_version, next_number, worked_on
+from ledger.models import PlanRow, ReceptionRow, SealedYearRow
 from ledger.money import from_fen, to_fen
 from ledger.preapproval import (
     Actual,
@@ -163,9 +164,11 @@ class Plans:
                 table = PlanRow.__table__
                 # Core rows (the columns by name, as plan_of_row reads them): no ORM objects to build
                 rows = s.execute(select(table).where(table.c.id.in_(part)).order_by(table.c.seq)).all()
-                used = receptions_of(s, part)
-                actual = actuals_of(s, part)
-                yield [(plan_of_row(r, used.get(r.id, ())), actual.get(r.id, [])) for r in rows]  # type: ignore[arg-type]
+                actual = actuals_of(s, part)  # the started receptions' refs are theirs too
+                yield [
+                    (plan_of_row(r, tuple(a.ref for a in actual.get(r.id, []))), actual.get(r.id, []))  # type: ignore[arg-type]
+                    for r in rows
+                ]
 
     def get(self, plan_id: int) -> Plan:
         with self.desk.db.read() as s:
@@ -188,7 +191,7 @@ class Plans:
             return tr("此审批单由您填写或提交，不能由您本人审批")
         if plan.id is not None:
             with self.desk.db.read() as s:
-                if _worked_on(s, plan.id, actor.username):
+                if worked_on(s, "plan", plan.id, actor.username, AUTHORING):
                     return tr("此审批单由您填写或提交，不能由您本人审批")
         return None
 
@@ -244,7 +247,7 @@ class Plans:
             s.flush()
             return row, self._record(s, row, actor, "create", None)
         row = _row(s, stored.id, lock=True)
-        _check_version(row, stored.version)
+        check_version(row, stored.version)
         if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
             raise WorkflowError(
                 tr("{ref} 状态为“{status}”，已锁定，不能修改").format(
@@ -273,14 +276,16 @@ class Plans:
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("审批接待审批单"))
             row = _row(s, plan_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             if Status(row.status) != Status.SUBMITTED:
                 raise WorkflowError(
                     tr("{ref} 状态为“{status}”，只有待审批的可以审批").format(
                         ref=row.ref, status=Status(row.status).label
                     )
                 )
-            if actor.username in (row.created_by, row.submitted_by) or _worked_on(s, row.id, actor.username):
+            if actor.username in (row.created_by, row.submitted_by) or worked_on(
+                s, "plan", row.id, actor.username, AUTHORING
+            ):
                 raise PermissionDenied(tr("{ref} 由您填写或提交，不能由您本人审批").format(ref=row.ref))
             return self._transition(
                 s,
@@ -300,7 +305,7 @@ class Plans:
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("退回接待审批单"))
             row = _row(s, plan_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             if Status(row.status) != Status.SUBMITTED:
                 raise WorkflowError(
                     tr("{ref} 状态为“{status}”，只有待审批的可以退回").format(
@@ -326,7 +331,7 @@ class Plans:
             refusal = _reopen_refusal(s, row, actor)
             if isinstance(refusal, PermissionDenied):
                 raise refusal
-            _check_version(row, version)
+            check_version(row, version)
             if refusal is not None:
                 raise refusal
             return self._transition(
@@ -359,7 +364,7 @@ class Plans:
         with self.desk.db.write() as s:
             require(s, actor, Role.CLERK, tr("撤回接待审批单"))
             row = _row(s, plan_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             if Status(row.status) != Status.SUBMITTED:
                 raise WorkflowError(
                     tr("{ref} 状态为“{status}”，只有待审批的可以撤回").format(
@@ -374,7 +379,7 @@ class Plans:
             raise InvalidReception({"void_reason": tr("作废时请填写理由")})
         with self.desk.db.write() as s:
             row = _row(s, plan_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             status = Status(row.status)
             if status == Status.APPROVED:
                 require(s, actor, Role.APPROVER, tr("作废已批准的接待审批单"))
@@ -495,38 +500,9 @@ def _reopen_refusal(s: Session, row: PlanRow, actor: User) -> WorkflowError | Pe
     return None
 
 
-def _check_version(row: PlanRow, version: int | None) -> None:
-    if version is not None and row.version != version:
-        raise StaleEdit(
-            tr(
-                "{ref} 已在别处被修改（您打开的是第 {mine} 版，现在是第 {theirs} 版），请重新打开后再改"
-            ).format(ref=row.ref, mine=version, theirs=row.version)
-        )
-
-
 def _next_seq(s: Session, year: int) -> int:
     """The next plan number of the year; a deleted draft's number is never given out again."""
-    stored = s.scalar(select(func.max(PlanRow.seq)).where(PlanRow.year == year)) or 0
-    prefix = plan_ref(year, 0)[:-4]
-    deleted = s.scalars(
-        select(HistoryRow.ref).where(
-            HistoryRow.entity == "plan", HistoryRow.action == "delete", HistoryRow.ref.startswith(prefix)
-        )
-    )
-    return max([stored, *(int(r[len(prefix) :]) for r in deleted if r[len(prefix) :].isdigit())]) + 1
-
-
-def _worked_on(s: Session, plan_id: int, username: str) -> bool:
-    return bool(
-        s.scalar(
-            select(func.count(HistoryRow.id)).where(
-                HistoryRow.entity == "plan",
-                HistoryRow.entity_id == plan_id,
-                HistoryRow.username == username,
-                HistoryRow.action.in_(AUTHORING),
-            )
-        )
-    )
+    return next_number(s, "plan", PlanRow.seq, PlanRow.year, year, plan_ref(year, 0)[:-4])
 
 
 def usable_plan_problem(s: Session, plan_id: int, reception_id: int | None) -> str | None:

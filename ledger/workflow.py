@@ -13,17 +13,17 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import signing
 from ledger.desk import Desk, has, require
-from ledger.errors import InvalidReception, NotFound, PermissionDenied, StaleEdit, WorkflowError
+from ledger.errors import InvalidReception, NotFound, PermissionDenied, WorkflowError
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.letters import Letters
+from ledger.lifecycle import check_version, next_number, worked_on
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
-from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
+from ledger.models import AttachmentRow, ReceptionRow, SealedYearRow
 from ledger.money import fmt, from_fen
 from ledger.plans import documents_evidence, usable_plan_problem
 from ledger.policy import RULES
@@ -153,7 +153,7 @@ class Workflow:
             s.flush()
             return row, self._record_change(s, row, actor, "create", before=None, bump=False)
         row = reception_row(s, stored.id, lock=True)
-        _check_version(row, stored.version)
+        check_version(row, stored.version)
         if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
             raise WorkflowError(
                 tr("{ref} 状态为“{status}”，已锁定，不能修改").format(
@@ -195,7 +195,7 @@ class Workflow:
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("审核接待"))
             row = reception_row(s, reception_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             reason = self._approval_refusal(s, row, actor)
             if reason:
                 raise PermissionDenied(reason)
@@ -221,7 +221,7 @@ class Workflow:
             return tr("此接待由您录入或提交，不能由您本人审核")
         if reception.id is not None:
             with self.desk.db.read() as s:
-                if _worked_on(s, reception.id, actor.username):
+                if worked_on(s, "reception", reception.id, actor.username, AUTHORING_ACTIONS):
                     return tr("此接待由您录入或提交，不能由您本人审核")
         return None
 
@@ -230,7 +230,7 @@ class Workflow:
             return tr("{ref} 状态为“{status}”，只有待审核的接待可以审核").format(
                 ref=row.ref, status=Status(row.status).label
             )
-        if actor.username in (row.created_by, row.submitted_by) or _worked_on(s, row.id, actor.username):
+        if actor.username in (row.created_by, row.submitted_by) or worked_on(s, "reception", row.id, actor.username, AUTHORING_ACTIONS):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
         return None
 
@@ -242,7 +242,7 @@ class Workflow:
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("退回接待"))
             row = reception_row(s, reception_id, lock=True)
-            _check_version(row, version)
+            check_version(row, version)
             if Status(row.status) != Status.SUBMITTED:
                 raise WorkflowError(
                     tr("{ref} 状态为“{status}”，只有待审核的接待可以退回").format(
@@ -271,7 +271,7 @@ class Workflow:
                 )
             else:
                 require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
-            _check_version(row, version)
+            check_version(row, version)
             if Status(row.status) != Status.APPROVED:
                 raise WorkflowError(tr("{ref} 尚未审核，无需重新打开").format(ref=row.ref))
             return self._transition(
@@ -433,17 +433,8 @@ class Workflow:
 
 
 def next_seq(s: Session, year: int) -> int:
-    """The next number of the year; a deleted draft's number is never given out again."""
-    stored = s.scalar(select(func.max(ReceptionRow.seq)).where(ReceptionRow.year == year)) or 0
-    prefix = ref(year, 0)[:-4]
-    deleted = s.scalars(
-        select(HistoryRow.ref).where(
-            HistoryRow.entity == "reception",
-            HistoryRow.action == "delete",
-            HistoryRow.ref.startswith(prefix),
-        )
-    )
-    return max([stored, *(int(r[len(prefix) :]) for r in deleted if r[len(prefix) :].isdigit())]) + 1
+    """The next reception number of the year; a deleted draft's number is never given out again."""
+    return next_number(s, "reception", ReceptionRow.seq, ReceptionRow.year, year, ref(year, 0)[:-4])
 
 
 def _checked_attachment(filename: str, content: bytes, kind: str = "other") -> NewAttachment:
@@ -478,24 +469,3 @@ def _with_pending(stored: Reception, files: Sequence[NewAttachment]) -> Receptio
 def _without_pending(stored: Reception) -> Reception:
     kept = tuple(a for a in stored.attachments if a.id != _PENDING)
     return stored if len(kept) == len(stored.attachments) else replace(stored, attachments=kept)
-
-
-def _worked_on(s: Session, reception_id: int, username: str) -> bool:
-    """Whether ``username`` ever entered, edited, imported or submitted this reception."""
-    stmt = select(func.count(HistoryRow.id)).where(
-        HistoryRow.entity == "reception",
-        HistoryRow.entity_id == reception_id,
-        HistoryRow.username == username,
-        HistoryRow.action.in_(AUTHORING_ACTIONS),
-    )
-    return bool(s.scalar(stmt))
-
-
-def _check_version(row: ReceptionRow, version: int | None) -> None:
-    if version is not None and row.version != version:
-        raise StaleEdit(
-            tr(
-                "{ref} 已在别处被修改（您打开的是第 {mine} 版，现在是第 {theirs} 版）。"
-                "为避免覆盖他人的修改，本次未保存；请重新打开后再改。"
-            ).format(ref=row.ref, mine=version, theirs=row.version)
-        )
