@@ -34,6 +34,15 @@ from ledger.workdays import FIRST_DAY, LAST_DAY
 
 PLAN_PREFIX = "SP"  # 审批
 
+# a plan's status as the pre-approval says it (a reception's 待审核 / 已审核 read 待审批 / 已批准)
+PLAN_STATUS: dict[Status, str] = {
+    Status.DRAFT: tr("草稿"),
+    Status.SUBMITTED: tr("待审批"),
+    Status.APPROVED: tr("已批准"),
+    Status.RETURNED: tr("已退回"),
+    Status.VOID: tr("已作废"),
+}
+
 
 def plan_ref(year: int, seq: int) -> str:
     return f"{PLAN_PREFIX}-{year}-{seq:04d}"

@@ -24,7 +24,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from ledger.i18n import tr
 from ledger.money import capital, fmt
 from ledger.policy import RULES
-from ledger.preapproval import Letter, Plan
+from ledger.preapproval import PLAN_STATUS, Letter, Plan
 from ledger.records import Bureau, Person, Status, User, Violation
 from ledger.trust import Stamp
 from reports.common import CENTER, a4_pdf, cjk_style, grid, long_date, para
@@ -43,13 +43,6 @@ class _PlanReader(Protocol):
 WIDTH = 186 * mm
 GREY = colors.HexColor("#e6e6e6")
 
-PLAN_STATUS = {
-    Status.DRAFT: tr("草稿"),
-    Status.SUBMITTED: tr("待审批"),
-    Status.APPROVED: tr("已批准"),
-    Status.RETURNED: tr("已退回"),
-    Status.VOID: tr("已作废"),
-}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ledger.errors import NotFound
 from ledger.i18n import tr
-from ledger.preapproval import Actual, Letter, Plan, comparison
+from ledger.preapproval import PLAN_STATUS, Actual, Letter, Plan, comparison
 from ledger.records import Reception, Status, Violation
 
 SHEET_PLANS = "审批与实际"
@@ -33,13 +33,6 @@ SHEET_LETTERS = "公函登记"
 
 Prepare = Callable[[Any, list[float]], Any]
 
-PLAN_STATUS = {
-    Status.DRAFT: tr("草稿"),
-    Status.SUBMITTED: tr("待审批"),
-    Status.APPROVED: tr("已批准"),
-    Status.RETURNED: tr("已退回"),
-    Status.VOID: tr("已作废"),
-}
 
 PLAN_HEADERS = (
     "审批编号",

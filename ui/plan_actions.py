@@ -13,22 +13,13 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ledger.i18n import tr
-from ledger.preapproval import Plan
+from ledger.preapproval import PLAN_STATUS, Plan
 from ledger.records import Reception, Role, Status, User
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
 from ui.operations import Outcome, run
 from ui.review_dialogs import CommentDialog, ReturnDialog
 from ui.widgets import show_ledger_error
-
-# a plan's status as the pre-approval says it (a reception's 待审核 / 已审核 read 待审批 / 已批准 here)
-PLAN_STATUS: dict[Status, str] = {
-    Status.DRAFT: tr("草稿"),
-    Status.SUBMITTED: tr("待审批"),
-    Status.APPROVED: tr("已批准"),
-    Status.RETURNED: tr("已退回"),
-    Status.VOID: tr("已作废"),
-}
 
 Done = Callable[[Plan], None] | None
 Refused = Callable[[LedgerError], None] | None

@@ -39,13 +39,13 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.policy import RULES
-from ledger.preapproval import Plan
+from ledger.preapproval import PLAN_STATUS, Plan
 from ledger.records import Role, Status, User, Violation
 from ledger.service import InvalidReception, LedgerError, LedgerService, StaleEdit
 from ui.autosave import PLAN, AutosavedDraft, Autosaver
 from ui.hub import ChangeHub
 from ui.operations import run
-from ui.plan_actions import PLAN_STATUS, PlanActions, start_refusal
+from ui.plan_actions import PlanActions, start_refusal
 from ui.plan_fields import PlanFields
 from ui.reception.fields import STYLE, FieldIndex, mark
 from ui.reception.plan_panel import LetterUseWatch

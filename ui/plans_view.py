@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.money import fmt
-from ledger.preapproval import Plan
+from ledger.preapproval import PLAN_STATUS, Plan
 from ledger.records import Reception, Role, Status, User
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
-from ui.plan_actions import PLAN_STATUS, PlanActions, start_refusal
+from ui.plan_actions import PlanActions, start_refusal
 from ui.plan_dialog import PlanDialog
 from ui.table_model import FlatTableModel
 
