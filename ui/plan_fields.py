@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -50,6 +49,7 @@ from ui.reception.fields import (
     qdate,
     restyle,
 )
+from ui.reception.people_tab import people_table, wire_people_buttons
 
 MAX_PEOPLE = 9999
 
@@ -194,31 +194,13 @@ class PlanFields(QWidget):
         error = field_error()
         v.addWidget(error)
         self.fields.register(count_key, count, error, 0)
-        view = QTableView()
-        view.setModel(model)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        view = people_table(model)
         view.verticalHeader().setDefaultSectionSize(22)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setEditTriggers(TABLE_EDIT_TRIGGERS)
         view.setMinimumHeight(70)
         view.setMaximumHeight(120)
         v.addWidget(view, 1)
         setattr(self, f"{key}_view", view)
-
-        def add_person() -> None:
-            row = model.add_person(default_unit())
-            view.setCurrentIndex(model.index(row, 0))
-            view.edit(model.index(row, 0))
-
-        def remove_people() -> None:
-            rows = sorted({ix.row() for ix in view.selectionModel().selectedIndexes()}, reverse=True)
-            if not rows and view.currentIndex().isValid():
-                rows = [view.currentIndex().row()]
-            for row in rows:
-                model.removeRows(row, 1)
-
-        add.clicked.connect(add_person)
-        remove.clicked.connect(remove_people)
+        wire_people_buttons(view, model, add, remove, default_unit)
         return add, remove
 
     def _meals_group(self) -> QGroupBox:

@@ -29,7 +29,8 @@ TAB = 1
 MAX_PEOPLE = 9999
 
 
-def _people_table(model: PeopleModel) -> QTableView:
+def people_table(model: PeopleModel) -> QTableView:
+    """A name list's table: one row a person, the columns stretched, edited in place."""
     view = QTableView()
     view.setModel(model)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -37,6 +38,32 @@ def _people_table(model: PeopleModel) -> QTableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setEditTriggers(TABLE_EDIT_TRIGGERS)
     return view
+
+
+def wire_people_buttons(
+    view: QTableView,
+    model: PeopleModel,
+    add: QPushButton,
+    remove: QPushButton,
+    default_unit: Callable[[], str],
+) -> None:
+    """添加一人 adds a row (with the default unit) and starts editing its name; 删除所选 removes the
+    selected rows, or the current one."""
+
+    def add_person() -> None:
+        row = model.add_person(default_unit())
+        view.setCurrentIndex(model.index(row, 0))
+        view.edit(model.index(row, 0))
+
+    def remove_people() -> None:
+        rows = sorted({ix.row() for ix in view.selectionModel().selectedIndexes()}, reverse=True)
+        if not rows and view.currentIndex().isValid():
+            rows = [view.currentIndex().row()]
+        for row in rows:
+            model.removeRows(row, 1)
+
+    add.clicked.connect(add_person)
+    remove.clicked.connect(remove_people)
 
 
 class PeopleTab(QWidget):
@@ -109,7 +136,7 @@ class PeopleTab(QWidget):
         v.addLayout(top)
         error = field_error()
         v.addWidget(error)
-        view = _people_table(model)
+        view = people_table(model)
         v.addWidget(view, 1)
         if count is not None:
             self._fields.register("guest_count" if key == "guests" else "companion_count", count, error, TAB)
@@ -121,20 +148,7 @@ class PeopleTab(QWidget):
         else:
             self._fields.register(key, view, error, TAB)
 
-        def add_person() -> None:
-            row = model.add_person(default_unit())
-            view.setCurrentIndex(model.index(row, 0))
-            view.edit(model.index(row, 0))
-
-        def remove_people() -> None:
-            rows = sorted({ix.row() for ix in view.selectionModel().selectedIndexes()}, reverse=True)
-            if not rows and view.currentIndex().isValid():
-                rows = [view.currentIndex().row()]
-            for row in rows:
-                model.removeRows(row, 1)
-
-        add.clicked.connect(add_person)
-        remove.clicked.connect(remove_people)
+        wire_people_buttons(view, model, add, remove, default_unit)
         setattr(self, f"{key}_view", view)
         return group, add, remove
 
