@@ -325,18 +325,11 @@ class MealsModel(FlatTableModel):
         if col == DATE:
             return replace(m, date=_read_date(value, m.date.year))
         if col == KIND:
-            text = str(value or "").strip()
-            for key, label in MEAL_KINDS.items():
-                if text in (key, label):
-                    return replace(m, kind=key)
-            raise ValueError(tr("餐别应为{kinds}之一").format(kinds="、".join(MEAL_KINDS.values())))
+            return replace(m, kind=read_meal_kind(value))
         if col == VENUE:
             return replace(m, venue=str(value or ""))
         if col == VENUE_TYPE:
-            text = str(value or "").strip()
-            if text not in VENUE_TYPES:
-                raise ValueError(tr("场所类型应为{types}之一").format(types="、".join(VENUE_TYPES)))
-            return replace(m, venue_type=text)
+            return replace(m, venue_type=read_venue_type(value))
         if col == DINERS:
             return replace(m, diners=_read_count(value))
         if col in (AMOUNT, TOBACCO):
@@ -478,3 +471,20 @@ class MoneyDelegate(QStyledItemDelegate):
     def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: ModelIndex) -> None:
         assert isinstance(editor, QLineEdit)
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+def read_meal_kind(value: object) -> str:
+    """A meal kind typed in a cell (its key or its Chinese name); ValueError when it is none."""
+    text = str(value or "").strip()
+    for key, label in MEAL_KINDS.items():
+        if text in (key, label):
+            return key
+    raise ValueError(tr("餐别应为{kinds}之一").format(kinds="、".join(MEAL_KINDS.values())))
+
+
+def read_venue_type(value: object) -> str:
+    """A venue type typed in a cell; ValueError when it is not one of VENUE_TYPES."""
+    text = str(value or "").strip()
+    if text not in VENUE_TYPES:
+        raise ValueError(tr("场所类型应为{types}之一").format(types="、".join(VENUE_TYPES)))
+    return text

@@ -22,8 +22,15 @@ from PySide6.QtGui import QColor
 from ledger.i18n import tr
 from ledger.money import MoneyError, fmt, parse_money
 from ledger.preapproval import PlannedMeal
-from ledger.records import MEAL_KINDS, VENUE_TYPES
-from ui.meals_model import BAD_CELL, BREACH_ROW, _read_count, _read_date, infer_venue_type
+from ui.meals_model import (
+    BAD_CELL,
+    BREACH_ROW,
+    _read_count,
+    _read_date,
+    infer_venue_type,
+    read_meal_kind,
+    read_venue_type,
+)
 from ui.table_model import FlatTableModel, ModelIndex
 
 DATE, KIND, VENUE, VENUE_TYPE, DINERS, STANDARD, AMOUNT = range(7)
@@ -209,18 +216,11 @@ def _with(m: PlannedMeal, col: int, value: object) -> PlannedMeal:
         day: date = _read_date(value, m.date.year)
         return replace(m, date=day)
     if col == KIND:
-        text = str(value or "").strip()
-        for key, label in MEAL_KINDS.items():
-            if text in (key, label):
-                return replace(m, kind=key)
-        raise ValueError(tr("餐别应为{kinds}之一").format(kinds="、".join(MEAL_KINDS.values())))
+        return replace(m, kind=read_meal_kind(value))
     if col == VENUE:
         return replace(m, venue=str(value or ""))
     if col == VENUE_TYPE:
-        text = str(value or "").strip()
-        if text not in VENUE_TYPES:
-            raise ValueError(tr("场所类型应为{types}之一").format(types="、".join(VENUE_TYPES)))
-        return replace(m, venue_type=text)
+        return replace(m, venue_type=read_venue_type(value))
     if col == DINERS:
         return replace(m, diners=_read_count(value))
     if col == STANDARD:
