@@ -2,7 +2,7 @@
 
 A plan is what the clerk writes when a letter or phone notice arrives — who comes, how many
 companions, which meals at what standard, lodging, the budget — and what the leader approves
-before the reception. The reception started from it is compared with it (``over_plan``): more
+before the reception. The reception started from it is compared with it (``comparison``): more
 guests, companions, meals or money than approved is said on the form and on the list. Pure
 functions only; the writes are in ``ledger.plans`` and ``ledger.letters``.
 """
@@ -435,16 +435,6 @@ def _lines(reception: Actual, plan: Plan) -> list[PlanLine]:
     ]
     return lines
 
-
-def over_plan(reception: Reception, plan: Plan) -> list[str]:
-    """What the reception did beyond its approved plan, one Chinese line each."""
-    return [
-        tr("{label}：实际 {actual}，超过审批 {planned}").format(
-            label=x.label, actual=x.actual, planned=x.planned
-        )
-        for x in comparison(reception, plan)
-        if x.over
-    ]
 
 
 # ---------------------------------------------------------------------------- stored rows
