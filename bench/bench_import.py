@@ -76,19 +76,62 @@ print(json.dumps({{"wall": wall, "cpu": used, "rss": rss // 1024}}))
 """
 
 
+# another desk during an import: every 0.2 s it takes the write lock (as a save does) and
+# measures how long it waited; prints {"longest", "writes"} when its stdin closes
+_DESK = """
+import json, select, sys, time
+sys.path.insert(0, {root!r})
+from sqlalchemy import text
+from ledger.db import Database
+from ledger.errors import LedgerError
+url = sys.argv[1]
+db = None
+while db is None:  # until the importing process has made the ledger and its user
+    try:
+        db = Database(url, migrate=False, create=False)
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM users WHERE username = 'bench'")).scalar() == 1
+    except Exception:
+        db = None
+        time.sleep(0.1)
+longest, writes = 0.0, 0
+while not select.select([sys.stdin], [], [], 0.2)[0]:
+    start = time.perf_counter()
+    try:
+        with db.write():
+            pass
+    except LedgerError:
+        pass  # waited the whole lock timeout (30 s) in vain
+    longest, writes = max(longest, time.perf_counter() - start), writes + 1
+print(json.dumps({{"longest": longest, "writes": writes}}))
+"""
+
+
 def measure(what: str, path: Path, url: str, *, one_core: bool, repeat: int) -> dict[str, float]:
     runs = []
     for _ in range(repeat):
         command = [sys.executable, "-c", _RUN.format(root=str(ROOT)), what, str(path), url]
+        desk = None
+        if what == "import":  # another desk writing meanwhile, on the other core when there is one
+            desk = subprocess.Popen(
+                [sys.executable, "-c", _DESK.format(root=str(ROOT)), url],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
         if one_core:
             command = ["taskset", "-c", "0", *command]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"{what} failed: {done.stderr.strip()[-2000:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if desk is not None:
+            waited = json.loads(desk.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1])
+            runs[-1] |= {"desk_wait": waited["longest"]}
         if what == "import" and url.startswith("postgresql"):
             url = fresh_postgres(url)
-    return {key: statistics.median(r[key] for r in runs) for key in ("wall", "cpu", "rss")}
+    keys = [k for k in ("wall", "cpu", "rss", "desk_wait") if k in runs[0]]
+    return {key: statistics.median(r[key] for r in runs) for key in keys}
 
 
 def fresh_sqlite(folder: Path, n: int) -> str:
@@ -121,9 +164,10 @@ def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar:
         )
     else:
         text += " " * 42
-    return (
-        text + f"  peak RSS {ours['rss']:5.0f} MB (bar {RSS_BAR}) {'ok' if ours['rss'] < RSS_BAR else 'OVER'}"
-    )
+    text += f"  peak RSS {ours['rss']:5.0f} MB (bar {RSS_BAR}) {'ok' if ours['rss'] < RSS_BAR else 'OVER'}"
+    if "desk_wait" in ours:
+        text += f"\n              another desk's longest wait for the write lock: {ours['desk_wait']:6.2f} s"
+    return text
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.anchors import read_anchor, write_anchor
@@ -42,6 +42,7 @@ from ledger.models import (
     TargetRow,
     UserRow,
     ViolationRow,
+    insert_many,
 )
 from ledger.preapproval import key_of, letter_snapshot, plan_ref, plan_snapshot
 from ledger.records import Attachment, HistoryEntry
@@ -141,7 +142,8 @@ def append(
 
 
 def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "") -> None:
-    """Append several entries (keyword dicts as for ``append``) in one bulk insert: imports."""
+    """Append several entries (keyword dicts as for ``append``; "after" may be its canonical
+    JSON text already) in one bulk insert: imports."""
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     values = []
@@ -155,7 +157,7 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
             "entity_id": e.get("entity_id"),
             "ref": e.get("ref", ""),
             "before": "" if before is None else canonical(before),
-            "after": "" if after is None else canonical(after),
+            "after": "" if after is None else after if isinstance(after, str) else canonical(after),
             "comment": e.get("comment", ""),
             "prev_hash": prev,
             "algo": algo,
@@ -163,7 +165,7 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
         row["hash"] = prev = _entry_hash(row)
         values.append(row)
     if values:
-        session.connection().execute(insert(HistoryRow.__table__), values)
+        insert_many(session.connection(), HistoryRow.__table__, values)
 
 
 def to_entry(row: HistoryRow) -> HistoryEntry:

@@ -6,21 +6,31 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import history, letters, limits
+from ledger import changes, history, letters, limits
+from ledger.db import DiskFull
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied
 from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
-from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
+from ledger.models import (
+    ExplanationRow,
+    HistoryRow,
+    MealRow,
+    PersonRow,
+    ReceptionRow,
+    ViolationRow,
+    insert_many,
+)
 from ledger.money import to_fen
 from ledger.preapproval import key_of
 from ledger.records import Assessment, CellError, ImportRow, Reception, Role, Status, User
@@ -141,12 +151,15 @@ class _ImportState:
     on_outcome: Callable[[ImportOutcome], None] | None = None
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
+    watermark: int = 0  # the last history entry when the rows began to be checked
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: TakenRefs = field(default_factory=lambda: TakenRefs())  # in the ledger or given here
     loaded_dates: set[date] = field(default_factory=set)
     deleted_read: bool = False
+    # receptions another desk stored while the rows were checked (key → number): see _catch_up
+    stored_since: dict[tuple[date, str, int], str] = field(default_factory=dict)
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -154,6 +167,84 @@ class _ImportState:
             self.outcomes.append(outcome)
         else:
             self.on_outcome(outcome)
+
+
+@dataclass
+class _Ready:
+    """A row that passed every check, stored as it is once its number is given (_store)."""
+
+    row: int
+    action: str
+    columns: dict[str, Any]  # without its number: ref, year, seq, search_text's first word
+    children: dict[str, list[dict[str, Any]]]
+    record: Reception  # ref ""
+    assessment: Assessment
+    after: str  # the history's "after" (canonical JSON), its number written in when it is given
+
+
+# Where the number goes in a ready row's history text: the record's "ref" and the first word
+# of its derived "search_text" are a NUL there (JSON "\u0000"), which no stored text can hold
+# (ledger.text removes control characters), so each stands exactly once in the text.
+_NUMBER, _SEARCH = '"\\u0000"', '"\\u0000'
+
+
+def _after_text(snapshot: dict[str, Any]) -> str:
+    snapshot["ref"] = "\0"
+    snapshot["derived"]["search_text"] = "\0" + snapshot["derived"]["search_text"]
+    text = history.canonical(snapshot)
+    if text.count(_NUMBER) != 1 or text.count(_SEARCH) != 2:  # never: the record's text is cleaned
+        raise AssertionError("a control character in a cleaned record")
+    return text
+
+
+class _Spool:
+    """The checked rows, in order, in a temporary file (a batch at a time, pickled and
+    compressed to about a fifth): a million rows wait for the write lock without being held in
+    memory, in some 800 MB of disk. A full disk is the one-line ``DiskFull``; the file is gone
+    when it is closed, or when the process ends however it ends."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()
+        self.sizes: list[int] = []
+
+    def put(self, items: list[ImportOutcome | _Ready]) -> None:
+        import pickle
+        import zlib
+
+        if not items:
+            return
+        data = zlib.compress(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试")) from None
+            raise
+        self.sizes.append(len(data))
+
+    def batches_in_order(self) -> Iterator[list[ImportOutcome | _Ready]]:
+        import gc
+        import pickle
+        import zlib
+
+        self.file.seek(0)
+        for size in self.sizes:
+            data = zlib.decompress(self.file.read(size))
+            # loading makes many objects and no cycles: the collector, run by their number,
+            # would walk the whole heap again and again for nothing (three times the cost)
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                items = pickle.loads(data)
+            finally:
+                if enabled:
+                    gc.enable()
+            yield items
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class Importer:
@@ -179,11 +270,18 @@ class Importer:
         a stored reception (or an earlier row of the same sheet) on date, visiting unit and
         total is refused unless ``allow_duplicates``. With ``historical``, a row carrying
         审核人 enters as approved by that person. ``progress(done, total)`` may return False
-        to cancel: nothing is committed then (total is 0 for a stream). ``column_of`` names the
-        face's column for a field the ledger refuses (reports.template.column_of); without it,
-        problems carry the field names. With ``on_outcome``, each row's outcome is handed to it
-        as the row is done and none is kept (an import of a million rows in bounded memory): the
-        outcomes stand only once this returns, since a later failure commits nothing.
+        to cancel: nothing is committed then (total is 0 for a stream; the rows are counted
+        twice, once checked and once stored). ``column_of`` names the face's column for a
+        field the ledger refuses (reports.template.column_of); without it, problems carry the
+        field names. With ``on_outcome``, each row's outcome is handed to it as the row is
+        stored and none is kept (an import of a million rows in bounded memory): the outcomes
+        stand only once this returns, since a later failure commits nothing.
+
+        Two steps, so that other desks are not kept waiting while a big file is checked: every
+        row is checked without the write lock (reading the ledger as it is) into a spool on
+        disk; then, in one transaction under the write lock, what other desks stored meanwhile
+        is caught up with (_catch_up), the numbers are given and the rows are stored with their
+        history. The lock is held for the storing only.
         """
         self.settings.policies()
         total = len(rows) if isinstance(rows, Sized) else 0
@@ -195,73 +293,58 @@ class Importer:
             column_of=column_of or str,
             on_outcome=on_outcome,
         )
-        with self.desk.db.write() as s:
-            require(s, actor, Role.CLERK, tr("导入接待"))
-            if historical and not (has(s, actor, Role.APPROVER) or has(s, actor, Role.ADMIN)):
-                raise PermissionDenied(
-                    tr("按纸质审核导入（--historical）会直接记为已审核，需要“分管领导”或“管理员”角色")
-                )
+        spool = _Spool()
+        try:
+            with self.desk.db.read() as s:
+                self._allowed(s, state)
+                state.watermark = changes.head(s)
+            checked = 0
             batch: list[ImportRow] = []
             for item in rows:
                 batch.append(item)
                 if len(batch) == _IMPORT_BATCH:
-                    self._import_batch(s, state, batch)
+                    spool.put(self._check_batch(state, batch))
+                    checked += len(batch)
                     batch = []
-                    if progress and progress(state.done, total) is False:
+                    if progress and progress(checked, 2 * total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-            self._import_batch(s, state, batch)
-            if progress and progress(state.done, total or state.done) is False:
-                raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+            spool.put(self._check_batch(state, batch))
+            checked += len(batch)
+            with self.desk.db.write() as s:
+                self._allowed(s, state)  # a role taken away meanwhile counts
+                self._catch_up(s, state)
+                for items in spool.batches_in_order():
+                    self._store(s, state, items)
+                    if progress and progress(checked + state.done, 2 * (total or checked)) is False:
+                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+        finally:
+            spool.close()
         return state.outcomes
 
-    def _import_batch(self, s: Session, state: _ImportState, rows: list[ImportRow]) -> None:
-        """Check and store one batch of worksheet rows inside the import's transaction."""
-        # the stored receptions of each date, read once per import: a date read for an earlier
-        # batch is not read again (its rows stored by this import are in ``seen_in_file``), so
-        # the cost stays linear in the rows instead of re-reading the growing import each batch
-        dates = sorted({r.reception.reception_date for r in rows if r.reception} - state.loaded_dates)
-        state.loaded_dates.update(dates)
-        for first in range(0, len(dates), 500):
-            stmt = select(
-                ReceptionRow.reception_date,
-                ReceptionRow.visiting_unit,
-                ReceptionRow.total_fen,
-                ReceptionRow.ref,
-            ).where(
-                ReceptionRow.reception_date.in_(dates[first : first + 500]),
-                ReceptionRow.status != Status.VOID.value,  # a void reception is no duplicate
+    @staticmethod
+    def _allowed(s: Session, state: _ImportState) -> None:
+        require(s, state.actor, Role.CLERK, tr("导入接待"))
+        if state.historical and not (has(s, state.actor, Role.APPROVER) or has(s, state.actor, Role.ADMIN)):
+            raise PermissionDenied(
+                tr("按纸质审核导入（--historical）会直接记为已审核，需要“分管领导”或“管理员”角色")
             )
-            for d, unit, total, known in s.execute(stmt):
-                state.existing.setdefault((d, person_key(unit), total), known)
-        wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
-        if wanted:
-            state.refs_taken.update(s.scalars(select(ReceptionRow.ref).where(ReceptionRow.ref.in_(wanted))))
-            if not state.deleted_read:  # a deleted draft's number is never given out again,
-                state.deleted_read = True  # not even to a row that names it (read once an import)
-                state.refs_taken.update(
-                    s.scalars(
-                        select(HistoryRow.ref).where(
-                            HistoryRow.entity == "reception", HistoryRow.action == "delete"
-                        )
-                    )
-                )
+
+    def _check_batch(self, state: _ImportState, rows: list[ImportRow]) -> list[ImportOutcome | _Ready]:
+        """Check one batch of worksheet rows against the ledger as it is (no write lock): each
+        row's refusal, or the row ready to be stored."""
+        if not rows:
+            return []
+        with self.desk.db.read() as s:
+            self._read_known(s, state, rows)
         actor, now = state.actor, state.now
-        # accepted rows: (worksheet row, action, columns, children, stored record)
-        accepted: list[tuple[int, str, dict[str, Any], dict[str, list[dict[str, Any]]], Reception]] = []
+        out: list[ImportOutcome | _Ready] = []
         for item in rows:
             r = normalized(item.reception) if item.reception is not None else None
             errors = list(item.errors)
             if r is not None and not errors:
                 key = (r.reception_date, person_key(r.visiting_unit), to_fen(r.total))
                 if not state.allow_duplicates and key in state.existing:
-                    errors.append(
-                        CellError(
-                            state.column_of("reception_date"),
-                            tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(
-                                ref=state.existing[key]
-                            ),
-                        )
-                    )
+                    errors.append(_stored_duplicate(state, state.existing[key]))
                 elif not state.allow_duplicates and (earlier := state.in_file.earlier(r)) is not None:
                     errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
@@ -275,28 +358,13 @@ class Importer:
                     for f, m in _paper_review_problems(state, r, item, approved_by)
                 ]
             if r is None or errors:
-                state.add(
+                out.append(
                     ImportOutcome(item.row, None, r, self.settings.assess(r) if r else None, tuple(errors))
                 )
                 continue
-            year = r.reception_date.year
-            if year not in state.next_seq:
-                state.next_seq[year] = next_seq(s, year)
-            kept = _free_seq(state, r)
-            if kept is not None:  # 编号 of an exported ledger, still free here: kept
-                seq = kept
-                state.next_seq[year] = max(state.next_seq[year], seq + 1)
-            else:
-                seq = state.next_seq[year]
-                state.next_seq[year] += 1
-                while ref(year, seq) in state.refs_taken:
-                    seq = state.next_seq[year]
-                    state.next_seq[year] += 1
-            state.refs_taken.add(ref(year, seq))
-            stored = r
             workflow: dict[str, Any] = {
-                "clerk_name": stored.clerk_name or actor.label,
-                "ref": ref(year, seq),
+                "clerk_name": r.clerk_name or actor.label,
+                "ref": "",  # given under the write lock (_store)
                 "status": Status.DRAFT,
                 "version": 1,
                 "created_by": actor.username,
@@ -319,30 +387,113 @@ class Importer:
                     "approved_at": approved_at,
                 }
                 action = "import_historical"
-            record = Reception.from_storage(**(stored.__dict__ | workflow))
+            record = Reception.from_storage(**(r.__dict__ | workflow | {"ref": r.ref}))
             assessment = self.settings.assess(record)
-            columns, children = storage(record, assessment, workflow["ref"])
-            del workflow["clerk_name"]
-            columns |= workflow | {"status": workflow["status"].value, "year": year, "seq": seq}
-            accepted.append((item.row, action, columns, children, record))
-            state.add(ImportOutcome(item.row, record.ref, record, assessment, ()))
+            columns, children = storage(record, assessment, "")
+            del workflow["clerk_name"], workflow["ref"]
+            columns |= workflow | {"status": workflow["status"].value}
+            snapshot = record.snapshot() | {"derived": derived(columns, children["violations"])}
+            out.append(_Ready(item.row, action, columns, children, record, assessment, _after_text(snapshot)))
+        return out
+
+    @staticmethod
+    def _read_known(s: Session, state: _ImportState, rows: list[ImportRow]) -> None:
+        """The stored receptions of the batch's dates (read once an import) and the numbers
+        its rows ask for."""
+        # a date read for an earlier batch is not read again (its rows stored by this import
+        # are in ``in_file``), so the cost stays linear in the rows
+        dates = sorted({r.reception.reception_date for r in rows if r.reception} - state.loaded_dates)
+        state.loaded_dates.update(dates)
+        for first in range(0, len(dates), 500):
+            _stored_keys(s, ReceptionRow.reception_date.in_(dates[first : first + 500]), state.existing)
+        wanted = {r.reception.ref for r in rows if r.reception and r.reception.ref}
+        if wanted:
+            state.refs_taken.update(s.scalars(select(ReceptionRow.ref).where(ReceptionRow.ref.in_(wanted))))
+            if not state.deleted_read:  # a deleted draft's number is never given out again,
+                state.deleted_read = True  # not even to a row that names it (read once an import)
+                state.refs_taken.update(
+                    s.scalars(
+                        select(HistoryRow.ref).where(
+                            HistoryRow.entity == "reception", HistoryRow.action == "delete"
+                        )
+                    )
+                )
+
+    @staticmethod
+    def _catch_up(s: Session, state: _ImportState) -> None:
+        """Under the write lock: what other desks did to receptions while the rows were checked
+        (every write leaves a history entry after the watermark). Their numbers, also of
+        deleted drafts, are taken; a reception stored or changed meanwhile refuses the rows
+        that repeat it."""
+        since = select(HistoryRow.entity_id, HistoryRow.ref).where(
+            HistoryRow.id > state.watermark, HistoryRow.entity == "reception"
+        )
+        touched: set[int] = set()
+        for entity_id, number in s.execute(since):
+            state.refs_taken.add(number)
+            if entity_id is not None:
+                touched.add(entity_id)
+        ids = sorted(touched)
+        for first in range(0, len(ids), 500):
+            _stored_keys(s, ReceptionRow.id.in_(ids[first : first + 500]), state.stored_since)
+
+    def _store(self, s: Session, state: _ImportState, items: list[ImportOutcome | _Ready]) -> None:
+        """Under the write lock: number the batch's ready rows and store them with their history."""
+        accepted: list[_Ready] = []
+        for item in items:
+            if isinstance(item, ImportOutcome):
+                state.add(item)
+                continue
+            r = item.record
+            if state.stored_since and not state.allow_duplicates:
+                key = (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])
+                if key in state.stored_since:
+                    error = _stored_duplicate(state, state.stored_since[key])
+                    state.add(ImportOutcome(item.row, None, r, item.assessment, (error,)))
+                    continue
+            year = r.reception_date.year
+            if year not in state.next_seq:
+                state.next_seq[year] = next_seq(s, year)
+            kept = _free_seq(state, r)
+            if kept is not None:  # 编号 of an exported ledger, still free here: kept
+                seq = kept
+                state.next_seq[year] = max(state.next_seq[year], seq + 1)
+            else:
+                seq = state.next_seq[year]
+                state.next_seq[year] += 1
+                while ref(year, seq) in state.refs_taken:
+                    seq = state.next_seq[year]
+                    state.next_seq[year] += 1
+            number = ref(year, seq)
+            state.refs_taken.add(number)
+            object.__setattr__(r, "ref", number)  # the import's own record, not yet seen by anyone
+            search_text = number.lower() + item.columns["search_text"]  # (storage's first word)
+            item.after = item.after.replace(_NUMBER, history.canonical(number), 1).replace(
+                _SEARCH, history.canonical(number.lower())[:-1], 1
+            )
+            item.columns |= {"ref": number, "year": year, "seq": seq, "search_text": search_text}
+            accepted.append(item)
+            state.add(ImportOutcome(item.row, number, item.record, item.assessment, ()))
         if not accepted:
             return
+        actor, now = state.actor, state.now
         # Core bulk inserts: an ORM unit of work costs several times more per row (a plain
         # executemany; the new ids are read back by reference, since RETURNING makes SQLite
         # insert row by row)
-        cited = [(a[2]["letter_no"], a[2]["letter_title"], a[2]["visiting_unit"]) for a in accepted]
+        cited = [
+            (a.columns["letter_no"], a.columns["letter_title"], a.columns["visiting_unit"]) for a in accepted
+        ]
         # the batch's letters are looked up afresh (one query per batch): a map of every letter
         # the import met would hold a million-row import's ~150 MB of keys
         letter_ids = letters.link_many(s, actor.username, now, cited, {})
         for a in accepted:
-            a[2]["letter_id"] = letter_ids.get(key_of(a[2]["letter_no"]))
+            a.columns["letter_id"] = letter_ids.get(key_of(a.columns["letter_no"]))
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        connection.execute(insert(table), [a[2] for a in accepted])
+        insert_many(connection, table, [a.columns for a in accepted])
         found = dict(connection.execute(select(table.c.ref, table.c.id).where(table.c.id > before)).all())
-        ids = [found[a[2]["ref"]] for a in accepted]
+        ids = [found[a.columns["ref"]] for a in accepted]
         for child, kind in (
             (PersonRow, "people"),
             (MealRow, "meals"),
@@ -350,27 +501,46 @@ class Importer:
             (ViolationRow, "violations"),
         ):
             values = [
-                c | {"reception_id": rid} for rid, a in zip(ids, accepted, strict=True) for c in a[3][kind]
+                c | {"reception_id": rid}
+                for rid, a in zip(ids, accepted, strict=True)
+                for c in a.children[kind]
             ]
             if values:
-                connection.execute(insert(child.__table__), values)
+                insert_many(connection, child.__table__, values)
         history.append_many(
             s,
             [
                 {
                     "username": actor.username,
-                    "action": action,
+                    "action": a.action,
                     "entity": "reception",
                     "entity_id": rid,
-                    "ref": record.ref,
-                    "after": record.snapshot() | {"derived": derived(columns, children["violations"])},
+                    "ref": a.columns["ref"],
+                    "after": a.after,
                     "at": now,
-                    "comment": tr("第 {row} 行").format(row=row_number),
+                    "comment": tr("第 {row} 行").format(row=a.row),
                 }
-                for rid, (row_number, action, columns, children, record) in zip(ids, accepted, strict=True)
+                for rid, a in zip(ids, accepted, strict=True)
             ],
             algo=chain_algo(s),
         )
+
+
+def _stored_keys(s: Session, where: Any, into: dict[tuple[date, str, int], str]) -> None:
+    """The duplicate keys (date, visiting unit, total) of the stored receptions ``where`` says,
+    with their numbers; a void reception is no duplicate."""
+    stmt = select(
+        ReceptionRow.reception_date, ReceptionRow.visiting_unit, ReceptionRow.total_fen, ReceptionRow.ref
+    ).where(where, ReceptionRow.status != Status.VOID.value)
+    for d, unit, total, known in s.execute(stmt):
+        into.setdefault((d, person_key(unit), total), known)
+
+
+def _stored_duplicate(state: _ImportState, number: str) -> CellError:
+    return CellError(
+        state.column_of("reception_date"),
+        tr("与已有接待 {ref} 重复（日期、来访单位、金额相同）").format(ref=number),
+    )
 
 
 def _paper_review_problems(

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import history, limits
@@ -24,7 +24,7 @@ from ledger.desk import Desk, chain_algo, require
 from ledger.errors import InvalidReception, NotFound, StaleEdit
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
-from ledger.models import LetterRow, PlanRow, ReceptionRow
+from ledger.models import LetterRow, PlanRow, ReceptionRow, insert_many
 from ledger.preapproval import Letter, LetterUse, key_of, letter_snapshot
 from ledger.records import Role, Status, User
 from ledger.text import clean_line
@@ -420,7 +420,7 @@ def link_many(
         }
         for key, (number, title, unit) in new
     ]
-    connection.execute(insert(LetterRow.__table__), values)
+    insert_many(connection, LetterRow.__table__, values)
     ids = dict(
         connection.execute(
             select(LetterRow.key, LetterRow.id).where(LetterRow.key.in_([k for k, _ in new]))
