@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ledger import changes, history, letters, limits
 from ledger.db import DiskFull
 from ledger.desk import Desk, chain_algo, has, require
-from ledger.errors import ImportCancelled, PermissionDenied
+from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
 from ledger.mapping import derived, normalized, ref, storage
 from ledger.models import (
@@ -152,6 +152,7 @@ class _ImportState:
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
     watermark: int = 0  # the last history entry when the rows began to be checked
+    watermark_hash: str = ""  # its hash: the same entry under the write lock, or another ledger
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
@@ -298,6 +299,7 @@ class Importer:
             with self.desk.db.read() as s:
                 self._allowed(s, state)
                 state.watermark = changes.head(s)
+                state.watermark_hash = _hash_of_entry(s, state.watermark)
             checked = 0
             batch: list[ImportRow] = []
             for item in rows:
@@ -312,6 +314,7 @@ class Importer:
             checked += len(batch)
             with self.desk.db.write() as s:
                 self._allowed(s, state)  # a role taken away meanwhile counts
+                self._same_history(s, state)
                 self._catch_up(s, state)
                 for items in spool.batches_in_order():
                     self._store(s, state, items)
@@ -420,6 +423,15 @@ class Importer:
                 )
 
     @staticmethod
+    def _same_history(s: Session, state: _ImportState) -> None:
+        """Under the write lock: the history still holds the entry the rows were checked after.
+        A backup restored meanwhile replaced the whole ledger (another history, its ids begun
+        again): what it holds cannot be caught up with from the entries after the watermark,
+        so the import stops, with nothing written."""
+        if _hash_of_entry(s, state.watermark) != state.watermark_hash:
+            raise StaleEdit(tr("导入期间账本已被整体替换（恢复了备份），未写入任何数据：请重新导入"))
+
+    @staticmethod
     def _catch_up(s: Session, state: _ImportState) -> None:
         """Under the write lock: what other desks did to receptions while the rows were checked
         (every write leaves a history entry after the watermark). Their numbers, also of
@@ -524,6 +536,10 @@ class Importer:
             ],
             algo=chain_algo(s),
         )
+
+
+def _hash_of_entry(s: Session, entry_id: int) -> str:
+    return (s.scalar(select(HistoryRow.hash).where(HistoryRow.id == entry_id)) or "") if entry_id else ""
 
 
 def _stored_keys(s: Session, where: Any, into: dict[tuple[date, str, int], str]) -> None:
