@@ -150,3 +150,31 @@ def test_another_ledgers_backup_restored_meanwhile_is_no_traceback(
     refs = [r.ref for r in importer.receptions()]
     assert len(refs) == len(set(refs))
     assert importer.verify().ok
+
+
+def test_a_row_repeating_a_reception_voided_meanwhile_is_not_refused_as_its_duplicate(
+    two_desks: tuple[LedgerService, LedgerService, Team], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: "a void reception is no duplicate", and the import "takes into account what
+    [other desks] saved meanwhile". A row checked while JD-2025-0001 stood is refused as its
+    duplicate at the check; JD-2025-0001 is voided before the import stores anything, yet the
+    row stays refused, naming a reception that is void when the import commits. (The catch-up
+    only adds refusals; a refusal made at the check is never taken back.)"""
+    importer, other, team = two_desks
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    wrong = importer.save(team.both, sample_reception(date(2025, 6, 2), unit="市审计局"))
+    other.authenticate("wang", PASSWORD)
+
+    def void() -> None:
+        other.void(team.both, wrong.id, "录重了，以导入的为准", version=wrong.version)
+
+    rows = [
+        ImportRow(2, sample_reception(date(2025, 6, 2), unit="市审计局")),
+        ImportRow(3, sample_reception(date(2025, 6, 3), unit="市财政局")),
+    ]
+    outcomes = importer.import_rows(team.clerk, rows, progress=once(void))
+    by_row = {o.row: o for o in outcomes}
+    assert importer.get(wrong.id).status.value == "void"
+    assert [e.message for e in by_row[2].errors] == [], "refused as a duplicate of the void JD-2025-0001"
+    assert by_row[2].ref == "JD-2025-0002"
+    assert importer.verify().ok
