@@ -161,6 +161,8 @@ class _ImportState:
     deleted_read: bool = False
     # receptions another desk stored while the rows were checked (key → number): see _catch_up
     stored_since: dict[tuple[date, str, int], str] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)  # the numbers of the receptions changed meanwhile
+    taken_back: FileDuplicates | None = None  # rows refused at the check, stored after all
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -181,6 +183,10 @@ class _Ready:
     record: Reception  # ref ""
     assessment: Assessment
     after: str  # the history's "after" (canonical JSON), its number written in when it is given
+    # refused at the check as the duplicate of this stored reception: stays refused unless
+    # another desk changed that reception meanwhile so that it no longer is one (_store)
+    repeats: str = ""
+    refusal: ImportOutcome | None = None
 
 
 # Where the number goes in a ready row's history text: the record's "ref" and the first word
@@ -344,10 +350,12 @@ class Importer:
         for item in rows:
             r = normalized(item.reception) if item.reception is not None else None
             errors = list(item.errors)
+            repeats = ""
             if r is not None and not errors:
                 key = (r.reception_date, person_key(r.visiting_unit), to_fen(r.total))
                 if not state.allow_duplicates and key in state.existing:
-                    errors.append(_stored_duplicate(state, state.existing[key]))
+                    repeats = state.existing[key]
+                    errors.append(_stored_duplicate(state, repeats))
                 elif not state.allow_duplicates and (earlier := state.in_file.earlier(r)) is not None:
                     errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
@@ -360,11 +368,22 @@ class Importer:
                     CellError(state.column_of(f), m)
                     for f, m in _paper_review_problems(state, r, item, approved_by)
                 ]
+            refusal = None
             if r is None or errors:
-                out.append(
-                    ImportOutcome(item.row, None, r, self.settings.assess(r) if r else None, tuple(errors))
+                refusal = ImportOutcome(
+                    item.row, None, r, self.settings.assess(r) if r else None, tuple(errors)
                 )
-                continue
+                # refused only as a stored reception's duplicate: kept, in case that one changes
+                kept = (
+                    r is not None
+                    and repeats
+                    and len(errors) == 1
+                    and not reception_problems(r, imported=True)
+                )
+                if not kept:
+                    out.append(refusal)
+                    continue
+            assert r is not None
             workflow: dict[str, Any] = {
                 "clerk_name": r.clerk_name or actor.label,
                 "ref": "",  # given under the write lock (_store)
@@ -396,7 +415,10 @@ class Importer:
             del workflow["clerk_name"], workflow["ref"]
             columns |= workflow | {"status": workflow["status"].value}
             snapshot = record.snapshot() | {"derived": derived(columns, children["violations"])}
-            out.append(_Ready(item.row, action, columns, children, record, assessment, _after_text(snapshot)))
+            after = _after_text(snapshot)
+            out.append(
+                _Ready(item.row, action, columns, children, record, assessment, after, repeats, refusal)
+            )
         return out
 
     @staticmethod
@@ -443,11 +465,33 @@ class Importer:
         touched: set[int] = set()
         for entity_id, number in s.execute(since):
             state.refs_taken.add(number)
+            state.touched.add(number)
             if entity_id is not None:
                 touched.add(entity_id)
         ids = sorted(touched)
         for first in range(0, len(ids), 500):
             _stored_keys(s, ReceptionRow.id.in_(ids[first : first + 500]), state.stored_since)
+
+    @staticmethod
+    def _taken_back(s: Session, state: _ImportState, item: _Ready) -> bool:
+        """Under the write lock: whether a row refused at the check as the duplicate of a stored
+        reception is stored after all — that reception was voided, deleted or changed meanwhile
+        and no reception has the row's date, visiting unit and total now. Such rows are then
+        compared with each other as the rows of one file are."""
+        if item.repeats not in state.touched:
+            return False  # untouched: still the same reception
+        r = item.record
+        if _still_stored(s, (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])):
+            return False
+        if state.taken_back is None:
+            state.taken_back = FileDuplicates()
+        earlier = state.taken_back.earlier(r)
+        if earlier is not None:
+            error = CellError(state.column_of("reception_date"), duplicate_message(earlier))
+            item.refusal = ImportOutcome(item.row, None, r, item.assessment, (error,))
+            return False
+        state.taken_back.add(r, item.row)
+        return True
 
     def _store(self, s: Session, state: _ImportState, items: list[ImportOutcome | _Ready]) -> None:
         """Under the write lock: number the batch's ready rows and store them with their history."""
@@ -457,6 +501,10 @@ class Importer:
                 state.add(item)
                 continue
             r = item.record
+            if item.repeats and not self._taken_back(s, state, item):
+                assert item.refusal is not None
+                state.add(item.refusal)
+                continue
             if state.stored_since and not state.allow_duplicates:
                 key = (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])
                 if key in state.stored_since:
@@ -536,6 +584,17 @@ class Importer:
             ],
             algo=chain_algo(s),
         )
+
+
+def _still_stored(s: Session, key: tuple[date, str, int]) -> bool:
+    """Whether a reception that is not void has this duplicate key now."""
+    day, unit, total = key
+    found = select(ReceptionRow.visiting_unit).where(
+        ReceptionRow.reception_date == day,
+        ReceptionRow.total_fen == total,
+        ReceptionRow.status != Status.VOID.value,
+    )
+    return any(person_key(u) == unit for u in s.scalars(found))
 
 
 def _hash_of_entry(s: Session, entry_id: int) -> str:

@@ -142,3 +142,45 @@ def test_a_full_disk_while_the_rows_wait_is_one_line_and_commits_nothing(
     with pytest.raises(DiskFull, match="磁盘已满，未写入任何数据"):
         service.import_rows(team.clerk, rows())
     assert service.receptions() == []
+
+
+def test_rows_repeating_a_reception_voided_meanwhile_are_stored_once(
+    two_desks: tuple[LedgerService, LedgerService, Team], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows of the file repeat JD-2025-0001, which is voided while the file is checked: the
+    first is stored after all, the second is the first one's duplicate, as in any file."""
+    from tests.conftest import PASSWORD
+
+    importer, other, team = two_desks
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    wrong = importer.save(team.both, sample_reception(date(2025, 6, 2), unit="市审计局"))
+    other.authenticate("wang", PASSWORD)
+    file_rows = [
+        ImportRow(2, sample_reception(date(2025, 6, 3), unit="市财政局")),
+        ImportRow(3, sample_reception(date(2025, 6, 2), unit="市审计局")),
+        ImportRow(4, sample_reception(date(2025, 6, 2), unit="市审计局")),
+    ]
+    voided = once(lambda: other.void(team.both, wrong.id, "录重了", version=wrong.version))  # type: ignore[arg-type]
+    outcomes = {o.row: o for o in importer.import_rows(team.clerk, file_rows, progress=voided)}
+    assert outcomes[3].ref == "JD-2025-0003" and not outcomes[3].errors
+    assert [e.message for e in outcomes[4].errors] == ["与本表第 3 行重复（日期、来访单位、金额相同）"]
+    assert importer.verify().ok
+
+
+def test_a_row_still_refused_when_the_reception_it_repeats_only_changed_its_remarks(
+    two_desks: tuple[LedgerService, LedgerService, Team], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    importer, other, team = two_desks
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    stored = importer.save(team.both, sample_reception(date(2025, 6, 2), unit="市审计局"))
+    file_rows = [
+        ImportRow(2, sample_reception(date(2025, 6, 3), unit="市财政局")),
+        ImportRow(3, sample_reception(date(2025, 6, 2), unit="市审计局")),
+    ]
+    edited = once(lambda: other.save(team.both, replace(stored, remarks="补记")) and None)
+    outcomes = {o.row: o for o in importer.import_rows(team.clerk, file_rows, progress=edited)}
+    assert [e.message for e in outcomes[3].errors] == [
+        "与已有接待 JD-2025-0001 重复（日期、来访单位、金额相同）"
+    ]
