@@ -439,10 +439,11 @@ def is_database_kept(name: str | None) -> bool:
 
 
 def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany of ``rows`` (dicts with the same keys) into ``table``, the values
-    converted by the columns' own types and the columns left out given their (scalar)
-    defaults: what ``connection.execute(insert(table), rows)`` does, without SQLAlchemy
-    building each row's parameters again (more than the insert itself costs in an import)."""
+    """Insert ``rows`` (dicts with the same keys) into ``table``, the values converted by the
+    columns' own types and the columns left out given their (scalar) defaults: what
+    ``connection.execute(insert(table), rows)`` does, without SQLAlchemy building each row's
+    parameters again (more than the insert itself costs in an import). SQLite takes one
+    executemany; PostgreSQL one COPY, which streams the rows instead of a statement each."""
     if not rows:
         return
     keys = list(rows[0])
@@ -452,10 +453,22 @@ def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]
     names = list(compiled.positiontup or ()) if compiled.positional else [*keys, *defaults]
     convert = [(i, table.c[k].type.bind_processor(dialect)) for i, k in enumerate(names)]
     convert = [(i, f) for i, f in convert if f is not None]
-    params: list[Any] = []
+    values: list[tuple[Any, ...]] = []
     for row in rows:
         one = [row[k] if k in row else defaults[k] for k in names]
         for i, f in convert:
             one[i] = f(one[i])
-        params.append(tuple(one) if compiled.positional else dict(zip(names, one, strict=True)))
-    connection.exec_driver_sql(str(compiled), params)
+        values.append(tuple(one))
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        columns = ", ".join(quote(table.c[k].name) for k in names)
+        psycopg_connection: Any = connection.connection.dbapi_connection  # in this transaction
+        with psycopg_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+                for one in values:
+                    copy.write_row(one)
+        return
+    if compiled.positional:
+        connection.exec_driver_sql(str(compiled), values)
+    else:
+        connection.exec_driver_sql(str(compiled), [dict(zip(names, one, strict=True)) for one in values])
