@@ -39,14 +39,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from bench.register_rows import letter_rows, plan_rows  # noqa: E402
 from ledger import history  # noqa: E402
 from ledger.db import Database  # noqa: E402
 from ledger.mapping import derived, normalized, ref, storage  # noqa: E402
 from ledger.models import (  # noqa: E402
     ExplanationRow,
     HistoryRow,
+    LetterRow,
     MealRow,
     PersonRow,
+    PlanRow,
     ReceptionRow,
     ViolationRow,
 )
@@ -105,48 +108,25 @@ def fake_reception(rng: random.Random, on: date, i: int) -> Reception:
 
 def _copy_to_postgres(source: str, url: str, count: int) -> str:
     """The PostgreSQL bench ledger: the SQLite one of the same size, every table copied with
-    COPY into a ledger at revision 0002, then opened as a ledger, i.e. migrated like an existing
-    ledger would be (the indexes, totals and search of 0004 made over a million rows)."""
+    COPY into a new ledger made by the migrations, its triggers held meanwhile (the monthly
+    totals are copied as they are)."""
     import sqlite3
 
     import psycopg
-    from alembic import command
-    from alembic.config import Config
 
-    from ledger.db import MIGRATIONS
-    from ledger.models import Base
+    from ledger.models import Base, reception_totals
 
     _fresh(url)
     print(f"copying {source} to PostgreSQL ...", flush=True)
     began = time.perf_counter()
-    db = Database(url, migrate=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with db.write_engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0002")
-    db.dispose()
-    path = source.removeprefix("sqlite:///")
+    Database(url).dispose()  # the schema, by the migrations
     with (
-        sqlite3.connect(path) as lite,
+        sqlite3.connect(source.removeprefix("sqlite:///")) as lite,
         psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=" + url.rsplit("/", 1)[1]) as pg,
     ):
-        # the tables and columns of revision 0002 (later ones are made, and filled, by the
-        # migrations that follow, as for any older ledger)
-        at_0002 = {
-            name: {
-                r[0]
-                for r in pg.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (name,)
-                )
-            }
-            for (name,) in pg.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        }
-        for table in Base.metadata.sorted_tables:
-            if table.name not in at_0002 or table.name == "alembic_version":
-                continue
-            names = [c.name for c in table.columns if c.name in at_0002[table.name]]
-            quoted = ", ".join(f'"{n}"' for n in names)
+        pg.execute("SET session_replication_role = replica")  # no triggers, no foreign-key checks
+        for table in [*Base.metadata.sorted_tables, reception_totals]:
+            quoted = ", ".join(f'"{c.name}"' for c in table.columns)
             pg.execute(f"DELETE FROM {table.name}")
             with pg.cursor().copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
                 cursor = lite.execute(f"SELECT {quoted} FROM {table.name}")
@@ -161,10 +141,6 @@ def _copy_to_postgres(source: str, url: str, count: int) -> str:
                 )
             print(f"  {table.name}  {time.perf_counter() - began:6.0f} s", flush=True)
         pg.commit()
-    started = time.perf_counter()
-    Database(url).dispose()  # migrates 0002 -> head over the million rows
-    print(f"  migrated in {time.perf_counter() - started:.0f} s", flush=True)
-    _copy_later_tables(path, url)
     with psycopg.connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=" + url.rsplit("/", 1)[1], autocommit=True
     ) as pg:
@@ -172,36 +148,6 @@ def _copy_to_postgres(source: str, url: str, count: int) -> str:
     _marker("postgresql", count).write_text(date.today().isoformat())
     print(f"built in {time.perf_counter() - began:.0f} s", flush=True)
     return url
-
-
-def _copy_later_tables(path: str, url: str) -> None:
-    """The rows of the tables made after 0002 (the users' keys, ...) that the migrations left
-    empty: copied as they are in the SQLite ledger, so that its history's entries match."""
-    import sqlite3
-
-    import psycopg
-
-    from ledger.models import Base
-
-    with (
-        sqlite3.connect(path) as lite,
-        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=" + url.rsplit("/", 1)[1]) as pg,
-    ):
-        for table in Base.metadata.sorted_tables:
-            if pg.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is not None:
-                continue
-            names = [c.name for c in table.columns]
-            quoted = ", ".join(f'"{n}"' for n in names)
-            with pg.cursor().copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-                for row in lite.execute(f"SELECT {quoted} FROM {table.name}"):
-                    copy.write_row(row)
-            pk = list(table.primary_key.columns)
-            if len(pk) == 1 and pk[0].autoincrement and pk[0].type.python_type is int:
-                pg.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                    f"COALESCE((SELECT max({pk[0].name}) FROM {table.name}), 0) + 1, false)"
-                )
-        pg.commit()
 
 
 def ledger_url(engine: str, count: int) -> str:
@@ -290,8 +236,10 @@ def build_ledger(engine: str, count: int) -> str:
         last = connection.execute(select(HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)).scalar()
     prev = last or history.GENESIS
     chunk = 20_000
+    letter_id = plan_id = plan_seq = 0
     for first in range(0, count, chunk):
         receptions: list[dict[str, Any]] = []
+        registers: dict[str, list[dict[str, Any]]] = {"letters": [], "plans": []}
         children: dict[str, list[dict[str, Any]]] = {
             "people": [],
             "meals": [],
@@ -321,7 +269,26 @@ def build_ledger(engine: str, count: int) -> str:
                 "review_comment": "",
                 "posted_on": None,
             }
-            record = Reception.from_storage(**(r.__dict__ | workflow | {"id": None, "attachments": ()}))
+            # the letter it cites is registered; half of last year's were started from a plan
+            cited, started_from = None, None
+            if r.letter_no:
+                letter_id = cited = letter_id + 1
+                letter, letter_entry = letter_rows(r, cited, admin.username, now)
+                registers["letters"].append(letter)
+                letter_entry |= {"prev_hash": prev}
+                letter_entry["hash"] = prev = history._entry_hash(letter_entry)
+                entries.append(letter_entry)
+            if approved and year == today.year - 1 and i % 2 == 0:
+                plan_id, plan_seq = plan_id + 1, plan_seq + 1
+                started_from = plan_id
+                plan, plan_entry = plan_rows(r, plan_id, plan_seq, cited, admin.username, "zhang")
+                registers["plans"].append(plan)
+                plan_entry |= {"prev_hash": prev}
+                plan_entry["hash"] = prev = history._entry_hash(plan_entry)
+                entries.append(plan_entry)
+            record = Reception.from_storage(
+                **(r.__dict__ | workflow | {"id": None, "attachments": (), "plan_id": started_from})
+            )
             columns, kids = storage(record, service.assess(record), reference)
             del workflow["clerk_name"]
             rid = next_id + i
@@ -331,6 +298,7 @@ def build_ledger(engine: str, count: int) -> str:
                 "year": year,
                 "seq": seq,
                 "clerk_name": record.clerk_name,
+                "letter_id": cited,
             }
             receptions.append(columns)
             for kind, rows in kids.items():
@@ -353,6 +321,9 @@ def build_ledger(engine: str, count: int) -> str:
             entries.append(entry)
         with service.db.write() as s:
             connection = s.connection()
+            connection.execute(insert(LetterRow.__table__), registers["letters"])
+            if registers["plans"]:
+                connection.execute(insert(PlanRow.__table__), registers["plans"])
             connection.execute(insert(reception_t), receptions)
             for kind, table in (
                 ("people", PersonRow.__table__),

@@ -403,24 +403,8 @@ def link_many(
     if not new:
         return known
     connection = s.connection()
-    values = [
-        {
-            "letter_no": number[: limits.LETTER_NO],
-            "key": key,
-            "sending_unit": unit[: limits.UNIT],
-            "title": title[: limits.LETTER_TITLE],
-            "letter_date": None,
-            "scan_filename": "",
-            "scan_sha256": "",
-            "scan_size": 0,
-            "scan": None,
-            "version": 1,
-            "created_by": username,
-            "created_at": now,
-        }
-        for key, (number, title, unit) in new
-    ]
-    insert_many(connection, LetterRow.__table__, values)
+    made = [registered(number, title, unit, key, username, now) for key, (number, title, unit) in new]
+    insert_many(connection, LetterRow.__table__, [values for values, _ in made])
     ids = dict(
         connection.execute(
             select(LetterRow.key, LetterRow.id).where(LetterRow.key.in_([k for k, _ in new]))
@@ -434,23 +418,46 @@ def link_many(
                 "username": username,
                 "action": "register",
                 "entity": "letter",
-                "entity_id": ids[v["key"]],
-                "ref": v["letter_no"][:32],
-                "after": {
-                    "letter_no": v["letter_no"],
-                    "sending_unit": v["sending_unit"],
-                    "title": v["title"],
-                    "letter_date": None,
-                    "scan_filename": "",
-                    "scan_sha256": "",
-                    "scan_size": 0,
-                    "created_by": username,
-                    "created_at": now.replace(microsecond=0).isoformat(),
-                },
+                "entity_id": ids[values["key"]],
+                "ref": values["letter_no"][:32],
+                "after": after,
                 "at": now,
             }
-            for v in values
+            for values, after in made
         ],
         algo=chain_algo(s),
     )
     return known
+
+
+def registered(
+    number: str, title: str, unit: str, key: str, username: str, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A letter registered because a plan, a reception or an import cites it: its row's
+    values and its history entry's "after" (what ``verify`` compares with the row)."""
+    values = {
+        "letter_no": number[: limits.LETTER_NO],
+        "key": key,
+        "sending_unit": unit[: limits.UNIT],
+        "title": title[: limits.LETTER_TITLE],
+        "letter_date": None,
+        "scan_filename": "",
+        "scan_sha256": "",
+        "scan_size": 0,
+        "scan": None,
+        "version": 1,
+        "created_by": username,
+        "created_at": now,
+    }
+    after = {
+        "letter_no": values["letter_no"],
+        "sending_unit": values["sending_unit"],
+        "title": values["title"],
+        "letter_date": None,
+        "scan_filename": "",
+        "scan_sha256": "",
+        "scan_size": 0,
+        "created_by": username,
+        "created_at": now.replace(microsecond=0).isoformat(),
+    }
+    return values, after
