@@ -321,9 +321,9 @@ def build_ledger(engine: str, count: int) -> str:
             entries.append(entry)
         with service.db.write() as s:
             connection = s.connection()
-            connection.execute(insert(LetterRow.__table__), registers["letters"])
-            if registers["plans"]:
-                connection.execute(insert(PlanRow.__table__), registers["plans"])
+            for table, rows in ((LetterRow.__table__, registers["letters"]), (PlanRow.__table__, registers["plans"])):
+                if rows:
+                    connection.execute(insert(table), rows)
             connection.execute(insert(reception_t), receptions)
             for kind, table in (
                 ("people", PersonRow.__table__),
