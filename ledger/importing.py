@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits
@@ -319,6 +320,10 @@ class Importer:
             spool.put(self._check_batch(state, batch))
             checked += len(batch)
             with self.desk.db.write() as s:
+                if s.get_bind().dialect.name == "postgresql":
+                    # each batch's lookups planned for the tables as they grow in this
+                    # transaction: a plan cached while they were small scans them whole
+                    s.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
                 self._allowed(s, state)  # a role taken away meanwhile counts
                 self._same_history(s, state)
                 self._catch_up(s, state)
