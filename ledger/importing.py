@@ -1,6 +1,7 @@
-"""Importing a worksheet's rows (SPEC §4): checked row by row, stored in one transaction.
+"""Importing a worksheet's rows (SPEC §4): checked row by row without the write lock, then
+stored in one transaction under it (``Importer.import_rows`` says how the two meet).
 
-Bulk inserts through SQLAlchemy Core, with the history appended in the same transaction;
+Bulk inserts (``models.insert_many``), with the history appended in the same transaction;
 a refused, cancelled or failed import commits nothing.
 """
 
