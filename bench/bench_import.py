@@ -82,24 +82,25 @@ _DESK = """
 import json, select, sys, time
 sys.path.insert(0, {root!r})
 from sqlalchemy import text
-from ledger.db import Database
+from ledger.db import Database, LedgerBusy
 url = sys.argv[1]
 db = None
 while db is None:  # until the importing process has made the ledger and its user
+    if select.select([sys.stdin], [], [], 0.1)[0]:
+        raise SystemExit  # the import ended first
     try:
         db = Database(url, migrate=False, create=False)
         with db.read() as s:
             assert s.execute(text("SELECT count(*) FROM users WHERE username = 'bench'")).scalar() == 1
     except Exception:
         db = None
-        time.sleep(0.1)
 longest, writes, failed = 0.0, 0, 0
 while not select.select([sys.stdin], [], [], 0.2)[0]:
     start = time.perf_counter()
     try:
         with db.write():
             pass
-    except Exception:  # LedgerBusy: waited the whole lock timeout (30 s) in vain
+    except LedgerBusy:  # waited the whole lock timeout (30 s) in vain
         failed += 1
     longest, writes = max(longest, time.perf_counter() - start), writes + 1
 print(json.dumps({{"longest": longest, "writes": writes, "failed": failed}}))
@@ -120,13 +121,17 @@ def measure(what: str, path: Path, url: str, *, one_core: bool, repeat: int) -> 
             )
         if one_core:
             command = ["taskset", "-c", "0", *command]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"{what} failed: {done.stderr.strip()[-2000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        if desk is not None:
-            waited = json.loads(desk.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1])
-            runs[-1] |= {"desk_wait": waited["longest"], "desk_failed": waited["failed"]}
+        try:
+            done = subprocess.run(command, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{what} failed: {done.stderr.strip()[-2000:]}")
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            if desk is not None:
+                waited = json.loads(desk.communicate("stop\n", timeout=120)[0].strip().splitlines()[-1])
+                runs[-1] |= {"desk_wait": waited["longest"], "desk_failed": waited["failed"]}
+        finally:
+            if desk is not None and desk.poll() is None:
+                desk.kill()
         if what == "import" and url.startswith("postgresql"):
             url = fresh_postgres(url)
     keys = [k for k in ("wall", "cpu", "rss", "desk_wait", "desk_failed") if k in runs[0]]

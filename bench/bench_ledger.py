@@ -335,16 +335,9 @@ def build_ledger(engine: str, count: int) -> str:
                     connection.execute(insert(table), children[kind])
             connection.execute(insert(HistoryRow.__table__), entries)
         print(f"  {min(first + chunk, count):>9,}  {time.perf_counter() - began:6.0f} s", flush=True)
-    if engine == "postgresql":
-        with service.db.write() as s:
-            s.execute(text("SELECT setval('receptions_id_seq', (SELECT max(id) FROM receptions))"))
-    if engine == "postgresql":
-        with service.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("VACUUM ANALYZE"))
-    else:
-        with service.db.engine.connect() as c:
-            c.execute(text("ANALYZE"))
-            c.commit()
+    with service.db.engine.connect() as c:  # (PostgreSQL's is a copy of this one: _copy_to_postgres)
+        c.execute(text("ANALYZE"))
+        c.commit()
     service.db.dispose()
     _marker(engine, count).write_text(date.today().isoformat())
     print(f"built in {time.perf_counter() - began:.0f} s", flush=True)

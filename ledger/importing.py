@@ -154,7 +154,10 @@ class _ImportState:
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
     watermark: int = 0  # the last history entry when the rows began to be checked
-    watermark_hash: str = ""  # its hash: the same entry under the write lock, or another ledger
+    # the last history entry any read of the check saw, and its hash: under the write lock the
+    # same entry must still be there (the chain then vouches for everything read), else a
+    # backup was restored meanwhile
+    seen: tuple[int, str] = (0, "")
     existing: dict[tuple[date, str, int], str] = field(default_factory=dict)
     in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
@@ -209,7 +212,7 @@ def _after_text(snapshot: dict[str, Any]) -> str:
 class _Spool:
     """The checked rows, in order, in a temporary file (a batch at a time, pickled and
     compressed to about a fifth): a million rows wait for the write lock without being held in
-    memory, in some 800 MB of disk. A full disk is the one-line ``DiskFull``; the file is gone
+    memory, in about 1 KB of disk a row. A full disk is the one-line ``DiskFull``; the file is gone
     when it is closed, or when the process ends however it ends."""
 
     def __init__(self) -> None:
@@ -227,6 +230,7 @@ class _Spool:
         data = zlib.compress(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL), 1)
         try:
             self.file.write(data)
+            self.file.flush()  # a full disk is found here, before the write lock is taken
         except OSError as exc:
             if exc.errno == errno.ENOSPC:
                 raise DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试")) from None
@@ -307,7 +311,7 @@ class Importer:
             with self.desk.db.read() as s:
                 self._allowed(s, state)
                 state.watermark = changes.head(s)
-                state.watermark_hash = _hash_of_entry(s, state.watermark)
+                state.seen = (state.watermark, _hash_of_entry(s, state.watermark))
             checked = 0
             batch: list[ImportRow] = []
             for item in rows:
@@ -321,7 +325,9 @@ class Importer:
             spool.put(self._check_batch(state, batch))
             checked += len(batch)
             with self.desk.db.write() as s:
-                if s.get_bind().dialect.name == "postgresql":
+                if s.get_bind().dialect.name == "postgresql" and s.get_bind().dialect.server_version_info >= (
+                    12,
+                ):
                     # each batch's lookups planned for the tables as they grow in this
                     # transaction: a plan cached while they were small scans them whole
                     s.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
@@ -351,6 +357,8 @@ class Importer:
             return []
         with self.desk.db.read() as s:
             self._read_known(s, state, rows)
+            head = changes.head(s)
+            state.seen = (head, _hash_of_entry(s, head))
         actor, now = state.actor, state.now
         out: list[ImportOutcome | _Ready] = []
         for item in rows:
@@ -452,11 +460,13 @@ class Importer:
 
     @staticmethod
     def _same_history(s: Session, state: _ImportState) -> None:
-        """Under the write lock: the history still holds the entry the rows were checked after.
-        A backup restored meanwhile replaced the whole ledger (another history, its ids begun
-        again): what it holds cannot be caught up with from the entries after the watermark,
-        so the import stops, with nothing written."""
-        if _hash_of_entry(s, state.watermark) != state.watermark_hash:
+        """Under the write lock: the history still holds the last entry the check saw, with
+        its hash, so nothing the check read was taken away. A backup restored meanwhile
+        replaced the ledger (another history, or this one cut short): what it holds cannot
+        be caught up with from the entries after the watermark, so the import stops, with
+        nothing written."""
+        entry_id, entry_hash = state.seen
+        if _hash_of_entry(s, entry_id) != entry_hash:
             raise StaleEdit(tr("导入期间账本已被整体替换（恢复了备份），未写入任何数据：请重新导入"))
 
     @staticmethod
@@ -487,14 +497,14 @@ class Importer:
         if item.repeats not in state.touched:
             return False  # untouched: still the same reception
         r = item.record
-        if _still_stored(s, (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])):
-            return False
         if state.taken_back is None:
             state.taken_back = FileDuplicates()
-        earlier = state.taken_back.earlier(r)
+        earlier = state.taken_back.earlier(r)  # (stored by this import: before the ledger)
         if earlier is not None:
             error = CellError(state.column_of("reception_date"), duplicate_message(earlier))
             item.refusal = ImportOutcome(item.row, None, r, item.assessment, (error,))
+            return False
+        if _still_stored(s, (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])):
             return False
         state.taken_back.add(r, item.row)
         return True

@@ -447,14 +447,21 @@ def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if not rows:
         return
     keys = list(rows[0])
-    defaults = {c.key: c.default.arg for c in table.c if c.key not in rows[0] and c.default is not None}
+    left_out = [c for c in table.c if c.key not in rows[0] and c.default is not None]
+    if any(not c.default.is_scalar for c in left_out):  # type: ignore[union-attr]
+        raise ValueError(f"insert_many: give {table.name}'s computed defaults in the rows")
+    defaults = {c.key: c.default.arg for c in left_out}  # type: ignore[union-attr]
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=[*keys, *defaults])
     names = list(compiled.positiontup or ()) if compiled.positional else [*keys, *defaults]
-    convert = [(i, table.c[k].type.bind_processor(dialect)) for i, k in enumerate(names)]
+    # the dialect's own type: SQLite's DATETIME writes "2025-06-01 09:30:00.000000" as every
+    # other write of the ledger does (the generic type would leave it to sqlite3's adapter)
+    convert = [(i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for i, k in enumerate(names)]
     convert = [(i, f) for i, f in convert if f is not None]
     values: list[tuple[Any, ...]] = []
     for row in rows:
+        if len(row) != len(keys):
+            raise ValueError(f"insert_many: the rows for {table.name} have different columns")
         one = [row[k] if k in row else defaults[k] for k in names]
         for i, f in convert:
             one[i] = f(one[i])

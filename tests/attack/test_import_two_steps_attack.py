@@ -178,3 +178,41 @@ def test_a_row_repeating_a_reception_voided_meanwhile_is_not_refused_as_its_dupl
     assert [e.message for e in by_row[2].errors] == [], "refused as a duplicate of the void JD-2025-0001"
     assert by_row[2].ref == "JD-2025-0002"
     assert importer.verify().ok
+
+
+def test_a_backup_made_after_the_import_began_and_restored_before_it_stores(
+    two_desks: tuple[LedgerService, LedgerService, Team], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The backup holds the entry the import started after (so the watermark alone looked
+    unchanged), but not the reception another desk saved later, which the check read: the
+    import stops in one line instead of judging rows by a reception that is gone."""
+    importer, other, team = two_desks
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    other.authenticate("admin", PASSWORD)
+    steps = iter(
+        [
+            lambda: (
+                other.backup(tmp_path / "刚才.sqlite3"),
+                other.save(team.both, sample_reception(date(2025, 6, 3), unit="戊局")),
+            ),
+            lambda: other.restore(
+                team.admin, tmp_path / "刚才.sqlite3", replace_existing=True, accept_older=True
+            ),
+        ]
+    )
+    seen: list[int] = []
+
+    def progress(checked: int, total: int) -> bool:
+        if checked in (1, 2) and checked not in seen:
+            seen.append(checked)
+            next(steps)()
+        return True
+
+    rows = [
+        ImportRow(2, sample_reception(date(2025, 6, 2), unit="丁局")),
+        ImportRow(3, sample_reception(date(2025, 6, 3), unit="戊局")),  # the reception saved meanwhile
+    ]
+    with pytest.raises(LedgerError, match="请重新导入"):
+        importer.import_rows(team.clerk, rows, progress=progress)
+    assert importer.receptions() == []
+    assert importer.verify().ok

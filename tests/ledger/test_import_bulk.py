@@ -158,3 +158,20 @@ def test_a_letter_cited_in_two_batches_is_registered_once(
     register = {x.letter_no: [u.ref for u in x.uses] for x in service.letters()}
     assert register == {"县函〔2025〕6号": [outcomes[0].ref, outcomes[1].ref]}
     assert service.verify().ok
+
+
+def test_bulk_inserts_store_times_as_every_other_write_does(service: LedgerService, team: Team) -> None:
+    """SQLite keeps times as text: an imported reception's, its history's and its letter's are
+    written as the ORM writes them ("2025-06-01 09:30:00.000000"), so text comparisons and
+    sorting in SQL treat them alike."""
+    from sqlalchemy import text
+
+    saved = service.save(team.clerk, sample_reception(date(2025, 3, 4), letter_no="县函〔2025〕1号"))
+    service.import_rows(team.clerk, [ImportRow(2, sample_reception(date(2025, 3, 5), letter_no="县函〔2025〕2号"))])
+    with service.db.read() as s:
+        shapes = {
+            table: sorted({len(t) for (t,) in s.execute(text(f"SELECT created_at FROM {table}"))})
+            for table in ("receptions", "letters")
+        }
+        shapes["history"] = sorted({len(t) for (t,) in s.execute(text("SELECT at FROM history"))})
+    assert saved.ref and shapes == {"receptions": [26], "letters": [26], "history": [26]}
