@@ -258,15 +258,7 @@ class Letters:
         found = s.scalar(select(LetterRow.id).where(LetterRow.key == key))
         if found is not None:
             return int(found)
-        row = LetterRow(
-            letter_no=letter_no[: limits.LETTER_NO],
-            key=key,
-            sending_unit=unit[: limits.UNIT],
-            title=title[: limits.LETTER_TITLE],
-            version=1,
-            created_by=actor.username,
-            created_at=self.desk.clock(),
-        )
+        row = LetterRow(**registered(letter_no, title, unit, key, actor.username, self.desk.clock())[0])
         s.add(row)
         s.flush()
         self._log(s, row, actor, "register", None)
@@ -434,7 +426,8 @@ def registered(
     number: str, title: str, unit: str, key: str, username: str, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A letter registered because a plan, a reception or an import cites it: its row's
-    values and its history entry's "after" (what ``verify`` compares with the row)."""
+    values and its history entry's "after" (``letter_snapshot`` of that row, what ``verify``
+    compares with it; built here without the row, for bulk inserts)."""
     values = {
         "letter_no": number[: limits.LETTER_NO],
         "key": key,
