@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import signing
@@ -152,6 +152,14 @@ class Plans:
             rows = s.scalars(stmt).all()
             used = receptions_of(s, [r.id for r in rows])
             return [plan_of_row(r, used.get(r.id, ())) for r in rows]
+
+    def years(self) -> set[int]:
+        with self.desk.db.read() as s:
+            return set(s.scalars(select(PlanRow.year).distinct()))
+
+    def count(self, status: Status) -> int:
+        with self.desk.db.read() as s:
+            return int(s.scalar(select(func.count()).select_from(PlanRow).where(PlanRow.status == status.value)) or 0)
 
     def chunks(self, year: int, chunk: int = 2000) -> Iterator[list[tuple[Plan, list[Actual]]]]:
         """The plans of ``year`` in number order, ``chunk`` at a time, each with the figures of the

@@ -399,6 +399,14 @@ class LedgerService:
         """The pre-approvals (接待审批), newest first, each with the receptions started from it."""
         return self._plans.all(year, status)
 
+    def plan_years(self) -> set[int]:
+        """The years that have plans (read without reading the plans)."""
+        return self._plans.years()
+
+    def plan_count(self, status: Status) -> int:
+        """How many plans have this status (the leader's waiting plans)."""
+        return self._plans.count(status)
+
     def plans_in_chunks(self, year: int, chunk: int = 2000) -> Iterator[list[tuple[Plan, list[Actual]]]]:
         """The plans of ``year`` in number order, ``chunk`` at a time, each with the figures of
         the receptions started from it, read at one moment."""

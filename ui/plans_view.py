@@ -219,13 +219,15 @@ class PlansView(QWidget):
 
     # ------------------------------------------------------------------ reading
     def _fill_years(self) -> None:
-        """The years that have plans, and this one; the current choice is kept."""
-        chosen = self.year_combo.currentData()
+        """The years that have plans, and this one; the current choice is kept (at first: this
+        year, so a province's tens of thousands of plans are not all read at start)."""
+        this_year = self.service.clock().year
+        chosen = self.year_combo.currentData() if self.year_combo.count() else this_year
         try:
-            years = {p.start_date.year for p in self.service.plans()}
+            years = self.service.plan_years()
         except LedgerError:
             years = set()
-        years.add(self.service.clock().year)
+        years.add(this_year)
         self.year_combo.blockSignals(True)
         self.year_combo.clear()
         self.year_combo.addItem(tr("全部年度"), None)
@@ -241,7 +243,7 @@ class PlansView(QWidget):
         self._fill_years()  # a plan of another year may have come
         try:
             plans = self.service.plans(self.year_combo.currentData(), self.status_combo.currentData())
-            waiting = len(self.service.plans(status=Status.SUBMITTED)) if self.user.has(Role.APPROVER) else 0
+            waiting = self.service.plan_count(Status.SUBMITTED) if self.user.has(Role.APPROVER) else 0
         except LedgerError:
             return
         self.model.set_plans(plans)

@@ -373,3 +373,22 @@ def test_a_letter_cited_keeps_its_number(qtbot: QtBot, service: LedgerService, t
     type_text(qtbot, dialog.title, "督导检查的函")
     dialog.accept()
     assert dialog.saved is not None and service.letters()[0].title == "督导检查的函"
+
+
+def test_the_tab_opens_on_this_year_and_counts_waiting_plans_without_reading_them(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's tens of thousands of plans are not all read when the window opens: the tab
+    shows this year's, the years come from the database, the waiting ones are counted."""
+    service.submit_plan(team.clerk, a_plan())
+    service.save_plan(team.clerk, a_plan(start_date=date(2025, 11, 3), letter_no="旧函1号", meals=()))
+    read: list[object] = []
+    original = service.plans
+    monkeypatch.setattr(service, "plans", lambda *a, **k: read.append(a) or original(*a, **k))
+    view = show(qtbot, PlansView(service, team.approver))
+    assert view.year_combo.currentData() == 2026
+    assert [view.year_combo.itemData(i) for i in range(view.year_combo.count())] == [None, 2026, 2025]
+    assert read == [(2026, None)]  # one read: this year's plans
+    assert view.count_label.text() == "共 1 份" and view.waiting == 1
+    view.year_combo.setCurrentIndex(view.year_combo.findData(None))
+    assert view.count_label.text() == "共 2 份"
