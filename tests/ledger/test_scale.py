@@ -334,6 +334,7 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
     with sqlite3.connect(path) as c:
         c.execute("UPDATE receptions SET activity = '改过的活动' WHERE id = (SELECT min(id) FROM receptions)")
         c.execute("DELETE FROM receptions WHERE id = (SELECT max(id) FROM receptions)")
+        c.execute("UPDATE letters SET sending_unit = '改过的单位' WHERE id = (SELECT min(id) FROM letters)")
     parallel = service.verify()
     monkeypatch.setattr(history, "PARALLEL_FROM", 10**9)
     single = service.verify()
@@ -341,6 +342,7 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
     assert parallel.problems == single.problems and parallel.records == single.records
     assert any("在程序外被改动" in p for p in parallel.problems)
     assert any("已在程序外被删除" in p for p in parallel.problems)
+    assert any(p.startswith("公函登记") for p in parallel.problems)  # checked by a worker too
 
 
 def test_receptions_in_chunks_are_the_receptions_with_their_breaches(filled: LedgerService) -> None:
