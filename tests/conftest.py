@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -195,3 +196,42 @@ def downgrade_ledger(url: str, revision: str) -> None:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
     engine.dispose()
+
+
+# ---------------------------------------------------------------------------- two desks on one ledger
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_desks(request: pytest.FixtureRequest, db_url: str) -> tuple[LedgerService, LedgerService, Team]:
+    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    importer, other = LedgerService(Database(url)), LedgerService(Database(url))
+    request.addfinalizer(importer.db.dispose)
+    request.addfinalizer(other.db.dispose)
+    return importer, other, make_team(importer)
+
+
+def once(action: Callable[[], None]) -> Callable[[int, int], bool]:
+    """A progress callback that does ``action`` (another desk's work) after the first batch is
+    checked, in a thread that must finish within 20 s: a desk kept waiting by the import (for
+    the 30 s of the lock timeout) fails."""
+    done: list[bool] = []
+
+    def progress(checked: int, total: int) -> bool:
+        if not done:
+            done.append(True)
+            errors: list[BaseException] = []
+
+            def work() -> None:
+                try:
+                    action()
+                except BaseException as exc:  # reported below
+                    errors.append(exc)
+
+            worker = threading.Thread(target=work)
+            worker.start()
+            worker.join(20)
+            assert not worker.is_alive(), "the other desk was kept waiting while the import checked its rows"
+            assert not errors, errors
+        return True
+
+    return progress
+
+

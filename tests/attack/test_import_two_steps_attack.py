@@ -10,7 +10,6 @@ numbers they took or deleted are not given again) and stores its rows."
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,41 +21,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError
 from ledger.records import ImportRow
 from ledger.service import LedgerService
-from tests.conftest import PASSWORD, Team, make_team, sample_reception
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_desks(request: pytest.FixtureRequest, db_url: str) -> tuple[LedgerService, LedgerService, Team]:
-    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    importer, other = LedgerService(Database(url)), LedgerService(Database(url))
-    request.addfinalizer(importer.db.dispose)
-    request.addfinalizer(other.db.dispose)
-    return importer, other, make_team(importer)
-
-
-def once(action: Callable[[], None]) -> Callable[[int, int], bool]:
-    """A progress callback running ``action`` (another desk) once, after the first checked batch."""
-    done: list[bool] = []
-
-    def progress(checked: int, total: int) -> bool:
-        if not done:
-            done.append(True)
-            errors: list[BaseException] = []
-
-            def work() -> None:
-                try:
-                    action()
-                except BaseException as exc:  # reported below
-                    errors.append(exc)
-
-            worker = threading.Thread(target=work)
-            worker.start()
-            worker.join(20)
-            assert not worker.is_alive()
-            assert not errors, errors
-        return True
-
-    return progress
+from tests.conftest import PASSWORD, Team, make_team, once, sample_reception
 
 
 def after_the_last_check(action: Callable[[], None], rows: int) -> Callable[[int, int], bool]:

@@ -5,27 +5,15 @@ reception is refused — on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 import ledger.importing as importing
-from ledger.db import Database
 from ledger.errors import ImportCancelled
 from ledger.records import ImportRow
 from ledger.service import LedgerService
-from tests.conftest import Team, make_team, sample_reception
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def two_desks(request: pytest.FixtureRequest, db_url: str) -> tuple[LedgerService, LedgerService, Team]:
-    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    importer, other = LedgerService(Database(url)), LedgerService(Database(url))
-    request.addfinalizer(importer.db.dispose)
-    request.addfinalizer(other.db.dispose)
-    return importer, other, make_team(importer)
+from tests.conftest import Team, once, sample_reception
 
 
 def rows() -> list[ImportRow]:
@@ -35,32 +23,6 @@ def rows() -> list[ImportRow]:
         ImportRow(4, sample_reception(date(2025, 6, 4), unit="省教研院")),
         ImportRow(5, sample_reception(date(2025, 6, 5), unit="邻县教育局")),
     ]
-
-
-def once(action: Callable[[], None]) -> Callable[[int, int], bool]:
-    """A progress callback that does ``action`` (another desk's work) after the first batch is
-    checked, in a thread that must finish within 5 s: a desk kept waiting by the import fails."""
-    done: list[bool] = []
-
-    def progress(checked: int, total: int) -> bool:
-        if not done:
-            done.append(True)
-            errors: list[BaseException] = []
-
-            def work() -> None:
-                try:
-                    action()
-                except BaseException as exc:  # reported below
-                    errors.append(exc)
-
-            worker = threading.Thread(target=work)
-            worker.start()
-            worker.join(5)
-            assert not worker.is_alive(), "the other desk was kept waiting while the import checked its rows"
-            assert not errors, errors
-        return True
-
-    return progress
 
 
 def test_other_desks_save_while_the_rows_are_checked_and_are_caught_up_with(
