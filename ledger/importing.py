@@ -325,9 +325,8 @@ class Importer:
             spool.put(self._check_batch(state, batch))
             checked += len(batch)
             with self.desk.db.write() as s:
-                if s.get_bind().dialect.name == "postgresql" and s.get_bind().dialect.server_version_info >= (
-                    12,
-                ):
+                dialect = s.get_bind().dialect
+                if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,):
                     # each batch's lookups planned for the tables as they grow in this
                     # transaction: a plan cached while they were small scans them whole
                     s.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
