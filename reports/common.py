@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
@@ -200,6 +201,11 @@ def numbered_canvas(footer: str, stamp: Stamp | None = None) -> Callable[..., Ca
 
 
 CENTER = TA_CENTER
+
+
+# the A4 forms (the reception list, the pre-approval form): their text width and header shade
+FORM_WIDTH = 186 * mm
+GREY = colors.HexColor("#e6e6e6")
 
 
 def grid(font: str, size: float) -> list[tuple[object, ...]]:

@@ -27,7 +27,7 @@ from ledger.policy import RULES
 from ledger.preapproval import PLAN_STATUS, Letter, Plan
 from ledger.records import Bureau, Person, Status, User, Violation
 from ledger.trust import Stamp
-from reports.common import CENTER, a4_pdf, cjk_style, grid, long_date, para
+from reports.common import CENTER, FORM_WIDTH, GREY, a4_pdf, cjk_style, grid, long_date, para
 from reports.fonts import register_cjk_font
 
 
@@ -40,8 +40,7 @@ class _PlanReader(Protocol):
     def users(self) -> list[User]: ...
 
 
-WIDTH = 186 * mm
-GREY = colors.HexColor("#e6e6e6")
+WIDTH = FORM_WIDTH
 
 
 

@@ -24,7 +24,7 @@ from ledger.policy import RULES
 from ledger.preapproval import Letter, Plan, PlanLine
 from ledger.records import ATTACHMENT_KINDS, Assessment, Bureau, Reception, Status, User
 from ledger.trust import Stamp
-from reports.common import CENTER, a4_pdf, cjk_style, long_date, para
+from reports.common import CENTER, FORM_WIDTH, GREY, a4_pdf, cjk_style, grid, long_date, para
 from reports.fonts import register_cjk_font
 
 
@@ -79,22 +79,7 @@ def _with_plan_and_letter(service: _LedgerReader, slip: Slip) -> Slip:
 
 
 # ------------------------------------------------------------------------------ layout
-WIDTH = 186 * mm
-GREY = colors.HexColor("#e6e6e6")
-
-
-def _grid(font: str, size: float) -> list[tuple[object, ...]]:
-    return [
-        ("FONTNAME", (0, 0), (-1, -1), font),
-        ("FONTSIZE", (0, 0), (-1, -1), size),
-        ("LEADING", (0, 0), (-1, -1), size * 1.3),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
+WIDTH = FORM_WIDTH
 
 
 def _money_or_dash(amount: Decimal) -> str:
@@ -157,7 +142,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         ],
         [tr("支付方式"), r.payment_method, tr("涉密"), p(classified)],
     ]
-    visit_style = _grid(font, size) + [
+    visit_style = grid(font, size) + [
         ("BACKGROUND", (0, 0), (0, -1), GREY),
         ("BACKGROUND", (2, 0), (2, 0), GREY),
         ("BACKGROUND", (2, 3), (2, 3), GREY),
@@ -182,7 +167,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         people_table = Table(people, colWidths=[22 * mm, 12 * mm, 32 * mm, 78 * mm, 42 * mm], repeatRows=1)
         people_table.setStyle(
             TableStyle(
-                _grid(font, size)
+                grid(font, size)
                 + [("BACKGROUND", (0, 0), (-1, 0), GREY), ("ALIGN", (1, 0), (1, -1), "CENTER")]
             )
         )
@@ -234,7 +219,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         )
         meal_table.setStyle(
             TableStyle(
-                _grid(font, size)
+                grid(font, size)
                 + [("BACKGROUND", (0, 0), (-1, 0), GREY), ("ALIGN", (4, 1), (6, -1), "RIGHT")]
             )
         )
@@ -269,7 +254,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
     cost_table = Table(costs, colWidths=[26 * mm, 26 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 26 * mm])
     cost_table.setStyle(
         TableStyle(
-            _grid(font, size)
+            grid(font, size)
             + [
                 ("BACKGROUND", (0, 0), (-1, 0), GREY),
                 ("BACKGROUND", (0, 2), (0, -1), GREY),
@@ -302,7 +287,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         breach_table = Table(breaches, colWidths=[11 * mm, 25 * mm, 62 * mm, 20 * mm, 68 * mm], repeatRows=1)
         breach_table.setStyle(
             TableStyle(
-                _grid(font, size)
+                grid(font, size)
                 + [
                     ("BACKGROUND", (0, 0), (-1, 0), GREY),
                     ("ALIGN", (0, 1), (0, -1), "CENTER"),
@@ -402,7 +387,7 @@ def _plan_section(slip: Slip, font: str, size: float, section: object, body: obj
         if line.over:
             over_rows.append(i)
     table = Table(rows, colWidths=[46 * mm, 46 * mm, 46 * mm, 48 * mm])
-    style = _grid(font, size) + [
+    style = grid(font, size) + [
         ("BACKGROUND", (0, 0), (-1, 0), GREY),
         ("ALIGN", (1, 1), (2, -1), "RIGHT"),
         ("ALIGN", (3, 0), (3, -1), "CENTER"),
