@@ -185,7 +185,7 @@ class _Ready:
     action: str
     columns: dict[str, Any]  # without its number: ref, year, seq, search_text's first word
     children: dict[str, list[dict[str, Any]]]
-    record: Reception  # ref ""
+    record: Reception  # its ref: the 编号 the row carries, until _store gives the number
     assessment: Assessment
     after: str  # the history's "after" (canonical JSON), its number written in when it is given
     # refused at the check as the duplicate of this stored reception: stays refused unless

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -204,12 +205,7 @@ class Letters:
         row.letter_date = letter.letter_date or row.letter_date
         if scan is not None:
             _set_scan(row, *scan)
-        if letter_snapshot(row) == before:
-            return record_of(row)
-        row.version += 1
-        s.flush()
-        self._log(s, row, actor, "edit", before)
-        return record_of(row)
+        return self._edited(s, row, actor, before)
 
     def update(self, actor: User, letter: Letter, scan: tuple[str, bytes] | None = None) -> Letter:
         """Correct a registered letter's details or replace its scan. Its number may change
@@ -240,12 +236,15 @@ class Letters:
             )
             if scan is not None:
                 _set_scan(row, *scan)
-            if letter_snapshot(row) == before:
-                return record_of(row)
+            return self._edited(s, row, actor, before)
+
+    def _edited(self, s: Session, row: LetterRow, actor: User, before: dict[str, Any]) -> Letter:
+        """The letter as changed: a new version with its history entry, unless nothing changed."""
+        if letter_snapshot(row) != before:
             row.version += 1
             s.flush()
             self._log(s, row, actor, "edit", before)
-            return record_of(row)
+        return record_of(row)
 
     def link_in(
         self, s: Session, actor: User, letter_no: str, *, title: str = "", unit: str = ""
@@ -426,8 +425,8 @@ def registered(
     number: str, title: str, unit: str, key: str, username: str, now: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A letter registered because a plan, a reception or an import cites it: its row's
-    values and its history entry's "after" (``letter_snapshot`` of that row, what ``verify``
-    compares with it; built here without the row, for bulk inserts)."""
+    values and its history entry's "after" (``letter_snapshot`` of those values, what ``verify``
+    compares with the row; no ORM row is made, for bulk inserts)."""
     values = {
         "letter_no": number[: limits.LETTER_NO],
         "key": key,
@@ -442,15 +441,4 @@ def registered(
         "created_by": username,
         "created_at": now,
     }
-    after = {
-        "letter_no": values["letter_no"],
-        "sending_unit": values["sending_unit"],
-        "title": values["title"],
-        "letter_date": None,
-        "scan_filename": "",
-        "scan_sha256": "",
-        "scan_size": 0,
-        "created_by": username,
-        "created_at": now.replace(microsecond=0).isoformat(),
-    }
-    return values, after
+    return values, letter_snapshot(SimpleNamespace(**values))

@@ -481,8 +481,9 @@ def plan_snapshot(row: PlanRow) -> dict[str, Any]:
     return plan_of_row(row).snapshot()
 
 
-def letter_snapshot(row: LetterRow) -> dict[str, Any]:
-    """What the history keeps of a letter (the migration that started the register writes the same)."""
+def letter_snapshot(row: LetterRow | Any) -> dict[str, Any]:
+    """What the history keeps of a letter, from its row or anything with the row's attributes
+    (the migration that started the register writes the same)."""
     return {
         "letter_no": row.letter_no,
         "sending_unit": row.sending_unit,
