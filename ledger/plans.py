@@ -153,9 +153,12 @@ class Plans:
             used = receptions_of(s, [r.id for r in rows])
             return [plan_of_row(r, used.get(r.id, ())) for r in rows]
 
-    def years(self) -> set[int]:
+    def years(self, status: Status | None = None) -> set[int]:
         with self.desk.db.read() as s:
-            return set(s.scalars(select(PlanRow.year).distinct()))
+            stmt = select(PlanRow.year).distinct()
+            if status is not None:
+                stmt = stmt.where(PlanRow.status == status.value)
+            return set(s.scalars(stmt))
 
     def count(self, status: Status) -> int:
         with self.desk.db.read() as s:

@@ -399,9 +399,9 @@ class LedgerService:
         """The pre-approvals (接待审批), newest first, each with the receptions started from it."""
         return self._plans.all(year, status)
 
-    def plan_years(self) -> set[int]:
-        """The years that have plans (read without reading the plans)."""
-        return self._plans.years()
+    def plan_years(self, status: Status | None = None) -> set[int]:
+        """The years that have plans (with this status), read without reading the plans."""
+        return self._plans.years(status)
 
     def plan_count(self, status: Status) -> int:
         """How many plans have this status (the leader's waiting plans)."""

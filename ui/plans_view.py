@@ -219,12 +219,17 @@ class PlansView(QWidget):
 
     # ------------------------------------------------------------------ reading
     def _fill_years(self) -> None:
-        """The years that have plans, and this one; the current choice is kept (at first: this
-        year, so a province's tens of thousands of plans are not all read at start)."""
+        """The years that have plans, and this one; the current choice is kept. At first: this
+        year, so a province's tens of thousands of plans are not all read at start — or, for a
+        leader whose waiting plans are all of another year (December's plans for January), the
+        newest of those years, so what the tab's title counts is in the list."""
         this_year = self.service.clock().year
         chosen = self.year_combo.currentData() if self.year_combo.count() else this_year
         try:
             years = self.service.plan_years()
+            if not self.year_combo.count() and self.user.has(Role.APPROVER):
+                waiting = self.service.plan_years(Status.SUBMITTED)
+                chosen = this_year if this_year in waiting or not waiting else max(waiting)
         except LedgerError:
             years = set()
         years.add(this_year)

@@ -392,3 +392,21 @@ def test_the_tab_opens_on_this_year_and_counts_waiting_plans_without_reading_the
     assert view.count_label.text() == "共 1 份" and view.waiting == 1
     view.year_combo.setCurrentIndex(view.year_combo.findData(None))
     assert view.count_label.text() == "共 2 份"
+
+
+def test_a_leader_whose_waiting_plans_are_of_next_year_sees_them_at_once(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    """December's plans for January: the tab opens on the year the waiting plans are of."""
+    service.submit_plan(
+        team.clerk,
+        a_plan(
+            start_date=date(2027, 1, 8),
+            meals=(PlannedMeal(date(2027, 1, 8), "lunch", "局机关食堂", "机关食堂", 8, Decimal("40.00")),),
+        ),
+    )
+    service.save_plan(team.clerk, a_plan(letter_no="本年函1号", meals=()))
+    leader = show(qtbot, PlansView(service, team.approver))
+    assert leader.year_combo.currentData() == 2027 and leader.count_label.text() == "共 1 份"
+    clerk = show(qtbot, PlansView(service, team.clerk))
+    assert clerk.year_combo.currentData() == 2026 and clerk.count_label.text() == "共 1 份"
