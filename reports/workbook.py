@@ -148,7 +148,7 @@ class _Styles:
     def text(self, value: str, style: Any = None) -> WriteOnlyCell:
         """``value`` as a string cell whatever it starts with ("=", "+", "-", "@", "#")."""
         c = WriteOnlyCell(self.sheet)
-        c._value = xlsx_text(value)
+        c._value = escaped(xlsx_text(value))
         c.data_type = "s"
         if style is not None:
             c._style = style
@@ -182,6 +182,16 @@ def xlsx_text(value: str) -> str:
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value[:MAX_CELL_TEXT]
+
+
+_LOOKS_ESCAPED = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def escaped(value: str) -> str:
+    """Text as the cell stores it: a literal "_x0041_" escaped as "_x005F_x0041_", so Excel,
+    LibreOffice and the import read back what was written, not the character it would name
+    (reports.xlsx_reader.unescape)."""
+    return _LOOKS_ESCAPED.sub("_x005F_", value) if "_x" in value else value
 
 
 def _prepare(sheet: Any, widths: list[float], *, freeze: str = "A2") -> _Styles:

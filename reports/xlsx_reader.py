@@ -54,6 +54,16 @@ _MAIN_NS = (
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
+# Excel writes a character XML cannot hold as _xHHHH_ (a carriage return as _x000D_) and a
+# literal "_x" that would read as one as _x005F_x; Excel, LibreOffice and calamine read them back
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """A cell's text with Excel's _xHHHH_ escapes read as the characters they stand for."""
+    if "_x" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 _INT = re.compile(r"[-+]?\d+$")
 # built-in number formats that show dates (including the CJK locales' 27–36 and 50–58)
 _DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
@@ -320,7 +330,7 @@ class Workbook:
                 state["si"] = False
                 if len(strings) >= MAX_SHARED_STRINGS:
                     raise _too_large(self.path)
-                strings.append(_too_long() if size[0] > MAX_CELL_CHARS else "".join(parts))
+                strings.append(_too_long() if size[0] > MAX_CELL_CHARS else unescape("".join(parts)))
             elif local == "rPh":
                 state["rph"] -= 1
             elif local == "t":
@@ -481,7 +491,9 @@ def cell_value(book: Workbook, kind: str, style: str, raw: str) -> Any:
             return book.shared[index]
         except (ValueError, IndexError):
             return Unreadable(tr("无法读取的单元格（共享字符串编号无效）"))
-    if kind in ("inlineStr", "str", "e"):
+    if kind in ("inlineStr", "str"):
+        return unescape(raw)
+    if kind == "e":
         return raw
     if kind == "n":
         return _number(book, style, raw)

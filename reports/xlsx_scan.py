@@ -30,6 +30,7 @@ from reports.xlsx_reader import (
     _parser,
     _too_long,
     cell_value,
+    unescape,
 )
 
 
@@ -189,7 +190,7 @@ def _plain_cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
         if len(text) > MAX_CELL_CHARS:
             cells[column] = _too_long()
         elif kind == b"inlineStr" or (t and not kind):
-            cells[column] = text if kind else cell_value(book, "n", style.decode(), text)
+            cells[column] = unescape(text) if kind else cell_value(book, "n", style.decode(), text)
         else:
             cells[column] = cell_value(book, kind.decode() if kind else "n", style.decode(), text)
     return _as_row(cells)

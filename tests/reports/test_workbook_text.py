@@ -158,3 +158,22 @@ def test_every_text_a_row_carries_is_a_string_cell(tmp_path: Path) -> None:
     assert [c.data_type for c in first[:4]] == ["s", "s", "s", "s"]
     assert [c.value for c in first[:3]] == ["=1", "#DIV/0!", "xy"]
     assert len(first[3].value) == 32767
+
+
+def test_text_that_looks_like_an_excel_escape_comes_back_as_typed(
+    service: LedgerService, team: Team, tmp_path: Path
+) -> None:
+    """"_x0041_" typed in a remark is not the letter A to Excel, LibreOffice or the import."""
+    from python_calamine import CalamineWorkbook
+
+    typed = {"remarks": "编码_x0041_与_x000D_照录", "activity": "检查_x005F_x0041_", "visiting_unit": "市_x4E2D_局"}
+    approve(service, team, sample_reception(date(2025, 4, 1), **typed))
+    path = tmp_path / "台账.xlsx"
+    export_year(service, 2025, path)
+
+    [item] = read_import(path)
+    assert item.reception is not None
+    assert {field: getattr(item.reception, field) for field in typed} == typed
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET_LEDGER).to_python()
+    assert sheet[1][HEADERS.index("备注")] == typed["remarks"]
+    assert sheet[1][HEADERS.index("来访单位")] == typed["visiting_unit"]

@@ -94,3 +94,29 @@ def test_a_row_inside_a_comment_is_no_row(tmp_path: Path) -> None:
     ]
     book = Workbook(sheet_with(rows, tmp_path))
     assert [n for n, _ in book.rows()] == [1, 2, 4]
+
+
+def test_excel_escapes_read_as_excel_and_calamine_read_them(tmp_path: Path) -> None:
+    """Excel writes a carriage return as _x000D_ and a literal "_x0041_" as "_x005F_x0041_":
+    every path of the reader gives the characters, as calamine does (the other formats)."""
+    from python_calamine import CalamineWorkbook
+
+    sheet = _Sheet()
+    sheet.strings.extend(["共享", "第一行_x000D__x000A_第二行"])
+    sheet.row(1, {1: ("s", "", "接待日期")})
+    sheet.rows.extend(
+        [
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>甲_x0041_乙</t></is></c><c r="B2" t="s"><v>1</v></c></row>',
+            # a phonetic run: not the plain path
+            '<row r="3"><c r="A3" t="inlineStr"><is><r><t>_x005F_x0041_</t></r><rPh sb="0" eb="1"><t>x</t></rPh></is></c>'
+            '<c r="B3" t="str"><f>A1</f><v>a_x0009_b _x12_ _xZZZZ_</v></c></row>',
+        ]
+    )
+    path = write_xlsx(tmp_path / "escaped.xlsx", sheet)
+    book = Workbook(path)
+    fast = dict(book.rows())
+    assert fast == dict(expat_only(book))
+    assert fast[2] == ("甲A乙", "第一行\r\n第二行")
+    assert fast[3] == ("_x0041_", "a\tb _x12_ _xZZZZ_")
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("台账").to_python()
+    assert [tuple(row) for row in calamine[1:]] == [fast[2], fast[3]]
