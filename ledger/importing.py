@@ -32,6 +32,7 @@ from ledger.models import (
     ReceptionRow,
     ViolationRow,
     insert_many,
+    insert_receptions,
 )
 from ledger.money import to_fen
 from ledger.preapproval import key_of
@@ -42,6 +43,8 @@ from ledger.validation import reception_problems
 from ledger.workflow import next_seq
 
 _IMPORT_BATCH = 200
+# rows stored at once under the write lock: each batch costs a few lookups and statements
+_STORE_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -333,7 +336,7 @@ class Importer:
                 self._allowed(s, state)  # a role taken away meanwhile counts
                 self._same_history(s, state)
                 self._catch_up(s, state)
-                for items in spool.batches_in_order():
+                for items in _joined(spool.batches_in_order(), _STORE_BATCH):
                     self._store(s, state, items)
                     if progress and progress(checked + state.done, 2 * (total or checked)) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
@@ -566,7 +569,7 @@ class Importer:
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        insert_many(connection, table, [a.columns for a in accepted])
+        insert_receptions(connection, [a.columns for a in accepted], before)
         found = dict(connection.execute(select(table.c.ref, table.c.id).where(table.c.id > before)).all())
         ids = [found[a.columns["ref"]] for a in accepted]
         for child, kind in (
@@ -599,6 +602,18 @@ class Importer:
             ],
             algo=chain_algo(s),
         )
+
+
+def _joined(batches: Iterable[list[Any]], size: int) -> Iterator[list[Any]]:
+    """The batches joined into batches of at least ``size`` items (the last may be smaller)."""
+    joined: list[Any] = []
+    for batch in batches:
+        joined += batch
+        if len(joined) >= size:
+            yield joined
+            joined = []
+    if joined:
+        yield joined
 
 
 def _still_stored(s: Session, key: tuple[date, str, int]) -> bool:

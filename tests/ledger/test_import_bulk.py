@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ledger.db import Database
 from ledger.models import ExplanationRow, HistoryRow, MealRow, PersonRow, ReceptionRow, ViolationRow
-from ledger.records import ImportRow, Person
+from ledger.records import ImportRow, LedgerQuery, Person
 from ledger.service import LedgerService
 from tests.conftest import Team, make_team, sample_reception
 
@@ -150,6 +150,7 @@ def test_a_letter_cited_in_two_batches_is_registered_once(
     from tests.conftest import sample_reception
 
     monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    monkeypatch.setattr(importing, "_STORE_BATCH", 1)
     rows = [
         ImportRow(2, sample_reception(date(2025, 6, 1), letter_no="县函〔2025〕6号")),
         ImportRow(3, sample_reception(date(2025, 6, 2), letter_no="县函〔2025〕6号", unit="市审计局")),
@@ -175,3 +176,72 @@ def test_bulk_inserts_store_times_as_every_other_write_does(service: LedgerServi
         }
         shapes["history"] = sorted({len(t) for (t,) in s.execute(text("SELECT at FROM history"))})
     assert saved.ref and shapes == {"receptions": [26], "letters": [26], "history": [26]}
+
+
+def _totals_and_triggers(service: LedgerService) -> tuple[list[Any], list[Any], set[str]]:
+    from sqlalchemy import text
+
+    with service.db.read() as s:
+        kept = sorted(
+            s.execute(
+                text(
+                    "SELECT year, month, status, breach, receptions, total_fen, guests, canteen_meals,"
+                    " meal_count, over_standard_fen FROM reception_totals WHERE receptions > 0"
+                )
+            ).all()
+        )
+        counted = sorted(
+            s.execute(
+                text(
+                    "SELECT CAST(substr(reception_date, 1, 4) AS INTEGER), CAST(substr(reception_date, 6, 2) AS INTEGER),"
+                    " status, violation_count > 0, count(*), sum(total_fen), sum(guest_count), sum(canteen_meals),"
+                    " sum(meal_count), sum(over_standard_fen) FROM receptions GROUP BY 1, 2, 3, 4"
+                )
+            ).all()
+        )
+        triggers = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    return kept, counted, triggers
+
+
+def test_an_import_keeps_the_monthly_totals_and_the_search_as_saving_does(
+    service: LedgerService, team: Team
+) -> None:
+    """On SQLite the import does the totals' and the search's insert-trigger work over a batch at
+    once: the status bar's month figures, the search and a later deletion come out as if every
+    row had been saved one by one, and the triggers are back for the next save."""
+
+    service.save(team.clerk, sample_reception(date(2025, 3, 4)))  # a month the import adds to
+    _, _, before = _totals_and_triggers(service)
+    outcomes = service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
+    kept, counted, triggers = _totals_and_triggers(service)
+    assert kept == counted and len(kept) == 4  # March (with and without a breach), April, May
+    assert triggers == before and {"reception_totals_insert", "receptions_search_insert"} <= triggers
+    summary = service.ledger_summary(LedgerQuery(year=2025, month=3))
+    assert (summary.count, summary.exact) == (3, True)
+    [found] = service.ledger_rows(LedgerQuery(text="审计局"))
+    assert found.ref == outcomes[2].ref
+
+    service.delete_draft(team.clerk, found.id)  # the delete triggers meet an imported row
+    service.save(team.clerk, sample_reception(date(2025, 4, 2), unit="县审计局"))  # the insert triggers again
+    kept, counted, _ = _totals_and_triggers(service)
+    assert kept == counted
+    assert [r.reception_date for r in service.ledger_rows(LedgerQuery(text="审计局"))] == [date(2025, 4, 2)]
+    assert service.verify().ok
+
+
+def test_a_failed_import_leaves_the_triggers_and_totals_as_they_were(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.importing as importing
+
+    service.save(team.clerk, sample_reception(date(2025, 3, 4)))
+    was = _totals_and_triggers(service)
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(importing.history, "append_many", fail)  # after the receptions are inserted
+    with pytest.raises(OSError):
+        service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
+    assert _totals_and_triggers(service) == was
+    assert service.ledger_rows(LedgerQuery(text="审计局")) == []

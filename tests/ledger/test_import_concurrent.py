@@ -72,6 +72,7 @@ def test_cancelled_while_storing_commits_nothing(
     service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+    monkeypatch.setattr(importing, "_STORE_BATCH", 1)
     seen: list[tuple[int, int]] = []
 
     def progress(done: int, total: int) -> bool:
