@@ -72,6 +72,18 @@ class PlannedMeal:
     def amount(self) -> Decimal:
         return self.standard * self.diners
 
+    def to_json(self) -> dict[str, Any]:
+        """The meal as plain JSON values (amounts as text with two decimals)."""
+        return {
+            "date": self.date.isoformat(),
+            "kind": self.kind,
+            "venue": self.venue,
+            "venue_type": self.venue_type,
+            "diners": self.diners,
+            "standard": f"{self.standard:.2f}",
+            "amount": f"{self.amount:.2f}",
+        }
+
 
 @dataclass(frozen=True)
 class Plan:

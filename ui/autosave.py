@@ -164,17 +164,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         if name in _PLAN_PEOPLE:
             out[name] = [{"name": p.name, "unit": p.unit, "title": p.title} for p in value]
         elif name == "meals":
-            out[name] = [
-                {
-                    "date": m.date.isoformat(),
-                    "kind": m.kind,
-                    "venue": m.venue,
-                    "venue_type": m.venue_type,
-                    "diners": m.diners,
-                    "standard": f"{m.standard:.2f}",
-                }
-                for m in value
-            ]
+            out[name] = [m.to_json() for m in value]  # its "amount" is not read back: diners × standard
         elif isinstance(value, Decimal):
             out[name] = f"{value:.2f}"
         elif isinstance(value, date):

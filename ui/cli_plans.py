@@ -54,18 +54,7 @@ def plan_json(plan: Any, breaches: Any) -> dict[str, Any]:
         "guests": [p.name for p in plan.guests if p.name],
         "companion_count": plan.companion_count,
         "companions": [p.name for p in plan.companions if p.name],
-        "meals": [
-            {
-                "date": m.date.isoformat(),
-                "kind": m.kind,
-                "venue": m.venue,
-                "venue_type": m.venue_type,
-                "diners": m.diners,
-                "standard": f"{m.standard:.2f}",
-                "amount": f"{m.amount:.2f}",
-            }
-            for m in plan.meals
-        ],
+        "meals": [m.to_json() for m in plan.meals],
         "meal_budget": f"{plan.meal_budget:.2f}",
         "lodging_persons": plan.lodging_persons,
         "lodging_nights": plan.lodging_nights,
