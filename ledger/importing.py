@@ -7,7 +7,6 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
-import errno
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits
-from ledger.db import DiskFull
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -38,6 +36,7 @@ from ledger.money import to_fen
 from ledger.preapproval import key_of
 from ledger.records import Assessment, CellError, ImportRow, Reception, Role, Status, User
 from ledger.settings import Settings
+from ledger.spool import Collector, Spool
 from ledger.text import clean_line, person_key
 from ledger.validation import reception_problems
 from ledger.workflow import next_seq
@@ -212,57 +211,6 @@ def _after_text(snapshot: dict[str, Any]) -> str:
     return text
 
 
-class _Spool:
-    """The checked rows, in order, in a temporary file (a batch at a time, pickled and
-    compressed to about a fifth): a million rows wait for the write lock without being held in
-    memory, in about 1 KB of disk a row. A full disk is the one-line ``DiskFull``; the file is gone
-    when it is closed, or when the process ends however it ends."""
-
-    def __init__(self) -> None:
-        import tempfile
-
-        self.file = tempfile.TemporaryFile()
-        self.sizes: list[int] = []
-
-    def put(self, items: list[ImportOutcome | _Ready]) -> None:
-        import pickle
-        import zlib
-
-        if not items:
-            return
-        data = zlib.compress(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        try:
-            self.file.write(data)
-            self.file.flush()  # a full disk is found here, before the write lock is taken
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试")) from None
-            raise
-        self.sizes.append(len(data))
-
-    def batches_in_order(self) -> Iterator[list[ImportOutcome | _Ready]]:
-        import gc
-        import pickle
-        import zlib
-
-        self.file.seek(0)
-        for size in self.sizes:
-            data = zlib.decompress(self.file.read(size))
-            # loading makes many objects and no cycles: the collector, run by their number,
-            # would walk the whole heap again and again for nothing (three times the cost)
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
-                items = pickle.loads(data)
-            finally:
-                if enabled:
-                    gc.enable()
-            yield items
-
-    def close(self) -> None:
-        self.file.close()
-
-
 class Importer:
     def __init__(self, desk: Desk, settings: Settings) -> None:
         self.desk = desk
@@ -309,7 +257,8 @@ class Importer:
             column_of=column_of or str,
             on_outcome=on_outcome,
         )
-        spool = _Spool()
+        spool = Spool()
+        collector = Collector()
         try:
             with self.desk.db.read() as s:
                 self._allowed(s, state)
@@ -323,6 +272,7 @@ class Importer:
                     spool.put(self._check_batch(state, batch))
                     checked += len(batch)
                     batch = []
+                    collector.now_and_then(checked)
                     if progress and progress(checked, 2 * total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             spool.put(self._check_batch(state, batch))
@@ -338,9 +288,11 @@ class Importer:
                 self._catch_up(s, state)
                 for items in _joined(spool.batches_in_order(), _STORE_BATCH):
                     self._store(s, state, items)
+                    collector.now_and_then(checked + state.done)
                     if progress and progress(checked + state.done, 2 * (total or checked)) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
         finally:
+            collector.close()
             spool.close()
         return state.outcomes
 

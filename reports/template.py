@@ -442,7 +442,10 @@ _STREAM_BATCH = 200
 
 def _read_into(path: Path, queue: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
+    import gc
+
     die_with_parent(parent)
+    gc.disable()  # it makes rows and no reference cycles, and ends with the file (ledger.importing._Collector)
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):

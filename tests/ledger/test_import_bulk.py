@@ -4,6 +4,7 @@ _record_change) stores for the same receptions, and both keep ``verify`` clean."
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 from datetime import date, datetime
@@ -245,3 +246,4 @@ def test_a_failed_import_leaves_the_triggers_and_totals_as_they_were(
         service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
     assert _totals_and_triggers(service) == was
     assert service.ledger_rows(LedgerQuery(text="审计局")) == []
+    assert gc.isenabled()  # paused for the import only (ledger.spool.Collector)
