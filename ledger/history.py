@@ -257,13 +257,13 @@ PARALLEL_FROM = 50_000
 WORKERS = 2
 
 
-def _id_bounds(s: Session) -> tuple[int, int]:
-    """The smallest and largest reception id, live or in the history."""
-    receptions_t, history_t = ReceptionRow.__table__, HistoryRow.__table__
-    live = s.execute(select(func.min(receptions_t.c.id), func.max(receptions_t.c.id))).one()
+def _id_bounds(s: Session, table: Any, entity: str) -> tuple[int, int]:
+    """The smallest id and one past the largest of ``entity``'s rows, live or in the history."""
+    history_t = HistoryRow.__table__
+    live = s.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
     logged = s.execute(
         select(func.min(history_t.c.entity_id), func.max(history_t.c.entity_id)).where(
-            history_t.c.entity == "reception"
+            history_t.c.entity == entity
         )
     ).one()
     lows = [v for v in (live[0], logged[0]) if v is not None]
@@ -271,10 +271,27 @@ def _id_bounds(s: Session) -> tuple[int, int]:
     return (min(lows), max(highs) + 1) if lows else (0, 0)
 
 
+def _ranges(bounds: tuple[int, int], parts: int) -> list[tuple[int, int]]:
+    start, stop = bounds
+    if stop <= start:
+        return []
+    step = -(-(stop - start) // parts)
+    return [(lo, min(lo + step, stop)) for lo in range(start, stop, step)]
+
+
+def _worker_without_collector() -> None:
+    """A verify worker makes objects by the million and no reference cycles, and ends with the
+    verification: Python's cyclic garbage collector would only walk them again and again."""
+    import gc
+
+    gc.disable()
+
+
 def verify_receptions_range(url: str, start: int, stop: int) -> tuple[int, list[str]]:
     """A worker process's share: the receptions with ids in [start, stop), in a read
     transaction of its own that sees one moment (each reception is compared with its own
     last entry, read in the same transaction)."""
+    _worker_without_collector()
     db = Database(url, migrate=False)
     try:
         result = VerifyResult()
@@ -285,14 +302,20 @@ def verify_receptions_range(url: str, start: int, stop: int) -> tuple[int, list[
         db.dispose()
 
 
-def verify_register_apart(url: str) -> list[str]:
-    """A worker process's share: plans and the letter register (_verify_register), in a read
-    transaction of its own that sees one moment."""
+def verify_register_apart(url: str, part: str, start: int = 0, stop: int | None = None) -> list[str]:
+    """A worker process's share of _verify_register: the "plans", the "letters" with ids in
+    [start, stop), or the receptions' "links" to them, in a read transaction of its own."""
+    _worker_without_collector()
     db = Database(url, migrate=False)
     try:
         result = VerifyResult()
         with db.snapshot() as s:
-            _verify_register(s, {}, set(), result)
+            if part == "plans":
+                _verify_plans(s, result)
+            elif part == "letters":
+                _verify_letters(s, result, start, stop)
+            else:
+                _verify_letter_links(s, result)
         return result.problems
     finally:
         db.dispose()
@@ -302,22 +325,26 @@ def _verify_receptions_in_parallel(
     db: Database, s: Session, result: VerifyResult
 ) -> dict[tuple[str, int], str]:
     """The chain here; the receptions, and plans and letters (as many as receptions in a
-    province's ledger), in worker processes; problems in the serial order."""
+    province's ledger), in worker processes, in ranges small enough that both cores stay busy
+    to the end; problems in the serial order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    start, stop = _id_bounds(s)
-    step = -(-(stop - start) // (WORKERS * 4))
-    ranges = [(lo, min(lo + step, stop)) for lo in range(start, stop, step)]
+    receptions = _ranges(_id_bounds(s, ReceptionRow.__table__, "reception"), WORKERS * 8)
+    letters = _ranges(_id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
+    url = db.url
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        register = pool.submit(verify_register_apart, db.url)
-        futures = [pool.submit(verify_receptions_range, db.url, lo, hi) for lo, hi in ranges]
+        register = [pool.submit(verify_register_apart, url, "plans")]
+        register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
+        futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
+        register.append(pool.submit(verify_register_apart, url, "links"))
         last = verify_chain(s, result)
         for future in futures:
             records, problems = future.result()
             result.records += records
             result.problems += problems
-        result.problems += register.result()
+        for part in register:
+            result.problems += part.result()
     return last
 
 
@@ -325,57 +352,22 @@ def _verify_receptions(s: Session, result: VerifyResult, start: int = 0, stop: i
     """Every live reception against the last history entry of its id, and every reception
     whose last entry is not a deletion against the live table, a range of ids at a time: the
     memory is one chunk's rows whatever the ledger's size."""
-    receptions_t, history_t = ReceptionRow.__table__, HistoryRow.__table__
-    lo = start
-    while stop is None or lo < stop:
-        hi = lo + _VERIFY_CHUNK if stop is None else min(lo + _VERIFY_CHUNK, stop)
-        last_ids = (
-            select(func.max(history_t.c.id))
-            .where(
-                history_t.c.entity == "reception",
-                history_t.c.entity_id >= lo,
-                history_t.c.entity_id < hi,
-            )
-            .group_by(history_t.c.entity_id)
-        )
-        last = dict(
-            s.execute(
-                select(history_t.c.entity_id, history_t.c.after).where(history_t.c.id.in_(last_ids))
-            ).all()
-        )
-        live = _reception_chunk(s, lo, hi)
-        for rid, (ref, after, attachments) in live.items():
-            result.records += 1
-            if rid not in last:
-                result.problems.append(tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=ref))
-            elif last[rid] != after:
-                result.problems.append(
-                    tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=ref)
-                )
-            elif attachments and _attachment_altered(s, rid):
-                result.problems.append(
-                    tr("接待 {ref}：附件内容与登记的校验值不符（在程序外被改动）").format(ref=ref)
-                )
-        for rid in sorted(last.keys() - live.keys()):
-            if last[rid]:
-                gone = json.loads(last[rid])
-                result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=gone.get("ref")))
-        if live or last:
-            lo = hi
-            continue
-        following = [
-            s.scalar(select(func.min(receptions_t.c.id)).where(receptions_t.c.id >= hi)),
-            s.scalar(
-                select(func.min(history_t.c.entity_id)).where(
-                    history_t.c.entity == "reception", history_t.c.entity_id >= hi
-                )
-            ),
-        ]
-        found = [f for f in following if f is not None]
-        if not found:
-            return
-        lo = min(found)
-    return
+
+    def problem(row: tuple[int, str, str, bool], after: str | None) -> str | None:
+        rid, ref, live, attachments = row
+        result.records += 1
+        if after is None:
+            return tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=ref)
+        if after != live:
+            return tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=ref)
+        if attachments and _attachment_altered(s, rid):
+            return tr("接待 {ref}：附件内容与登记的校验值不符（在程序外被改动）").format(ref=ref)
+        return None
+
+    def rows(lo: int, hi: int) -> dict[int, tuple[int, str, str, bool]]:
+        return {rid: (rid, *values) for rid, values in _reception_chunk(s, lo, hi).items()}
+
+    _verify_in_ranges(s, result, "reception", ReceptionRow.id, rows, problem, start, stop)
 
 
 def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, bool]]:
@@ -486,7 +478,7 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
                     tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
                 )
         if not parallel:
-            _verify_register(s, last, live, result)
+            _verify_register(s, result)
         for key, after in last.items():
             if key[0] in ("policy", "user", "target", "plan", "letter") and after and key not in live:
                 gone = json.loads(after)
@@ -524,12 +516,16 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
     return result
 
 
-def _verify_register(
-    s: Session, last: dict[tuple[str, int], str], live: set[tuple[str, int]], result: VerifyResult
-) -> None:
+def _verify_register(s: Session, result: VerifyResult) -> None:
     """Plans and the letter register against their last history entries (issue 10), a range
-    of ids at a time: a ledger of a million receptions has about as many letters. (``last`` and
-    ``live`` hold no plans or letters: see _CHUNKED.)"""
+    of ids at a time (a ledger of a million receptions has about as many letters), and the
+    receptions' links to the register."""
+    _verify_plans(s, result)
+    _verify_letters(s, result)
+    _verify_letter_links(s, result)
+
+
+def _verify_letters(s: Session, result: VerifyResult, start: int = 0, stop: int | None = None) -> None:
     letters_t = LetterRow.__table__
     letter_columns = [c for c in letters_t.c if c.key != "scan"]
 
@@ -546,6 +542,10 @@ def _verify_register(
                 return tr("公函 {no} 的扫描件在程序外被替换").format(no=row.letter_no)
         return None
 
+    _verify_in_ranges(s, result, "letter", LetterRow.id, letters, letter_problem, start, stop)
+
+
+def _verify_plans(s: Session, result: VerifyResult) -> None:
     linked: dict[int, str] = {}  # the letters the plans of the range cite: id → key
 
     def plans(lo: int, hi: int) -> dict[int, Any]:
@@ -566,8 +566,6 @@ def _verify_register(
         return None
 
     _verify_in_ranges(s, result, "plan", PlanRow.id, plans, plan_problem)
-    _verify_in_ranges(s, result, "letter", LetterRow.id, letters, letter_problem)
-    _verify_letter_links(s, result)
 
 
 def _letter_keys(s: Session, ids: set[int | None]) -> dict[int, str]:
@@ -607,13 +605,15 @@ def _verify_in_ranges(
     id_column: Any,
     rows_of: Callable[[int, int], dict[int, Any]],
     problem_of: Callable[[Any, str | None], str | None],
+    start: int = 0,
+    stop: int | None = None,
 ) -> None:
-    """Each live row of ``entity`` against its last history entry, and each entity whose last
-    entry is not a deletion against the live rows, a range of ids at a time."""
+    """Each live row of ``entity`` (ids in [start, stop)) against its last history entry, and
+    each entity whose last entry is not a deletion against the live rows, a range of ids at a time."""
     history_t = HistoryRow.__table__
-    lo = 0
-    while True:
-        hi = lo + _VERIFY_CHUNK
+    lo = start
+    while stop is None or lo < stop:
+        hi = lo + _VERIFY_CHUNK if stop is None else min(lo + _VERIFY_CHUNK, stop)
         last_ids = (
             select(func.max(history_t.c.id))
             .where(history_t.c.entity == entity, history_t.c.entity_id >= lo, history_t.c.entity_id < hi)

@@ -335,6 +335,7 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
         c.execute("UPDATE receptions SET activity = '改过的活动' WHERE id = (SELECT min(id) FROM receptions)")
         c.execute("DELETE FROM receptions WHERE id = (SELECT max(id) FROM receptions)")
         c.execute("UPDATE letters SET sending_unit = '改过的单位' WHERE id = (SELECT min(id) FROM letters)")
+        c.execute("UPDATE letters SET title = '改过的标题' WHERE id = (SELECT max(id) FROM letters)")
     parallel = service.verify()
     monkeypatch.setattr(history, "PARALLEL_FROM", 10**9)
     single = service.verify()
@@ -342,7 +343,18 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
     assert parallel.problems == single.problems and parallel.records == single.records
     assert any("在程序外被改动" in p for p in parallel.problems)
     assert any("已在程序外被删除" in p for p in parallel.problems)
-    assert any(p.startswith("公函登记") for p in parallel.problems)  # checked by a worker too
+    # the first and the last letter: checked by workers too, each its own range of the register
+    assert len([p for p in parallel.problems if p.startswith("公函登记")]) == 2
+
+
+def test_verify_in_worker_processes_of_a_ledger_without_letters(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+    service.save(team.clerk, sample_reception(date(2025, 3, 4), letter_no="", phone_record="电话通知"))
+    assert service.letters() == []
+    result = service.verify()
+    assert result.ok and result.records == 1
 
 
 def test_receptions_in_chunks_are_the_receptions_with_their_breaches(filled: LedgerService) -> None:
