@@ -496,7 +496,8 @@ def _insert_statement(
 
 # SQLite keeps the monthly totals and the search index by insert triggers (migration 0004), a
 # row at a time: in a bulk insert they are two thirds of its cost. One statement each over the
-# new rows does the same work in a tenth of the time (SQLite's FTS5 takes a whole batch at once)
+# new rows does the same work in a tenth of the time (SQLite's FTS5 takes a whole batch at once);
+# tests/ledger/test_import_bulk.py holds them to what the triggers do
 _ROW_TRIGGERS = ("reception_totals_insert", "receptions_search_insert")
 _SEARCH_OF_NEW = "INSERT INTO receptions_search (rowid, search_text) SELECT id, search_text FROM receptions WHERE id > ?"
 _TOTALS_OF_NEW = """
@@ -532,7 +533,7 @@ def insert_receptions(connection: Connection, rows: list[dict[str, Any]], after:
         return
     for name in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    insert_many(connection, table, rows)  # type: ignore[arg-type]
+    insert_many(connection, table, rows)
     connection.exec_driver_sql(_SEARCH_OF_NEW, (after,))
     connection.exec_driver_sql(_TOTALS_OF_NEW, (after,))
     for sql in triggers.values():
