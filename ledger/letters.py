@@ -25,7 +25,7 @@ from ledger.desk import Desk, chain_algo, require
 from ledger.errors import InvalidReception, NotFound, StaleEdit
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
-from ledger.models import LetterRow, PlanRow, ReceptionRow, insert_many
+from ledger.models import LetterRow, PlanRow, ReceptionRow, insert_many, one_of
 from ledger.preapproval import Letter, LetterUse, key_of, letter_snapshot
 from ledger.records import Role, Status, User
 from ledger.text import clean_line
@@ -103,7 +103,9 @@ class Letters:
                 table = LetterRow.__table__
                 # Core rows without the scan (record_of reads the columns by name)
                 columns = [c for c in table.c if c.name != "scan"]
-                rows = s.execute(select(*columns).where(table.c.id.in_(part)).order_by(table.c.id)).all()
+                rows = s.execute(
+                    select(*columns).where(one_of(table.c.id, part, s.get_bind().dialect.name)).order_by(table.c.id)
+                ).all()
                 uses = uses_of_letters(s, part)
                 yield [record_of(r, tuple(uses.get(r.id, ()))) for r in rows]  # type: ignore[arg-type]
 
@@ -342,11 +344,12 @@ def uses_of_letters(s: Session, letter_ids: list[int]) -> dict[int, list[LetterU
     out: dict[int, list[LetterUse]] = {}
     if not letter_ids:
         return out
+    dialect = s.get_bind().dialect.name
     for start in range(0, len(letter_ids), 500):
         part = letter_ids[start : start + 500]
         plans = s.execute(
             select(PlanRow.letter_id, PlanRow.id, PlanRow.ref, PlanRow.status, PlanRow.start_date)
-            .where(PlanRow.letter_id.in_(part), PlanRow.status != Status.VOID.value)
+            .where(one_of(PlanRow.letter_id, part, dialect), PlanRow.status != Status.VOID.value)
             .order_by(PlanRow.id)
         )
         for letter_id, pid, ref, status, day in plans:
@@ -359,7 +362,7 @@ def uses_of_letters(s: Session, letter_ids: list[int]) -> dict[int, list[LetterU
                 ReceptionRow.status,
                 ReceptionRow.reception_date,
             )
-            .where(ReceptionRow.letter_id.in_(part), ReceptionRow.status != Status.VOID.value)
+            .where(one_of(ReceptionRow.letter_id, part, dialect), ReceptionRow.status != Status.VOID.value)
             .order_by(ReceptionRow.id)
         )
         for letter_id, rid, ref, status, day in receptions:
@@ -387,9 +390,10 @@ def link_many(
         if key and key not in known and key not in wanted:
             wanted[key] = (number, title, unit)
     keys = list(wanted)
+    dialect = s.get_bind().dialect.name
     for start in range(0, len(keys), 500):
         part = keys[start : start + 500]
-        known.update(s.execute(select(LetterRow.key, LetterRow.id).where(LetterRow.key.in_(part))).all())
+        known.update(s.execute(select(LetterRow.key, LetterRow.id).where(one_of(LetterRow.key, part, dialect))).all())
     new = [(key, v) for key, v in wanted.items() if key not in known]
     if not new:
         return known
@@ -398,7 +402,7 @@ def link_many(
     insert_many(connection, LetterRow.__table__, [values for values, _ in made])
     ids = dict(
         connection.execute(
-            select(LetterRow.key, LetterRow.id).where(LetterRow.key.in_([k for k, _ in new]))
+            select(LetterRow.key, LetterRow.id).where(one_of(LetterRow.key, [k for k, _ in new], dialect))
         ).all()
     )
     known.update(ids)

@@ -22,7 +22,7 @@ from ledger.errors import InvalidReception, NotFound, PermissionDenied, Workflow
 from ledger.i18n import tr
 from ledger.letters import Letters, has_scan
 from ledger.lifecycle import check_version, next_number, worked_on
-from ledger.models import PlanRow, ReceptionRow, SealedYearRow
+from ledger.models import PlanRow, ReceptionRow, SealedYearRow, one_of
 from ledger.money import from_fen, to_fen
 from ledger.preapproval import (
     Actual,
@@ -101,7 +101,7 @@ def actuals_of(s: Session, plan_ids: list[int]) -> dict[int, list[Actual]]:
             r.lodging_nights,
             r.total_fen,
         )
-        .where(r.plan_id.in_(plan_ids), r.status != Status.VOID.value)
+        .where(one_of(r.plan_id, list(plan_ids), s.get_bind().dialect.name), r.status != Status.VOID.value)
         .order_by(r.id)
     )
     out: dict[int, list[Actual]] = {}
@@ -174,7 +174,8 @@ class Plans:
                 part = ids[start : start + chunk]
                 table = PlanRow.__table__
                 # Core rows (the columns by name, as plan_of_row reads them): no ORM objects to build
-                rows = s.execute(select(table).where(table.c.id.in_(part)).order_by(table.c.seq)).all()
+                chosen = one_of(table.c.id, part, s.get_bind().dialect.name)
+                rows = s.execute(select(table).where(chosen).order_by(table.c.seq)).all()
                 actual = actuals_of(s, part)  # the started receptions' refs are theirs too
                 yield [
                     (plan_of_row(r, tuple(a.ref for a in actual.get(r.id, []))), actual.get(r.id, []))  # type: ignore[arg-type]

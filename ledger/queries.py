@@ -22,6 +22,7 @@ from ledger.models import (
     ReceptionRow,
     TargetRow,
     ViolationRow,
+    one_of,
     reception_totals,
 )
 from ledger.money import from_fen
@@ -96,15 +97,16 @@ def receptions_by_ids(s: Session, ids: Sequence[int]) -> list[Reception]:
 def _records(s: Session, chosen: Any) -> list[Reception]:
     table = ReceptionRow.__table__
     connection = s.connection()
+    dialect = connection.dialect.name
     result = connection.execute(
         select(table)
-        .where(table.c.id.in_(chosen))
+        .where(one_of(table.c.id, chosen, dialect))
         .order_by(table.c.reception_date, table.c.year, table.c.seq)
     )
     keys = list(result.keys())
-    rows = [dict(zip(keys, r, strict=True)) for r in result]
+    rows = [dict(zip(keys, r, strict=True)) for r in result.all()]
 
-    people, meals, explanations = children_of(connection, lambda reception_id: reception_id.in_(chosen))
+    people, meals, explanations = children_of(connection, lambda reception_id: one_of(reception_id, chosen, dialect))
     return [
         to_record(r, people.get(r["id"], ()), meals.get(r["id"], ()), explanations.get(r["id"], ()), ())
         for r in rows
@@ -114,11 +116,12 @@ def _records(s: Session, chosen: Any) -> list[Reception]:
 def violations_of(s: Session, reception_ids: Sequence[int]) -> dict[int, list[Violation]]:
     """The breaches recorded at the last save, by reception."""
     out: dict[int, list[Violation]] = {}
+    dialect = s.get_bind().dialect.name
     for chunk_start in range(0, len(reception_ids), 500):
         chunk = list(reception_ids[chunk_start : chunk_start + 500])
         stmt = (
             select(ViolationRow)
-            .where(ViolationRow.reception_id.in_(chunk))
+            .where(one_of(ViolationRow.reception_id, chunk, dialect))
             .order_by(ViolationRow.reception_id, ViolationRow.position)
         )
         for v in s.scalars(stmt):
