@@ -302,7 +302,7 @@ def verify_receptions_range(url: str, start: int, stop: int) -> tuple[int, list[
         db.dispose()
 
 
-def verify_register_apart(url: str, part: str, start: int = 0, stop: int | None = None) -> list[str]:
+def verify_register_apart(url: str, part: str, start: int | None = None, stop: int | None = None) -> list[str]:
     """A worker process's share of _verify_register: the "plans", the "letters" with ids in
     [start, stop), or the receptions' "links" to them, in a read transaction of its own."""
     _worker_without_collector()
@@ -323,10 +323,11 @@ def verify_register_apart(url: str, part: str, start: int = 0, stop: int | None 
 
 def _verify_receptions_in_parallel(
     db: Database, s: Session, result: VerifyResult
-) -> dict[tuple[str, int], str]:
+) -> tuple[dict[tuple[str, int], str], list[str]]:
     """The chain here; the receptions, and plans and letters (as many as receptions in a
     province's ledger), in worker processes, in ranges small enough that both cores stay busy
-    to the end; problems in the serial order."""
+    to the end. The receptions' problems are added in the serial order; the register's are
+    returned, for verify_ledger to add where the single pass compares the register."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -343,12 +344,10 @@ def _verify_receptions_in_parallel(
             records, problems = future.result()
             result.records += records
             result.problems += problems
-        for part in register:
-            result.problems += part.result()
-    return last
+        return last, [problem for part in register for problem in part.result()]
 
 
-def _verify_receptions(s: Session, result: VerifyResult, start: int = 0, stop: int | None = None) -> None:
+def _verify_receptions(s: Session, result: VerifyResult, start: int | None = None, stop: int | None = None) -> None:
     """Every live reception against the last history entry of its id, and every reception
     whose last entry is not a deletion against the live table, a range of ids at a time: the
     memory is one chunk's rows whatever the ledger's size."""
@@ -441,7 +440,7 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
             (s.scalar(select(func.max(ReceptionRow.id))) or 0) >= PARALLEL_FROM
         )
         if parallel:  # plans and letters too
-            last = _verify_receptions_in_parallel(db, s, result)
+            last, register = _verify_receptions_in_parallel(db, s, result)
         else:
             last = verify_chain(s, result)
             _verify_receptions(s, result)
@@ -477,7 +476,9 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
                 result.problems.append(
                     tr("用户 {name} 的资料与历史记录不符（在程序外被改动）").format(name=urow.username)
                 )
-        if not parallel:
+        if parallel:
+            result.problems += register
+        else:
             _verify_register(s, result)
         for key, after in last.items():
             if key[0] in ("policy", "user", "target", "plan", "letter") and after and key not in live:
@@ -525,7 +526,7 @@ def _verify_register(s: Session, result: VerifyResult) -> None:
     _verify_letter_links(s, result)
 
 
-def _verify_letters(s: Session, result: VerifyResult, start: int = 0, stop: int | None = None) -> None:
+def _verify_letters(s: Session, result: VerifyResult, start: int | None = None, stop: int | None = None) -> None:
     letters_t = LetterRow.__table__
     letter_columns = [c for c in letters_t.c if c.key != "scan"]
 
@@ -605,12 +606,16 @@ def _verify_in_ranges(
     id_column: Any,
     rows_of: Callable[[int, int], dict[int, Any]],
     problem_of: Callable[[Any, str | None], str | None],
-    start: int = 0,
+    start: int | None = None,
     stop: int | None = None,
 ) -> None:
-    """Each live row of ``entity`` (ids in [start, stop)) against its last history entry, and
-    each entity whose last entry is not a deletion against the live rows, a range of ids at a time."""
+    """Each live row of ``entity`` (ids in [start, stop); all of them, from the smallest, with
+    no start) against its last history entry, and each entity whose last entry is not a
+    deletion against the live rows, a range of ids at a time; problems in id order, so that
+    workers' ranges give them in the order of one pass."""
     history_t = HistoryRow.__table__
+    if start is None:  # a row inserted outside the program may have any id, even a negative one
+        start = _id_bounds(s, id_column.class_.__table__, entity)[0]
     lo = start
     while stop is None or lo < stop:
         hi = lo + _VERIFY_CHUNK if stop is None else min(lo + _VERIFY_CHUNK, stop)
@@ -625,15 +630,17 @@ def _verify_in_ranges(
             ).all()
         )
         live = rows_of(lo, hi)
-        for key in sorted(live):
-            message = problem_of(live[key], last.get(key))
-            if message:
-                result.problems.append(message)
-        for key in sorted(last.keys() - live.keys()):
-            if last[key]:
+        for key in sorted(live.keys() | last.keys()):
+            if key in live:
+                message = problem_of(live[key], last.get(key))
+            elif last[key]:
                 gone = json.loads(last[key])
                 name = gone.get("ref") or gone.get("letter_no")
-                result.problems.append(tr("记录 {name} 已在程序外被删除").format(name=name))
+                message = tr("记录 {name} 已在程序外被删除").format(name=name)
+            else:
+                message = None  # deleted through the program: its last entry is the deletion
+            if message:
+                result.problems.append(message)
         if live or last:
             lo = hi
             continue

@@ -37,6 +37,7 @@ from ledger.i18n import tr
 MAX_ROWS = 1_048_576  # Excel's own
 MAX_COLUMNS = 200  # cells beyond are ignored, never read into memory
 MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
+MAX_RAW_CHARS = 7 * MAX_CELL_CHARS  # a cell's text in the file: each character may be an _xHHHH_
 MAX_SHEET_BYTES = 2 << 30  # uncompressed sheet XML (a full 100,000-row ledger is ~100 MB)
 MAX_SHARED_BYTES = 64 << 20  # the shared strings are held whole
 MAX_SHARED_STRINGS = 2_000_000
@@ -59,11 +60,12 @@ _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-def unescape(text: str) -> str:
-    """A cell's text with Excel's _xHHHH_ escapes read as the characters they stand for."""
-    if "_x" not in text:
-        return text
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+def unescape(text: str) -> str | Unreadable:
+    """A cell's text with Excel's _xHHHH_ escapes read as the characters they stand for, or
+    ``Unreadable`` when it is longer than a cell may hold (counted as Excel counts: unescaped)."""
+    if "_x" in text:
+        text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return _too_long() if len(text) > MAX_CELL_CHARS else text
 _INT = re.compile(r"[-+]?\d+$")
 # built-in number formats that show dates (including the CJK locales' 27–36 and 50–58)
 _DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
@@ -330,7 +332,7 @@ class Workbook:
                 state["si"] = False
                 if len(strings) >= MAX_SHARED_STRINGS:
                     raise _too_large(self.path)
-                strings.append(_too_long() if size[0] > MAX_CELL_CHARS else unescape("".join(parts)))
+                strings.append(_too_long() if size[0] > MAX_RAW_CHARS else unescape("".join(parts)))
             elif local == "rPh":
                 state["rph"] -= 1
             elif local == "t":
@@ -339,7 +341,7 @@ class Workbook:
         def text(data: str) -> None:
             if state["t"]:
                 size[0] += len(data)
-                if size[0] <= MAX_CELL_CHARS:
+                if size[0] <= MAX_RAW_CHARS:
                     parts.append(data)
 
         parser = _parser(start, end)
@@ -472,11 +474,11 @@ class _SheetReader:
     def text(self, data: str) -> None:
         if self.capture:
             self.size += len(data)
-            if self.size <= MAX_CELL_CHARS:
+            if self.size <= MAX_RAW_CHARS:
                 self.parts.append(data)
 
     def _value(self) -> Any:
-        if self.size > MAX_CELL_CHARS:
+        if self.size > MAX_RAW_CHARS:
             return _too_long()
         return cell_value(self.book, self.kind, self.style, "".join(self.parts))
 
@@ -494,7 +496,7 @@ def cell_value(book: Workbook, kind: str, style: str, raw: str) -> Any:
     if kind in ("inlineStr", "str"):
         return unescape(raw)
     if kind == "e":
-        return raw
+        return raw if len(raw) <= MAX_CELL_CHARS else _too_long()
     if kind == "n":
         return _number(book, style, raw)
     if kind == "b":

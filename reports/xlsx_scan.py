@@ -21,8 +21,8 @@ from typing import Any
 from ledger.i18n import tr
 from reports.xlsx_reader import (
     _CELL_REF,
-    MAX_CELL_CHARS,
     MAX_COLUMNS,
+    MAX_RAW_CHARS,
     MAX_ROWS,
     TemplateError,
     Workbook,
@@ -163,7 +163,7 @@ def _cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
         if not parts:
             continue
         text = _text(b"".join(parts))
-        if len(text) > MAX_CELL_CHARS:
+        if len(text) > MAX_RAW_CHARS:
             cells[column] = _too_long()
             continue
         kind = attrs.get(b"t", b"n").decode("utf-8", "replace")
@@ -187,7 +187,7 @@ def _plain_cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
         text = (v or t).decode("utf-8")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if len(text) > MAX_CELL_CHARS:
+        if len(text) > MAX_RAW_CHARS:
             cells[column] = _too_long()
         elif kind == b"inlineStr" or (t and not kind):
             cells[column] = unescape(text) if kind else cell_value(book, "n", style.decode(), text)
