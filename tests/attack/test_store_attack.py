@@ -31,30 +31,24 @@ def _both_verifies(service: LedgerService, monkeypatch: pytest.MonkeyPatch) -> t
     return single, parallel
 
 
-def test_parallel_verify_names_a_deleted_reception_before_an_altered_one_the_single_pass_names_first(
-    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # within one 2,000-id chunk of the single pass, the altered 5 and the deleted 3; the
+        # workers' ranges (2 ids each here) once put 3 first: `verify` names the first problem
+        ("UPDATE receptions SET activity = '改过的活动' WHERE id = 5", "DELETE FROM receptions WHERE id = 3"),
+        # the single pass compares users before the register; the workers' register results
+        # were once added before the users were compared
+        ("UPDATE users SET display_name = '改名' WHERE username = 'li'", "UPDATE letters SET title = '改过的标题' WHERE id = 2"),
+    ],
+)
+def test_parallel_verify_gives_the_problems_in_the_order_of_the_single_pass(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch, changes: tuple[str, str]
 ) -> None:
-    """Single pass: within its 2,000-id chunk the altered reception 5 comes before the deleted
-    reception 3; the workers' ranges (2 ids each here) put 3 first. `verify` names "the first"
-    problem, so the two paths name different receptions."""
     path = _ledger_of_twenty(service, team)
     with sqlite3.connect(path) as c:
-        c.execute("UPDATE receptions SET activity = '改过的活动' WHERE id = 5")
-        c.execute("DELETE FROM receptions WHERE id = 3")
-    single, parallel = _both_verifies(service, monkeypatch)
-    assert sorted(single) == sorted(parallel) and len(single) == 2
-    assert parallel == single
-
-
-def test_parallel_verify_puts_letter_problems_before_a_user_problem_the_single_pass_puts_after(
-    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Single pass: users, then plans/letters/links; parallel: the register's worker results are
-    appended before the users, targets, settings and policies are compared."""
-    path = _ledger_of_twenty(service, team)
-    with sqlite3.connect(path) as c:
-        c.execute("UPDATE users SET display_name = '改名' WHERE username = 'li'")
-        c.execute("UPDATE letters SET title = '改过的标题' WHERE id = 2")
+        for change in changes:
+            c.execute(change)
     single, parallel = _both_verifies(service, monkeypatch)
     assert sorted(single) == sorted(parallel) and len(single) == 2
     assert parallel == single
