@@ -1,5 +1,5 @@
-"""What an import holds while it checks a file, before it takes the write lock
-(ledger.importing): the checked rows on disk, and the garbage collector paused."""
+"""What an import keeps aside while it works (ledger.importing): the checked rows on disk until
+it takes the write lock, and Python's garbage collector paused."""
 
 from __future__ import annotations
 

@@ -445,7 +445,7 @@ def _read_into(path: Path, queue: Any, parent: int) -> None:
     import gc
 
     die_with_parent(parent)
-    gc.disable()  # it makes rows and no reference cycles, and ends with the file (ledger.importing._Collector)
+    gc.disable()  # it makes rows and no reference cycles, and ends with the file (ledger.spool.Collector)
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):
