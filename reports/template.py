@@ -31,7 +31,7 @@ from ledger.records import (
     Reception,
 )
 from ledger.text import clean_line, clean_prose
-from reports.sheets import die_with_parent, open_workbook
+from reports.sheets import XLSX, die_with_parent, kind_of, open_workbook
 from reports.workdays import FIRST_DAY, LAST_DAY
 from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable
 
@@ -461,20 +461,33 @@ def _read_into(path: Path, queue: Any, parent: int) -> None:
         queue.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
 
 
+def _cores() -> int:
+    """The cores this process may run on (``taskset``, a container's CPU set)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def stream_import(path: Path) -> Iterator[ImportRow]:
     """The rows of ``read_import``, read by a separate process while the caller works.
 
-    Reading a workbook is pure-Python XML parsing; checking and storing the rows is the
-    other half of an import. On a machine with two cores they overlap. The file is checked
+    Reading a workbook and parsing its rows is half of a ``check`` or an import; judging the
+    rows (and storing them) is the other half. With two cores they overlap. The file is checked
     (exists, is a workbook) at once; header and cell problems arrive as the rows do.
-    Falls back to reading in this process where processes cannot be forked.
+    Reads in this process where processes cannot be forked, only one core is ours, or the
+    workbook is not an .xlsx.
     """
     import multiprocessing
     import os
 
     path = Path(path)
     open_workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or _cores() < 2 or kind_of(path) != XLSX:
+        # on one core a second process only adds the passing of rows; an .xls, .xlsb or .ods is
+        # read by a child of its own already (reports.sheets), which a reading child cannot start
         return _import_rows(path)
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=16)

@@ -284,7 +284,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
     from ledger.validation import reception_problems
-    from reports.template import column_of, iter_import
+    from reports.template import column_of, stream_import
 
     policies = [load_default_policy()]
     if args.policy is not None:
@@ -295,7 +295,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             policies = [replace(load_policy_file(args.policy), effective_from=date.min)]
         except PolicyFileError as exc:
             raise UsageError(str(exc)) from None
-    items = iter_import(args.file)
+    items = stream_import(args.file)
     first = next(items, None)  # a file unusable as a whole says so before anything is printed
     # the policy versions of the ledger when one is reachable, else the default policy
     if args.policy is None and (args.db or os.environ.get("LEDGER_DB")):

@@ -116,6 +116,28 @@ def test_check_json_is_the_same_for_every_format(tmp_path: Path) -> None:
         assert outputs[kind] == outputs["xlsx"], kind
 
 
+def test_import_stores_the_same_receptions_from_every_format(tmp_path: Path) -> None:
+    """The command line's import reads an .xlsx in a second process; an .xls, .xlsb or .ods is
+    read by a child of its own, which that process could not start ("daemonic processes are not
+    allowed to have children"): every format must import."""
+    imported: dict[str, Any] = {}
+    for kind, path in written(tmp_path).items():
+        url = f"sqlite:///{tmp_path / f'{kind}.sqlite3'}"
+        added = run_cli("--db", url, "user", "add", "li", "--role", "admin,clerk", "--new-password", "secret123")
+        assert added.returncode == 0, added.stderr
+        result = run_cli(
+            "--db", url, "import", str(path), "--json", env={"LEDGER_USER": "li", "LEDGER_PASSWORD": "secret123"}
+        )
+        assert result.returncode == 1, (kind, result.stderr)  # rows refused and breaches: imported still
+        imported[kind] = json.loads(result.stdout)
+    assert imported["xlsx"]["summary"]["imported"] == 4
+    assert [r["ref"] for r in imported["xlsx"]["rows"] if r.get("ref")] == [
+        "JD-2025-0001", "JD-2025-0002", "JD-2025-0003", "JD-2025-0004"
+    ]
+    for kind in ("xls", "ods", "xlsb"):
+        assert imported[kind] == imported["xlsx"], kind
+
+
 def test_the_kind_is_told_by_content_not_name(tmp_path: Path) -> None:
     files = written(tmp_path)
     swapped = {
