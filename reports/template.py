@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,10 @@ from ledger.records import (
     Person,
     Reception,
 )
-from ledger.text import clean_line, clean_prose
+from ledger.text import clean_line
 from reports.sheets import XLSX, die_with_parent, kind_of, open_workbook
-from reports.workdays import FIRST_DAY, LAST_DAY
-from reports.xlsx_reader import MAX_CELL_CHARS, TemplateError, Unreadable
+from reports.template_cells import Row
+from reports.xlsx_reader import TemplateError
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -78,170 +77,11 @@ REQUIRED = tuple(name for name, required in COLUMNS if required)
 NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
 
 
-# text columns: how a cell is cleaned (ledger.text, as the service stores it) and its length limit
-_LINE, _PROSE = clean_line, clean_prose
-TEXT_COLUMNS: dict[str, tuple[Any, int]] = {
-    "来访单位": (_LINE, limits.UNIT),
-    "公务活动": (_PROSE, limits.ACTIVITY),
-    "公函文号": (_LINE, limits.LETTER_NO),
-    "接待对象名单": (_PROSE, MAX_CELL_CHARS),
-    "陪餐人员名单": (_PROSE, MAX_CELL_CHARS),
-    "就餐场所": (_LINE, limits.UNIT),
-    "场所类型": (_LINE, limits.UNIT),
-    "礼品": (_PROSE, limits.PROSE),
-    "涉密": (_LINE, limits.UNIT),
-    "经办人": (_LINE, limits.PERSON_NAME),
-    "审核人": (_LINE, limits.PERSON_NAME),
-    "备注": (_PROSE, limits.PROSE),
-    "电话记录": (_PROSE, limits.PROSE),
-    "情况说明": (_PROSE, MAX_CELL_CHARS),
-    "编号": (_LINE, 32),
-    "餐别": (_LINE, limits.UNIT),
-    "来宾类别": (_LINE, limits.UNIT),
-    "支付方式": (_LINE, limits.UNIT),
-    "发票号": (_LINE, limits.INVOICE_NO),
-}
 MEAL_KIND_BY_LABEL = {label: key for key, label in MEAL_KINDS.items()} | {key: key for key in MEAL_KINDS}
 REF_PATTERN = re.compile(r"JD-(\d{4})-(\d{4,})")
 
 
-@dataclass
-class _Row:
-    number: int
-    cells: dict[str, Any]
-    errors: list[CellError]
-
-    def __post_init__(self) -> None:
-        # a cell the reader could not convert is that column's one error; the column reads as empty
-        self.unreadable: list[CellError] = []
-        for column, value in self.cells.items():
-            if isinstance(value, Unreadable):
-                self.unreadable.append(CellError(column, value.message))
-                self.cells[column] = None
-
-    def has_error(self, column: str) -> bool:
-        return any(e.column == column for e in self.errors)
-
-    def all_errors(self) -> tuple[CellError, ...]:
-        bad = {e.column for e in self.unreadable}
-        return (*self.unreadable, *(e for e in self.errors if e.column not in bad))
-
-    def raw(self, column: str) -> str:
-        value = self.cells.get(column)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
-
-    def text(self, column: str) -> str:
-        """The cell as text in the ledger's normal form, within its column's length."""
-        clean, maximum = TEXT_COLUMNS.get(column, (clean_prose, MAX_CELL_CHARS))
-        value = clean(self.raw(column))
-        if len(value) > maximum:
-            self.errors.append(
-                CellError(column, tr("最多 {max} 个字（现有 {n} 个）").format(max=maximum, n=len(value)))
-            )
-            return ""
-        return value
-
-    def date(self, column: str, *, required: bool) -> date | None:
-        value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.errors.append(CellError(column, tr("必填，不能为空")))
-            return None
-        day: date | None = None
-        if isinstance(value, datetime):
-            day = value.date()
-        elif isinstance(value, date):
-            day = value
-        elif not isinstance(value, bool):
-            text = clean_line(value)[:40]
-            for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-                try:
-                    day = datetime.strptime(text, pattern).date()
-                    break
-                except ValueError:
-                    continue
-        if day is None:
-            self.errors.append(
-                CellError(
-                    column, tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=self.raw(column)[:40])
-                )
-            )
-            return None
-        if not FIRST_DAY <= day <= LAST_DAY:
-            self.errors.append(
-                CellError(
-                    column,
-                    tr("日期应在 {a} 至 {b} 之间，而不是 {v}").format(
-                        a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=day.isoformat()
-                    ),
-                )
-            )
-            return None
-        return day
-
-    def count(self, column: str, *, minimum: int) -> int:
-        value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            self.errors.append(CellError(column, tr("必填，不能为空")))
-            return 0
-        shown = self.raw(column)[:40]
-        number = None
-        if not isinstance(value, bool):
-            try:
-                number = Decimal(clean_line(value).removesuffix("人")[:40])
-            except ArithmeticError:
-                number = None
-        if number is None or not number.is_finite() or number != number.to_integral_value():
-            self.errors.append(CellError(column, tr("应为整数，而不是“{v}”").format(v=shown)))
-            return 0
-        if number < minimum:
-            self.errors.append(CellError(column, tr("应不小于 {n}，而不是 {v}").format(n=minimum, v=shown)))
-            return 0
-        if number > limits.MAX_COUNT:
-            self.errors.append(
-                CellError(column, tr("超过 {max}，请核对（{v}）").format(max=limits.MAX_COUNT, v=shown))
-            )
-            return 0
-        return int(number)
-
-    def optional_count(self, column: str) -> int:
-        """An optional integer ≥ 0: empty is 0."""
-        value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return 0
-        return self.count(column, minimum=0)
-
-    def choice(self, column: str, choices: dict[str, str], default: str) -> str:
-        """One of a fixed list (label → stored value); empty is ``default``."""
-        text = self.text(column)
-        if not text:
-            return default
-        if text not in choices:
-            labels = [label for label in choices if label not in MEAL_KINDS]
-            self.errors.append(
-                CellError(column, tr("应为 {all} 之一，而不是“{v}”").format(all="、".join(labels), v=text[:40]))
-            )
-            return default
-        return choices[text]
-
-    def money(self, column: str, *, required: bool = False) -> Decimal:
-        value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.errors.append(CellError(column, tr("必填，不能为空（没有用餐请填 0）")))
-            return ZERO
-        try:
-            return parse_money(clean_line(value) if isinstance(value, str) else value)
-        except MoneyError as exc:
-            self.errors.append(CellError(column, str(exc)[:200]))
-            return ZERO
-
-
-def _names(row: _Row, column: str) -> tuple[Person, ...]:
+def _names(row: Row, column: str) -> tuple[Person, ...]:
     """A list of names (、；, or one per line), each a clean line of at most PERSON_NAME."""
     names = tuple(
         Person(name) for part in NAME_SEPARATORS.split(row.text(column)) if (name := clean_line(part))
@@ -395,7 +235,7 @@ def parse_group(group: list[tuple[int, dict[str, Any]]], extra: int = 0) -> Impo
 
 
 def _parse_meal_row(number: int, cells: dict[str, Any], first: Reception | None) -> tuple[Meal | None, list[CellError]]:
-    row = _Row(number, cells, [])
+    row = Row(number, cells, [])
     for column, value in cells.items():
         if column not in _MEAL_COLUMNS and _filled(value):
             row.errors.append(CellError(column, tr("同一编号的后续行只记一餐，此列应留空（填在该接待的第一行）")))
@@ -425,7 +265,7 @@ def _parse_meal_row(number: int, cells: dict[str, Any], first: Reception | None)
     return meal, []
 
 
-def _venue_type(row: _Row) -> str:
+def _venue_type(row: Row) -> str:
     venue_type = row.text("场所类型")
     if venue_type and venue_type not in VENUE_TYPES:
         row.errors.append(
@@ -521,7 +361,7 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
 def parse_row(number: int, cells: dict[str, Any], *, always_meal: bool = False) -> ImportRow:
     """One worksheet row (header → value) as a reception, or the errors of its cells
     (``always_meal``: the row's meal is kept even at 0.00, further meals follow it)."""
-    row = _Row(number, cells, [])
+    row = Row(number, cells, [])
     on = row.date("接待日期", required=True)
     unit = row.text("来访单位")
     if not unit and not row.has_error("来访单位"):
@@ -611,7 +451,7 @@ def parse_row(number: int, cells: dict[str, Any], *, always_meal: bool = False) 
     return ImportRow(number, reception, (), reviewer, reviewed_on)
 
 
-def _gift(row: _Row) -> tuple[Decimal, str]:
+def _gift(row: Row) -> tuple[Decimal, str]:
     """礼品: an amount, or text describing a gift of unknown amount."""
     value = row.cells.get("礼品")
     text = row.text("礼品")
@@ -627,7 +467,7 @@ def _gift(row: _Row) -> tuple[Decimal, str]:
         return ZERO, text
 
 
-def _explanations_and_remarks(row: _Row) -> tuple[dict[str, str], str]:
+def _explanations_and_remarks(row: Row) -> tuple[dict[str, str], str]:
     explanations, unlabelled = parse_explanations(row.text("情况说明"))
     if any(len(text) > limits.PROSE for text in explanations.values()):
         row.errors.append(CellError("情况说明", tr("每条说明最多 {max} 个字").format(max=limits.PROSE)))
