@@ -76,10 +76,14 @@ class FileDuplicates:
         self._db.execute("PRAGMA cache_size = -8192")  # KiB
         self._db.execute("CREATE TABLE seen (day INTEGER, unit TEXT, fen INTEGER, row INTEGER, ref TEXT)")
         self._db.execute("CREATE INDEX seen_key ON seen (day, unit, fen)")
+        self._last: Reception | None = None
+        self._last_key = (0, "", 0)
 
-    @staticmethod
-    def _key(r: Reception) -> tuple[int, str, int]:
-        return (r.reception_date.toordinal(), person_key(r.visiting_unit), to_fen(r.total))
+    def _key(self, r: Reception) -> tuple[int, str, int]:
+        if r is not self._last:  # add() follows earlier() with the same reception
+            self._last = r
+            self._last_key = (r.reception_date.toordinal(), person_key(r.visiting_unit), to_fen(r.total))
+        return self._last_key
 
     def earlier(self, r: Reception) -> int | None:
         """The row this reception repeats, or None."""

@@ -138,6 +138,8 @@ def normalized(r: Reception) -> Reception:
     values, so need nothing)."""
 
     def people(group: tuple[Person, ...]) -> tuple[Person, ...]:
+        if all(clean_line(p.name) == p.name and clean_line(p.unit) == p.unit and clean_line(p.title) == p.title for p in group):
+            return group  # the usual case, told without making a Person
         cleaned = tuple(Person(clean_line(p.name), clean_line(p.unit), clean_line(p.title)) for p in group)
         if cleaned == group:
             return group  # the usual case: nothing to clean or drop

@@ -55,22 +55,26 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
                 label=label, max=maximum, n=len(value)
             )
 
+    # each check is a quick test first: its label and message are made only for a problem
     if not FIRST_DAY <= r.reception_date <= LAST_DAY:
         p["reception_date"] = tr("接待日期须在 1900 年至 9998 年之间")
     if r.end_date and r.end_date < r.reception_date:
         p["end_date"] = tr("结束日期不能早于接待日期")
-    count_ok("guest_count", r.guest_count, tr("接待对象人数"))
-    count_ok("companion_count", r.companion_count, tr("陪餐人数"))
+    for name in ("guest_count", "companion_count"):
+        if not 0 <= getattr(r, name) <= limits.MAX_COUNT:
+            count_ok(name, getattr(r, name), _COUNT_LABELS[name])
     if r.activity_kind and r.activity_kind not in ACTIVITY_KINDS:
         p["activity_kind"] = tr("未知的活动类型：{v}").format(v=r.activity_kind)
     if r.payment_method and r.payment_method not in PAYMENT_METHODS:
         p["payment_method"] = tr("未知的支付方式：{v}").format(v=r.payment_method)
     if r.guest_origin and r.guest_origin not in GUEST_ORIGINS:
         p["guest_origin"] = tr("来宾类别应为 本地、外地 或 外宾，而不是“{v}”").format(v=r.guest_origin)
-    count_ok("lodging_persons", r.lodging_persons, tr("住宿人数"))
-    count_ok("lodging_nights", r.lodging_nights, tr("住宿天数"))
+    for name in ("lodging_persons", "lodging_nights"):
+        if not 0 <= getattr(r, name) <= limits.MAX_COUNT:
+            count_ok(name, getattr(r, name), _COUNT_LABELS[name])
     for name, maximum in limits.RECEPTION_TEXT.items():
-        length_ok(name, getattr(r, name), maximum, _TEXT_LABELS[name])
+        if len(getattr(r, name)) > maximum:
+            length_ok(name, getattr(r, name), maximum, _TEXT_LABELS[name])
     for group, group_label in _PERSON_GROUPS.items():
         people: tuple[Person, ...] = getattr(r, group)
         if len(people) > limits.MAX_COUNT:
@@ -78,18 +82,31 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
             continue
         for i, person in enumerate(people):
             for attr, maximum in limits.PERSON_TEXT.items():
-                if len(getattr(person, attr)) > maximum:  # the label is only made for a problem
+                if len(getattr(person, attr)) > maximum:
                     label = tr("{group}第 {n} 人的{what}").format(
                         group=group_label, n=i + 1, what=_PERSON_LABELS[attr]
                     )
                     length_ok(f"{group}[{i}].{attr}", getattr(person, attr), maximum, label)
-    money_ok("accommodation", r.accommodation, tr("住宿费"))
-    money_ok("transport", r.transport, tr("交通费"))
-    money_ok("other_cost", r.other_cost, tr("其他费用"))
-    money_ok("gift_amount", r.gift_amount, tr("礼品金额"))
+    for name in _MONEY_FIELDS:
+        if not _money_fine(getattr(r, name)):
+            money_ok(name, getattr(r, name), _MONEY_LABELS[name])
     for rule, text in r.explanations.items():
-        length_ok(f"explanations.{rule}", text, limits.PROSE, tr("情况说明"))
+        if len(text) > limits.PROSE:
+            length_ok(f"explanations.{rule}", text, limits.PROSE, tr("情况说明"))
+    last_day = r.end_date or r.reception_date
     for i, m in enumerate(r.meals):
+        if (
+            m.kind in MEAL_KINDS
+            and (not m.venue_type or m.venue_type in VENUE_TYPES)
+            and 0 <= m.diners <= limits.MAX_COUNT
+            and _money_fine(m.amount)
+            and _money_fine(m.tobacco_alcohol)
+            and len(m.venue) <= limits.UNIT
+            and len(m.invoice_no) <= limits.INVOICE_NO
+            and (not (for_submit or imported) or r.reception_date <= m.date <= last_day)
+            and not (for_submit and m.amount > 0 and m.diners <= 0)
+        ):
+            continue  # the usual meal: nothing to say
         label = tr("第{n}餐").format(n=i + 1)
         if m.kind not in MEAL_KINDS:
             p[f"meals[{i}].kind"] = tr("{label}：未知餐别").format(label=label)
@@ -100,7 +117,6 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
         money_ok(f"meals[{i}].tobacco_alcohol", m.tobacco_alcohol, label + tr("烟酒费"))
         length_ok(f"meals[{i}].venue", m.venue, limits.UNIT, label + tr("就餐场所"))
         length_ok(f"meals[{i}].invoice_no", m.invoice_no, limits.INVOICE_NO, label + tr("发票号"))
-        last_day = r.end_date or r.reception_date
         if (for_submit or imported) and not r.reception_date <= m.date <= last_day:
             p[f"meals[{i}].date"] = tr("{label}：就餐日期 {d} 不在接待日期（{a}{b}）之内").format(
                 label=label,
@@ -154,3 +170,21 @@ _TEXT_LABELS = {
     "clerk_name": tr("经办人"),
 }
 _PERSON_LABELS = {"name": tr("姓名"), "unit": tr("单位"), "title": tr("职务")}
+_COUNT_LABELS = {
+    "guest_count": tr("接待对象人数"),
+    "companion_count": tr("陪餐人数"),
+    "lodging_persons": tr("住宿人数"),
+    "lodging_nights": tr("住宿天数"),
+}
+_MONEY_LABELS = {
+    "accommodation": tr("住宿费"),
+    "transport": tr("交通费"),
+    "other_cost": tr("其他费用"),
+    "gift_amount": tr("礼品金额"),
+}
+_MONEY_FIELDS = tuple(_MONEY_LABELS)
+
+
+def _money_fine(value: Decimal) -> bool:
+    """An amount ``money_ok`` has nothing to say about."""
+    return value.is_finite() and 0 <= value <= limits.MAX_AMOUNT and value == value.quantize(CENT)
