@@ -7,13 +7,14 @@ export can be imported again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ledger import limits
+from ledger.errors import ImportCancelled
 from ledger.i18n import tr
 from ledger.money import ZERO, MoneyError, parse_money
 from ledger.policy import RULES
@@ -165,6 +166,28 @@ def iter_import(path: Path) -> Iterator[ImportRow]:
 
 
 def _import_rows(path: Path) -> Iterator[ImportRow]:
+    for group, extra in _groups(path):
+        yield parse_group(group, extra)
+
+
+def count_import(path: Path, progress: Callable[[int], bool] | None = None) -> tuple[int, int]:
+    """How many receptions the workbook's rows make, and how many of them carry a 审核人 (the
+    rows an import may enter as approved on paper), without checking the rows: what the window
+    asks about before an import. ``progress(rows)`` may return False: ``ImportCancelled``."""
+    receptions = reviewed = 0
+    for group, _ in _groups(path):
+        receptions += 1
+        number, cells = group[0]
+        if Row(number, {"审核人": cells.get("审核人")}, []).text("审核人"):  # parse_row's approved_by
+            reviewed += 1
+        if progress is not None and receptions % 500 == 0 and progress(receptions) is False:
+            raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+    return receptions, reviewed
+
+
+def _groups(path: Path) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
+    """The rows of each reception (its first, then one per further meal) as header → value,
+    and how many meal rows beyond MAX_MEALS were left out."""
     headers, rows = iter_sheet_rows(path)
     index: dict[str, int] = {}
     for i, h in enumerate(headers):
@@ -183,10 +206,10 @@ def _import_rows(path: Path) -> Iterator[ImportRow]:
                 extra += 1
             continue
         if group:
-            yield parse_group(group, extra)
+            yield group, extra
         group, extra = [(number, cells)], 0
     if group:
-        yield parse_group(group, extra)
+        yield group, extra
 
 
 MAX_MEALS = 100  # meals of one reception read from consecutive rows

@@ -1,44 +1,116 @@
 """What an import did, shown after 文件 → 导入工作簿…: the rows taken, the rows refused with
-their column, and the rows taken that breach the standards."""
+their column, and the rows taken that breach the standards.
+
+The import hands each row's outcome to an ``ImportSummary`` as it is stored and keeps none
+(memory stays bounded however many rows); the summary keeps the counts and the first
+``LISTED`` lines of each table.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHeaderView,
     QLabel,
+    QMessageBox,
+    QProgressDialog,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
-from ledger.service import ImportOutcome
+from ledger.records import ImportRow, User
+from ledger.service import ImportOutcome, LedgerService
+from ui.hub import ChangeHub
+from ui.operations import run
+from ui.prefs import app_settings
 from ui.screen_fit import fit_window
+from ui.widgets import show_ledger_error
+
+IMPORT_DIR_KEY = "import/last_dir"  # the folder the last workbook was imported from
+LISTED = 2000  # lines of each table; the rest are counted
+
+
+@dataclass
+class ImportSummary:
+    """The outcomes of an import, one row at a time (``add``): counts, the numbers given, the
+    refused rows' problems and the imported rows' breaches."""
+
+    rows: int = 0
+    imported: int = 0
+    first_ref: str = ""
+    last_ref: str = ""
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # row, column, problem
+    refused_rows: int = 0
+    refused_lines: int = 0
+    breaches: list[tuple[int, str, str]] = field(default_factory=list)  # row, 编号, breaches
+    breach_rows: int = 0
+
+    def add(self, outcome: ImportOutcome) -> None:
+        self.rows += 1
+        if not outcome.ref:
+            self.refused_rows += 1
+            for e in outcome.errors:
+                self.refused_lines += 1
+                if len(self.refused) < LISTED:
+                    self.refused.append((outcome.row, e.column, e.message))
+            return
+        self.imported += 1
+        self.first_ref = self.first_ref or outcome.ref
+        self.last_ref = outcome.ref
+        if outcome.assessment and outcome.assessment.violations:
+            self.breach_rows += 1
+            if len(self.breaches) < LISTED:
+                messages = "\n".join(v.message for v in outcome.assessment.violations)
+                self.breaches.append((outcome.row, outcome.ref, messages))
+
+
+class CountedRows:
+    """A workbook's rows read as they are asked for, with the number a first reading counted
+    (ledger.importing sizes its progress by ``len``)."""
+
+    def __init__(self, rows: Iterator[ImportRow], count: int) -> None:
+        self.rows, self.count = rows, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        return self.rows
 
 
 class ImportResultDialog(QDialog):
     """What an import did: how many rows came in, and every refused row with its column."""
 
-    def __init__(self, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
+    def __init__(self, summary: ImportSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("导入结果"))
-        imported = [o for o in outcomes if o.ref]
-        rejected = [o for o in outcomes if not o.ref]
-        breaches = [o for o in imported if o.assessment and o.assessment.violations]
         text = tr("共 {n} 行：已导入 {ok} 行（均为草稿），未导入 {bad} 行。").format(
-            n=len(outcomes), ok=len(imported), bad=len(rejected)
+            n=summary.rows, ok=summary.imported, bad=summary.refused_rows
         )
-        if breaches:
+        if summary.breach_rows:
             text += tr("已导入的行中有 {b} 行违反接待标准，提交审核前须逐项填写情况说明。").format(
-                b=len(breaches)
+                b=summary.breach_rows
             )
-        if imported:
-            text += tr("编号 {first} 至 {last}。").format(first=imported[0].ref, last=imported[-1].ref)
+        if summary.imported:
+            text += tr("编号 {first} 至 {last}。").format(first=summary.first_ref, last=summary.last_ref)
+        unlisted = summary.refused_lines - len(summary.refused) + summary.breach_rows - len(summary.breaches)
+        if unlisted:
+            text += tr("下表各列出前 {n} 条，另有 {more} 条未列出（用命令行 import --json 可得全部）。").format(
+                n=LISTED, more=unlisted
+            )
         self.summary = QLabel(text)
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 3)
@@ -46,7 +118,7 @@ class ImportResultDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        rows = [(o.row, e.column, e.message) for o in rejected for e in o.errors]
+        rows = summary.refused
         self.table.setRowCount(len(rows))
         for i, (row, column, message) in enumerate(rows):
             for col, value in enumerate((str(row), column, message)):
@@ -59,10 +131,10 @@ class ImportResultDialog(QDialog):
         self.breach_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.breach_table.verticalHeader().hide()
         self.breach_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        breaches = summary.breaches
         self.breach_table.setRowCount(len(breaches))
-        for i, o in enumerate(breaches):
-            messages = "\n".join(v.message for v in o.assessment.violations) if o.assessment else ""
-            for col, value in enumerate((str(o.row), o.ref or "", messages)):
+        for i, (row, ref, messages) in enumerate(breaches):
+            for col, value in enumerate((str(row), ref, messages)):
                 self.breach_table.setItem(i, col, QTableWidgetItem(value))
         self.breach_table.setWordWrap(True)
         self.breach_table.resizeRowsToContents()
@@ -84,5 +156,110 @@ class ImportResultDialog(QDialog):
         fit_window(self, "import_result", QSize(760, 480 if rows or breaches else 160))
 
     @classmethod
-    def present(cls, outcomes: list[ImportOutcome], parent: QWidget | None = None) -> None:
-        cls(outcomes, parent).exec()
+    def present(cls, summary: ImportSummary, parent: QWidget | None = None) -> None:
+        cls(summary, parent).exec()
+
+
+def import_workbook(
+    parent: QWidget,
+    service: LedgerService,
+    user: User,
+    hub: ChangeHub,
+    progress_dialog: Callable[[str, int], tuple[QProgressDialog, Callable[[int, int], bool]]],
+    path: str | Path | None = None,
+) -> ImportSummary | None:
+    """Import the rows of a workbook as drafts; show what was refused, row by row.
+
+    The workbook is read twice, a row at a time, never held: once to count its rows and
+    the rows reviewed on paper (asked about before anything is written), once to import
+    them (ledger.importing keeps the checked rows in a spool on disk). Each row's outcome
+    goes into an ``ImportSummary`` as it is stored."""
+    from reports.template import TemplateError, column_of, count_import, iter_import
+
+    settings = app_settings()
+    if path is None:
+        start = str(settings.value(IMPORT_DIR_KEY, "") or str(Path.home()))
+        chosen, _ = QFileDialog.getOpenFileName(
+            parent, tr("导入工作簿"), start, tr("工作簿 (*.xlsx *.xls *.xlsb *.ods);;所有文件 (*)")
+        )
+        if not chosen:
+            return None
+        path = chosen
+    path = Path(path)
+    settings.setValue(IMPORT_DIR_KEY, str(path.parent))
+    reading, _ = progress_dialog(tr("正在读取 {name}…").format(name=path.name), 0)
+    reading.setMaximum(0)  # a busy bar: the rows are not counted yet
+
+    def read(rows: int) -> bool:
+        reading.setLabelText(tr("正在读取 {name}：{n} 行…").format(name=path.name, n=rows))
+        QApplication.processEvents()
+        return not reading.wasCanceled()
+
+    try:
+        receptions, paper_approved = count_import(path, read)
+    except ImportCancelled as exc:
+        QMessageBox.information(parent, tr("导入已取消"), str(exc))
+        return None
+    except TemplateError as exc:
+        QMessageBox.warning(parent, tr("无法导入"), str(exc))
+        return None
+    except OSError as exc:
+        QMessageBox.warning(parent, tr("无法导入"), tr("无法读取文件：{e}").format(e=exc.strerror or exc))
+        return None
+    finally:
+        reading.close()
+    if not receptions:
+        QMessageBox.information(
+            parent, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
+        )
+        return None
+    historical = False
+    if paper_approved:
+        answer = QMessageBox.question(
+            parent,
+            tr("按纸质审核导入？"),
+            tr(
+                "工作簿中有 {n} 行填写了“审核人/审核日期”。\n"
+                "选“是”：这些行按纸质审核导入为已审核（历史中记为导入）；\n"
+                "选“否”：全部导入为草稿。"
+            ).format(n=paper_approved),
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return None
+        historical = answer == QMessageBox.StandardButton.Yes
+    progress, report = progress_dialog(tr("正在导入 {name}…").format(name=path.name), receptions)
+    summary = ImportSummary()
+
+    def refused(exc: LedgerError) -> None:
+        if isinstance(exc, ImportCancelled):
+            QMessageBox.information(parent, tr("导入已取消"), str(exc))
+        else:
+            show_ledger_error(parent, exc, tr("无法导入"))
+
+    try:
+        outcome = run(
+            lambda: service.import_rows(
+                user,
+                CountedRows(iter_import(path), receptions),
+                historical=historical,
+                progress=report,
+                column_of=column_of,
+                on_outcome=summary.add,
+            ),
+            parent=parent,
+            hub=hub,
+            refused=refused,
+            changed=lambda _: [] if summary.imported else None,  # []: some, ids not kept
+        )
+    except TemplateError as exc:  # the file changed or broke between the two readings
+        QMessageBox.warning(parent, tr("无法导入"), str(exc))
+        return None
+    finally:
+        progress.close()
+    if not outcome.ok:
+        return None
+    ImportResultDialog.present(summary, parent)
+    return summary

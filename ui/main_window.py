@@ -16,7 +16,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -30,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.records import LedgerQuery, Role, User
-from ledger.service import ImportCancelled, ImportOutcome, LedgerError, LedgerService
+from ledger.service import LedgerError, LedgerService
 from ui.approval_view import ApprovalView
 from ui.backup_dialog import BackupActions
 from ui.dashboard_view import DashboardView
 from ui.history_dialog import HistoryDialog
 from ui.hub import ChangeHub
-from ui.import_result import ImportResultDialog
+from ui.import_result import ImportSummary, import_workbook
 from ui.ledger_menu import install_ledger_menu
 from ui.ledger_view import LedgerView
 from ui.live import LiveUpdates
@@ -49,7 +48,6 @@ from ui.screen_fit import fit_window, remember_place
 from ui.widgets import show_ledger_error
 
 STATE_KEY = "main_window/state"
-IMPORT_DIR_KEY = "import/last_dir"
 APP_TITLE = tr("公务接待台账")
 
 
@@ -520,80 +518,10 @@ class MainWindow(QMainWindow):
 
         return dialog, report
 
-    def import_workbook(self, path: str | Path | None = None) -> list[ImportOutcome] | None:
-        """Import the rows of a workbook as drafts; show what was refused, row by row."""
-        from reports.template import TemplateError, column_of, read_import
-
-        settings = app_settings()
-        if path is None:
-            start = str(settings.value(IMPORT_DIR_KEY, "") or str(Path.home()))
-            chosen, _ = QFileDialog.getOpenFileName(
-                self, tr("导入工作簿"), start, tr("工作簿 (*.xlsx *.xls *.xlsb *.ods);;所有文件 (*)")
-            )
-            if not chosen:
-                return None
-            path = chosen
-        path = Path(path)
-        settings.setValue(IMPORT_DIR_KEY, str(path.parent))
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            rows = read_import(path)
-        except TemplateError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.warning(self, tr("无法导入"), str(exc))
-            return None
-        except OSError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.warning(self, tr("无法导入"), tr("无法读取文件：{e}").format(e=exc.strerror or exc))
-            return None
-        QApplication.restoreOverrideCursor()
-        if not rows:
-            QMessageBox.information(
-                self, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
-            )
-            return None
-        historical = False
-        paper_approved = sum(1 for r in rows if r.approved_by)
-        if paper_approved:
-            answer = QMessageBox.question(
-                self,
-                tr("按纸质审核导入？"),
-                tr(
-                    "工作簿中有 {n} 行填写了“审核人/审核日期”。\n"
-                    "选“是”：这些行按纸质审核导入为已审核（历史中记为导入）；\n"
-                    "选“否”：全部导入为草稿。"
-                ).format(n=paper_approved),
-                QMessageBox.StandardButton.Yes
-                | QMessageBox.StandardButton.No
-                | QMessageBox.StandardButton.Cancel,
-            )
-            if answer == QMessageBox.StandardButton.Cancel:
-                return None
-            historical = answer == QMessageBox.StandardButton.Yes
-        progress, report = self._progress(tr("正在导入 {name}…").format(name=path.name), len(rows))
-
-        def refused(exc: LedgerError) -> None:
-            if isinstance(exc, ImportCancelled):
-                QMessageBox.information(self, tr("导入已取消"), str(exc))
-            else:
-                show_ledger_error(self, exc, tr("无法导入"))
-
-        try:
-            outcome = run(
-                lambda: self.service.import_rows(
-                    self.user, rows, historical=historical, progress=report, column_of=column_of
-                ),
-                parent=self,
-                hub=self.hub,
-                refused=refused,
-                changed=lambda outcomes: [o.reception.id for o in outcomes if o.reception] or None,
-            )
-        finally:
-            progress.close()
-        if not outcome.ok or outcome.value is None:
-            return None
-        ImportResultDialog.present(outcome.value, self)
-        return outcome.value
+    def import_workbook(self, path: str | Path | None = None) -> ImportSummary | None:
+        """Import the rows of a workbook as drafts; show what was refused, row by row
+        (ui.import_result)."""
+        return import_workbook(self, self.service, self.user, self.hub, self._progress, path)
 
     def generate_demo(self) -> bool:
         """Fill an empty ledger with two years of sample receptions (administrators)."""

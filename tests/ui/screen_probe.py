@@ -71,7 +71,7 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
     from reports.slip import load_slip, render_slip
     from tests.conftest import sample_reception
     from ui.history_dialog import HistoryDialog
-    from ui.import_result import ImportResultDialog
+    from ui.import_result import ImportResultDialog, ImportSummary
     from ui.letters_dialog import LetterDialog, LettersDialog
     from ui.login_dialog import ChangePasswordDialog, LoginDialog
     from ui.main_window import MainWindow
@@ -103,7 +103,7 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
         ("PDF preview", lambda: PdfPreviewDialog(slip_pdf, "接待清单", "清单.pdf")),
         ("settings", lambda: SettingsDialog(service, team.admin)),
         ("history", lambda: HistoryDialog(service, approved.id)),
-        ("import result", lambda: ImportResultDialog([])),
+        ("import result", lambda: ImportResultDialog(ImportSummary())),
         ("return", lambda: ReturnDialog(approved.ref)),
         ("notice period", lambda: NoticeDialog(5)),
         ("login", lambda: LoginDialog(service)),

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from pytestqt.qtbot import QtBot
 
 from ledger.records import LedgerQuery, Role, Status, User
-from ledger.service import ImportOutcome, LedgerService
+from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
-from ui.import_result import ImportResultDialog
+from ui.import_result import ImportResultDialog, ImportSummary
 from ui.main_window import MainWindow
 from ui.prefs import app_settings
 
@@ -161,7 +161,7 @@ def test_import_from_the_menu_lists_refused_rows_with_row_and_column(
             ["2025-03-09", "省教育厅", "评估", "省函〔2025〕8号", 10, 4, "局机关食堂", "机关食堂", "650"],
         ],
     )
-    shown: list[list[ImportOutcome]] = []
+    shown: list[ImportSummary] = []
     monkeypatch.setattr(
         ImportResultDialog, "present", classmethod(lambda cls, o, parent=None: shown.append(o))
     )
