@@ -42,7 +42,7 @@ class FastWorkbook(Workbook):
 
 MAX_PENDING = 1 << 20  # bytes of one unfinished row (or of no row) before the expat callbacks take over
 
-_NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_NAME = rb"(?:[A-Za-z_\x80-\xff][\w.\-\x80-\xff]*:)?"  # a prefix: XML names may be non-ASCII
 _ATTRS = rb"((?:\s+[^\s=>/<]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*"
 _CELL = re.compile(rb"<" + _NAME + rb"c\b" + _ATTRS + rb"(?:/>|>(.*?)</" + _NAME + rb"c\s*>)", re.S)
 _ATTR = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -58,8 +58,8 @@ _PLAIN = (
     rb"(?:/>|></c>|><v>([^<&]+)</v></c>|><is><t>([^<&]+)</t></is></c>)"
 )
 _PLAIN_CELLS = re.compile(_PLAIN)
-_ROW_OPEN = re.compile(rb"<(" + _NAME + rb")row\b" + _ATTRS + rb"(/?)>")
-_CLOSE_TAIL = re.compile(rb"\s*>")
+_ROW_OPEN = re.compile(rb"<" + _NAME + rb"row\b" + _ATTRS + rb"(/?)>")
+_ROW_CLOSE = re.compile(rb"</" + _NAME + rb"row\s*>")
 _ROW_REF = re.compile(rb' r="(\d+)"(?: spans="[\d:]*")?')
 _PLAIN_ROW = re.compile(rb"(?:" + re.sub(rb"\((?!\?)", b"(?:", _PLAIN) + rb")*")
 
@@ -115,7 +115,7 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
                 break
             end = stop
             plain = _ROW_REF.fullmatch(attrs)  # the usual <row r="12" spans="1:23">
-            number = _row_number(plain.group(1) if plain else _attributes(attrs).get(b"r"), number)
+            number = _row_number(plain.group(1) if plain else _reference(_attributes(attrs).get(b"r")), number)
             if inner:
                 values = _cells(book, inner)
                 if values:
@@ -133,23 +133,36 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
 
 def _whole_rows(pending: bytes) -> Iterator[tuple[int, int, bytes, bytes | None]]:
     """(start, end, attributes, content or None for <row/>) of each whole <row> element in
-    ``pending``; the content ends at the first closing tag. Found by ``bytes.find``: a lazy
-    pattern (``.*?``) spent seven times as long."""
-    find, opening = pending.find, _ROW_OPEN.search
+    ``pending``: its content ends at the first closing row tag of any prefix (one in a comment
+    too, which then hands the sheet to expat). The closing tag is found by a search of its own:
+    a lazy pattern for the content (``.*?``) spent seven times as long."""
+    closing, opening = _ROW_CLOSE.search, _ROW_OPEN.search
     position = 0
+    unclosed = len(pending)  # no closing tag after this: searched once, never again
     while (match := opening(pending, position)) is not None:
-        if match.group(3):
+        if match.group(2):
             position = match.end()
-            yield match.start(), position, match.group(2), None
+            yield match.start(), position, match.group(1), None
             continue
-        close = b"</" + match.group(1) + b"row"
-        at = find(close, match.end())
-        while at >= 0 and (tail := _CLOSE_TAIL.match(pending, at + len(close))) is None:
-            at = find(close, at + 1)
-        if at < 0:
-            return  # the row goes on in the next chunk
-        position = tail.end()
-        yield match.start(), position, match.group(2), pending[match.end() : at]
+        close = closing(pending, match.end()) if match.end() < unclosed else None
+        if close is None:
+            # the row goes on in the next chunk - or the tag is in a comment: a later <row/>
+            # is still given, so that the comment before it hands the sheet to expat
+            unclosed = min(unclosed, match.end())
+            position = match.start() + 1
+            continue
+        position = close.end()
+        yield match.start(), position, match.group(1), pending[match.end() : close.start()]
+
+
+def _reference(value: bytes | None) -> bytes | None:
+    """An attribute's value with its character references read, as expat reads them."""
+    if value is None or b"&" not in value:
+        return value
+    try:
+        return _ENTITY.sub(_entity, value.decode("utf-8")).encode("utf-8")
+    except (ValueError, OverflowError):  # not UTF-8, or no such character: expat refuses the file
+        return value
 
 
 def _row_number(ref: bytes | None, previous: int) -> int:
@@ -174,6 +187,7 @@ def _cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
     for match in _CELL.finditer(inner):
         attrs = _attributes(match.group(1))
         ref = attrs.get(b"r")
+        ref = _reference(ref)
         found = _CELL_REF.match(ref.decode("utf-8", "replace")) if ref else None
         column = _column_index(found.group(1)) if found else column + 1
         body = match.group(2)

@@ -11,7 +11,9 @@ an opening to the next real ``</row>``, saw the comment and handed the sheet to 
 then reports a file with a bad amount as clean (exit 0, no rows).
 
 The last two tests are older defects of the same contract (the fast path gives what expat gives),
-present at 4412e99 already.
+present at 4412e99 already. All are fixed: the content of a row ends at the first closing row tag
+of any prefix, as the lazy pattern ended it, and an opening tag never closed lets the search go on
+to the rows after it.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def test_a_row_tag_in_a_comment_between_rows_loses_no_row(tmp_path: Path, gap: s
     assert _rows(open_workbook(path)) == expected  # the fast path: [(1, ...)] only, rows 2 and 3 lost
 
 
+def test_a_row_tag_never_closed_before_an_empty_row_gives_expat_s_verdict(tmp_path: Path) -> None:
+    """Found by the fuzzer after the first fix: the search for rows must go on past an opening
+    tag that is never closed, so that a later <row/> is seen and the comment before it hands
+    the sheet to expat (which refuses row 0)."""
+    path = _sheet(tmp_path, ['<!-- <row r="9"> -->', "<row r='0'/>"])
+    assert _rows(open_workbook(path)) == _rows(Workbook(path)) == "工作表的第 0 行重复或顺序错乱；请在 Excel 中另存后再试"
+
+
 def test_a_row_tag_in_a_comment_before_the_sheet_loses_no_row(tmp_path: Path) -> None:
     path = _sheet(tmp_path, DATA, prefix="<!-- <x:row> -->")
     expected = [(1, ("接待日期",)), (2, (1,)), (3, ("三",))]
@@ -105,7 +115,7 @@ def test_check_still_reports_a_bad_amount_after_such_a_comment(
 # ---------------------------------------------------------------- older defects (present at 4412e99)
 
 
-def test_preexisting_a_row_with_a_non_ascii_prefix_is_not_dropped(tmp_path: Path) -> None:
+def test_a_row_with_a_non_ascii_prefix_is_not_dropped(tmp_path: Path) -> None:
     """``_NAME`` takes ASCII prefixes only: a row written <é:row> (well-formed, same namespace) is
     skipped silently by the fast path while the rows around it are read."""
     rows = [
@@ -118,7 +128,7 @@ def test_preexisting_a_row_with_a_non_ascii_prefix_is_not_dropped(tmp_path: Path
     assert _rows(open_workbook(path)) == expected  # the fast path: row 2 missing
 
 
-def test_preexisting_a_row_number_written_as_a_character_reference(tmp_path: Path) -> None:
+def test_a_row_number_written_as_a_character_reference(tmp_path: Path) -> None:
     """r="&#52;" is row 4 to expat; the fast path reads the raw bytes, cannot parse them and
     numbers the row 3, so errors name the wrong row."""
     path = _sheet(
