@@ -139,10 +139,8 @@ def normalized(r: Reception) -> Reception:
 
     def people(group: tuple[Person, ...]) -> tuple[Person, ...]:
         if all(clean_line(p.name) == p.name and clean_line(p.unit) == p.unit and clean_line(p.title) == p.title for p in group):
-            return group  # the usual case, told without making a Person
+            return group  # the usual case: nothing to clean or drop (told without making a Person)
         cleaned = tuple(Person(clean_line(p.name), clean_line(p.unit), clean_line(p.title)) for p in group)
-        if cleaned == group:
-            return group  # the usual case: nothing to clean or drop
         return tuple(p for p in cleaned if p.name or p.unit or p.title)
 
     def meal(m: Meal) -> Meal:

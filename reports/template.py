@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +34,7 @@ from ledger.records import (
 from ledger.text import clean_line
 from reports.sheets import XLSX, die_with_parent, kind_of, open_workbook
 from reports.template_cells import Row
-from reports.xlsx_reader import TemplateError
+from reports.xlsx_reader import DEADLINE_SECONDS, TemplateError
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -125,10 +126,13 @@ def parse_explanations(text: str) -> tuple[dict[str, str], str]:
     return explanations, "\n".join(other)
 
 
-def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
+def iter_sheet_rows(
+    path: Path, *, deadline: float = DEADLINE_SECONDS
+) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
     """Open a workbook's 台账 sheet (else its first): the header row (row 1) and an iterator
-    of (row number, values) of the rows after it that hold cells (reports.xlsx_reader)."""
-    book = open_workbook(Path(path))
+    of (row number, values) of the rows after it that hold cells (reports.xlsx_reader), read
+    within ``deadline`` seconds."""
+    book = open_workbook(Path(path), deadline=deadline)
     rows = book.rows()
     try:
         first = next(rows, None)
@@ -160,35 +164,45 @@ def read_import(path: Path) -> list[ImportRow]:
     return list(_import_rows(path))
 
 
-def iter_import(path: Path) -> Iterator[ImportRow]:
-    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory)."""
-    return _import_rows(path)
+def iter_import(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Iterator[ImportRow]:
+    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory);
+    ``deadline``: the seconds the reading may take, the time between the rows included."""
+    return _import_rows(path, deadline=deadline)
 
 
-def _import_rows(path: Path) -> Iterator[ImportRow]:
-    for group, extra in _groups(path):
+def _import_rows(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Iterator[ImportRow]:
+    for group, extra in _groups(path, deadline=deadline):
         yield parse_group(group, extra)
 
 
 def count_import(path: Path, progress: Callable[[int], bool] | None = None) -> tuple[int, int]:
     """How many receptions the workbook's rows make, and how many of them carry a 审核人 (the
     rows an import may enter as approved on paper), without checking the rows: what the window
-    asks about before an import. ``progress(rows)`` may return False: ``ImportCancelled``."""
-    receptions = reviewed = 0
-    for group, _ in _groups(path):
+    asks about before an import. ``progress(rows read)`` is called every 500 rows and at the
+    end, and may return False: ``ImportCancelled``."""
+    receptions = reviewed = rows = 0
+    told = 0
+    for group, extra in _groups(path):
         receptions += 1
         number, cells = group[0]
         if Row(number, {"审核人": cells.get("审核人")}, []).text("审核人"):  # parse_row's approved_by
             reviewed += 1
-        if progress is not None and receptions % 500 == 0 and progress(receptions) is False:
-            raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+        rows += len(group) + extra
+        if progress is not None and rows - told >= 500:
+            told = rows
+            if progress(rows) is False:
+                raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+    if progress is not None and progress(rows) is False:  # a 取消 pressed during the last rows
+        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
     return receptions, reviewed
 
 
-def _groups(path: Path) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
+def _groups(
+    path: Path, *, deadline: float = DEADLINE_SECONDS
+) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
     """The rows of each reception (its first, then one per further meal) as header → value,
     and how many meal rows beyond MAX_MEALS were left out."""
-    headers, rows = iter_sheet_rows(path)
+    headers, rows = iter_sheet_rows(path, deadline=deadline)
     index: dict[str, int] = {}
     for i, h in enumerate(headers):
         if h in HEADERS:
@@ -334,6 +348,21 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    import signal
+
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def stream_import(path: Path) -> Iterator[ImportRow]:
     """The rows of ``read_import``, read by a separate process while the caller works.
 
@@ -355,7 +384,8 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=16)
     reader = context.Process(target=_read_into, args=(path, queue, os.getpid()), daemon=True)
-    reader.start()
+    with _no_interrupt():  # the child is born deaf to Ctrl-C, which stops this process only
+        reader.start()
 
     def rows() -> Iterator[ImportRow]:
         import queue as queues

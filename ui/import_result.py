@@ -8,6 +8,7 @@ The import hands each row's outcome to an ``ImportSummary`` as it is stored and 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,9 @@ from PySide6.QtWidgets import (
 
 from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
-from ledger.records import ImportRow, User
+from ledger.records import ImportRow, Status, User
 from ledger.service import ImportOutcome, LedgerService
+from reports.xlsx_reader import DEADLINE_SECONDS, TemplateError
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.prefs import app_settings
@@ -50,6 +52,7 @@ class ImportSummary:
 
     rows: int = 0
     imported: int = 0
+    approved: int = 0  # of the imported: approved on paper (an import with 审核人, "是")
     first_ref: str = ""
     last_ref: str = ""
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # row, column, problem
@@ -68,6 +71,8 @@ class ImportSummary:
                     self.refused.append((outcome.row, e.column, e.message))
             return
         self.imported += 1
+        if outcome.reception is not None and outcome.reception.status == Status.APPROVED:
+            self.approved += 1
         self.first_ref = self.first_ref or outcome.ref
         self.last_ref = outcome.ref
         if outcome.assessment and outcome.assessment.violations:
@@ -78,17 +83,39 @@ class ImportSummary:
 
 
 class CountedRows:
-    """A workbook's rows read as they are asked for, with the number a first reading counted
-    (ledger.importing sizes its progress by ``len``)."""
+    """The rows of the workbook a first reading counted, read again as they are asked for.
 
-    def __init__(self, rows: Iterator[ImportRow], count: int) -> None:
-        self.rows, self.count = rows, count
+    ``len`` is that count (ledger.importing sizes its progress by it). The reading ends by
+    comparing the file's SHA-256 with the one taken before the first reading: a workbook
+    saved again meanwhile (a shared folder) stops the import with a message, and since the
+    rows are only checked by then, nothing is written — what the clerk was asked about is
+    what is imported."""
+
+    def __init__(self, path: Path, count: int, digest: str, deadline: float) -> None:
+        self.path, self.count, self.digest, self.deadline = path, count, digest, deadline
 
     def __len__(self) -> int:
         return self.count
 
     def __iter__(self) -> Iterator[ImportRow]:
-        return self.rows
+        from reports.template import iter_import
+
+        yield from iter_import(self.path, deadline=self.deadline)
+        if file_digest(self.path) != self.digest:
+            raise TemplateError(
+                tr("工作簿 {name} 在导入过程中被修改，未写入任何数据：请重新导入").format(name=self.path.name)
+            )
+
+
+def file_digest(path: Path) -> str:
+    """The file's SHA-256, or a ``TemplateError`` in one line when it cannot be read."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError as exc:
+        raise TemplateError(tr("无法读取文件：{e}").format(e=exc.strerror or exc)) from None
 
 
 class ImportResultDialog(QDialog):
@@ -97,9 +124,14 @@ class ImportResultDialog(QDialog):
     def __init__(self, summary: ImportSummary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("导入结果"))
-        text = tr("共 {n} 行：已导入 {ok} 行（均为草稿），未导入 {bad} 行。").format(
-            n=summary.rows, ok=summary.imported, bad=summary.refused_rows
-        )
+        if summary.approved:
+            text = tr("共 {n} 行：已导入 {ok} 行（其中 {a} 行按纸质审核记为已审核，其余为草稿），未导入 {bad} 行。").format(
+                n=summary.rows, ok=summary.imported, a=summary.approved, bad=summary.refused_rows
+            )
+        else:
+            text = tr("共 {n} 行：已导入 {ok} 行（均为草稿），未导入 {bad} 行。").format(
+                n=summary.rows, ok=summary.imported, bad=summary.refused_rows
+            )
         if summary.breach_rows:
             text += tr("已导入的行中有 {b} 行违反接待标准，提交审核前须逐项填写情况说明。").format(
                 b=summary.breach_rows
@@ -172,9 +204,10 @@ def import_workbook(
 
     The workbook is read twice, a row at a time, never held: once to count its rows and
     the rows reviewed on paper (asked about before anything is written), once to import
-    them (ledger.importing keeps the checked rows in a spool on disk). Each row's outcome
-    goes into an ``ImportSummary`` as it is stored."""
-    from reports.template import TemplateError, column_of, count_import, iter_import
+    them (ledger.importing keeps the checked rows in a spool on disk) — the same file, or
+    nothing is written (``CountedRows``). Each row's outcome goes into an ``ImportSummary``
+    as it is stored."""
+    from reports.template import column_of, count_import
 
     settings = app_settings()
     if path is None:
@@ -195,7 +228,9 @@ def import_workbook(
         QApplication.processEvents()
         return not reading.wasCanceled()
 
+    started = time.monotonic()
     try:
+        digest = file_digest(path)
         receptions, paper_approved = count_import(path, read)
     except ImportCancelled as exc:
         QMessageBox.information(parent, tr("导入已取消"), str(exc))
@@ -208,6 +243,8 @@ def import_workbook(
         return None
     finally:
         reading.close()
+    # the second reading goes at the pace of the checking: the first one's time many times over
+    deadline = DEADLINE_SECONDS + 20 * (time.monotonic() - started)
     if not receptions:
         QMessageBox.information(
             parent, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
@@ -243,7 +280,7 @@ def import_workbook(
         outcome = run(
             lambda: service.import_rows(
                 user,
-                CountedRows(iter_import(path), receptions),
+                CountedRows(path, receptions, digest, deadline),
                 historical=historical,
                 progress=report,
                 column_of=column_of,

@@ -1,6 +1,9 @@
 """Attack on 文件 → 导入工作簿… as it reads the workbook twice (count, then import).
 
-Each test asserts what the clerk sees; a failing test is a defect."""
+Each test asserts what the clerk sees; a failing test is a defect. All four found are fixed: the
+reading asks about 取消 at its end too; the second reading ends by comparing the file's SHA-256
+with the one counted; the summary counts the rows approved on paper; the reading child of
+``check`` is born deaf to Ctrl-C."""
 
 from __future__ import annotations
 
@@ -106,6 +109,9 @@ def test_the_rows_approved_on_paper_are_those_the_question_counted(
     assert asked[0].startswith("工作簿中有 1 行填写了“审核人/审核日期”。")
     approved = [r for r in service.receptions(LedgerQuery()) if r.status == Status.APPROVED]
     assert len(approved) <= 1, f"{len(approved)} receptions approved on paper after a question about 1 row"
+    # fixed: the file read the second time is compared with the one counted; nothing is written
+    assert asked[-1] == "工作簿 shared.xlsx 在导入过程中被修改，未写入任何数据：请重新导入"
+    assert stored(service) == 0 and shown == []
 
 
 def test_the_result_of_an_import_approved_on_paper_does_not_say_all_are_drafts(

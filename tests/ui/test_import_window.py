@@ -50,6 +50,9 @@ def test_the_question_counts_the_rows_reviewed_on_paper(
     assert (summary.rows, summary.imported, summary.refused_rows) == (3, 3, 0)
     stored = {r.visiting_unit: r.status for r in service.receptions(LedgerQuery())}
     assert stored == {"市教育局": Status.APPROVED, "市财政局": Status.DRAFT, "市审计局": Status.APPROVED}
+    dialog = ImportResultDialog(summary)
+    qtbot.addWidget(dialog)
+    assert dialog.summary.text().startswith("共 3 行：已导入 3 行（其中 2 行按纸质审核记为已审核，其余为草稿），未导入 0 行。")
 
 
 def test_the_result_lists_the_first_lines_and_counts_the_rest(
