@@ -127,7 +127,9 @@ class CalamineSheet:
                     return
                 if isinstance(item, str):
                     raise TemplateError(item)
+                paused = time.monotonic()
                 yield from item
+                self.deadline += time.monotonic() - paused  # the rows' checking is not the reading's
         finally:
             receive.close()
             if child.is_alive():

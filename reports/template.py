@@ -34,7 +34,7 @@ from ledger.records import (
 from ledger.text import clean_line
 from reports.sheets import XLSX, die_with_parent, kind_of, open_workbook
 from reports.template_cells import Row
-from reports.xlsx_reader import DEADLINE_SECONDS, TemplateError
+from reports.xlsx_reader import TemplateError
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -126,13 +126,10 @@ def parse_explanations(text: str) -> tuple[dict[str, str], str]:
     return explanations, "\n".join(other)
 
 
-def iter_sheet_rows(
-    path: Path, *, deadline: float = DEADLINE_SECONDS
-) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
+def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[Any, ...]]]]:
     """Open a workbook's 台账 sheet (else its first): the header row (row 1) and an iterator
-    of (row number, values) of the rows after it that hold cells (reports.xlsx_reader), read
-    within ``deadline`` seconds."""
-    book = open_workbook(Path(path), deadline=deadline)
+    of (row number, values) of the rows after it that hold cells (reports.xlsx_reader)."""
+    book = open_workbook(Path(path))
     rows = book.rows()
     try:
         first = next(rows, None)
@@ -164,14 +161,13 @@ def read_import(path: Path) -> list[ImportRow]:
     return list(_import_rows(path))
 
 
-def iter_import(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Iterator[ImportRow]:
-    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory);
-    ``deadline``: the seconds the reading may take, the time between the rows included."""
-    return _import_rows(path, deadline=deadline)
+def iter_import(path: Path) -> Iterator[ImportRow]:
+    """The rows of ``read_import`` one at a time, read as they are asked for (bounded memory)."""
+    return _import_rows(path)
 
 
-def _import_rows(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Iterator[ImportRow]:
-    for group, extra in _groups(path, deadline=deadline):
+def _import_rows(path: Path) -> Iterator[ImportRow]:
+    for group, extra in _groups(path):
         yield parse_group(group, extra)
 
 
@@ -197,12 +193,10 @@ def count_import(path: Path, progress: Callable[[int], bool] | None = None) -> t
     return receptions, reviewed
 
 
-def _groups(
-    path: Path, *, deadline: float = DEADLINE_SECONDS
-) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
+def _groups(path: Path) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]]:
     """The rows of each reception (its first, then one per further meal) as header → value,
     and how many meal rows beyond MAX_MEALS were left out."""
-    headers, rows = iter_sheet_rows(path, deadline=deadline)
+    headers, rows = iter_sheet_rows(path)
     index: dict[str, int] = {}
     for i, h in enumerate(headers):
         if h in HEADERS:

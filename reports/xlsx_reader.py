@@ -12,7 +12,8 @@ expat, in chunks, and bounds everything a file could ask for:
 - every zip member is decompressed through a counter: its declared and its real size are
   capped (the shared strings, which must be held whole, more tightly), as is the ratio of
   uncompressed to compressed size, so a zip bomb stops after a few megabytes;
-- no DTD or entity is accepted, and the whole read has a deadline.
+- no DTD or entity is accepted, and the whole read has a deadline (the reading's own time: the
+  time its rows spend being checked between two rows is not counted).
 
 Whatever stops the whole file is a ``TemplateError`` with one Chinese line.
 """
@@ -357,8 +358,13 @@ class Workbook:
         long as the row's last cell (at most ``MAX_COLUMNS``).
         """
         chunks = _chunks(self.zip, self.members[self.sheet], MAX_SHEET_BYTES, self.budget)
+        budget = self.budget
         try:
-            yield from self._rows(chunks)
+            for row in self._rows(chunks):
+                paused = time.monotonic()
+                yield row
+                # the deadline is the reading's: the time the rows spend being checked is added
+                budget.deadline += time.monotonic() - paused
         except expat.ExpatError as exc:
             raise TemplateError(
                 tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)

@@ -8,7 +8,6 @@ The import hands each row's outcome to an ``ImportSummary`` as it is stored and 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
 from ledger.records import ImportRow, Status, User
 from ledger.service import ImportOutcome, LedgerService
-from reports.xlsx_reader import DEADLINE_SECONDS, TemplateError
+from reports.xlsx_reader import TemplateError
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.prefs import app_settings
@@ -91,8 +90,8 @@ class CountedRows:
     rows are only checked by then, nothing is written — what the clerk was asked about is
     what is imported."""
 
-    def __init__(self, path: Path, count: int, digest: str, deadline: float) -> None:
-        self.path, self.count, self.digest, self.deadline = path, count, digest, deadline
+    def __init__(self, path: Path, count: int, digest: str) -> None:
+        self.path, self.count, self.digest = path, count, digest
 
     def __len__(self) -> int:
         return self.count
@@ -100,7 +99,7 @@ class CountedRows:
     def __iter__(self) -> Iterator[ImportRow]:
         from reports.template import iter_import
 
-        yield from iter_import(self.path, deadline=self.deadline)
+        yield from iter_import(self.path)
         if file_digest(self.path) != self.digest:
             raise TemplateError(
                 tr("工作簿 {name} 在导入过程中被修改，未写入任何数据：请重新导入").format(name=self.path.name)
@@ -228,7 +227,6 @@ def import_workbook(
         QApplication.processEvents()
         return not reading.wasCanceled()
 
-    started = time.monotonic()
     try:
         digest = file_digest(path)
         receptions, paper_approved = count_import(path, read)
@@ -243,8 +241,6 @@ def import_workbook(
         return None
     finally:
         reading.close()
-    # the second reading goes at the pace of the checking: the first one's time many times over
-    deadline = DEADLINE_SECONDS + 20 * (time.monotonic() - started)
     if not receptions:
         QMessageBox.information(
             parent, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
@@ -280,7 +276,7 @@ def import_workbook(
         outcome = run(
             lambda: service.import_rows(
                 user,
-                CountedRows(path, receptions, digest, deadline),
+                CountedRows(path, receptions, digest),
                 historical=historical,
                 progress=report,
                 column_of=column_of,
