@@ -3,7 +3,8 @@ numbers and amounts, each with the message of its column when it is wrong (repor
 builds receptions from them).
 
 A ledger repeats most of its cells (units, venues, dates, amounts) and the verdict on a cell
-depends on nothing but its column and value, so the verdicts are remembered (``_JUDGED``).
+depends on nothing but its column, its type and what it holds, so the verdicts are remembered
+(``_JUDGED``), by the text itself or by the repr of any other value.
 """
 
 from __future__ import annotations
@@ -73,15 +74,15 @@ class Row:
     def _judged(self, kind: str, column: str, value: Any, judge: Any, *args: Any) -> Any:
         """``judge(column, value, *args)`` → (result, problem or None), remembered by the cell:
         a ledger repeats most cells (units, venues, dates, amounts), and the verdict on a cell
-        depends on nothing else. The problem, if any, is this row's error at that column."""
-        key = (kind, column, type(value), value, *args)
-        try:
-            known = _JUDGED.get(key)
-        except TypeError:  # an unhashable value (never from a reader): judged each time
-            known, key = None, None
+        depends on nothing else (the module's text). The problem, if any, is this row's error at
+        that column."""
+        # text by itself; anything else by its repr, which tells apart what compares equal but
+        # reads differently: -0.0 and 0.0, the same instant at two UTC offsets
+        key = (kind, column, type(value), value if type(value) is str else repr(value), *args)
+        known = _JUDGED.get(key)
         if known is None:
             known = judge(column, value, *args)
-            if key is not None and (type(value) is not str or len(value) <= _JUDGED_CHARS):
+            if type(value) is not str or len(value) <= _JUDGED_CHARS:
                 if len(_JUDGED) >= _JUDGED_CELLS:
                     _JUDGED.clear()
                 _JUDGED[key] = known

@@ -365,7 +365,7 @@ class Workbook:
                 yield row
                 # the deadline is the reading's: the time the rows spend being checked is added
                 budget.deadline += time.monotonic() - paused
-        except expat.ExpatError as exc:
+        except (expat.ExpatError, UnicodeDecodeError) as exc:  # (the fast path decodes before expat checks)
             raise TemplateError(
                 tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)
             ) from None

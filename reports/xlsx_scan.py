@@ -167,8 +167,8 @@ def _reference(value: bytes | None) -> bytes | None:
 
 def _row_number(ref: bytes | None, previous: int) -> int:
     try:
-        number = int(ref) if ref is not None else previous + 1
-    except ValueError:
+        number = int(ref.decode("utf-8")) if ref is not None else previous + 1  # any digits, as expat's str
+    except ValueError:  # (UnicodeDecodeError too)
         number = previous + 1
     if number > MAX_ROWS:
         raise TemplateError(tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number))

@@ -1,5 +1,6 @@
-"""What an import did, shown after 文件 → 导入工作簿…: the rows taken, the rows refused with
-their column, and the rows taken that breach the standards.
+"""文件 → 导入工作簿…: the workbook read (twice: counted, then imported), the question about the
+rows reviewed on paper, and what the import did: the rows taken, the rows refused with their
+column, and the rows taken that breach the standards.
 
 The import hands each row's outcome to an ``ImportSummary`` as it is stored and keeps none
 (memory stays bounded however many rows); the summary keeps the counts and the first
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -222,11 +223,20 @@ def import_workbook(
     reading, _ = progress_dialog(tr("正在读取 {name}…").format(name=path.name), 0)
     reading.setMaximum(0)  # a busy bar: the rows are not counted yet
 
+    busy = [True]  # the wait cursor, until the reading dialog takes clicks
+
+    def idle() -> None:
+        if busy:
+            busy.clear()
+            QApplication.restoreOverrideCursor()
+
     def read(rows: int) -> bool:
+        idle()
         reading.setLabelText(tr("正在读取 {name}：{n} 行…").format(name=path.name, n=rows))
         QApplication.processEvents()
         return not reading.wasCanceled()
 
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # the file's digest, its opening
     try:
         digest = file_digest(path)
         receptions, paper_approved = count_import(path, read)
@@ -240,7 +250,9 @@ def import_workbook(
         QMessageBox.warning(parent, tr("无法导入"), tr("无法读取文件：{e}").format(e=exc.strerror or exc))
         return None
     finally:
+        idle()
         reading.close()
+        reading.deleteLater()
     if not receptions:
         QMessageBox.information(
             parent, tr("导入工作簿"), tr("工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。")
@@ -292,6 +304,7 @@ def import_workbook(
         return None
     finally:
         progress.close()
+        progress.deleteLater()
     if not outcome.ok:
         return None
     ImportResultDialog.present(summary, parent)

@@ -47,6 +47,24 @@ def test_values_that_compare_equal_keep_their_own_verdicts() -> None:
     assert judged({"接待日期": date(2025, 3, 6)}, "date", "接待日期", required=True) == (date(2025, 3, 6), [])
 
 
+def test_values_equal_but_written_differently_keep_their_own_verdicts() -> None:
+    # the same instant at two UTC offsets (an .xlsx t="d" cell keeps its offset): two dates
+    east = datetime.fromisoformat("2025-03-05T00:00:00+08:00")
+    utc = datetime.fromisoformat("2025-03-04T16:00:00+00:00")
+    assert east == utc
+    assert judged({"接待日期": east}, "date", "接待日期", required=True) == (date(2025, 3, 5), [])
+    assert judged({"接待日期": utc}, "date", "接待日期", required=True) == (date(2025, 3, 4), [])
+    assert judged({"备注": utc}, "text", "备注") == ("2025-03-04 16:00:00+00:00", [])
+    assert str(judged({"餐费": 0.0}, "money", "餐费")[0]) == "0.00"
+    remembered = str(judged({"餐费": -0.0}, "money", "餐费")[0])
+    assert remembered == str(judged_fresh({"餐费": -0.0}, "money", "餐费")[0])
+
+
+def judged_fresh(cells: dict[str, object], call: str, *args: object) -> tuple[object, list[str]]:
+    template_cells._JUDGED.clear()
+    return judged(cells, call, *args)
+
+
 def test_the_same_value_in_another_column_is_judged_by_that_column() -> None:
     long_name = "名" * 70  # within a unit's length (200), beyond a person's (64)
     assert judged({"来访单位": long_name}, "text", "来访单位") == (long_name, [])

@@ -120,3 +120,32 @@ def test_excel_escapes_read_as_excel_and_calamine_read_them(tmp_path: Path) -> N
     assert fast[3] == ("_x0041_", "a\tb _x12_ _xZZZZ_")
     calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("台账").to_python()
     assert [tuple(row) for row in calamine[1:]] == [fast[2], fast[3]]
+
+
+def test_a_cell_not_in_utf8_is_one_line_read_in_this_process(tmp_path: Path) -> None:
+    """The fast path decodes a cell before expat has checked its bytes: a byte that is not UTF-8
+    is the sheet's one line, as expat would say it, not a traceback (a one-core `check` and the
+    window read in their own process)."""
+    import zipfile
+
+    from reports.template import iter_import
+
+    sheet = _Sheet()
+    sheet.row(1, {1: ("inlineStr", "", "接待日期")})
+    sheet.row(2, {1: ("inlineStr", "", "MARK")})
+    good = write_xlsx(tmp_path / "good.xlsx", sheet)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, data.replace(b"MARK", b"\xff") if info.filename.endswith("sheet1.xml") else data)
+    with pytest.raises(TemplateError, match="的工作表不是有效的 XML"):
+        list(iter_import(bad))
+
+
+def test_a_row_number_in_other_digits_is_read_as_expat_reads_it(tmp_path: Path) -> None:
+    sheet = _Sheet()
+    sheet.row(1, {1: ("inlineStr", "", "接待日期")})
+    sheet.rows.append('<row r="&#1633;&#1637;"><c r="A15"><v>1</v></c></row>')  # ١٥: 15
+    path = write_xlsx(tmp_path / "digits.xlsx", sheet)
+    assert list(Workbook(path).rows()) == [(1, ("接待日期",)), (15, (1,))]
