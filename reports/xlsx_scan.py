@@ -38,6 +38,7 @@ class FastWorkbook(Workbook):
     """The .xlsx reader with this fast path (what reports.sheets.open_workbook gives)."""
 
     def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        self.cell_memo: dict[tuple[bytes, ...], tuple[int, Any]] = {}  # see _plain_cells
         return scan_rows(self, chunks)
 
 MAX_PENDING = 1 << 20  # bytes of one unfinished row (or of no row) before the expat callbacks take over
@@ -220,7 +221,7 @@ def _plain_cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
     (column, value) is remembered by its markup."""
     row: list[Any] = [None] * MAX_COLUMNS
     width = 0
-    memo: dict[tuple[bytes, ...], tuple[int, Any]] = book.__dict__.setdefault("cell_memo", {})
+    memo: dict[tuple[bytes, ...], tuple[int, Any]] = book.__dict__.setdefault("cell_memo", {})  # FastWorkbook's
     for cell in _PLAIN_CELLS.findall(inner):
         known = memo.get(cell)
         if known is None:
