@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -161,6 +163,26 @@ _STYLES = (
 )
 
 
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@contextmanager
+def _package(path: Path) -> Iterator[zipfile.ZipFile]:
+    """An .xlsx zip with its content types and root relationship written; the caller adds the
+    workbook, its relationships and its sheets (also tests/attack/reader_fuzz.py)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        yield z
+
+
 def write_xlsx(
     path: Path,
     sheet: _Sheet,
@@ -171,19 +193,10 @@ def write_xlsx(
     extra_members: dict[str, bytes] | None = None,
 ) -> Path:
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    rel = _REL
     sst = "".join(f'<si><t xml:space="preserve">{escape(s)}</t></si>' for s in sheet.strings)
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "[Content_Types].xml",
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        )
-        z.writestr(
-            "_rels/.rels",
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
+    with _package(path) as z:
         z.writestr(
             "xl/workbook.xml",
             f'<workbook {ns} xmlns:r="{rel}"><sheets>'

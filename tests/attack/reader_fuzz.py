@@ -14,7 +14,6 @@ import importlib.util
 import os
 import random
 import sys
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, os.getcwd())
@@ -24,6 +23,7 @@ import tempfile
 from reports import xlsx_scan
 from reports.sheets import open_workbook
 from reports.xlsx_reader import TemplateError, Workbook
+from tests.hostile import _package
 
 _OLD = Path(tempfile.gettempdir()) / "old_xlsx_scan_4412e99.py"
 if not _OLD.exists():
@@ -279,16 +279,7 @@ class Gen:
         r = self.rng
         sst = "".join(f"<si><t>{s}</t></si>" for s in self.strings)
         date1904 = '<workbookPr date1904="1"/>' if r.random() < 0.1 else ""
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr(
-                "[Content_Types].xml",
-                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-            )
-            z.writestr(
-                "_rels/.rels",
-                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-            )
+        with _package(path) as z:
             z.writestr(
                 "xl/workbook.xml",
                 f'<workbook xmlns="{MAIN}" xmlns:r="{REL}">{date1904}<sheets><sheet name="台账" sheetId="1" r:id="rId1"/></sheets></workbook>',
