@@ -33,7 +33,7 @@ from ledger.records import (
 )
 from ledger.text import clean_line
 from reports.sheets import XLSX, die_with_parent, kind_of, open_workbook
-from reports.template_cells import Row
+from reports.template_cells import Row, filled
 from reports.xlsx_reader import TemplateError
 
 # (header, required) in the order the ledger workbook writes them
@@ -204,7 +204,7 @@ def _groups(path: Path) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], int]
     group: list[tuple[int, dict[str, Any]]] = []  # a reception's rows: its first, then its meals
     extra = 0  # meal rows beyond MAX_MEALS, counted rather than kept
     for number, values in rows:
-        if not any(_filled(v) for v in values):
+        if not any(filled(v) for v in values):
             continue
         cells = {h: values[i] if i < len(values) else None for h, i in index.items()}
         if group and _continues(cells, group[0][1]):
@@ -225,10 +225,6 @@ MAX_MEALS = 100  # meals of one reception read from consecutive rows
 _MEAL_COLUMNS = frozenset({"接待日期", "编号", "就餐日期", "餐别", "就餐场所", "场所类型", "餐费", "烟酒费", "发票号", "就餐人数"})
 
 
-def _filled(value: Any) -> bool:
-    return value is not None and (not isinstance(value, str) or bool(value.strip()))
-
-
 def _ref_of(cells: dict[str, Any]) -> str:
     value = cells.get("编号")
     return clean_line(value).upper() if isinstance(value, str) else ""
@@ -237,7 +233,7 @@ def _ref_of(cells: dict[str, Any]) -> str:
 def _continues(cells: dict[str, Any], first: dict[str, Any]) -> bool:
     """A further meal of the reception above: the same 编号, and no 来访单位 of its own."""
     ref = _ref_of(cells)
-    return bool(ref) and ref == _ref_of(first) and not _filled(cells.get("来访单位"))
+    return bool(ref) and ref == _ref_of(first) and not filled(cells.get("来访单位"))
 
 
 def parse_group(group: list[tuple[int, dict[str, Any]]], extra: int = 0) -> ImportRow:
@@ -268,7 +264,7 @@ def parse_group(group: list[tuple[int, dict[str, Any]]], extra: int = 0) -> Impo
 def _parse_meal_row(number: int, cells: dict[str, Any], first: Reception | None) -> tuple[Meal | None, list[CellError]]:
     row = Row(number, cells, [])
     for column, value in cells.items():
-        if column not in _MEAL_COLUMNS and _filled(value):
+        if column not in _MEAL_COLUMNS and filled(value):
             row.errors.append(CellError(column, tr("同一编号的后续行只记一餐，此列应留空（填在该接待的第一行）")))
     on = row.date("接待日期", required=False)
     if first is not None and on is not None and on != first.reception_date:

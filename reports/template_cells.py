@@ -100,7 +100,7 @@ class Row:
 
     def date(self, column: str, *, required: bool) -> date | None:
         value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if not filled(value):
             if required:
                 self.errors.append(CellError(column, tr("必填，不能为空")))
             return None
@@ -108,7 +108,7 @@ class Row:
 
     def count(self, column: str, *, minimum: int) -> int:
         value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if not filled(value):
             self.errors.append(CellError(column, tr("必填，不能为空")))
             return 0
         return self._judged("count", column, value, _count, minimum)
@@ -116,7 +116,7 @@ class Row:
     def optional_count(self, column: str) -> int:
         """An optional integer ≥ 0: empty is 0."""
         value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if not filled(value):
             return 0
         return self.count(column, minimum=0)
 
@@ -135,11 +135,16 @@ class Row:
 
     def money(self, column: str, *, required: bool = False) -> Decimal:
         value = self.cells.get(column)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if not filled(value):
             if required:
                 self.errors.append(CellError(column, tr("必填，不能为空（没有用餐请填 0）")))
             return ZERO
         return self._judged("money", column, value, _money)
+
+
+def filled(value: Any) -> bool:
+    """A cell that holds something: not empty, not only spaces."""
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
 _JUDGED: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
