@@ -302,8 +302,11 @@ class LettersDialog(QDialog):
         self.table.doubleClicked.connect(lambda _i: self.edit_selected() if clerk else self.open_scan())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.hub.plans_changed.connect(self.refresh)
-        self.hub.receptions_changed.connect(lambda _ids: self.refresh())
+        self.hub.receptions_changed.connect(self._receptions_changed)  # a method: dropped with the dialog
         fit_window(self, "letters", QSize(1100, 600))
+        self.refresh()
+
+    def _receptions_changed(self, _ids: object) -> None:
         self.refresh()
 
     def refresh(self) -> None:

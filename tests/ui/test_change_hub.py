@@ -168,3 +168,23 @@ def test_one_click_on_submit_asks_the_rule_engine_once(
     qtbot.mouseClick(form.submit_button, Qt.MouseButton.LeftButton)
     assert service.get(again.id).visiting_unit == "市教育局基础教育科"  # type: ignore[arg-type]
     assert counting.calls == Counter(assess=1, validate=1)
+
+
+def test_a_closed_form_no_longer_listens_and_later_writes_show_no_error(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    """A user closed a form, opened another and saved: the closed form's letter watch (一函一事)
+    must not answer the announcement after its form is gone ("出现意外错误 … already deleted")."""
+    import shiboken6
+
+    window = window_for(qtbot, service, team.clerk)
+    first = window.open_reception()
+    assert isinstance(first, ReceptionDialog)
+    first.close()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(first))  # the closed form is deleted
+    second = window.open_reception()
+    assert isinstance(second, ReceptionDialog)
+    type_text(qtbot, second.visiting_unit, "市教育局")
+    window.hub.announce()  # as a save does; pytest-qt fails the test on an error in a slot
+    qtbot.wait(50)
+    second.close()

@@ -132,8 +132,16 @@ class LetterUseWatch(QObject):
         self._timer.timeout.connect(self.refresh)
         edit.textChanged.connect(lambda _t: self._timer.start())
         if hub is not None:  # another record may have taken (or let go of) the letter
-            hub.receptions_changed.connect(lambda _ids: self.refresh(force=True))
-            hub.plans_changed.connect(lambda: self.refresh(force=True))
+            # methods of this object, not lambdas: Qt drops the connection when the form is
+            # deleted, where a lambda would answer later announcements with a deleted timer
+            hub.receptions_changed.connect(self._receptions_changed)
+            hub.plans_changed.connect(self._plans_changed)
+
+    def _receptions_changed(self, _ids: object) -> None:
+        self.refresh(force=True)
+
+    def _plans_changed(self) -> None:
+        self.refresh(force=True)
 
     def refresh(self, *, force: bool = False) -> None:
         self._timer.stop()
