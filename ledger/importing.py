@@ -168,6 +168,9 @@ class _ImportState:
     in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: TakenRefs = field(default_factory=lambda: TakenRefs())  # in the ledger or given here
+    # the numbers the file's checked rows carry: a new number is never one of them, so a row
+    # without 编号 cannot take the number a later row keeps
+    carried: TakenRefs = field(default_factory=lambda: TakenRefs())
     loaded_dates: set[date] = field(default_factory=set)
     deleted_read: bool = False
     # receptions another desk stored while the rows were checked (key → number): see _catch_up
@@ -274,13 +277,13 @@ class Importer:
             for item in rows:
                 batch.append(item)
                 if len(batch) == _IMPORT_BATCH:
-                    spool.put(self._check_batch(state, batch))
+                    spool.put(_carrying(state, self._check_batch(state, batch)))
                     checked += len(batch)
                     batch = []
                     collector.now_and_then(checked)
                     if progress and progress(checked, 2 * total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-            spool.put(self._check_batch(state, batch))
+            spool.put(_carrying(state, self._check_batch(state, batch)))
             checked += len(batch)
             with self.desk.db.write() as s:
                 dialect = s.get_bind().dialect
@@ -428,6 +431,11 @@ class Importer:
         entry_id, entry_hash = state.seen
         if _hash_of_entry(s, entry_id) != entry_hash:
             raise StaleEdit(tr("导入期间账本已被整体替换（恢复了备份），未写入任何数据：请重新导入"))
+        # a policy version added meanwhile may judge the rows otherwise than the check did (and
+        # rows approved on paper may not be judged again once stored): checked again from the start
+        added = select(HistoryRow.id).where(HistoryRow.id > state.watermark, HistoryRow.entity == "policy")
+        if s.scalar(added.limit(1)) is not None:
+            raise StaleEdit(tr("导入期间管理员新增了接待标准版本，各行须按新标准重新检查，未写入任何数据：请重新导入"))
 
     @staticmethod
     def _catch_up(s: Session, state: _ImportState) -> None:
@@ -497,7 +505,7 @@ class Importer:
             else:
                 seq = state.next_seq[year]
                 state.next_seq[year] += 1
-                while ref(year, seq) in state.refs_taken:
+                while ref(year, seq) in state.refs_taken or ref(year, seq) in state.carried:
                     seq = state.next_seq[year]
                     state.next_seq[year] += 1
             number = ref(year, seq)
@@ -642,15 +650,33 @@ def _paper_review_problems(
 _PLAIN_SEQ = 9999  # the four digits of JD-2025-0007
 
 
-def _free_seq(state: _ImportState, r: Reception) -> int | None:
-    """The sequence number of the row's 编号 when it belongs to the reception's year and no
-    reception of the ledger or of this import has it; else None (a new number is given)."""
+def _own_seq(r: Reception) -> int | None:
+    """The sequence number of the row's 编号 when it is a number of the reception's year as the
+    ledger writes it (JD-2025-0007 for a reception of 2025); else None."""
     parts = r.ref.split("-")
     if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
         return None
     year, seq = int(parts[1]), int(parts[2])
     if year != r.reception_date.year or seq < 1 or ref(year, seq) != r.ref:
         return None
+    return seq
+
+
+def _carrying(state: _ImportState, items: list[ImportOutcome | _Ready]) -> list[ImportOutcome | _Ready]:
+    """``items`` as checked, the numbers their ready rows carry noted in ``state.carried``."""
+    for item in items:
+        if isinstance(item, _Ready) and item.record.ref and _own_seq(item.record) is not None:
+            state.carried.add(item.record.ref)
+    return items
+
+
+def _free_seq(state: _ImportState, r: Reception) -> int | None:
+    """The sequence number of the row's 编号 when it belongs to the reception's year and no
+    reception of the ledger or of this import has it; else None (a new number is given)."""
+    seq = _own_seq(r)
+    if seq is None:
+        return None
+    year = r.reception_date.year
     # beyond four digits only where the ledger's own numbering has reached it: a typed
     # JD-2025-99999 would otherwise push every later number of the year past 100000
     if seq > _PLAIN_SEQ and seq > state.next_seq.get(year, 1):

@@ -305,27 +305,41 @@ def _venue_type(row: Row) -> str:
 
 
 _STREAM_BATCH = 200
+_SENT = object()  # the reading process's last word to its sending thread
 
 
-def _read_into(path: Path, queue: Any, parent: int) -> None:
+def _read_into(path: Path, pipe: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
     import gc
+    import queue
+    import threading
 
     die_with_parent(parent)
     gc.disable()  # it makes rows and no reference cycles, and ends with the file (ledger.spool.Collector)
+    # a thread writes into the pipe, so that reading goes on while a batch waits to be taken
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=16)
+
+    def send() -> None:
+        while (item := waiting.get()) is not _SENT:
+            pipe.send(item)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
     try:
         batch: list[ImportRow] = []
         for row in _import_rows(path):
             batch.append(row)
             if len(batch) == _STREAM_BATCH:
-                queue.put(batch)
+                waiting.put(batch)
                 batch = []
-        queue.put(batch)
-        queue.put(None)
+        waiting.put(batch)
+        waiting.put(None)
     except TemplateError as exc:
-        queue.put(exc)
+        waiting.put(exc)
     except Exception as exc:  # never expected: reported like any unreadable workbook
-        queue.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
+        waiting.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
+    waiting.put(_SENT)
+    sender.join()
 
 
 def _cores() -> int:
@@ -372,22 +386,27 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
         # read by a child of its own already (reports.sheets), which a reading child cannot start
         return _import_rows(path)
     context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=16)
-    reader = context.Process(target=_read_into, args=(path, queue, os.getpid()), daemon=True)
+    # a pipe whose writing end only the reader holds: a reader that dies (the OOM killer, a
+    # kill), even halfway through a batch, ends the reading here instead of leaving it waiting
+    # for the rest for ever; a full pipe makes the reader wait for this process
+    incoming, outgoing = context.Pipe(duplex=False)
+    reader = context.Process(target=_read_into, args=(path, outgoing, os.getpid()), daemon=True)
     with _no_interrupt():  # the child is born deaf to Ctrl-C, which stops this process only
         reader.start()
+    outgoing.close()
+    failed = TemplateError(tr("读取工作簿 {path} 时出错：读取进程意外结束").format(path=path))
 
     def rows() -> Iterator[ImportRow]:
-        import queue as queues
-
         try:
             while True:
-                try:
-                    item = queue.get(timeout=1)
-                except queues.Empty:
-                    if not reader.is_alive():
-                        raise TemplateError(tr("读取工作簿 {path} 时出错").format(path=path)) from None
+                if not incoming.poll(1):
+                    if not reader.is_alive() and not incoming.poll(0):
+                        raise failed
                     continue
+                try:
+                    item = incoming.recv()
+                except (EOFError, OSError):
+                    raise failed from None
                 if item is None:
                     return
                 if isinstance(item, Exception):

@@ -66,7 +66,14 @@ def unescape(text: str) -> str | Unreadable:
     ``Unreadable`` when it is longer than a cell may hold (counted as Excel counts: unescaped)."""
     if "_x" in text:
         text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if _SURROGATE.search(text):
+            # _xD83D__xDE00_ is one emoji, written in halves; a half alone (a formula's LEFT()
+            # cut the emoji in two) is no character at all: shown as �, as Excel shows it
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return _too_long() if len(text) > MAX_CELL_CHARS else text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INT = re.compile(r"[-+]?\d+$")
 # built-in number formats that show dates (including the CJK locales' 27–36 and 50–58)
 _DATE_FORMAT_IDS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
