@@ -45,6 +45,23 @@ def parse_date_text(text: str, year: int) -> QDate | None:
     return day if day.isValid() else None
 
 
+# the keys the date edit keeps: a step up or down, the calendar, Enter, leaving the field
+_DATE_KEYS = frozenset(
+    {
+        Qt.Key.Key_Up,
+        Qt.Key.Key_Down,
+        Qt.Key.Key_PageUp,
+        Qt.Key.Key_PageDown,
+        Qt.Key.Key_F4,
+        Qt.Key.Key_Return,
+        Qt.Key.Key_Enter,
+        Qt.Key.Key_Tab,
+        Qt.Key.Key_Backtab,
+        Qt.Key.Key_Escape,
+    }
+)
+
+
 class DateEdit(QDateEdit):
     """A date typed whole (see the module's text); ``message(text)`` says why one was refused."""
 
@@ -58,6 +75,10 @@ class DateEdit(QDateEdit):
             self.setDate(day)
         self._refused = ""
         self._refused_text = ""
+        # the date edit's own answer to a moved cursor snaps it to a section and, when the
+        # section changes, reads the unfinished text and puts the old date back: the text is a
+        # line here, read whole when the user leaves it or presses Enter (nothing else listens)
+        self.lineEdit().cursorPositionChanged.disconnect()
         self.editingFinished.connect(self._finished)
         self.lineEdit().textEdited.connect(self._typed)
         self._refused_date = QDate()
@@ -102,7 +123,24 @@ class DateEdit(QDateEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._judge()
-        super().keyPressEvent(event)
+        if event.key() in _DATE_KEYS or event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            super().keyPressEvent(event)
+        else:
+            # typing, Backspace, Delete, the arrows, Ctrl+A edit the text as a line does: the
+            # date edit's own handling jumps from section to section and selects the next one
+            # after each key ("2026-11-27" typed over the date became "2026-11-11-27")
+            QAbstractSpinBox.keyPressEvent(self, event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        # Tab leaves the field (the date edit's own Tab goes from section to section)
+        return QAbstractSpinBox.focusNextPrevChild(self, next)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.MouseFocusReason:
+            # reached by Tab or on opening the form: the whole date selected (not its year), so
+            # what is typed replaces it; a click leaves the cursor where it landed
+            self.lineEdit().selectAll()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         self._judge()

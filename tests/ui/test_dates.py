@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
@@ -76,3 +78,63 @@ def test_parse_short_dates_take_the_given_year() -> None:
     assert parse_date_text("2-29", 2025) is None
     assert parse_date_text("", 2025) is None
     assert parse_date_text("2026年11月24日", 2025) == QDate(2026, 11, 24)
+
+
+def _in_a_form(qtbot: QtBot) -> tuple[DateEdit, Any, Any]:
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    form = QWidget()
+    qtbot.addWidget(form)
+    before = QLineEdit(form)
+    edit = DateEdit(QDate(2026, 11, 30), form)
+    layout = QVBoxLayout(form)
+    layout.addWidget(before)
+    layout.addWidget(edit)
+    form.show()
+    form.activateWindow()
+    before.setFocus()
+    qtbot.waitUntil(before.hasFocus, timeout=2000)
+    return edit, before, form  # the caller holds the form: its fields live as long
+
+
+@pytest.mark.parametrize("text", ["2026-11-27", "2026/11/27", "20261127", "11-27"])
+def test_tab_into_the_field_and_type_a_date_as_written(qtbot: QtBot, text: str) -> None:
+    """As a clerk does: Tab into the date (the whole date is then selected) and type it; no
+    code selects the text for the user."""
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert (edit.date(), edit.refusal()) == (QDate(2026, 11, 27), "")
+    assert edit.text() == "2026-11-27"
+
+
+def test_select_all_then_type_and_backspace_edit_the_text_as_a_line_does(qtbot: QtBot) -> None:
+    """Ctrl+A and typing replaces the whole date; Backspace takes the last character, nothing
+    jumps from section to section."""
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClick(edit, Qt.Key.Key_End)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "2026-11-288")
+    assert edit.lineEdit().text() == "2026-11-288"
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    assert edit.lineEdit().text() == "2026-11-28"
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.date() == QDate(2026, 11, 28)
+
+
+def test_click_at_the_end_and_correct_the_day(qtbot: QtBot) -> None:
+    """A click puts the cursor where it lands: two Backspaces and the new day."""
+    edit, _before, _form = _in_a_form(qtbot)
+    line = edit.lineEdit()
+    qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=line.rect().center())
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClick(edit, Qt.Key.Key_End)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, "03")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.date() == QDate(2026, 11, 3)
