@@ -131,7 +131,7 @@ class DateEdit(QDateEdit):
             # after each key ("2026-11-27" typed over the date became "2026-11-11-27")
             QAbstractSpinBox.keyPressEvent(self, event)
 
-    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+    def focusNextPrevChild(self, next: bool) -> bool:
         # Tab leaves the field (the date edit's own Tab goes from section to section)
         return QAbstractSpinBox.focusNextPrevChild(self, next)
 

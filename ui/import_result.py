@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
-from ledger.records import ImportRow, Status, User
+from ledger.records import ImportRow, Role, Status, User
 from ledger.service import ImportOutcome, LedgerService
 from reports.xlsx_reader import TemplateError
 from ui.hub import ChangeHub
@@ -259,7 +259,20 @@ def import_workbook(
         )
         return None
     historical = False
-    if paper_approved:
+    if paper_approved and not (user.has(Role.APPROVER) or user.has(Role.ADMIN)):
+        # only a leader or an administrator may enter rows as approved on paper: not offered
+        answer = QMessageBox.information(
+            parent,
+            tr("导入为草稿"),
+            tr(
+                "工作簿中有 {n} 行填写了“审核人/审核日期”。按纸质审核导入为已审核需要“分管领导”或"
+                "“管理员”角色，您导入的各行均为草稿，提交后由分管领导审核。\n继续导入？"
+            ).format(n=paper_approved),
+            QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Ok:
+            return None
+    elif paper_approved:
         answer = QMessageBox.question(
             parent,
             tr("按纸质审核导入？"),
@@ -279,6 +292,7 @@ def import_workbook(
     summary = ImportSummary()
 
     def refused(exc: LedgerError) -> None:
+        progress.close()  # the message alone on the screen, not over the progress dialog
         if isinstance(exc, ImportCancelled):
             QMessageBox.information(parent, tr("导入已取消"), str(exc))
         else:

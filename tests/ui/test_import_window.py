@@ -55,6 +55,32 @@ def test_the_question_counts_the_rows_reviewed_on_paper(
     assert dialog.summary.text().startswith("共 3 行：已导入 3 行（其中 2 行按纸质审核记为已审核，其余为草稿），未导入 0 行。")
 
 
+def test_a_clerk_is_not_offered_paper_approval_and_is_told_the_rows_come_in_as_drafts(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An 经办人 without 分管领导 or 管理员 may not enter rows as approved: no 是 to choose (it was
+    offered, then refused over a progress dialog still on screen)."""
+    rows = [
+        good_row(接待日期="2025-03-05", 来访单位="市教育局", 审核人="张副局长", 审核日期="2025-03-06"),
+        good_row(接待日期="2025-03-07", 来访单位="市财政局"),
+    ]
+    told: list[str] = []
+
+    def never(*_args: object) -> QMessageBox.StandardButton:
+        raise AssertionError("the paper-approval question was put to a clerk")
+
+    def inform(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        told.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "question", never)
+    monkeypatch.setattr(QMessageBox, "information", inform)
+    summary, _ = imported(qtbot, service, team.clerk, write_template(tmp_path / "paper.xlsx", rows), monkeypatch)
+    assert len(told) == 1 and "1 行填写了“审核人/审核日期”" in told[0] and "均为草稿" in told[0]
+    assert summary is not None and (summary.imported, summary.approved) == (2, 0)
+    assert {r.status for r in service.receptions(LedgerQuery())} == {Status.DRAFT}
+
+
 def test_the_result_lists_the_first_lines_and_counts_the_rest(
     qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
