@@ -56,7 +56,9 @@ class CommentDialog(QDialog):
         self._required = required
         self._hint = hint
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(prompt))
+        self.prompt = QLabel(prompt)
+        self.prompt.setWordWrap(True)
+        layout.addWidget(self.prompt)
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText(placeholder)
         self.text.setMinimumSize(380, 110)
@@ -271,12 +273,21 @@ class Review:
     def reopen(
         self, r: Reception, *, version: int, refused: Refused = None, done: Done = None
     ) -> Outcome[Reception]:
-        """Open an approved reception again for correction, with a required reason."""
+        """Open an approved reception again for correction, with a required reason (and, when
+        its reimbursement is registered, a word about the voucher its figures went into)."""
+        prompt = tr("重新打开的理由（必填，记入历史记录）：")
+        if r.reimbursement_no:
+            prompt = (
+                tr(
+                    "注意：此接待已登记报销（凭证号 {no}，日期 {on}），重新打开后金额可以改动；"
+                    "如有改动，须按财务规定另行更正凭证，报销登记仍保留在历史记录中。"
+                ).format(no=r.reimbursement_no, on=r.reimbursed_on.isoformat() if r.reimbursed_on else "")
+                + "\n"
+                + prompt
+            )
         return self._with_comment(
             r,
-            lambda: CommentDialog.ask(
-                self.parent, tr("重新打开"), tr("重新打开的理由（必填，记入历史记录）："), required=True
-            ),
+            lambda: CommentDialog.ask(self.parent, tr("重新打开"), prompt, required=True),
             lambda rid, reason: self.service.reopen(self.user, rid, reason, version=version),
             tr("未能重新打开"),
             refused,

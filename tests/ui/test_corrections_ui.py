@@ -283,3 +283,27 @@ def test_the_form_lists_the_documents_still_missing(
     form.attachments.attachment_kind.setCurrentIndex(form.attachments.attachment_kind.findData("invoice"))
     click(qtbot, form.add_attachment_button)  # waiting to be saved, it counts already
     assert form.check.documents_label.text() == "单据（须有 公函、发票）：齐全"
+
+
+def test_reopening_a_reimbursed_reception_names_its_voucher_before_the_reason(
+    qtbot: QtBot, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures went into a voucher: the leader reopening the reception is told so, with the
+    voucher's number and date, where the reason is asked for."""
+    from ui.review_dialogs import CommentDialog
+
+    sent = compliant(service, team, "市教育局")
+    service.approve(team.approver, sent.id)  # type: ignore[arg-type]
+    service.record_reimbursement(team.clerk, sent.id, "记-2025-061", date(2025, 3, 20))  # type: ignore[arg-type]
+    asked: list[str] = []
+
+    def ask(cls: object, parent: object, title: str, prompt: str, *, required: bool) -> str:
+        asked.append(prompt)
+        return "发票金额有误"
+
+    monkeypatch.setattr(CommentDialog, "ask", classmethod(ask))
+    form = open_form(qtbot, service, team.approver, sent.id)
+    click(qtbot, form.reopen_button)
+    assert len(asked) == 1
+    assert "已登记报销（凭证号 记-2025-061，日期 2025-03-20）" in asked[0] and "另行更正凭证" in asked[0]
+    assert service.get(sent.id).status is not Status.APPROVED  # type: ignore[arg-type]
