@@ -56,7 +56,7 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     tr("疑点"),
     tr("缺少单据"),
 )
-MISSING_COLUMN = 7
+UNIT_COLUMN, MISSING_COLUMN = 2, 7
 # after an approval or a return the next reception is selected; the approve button waits this
 # long before it takes a click, so a double click never approves the next one unseen
 NEXT_GUARD_MS = 800
@@ -250,7 +250,14 @@ class ApprovalView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # the visiting unit takes the room the other columns leave: they are as wide as their
+        # contents (at 100 px each they left the unit 19 px of a 1366-pixel screen)
+        header = self.table.horizontalHeader()
+        for column in range(len(QUEUE_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(UNIT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MISSING_COLUMN, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(MISSING_COLUMN, self.fontMetrics().horizontalAdvance(tr("缺少单据")) + 24)
         self.table.setAlternatingRowColors(True)
         self.empty_label = QLabel(tr("没有待审核的接待。"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -39,6 +39,26 @@ def test_queue_shows_breaches_and_explanations(
     assert "#fff3c4" in view.details.toHtml()  # the explanation is highlighted
 
 
+def test_the_visiting_unit_is_readable_in_the_queue_on_a_small_screen(
+    qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception
+) -> None:
+    """At 1366×768 the queue's 来访单位 column was 19 px wide ("访单"): the leader could not see
+    who came. The other columns are as wide as their contents, the unit takes the rest."""
+    from ui.approval_view import UNIT_COLUMN
+
+    window = MainWindow(service, team.approver)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    window.show_queue()
+    queue = window.approval_view
+    assert queue is not None
+    qtbot.waitUntil(lambda: queue.table.columnWidth(UNIT_COLUMN) > 0, timeout=2000)
+    unit = queue.model.index(0, UNIT_COLUMN)
+    needed = queue.table.fontMetrics().horizontalAdvance(str(queue.model.data(unit)))
+    assert queue.table.columnWidth(UNIT_COLUMN) >= needed
+
+
 def test_approver_approves_and_the_ledger_shows_it(
     qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception, monkeypatch: pytest.MonkeyPatch
 ) -> None:
