@@ -56,7 +56,7 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     tr("疑点"),
     tr("缺少单据"),
 )
-UNIT_COLUMN, MISSING_COLUMN = 2, 7
+UNIT_COLUMN, RISK_COLUMN, MISSING_COLUMN = 2, 6, 7
 # after an approval or a return the next reception is selected; the approve button waits this
 # long before it takes a click, so a double click never approves the next one unseen
 NEXT_GUARD_MS = 800
@@ -256,8 +256,10 @@ class ApprovalView(QWidget):
         for column in range(len(QUEUE_COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(UNIT_COLUMN, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MISSING_COLUMN, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(MISSING_COLUMN, self.fontMetrics().horizontalAdvance(tr("缺少单据")) + 24)
+        # the warnings and the missing documents can be long: a fixed width (the details show them whole)
+        for column, sample in ((RISK_COLUMN, tr("同一单位频繁接待")), (MISSING_COLUMN, tr("缺少单据"))):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
         self.table.setAlternatingRowColors(True)
         self.empty_label = QLabel(tr("没有待审核的接待。"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
