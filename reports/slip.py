@@ -9,6 +9,7 @@ approval date.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -87,16 +88,38 @@ def _money_or_dash(amount: Decimal) -> str:
 
 
 def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
-    """The reception list as PDF bytes; ``stamp``: the ledger fingerprint at its foot."""
+    """The reception list as PDF bytes; ``stamp``: the ledger fingerprint at its foot.
+
+    A list one page cannot hold at the usual size (many guests, several meals) is set tighter,
+    when that brings it onto fewer pages: the signatures must not stand alone on a page."""
+    pdf = _render_slip(slip, stamp, tight=False)
+    if _pages(pdf) > 1:
+        tight = _render_slip(slip, stamp, tight=True)
+        if _pages(tight) < _pages(pdf):
+            return tight
+    return pdf
+
+
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
     font = register_cjk_font()
     r = slip.reception
     a = slip.assessment
-    size = 9
+    size = 8 if tight else 9
+    gap = (1 if tight else 2) * mm
+    lead = 13 if tight else 16
     title_style = cjk_style("slip-title", 16, leading=22, align=CENTER)
     small_right = cjk_style("slip-right", 9, leading=13, align=TA_RIGHT)
     cell = cjk_style("slip-cell", size, leading=size * 1.35)
-    section = cjk_style("slip-section", 10.5, leading=16)
-    body = cjk_style("slip-body", 10, leading=16)
+    section = cjk_style("slip-section", 10.5, leading=lead)
+    body = cjk_style("slip-body", 10, leading=lead)
+
+    def ruled() -> list[tuple[object, ...]]:
+        padding = [("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
+        return grid(font, size) + (padding if tight else [])
 
     def p(text: str) -> object:
         return para(text, cell)
@@ -113,7 +136,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         story.append(
             para(tr("报销：凭证号 {no}，日期 {on}").format(no=r.reimbursement_no, on=on), small_right)
         )
-    story.append(Spacer(1, 2 * mm))
+    story.append(Spacer(1, gap))
 
     # -- the visit ---------------------------------------------------------------------
     when = long_date(r.reception_date)
@@ -142,7 +165,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         ],
         [tr("支付方式"), r.payment_method, tr("涉密"), p(classified)],
     ]
-    visit_style = grid(font, size) + [
+    visit_style = ruled() + [
         ("BACKGROUND", (0, 0), (0, -1), GREY),
         ("BACKGROUND", (2, 0), (2, 0), GREY),
         ("BACKGROUND", (2, 3), (2, 3), GREY),
@@ -154,7 +177,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         visit_style.append(("SPAN", (1, row), (3, row)))
     visit_table = Table(visit, colWidths=[26 * mm, 67 * mm, 24 * mm, 69 * mm])
     visit_table.setStyle(TableStyle(visit_style))
-    story += [visit_table, *_letter_line(slip, body), Spacer(1, 2 * mm)]
+    story += [visit_table, *_letter_line(slip, body), Spacer(1, gap)]
 
     # -- people ------------------------------------------------------------------------
     people: list[list[object]] = [[tr("类别"), tr("序号"), tr("姓名"), tr("单位"), tr("职务")]]
@@ -167,7 +190,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         people_table = Table(people, colWidths=[22 * mm, 12 * mm, 32 * mm, 78 * mm, 42 * mm], repeatRows=1)
         people_table.setStyle(
             TableStyle(
-                grid(font, size)
+                ruled()
                 + [("BACKGROUND", (0, 0), (-1, 0), GREY), ("ALIGN", (1, 0), (1, -1), "CENTER")]
             )
         )
@@ -182,7 +205,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
                 body,
             )
         )
-    story.append(Spacer(1, 2 * mm))
+    story.append(Spacer(1, gap))
 
     # -- meals -------------------------------------------------------------------------
     story.append(para(tr("二、用餐情况"), section))
@@ -219,14 +242,14 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         )
         meal_table.setStyle(
             TableStyle(
-                grid(font, size)
+                ruled()
                 + [("BACKGROUND", (0, 0), (-1, 0), GREY), ("ALIGN", (4, 1), (6, -1), "RIGHT")]
             )
         )
         story.append(meal_table)
     else:
         story.append(para(tr("本次接待未安排用餐。"), body))
-    story.append(Spacer(1, 2 * mm))
+    story.append(Spacer(1, gap))
 
     # -- costs -------------------------------------------------------------------------
     story.append(para(tr("三、费用（元）"), section))
@@ -254,7 +277,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
     cost_table = Table(costs, colWidths=[26 * mm, 26 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 26 * mm])
     cost_table.setStyle(
         TableStyle(
-            grid(font, size)
+            ruled()
             + [
                 ("BACKGROUND", (0, 0), (-1, 0), GREY),
                 ("BACKGROUND", (0, 2), (0, -1), GREY),
@@ -266,7 +289,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
             ]
         )
     )
-    story += [cost_table, Spacer(1, 2 * mm)]
+    story += [cost_table, Spacer(1, gap)]
 
     # -- breaches ----------------------------------------------------------------------
     story.append(para(tr("四、违规情况及情况说明"), section))
@@ -287,7 +310,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         breach_table = Table(breaches, colWidths=[11 * mm, 25 * mm, 62 * mm, 20 * mm, 68 * mm], repeatRows=1)
         breach_table.setStyle(
             TableStyle(
-                grid(font, size)
+                ruled()
                 + [
                     ("BACKGROUND", (0, 0), (-1, 0), GREY),
                     ("ALIGN", (0, 1), (0, -1), "CENTER"),
@@ -298,7 +321,7 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
         story.append(breach_table)
     else:
         story.append(para(tr("经核对，本次接待符合接待标准，无违规事项。"), body))
-    story.append(Spacer(1, 2 * mm))
+    story.append(Spacer(1, gap))
 
     story += _plan_section(slip, font, size, section, body)
 
@@ -319,19 +342,19 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
     approver = slip.approver_name if r.status == Status.APPROVED else ""
     comment = r.review_comment if r.status == Status.APPROVED else ""
     signatures = [
-        Spacer(1, 5 * mm),
+        Spacer(1, 2.5 * gap),
         para(
             tr("经办人：{name}　　签字：________________　　日期：{day}").format(
                 name=r.clerk_name or "________", day=submitted
             ),
             body,
         ),
-        Spacer(1, 2 * mm),
+        Spacer(1, gap),
         para(
             tr("分管领导审核意见：{comment}").format(comment=comment or "________________________________"),
             body,
         ),
-        Spacer(1, 2 * mm),
+        Spacer(1, gap),
         para(
             tr("分管领导：{name}　　签字：________________　　审核日期：{day}").format(
                 name=approver or "________", day=approved

@@ -132,3 +132,23 @@ def test_the_list_names_every_guest_and_says_when_the_list_is_short(
     text = flat(text_of(render_slip(load_slip(service, short.ref))))
     assert "周明" in text and "吴芳" in text
     assert "注：接待对象5人，名单只列了2人的姓名。" in text
+
+
+def test_a_reception_of_sixteen_people_keeps_its_signatures_on_the_one_page(
+    service: LedgerService, team: Team
+) -> None:
+    """12 guests and 4 companions pushed the signature lines alone onto a second page, no use
+    as a reimbursement form: such a list is set tighter and stays on one page."""
+    guests = tuple(Person(f"来宾{n}", "省电化教育馆", "科长") for n in range(1, 13))
+    companions = tuple(Person(f"陪同{n}", "XX县教育局", "副局长") for n in range(1, 5))
+    reception = sample_reception(
+        guests=12, companions=4, amount="340.00", unit="省电化教育馆", explanations={"companions_over_cap": "省馆带队"}
+    )
+    reception = Reception(**{**reception.__dict__, "guests": guests, "companions": companions})
+    sent = service.submit(team.clerk, reception)
+    approved = service.approve(team.approver, sent.id, "同意。")  # type: ignore[arg-type]
+    pdf = render_slip(load_slip(service, approved.ref))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1
+    page = flat(pages[0].extract_text() or "")
+    assert "来宾12" in page and "陪同4" in page and "分管领导：张副局长签字" in page
