@@ -189,3 +189,31 @@ def test_slip_shows_the_reimbursement(
     result = run_cli("--db", db_url, "slip", r.ref, "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "报销：凭证号记-2025-0318，日期2025年3月20日" in flat_pdf_text(out)
+
+
+def test_a_ledger_started_on_the_command_line_gets_its_bureau_and_telephone_with_bureau_set(
+    tmp_path: Path,
+) -> None:
+    """README: the first `user add` starts a ledger; nothing asked for the bureau's name or its
+    supervision telephone, and the notice sheet printed a blank 监督电话. `notice` now says so,
+    and `bureau set` (an administrator) fills them in."""
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert run_cli("--db", db, "user", "add", "adm", "--role", "admin,clerk,approver", "--new-password", PASSWORD).returncode == 0
+    shown = run_cli("--db", db, "bureau")
+    assert shown.returncode == 0 and "单位名称：（未填写）" in shown.stdout and "监督电话：（未填写）" in shown.stdout
+    out = tmp_path / "notice.pdf"
+    period = ("notice", "--from", "2025-03-01", "--to", "2025-03-31", "-o", str(out))
+    before = run_cli("--db", db, *period)
+    assert before.returncode == 0 and "尚未填写单位名称、监督电话" in before.stderr and "bureau set" in before.stderr
+
+    wrong = run_cli("--db", db, "--user", "adm", "--password", PASSWORD, "bureau", "set", "--phone", "请拨打")
+    assert wrong.returncode == 2 and "监督电话应为电话号码" in wrong.stderr
+    done = run_cli(
+        "--db", db, "--user", "adm", "--password", PASSWORD,
+        "bureau", "set", "--name", "XX县教育局", "--phone", "0710-1234567",
+    )
+    assert done.returncode == 0 and "监督电话：0710-1234567" in done.stdout, done.stderr
+    after = run_cli("--db", db, *period)
+    assert after.returncode == 0 and after.stderr == ""
+    text = flat_pdf_text(out)
+    assert "XX县教育局" in text and "0710-1234567" in text

@@ -217,9 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_supervision.add_commands(command, sys.modules[__name__])
 
-    from ui import cli_plans  # plans, plan-form, letters
+    from ui import cli_bureau, cli_plans  # plans, plan-form, letters; bureau
 
     cli_plans.add_commands(command, sys.modules[__name__])
+    cli_bureau.add_commands(command, sys.modules[__name__])
     return parser
 
 
@@ -553,6 +554,10 @@ def cmd_notice(args: argparse.Namespace) -> int:
     if actor:
         line += tr("；{m} 条标记为已公示（{day}）").format(m=marked, day=notice.posted_on.isoformat())
     print(line)
+    from ui.cli_bureau import missing_details
+
+    if warning := missing_details(service.bureau()):
+        print(warning, file=sys.stderr)
     return EXIT_OK
 
 
