@@ -229,9 +229,7 @@ class LetterUse:
     @property
     def label(self) -> str:
         what = tr("接待审批") if self.kind == "plan" else tr("接待")
-        status = (
-            tr("待审批") if self.kind == "plan" and self.status == Status.SUBMITTED else self.status.label
-        )
+        status = PLAN_STATUS[self.status] if self.kind == "plan" else self.status.label
         return tr("{what} {ref}（{day}，{status}）").format(
             what=what, ref=self.ref, day=self.day.isoformat(), status=status
         )

@@ -428,6 +428,10 @@ def attachment_content(s: Session, attachment_id: int) -> bytes:
     return row.content
 
 
+def reduction_is_set(s: Session, year: int) -> bool:
+    return s.get(TargetRow, year) is not None
+
+
 def reduction_for(s: Session, year: int) -> Decimal:
     """The year's reduction target (20 % unless an administrator set another)."""
     row = s.get(TargetRow, year)

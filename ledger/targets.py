@@ -131,6 +131,7 @@ class TargetFigures:
     person_visits: int
     same_period_batches: int
     same_period_person_visits: int
+    reduction_set: bool = False  # an administrator set the year's reduction (else the default 20 %)
 
     @property
     def finished(self) -> bool:
@@ -367,9 +368,10 @@ def _daily(db: Database, start: date, end: date) -> dict[date, _Day]:
     return days
 
 
-def _reduction(db: Database, year: int) -> Decimal:
+def _reduction(db: Database, year: int) -> tuple[Decimal, bool]:
+    """The year's reduction, and whether an administrator set it."""
     with db.read() as s:
-        return queries.reduction_for(s, year)
+        return queries.reduction_for(s, year), queries.reduction_is_set(s, year)
 
 
 def _sum(days: dict[date, _Day], start: date, end: date) -> _Day:
@@ -402,7 +404,7 @@ def _figures(db: Database, year: int, as_of: date, days: dict[date, _Day]) -> Ta
     same = _sum(days, last_jan1, last_as_of)
     whole_last = _sum(days, last_jan1, date(last_year, 12, 31))
 
-    reduction = _reduction(db, year)
+    reduction, reduction_set = _reduction(db, year)
     baseline = from_fen(whole_last.total) if whole_last.receptions else None
     target = (baseline * (1 - reduction)).quantize(CENT, ROUND_HALF_UP) if baseline is not None else None
     ytd_total = from_fen(ytd.total)
@@ -450,6 +452,7 @@ def _figures(db: Database, year: int, as_of: date, days: dict[date, _Day]) -> Ta
         baseline_year=last_year,
         baseline_total=baseline,
         reduction=reduction,
+        reduction_set=reduction_set,
         target_total=target,
         ytd_total=ytd_total,
         same_period_last_year=same_total,

@@ -448,7 +448,8 @@ def _write_target(sheet: Any, service: Any, year: int) -> None:
             tr("上年没有已审核的接待，无法计算目标") if f.baseline_total is None else "",
         ]
     )
-    styles.append([tr("压减比例"), styles.cell(f.reduction, percent), tr("管理员为本年设置的比例")])
+    said = tr("管理员为本年设置的比例") if f.reduction_set else tr("默认比例（管理员未为本年另行设置）")
+    styles.append([tr("压减比例"), styles.cell(f.reduction, percent), said])
     if f.baseline_total is not None:
         styles.append(
             [

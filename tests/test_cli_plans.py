@@ -122,7 +122,7 @@ def test_letters_lists_the_register_with_its_uses(db_url: str, plans: dict[str, 
     ]
     text = run_cli("--db", db_url, "letters").stdout.splitlines()
     assert text[0].startswith(
-        f"{LETTER}  市教育局  《关于开展督导检查的函》  2026-02-26  有扫描件  引用：接待审批 SP-2026-0001"
+        f"{LETTER}  市教育局  《关于开展督导检查的函》  2026-02-26  有扫描件  引用：接待审批 SP-2026-0001（2026-03-10，已批准）"
     )
     assert text[-1] == "公函登记簿共 2 份公函"
 
@@ -132,7 +132,7 @@ def test_slip_compares_with_the_plan(db_url: str, plans: dict[str, object], tmp_
     ref = plans["reception"].ref
     result = run_cli("--db", db_url, "slip", ref, "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "与接待审批 SP-2026-0001 对比：接待对象 实际 8，超出审批 6" in result.stdout
+    assert "与接待审批 SP-2026-0001 对比：超出审批：接待对象 审批 6，实际 8" in result.stdout
     text = flat_pdf_text(out)
     assert "与接待审批对比" in text and "接待对象68超出审批" in text
 

@@ -582,12 +582,12 @@ def _plan_summary(slip: Any) -> str:
     if slip.plan is None:
         return tr("接待审批：无")
     over = [
-        tr("{label} 实际 {actual}，超出审批 {planned}").format(label=x.label, actual=x.actual, planned=x.planned)
+        tr("{label} 审批 {planned}，实际 {actual}").format(label=x.label, actual=x.actual, planned=x.planned)
         for x in slip.plan_lines
         if x.over
     ]
     return tr("与接待审批 {ref} 对比：{what}").format(
-        ref=slip.plan.ref, what="；".join(over) if over else tr("未超出审批")
+        ref=slip.plan.ref, what=tr("超出审批：") + "；".join(over) if over else tr("未超出审批")
     )
 
 

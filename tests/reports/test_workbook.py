@@ -288,6 +288,18 @@ def test_target_sheet_shows_the_years_target(
     assert rows["年度目标（不超过）"] == "=ROUND(B3*(1-B4),2)"
     figures = year_figures(service, 2025)
     assert Decimal(str(rows["本年累计"])) == figures.ytd_total
+    said = {r[0]: r[2] for r in sheet_values(path, SHEET_TARGET)[1:]}
+    assert said["压减比例"] == "默认比例（管理员未为本年另行设置）"  # nobody set it
+
+
+def test_target_sheet_says_when_an_administrator_set_the_reduction(
+    service: LedgerService, team: Team, year_2025: list[Reception], tmp_path: Path
+) -> None:
+    service.set_reduction(team.admin, 2025, Decimal("0.25"))
+    path = tmp_path / "台账.xlsx"
+    export_year(service, 2025, path)
+    rows = {r[0]: (r[1], r[2]) for r in sheet_values(path, SHEET_TARGET)[1:]}
+    assert (Decimal(str(rows["压减比例"][0])), rows["压减比例"][1]) == (Decimal("0.25"), "管理员为本年设置的比例")
 
 
 # ------------------------------------------------------------------ LibreOffice recalculation

@@ -138,7 +138,7 @@ def test_letter_register_sheet(service: LedgerService, year_2026: dict[str, obje
     letter = by_no[LETTER]
     assert letter[1:5] == ("市教育局", "关于开展督导检查的函", datetime(2026, 2, 26), "有")
     assert letter[5] == "李会计" and letter[7] == 2
-    assert "接待审批 SP-2026-0001（2026-03-10，已审核）" in letter[8]
+    assert "接待审批 SP-2026-0001（2026-03-10，已批准）" in letter[8]
     assert year_2026["reception"].ref in letter[8]
     assert by_no["县府函〔2026〕9号"][4] == "无"
 
