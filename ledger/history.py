@@ -575,7 +575,7 @@ def _letter_keys(s: Session, ids: set[int | None]) -> dict[int, str]:
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
         out.update(
-            s.execute(select(LetterRow.id, LetterRow.key).where(LetterRow.id.in_(part))).tuples().all()
+            s.execute(select(LetterRow.id, LetterRow.key).where(LetterRow.id.in_(part))).all()
         )
     return out
 

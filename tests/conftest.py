@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt's own settings (the file dialogs' QtProject.conf) go to a folder of the run, not the home
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ledger-tests-config-")
 os.environ.pop("LEDGER_DB", None)
 os.environ.pop("LEDGER_USER", None)
 os.environ.pop("LEDGER_PASSWORD", None)

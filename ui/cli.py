@@ -356,9 +356,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         violations = o.assessment.violations if o.assessment and not o.errors else []
         report.add(_row_json(o.row, o.ref, violations, o.errors))
 
+    on_paper = 0  # rows carrying 审核人: drafts all the same without --historical
+
+    def noted(rows: Any) -> Any:
+        nonlocal on_paper
+        for item in rows:
+            on_paper += 1 if item.approved_by else 0
+            yield item
+
     service.import_rows(
         actor,
-        items,
+        noted(items),
         historical=args.historical,
         allow_duplicates=args.allow_duplicates,
         column_of=column_of,
@@ -366,6 +374,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     summary = dict(report.summary) | {"imported": imported}
     report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
+    if on_paper and not args.historical:
+        print(
+            tr("提示：{n} 行填写了“审核人”，未加 --historical，均已导入为草稿（按纸质审核导入见 import --historical）").format(
+                n=on_paper
+            ),
+            file=sys.stderr,
+        )
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
 
 

@@ -60,7 +60,7 @@ class UserDialog(QDialog):
         self.username_edit = QLineEdit()
         self.display_edit = QLineEdit()
         self.role_boxes = {role: QCheckBox(role.label) for role in Role}
-        self.role_boxes[Role.CLERK].setChecked(True)
+        # no role ticked beforehand: each is chosen (a leader added in haste had become a clerk too)
         roles_row = QWidget()
         roles_layout = QHBoxLayout(roles_row)
         roles_layout.setContentsMargins(0, 0, 0, 0)

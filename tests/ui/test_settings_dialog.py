@@ -111,9 +111,17 @@ def test_users_add_disable_roles_and_reset_password(qtbot: QtBot, service: Ledge
 
     add = UserDialog(service, team.admin)
     qtbot.addWidget(add)
+    assert not any(box.isChecked() for box in add.role_boxes.values())  # each role is chosen
     type_text(qtbot, add.username_edit, "zhao")
     type_text(qtbot, add.display_edit, "赵会计")
+    add.password_edit.setText("zhao12345")
+    add.confirm_edit.setText("zhao12345")
+    add.accept()
+    assert add.messages.text("roles") == "请至少选择一个角色"
+    add.role_boxes[Role.CLERK].setChecked(True)
     add.role_boxes[Role.APPROVER].setChecked(True)
+    add.password_edit.clear()
+    add.confirm_edit.clear()
     type_text(qtbot, add.password_edit, "short")
     type_text(qtbot, add.confirm_edit, "short")
     add.accept()
