@@ -131,6 +131,30 @@ class DateEdit(QDateEdit):
             # after each key ("2026-11-27" typed over the date became "2026-11-11-27")
             QAbstractSpinBox.keyPressEvent(self, event)
 
+    def stepBy(self, steps: int) -> None:
+        # ↑/↓ and the wheel step the part the cursor is in; a date typed and not yet taken is
+        # judged first (refused: nothing steps, the message says why)
+        if self.lineEdit().text().strip() != self.date().toString(DISPLAY_FORMAT):
+            self._judge()
+            if self._refused:
+                return
+        at = self.lineEdit().cursorPosition()
+        day = self.date()
+        if at <= 4:  # yyyy-MM-dd
+            day = day.addYears(steps)
+        elif at <= 7:
+            day = day.addMonths(steps)
+        else:
+            day = day.addDays(steps)
+        if self.minimumDate() <= day <= self.maximumDate():
+            self.setDate(day)
+            self.lineEdit().setCursorPosition(at)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        if self.isReadOnly():
+            return QAbstractSpinBox.StepEnabledFlag.StepNone
+        return QAbstractSpinBox.StepEnabledFlag.StepUpEnabled | QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+
     def focusNextPrevChild(self, next: bool) -> bool:
         # Tab leaves the field (the date edit's own Tab goes from section to section)
         return QAbstractSpinBox.focusNextPrevChild(self, next)

@@ -138,3 +138,28 @@ def test_click_at_the_end_and_correct_the_day(qtbot: QtBot) -> None:
     qtbot.keyClicks(edit, "03")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert edit.date() == QDate(2026, 11, 3)
+
+
+@pytest.mark.parametrize(("place", "expected"), [(2, QDate(2027, 11, 30)), (6, QDate(2026, 12, 30)), (9, QDate(2026, 12, 1))])
+def test_up_steps_the_part_the_cursor_is_in(qtbot: QtBot, place: int, expected: QDate) -> None:
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClick(edit, Qt.Key.Key_Home)
+    for _ in range(place):
+        qtbot.keyClick(edit, Qt.Key.Key_Right)
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.date() == expected
+
+
+def test_up_after_typing_takes_the_typed_date_first_and_never_drops_it(qtbot: QtBot) -> None:
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(edit, "2026-02-10")
+    qtbot.keyClick(edit, Qt.Key.Key_Up)  # the cursor is in the day
+    assert edit.date() == QDate(2026, 2, 11)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, "2026-02-30")
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.date() == QDate(2026, 2, 11) and "“2026-02-30”不是有效日期" in edit.refusal()
