@@ -171,6 +171,7 @@ class _ImportState:
     # the numbers the file's checked rows carry: a new number is never one of them, so a row
     # without 编号 cannot take the number a later row keeps
     carried: TakenRefs = field(default_factory=lambda: TakenRefs())
+    latest: date | None = None  # the latest date of the checked rows
     loaded_dates: set[date] = field(default_factory=set)
     deleted_read: bool = False
     # receptions another desk stored while the rows were checked (key → number): see _catch_up
@@ -255,7 +256,6 @@ class Importer:
         is caught up with (_catch_up), the numbers are given and the rows are stored with their
         history. The lock is held for the storing only.
         """
-        self.settings.policies()
         total = len(rows) if isinstance(rows, Sized) else 0
         state = _ImportState(
             actor=actor,
@@ -272,6 +272,7 @@ class Importer:
                 self._allowed(s, state)
                 state.watermark = changes.head(s)
                 state.seen = (state.watermark, _hash_of_entry(s, state.watermark))
+            self.settings.policies()  # after the watermark: a version added later is seen there
             checked = 0
             batch: list[ImportRow] = []
             for item in rows:
@@ -431,11 +432,15 @@ class Importer:
         entry_id, entry_hash = state.seen
         if _hash_of_entry(s, entry_id) != entry_hash:
             raise StaleEdit(tr("导入期间账本已被整体替换（恢复了备份），未写入任何数据：请重新导入"))
-        # a policy version added meanwhile may judge the rows otherwise than the check did (and
-        # rows approved on paper may not be judged again once stored): checked again from the start
-        added = select(HistoryRow.id).where(HistoryRow.id > state.watermark, HistoryRow.entity == "policy")
-        if s.scalar(added.limit(1)) is not None:
-            raise StaleEdit(tr("导入期间管理员新增了接待标准版本，各行须按新标准重新检查，未写入任何数据：请重新导入"))
+        # rows approved on paper are never judged again once stored: a policy version added
+        # meanwhile that is in force on the date of one of them stops the import (drafts are
+        # judged again when they are submitted)
+        if state.historical and state.latest is not None:
+            added = select(HistoryRow.ref).where(HistoryRow.id > state.watermark, HistoryRow.entity == "policy")
+            if any(date.fromisoformat(start) <= state.latest for start in s.scalars(added)):
+                raise StaleEdit(
+                    tr("导入期间管理员新增了接待标准版本，各行须按新标准重新检查，未写入任何数据：请重新导入")
+                )
 
     @staticmethod
     def _catch_up(s: Session, state: _ImportState) -> None:
@@ -666,10 +671,17 @@ def _own_seq(r: Reception) -> int | None:
 
 
 def _carrying(state: _ImportState, items: list[ImportOutcome | _Ready]) -> list[ImportOutcome | _Ready]:
-    """``items`` as checked, the numbers their ready rows carry noted in ``state.carried``."""
+    """``items`` as checked, the numbers their ready rows carry noted in ``state.carried`` (of
+    four digits: a typed JD-2025-9999999 would cost a megabyte of bitmap and is seldom kept) and
+    the latest date in ``state.latest``."""
     for item in items:
-        if isinstance(item, _Ready) and item.record.ref and _own_seq(item.record) is not None:
-            state.carried.add(item.record.ref)
+        if not isinstance(item, _Ready):
+            continue
+        r = item.record
+        if r.ref and (_own_seq(r) or _PLAIN_SEQ + 1) <= _PLAIN_SEQ:
+            state.carried.add(r.ref)
+        if state.latest is None or r.reception_date > state.latest:
+            state.latest = r.reception_date
     return items
 
 

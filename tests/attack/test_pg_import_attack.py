@@ -237,3 +237,39 @@ def test_one_number_taken_in_the_ledger_does_not_shift_every_number_the_file_car
     outcomes = service.import_rows(team.clerk, read_import(path))
     assert all(not o.errors for o in outcomes)
     assert [o.ref for o in outcomes][1:] == ["JD-2025-0002", "JD-2025-0003", "JD-2025-0004"]
+
+
+def test_a_policy_version_for_later_dates_added_meanwhile_lets_the_import_through(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a version in force on a row's date can judge it otherwise: one that starts after the
+    file's last date (or an import of drafts, judged again at submission) is not stopped."""
+    from dataclasses import replace
+    from datetime import date
+
+    import ledger.importing as importing
+    from ledger.policy import load_default_policy
+    from ledger.records import ImportRow, Status
+    from tests.conftest import once, sample_reception
+
+    service = LedgerService(Database(db_url))
+    other = LedgerService(Database(db_url))
+    try:
+        team = make_team(service)
+        monkeypatch.setattr(importing, "_IMPORT_BATCH", 1)
+        rows = [
+            ImportRow(n + 2, sample_reception(date(2025, 6, 2 + n), unit=f"第{n}考察组"), (), "张副局长", date(2025, 6, 20))
+            for n in range(3)
+        ]
+        later = replace(load_default_policy(), effective_from=date(2026, 1, 1), name="明年标准")
+        outcomes = service.import_rows(
+            team.both, rows, historical=True, progress=once(lambda: other.add_policy(team.admin, later))
+        )
+        assert [service.get_by_ref(o.ref).status for o in outcomes] == [Status.APPROVED] * 3  # type: ignore[arg-type]
+        drafts = [ImportRow(n + 2, sample_reception(date(2026, 3, 2 + n), unit=f"第{n}调研组")) for n in range(2)]
+        stricter = replace(load_default_policy(), effective_from=date(2026, 2, 1), name="新标准")
+        stored = service.import_rows(team.clerk, drafts, progress=once(lambda: other.add_policy(team.admin, stricter)))
+        assert all(o.ref for o in stored)
+    finally:
+        service.db.dispose()
+        other.db.dispose()
