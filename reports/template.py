@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -311,6 +311,7 @@ _SENT = object()  # the reading process's last word to its sending thread
 def _read_into(path: Path, pipe: Any, parent: int) -> None:
     """The reading process: batches of rows, then None; or the error that stopped it."""
     import gc
+    import os
     import queue
     import threading
 
@@ -320,8 +321,11 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
     waiting: queue.Queue[Any] = queue.Queue(maxsize=16)
 
     def send() -> None:
-        while (item := waiting.get()) is not _SENT:
-            pipe.send(item)
+        try:
+            while (item := waiting.get()) is not _SENT:
+                pipe.send(item)
+        except BaseException:  # a batch that cannot be passed on: the parent sees the pipe end
+            os._exit(1)
 
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
@@ -416,6 +420,8 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
             if reader.is_alive():
                 reader.terminate()
             reader.join()
+            with suppress(OSError):  # (at the interpreter's exit the pipe may be gone already)
+                incoming.close()
 
     return rows()
 

@@ -12,14 +12,17 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ledger.i18n import tr
 from ui.cli_report import Report as _Report
+
+if TYPE_CHECKING:
+    from ledger.records import ImportRow
 
 EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
 
@@ -348,20 +351,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     service = open_service(args, create=True)
     actor = acting_user(service, args)
     report = _Report(as_json=args.json, imported=True)
-    imported = 0
+    imported = on_paper = 0
+    paper_rows = bytearray()  # a bit per row number: the row carries 审核人
 
     def outcome(o: Any) -> None:
-        nonlocal imported
+        nonlocal imported, on_paper
         imported += 1 if o.ref else 0
+        if o.ref and o.row >> 3 < len(paper_rows) and paper_rows[o.row >> 3] & (1 << (o.row & 7)):
+            on_paper += 1  # imported, though it carries 审核人: a draft without --historical
         violations = o.assessment.violations if o.assessment and not o.errors else []
         report.add(_row_json(o.row, o.ref, violations, o.errors))
 
-    on_paper = 0  # rows carrying 审核人: drafts all the same without --historical
-
-    def noted(rows: Any) -> Any:
-        nonlocal on_paper
+    def noted(rows: Iterable[ImportRow]) -> Iterator[ImportRow]:
         for item in rows:
-            on_paper += 1 if item.approved_by else 0
+            if item.approved_by:
+                if item.row >> 3 >= len(paper_rows):
+                    paper_rows.extend(bytes((item.row >> 3) + 1 - len(paper_rows) + 4096))
+                paper_rows[item.row >> 3] |= 1 << (item.row & 7)
             yield item
 
     service.import_rows(

@@ -314,6 +314,7 @@ def import_workbook(
             changed=lambda _: [] if summary.imported else None,  # []: some, ids not kept
         )
     except TemplateError as exc:  # the file changed or broke between the two readings
+        progress.close()
         QMessageBox.warning(parent, tr("无法导入"), str(exc))
         return None
     finally:
