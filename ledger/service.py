@@ -169,6 +169,11 @@ class LedgerService:
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
         return self._settings.update_bureau(actor, bureau)
 
+    def change_bureau(self, actor: User, **changes: object) -> Bureau:
+        """Only the given details (name, supervision_phone, posting_days, address), the others
+        as stored at the moment of the write (another desk's change to them stays)."""
+        return self._settings.change_bureau(actor, **changes)
+
     def work_calendar(self) -> WorkCalendar:
         """The bureau's working-day calendar: the State Council's schedule and its local holidays."""
         return self._settings.work_calendar()

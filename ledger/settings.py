@@ -46,14 +46,13 @@ class Settings:
 
     def bureau(self) -> Bureau:
         with self.desk.db.read() as s:
-            values = {r.key: r.value for r in s.scalars(select(SettingRow))}
-        return Bureau(
-            name=values.get("bureau_name", ""),
-            supervision_phone=values.get("supervision_phone", ""),
-            posting_days=int(values.get("posting_days", "5") or 5),
-            address=values.get("address", ""),
-            local_holidays=local_holidays(values.get("local_holidays", "")),
-        )
+            return _bureau_in(s)
+
+    def change_bureau(self, actor: User, **changes: object) -> Bureau:
+        with self.desk.db.write() as s:
+            require(s, actor, Role.ADMIN, tr("修改单位信息"))
+            self.write_bureau(s, replace(_bureau_in(s), **changes), actor=actor.username)  # type: ignore[arg-type]
+        return self.bureau()
 
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
         with self.desk.db.write() as s:
@@ -249,3 +248,15 @@ def stored_policies(db: Database, *, strict: bool = False) -> list[Policy]:
             return []
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise DatabaseError(tr("不是可用的台账（{reason}）").format(reason=reason)) from None
+
+
+def _bureau_in(s: Session) -> Bureau:
+    """The bureau's details as stored, read in ``s``."""
+    values = {r.key: r.value for r in s.scalars(select(SettingRow))}
+    return Bureau(
+        name=values.get("bureau_name", ""),
+        supervision_phone=values.get("supervision_phone", ""),
+        posting_days=int(values.get("posting_days", "5") or 5),
+        address=values.get("address", ""),
+        local_holidays=local_holidays(values.get("local_holidays", "")),
+    )

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import replace
 from types import ModuleType
-from typing import Any
 
 from ledger.i18n import tr
+from ledger.records import Bureau
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -47,7 +46,7 @@ def cmd_bureau(args: argparse.Namespace, face: ModuleType) -> int:
         changes = {k: v for k, v in given.items() if v is not None}
         if not changes:
             raise face.UsageError(tr("请给出要修改的项：--name、--phone、--posting-days 或 --address"))
-        bureau = service.update_bureau(actor, replace(service.bureau(), **changes))
+        bureau = service.change_bureau(actor, **changes)
         print(tr("已保存单位信息。"))
     else:
         bureau = face.open_service(args).bureau()
@@ -55,7 +54,7 @@ def cmd_bureau(args: argparse.Namespace, face: ModuleType) -> int:
     return int(face.EXIT_OK)
 
 
-def _show(bureau: Any) -> None:
+def _show(bureau: Bureau) -> None:
     unset = tr("（未填写）")
     print(tr("单位名称：{v}").format(v=bureau.name or unset))
     print(tr("监督电话：{v}").format(v=bureau.supervision_phone or unset))
@@ -63,7 +62,7 @@ def _show(bureau: Any) -> None:
     print(tr("地址：{v}").format(v=bureau.address or unset))
 
 
-def missing_details(bureau: Any) -> str:
+def missing_details(bureau: Bureau) -> str:
     """A warning for a sheet printed before the bureau's name or telephone was filled in."""
     missing = [label for label, value in ((tr("单位名称"), bureau.name), (tr("监督电话"), bureau.supervision_phone)) if not value]
     if not missing:
