@@ -428,14 +428,15 @@ def attachment_content(s: Session, attachment_id: int) -> bytes:
     return row.content
 
 
-def reduction_is_set(s: Session, year: int) -> bool:
-    return s.get(TargetRow, year) is not None
-
-
 def reduction_for(s: Session, year: int) -> Decimal:
     """The year's reduction target (20 % unless an administrator set another)."""
+    return reduction_of(s, year)[0]
+
+
+def reduction_of(s: Session, year: int) -> tuple[Decimal, bool]:
+    """The year's reduction target, and whether an administrator set it."""
     row = s.get(TargetRow, year)
-    return Decimal(row.reduction) if row else DEFAULT_REDUCTION
+    return (Decimal(row.reduction), True) if row else (DEFAULT_REDUCTION, False)
 
 
 def approved_by_month(s: Session, first_year: int, last_year: int) -> list[tuple[Any, ...]]:

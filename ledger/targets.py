@@ -120,6 +120,7 @@ class TargetFigures:
     baseline_year: int
     baseline_total: Decimal | None  # None: last year has no approved receptions
     reduction: Decimal
+    reduction_set: bool  # an administrator set the year's reduction (else the default 20 %)
     target_total: Decimal | None
     ytd_total: Decimal
     same_period_last_year: Decimal
@@ -131,7 +132,6 @@ class TargetFigures:
     person_visits: int
     same_period_batches: int
     same_period_person_visits: int
-    reduction_set: bool = False  # an administrator set the year's reduction (else the default 20 %)
 
     @property
     def finished(self) -> bool:
@@ -371,7 +371,7 @@ def _daily(db: Database, start: date, end: date) -> dict[date, _Day]:
 def _reduction(db: Database, year: int) -> tuple[Decimal, bool]:
     """The year's reduction, and whether an administrator set it."""
     with db.read() as s:
-        return queries.reduction_for(s, year), queries.reduction_is_set(s, year)
+        return queries.reduction_of(s, year)
 
 
 def _sum(days: dict[date, _Day], start: date, end: date) -> _Day:

@@ -10,6 +10,7 @@ approval date.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -22,7 +23,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from ledger.i18n import tr
 from ledger.money import capital, fmt
 from ledger.policy import RULES
-from ledger.preapproval import Letter, Plan, PlanLine
+from ledger.preapproval import PLAN_STATUS, Letter, Plan, PlanLine
 from ledger.records import ATTACHMENT_KINDS, Assessment, Bureau, Reception, Status, User
 from ledger.trust import Stamp
 from reports.common import CENTER, FORM_WIDTH, GREY, a4_pdf, cjk_style, grid, long_date, para
@@ -90,8 +91,8 @@ def _money_or_dash(amount: Decimal) -> str:
 def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
     """The reception list as PDF bytes; ``stamp``: the ledger fingerprint at its foot.
 
-    A list one page cannot hold at the usual size (many guests, several meals) is set tighter,
-    when that brings it onto fewer pages: the signatures must not stand alone on a page."""
+    A list one page cannot hold at the usual size (many guests, several meals) is set tighter
+    when that brings it onto fewer pages; the signatures always stay with what stands before them."""
     pdf = _render_slip(slip, stamp, tight=False)
     if _pages(pdf) > 1:
         tight = _render_slip(slip, stamp, tight=True)
@@ -323,7 +324,7 @@ def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
         story.append(para(tr("经核对，本次接待符合接待标准，无违规事项。"), body))
     story.append(Spacer(1, gap))
 
-    story += _plan_section(slip, font, size, section, body)
+    story += _plan_section(slip, ruled, gap, section, body)
 
     # -- remarks and attachments -------------------------------------------------------
     if r.remarks:
@@ -362,7 +363,13 @@ def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
             body,
         ),
     ]
-    story.append(KeepTogether(signatures))
+    # with what stands before them: never alone at the top of a page
+    before: list[object] = []
+    while story and isinstance(story[-1], Spacer):
+        before.insert(0, story.pop())
+    if story:
+        before.insert(0, story.pop())
+    story.append(KeepTogether([*before, *signatures]))
 
     return a4_pdf(
         story,
@@ -389,16 +396,18 @@ def _letter_line(slip: Slip, body: object) -> list[object]:
     return [Spacer(1, 1 * mm), para(tr("公函登记：{text}").format(text="，".join(parts)), body)]
 
 
-def _plan_section(slip: Slip, font: str, size: float, section: object, body: object) -> list[object]:
+def _plan_section(
+    slip: Slip, ruled: Callable[[], list[tuple[object, ...]]], gap: float, section: object, body: object
+) -> list[object]:
     """五、与接待审批对比: each figure planned against what happened, 超出审批 where it is more;
     ``接待审批：无`` for a reception not started from a plan."""
     plan = slip.plan
     if plan is None:
-        return [para(tr("接待审批：无"), body), Spacer(1, 2 * mm)]
+        return [para(tr("接待审批：无"), body), Spacer(1, gap)]
     approved = (
         tr("，{day}批准").format(day=long_date(plan.approved_at.date()))
         if plan.status == Status.APPROVED and plan.approved_at
-        else tr("，{status}").format(status=plan.status.label)
+        else tr("，{status}").format(status=PLAN_STATUS[plan.status])
     )
     out: list[object] = [
         para(tr("五、与接待审批对比（{ref}{approved}）").format(ref=plan.ref, approved=approved), section)
@@ -410,7 +419,7 @@ def _plan_section(slip: Slip, font: str, size: float, section: object, body: obj
         if line.over:
             over_rows.append(i)
     table = Table(rows, colWidths=[46 * mm, 46 * mm, 46 * mm, 48 * mm])
-    style = grid(font, size) + [
+    style = ruled() + [
         ("BACKGROUND", (0, 0), (-1, 0), GREY),
         ("ALIGN", (1, 1), (2, -1), "RIGHT"),
         ("ALIGN", (3, 0), (3, -1), "CENTER"),
@@ -418,4 +427,4 @@ def _plan_section(slip: Slip, font: str, size: float, section: object, body: obj
     for i in over_rows:
         style.append(("TEXTCOLOR", (3, i), (3, i), colors.HexColor("#b71c1c")))
     table.setStyle(TableStyle(style))
-    return [KeepTogether([*out, table]), Spacer(1, 2 * mm)]  # a short table: never split
+    return [KeepTogether([*out, table]), Spacer(1, gap)]  # a short table: never split

@@ -3,6 +3,7 @@ PostgreSQL import's plan_cache_mode switch in ledger.importing._store)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,9 @@ def test_a_row_without_a_number_does_not_take_the_number_a_later_row_carries(
 ) -> None:
     """README: a 编号 of the reception's year that no reception of the ledger (or of the same
     file) has is kept. An exported ledger with one new reception added above its rows (sorted
-    by date, as a clerk does): the new row, having no 编号, was given JD-2025-0001 — the number
-    the next row carries — and every exported reception was shifted to another's number
-    (JD-2025-0001 → 0002, 0002 → 0003), so the paper notices and slips no longer match."""
+    by date, as a clerk does): the new row, having no 编号, had been given JD-2025-0001 — the
+    number the next row carries — and every exported reception shifted to another's number
+    (JD-2025-0001 → 0002, 0002 → 0003), so the paper notices and slips no longer matched."""
     service, team = ledger
     path = write_template(
         tmp_path / "a.xlsx",
@@ -63,9 +64,8 @@ def _children(pid: int) -> list[int]:
 def test_check_whose_reading_process_is_killed_ends_instead_of_hanging(tmp_path: Path) -> None:
     """README: check and import read an .xlsx in a second process. When that process dies
     (the OOM killer picks it, a user's kill -9) while it is writing a batch of rows to the
-    parent, the parent waits forever in queue.get (the batch is larger than the pipe, the
-    parent holds the pipe's write end itself so no end of file comes): `check` never ends,
-    nor does `import`, which holds nothing yet but never says so. Expected: one line, exit 2."""
+    parent, the parent had waited for ever in queue.get (the batch is larger than the pipe, and
+    the parent held the pipe's write end itself, so no end of file came). Now: one line, exit 2."""
     import os
     import signal
     import subprocess
@@ -181,6 +181,8 @@ def _with_lone_surrogate(path: Path) -> Path:
         cells = dict(GOOD) | {"来访单位": _text(f"第{n}考察组")}
         if n == 1:
             cells["接待日期"] = _text("2025-02-30_xD83D_")
+        if n == 2:  # a whole emoji, written in its two halves
+            cells["来访单位"] = _text("第2考察组_xD83D__xDE00_")
         sheet.row(n + 2, {headers.index(k) + 1: v for k, v in cells.items()})
     return write_xlsx(path, sheet)
 
@@ -190,8 +192,8 @@ def test_check_of_a_cell_holding_half_an_emoji_is_that_rows_error_not_a_tracebac
     tmp_path: Path, as_json: bool
 ) -> None:
     """README: a cell that cannot be read makes its row an error naming the row and column.
-    The date's error message quotes the cell with its lone surrogate, and writing the report
-    fails: UnicodeEncodeError 'surrogates not allowed', a traceback, exit 1 (as for breaches)."""
+    The date's error message had quoted the cell with its lone surrogate, and writing the report
+    failed (UnicodeEncodeError 'surrogates not allowed', a traceback). Half an emoji reads as �."""
     from tests.cli import run_cli
 
     path = _with_lone_surrogate(tmp_path / "a.xlsx")
@@ -199,12 +201,15 @@ def test_check_of_a_cell_holding_half_an_emoji_is_that_rows_error_not_a_tracebac
     assert "Traceback" not in result.stderr, result.stderr[-400:]
     assert result.returncode == 1
     assert "3 行" in result.stdout or '"rows": 3' in result.stdout
+    shown = result.stdout if not as_json else json.loads(result.stdout)["rows"][1]["errors"][0]["message"]
+    assert "“2025-02-30\ufffd”" in shown  # the half read as �, quoted in the row's error
 
 
 def test_import_of_a_cell_holding_half_an_emoji_imports_the_other_rows(
     tmp_path: Path, ledger: tuple[LedgerService, Team]
 ) -> None:
-    """The same file imported: a traceback, and the two good rows are not imported either."""
+    """The same file imported had given a traceback and no row; the two good rows come in, the
+    whole emoji kept."""
     from tests.cli import run_cli
     from tests.conftest import PASSWORD
 
@@ -213,7 +218,7 @@ def test_import_of_a_cell_holding_half_an_emoji_imports_the_other_rows(
     result = run_cli("--db", service.db.url, "--user", "li", "--password", PASSWORD, "import", str(path))
     assert "Traceback" not in result.stderr, result.stderr[-400:]
     assert "已导入 2 行" in result.stdout, (result.stdout[-300:], result.stderr[-300:])
-    assert len(service.receptions()) == 2
+    assert sorted(r.visiting_unit for r in service.receptions()) == ["第0考察组", "第2考察组😀"]
 
 
 def test_one_number_taken_in_the_ledger_does_not_shift_every_number_the_file_carries(

@@ -152,3 +152,19 @@ def test_a_reception_of_sixteen_people_keeps_its_signatures_on_the_one_page(
     assert len(pages) == 1
     page = flat(pages[0].extract_text() or "")
     assert "来宾12" in page and "陪同4" in page and "分管领导：张副局长签字" in page
+
+
+def test_a_list_of_forty_people_keeps_the_signatures_with_the_section_before_them(
+    service: LedgerService, team: Team
+) -> None:
+    guests = tuple(Person(f"来宾{n}", "省电化教育馆", "科长") for n in range(1, 37))
+    companions = tuple(Person(f"陪同{n}", "XX县教育局", "副局长") for n in range(1, 5))
+    reception = sample_reception(guests=36, companions=4, amount="1200.00", unit="省电化教育馆")
+    reception = Reception(**{**reception.__dict__, "guests": guests, "companions": companions})
+    sent = service.submit(team.clerk, reception)
+    approved = service.approve(team.approver, sent.id, "同意。")  # type: ignore[arg-type]
+    pages = PdfReader(io.BytesIO(render_slip(load_slip(service, approved.ref)))).pages
+    assert len(pages) == 2
+    last = flat(pages[-1].extract_text() or "")
+    assert "来宾36" in flat("".join(p.extract_text() or "" for p in pages))
+    assert "分管领导：张副局长签字" in last and "接待审批：无" in last  # not alone
