@@ -114,7 +114,8 @@ class TakenRefs:
         self._other: set[str] = set()
 
     @classmethod
-    def _place(cls, text: str) -> tuple[int, int] | None:
+    def place_of(cls, text: str) -> tuple[int, int] | None:
+        """(year, sequence) of a number as the ledger writes it (JD-2025-0007), else None."""
         parts = text.split("-")
         if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
             return None
@@ -122,7 +123,7 @@ class TakenRefs:
         return (year, seq) if seq <= cls._MAX_SEQ and ref(year, seq) == text else None
 
     def add(self, text: str) -> None:
-        place = self._place(text)
+        place = self.place_of(text)
         if place is None:
             self._other.add(text)
             return
@@ -139,7 +140,7 @@ class TakenRefs:
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False
-        place = self._place(text)
+        place = self.place_of(text)
         if place is None:
             return text in self._other
         bits = self._bits.get(place[0])
@@ -278,13 +279,13 @@ class Importer:
             for item in rows:
                 batch.append(item)
                 if len(batch) == _IMPORT_BATCH:
-                    spool.put(_carrying(state, self._check_batch(state, batch)))
+                    spool.put(self._check_batch(state, _carrying(state, batch)))
                     checked += len(batch)
                     batch = []
                     collector.now_and_then(checked)
                     if progress and progress(checked, 2 * total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-            spool.put(_carrying(state, self._check_batch(state, batch)))
+            spool.put(self._check_batch(state, _carrying(state, batch)))
             checked += len(batch)
             with self.desk.db.write() as s:
                 dialect = s.get_bind().dialect
@@ -670,19 +671,20 @@ def _own_seq(r: Reception) -> int | None:
     return seq
 
 
-def _carrying(state: _ImportState, items: list[ImportOutcome | _Ready]) -> list[ImportOutcome | _Ready]:
-    """``items`` as checked, the numbers their ready rows carry noted in ``state.carried`` (of
-    four digits: a typed JD-2025-9999999 would cost a megabyte of bitmap and is seldom kept) and
-    the latest date in ``state.latest``."""
-    for item in items:
-        if not isinstance(item, _Ready):
-            continue
-        r = item.record
-        if r.ref and (_own_seq(r) or _PLAIN_SEQ + 1) <= _PLAIN_SEQ:
-            state.carried.add(r.ref)
-        if state.latest is None or r.reception_date > state.latest:
+def _carrying(state: _ImportState, rows: list[ImportRow]) -> list[ImportRow]:
+    """``rows`` as read, the numbers they carry noted in ``state.carried`` — also a row refused
+    for a cell, which keeps its number when it is imported again corrected — (of four digits: a
+    typed JD-2025-9999999 would cost a megabyte of bitmap and is seldom kept), and their latest
+    date in ``state.latest``."""
+    for item in rows:
+        r = item.reception
+        number = r.ref if r is not None else item.ref
+        place = TakenRefs.place_of(number) if number else None
+        if place is not None and place[1] <= _PLAIN_SEQ and (r is None or place[0] == r.reception_date.year):
+            state.carried.add(number)
+        if r is not None and (state.latest is None or r.reception_date > state.latest):
             state.latest = r.reception_date
-    return items
+    return rows
 
 
 def _free_seq(state: _ImportState, r: Reception) -> int | None:

@@ -632,6 +632,7 @@ class ImportRow:
     errors: tuple[CellError, ...] = ()
     approved_by: str = ""  # 审核人, for historical imports
     approved_on: date | None = None  # 审核日期
+    ref: str = ""  # the 编号 of a row that cannot be read, as written (a readable row's is its reception's)
 
 
 # what ledger.mapping.snapshot_from_storage builds the same snapshots from (without a record)

@@ -254,7 +254,7 @@ def parse_group(group: list[tuple[int, dict[str, Any]]], extra: int = 0) -> Impo
     if extra:
         errors.append(CellError("编号", tr("同一编号的餐次超过 {n} 行").format(n=MAX_MEALS)))
     if base is None or errors:
-        return ImportRow(number, None, tuple(errors), first.approved_by, first.approved_on)
+        return ImportRow(number, None, tuple(errors), first.approved_by, first.approved_on, first.ref or (base.ref if base else ""))
     all_meals = (*base.meals, *meals)
     end = max(m.date for m in all_meals)
     reception = replace(base, meals=all_meals, end_date=end if end > base.reception_date else base.end_date)
@@ -473,7 +473,8 @@ def parse_row(number: int, cells: dict[str, Any], *, always_meal: bool = False) 
     meal_on = row.date("就餐日期", required=False)
     diners = row.optional_count("就餐人数")
     if row.errors or row.unreadable or on is None:
-        return ImportRow(number, None, row.all_errors(), reviewer, reviewed_on)
+        carried = ref if REF_PATTERN.fullmatch(ref) else ""
+        return ImportRow(number, None, row.all_errors(), reviewer, reviewed_on, carried)
     meals: tuple[Meal, ...] = ()
     if meal_amount > 0 or tobacco > 0 or always_meal:
         meals = (

@@ -338,7 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
         # the 编号 the row carries (import keeps it where it is free, else gives a new one)
-        report.add(_row_json(item.row, (item.reception.ref or None) if item.reception else None, violations, errors))
+        report.add(_row_json(item.row, (item.reception.ref if item.reception else item.ref) or None, violations, errors))
     summary = report.summary
     report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
@@ -379,7 +379,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         on_outcome=outcome,
     )
     summary = dict(report.summary) | {"imported": imported}
-    report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
+    try:
+        report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
+    except KeyboardInterrupt:  # the rows are committed: only the report was cut short
+        print(tr("已中断报告的输出；导入已完成，已导入 {n} 行").format(n=imported), file=sys.stderr)
+        return EXIT_UNUSABLE
     if on_paper and not args.historical:
         print(
             tr("提示：{n} 行填写了“审核人”，未加 --historical，均已导入为草稿（按纸质审核导入见 import --historical）").format(
