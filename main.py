@@ -12,14 +12,18 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from ui.cli import gui_options, run
+    try:
+        from ui.cli import gui_options, run
 
-    options = gui_options(args)
-    if options is None:
-        return run(args)
-    from ui.app import run_gui
+        options = gui_options(args)
+        if options is None:
+            return run(args)
+        from ui.app import run_gui
 
-    return run_gui(options)
+        return run_gui(options)
+    except KeyboardInterrupt:  # Ctrl-C while the program was still starting (a command says it itself)
+        print("已中断", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
