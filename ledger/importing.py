@@ -7,7 +7,6 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from ledger import changes, history, letters, limits
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
+from ledger.import_keys import FileDuplicates, TakenRefs, duplicate_message
 from ledger.mapping import derived, normalized, ref, storage
 from ledger.models import (
     ExplanationRow,
@@ -53,99 +53,6 @@ class ImportOutcome:
     reception: Reception | None
     assessment: Assessment | None
     errors: tuple[Any, ...]  # CellError
-
-
-def duplicate_message(row: int) -> str:
-    return tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(row=row)
-
-
-class FileDuplicates:
-    """The rows of one file that are the same reception twice: the same date, visiting unit and
-    total — unless both carry a 编号 and the numbers differ (an exported ledger's two receptions
-    of one unit on one day for the same amount are two receptions). ``import`` refuses such a
-    row and ``check`` reports it, with the same words.
-
-    The rows seen are kept in a temporary SQLite database (a file the library removes when it is
-    closed), not in dictionaries: a million rows' keys held as Python objects took about 400 MB;
-    here the memory is the page cache's few megabytes at any size."""
-
-    def __init__(self) -> None:
-        self._db = sqlite3.connect("", check_same_thread=False)  # "": a temporary file
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("PRAGMA cache_size = -8192")  # KiB
-        self._db.execute("CREATE TABLE seen (day INTEGER, unit TEXT, fen INTEGER, row INTEGER, ref TEXT)")
-        self._db.execute("CREATE INDEX seen_key ON seen (day, unit, fen)")
-        self._last: Reception | None = None
-        self._last_key = (0, "", 0)
-
-    def _key(self, r: Reception) -> tuple[int, str, int]:
-        if r is not self._last:  # add() follows earlier() with the same reception
-            self._last = r
-            self._last_key = (r.reception_date.toordinal(), person_key(r.visiting_unit), to_fen(r.total))
-        return self._last_key
-
-    def earlier(self, r: Reception) -> int | None:
-        """The row this reception repeats, or None."""
-        found = self._db.execute(
-            "SELECT row, ref FROM seen WHERE day = ? AND unit = ? AND fen = ? ORDER BY rowid", self._key(r)
-        )
-        for row, ref_no in found:
-            if not (r.ref and ref_no and r.ref != ref_no):
-                return int(row)
-        return None
-
-    def add(self, r: Reception, row: int) -> None:
-        self._db.execute("INSERT INTO seen VALUES (?, ?, ?, ?, ?)", (*self._key(r), row, r.ref))
-
-    def __del__(self) -> None:
-        self._db.close()  # the temporary file goes with it
-
-
-class TakenRefs:
-    """The numbers taken in the ledger or given by this import: a number as the ledger writes it
-    (``JD-2025-0007``) is one bit of its year's bitmap, any other text is kept in a set. A
-    million numbers take about 125 KB instead of some 100 MB of strings."""
-
-    _MAX_SEQ = 10_000_000  # beyond (a typed JD-2025-99999999): in the set, not a 1 MB bitmap
-
-    def __init__(self) -> None:
-        self._bits: dict[int, bytearray] = {}
-        self._other: set[str] = set()
-
-    @classmethod
-    def place_of(cls, text: str) -> tuple[int, int] | None:
-        """(year, sequence) of a number as the ledger writes it (JD-2025-0007), else None."""
-        parts = text.split("-")
-        if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
-            return None
-        year, seq = int(parts[1]), int(parts[2])
-        return (year, seq) if seq <= cls._MAX_SEQ and ref(year, seq) == text else None
-
-    def add(self, text: str) -> None:
-        place = self.place_of(text)
-        if place is None:
-            self._other.add(text)
-            return
-        bits = self._bits.setdefault(place[0], bytearray())
-        byte = place[1] >> 3
-        if byte >= len(bits):
-            bits.extend(bytes(byte + 1 - len(bits) + 4096))
-        bits[byte] |= 1 << (place[1] & 7)
-
-    def update(self, texts: Iterable[str]) -> None:
-        for text in texts:
-            self.add(text)
-
-    def __contains__(self, text: object) -> bool:
-        if not isinstance(text, str):
-            return False
-        place = self.place_of(text)
-        if place is None:
-            return text in self._other
-        bits = self._bits.get(place[0])
-        byte = place[1] >> 3
-        return bits is not None and byte < len(bits) and bool(bits[byte] & (1 << (place[1] & 7)))
 
 
 @dataclass

@@ -283,7 +283,7 @@ def _summary_line(summary: dict[str, int]) -> str:
 # ---------------------------------------------------------------------------- commands
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
-    from ledger.importing import FileDuplicates, duplicate_message
+    from ledger.import_keys import FileDuplicates, duplicate_message
     from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError

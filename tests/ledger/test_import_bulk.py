@@ -98,7 +98,7 @@ def test_file_duplicates_keep_their_verdicts_on_disk() -> None:
     same verdicts as before — the first row repeated, unless both carry different 编号."""
     from dataclasses import replace as changed
 
-    from ledger.importing import FileDuplicates
+    from ledger.import_keys import FileDuplicates
     from tests.conftest import sample_reception
 
     seen = FileDuplicates()
@@ -119,7 +119,7 @@ def test_file_duplicates_keep_their_verdicts_on_disk() -> None:
 def test_taken_refs_answer_as_a_set_of_their_texts() -> None:
     """The numbers an import has taken are bits of a year's bitmap (bounded memory for a
     million rows): every text is in it exactly when a set of the texts would hold it."""
-    from ledger.importing import TakenRefs
+    from ledger.import_keys import TakenRefs
 
     added = [
         "JD-2025-0007",
