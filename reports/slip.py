@@ -18,7 +18,7 @@ from typing import Protocol
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ledger.i18n import tr
 from ledger.money import capital, fmt
@@ -363,12 +363,16 @@ def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
             body,
         ),
     ]
-    # with what stands before them: never alone at the top of a page
+    # with what stands before them (when it is short: a long 备注 kept with them would leave half a
+    # page blank), so they never stand alone at the top of a page
     before: list[object] = []
     while story and isinstance(story[-1], Spacer):
         before.insert(0, story.pop())
     if story:
         before.insert(0, story.pop())
+    if sum(f.wrap(FORM_WIDTH, 1000 * mm)[1] for f in before if isinstance(f, Paragraph)) > 60 * mm:
+        story += before
+        before = []
     story.append(KeepTogether([*before, *signatures]))
 
     return a4_pdf(

@@ -77,8 +77,12 @@ class DateEdit(QDateEdit):
         self._refused_text = ""
         # the date edit's own answer to a moved cursor snaps it to a section and, when the
         # section changes, reads the unfinished text and puts the old date back: the text is a
-        # line here, read whole when the user leaves it or presses Enter (nothing else listens)
+        # line here, read whole when the user leaves it or presses Enter
+        # (first the day made the current part: the date edit puts the cursor there whenever it
+        # writes a date, so ↑/↓ after a date typed or picked step the day, not the year)
+        self.setCurrentSection(QDateEdit.Section.DaySection)
         self.lineEdit().cursorPositionChanged.disconnect()
+        self.lineEdit().cursorPositionChanged.connect(lambda *_: self.updateMicroFocus())  # input methods
         self.editingFinished.connect(self._finished)
         self.lineEdit().textEdited.connect(self._typed)
         self._refused_date = QDate()
@@ -125,6 +129,8 @@ class DateEdit(QDateEdit):
             self._judge()
         if event.key() in _DATE_KEYS or event.modifiers() & Qt.KeyboardModifier.AltModifier:
             super().keyPressEvent(event)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.hasFocus():
+                self.lineEdit().selectAll()  # a date typed next replaces the whole one
         else:
             # typing, Backspace, Delete, the arrows, Ctrl+A edit the text as a line does: the
             # date edit's own handling jumps from section to section and selects the next one

@@ -168,3 +168,16 @@ def test_a_list_of_forty_people_keeps_the_signatures_with_the_section_before_the
     last = flat(pages[-1].extract_text() or "")
     assert "来宾36" in flat("".join(p.extract_text() or "" for p in pages))
     assert "分管领导：张副局长签字" in last and "接待审批：无" in last  # not alone
+
+
+def test_a_long_remark_is_not_carried_to_a_new_page_with_the_signatures(
+    service: LedgerService, team: Team
+) -> None:
+    """A 3,900-character 备注 kept together with the signatures had left page 1 half blank and
+    taken three pages instead of two."""
+    remark = "经核实，本次接待因工作需要延长，相关情况已向分管领导报告。" * 130
+    sent = service.submit(team.clerk, sample_reception(guests=3, companions=1, amount="100.00", remarks=remark[:3900]))
+    approved = service.approve(team.approver, sent.id, "同意。")  # type: ignore[arg-type]
+    pages = PdfReader(io.BytesIO(render_slip(load_slip(service, approved.ref)))).pages
+    assert len(pages) == 2
+    assert "分管领导：张副局长签字" in flat(pages[-1].extract_text() or "")

@@ -163,3 +163,38 @@ def test_up_after_typing_takes_the_typed_date_first_and_never_drops_it(qtbot: Qt
     qtbot.keyClicks(edit, "2026-02-30")
     qtbot.keyClick(edit, Qt.Key.Key_Up)
     assert edit.date() == QDate(2026, 2, 11) and "“2026-02-30”不是有效日期" in edit.refusal()
+
+
+@pytest.mark.parametrize(
+    ("typed", "key", "expected"),
+    [
+        ("11-3", Qt.Key.Key_Down, QDate(2026, 11, 2)),
+        ("20261127", Qt.Key.Key_Up, QDate(2026, 11, 28)),
+        ("2026/11/03", Qt.Key.Key_Down, QDate(2026, 11, 2)),
+    ],
+)
+def test_an_arrow_after_a_date_typed_in_any_form_steps_the_day(
+    qtbot: QtBot, typed: str, key: Qt.Key, expected: QDate
+) -> None:
+    """The typed text is taken as a date first; the date edit then puts the cursor on the day
+    (it had put it on the year, and ↓ after typing 11-3 gave 2025-11-03)."""
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(edit, typed)
+    qtbot.keyClick(edit, key)
+    assert edit.date() == expected
+
+
+def test_enter_then_an_arrow_steps_the_day_and_typing_replaces_the_whole_date(qtbot: QtBot) -> None:
+    edit, before, _form = _in_a_form(qtbot)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(edit, "2026-11-27")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClick(edit, Qt.Key.Key_Up)
+    assert edit.date() == QDate(2026, 11, 28)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "2026-12-01")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert edit.date() == QDate(2026, 12, 1)
