@@ -76,10 +76,10 @@ class _ImportState:
     in_file: FileDuplicates = field(default_factory=lambda: FileDuplicates())
     next_seq: dict[int, int] = field(default_factory=dict)
     refs_taken: TakenRefs = field(default_factory=lambda: TakenRefs())  # in the ledger or given here
-    # the numbers the file's checked rows carry: a new number is never one of them, so a row
-    # without 编号 cannot take the number a later row keeps
+    # the numbers the file's rows carry (refused ones too): a new number is never one of them,
+    # so a row without 编号 cannot take the number a later row keeps (see _carrying)
     carried: TakenRefs = field(default_factory=lambda: TakenRefs())
-    latest: date | None = None  # the latest date of the checked rows
+    latest: date | None = None  # the latest date of the file's readable rows
     loaded_dates: set[date] = field(default_factory=set)
     deleted_read: bool = False
     # receptions another desk stored while the rows were checked (key → number): see _catch_up
