@@ -36,3 +36,16 @@ def good_row(**changes: Any) -> dict[str, Any]:
     }
     row.update(changes)
     return row
+
+
+def template_workbook(path: Path, count: int) -> Path:
+    """A template workbook of ``count`` varied receptions (the bench's rows), streamed to disk."""
+    from bench.import_workbooks import template_rows
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("台账")
+    sheet.append(list(HEADERS))
+    for row in template_rows(count):
+        sheet.append(row)
+    book.save(path)
+    return path

@@ -12,7 +12,7 @@ from ledger.db import Database
 from ledger.service import LedgerService
 from reports.template import read_import
 from tests.conftest import Team, make_team
-from tests.workbooks import good_row, write_template
+from tests.workbooks import good_row, template_workbook, write_template
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -72,20 +72,11 @@ def test_check_whose_reading_process_is_killed_ends_instead_of_hanging(tmp_path:
     import sys
     import time
 
-    from openpyxl import Workbook
-
-    from bench.import_workbooks import template_rows
-    from reports.template import HEADERS
     from tests.cli import ROOT
 
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("the reading process is used on two cores or more")
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("台账")
-    ws.append(list(HEADERS))
-    for row in template_rows(2000):
-        ws.append(row)
-    wb.save(tmp_path / "big.xlsx")
+    template_workbook(tmp_path / "big.xlsx", 2000)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "check", str(tmp_path / "big.xlsx")],

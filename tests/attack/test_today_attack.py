@@ -9,33 +9,20 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QDate, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDateEdit, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDateEdit
 
 from ledger.service import LedgerService
 from reports.template import read_import
 from tests.conftest import Team
 from tests.ui.conftest import gui_app  # noqa: F401  (offscreen 1366×768, unanswered boxes fail)
+from tests.ui.test_dates import in_a_form, tabbed_in
 from tests.ui.test_reception_dialog import click, isolated, open_form  # noqa: F401
-from tests.workbooks import good_row, write_template
-from ui.dates import DateEdit
+from tests.workbooks import good_row, template_workbook, write_template
 
 K = Qt.Key
 
 
 # ====================================================================== the date field
-def _in_a_form(qtbot, day: QDate = QDate(2026, 11, 20)):  # type: ignore[no-untyped-def]
-    form = QWidget()
-    qtbot.addWidget(form)
-    before = QLineEdit(form)
-    edit = DateEdit(day, form)
-    layout = QVBoxLayout(form)
-    layout.addWidget(before)
-    layout.addWidget(edit)
-    form.show()
-    form.activateWindow()
-    before.setFocus()
-    qtbot.waitUntil(before.hasFocus, timeout=2000)
-    return edit, before, form
 
 
 @pytest.mark.parametrize("how", ["click on the day", "End key"])
@@ -44,7 +31,7 @@ def test_up_arrow_steps_the_part_the_cursor_is_in_not_the_year(qtbot, how: str) 
     the day (a click at its end, or Tab and End) and presses ↑ to go one day on: the field
     jumps a whole year, 2026-11-20 → 2027-11-20, whatever part the cursor is in (the cursor's
     moves no longer tell the date edit which part it is in)."""
-    edit, before, _form = _in_a_form(qtbot)
+    edit, before, _form = in_a_form(qtbot, QDate(2026, 11, 20))
     line = edit.lineEdit()
     if how == "End key":
         qtbot.keyClick(before, K.Key_Tab)
@@ -62,9 +49,7 @@ def test_a_typed_date_is_not_thrown_away_for_another_year_by_the_down_arrow(qtbo
     """Tab into the date, type 2026-11-24 and press ↓ (to go a day back, or by a slip of the
     finger): the typed date is dropped without a word and the field shows 2025-11-20 — neither
     the date typed nor the one it had, a year earlier. README: "never a silently different day"."""
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, K.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot, QDate(2026, 11, 20))
     qtbot.keyClicks(edit, "2026-11-24")
     qtbot.keyClick(edit, K.Key_Down)
     assert edit.date() in (QDate(2026, 11, 23), QDate(2026, 11, 24)), edit.date().toString("yyyy-MM-dd")
@@ -151,19 +136,10 @@ def test_ctrl_c_while_the_import_report_prints_does_not_say_nothing_was_imported
     import sys
     import time
 
-    from openpyxl import Workbook
-
-    from bench.import_workbooks import template_rows
-    from reports.template import HEADERS
     from tests.cli import ROOT
     from tests.conftest import PASSWORD
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("台账")
-    sheet.append(list(HEADERS))
-    for row in template_rows(1500):
-        sheet.append(row)
-    book.save(tmp_path / "ledger.xlsx")
+    template_workbook(tmp_path / "ledger.xlsx", 1500)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "--db", service.db.url, "--user", "li", "--password", PASSWORD,

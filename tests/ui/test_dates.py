@@ -80,13 +80,14 @@ def test_parse_short_dates_take_the_given_year() -> None:
     assert parse_date_text("2026年11月24日", 2025) == QDate(2026, 11, 24)
 
 
-def _in_a_form(qtbot: QtBot) -> tuple[DateEdit, Any, Any]:
+def in_a_form(qtbot: QtBot, day: QDate = QDate(2026, 11, 30)) -> tuple[DateEdit, Any, Any]:
+    """A date field below a line edit that has the keyboard, in a window of its own."""
     from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
     form = QWidget()
     qtbot.addWidget(form)
     before = QLineEdit(form)
-    edit = DateEdit(QDate(2026, 11, 30), form)
+    edit = DateEdit(day, form)
     layout = QVBoxLayout(form)
     layout.addWidget(before)
     layout.addWidget(edit)
@@ -97,13 +98,19 @@ def _in_a_form(qtbot: QtBot) -> tuple[DateEdit, Any, Any]:
     return edit, before, form  # the caller holds the form: its fields live as long
 
 
+def tabbed_in(qtbot: QtBot, day: QDate = QDate(2026, 11, 30)) -> tuple[DateEdit, Any]:
+    """The date field reached with Tab, as a clerk reaches it; the form is returned to be held."""
+    edit, before, form = in_a_form(qtbot, day)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    return edit, form
+
+
 @pytest.mark.parametrize("text", ["2026-11-27", "2026/11/27", "20261127", "11-27"])
 def test_tab_into_the_field_and_type_a_date_as_written(qtbot: QtBot, text: str) -> None:
     """As a clerk does: Tab into the date (the whole date is then selected) and type it; no
     code selects the text for the user."""
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClicks(edit, text)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert (edit.date(), edit.refusal()) == (QDate(2026, 11, 27), "")
@@ -113,9 +120,7 @@ def test_tab_into_the_field_and_type_a_date_as_written(qtbot: QtBot, text: str) 
 def test_select_all_then_type_and_backspace_edit_the_text_as_a_line_does(qtbot: QtBot) -> None:
     """Ctrl+A and typing replaces the whole date; Backspace takes the last character, nothing
     jumps from section to section."""
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClick(edit, Qt.Key.Key_End)
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(edit, "2026-11-288")
@@ -128,7 +133,7 @@ def test_select_all_then_type_and_backspace_edit_the_text_as_a_line_does(qtbot: 
 
 def test_click_at_the_end_and_correct_the_day(qtbot: QtBot) -> None:
     """A click puts the cursor where it lands: two Backspaces and the new day."""
-    edit, _before, _form = _in_a_form(qtbot)
+    edit, _before, _form = in_a_form(qtbot)
     line = edit.lineEdit()
     qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=line.rect().center())
     qtbot.waitUntil(edit.hasFocus, timeout=2000)
@@ -142,9 +147,7 @@ def test_click_at_the_end_and_correct_the_day(qtbot: QtBot) -> None:
 
 @pytest.mark.parametrize(("place", "expected"), [(2, QDate(2027, 11, 30)), (6, QDate(2026, 12, 30)), (9, QDate(2026, 12, 1))])
 def test_up_steps_the_part_the_cursor_is_in(qtbot: QtBot, place: int, expected: QDate) -> None:
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClick(edit, Qt.Key.Key_Home)
     for _ in range(place):
         qtbot.keyClick(edit, Qt.Key.Key_Right)
@@ -153,9 +156,7 @@ def test_up_steps_the_part_the_cursor_is_in(qtbot: QtBot, place: int, expected: 
 
 
 def test_up_after_typing_takes_the_typed_date_first_and_never_drops_it(qtbot: QtBot) -> None:
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClicks(edit, "2026-02-10")
     qtbot.keyClick(edit, Qt.Key.Key_Up)  # the cursor is in the day
     assert edit.date() == QDate(2026, 2, 11)
@@ -178,18 +179,14 @@ def test_an_arrow_after_a_date_typed_in_any_form_steps_the_day(
 ) -> None:
     """The typed text is taken as a date first; the date edit then puts the cursor on the day
     (it had put it on the year, and ↓ after typing 11-3 gave 2025-11-03)."""
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClicks(edit, typed)
     qtbot.keyClick(edit, key)
     assert edit.date() == expected
 
 
 def test_enter_then_an_arrow_steps_the_day_and_typing_replaces_the_whole_date(qtbot: QtBot) -> None:
-    edit, before, _form = _in_a_form(qtbot)
-    qtbot.keyClick(before, Qt.Key.Key_Tab)
-    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit, _form = tabbed_in(qtbot)
     qtbot.keyClicks(edit, "2026-11-27")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.keyClick(edit, Qt.Key.Key_Up)
