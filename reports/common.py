@@ -233,9 +233,11 @@ def a4_pdf(
     side_margin_mm: float = 12,
     stamp: Stamp | None = None,
     on_page: Callable[[Canvas, Any], None] | None = None,
+    pages: list[int] | None = None,
 ) -> bytes:
     """Build a numbered A4 document of the bundled font: notice sheet, reception list, summary.
-    ``on_page`` draws under each page's content (the pre-approval form's 未审批 / 已作废)."""
+    ``on_page`` draws under each page's content (the pre-approval form's 未审批 / 已作废);
+    ``pages``, when given, receives the number of pages built."""
     import io
 
     from reportlab.lib.pagesizes import A4
@@ -260,4 +262,6 @@ def a4_pdf(
         doc.build(story, canvasmaker=numbered_canvas(footer, stamp))
     else:
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page, canvasmaker=numbered_canvas(footer, stamp))
+    if pages is not None:
+        pages.append(doc.page)
     return out.getvalue()

@@ -9,7 +9,6 @@ approval date.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -93,19 +92,16 @@ def render_slip(slip: Slip, stamp: Stamp | None = None) -> bytes:
 
     A list one page cannot hold at the usual size (many guests, several meals) is set tighter
     when that brings it onto fewer pages; the signatures always stay with what stands before them."""
-    pdf = _render_slip(slip, stamp, tight=False)
-    if _pages(pdf) > 1:
-        tight = _render_slip(slip, stamp, tight=True)
-        if _pages(tight) < _pages(pdf):
+    pdf, pages = _render_slip(slip, stamp, tight=False)
+    if pages > 1:
+        tight, fewer = _render_slip(slip, stamp, tight=True)
+        if fewer < pages:
             return tight
     return pdf
 
 
-def _pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-
-
-def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
+def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> tuple[bytes, int]:
+    """The PDF and its number of pages."""
     font = register_cjk_font()
     r = slip.reception
     a = slip.assessment
@@ -375,14 +371,17 @@ def _render_slip(slip: Slip, stamp: Stamp | None, *, tight: bool) -> bytes:
         before = []
     story.append(KeepTogether([*before, *signatures]))
 
-    return a4_pdf(
+    pages: list[int] = []
+    pdf = a4_pdf(
         story,
         title=f"{slip.title} {r.ref}",
         author=slip.bureau.name,
         footer=f"{slip.title} {r.ref}",
         font_size=size,
         stamp=stamp,
+        pages=pages,
     )
+    return pdf, pages[0]
 
 
 # ------------------------------------------------------------------------------ before the meal
