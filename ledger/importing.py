@@ -214,10 +214,15 @@ class Importer:
             spool.close()
         return state.outcomes
 
+    def may_enter_approved(self, actor: User) -> bool:
+        """Whether ``actor`` may import rows reviewed on paper as approved (``historical``)."""
+        with self.desk.db.read() as s:
+            return _may_enter_approved(s, actor)
+
     @staticmethod
     def _allowed(s: Session, state: _ImportState) -> None:
         require(s, state.actor, Role.CLERK, tr("导入接待"))
-        if state.historical and not (has(s, state.actor, Role.APPROVER) or has(s, state.actor, Role.ADMIN)):
+        if state.historical and not _may_enter_approved(s, state.actor):
             raise PermissionDenied(
                 tr("按纸质审核导入（--historical）会直接记为已审核，需要“分管领导”或“管理员”角色")
             )
@@ -494,6 +499,10 @@ class Importer:
 
 
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def _may_enter_approved(s: Session, actor: User) -> bool:
+    return has(s, actor, Role.APPROVER) or has(s, actor, Role.ADMIN)
 
 
 def _joined(batches: Iterable[list[Any]], size: int) -> Iterator[list[Any]]:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
-from ledger.records import ImportRow, Role, Status, User
+from ledger.records import ImportRow, Status, User
 from ledger.service import ImportOutcome, LedgerService
 from reports.xlsx_reader import TemplateError
 from ui.hub import ChangeHub
@@ -259,7 +259,7 @@ def import_workbook(
         )
         return None
     historical = False
-    if paper_approved and not (user.has(Role.APPROVER) or user.has(Role.ADMIN)):
+    if paper_approved and not service.may_import_approved(user):
         # only a leader or an administrator may enter rows as approved on paper: not offered
         answer = QMessageBox.information(
             parent,
