@@ -71,6 +71,8 @@ class CommentDialog(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout.addWidget(self.buttons)
         fit_window(self, "comment", QSize(460, 0))
+        # a prompt over several lines (the voucher of a reimbursed reception): tall enough for it
+        self.setMinimumHeight(layout.totalHeightForWidth(self.width()))
         self.text.textChanged.connect(self._update)
         self._update()
 

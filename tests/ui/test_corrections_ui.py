@@ -307,3 +307,17 @@ def test_reopening_a_reimbursed_reception_names_its_voucher_before_the_reason(
     assert len(asked) == 1
     assert "已登记报销（凭证号 记-2025-061，日期 2025-03-20）" in asked[0] and "另行更正凭证" in asked[0]
     assert service.get(sent.id).status is not Status.APPROVED  # type: ignore[arg-type]
+
+
+def test_the_reason_box_is_not_covered_when_the_prompt_runs_over_several_lines(qtbot: QtBot) -> None:
+    """The voucher's warning made the prompt three lines long: the dialog kept its one-line height
+    and the 此项必须填写 line and the buttons lay over the reason box."""
+    from ui.review_dialogs import CommentDialog
+
+    prompt = "注意：此接待已登记报销（凭证号 记-2025-061，日期 2025-03-20），重新打开后金额可以改动；" * 3
+    dialog = CommentDialog(None, "重新打开", prompt + "\n重新打开的理由：", required=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.text.geometry()
+    assert dialog.error.geometry().top() > box.bottom() and dialog.buttons.geometry().top() > box.bottom()
