@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -252,6 +253,34 @@ class Database:
                     )
             # committed: these entries are this desk's own, already announced in its window
             self.own_writes.add(before, after)
+
+    def writer_busy(self) -> bool:
+        """Whether another connection holds the write lock now (an import storing its rows, a
+        restore): asked without waiting, so the window can wait with the user instead of
+        freezing for ``WAIT_SECONDS``. The lock is taken and given back at once when free."""
+        if self.read_only:
+            return False
+        if self.dialect == "postgresql":
+            with self.engine.connect() as connection:
+                got = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                free = bool(got.scalar())
+                connection.rollback()
+            return not free
+        raw = self.write_engine.raw_connection()  # no BEGIN IMMEDIATE of the engine's own
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA busy_timeout = 0")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+                    return True
+                raise
+            cursor.execute("ROLLBACK")
+            return False
+        finally:
+            raw.cursor().execute(f"PRAGMA busy_timeout = {WAIT_SECONDS * 1000}")
+            raw.close()
 
     def change_watch(self) -> changes.Listener | changes.DataVersion | None:
         """What tells this desk that another one wrote (see ledger.changes); None when nothing can."""

@@ -378,6 +378,10 @@ class LedgerService:
     def mark_posted(self, actor: User, reception_ids: Iterable[int], posted_on: date) -> int:
         return self._workflow.mark_posted(actor, reception_ids, posted_on)
 
+    def writer_busy(self) -> bool:
+        """Whether another desk is writing now (an import storing its rows): a save would wait."""
+        return self.db.writer_busy()
+
     def may_import_approved(self, actor: User) -> bool:
         """Whether ``actor`` (as stored) may import rows reviewed on paper as approved."""
         return self._importer.may_enter_approved(actor)

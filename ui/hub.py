@@ -4,6 +4,8 @@
 int); an empty set means "receptions were added or changed, ids unknown" (an import, the
 demo data). ``settings_changed()`` follows a write in 设置 (bureau, users, policies, targets);
 ``plans_changed()`` a write of a pre-approval (接待审批) or of the letter register (公函登记).
+The window's hub also knows whether another desk is writing (``writer_busy``), which
+``ui.operations`` asks before every write.
 
 The main window owns one hub and passes it to the screens it opens; a screen built alone
 (in a test, say) makes its own. Writes announce through ``ui.operations``, never by hand.
@@ -11,7 +13,7 @@ The main window owns one hub and passes it to the screens it opens; a screen bui
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,6 +24,12 @@ class ChangeHub(QObject):
     receptions_changed = Signal(object)  # frozenset[int]
     settings_changed = Signal()
     plans_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, writer_busy: Callable[[], bool] | None = None) -> None:
+        super().__init__(parent)
+        # whether another desk holds the write lock now (LedgerService.writer_busy): every
+        # write of ui.operations asks first and waits with the user instead of freezing
+        self.writer_busy = writer_busy
 
     def announce(self, ids: Iterable[int | None] = ()) -> None:
         """Receptions changed: those of ``ids`` (None ids are dropped), or unknown ones when empty."""

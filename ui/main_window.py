@@ -92,7 +92,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.service = service
         self.user = user
-        self.hub = hub or ChangeHub(self)  # every screen of this window hears of every write through it
+        # every screen of this window hears of every write through it; a write waits through it
+        # (without freezing the window) while another desk holds the write lock
+        self.hub = hub or ChangeHub(self, writer_busy=service.writer_busy)
         self.live = LiveUpdates(service, self.hub, self)  # and of other desks' writes
         self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
         self._forms: list[QWidget] = []  # every open form, new ones included

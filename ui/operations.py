@@ -6,7 +6,10 @@ goes through ``run``::
     outcome = run(lambda: service.approve(user, rid, comment), parent=self, hub=self.hub,
                   title=tr("未能审核"), changed=lambda saved: [saved.id])
 
-``confirm`` asks first (False: nothing is written). A refusal of the service (a
+``confirm`` asks first (False: nothing is written). While another desk holds the write lock
+(an import storing its rows), a write would wait in the window's thread, which froze for up to
+``WAIT_SECONDS`` and then refused: ``wait_for_writer`` waits instead behind a dialog that counts
+the seconds and lets the user give up (nothing is written, the form keeps what was typed). A refusal of the service (a
 ``LedgerError``) goes to ``refused`` when given — the form puts each problem at its field —
 or else to a message box in the service's own words. On success ``done`` gets the result,
 then the hub announces the receptions ``changed`` names (None: none changed; an empty
@@ -16,12 +19,15 @@ list: some, ids unknown) (and ``settings_changed`` when
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from ledger.i18n import tr
 from ledger.service import LedgerError
 from ui.hub import ChangeHub
 from ui.widgets import show_ledger_error
@@ -57,6 +63,8 @@ def run(
     """Run one service write the one way every screen does (see the module's text)."""
     if confirm is not None and not confirm():
         return Outcome(False)
+    if hub is not None and hub.writer_busy is not None and not wait_for_writer(parent, hub.writer_busy):
+        return Outcome(False)
     try:
         value = write()
     except LedgerError as exc:
@@ -76,3 +84,60 @@ def run(
         if plans:
             hub.announce_plans()
     return Outcome(True, value)
+
+
+POLL_MS = 300  # how often the waiting dialog asks whether the write lock is free
+
+
+def wait_for_writer(parent: QWidget | None, busy: Callable[[], bool]) -> bool:
+    """True at once when no other desk is writing, else once it has finished; False when the
+    user stops waiting. The window stays responsive meanwhile (its own event loop)."""
+    if not _busy(busy):
+        return True
+    dialog = QProgressDialog(parent)
+    dialog.setWindowTitle(tr("请稍候"))
+    dialog.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+    dialog.setRange(0, 0)  # a busy bar: how long the other desk takes is not known here
+    dialog.setMinimumDuration(0)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setCancelButtonText(tr("不再等待"))
+    started = time.monotonic()
+    loop = QEventLoop()
+    free = False
+
+    def show_waited() -> None:
+        dialog.setLabelText(
+            tr(
+                "账本正由另一处写入（如导入），本次操作在其完成后进行。\n已等待 {s} 秒。\n\n"
+                "选“不再等待”则本次不写入，已填写的内容仍保留。"
+            ).format(s=int(time.monotonic() - started))
+        )
+
+    def poll() -> None:
+        nonlocal free
+        if _busy(busy):
+            show_waited()
+        else:
+            free = True
+            loop.quit()
+
+    timer = QTimer(dialog)
+    timer.setInterval(POLL_MS)
+    timer.timeout.connect(poll)
+    dialog.canceled.connect(loop.quit)
+    show_waited()
+    dialog.show()
+    timer.start()
+    loop.exec()
+    timer.stop()
+    dialog.close()
+    dialog.deleteLater()
+    return free
+
+
+def _busy(busy: Callable[[], bool]) -> bool:
+    try:
+        return busy()
+    except Exception:  # the ledger cannot be asked (gone, unreachable): the write itself says why
+        return False

@@ -1,0 +1,129 @@
+"""A write while another desk holds the write lock (an import storing 100,000 rows takes it for
+half a minute) waits behind a dialog instead of freezing the window, and may be given up with
+nothing written (ui/operations.py: wait_for_writer; LedgerService.writer_busy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+from pytestqt.qtbot import QtBot
+
+from ledger.db import Database
+from ledger.records import Reception, Status
+from ledger.service import LedgerService
+from tests.conftest import Team, make_team, sample_reception
+from ui.main_window import MainWindow
+from ui.review_dialogs import ApproveConfirm
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desks(request: pytest.FixtureRequest, db_url: str) -> Iterator[tuple[LedgerService, LedgerService, Team, Reception]]:
+    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    here, other = LedgerService(Database(url)), LedgerService(Database(url))
+    team = make_team(here)
+    submitted = here.submit(
+        team.clerk,
+        sample_reception(guests=10, companions=4, explanations={"companions_over_cap": "分管股室负责人临时陪同汇报工作"}),
+    )
+    yield here, other, team, submitted
+    here.db.dispose()
+    other.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ApproveConfirm, "ask", classmethod(lambda cls, ref, n, parent=None: True))
+
+
+class Holding:
+    """Another desk inside a write transaction (as an import storing its rows), until released."""
+
+    def __init__(self, other: LedgerService) -> None:
+        self.block: AbstractContextManager[Any] | None = other.db.write()
+        self.block.__enter__()
+
+    def release(self) -> None:
+        if self.block is not None:
+            self.block.__exit__(None, None, None)
+            self.block = None
+
+
+def approve_from_queue(qtbot: QtBot, here: LedgerService, team: Team, submitted: Reception) -> MainWindow:
+    window = MainWindow(here, team.approver)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_queue()
+    queue = window.approval_view
+    assert queue is not None and queue.select_reception(submitted.id)  # type: ignore[arg-type]
+    return window
+
+
+def while_waiting(ms: int, then: Callable[[QProgressDialog], None], seen: dict[str, Any]) -> None:
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen["dialog"] = dialog.labelText() if isinstance(dialog, QProgressDialog) else repr(dialog)
+        if isinstance(dialog, QProgressDialog):
+            then(dialog)
+
+    QTimer.singleShot(ms, look)
+
+
+def test_a_save_waits_for_another_desks_import_and_then_goes_through(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception]
+) -> None:
+    here, other, team, submitted = desks
+    window = approve_from_queue(qtbot, here, team, submitted)
+    holding = Holding(other)
+    assert here.writer_busy()
+    seen: dict[str, Any] = {}
+
+    def release(_dialog: QProgressDialog) -> None:
+        seen["status while waiting"] = here.get(submitted.id).status  # type: ignore[arg-type]
+        holding.release()
+
+    try:
+        while_waiting(900, release, seen)
+        qtbot.mouseClick(window.approval_view.approve_button, Qt.MouseButton.LeftButton)  # type: ignore[union-attr]
+    finally:
+        holding.release()
+    assert "账本正由另一处写入（如导入）" in seen["dialog"] and "已等待" in seen["dialog"]
+    assert seen["status while waiting"] == Status.SUBMITTED
+    assert here.get(submitted.id).status == Status.APPROVED  # type: ignore[arg-type]
+    assert not here.writer_busy()
+    assert QApplication.activeModalWidget() is None
+
+
+def test_giving_up_the_wait_writes_nothing_and_says_nothing_more(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception]
+) -> None:
+    here, other, team, submitted = desks
+    window = approve_from_queue(qtbot, here, team, submitted)
+    holding = Holding(other)
+    seen: dict[str, Any] = {}
+
+    def give_up(dialog: QProgressDialog) -> None:
+        button = next(b for b in dialog.findChildren(QPushButton) if b.text() == "不再等待")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    try:
+        while_waiting(500, give_up, seen)
+        qtbot.mouseClick(window.approval_view.approve_button, Qt.MouseButton.LeftButton)  # type: ignore[union-attr]
+        assert "不再等待" in seen["dialog"]
+        assert QApplication.activeModalWidget() is None  # no error box after giving up
+        assert here.writer_busy()  # the other desk still writes
+    finally:
+        holding.release()
+    assert here.get(submitted.id).status == Status.SUBMITTED  # type: ignore[arg-type]
+
+
+def test_a_read_only_ledger_is_never_busy(db_url: str) -> None:
+    service = LedgerService(Database(db_url, read_only=True))
+    try:
+        assert service.writer_busy() is False
+    finally:
+        service.db.dispose()
