@@ -6,8 +6,8 @@ import errno
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from ledger import changes
 from ledger.i18n import tr
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
+PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
 WAIT_SECONDS = 30  # how long a writer waits for another writer (e.g. an import) before giving up
 
 
@@ -132,6 +132,7 @@ class Database:
         self.url = _normalise(url or default_url())
         self.origin = os.urandom(8).hex()  # this object's writes, as other desks hear of them
         self.own_writes = changes.OwnWrites()
+        self.describe_writer: Callable[[], str] | None = None  # see _busy_said
         self.sqlite_file: Path | None = None
         self.read_only_requested = read_only
         try:
@@ -236,11 +237,11 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
-        with _one_line_errors():
+        with self._busy_said(), _one_line_errors():
             with self._write() as session, session.begin():
                 if self.dialect == "postgresql":
                     session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
-                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
                 before = changes.head(session)
                 yield session
                 session.flush()
@@ -254,6 +255,21 @@ class Database:
             # committed: these entries are this desk's own, already announced in its window
             self.own_writes.add(before, after)
 
+    @contextmanager
+    def _busy_said(self) -> Iterator[None]:
+        """A write that waited in vain says what the other desk is doing, when it says so
+        (``describe_writer``: LedgerService.writing_now, an import's progress)."""
+        try:
+            yield
+        except LedgerBusy as exc:
+            doing = ""
+            if self.describe_writer is not None:
+                with suppress(Exception):  # a courtesy: the refusal stands without it
+                    doing = self.describe_writer()
+            if not doing:
+                raise
+            raise LedgerBusy(f"{exc}（{doing}）") from None
+
     def writer_busy(self) -> bool:
         """Whether another connection holds the write lock now (an import storing its rows, a
         restore): asked without waiting, so the window can wait with the user instead of
@@ -262,7 +278,7 @@ class Database:
             return False
         if self.dialect == "postgresql":
             with self.engine.connect() as connection:
-                got = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                got = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
                 free = bool(got.scalar())
                 connection.rollback()
             return not free

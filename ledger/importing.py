@@ -40,6 +40,7 @@ from ledger.spool import Collector, Spool
 from ledger.text import clean_line, person_key
 from ledger.validation import reception_problems
 from ledger.workflow import next_seq
+from ledger.writing import ImportNote
 
 _IMPORT_BATCH = 200
 # rows stored at once under the write lock: each batch costs a few lookups and statements
@@ -204,11 +205,13 @@ class Importer:
                 self._allowed(s, state)  # a role taken away meanwhile counts
                 self._same_history(s, state)
                 self._catch_up(s, state)
-                for items in _joined(spool.batches_in_order(), _STORE_BATCH):
-                    self._store(s, state, items)
-                    collector.now_and_then(checked + state.done)
-                    if progress and progress(checked + state.done, 2 * (total or checked)) is False:
-                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+                with ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
+                    for items in _joined(spool.batches_in_order(), _STORE_BATCH):
+                        self._store(s, state, items)
+                        note.update(state.done)
+                        collector.now_and_then(checked + state.done)
+                        if progress and progress(checked + state.done, 2 * (total or checked)) is False:
+                            raise ImportCancelled(tr("导入已取消，未写入任何数据"))
         finally:
             collector.close()
             spool.close()

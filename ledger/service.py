@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ledger import anchors, autobackup, backup, changes, history, queries
+from ledger import anchors, autobackup, backup, changes, history, queries, writing
 from ledger.corrections import Corrections
 from ledger.db import Database
 from ledger.desk import Desk, require
@@ -95,6 +95,7 @@ __all__ = [
 class LedgerService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        db.describe_writer = self.writing_now  # a write refused after waiting says who imports
         self._desk = Desk(db)
         self._users = Users(self._desk)
         self._settings = Settings(self._desk)
@@ -381,6 +382,12 @@ class LedgerService:
     def writer_busy(self) -> bool:
         """Whether another desk is writing now (an import storing its rows): a save would wait."""
         return self.db.writer_busy()
+
+    def writing_now(self) -> str:
+        """Who holds the write lock with a long write, since when and how far (an import), in
+        a line for the waiting desk; "" when it left no note (an ordinary save)."""
+        found = writing.current(self.db)
+        return found.text() if found else ""
 
     def may_import_approved(self, actor: User) -> bool:
         """Whether ``actor`` (as stored) may import rows reviewed on paper as approved."""

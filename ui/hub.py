@@ -25,11 +25,19 @@ class ChangeHub(QObject):
     settings_changed = Signal()
     plans_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None, *, writer_busy: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        writer_busy: Callable[[], bool] | None = None,
+        writing_now: Callable[[], str] | None = None,
+    ) -> None:
         super().__init__(parent)
         # whether another desk holds the write lock now (LedgerService.writer_busy): every
-        # write of ui.operations asks first and waits with the user instead of freezing
+        # write of ui.operations asks first and waits with the user instead of freezing; and
+        # what that desk is doing, if it says (LedgerService.writing_now)
         self.writer_busy = writer_busy
+        self.writing_now = writing_now
 
     def announce(self, ids: Iterable[int | None] = ()) -> None:
         """Receptions changed: those of ``ids`` (None ids are dropped), or unknown ones when empty."""

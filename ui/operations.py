@@ -19,6 +19,7 @@ list: some, ids unknown) (and ``settings_changed`` when
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ def run(
     """Run one service write the one way every screen does (see the module's text)."""
     if confirm is not None and not confirm():
         return Outcome(False)
-    if hub is not None and hub.writer_busy is not None and not wait_for_writer(parent, hub.writer_busy):
+    if hub is not None and hub.writer_busy is not None and not wait_for_writer(parent, hub.writer_busy, hub.writing_now):
         return Outcome(False)
     try:
         value = write()
@@ -89,9 +90,12 @@ def run(
 POLL_MS = 300  # how often the waiting dialog asks whether the write lock is free
 
 
-def wait_for_writer(parent: QWidget | None, busy: Callable[[], bool]) -> bool:
+def wait_for_writer(
+    parent: QWidget | None, busy: Callable[[], bool], writing_now: Callable[[], str] | None = None
+) -> bool:
     """True at once when no other desk is writing, else once it has finished; False when the
-    user stops waiting. The window stays responsive meanwhile (its own event loop)."""
+    user stops waiting. The window stays responsive meanwhile (its own event loop); the dialog
+    says what the other desk is doing when it says so itself (``writing_now``: an import)."""
     if not _busy(busy):
         return True
     dialog = QProgressDialog(parent)
@@ -107,11 +111,15 @@ def wait_for_writer(parent: QWidget | None, busy: Callable[[], bool]) -> bool:
     free = False
 
     def show_waited() -> None:
+        doing = ""
+        if writing_now is not None:
+            with contextlib.suppress(Exception):  # a courtesy: the wait goes on without it
+                doing = writing_now()
         dialog.setLabelText(
             tr(
-                "账本正由另一处写入（如导入），本次操作在其完成后进行。\n已等待 {s} 秒。\n\n"
+                "账本正由另一处写入（如导入），本次操作在其完成后进行。\n{doing}已等待 {s} 秒。\n\n"
                 "选“不再等待”则本次不写入，已填写的内容仍保留。"
-            ).format(s=int(time.monotonic() - started))
+            ).format(doing=doing + "\n" if doing else "", s=int(time.monotonic() - started))
         )
 
     def poll() -> None:

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from ledger.db import Database
-from ledger.records import Reception, Status
+from ledger.records import Reception, Status, User
 from ledger.service import LedgerService
+from ledger.writing import ImportNote
 from tests.conftest import Team, make_team, sample_reception
 from ui.main_window import MainWindow
 from ui.review_dialogs import ApproveConfirm
@@ -41,14 +42,21 @@ def confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class Holding:
-    """Another desk inside a write transaction (as an import storing its rows), until released."""
+    """Another desk inside a write transaction until released: an import storing its rows (with
+    its note, as ledger.importing keeps it) or, with ``importing`` None, an ordinary save."""
 
-    def __init__(self, other: LedgerService) -> None:
+    def __init__(self, other: LedgerService, importing: User | None = None) -> None:
         self.block: AbstractContextManager[Any] | None = other.db.write()
-        self.block.__enter__()
+        session = self.block.__enter__()
+        self.note = None
+        if importing is not None:
+            self.note = ImportNote(other.db, session, importing.id, 100_000)
+            self.note.update(42_000)
 
     def release(self) -> None:
         if self.block is not None:
+            if self.note is not None:
+                self.note.__exit__(None)
             self.block.__exit__(None, None, None)
             self.block = None
 
@@ -78,7 +86,7 @@ def test_a_save_waits_for_another_desks_import_and_then_goes_through(
 ) -> None:
     here, other, team, submitted = desks
     window = approve_from_queue(qtbot, here, team, submitted)
-    holding = Holding(other)
+    holding = Holding(other, importing=team.clerk)
     assert here.writer_busy()
     seen: dict[str, Any] = {}
 
@@ -92,6 +100,7 @@ def test_a_save_waits_for_another_desks_import_and_then_goes_through(
     finally:
         holding.release()
     assert "账本正由另一处写入（如导入）" in seen["dialog"] and "已等待" in seen["dialog"]
+    assert "李会计 自 " in seen["dialog"] and "正在导入接待，已处理 42,000 / 100,000 行" in seen["dialog"]
     assert seen["status while waiting"] == Status.SUBMITTED
     assert here.get(submitted.id).status == Status.APPROVED  # type: ignore[arg-type]
     assert not here.writer_busy()
@@ -113,7 +122,7 @@ def test_giving_up_the_wait_writes_nothing_and_says_nothing_more(
     try:
         while_waiting(500, give_up, seen)
         qtbot.mouseClick(window.approval_view.approve_button, Qt.MouseButton.LeftButton)  # type: ignore[union-attr]
-        assert "不再等待" in seen["dialog"]
+        assert "不再等待" in seen["dialog"] and "正在导入" not in seen["dialog"]  # a save says nothing
         assert QApplication.activeModalWidget() is None  # no error box after giving up
         assert here.writer_busy()  # the other desk still writes
     finally:

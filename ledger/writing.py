@@ -1,0 +1,159 @@
+"""What a long write (an import storing its rows) tells the desks that wait for the write lock.
+
+An import of 100,000 rows holds the lock for about twenty seconds, a million for minutes. A
+desk that wants to save meanwhile waits (ui.operations.wait_for_writer); this says who is
+writing, since when and how far they are, so the user can decide to wait or come back later.
+
+The note cannot be a row of the ledger: on SQLite the writer holds the only write lock, and a
+row written in its transaction is seen by nobody until it commits. So:
+
+- SQLite: a file beside the ledger (``<ledger>-writing``, as SQLite's own ``-wal``), replaced
+  at once with each batch; it names the process, so a note left by a killed import is known
+  for what it is;
+- PostgreSQL: the writing session's ``application_name`` (ASCII only: the user's id, the
+  counts), which ``pg_stat_activity`` shows to every desk at once, read beside the advisory
+  lock the writer holds; a rolled-back or killed session takes it with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ledger.db import PG_WRITE_LOCK, Database
+from ledger.i18n import tr
+from ledger.models import UserRow
+
+_PREFIX = "reception-ledger import "  # application_name: prefix, user id, done, total
+
+
+@dataclass(frozen=True)
+class Writing:
+    """Another desk's long write, as the waiting desk reads it."""
+
+    who: str
+    since: datetime | None
+    done: int
+    total: int
+
+    def text(self) -> str:
+        since = tr("自 {t} 起").format(t=self.since.strftime("%H:%M")) if self.since else ""
+        return tr("{who} {since}正在导入接待，已处理 {done:,} / {total:,} 行").format(
+            who=self.who, since=since, done=self.done, total=self.total
+        )
+
+
+class ImportNote:
+    """Kept up to date by an import while it stores its rows (``update`` after each batch)."""
+
+    def __init__(self, db: Database, session: Session, user_id: int, total: int) -> None:
+        self.db, self.session, self.user_id, self.total = db, session, user_id, total
+        self.since = datetime.now().replace(microsecond=0)
+        self.path = _note_path(db)
+        self.update(0)
+
+    def update(self, done: int) -> None:
+        with contextlib.suppress(OSError):  # a note is a courtesy: never a reason to fail
+            if self.db.dialect == "postgresql":
+                name = f"{_PREFIX}{self.user_id} {done} {self.total}"
+                self.session.execute(text("SELECT set_config('application_name', :v, false)"), {"v": name})
+            elif self.path is not None:
+                note = {
+                    "user_id": self.user_id,
+                    "done": done,
+                    "total": self.total,
+                    "since": self.since.isoformat(),
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                }
+                scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+                scratch.write_text(json.dumps(note), encoding="utf-8")
+                os.replace(scratch, self.path)
+
+    def __enter__(self) -> ImportNote:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """Before the commit. On PostgreSQL a failed transaction takes the name back itself; a
+        finished one must, or the pooled session would show it at its next write."""
+        if self.db.dialect == "postgresql":
+            if kind is None:
+                self.session.execute(text("SELECT set_config('application_name', '', false)"))
+        elif self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+
+
+def current(db: Database) -> Writing | None:
+    """The long write holding the write lock now, if it left a note; None otherwise (an
+    ordinary save, a writer of an older version, a note its process left behind)."""
+    if db.dialect == "postgresql":
+        with db.read() as s:
+            found = s.execute(
+                text(
+                    "SELECT a.application_name, a.xact_start FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k"
+                ),
+                {"k": PG_WRITE_LOCK},
+            ).first()
+            if found is None or not (found[0] or "").startswith(_PREFIX):
+                return None
+            try:
+                user_id, done, total = (int(part) for part in found[0][len(_PREFIX) :].split())
+            except ValueError:
+                return None
+            since = found[1].astimezone().replace(tzinfo=None, microsecond=0) if found[1] else None
+            return Writing(_who(s, user_id), since, done, total)
+    path = _note_path(db)
+    if path is None:
+        return None
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+        user_id, done, total = int(note["user_id"]), int(note["done"]), int(note["total"])
+        since = datetime.fromisoformat(note["since"])
+        pid, host = int(note["pid"]), str(note["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if _left_behind(path, pid, host):
+        return None  # its import was killed: SQLite rolled it back
+    with db.read() as s:
+        return Writing(_who(s, user_id), since, done, total)
+
+
+def _note_path(db: Database) -> Path | None:
+    return None if db.sqlite_file is None else db.sqlite_file.with_name(db.sqlite_file.name + "-writing")
+
+
+def _who(s: Session, user_id: int) -> str:
+    row = s.execute(select(UserRow.display_name, UserRow.username).where(UserRow.id == user_id)).first()
+    return (row[0] or row[1]) if row else tr("另一用户")
+
+
+STALE_SECONDS = 120  # an import replaces its note with every batch (a second or less)
+
+
+def _left_behind(path: Path, pid: int, host: str) -> bool:
+    """Whether the note's import is gone: its process, when it ran here (POSIX: on Windows
+    asking with os.kill would stop the process), else a note not replaced for two minutes."""
+    if host == socket.gethostname() and os.name == "posix":
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # another user's process: it runs
+            return False
+        return False
+    try:
+        return time.time() - path.stat().st_mtime > STALE_SECONDS
+    except OSError:
+        return True
