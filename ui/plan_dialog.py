@@ -21,7 +21,7 @@ import html
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -190,6 +190,11 @@ class PlanDialog(QDialog):
         self.show_banner(note, "warn")
         self.autosaver.changed()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.form_area.viewport():
+            self.form.fit_width(self.form_area.viewport().width())
+        return super().eventFilter(watched, event)
+
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         outer = QVBoxLayout(self)
@@ -213,7 +218,9 @@ class PlanDialog(QDialog):
         self.letter_watch = LetterUseWatch(
             self.service, self.form.letter_no, lambda: (None, self._plan.id), self.hub
         )
-        splitter.addWidget(scrolling(self.form))
+        self.form_area = scrolling(self.form)
+        self.form_area.viewport().installEventFilter(self)  # the form fits its width (eventFilter)
+        splitter.addWidget(self.form_area)
         self.breach_panel = BreachPanel()
         self.breach_panel.setMinimumWidth(240)
         splitter.addWidget(self.breach_panel)

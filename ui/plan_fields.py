@@ -71,14 +71,10 @@ class PlanFields(QWidget):
         self._read_only = False
         self._start = date.today()
         self._persons = 0
-        grid = QGridLayout(self)
-        grid.addWidget(self._visit_group(), 0, 0)
-        grid.addWidget(self._people_group(), 0, 1)
-        grid.addWidget(self._meals_group(), 1, 0, 1, 2)
-        grid.addWidget(self._other_group(), 2, 0, 1, 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(3, 1)  # what is left goes below the fields, not into the tables
+        self._grid = QGridLayout(self)
+        self._groups = (self._visit_group(), self._people_group(), self._meals_group(), self._other_group())
+        self._columns = 0
+        self._place(2)
 
         for line in self.line_edits():
             line.textChanged.connect(self._changed)
@@ -97,6 +93,42 @@ class PlanFields(QWidget):
         self.multi_day.toggled.connect(self._multi_day_toggled)
 
     # ------------------------------------------------------------------ building
+    def fit_width(self, width: int) -> None:
+        """The visit and the people side by side when both fit in ``width`` (the scroll area's),
+        else one above the other: at 150 % on a 1366×768 screen the form would scroll sideways."""
+        visit, people = self._groups[0], self._groups[1]
+        margins = self._grid.contentsMargins()
+        two = (
+            visit.minimumSizeHint().width()
+            + people.minimumSizeHint().width()
+            + self._grid.horizontalSpacing()
+            + margins.left()
+            + margins.right()
+        )
+        self._place(2 if width >= two else 1)
+
+    def _place(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        grid = self._grid
+        for group in self._groups:
+            grid.removeWidget(group)
+        visit, people, meals, other = self._groups
+        if columns == 2:
+            grid.addWidget(visit, 0, 0)
+            grid.addWidget(people, 0, 1)
+        else:
+            grid.addWidget(visit, 0, 0, 1, 2)
+            grid.addWidget(people, 1, 0, 1, 2)
+        first = 1 if columns == 2 else 2
+        grid.addWidget(meals, first, 0, 1, 2)
+        grid.addWidget(other, first + 1, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        for row in range(5):  # what is left goes below the fields, not into the tables
+            grid.setRowStretch(row, 1 if row == first + 2 else 0)
+
     def _visit_group(self) -> QGroupBox:
         box = QGroupBox(tr("来访与公函"))
         form = QFormLayout(box)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QGroupBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from ledger.db import Database
@@ -410,3 +410,18 @@ def test_a_leader_whose_waiting_plans_are_of_next_year_sees_them_at_once(
     assert leader.year_combo.currentData() == 2027 and leader.count_label.text() == "共 1 份"
     clerk = show(qtbot, PlansView(service, team.clerk))
     assert clerk.year_combo.currentData() == 2026 and clerk.count_label.text() == "共 1 份"
+
+
+def test_a_narrow_plan_form_puts_the_people_below_the_visit_instead_of_scrolling_sideways(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    form = show(qtbot, PlanDialog(service, team.clerk))
+    visit, people = form.form.findChildren(QGroupBox)[:2]
+    assert visit.title() == "来访与公函" and people.title() == "接待对象与陪餐人员"
+    form.resize(895, 472)  # a 1366×768 screen at 150 %
+    qtbot.waitUntil(lambda: people.y() > visit.geometry().bottom())
+    assert form.form_area.horizontalScrollBar().maximum() == 0  # nothing to the right to scroll to
+    assert people.width() == visit.width()
+    form.resize(1220, 728)  # the same form on the screen itself
+    qtbot.waitUntil(lambda: people.x() > visit.geometry().right())
+    assert people.y() == visit.y() and form.form_area.horizontalScrollBar().maximum() == 0
