@@ -59,7 +59,9 @@ def _legacy_is_ours(db: Database, folder: Path) -> bool:
         namesakes = [
             p
             for p in ledger.parent.glob(f"{_glob_escape(ledger.stem)}.*")
-            if p != ledger and not p.name.endswith(autonames.SQLITE_SUFFIXES)
+            if p != ledger
+            and not p.name.endswith(autonames.SQLITE_SUFFIXES)
+            and not p.name.startswith(ledger.name + autonames.NOTE_SUFFIX)  # an import's note
         ]
     except OSError:
         return False
@@ -125,6 +127,8 @@ def daily(db: Database, now: datetime) -> Path | None:
 def mark(db: Database, now: datetime, kind: str, where: Path | str) -> None:
     """Remember that a backup was made (any desk sees it: the weekly reminder)."""
     try:
+        if db.writer_busy():  # another desk imports: not worth a closing window's 30 s freeze
+            return
         with db.write() as s:
             s.add(BackupMarkRow(at=now.replace(microsecond=0), kind=kind, place=str(where)[:1000]))
     except DatabaseError:  # read-only, or busy: the backup itself is made all the same

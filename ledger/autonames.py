@@ -23,6 +23,7 @@ from ledger.addresses import server_identity
 
 AUTO_FOLDER = "自动备份"
 SQLITE_SUFFIXES = ("-wal", "-shm", "-journal")
+NOTE_SUFFIX = "-writing"  # beside a SQLite ledger while an import stores its rows (ledger.writing)
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -7,6 +7,7 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from ledger import changes, history, letters, limits
+from ledger import changes, history, letters, limits, writing
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -40,9 +41,9 @@ from ledger.spool import Collector, Spool
 from ledger.text import clean_line, person_key
 from ledger.validation import reception_problems
 from ledger.workflow import next_seq
-from ledger.writing import ImportNote
 
 _IMPORT_BATCH = 200
+_WAIT_POLL = 0.2  # seconds between two looks at another desk's write lock (``waiting``)
 # rows stored at once under the write lock: each batch costs a few lookups and statements
 _STORE_BATCH = 2000
 
@@ -144,6 +145,7 @@ class Importer:
         progress: Callable[[int, int], bool] | None = None,
         column_of: Callable[[str], str] | None = None,
         on_outcome: Callable[[ImportOutcome], None] | None = None,
+        waiting: Callable[[str], bool] | None = None,
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
@@ -157,7 +159,11 @@ class Importer:
         field the ledger refuses (reports.template.column_of); without it, problems carry the
         field names. With ``on_outcome``, each row's outcome is handed to it as the row is
         stored and none is kept (an import of a million rows in bounded memory): the outcomes
-        stand only once this returns, since a later failure commits nothing.
+        stand only once this returns, since a later failure commits nothing. With ``waiting``,
+        an import whose rows are checked while another desk holds the write lock (its own import)
+        waits for it without the lock's time-out, calling ``waiting`` with what that desk says it
+        does every fifth of a second; False stops the import, nothing written (the window, whose
+        thread would otherwise freeze for the time-out and then lose the whole check).
 
         Two steps, so that other desks are not kept waiting while a big file is checked: every
         row is checked without the write lock (reading the ledger as it is) into a spool on
@@ -195,6 +201,11 @@ class Importer:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             spool.put(self._check_batch(state, _carrying(state, batch)))
             checked += len(batch)
+            while waiting is not None and self.desk.db.writer_busy():
+                found = writing.current(self.desk.db)
+                if waiting(found.text() if found else "") is False:
+                    raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+                time.sleep(_WAIT_POLL)
             with self.desk.db.write() as s:
                 dialect = s.get_bind().dialect
                 if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,):
@@ -205,7 +216,7 @@ class Importer:
                 self._allowed(s, state)  # a role taken away meanwhile counts
                 self._same_history(s, state)
                 self._catch_up(s, state)
-                with ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
+                with writing.ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
                     for items in _joined(spool.batches_in_order(), _STORE_BATCH):
                         self._store(s, state, items)
                         note.update(state.done)

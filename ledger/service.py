@@ -403,6 +403,7 @@ class LedgerService:
         progress: Callable[[int, int], bool] | None = None,
         column_of: Callable[[str], str] | None = None,
         on_outcome: Callable[[ImportOutcome], None] | None = None,
+        waiting: Callable[[str], bool] | None = None,
     ) -> list[ImportOutcome]:
         return self._importer.import_rows(
             actor,
@@ -412,6 +413,7 @@ class LedgerService:
             progress=progress,
             column_of=column_of,
             on_outcome=on_outcome,
+            waiting=waiting,
         )
 
     # ================================================================== before the meal: plans and letters

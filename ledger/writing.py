@@ -11,8 +11,10 @@ row written in its transaction is seen by nobody until it commits. So:
   at once with each batch; it names the process, so a note left by a killed import is known
   for what it is;
 - PostgreSQL: the writing session's ``application_name`` (ASCII only: the user's id, the
-  counts), which ``pg_stat_activity`` shows to every desk at once, read beside the advisory
-  lock the writer holds; a rolled-back or killed session takes it with it.
+  counts, the start), which ``pg_stat_activity`` shows to every desk at once (to other roles
+  too, unlike the transaction's start), read beside the advisory lock the writer holds in this
+  ledger's database; a rolled-back or killed session takes it with it, a finished one gives the
+  session its own name back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import json
 import os
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,11 +32,13 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ledger import autonames
 from ledger.db import PG_WRITE_LOCK, Database
 from ledger.i18n import tr
 from ledger.models import UserRow
 
-_PREFIX = "reception-ledger import "  # application_name: prefix, user id, done, total
+_PREFIX = "reception-ledger import "  # application_name: prefix, user id, done, total, start (epoch)
+NOTE_LIMIT = 4096  # a note is some 150 bytes; what is longer is not one
 
 
 @dataclass(frozen=True)
@@ -59,12 +64,15 @@ class ImportNote:
         self.db, self.session, self.user_id, self.total = db, session, user_id, total
         self.since = datetime.now().replace(microsecond=0)
         self.path = _note_path(db)
+        self.own_name = ""
+        if db.dialect == "postgresql":
+            self.own_name = session.execute(text("SELECT current_setting('application_name')")).scalar_one()
         self.update(0)
 
     def update(self, done: int) -> None:
         with contextlib.suppress(OSError):  # a note is a courtesy: never a reason to fail
             if self.db.dialect == "postgresql":
-                name = f"{_PREFIX}{self.user_id} {done} {self.total}"
+                name = f"{_PREFIX}{self.user_id} {done} {self.total} {int(self.since.timestamp())}"
                 self.session.execute(text("SELECT set_config('application_name', :v, false)"), {"v": name})
             elif self.path is not None:
                 note = {
@@ -76,8 +84,12 @@ class ImportNote:
                     "host": socket.gethostname(),
                 }
                 scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}")
-                scratch.write_text(json.dumps(note), encoding="utf-8")
-                os.replace(scratch, self.path)
+                try:
+                    scratch.write_text(json.dumps(note), encoding="utf-8")
+                    os.replace(scratch, self.path)
+                except OSError:  # (a folder in its place, say): no scratch file left behind
+                    scratch.unlink(missing_ok=True)
+                    raise
 
     def __enter__(self) -> ImportNote:
         return self
@@ -87,7 +99,9 @@ class ImportNote:
         finished one must, or the pooled session would show it at its next write."""
         if self.db.dialect == "postgresql":
             if kind is None:
-                self.session.execute(text("SELECT set_config('application_name', '', false)"))
+                self.session.execute(
+                    text("SELECT set_config('application_name', :v, false)"), {"v": self.own_name}
+                )
         elif self.path is not None:
             with contextlib.suppress(OSError):
                 self.path.unlink(missing_ok=True)
@@ -100,29 +114,29 @@ def current(db: Database) -> Writing | None:
         with db.read() as s:
             found = s.execute(
                 text(
-                    "SELECT a.application_name, a.xact_start FROM pg_locks l "
-                    "JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k"
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"k": PG_WRITE_LOCK},
             ).first()
             if found is None or not (found[0] or "").startswith(_PREFIX):
                 return None
             try:
-                user_id, done, total = (int(part) for part in found[0][len(_PREFIX) :].split())
-            except ValueError:
+                user_id, done, total, start = (int(part) for part in found[0][len(_PREFIX) :].split())
+                since = datetime.fromtimestamp(start)
+            except (ValueError, OverflowError, OSError):
                 return None
-            since = found[1].astimezone().replace(tzinfo=None, microsecond=0) if found[1] else None
             return Writing(_who(s, user_id), since, done, total)
     path = _note_path(db)
     if path is None:
         return None
     try:
-        note = json.loads(path.read_text(encoding="utf-8"))
+        note = json.loads(_small_file(path))
         user_id, done, total = int(note["user_id"]), int(note["done"]), int(note["total"])
         since = datetime.fromisoformat(note["since"])
         pid, host = int(note["pid"]), str(note["host"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return None
     if _left_behind(path, pid, host):
         return None  # its import was killed: SQLite rolled it back
@@ -131,7 +145,20 @@ def current(db: Database) -> Writing | None:
 
 
 def _note_path(db: Database) -> Path | None:
-    return None if db.sqlite_file is None else db.sqlite_file.with_name(db.sqlite_file.name + "-writing")
+    file = db.sqlite_file
+    return None if file is None else file.with_name(file.name + autonames.NOTE_SUFFIX)
+
+
+def _small_file(path: Path) -> bytes:
+    """The note's bytes, read only from a plain file and at most NOTE_LIMIT of them: a pipe or a
+    device put in its place would hang (or fill) the waiting window."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ValueError("not a note")
+    with path.open("rb") as file:
+        data = file.read(NOTE_LIMIT + 1)
+    if len(data) > NOTE_LIMIT:
+        raise ValueError("not a note")
+    return data
 
 
 def _who(s: Session, user_id: int) -> str:
@@ -146,6 +173,8 @@ def _left_behind(path: Path, pid: int, host: str) -> bool:
     """Whether the note's import is gone: its process, when it ran here (POSIX: on Windows
     asking with os.kill would stop the process), else a note not replaced for two minutes."""
     if host == socket.gethostname() and os.name == "posix":
+        if pid <= 0:  # os.kill would ask about a group of processes
+            return True
         try:
             os.kill(pid, 0)
         except ProcessLookupError:

@@ -288,8 +288,19 @@ def import_workbook(
         if answer == QMessageBox.StandardButton.Cancel:
             return None
         historical = answer == QMessageBox.StandardButton.Yes
-    progress, report = progress_dialog(tr("正在导入 {name}…").format(name=path.name), receptions)
+    label = tr("正在导入 {name}…").format(name=path.name)
+    progress, report = progress_dialog(label, receptions)
     summary = ImportSummary()
+
+    def waiting(doing: str) -> bool:
+        """The rows are checked; another desk holds the write lock (ledger: import_rows)."""
+        progress.setLabelText(
+            label
+            + "\n"
+            + tr("账本正由另一处写入（如导入），检查完毕的各行在其完成后写入。")
+            + ("\n" + doing if doing else "")
+        )
+        return report(progress.value(), progress.maximum())
 
     def refused(exc: LedgerError) -> None:
         progress.close()  # the message alone on the screen, not over the progress dialog
@@ -307,6 +318,7 @@ def import_workbook(
                 progress=report,
                 column_of=column_of,
                 on_outcome=summary.add,
+                waiting=waiting,
             ),
             parent=parent,
             hub=hub,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +14,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
+import ledger.importing as importing
 from ledger.db import Database
-from ledger.records import Reception, Status, User
+from ledger.records import LedgerQuery, Reception, Status, User
 from ledger.service import LedgerService
 from ledger.writing import ImportNote
 from tests.conftest import Team, make_team, sample_reception
+from tests.workbooks import good_row, write_template
+from ui.import_result import ImportResultDialog
 from ui.main_window import MainWindow
 from ui.review_dialogs import ApproveConfirm
 
@@ -136,3 +140,51 @@ def test_a_read_only_ledger_is_never_busy(db_url: str) -> None:
         assert service.writer_busy() is False
     finally:
         service.db.dispose()
+
+
+def test_a_window_import_waits_for_an_import_begun_elsewhere_while_it_checked_its_rows(
+    qtbot: QtBot,
+    desks: tuple[LedgerService, LedgerService, Team, Reception],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The window asks before an import (as before any write), but the rows are then checked
+    without the lock, minutes for a big file: another desk may begin to store its own import
+    meanwhile. The checked rows then wait for it in the progress dialog, which says who imports
+    (the window froze for the lock's 30 s and then threw the whole check away)."""
+    here, other, team, _ = desks
+    monkeypatch.setattr(importing, "_IMPORT_BATCH", 2)  # progress is reported while checking
+    monkeypatch.setattr(ImportResultDialog, "present", classmethod(lambda cls, s, parent=None: None))
+    rows = [good_row(接待日期=f"2025-04-{day:02d}", 来访单位=f"邻县{day}局") for day in range(1, 7)]
+    path = write_template(tmp_path / "rows.xlsx", rows)
+    window = MainWindow(here, team.clerk)
+    qtbot.addWidget(window)
+    holding: list[Holding] = []
+    labels: list[str] = []
+    made = window._progress
+
+    def watched_progress(label: str, maximum: int):  # type: ignore[no-untyped-def]
+        dialog, report = made(label, maximum)
+
+        def watched(done: int, total: int) -> bool:
+            if label.startswith("正在导入") and not holding:  # the rows are being checked
+                holding.append(Holding(other, importing=team.both))
+            elif holding and holding[0].block is not None and "另一处写入" in dialog.labelText():
+                labels.append(dialog.labelText())
+                if len(labels) == 3:
+                    holding[0].release()
+            return report(done, total)
+
+        return dialog, watched
+
+    monkeypatch.setattr(window, "_progress", watched_progress)
+    try:
+        summary = window.import_workbook(path)
+    finally:
+        for hold in holding:
+            hold.release()
+    assert len(labels) == 3, labels
+    assert "账本正由另一处写入（如导入），检查完毕的各行在其完成后写入。" in labels[0]
+    assert "王主任 自 " in labels[0] and "正在导入接待，已处理 42,000 / 100,000 行" in labels[0]
+    assert summary is not None and summary.imported == 6
+    assert len(here.receptions(LedgerQuery())) == 7  # the six and the one submitted before

@@ -1,0 +1,252 @@
+"""Attacks on the wait for another desk's write (ui.operations.wait_for_writer,
+Database.writer_busy) and on the note an import leaves for the waiting desks (ledger.writing)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ledger.db import Database
+from ledger.service import LedgerService
+from ledger.writing import ImportNote
+from tests.conftest import Team, _postgres_admin_engine, make_team
+
+
+@pytest.fixture
+def second_pg_url(pg_url: str) -> Iterator[str]:
+    """Another ledger on the same PostgreSQL server (as a county keeps its bureaus' ledgers)."""
+    engine = _postgres_admin_engine()
+    name = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        engine.dispose()
+
+
+def test_pg_an_import_into_another_ledger_on_the_server_is_told_as_this_ledgers(
+    pg_url: str, second_pg_url: str
+) -> None:
+    """Advisory locks belong to one database, but ledger.writing.current reads pg_locks of the
+    whole server: a desk of ledger A waiting for an ordinary save of A is told that someone
+    imports, with the progress of an import into ledger B and a name looked up in A by B's id."""
+    here = LedgerService(Database(pg_url))
+    other_a = LedgerService(Database(pg_url))
+    ledger_b = LedgerService(Database(second_pg_url))
+    try:
+        make_team(here)
+        team_b = make_team(ledger_b)
+        assert here.writing_now() == ""
+        with ledger_b.db.write() as s_b, ImportNote(ledger_b.db, s_b, team_b.clerk.id, 100_000) as note:
+            note.update(42_000)
+            # ledger A itself: nobody writes, and then an ordinary save holds its lock
+            nobody = here.writing_now()
+            with other_a.db.write():
+                assert here.writer_busy()
+                told = here.writing_now()
+        assert nobody == "", f"nobody writes ledger A, yet it says: {nobody!r}"
+        assert told == "", f"an ordinary save holds ledger A, yet it says: {told!r}"
+    finally:
+        for service in (here, other_a, ledger_b):
+            service.db.dispose()
+
+
+def test_pg_an_import_takes_the_desks_own_application_name_away(pg_url: str) -> None:
+    """A desk named in its URL (``?application_name=...``, how an administrator tells the desks
+    apart in pg_stat_activity) is nameless after it imported: ImportNote.__exit__ sets the
+    pooled session's application_name to '' instead of giving back the one it had."""
+    db = Database(pg_url + "?application_name=desk-7")
+    service = LedgerService(db)
+    try:
+        team = make_team(service)
+        with db.read() as s:
+            assert s.execute(text("SHOW application_name")).scalar() == "desk-7"
+        with db.write() as s, ImportNote(db, s, team.clerk.id, 10) as note:
+            note.update(10)
+        with db.engine.connect() as c:
+            names = (
+                c.execute(
+                    text("SELECT application_name FROM pg_stat_activity WHERE datname = current_database()")
+                )
+                .scalars()
+                .all()
+            )
+        assert names and all(name == "desk-7" for name in names), names
+    finally:
+        db.dispose()
+
+
+def _legacy_copy(db: Database) -> Path:
+    assert db.sqlite_file is not None
+    folder = db.sqlite_file.parent / "自动备份"
+    folder.mkdir(exist_ok=True)
+    old = folder / f"{db.sqlite_file.stem}-每日-20250301-170000.sqlite3"
+    return old
+
+
+def test_a_note_left_by_a_killed_import_hides_the_old_automatic_backups(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies named before copies carried the ledger's identity are listed only when no other
+    file beside the ledger bears its name (autobackup._legacy_is_ours: ``ledger.*`` but the
+    SQLite suffixes -wal, -shm, -journal). ``ledger.sqlite3-writing`` is such a file: while any
+    import stores its rows, and for good after one was killed (the note stays, not believed,
+    never removed), the restore list loses the old copies."""
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("LEDGER_AUTO_BACKUP_DIR", raising=False)
+    service = LedgerService(Database(db_url))
+    try:
+        team = make_team(service)
+        old = _legacy_copy(service.db)
+        service.backup(old)
+        assert [b.path for b in service.automatic_backups()] == [old]
+        # an import in another process, killed (kill -9) while storing its rows
+        script = (
+            "import sys, time\n"
+            "from ledger.db import Database\n"
+            "from ledger.writing import ImportNote\n"
+            "db = Database(sys.argv[1])\n"
+            "with db.write() as s, ImportNote(db, s, int(sys.argv[2]), 1000) as note:\n"
+            "    note.update(400)\n"
+            "    print('storing', flush=True)\n"
+            "    time.sleep(60)\n"
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, db_url, str(team.clerk.id)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        )
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "storing"
+            assert service.writer_busy() and "已处理 400 / 1,000 行" in service.writing_now()
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        assert not service.writer_busy() and service.writing_now() == ""  # held: not believed
+        assert Path(f"{service.db.sqlite_file}-writing").exists()  # left behind
+        listed = [b.path for b in service.automatic_backups()]
+        assert listed == [old], f"the copy of 2025-03-01 is no longer listed: {listed}"
+    finally:
+        service.db.dispose()
+
+
+def test_a_fifo_named_like_the_note_freezes_whoever_waits(service: LedgerService, team: Team) -> None:
+    """The note is read with Path.read_text, whatever it is: a FIFO (or a link to /dev/zero)
+    at ``<ledger>-writing`` blocks (or fills memory) in the window's thread, every 300 ms of the
+    wait dialog, and in the refusal of a write that waited 30 s. "A note is a courtesy" should
+    never hang the desk that reads it."""
+    assert service.db.sqlite_file is not None
+    note = Path(f"{service.db.sqlite_file}-writing")
+    os.mkfifo(note)
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.append(service.writing_now()), daemon=True)
+    reader.start()
+    reader.join(3)
+    hung = reader.is_alive()
+    if hung:  # let it go
+        fd = os.open(note, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        reader.join(3)
+    assert not hung, "LedgerService.writing_now() was still reading the note after 3 s"
+    assert said == [""]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_closing_the_window_while_another_desk_imports_freezes_it(
+    qtbot, backend: str, db_url: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Anything that writes asks first" (README): not the day's automatic backup the window
+    makes as it closes (BackupActions.on_close -> auto_backup -> autobackup.mark, a db.write of
+    its own). While another desk imports, closing the window freezes it for WAIT_SECONDS (30 s;
+    3 s here), with no dialog, then drops the mark silently."""
+    from ledger import db as db_module
+    from ui.main_window import MainWindow
+
+    monkeypatch.delenv("LEDGER_AUTO_BACKUP_DIR", raising=False)
+    if backend == "sqlite":
+        url = db_url
+    else:
+        url = request.getfixturevalue("pg_url")
+        monkeypatch.setenv(
+            "LEDGER_AUTO_BACKUP_DIR", str(Path(db_url.removeprefix("sqlite:///")).parent / "auto")
+        )
+    monkeypatch.setattr(db_module, "WAIT_SECONDS", 3)  # read as a desk opens the ledger
+    here, other = LedgerService(Database(url)), LedgerService(Database(url))
+    try:
+        team = make_team(here)
+        window = MainWindow(here, team.admin)
+        qtbot.addWidget(window)
+        window.show()
+        with other.db.write() as s, ImportNote(other.db, s, team.clerk.id, 100_000) as note:
+            note.update(42_000)
+            assert here.writer_busy()
+            started = time.monotonic()
+            window.close()
+            took = time.monotonic() - started
+        assert took < 1.5, f"the window took {took:.1f} s to close, frozen behind the other desk's import"
+    finally:
+        here.db.dispose()
+        other.db.dispose()
+
+
+def test_pg_desks_logging_in_as_their_own_roles_are_not_told_since_when(pg_url: str) -> None:
+    """pg_stat_activity shows xact_start of another role's session only to a superuser or a
+    member of pg_read_all_stats: where each desk connects as a role of its own, the waiting
+    desk's note loses "自 09:12 起" (README: "who imports, since when and how far")."""
+    from sqlalchemy import create_engine
+
+    admin = _postgres_admin_engine()
+    tag = uuid.uuid4().hex[:8]
+    importer_role, waiting_role = f"desk_a_{tag}", f"desk_b_{tag}"
+    database = pg_url.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        for role in (importer_role, waiting_role):
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'ALTER DATABASE "{database}" OWNER TO "{importer_role}"'))
+    owner = create_engine(pg_url.replace("postgres@", f"{importer_role}@"))
+    services: list[LedgerService] = []
+    try:
+        with create_engine(pg_url).begin() as conn:
+            conn.execute(text(f'GRANT ALL ON SCHEMA public TO "{importer_role}", "{waiting_role}"'))
+        importer = LedgerService(Database(pg_url.replace("postgres@", f"{importer_role}@")))
+        services.append(importer)
+        team = make_team(importer)
+        with create_engine(pg_url).begin() as conn:
+            conn.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{waiting_role}"'))
+            conn.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{waiting_role}"'))
+        waiting = LedgerService(Database(pg_url.replace("postgres@", f"{waiting_role}@")))
+        services.append(waiting)
+        with importer.db.write() as s, ImportNote(importer.db, s, team.clerk.id, 100) as note:
+            note.update(40)
+            told = waiting.writing_now()
+        assert told.startswith("李会计 自 ") and told.endswith("正在导入接待，已处理 40 / 100 行"), told
+    finally:
+        for service in services:
+            service.db.dispose()
+        owner.dispose()
+        with admin.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": database},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+            for role in (importer_role, waiting_role):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
