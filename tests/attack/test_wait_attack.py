@@ -16,33 +16,22 @@ from sqlalchemy import text
 from ledger.db import Database
 from ledger.service import LedgerService
 from ledger.writing import ImportNote
-from tests.conftest import Team, _postgres_admin_engine, make_team
+from tests.conftest import Team, _postgres_admin_engine, make_team, new_pg_database
 
 
 @pytest.fixture
 def second_pg_url(pg_url: str) -> Iterator[str]:
     """Another ledger on the same PostgreSQL server (as a county keeps its bureaus' ledgers)."""
-    engine = _postgres_admin_engine()
-    name = f"ledger_test_{uuid.uuid4().hex[:12]}"
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        engine.dispose()
+    with new_pg_database() as url:
+        yield url
 
 
 def test_pg_an_import_into_another_ledger_on_the_server_is_told_as_this_ledgers(
     pg_url: str, second_pg_url: str
 ) -> None:
-    """Advisory locks belong to one database, but ledger.writing.current reads pg_locks of the
-    whole server: a desk of ledger A waiting for an ordinary save of A is told that someone
-    imports, with the progress of an import into ledger B and a name looked up in A by B's id."""
+    """Advisory locks belong to one database: a desk of ledger A is not told of an import into
+    ledger B on the same server (it had been, with B's progress and a name looked up in A by
+    B's user id), neither when nobody writes A nor when an ordinary save holds A's lock."""
     here = LedgerService(Database(pg_url))
     other_a = LedgerService(Database(pg_url))
     ledger_b = LedgerService(Database(second_pg_url))
@@ -66,8 +55,7 @@ def test_pg_an_import_into_another_ledger_on_the_server_is_told_as_this_ledgers(
 
 def test_pg_an_import_takes_the_desks_own_application_name_away(pg_url: str) -> None:
     """A desk named in its URL (``?application_name=...``, how an administrator tells the desks
-    apart in pg_stat_activity) is nameless after it imported: ImportNote.__exit__ sets the
-    pooled session's application_name to '' instead of giving back the one it had."""
+    apart in pg_stat_activity) keeps its name after it imported (the note had set it to '')."""
     db = Database(pg_url + "?application_name=desk-7")
     service = LedgerService(db)
     try:
@@ -101,10 +89,9 @@ def test_a_note_left_by_a_killed_import_hides_the_old_automatic_backups(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Copies named before copies carried the ledger's identity are listed only when no other
-    file beside the ledger bears its name (autobackup._legacy_is_ours: ``ledger.*`` but the
-    SQLite suffixes -wal, -shm, -journal). ``ledger.sqlite3-writing`` is such a file: while any
-    import stores its rows, and for good after one was killed (the note stays, not believed,
-    never removed), the restore list loses the old copies."""
+    file beside the ledger bears its name (autobackup._legacy_is_ours): the note an import keeps
+    beside the ledger (``ledger.sqlite3-writing``), even one left behind by a killed import, does
+    not count as such a file (the restore list had lost the old copies)."""
     import signal
     import subprocess
     import sys
@@ -148,10 +135,9 @@ def test_a_note_left_by_a_killed_import_hides_the_old_automatic_backups(
 
 
 def test_a_fifo_named_like_the_note_freezes_whoever_waits(service: LedgerService, team: Team) -> None:
-    """The note is read with Path.read_text, whatever it is: a FIFO (or a link to /dev/zero)
-    at ``<ledger>-writing`` blocks (or fills memory) in the window's thread, every 300 ms of the
-    wait dialog, and in the refusal of a write that waited 30 s. "A note is a courtesy" should
-    never hang the desk that reads it."""
+    """A FIFO (or a link to /dev/zero) at ``<ledger>-writing`` is not read: it had blocked (or
+    filled memory) in the window's thread, every 300 ms of the wait dialog. A note is a
+    courtesy and never hangs the desk that reads it."""
     assert service.db.sqlite_file is not None
     note = Path(f"{service.db.sqlite_file}-writing")
     os.mkfifo(note)
@@ -172,10 +158,9 @@ def test_a_fifo_named_like_the_note_freezes_whoever_waits(service: LedgerService
 def test_closing_the_window_while_another_desk_imports_freezes_it(
     qtbot, backend: str, db_url: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ "Anything that writes asks first" (README): not the day's automatic backup the window
-    makes as it closes (BackupActions.on_close -> auto_backup -> autobackup.mark, a db.write of
-    its own). While another desk imports, closing the window freezes it for WAIT_SECONDS (30 s;
-    3 s here), with no dialog, then drops the mark silently."""
+    """ "Anything that writes asks first" (README), the day's automatic backup the window makes
+    as it closes included (BackupActions.on_close -> auto_backup -> autobackup.mark): while
+    another desk imports, the window closes at once (it froze for WAIT_SECONDS, 3 s here)."""
     from ledger import db as db_module
     from ui.main_window import MainWindow
 
@@ -209,7 +194,7 @@ def test_closing_the_window_while_another_desk_imports_freezes_it(
 def test_pg_desks_logging_in_as_their_own_roles_are_not_told_since_when(pg_url: str) -> None:
     """pg_stat_activity shows xact_start of another role's session only to a superuser or a
     member of pg_read_all_stats: where each desk connects as a role of its own, the waiting
-    desk's note loses "自 09:12 起" (README: "who imports, since when and how far")."""
+    desk is still told "自 09:12 起" (the start travels in the note itself)."""
     from sqlalchemy import create_engine
 
     admin = _postgres_admin_engine()
