@@ -298,3 +298,37 @@ def test_a_meal_row_dated_outside_its_reception_is_refused(tmp_path: Path) -> No
     assert done.returncode == 1, done.stderr
     errors = [e for r in json.loads(done.stdout)["rows"] for e in r["errors"]]
     assert {"column": "就餐日期", "message": "第2餐：就餐日期 2025-03-04 不在接待日期（2025-03-05）之内"} in errors
+
+
+def test_import_waits_for_another_desks_import_once_its_rows_are_checked(ledger: str, workbook: Path) -> None:
+    """A colleague's import storing its rows holds the write lock: the checked rows wait for it,
+    said on stderr with who imports and how far (they had waited 30 s, then failed, the whole
+    check lost), and go in once it is done."""
+    import os
+    import subprocess
+    import sys
+
+    from ledger.db import Database
+    from ledger.writing import ImportNote
+    from tests.cli import ROOT
+
+    db = Database(ledger)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")} | CLERK_ENV
+    block = db.write()
+    session = block.__enter__()
+    try:
+        ImportNote(db, session, 2, 100_000).update(42_000)  # li, 李会计, as the colleague
+        child = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--db", ledger, "import", str(workbook), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )
+        assert child.stderr is not None
+        said = child.stderr.readline()
+    finally:
+        block.__exit__(None, None, None)
+        db.dispose()
+    out, rest = child.communicate(timeout=60)
+    assert said.startswith("账本正由另一处写入（如导入），检查完毕的各行在其完成后写入（Ctrl-C 中止，不写入）：李会计 自 ")
+    assert said.rstrip().endswith("正在导入接待，已处理 42,000 / 100,000 行")
+    assert child.returncode == 1, rest  # row 5 cannot be read
+    assert json.loads(out)["summary"]["imported"] == 3

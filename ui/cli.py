@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ledger.i18n import tr
 from ui.cli_report import Report as _Report
+from ui.cli_report import told_while_waiting
 
 if TYPE_CHECKING:
     from ledger.records import ImportRow
@@ -377,6 +378,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         allow_duplicates=args.allow_duplicates,
         column_of=column_of,
         on_outcome=outcome,
+        waiting=told_while_waiting(),
     )
     summary = dict(report.summary) | {"imported": imported}
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Callable
 from typing import Any
 
 from ledger.i18n import tr
@@ -92,3 +94,22 @@ def row_lines(r: dict[str, Any], *, imported: bool) -> list[str]:
             lines.append(f"{head}  {tr('违规')}  {v['message']}{excess}")
         return lines
     return [f"{head}  {tr('已导入，合规') if imported else tr('合规')}"]
+
+
+WAIT_TOLD_EVERY = 10.0  # seconds between two lines while an import waits for another desk
+
+
+def told_while_waiting() -> Callable[[str], bool]:
+    """``import_rows(waiting=...)`` for the command line: the checked rows wait for another
+    desk's import to be stored (a colleague's, begun while these were checked), said on stderr
+    with what that desk says it does, again every WAIT_TOLD_EVERY seconds; Ctrl-C stops."""
+    told = [-WAIT_TOLD_EVERY]
+
+    def waiting(doing: str) -> bool:
+        if time.monotonic() - told[0] >= WAIT_TOLD_EVERY:
+            told[0] = time.monotonic()
+            line = tr("账本正由另一处写入（如导入），检查完毕的各行在其完成后写入（Ctrl-C 中止，不写入）")
+            print(line + (f"：{doing}" if doing else ""), file=sys.stderr, flush=True)
+        return True
+
+    return waiting

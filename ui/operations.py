@@ -100,7 +100,8 @@ def wait_for_writer(
         return True
     dialog = QProgressDialog(parent)
     dialog.setWindowTitle(tr("请稍候"))
-    dialog.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+    # every window: a second write started from another form while this one waits would nest
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setRange(0, 0)  # a busy bar: how long the other desk takes is not known here
     dialog.setMinimumDuration(0)
     dialog.setAutoClose(False)
