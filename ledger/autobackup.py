@@ -14,6 +14,7 @@ other ledger file there bears its name, and are never removed by the rotation; a
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -119,16 +120,24 @@ def daily(db: Database, now: datetime) -> Path | None:
         return None
     path = _path(db, DAILY, now)
     backup.write_backup(db, path)
-    mark(db, now, "auto", path)
+    mark(db, now, "auto", path, wait=False)  # the window is closing
     rotate(db, now)
     return path
 
 
-def mark(db: Database, now: datetime, kind: str, where: Path | str) -> None:
-    """Remember that a backup was made (any desk sees it: the weekly reminder)."""
+CLOSING_WAIT = 2.0  # seconds a closing window's backup mark waits for another desk's write
+
+
+def mark(db: Database, now: datetime, kind: str, where: Path | str, *, wait: bool = True) -> None:
+    """Remember that a backup was made (any desk sees it: the weekly reminder). Without
+    ``wait`` (a closing window) the mark waits two seconds for another desk's write at most,
+    then is left out: not worth a 30 s freeze behind an import; the copy is made all the same."""
     try:
-        if db.writer_busy():  # another desk imports: not worth a closing window's 30 s freeze
-            return
+        waited_until = time.monotonic() + CLOSING_WAIT
+        while not wait and db.writer_busy():
+            if time.monotonic() >= waited_until:
+                return
+            time.sleep(0.1)
         with db.write() as s:
             s.add(BackupMarkRow(at=now.replace(microsecond=0), kind=kind, place=str(where)[:1000]))
     except DatabaseError:  # read-only, or busy: the backup itself is made all the same

@@ -133,6 +133,7 @@ class Database:
         self.origin = os.urandom(8).hex()  # this object's writes, as other desks hear of them
         self.own_writes = changes.OwnWrites()
         self.describe_writer: Callable[[], str] | None = None  # see _busy_said
+        self._writing = 0  # this object's writes under way (writer_busy)
         self.sqlite_file: Path | None = None
         self.read_only_requested = read_only
         try:
@@ -237,7 +238,7 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
-        with self._busy_said(), _one_line_errors():
+        with self._busy_said(), _one_line_errors(), self._counted():
             with self._write() as session, session.begin():
                 if self.dialect == "postgresql":
                     session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
@@ -256,6 +257,14 @@ class Database:
             self.own_writes.add(before, after)
 
     @contextmanager
+    def _counted(self) -> Iterator[None]:
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
+
+    @contextmanager
     def _busy_said(self) -> Iterator[None]:
         """A write that waited in vain says what the other desk is doing, when it says so
         (``describe_writer``: LedgerService.writing_now, an import's progress)."""
@@ -268,23 +277,32 @@ class Database:
                     doing = self.describe_writer()
             if not doing:
                 raise
-            raise LedgerBusy(f"{exc}（{doing}）") from None
+            raise LedgerBusy(tr("{refusal}（{doing}）").format(refusal=exc, doing=doing)) from None
 
     def writer_busy(self) -> bool:
-        """Whether another connection holds the write lock now (an import storing its rows, a
+        """Whether another desk holds the write lock now (an import storing its rows, a
         restore): asked without waiting, so the window can wait with the user instead of
-        freezing for ``WAIT_SECONDS``. The lock is taken and given back at once when free."""
-        if self.read_only:
+        freezing for ``WAIT_SECONDS``. The lock is taken and given back at once when free.
+        False while this object itself writes (its own import: waiting for it would never end)
+        and when the ledger cannot be asked (the write itself then says why)."""
+        if self.read_only or self._writing:
             return False
-        if self.dialect == "postgresql":
-            with self.engine.connect() as connection:
-                got = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
-                free = bool(got.scalar())
-                connection.rollback()
-            return not free
+        try:
+            if self.dialect == "postgresql":
+                with self.engine.connect() as connection:
+                    got = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
+                    free = bool(got.scalar())
+                    connection.rollback()
+                return not free
+            return self._sqlite_writer_busy()
+        except (SQLDatabaseError, sqlite3.Error, OSError):
+            return False
+
+    def _sqlite_writer_busy(self) -> bool:
         raw = self.write_engine.raw_connection()  # no BEGIN IMMEDIATE of the engine's own
         try:
             cursor = raw.cursor()
+            waits = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
             cursor.execute("PRAGMA busy_timeout = 0")
             try:
                 cursor.execute("BEGIN IMMEDIATE")
@@ -292,10 +310,12 @@ class Database:
                 if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                     return True
                 raise
+            finally:
+                with suppress(sqlite3.Error):
+                    cursor.execute(f"PRAGMA busy_timeout = {int(waits)}")
             cursor.execute("ROLLBACK")
             return False
         finally:
-            raw.cursor().execute(f"PRAGMA busy_timeout = {WAIT_SECONDS * 1000}")
             raw.close()
 
     def change_watch(self) -> changes.Listener | changes.DataVersion | None:

@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ledger import autonames
@@ -37,7 +38,8 @@ from ledger.db import PG_WRITE_LOCK, Database
 from ledger.i18n import tr
 from ledger.models import UserRow
 
-_PREFIX = "reception-ledger import "  # application_name: prefix, user id, done, total, start (epoch)
+_PREFIX = "reception-ledger import "  # application_name: prefix, start (epoch), user id, done, total
+NAME_LIMIT = 63  # PostgreSQL cuts application_name there: a longer note is not written
 NOTE_LIMIT = 4096  # a note is some 150 bytes; what is longer is not one
 
 
@@ -72,8 +74,9 @@ class ImportNote:
     def update(self, done: int) -> None:
         with contextlib.suppress(OSError):  # a note is a courtesy: never a reason to fail
             if self.db.dialect == "postgresql":
-                name = f"{_PREFIX}{self.user_id} {done} {self.total} {int(self.since.timestamp())}"
-                self.session.execute(text("SELECT set_config('application_name', :v, false)"), {"v": name})
+                name = f"{_PREFIX}{int(self.since.timestamp())} {self.user_id} {done} {self.total}"
+                if len(name) <= NAME_LIMIT:
+                    self.session.execute(text("SELECT set_config('application_name', :v, false)"), {"v": name})
             elif self.path is not None:
                 note = {
                     "user_id": self.user_id,
@@ -103,8 +106,12 @@ class ImportNote:
                     text("SELECT set_config('application_name', :v, false)"), {"v": self.own_name}
                 )
         elif self.path is not None:
-            with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
+            for _ in range(5):  # Windows refuses while a waiting desk reads the note: again
+                try:
+                    self.path.unlink(missing_ok=True)
+                    break
+                except OSError:
+                    time.sleep(0.02)
 
 
 def current(db: Database) -> Writing | None:
@@ -116,6 +123,7 @@ def current(db: Database) -> Writing | None:
                 text(
                     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k "
+                    "AND l.objsubid = 1 "
                     "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"k": PG_WRITE_LOCK},
@@ -123,11 +131,10 @@ def current(db: Database) -> Writing | None:
             if found is None or not (found[0] or "").startswith(_PREFIX):
                 return None
             try:
-                user_id, done, total, start = (int(part) for part in found[0][len(_PREFIX) :].split())
-                since = datetime.fromtimestamp(start)
-            except (ValueError, OverflowError, OSError):
+                start, user_id, done, total = (int(part) for part in found[0][len(_PREFIX) :].split())
+                return Writing(_who(s, user_id), datetime.fromtimestamp(start), done, total)
+            except (ValueError, OverflowError, OSError, SQLAlchemyError):
                 return None
-            return Writing(_who(s, user_id), since, done, total)
     path = _note_path(db)
     if path is None:
         return None
@@ -140,8 +147,11 @@ def current(db: Database) -> Writing | None:
         return None
     if _left_behind(path, pid, host):
         return None  # its import was killed: SQLite rolled it back
-    with db.read() as s:
-        return Writing(_who(s, user_id), since, done, total)
+    try:
+        with db.read() as s:
+            return Writing(_who(s, user_id), since, done, total)
+    except (OverflowError, SQLAlchemyError):  # an id no database holds
+        return None
 
 
 def _note_path(db: Database) -> Path | None:

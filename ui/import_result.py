@@ -324,6 +324,7 @@ def import_workbook(
             hub=hub,
             refused=refused,
             changed=lambda _: [] if summary.imported else None,  # []: some, ids not kept
+            wait=False,  # the rows are checked meanwhile, then wait in the progress dialog
         )
     except TemplateError as exc:  # the file changed or broke between the two readings
         progress.close()

@@ -60,11 +60,14 @@ def run(
     changed: Callable[[T], Iterable[int | None] | None] | None = None,
     settings: bool = False,
     plans: bool = False,
+    wait: bool = True,
 ) -> Outcome[T]:
-    """Run one service write the one way every screen does (see the module's text)."""
+    """Run one service write the one way every screen does (see the module's text). ``wait``
+    False: the write waits for another desk itself (an import, in its progress dialog)."""
     if confirm is not None and not confirm():
         return Outcome(False)
-    if hub is not None and hub.writer_busy is not None and not wait_for_writer(parent, hub.writer_busy, hub.writing_now):
+    busy = hub.writer_busy if hub is not None and wait else None
+    if busy is not None and not wait_for_writer(parent, busy, hub.writing_now if hub else None):
         return Outcome(False)
     try:
         value = write()
@@ -103,7 +106,6 @@ def wait_for_writer(
     # every window: a second write started from another form while this one waits would nest
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setRange(0, 0)  # a busy bar: how long the other desk takes is not known here
-    dialog.setMinimumDuration(0)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     dialog.setCancelButtonText(tr("不再等待"))
@@ -127,6 +129,7 @@ def wait_for_writer(
         nonlocal free
         if _busy(busy):
             show_waited()
+            dialog.show()  # not before: another desk's ordinary save is over in a moment
         else:
             free = True
             loop.quit()
@@ -135,8 +138,6 @@ def wait_for_writer(
     timer.setInterval(POLL_MS)
     timer.timeout.connect(poll)
     dialog.canceled.connect(loop.quit)
-    show_waited()
-    dialog.show()
     timer.start()
     loop.exec()
     timer.stop()
