@@ -33,7 +33,7 @@ from ledger.i18n import tr
 from ledger.records import Role, User
 from ledger.service import LedgerError, LedgerService
 from ui.hub import ChangeHub
-from ui.operations import run
+from ui.operations import run, wait_for_writer
 from ui.widgets import show_ledger_error
 
 
@@ -149,6 +149,8 @@ class BackupDialog(QDialog):
             tr("用备份 {path} 整体替换当前账本？当前账本会先自动备份。").format(path=path),
         ):
             return False
+        if not wait_for_writer(self, self.service.writer_busy, self.service.writing_now):
+            return False  # another desk imports; the user stopped waiting, nothing replaced
         accept_older = accept_other = False
         while True:
             try:

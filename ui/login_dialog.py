@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
+from ui.operations import wait_for_writer
 from ui.prefs import app_settings
 from ui.screen_fit import fit_window
 from ui.widgets import FieldMessages, error_label, new_password_fields, ok_cancel_buttons, password_field
@@ -167,6 +168,8 @@ class ChangePasswordDialog(QDialog):
         if self.new_edit.text() != self.confirm_edit.text():
             self.messages.show({"confirm": tr("两次输入的新密码不一致")}, self.general)
             return
+        if not wait_for_writer(self, self.service.writer_busy, self.service.writing_now):
+            return  # another desk imports; the user stopped waiting, nothing written
         if self.messages.attempt(
             lambda: self.service.set_password(
                 self.user, self.user.username, self.new_edit.text(), self.old_edit.text()

@@ -137,7 +137,8 @@ def wait_for_writer(
     timer = QTimer(dialog)
     timer.setInterval(POLL_MS)
     timer.timeout.connect(poll)
-    dialog.canceled.connect(loop.quit)
+    dialog.canceled.connect(loop.quit)  # 不再等待, the window's close button
+    dialog.finished.connect(loop.quit)  # Esc (the dialog's reject)
     timer.start()
     loop.exec()
     timer.stop()

@@ -188,3 +188,41 @@ def test_a_window_import_waits_for_an_import_begun_elsewhere_while_it_checked_it
     assert "王主任 自 " in labels[0] and "正在导入接待，已处理 42,000 / 100,000 行" in labels[0]
     assert summary is not None and summary.imported == 6
     assert len(here.receptions(LedgerQuery())) == 7  # the six and the one submitted before
+
+
+def test_a_restore_and_a_password_change_wait_for_another_desks_import_too(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception], tmp_path: Path
+) -> None:
+    from tests.conftest import PASSWORD
+    from ui.backup_dialog import BackupDialog
+    from ui.login_dialog import ChangePasswordDialog
+
+    here, other, team, _ = desks
+    here.backup(tmp_path / "copy.sqlite3")
+    here.save(team.clerk, sample_reception(unit="备份之后"))
+    restore = BackupDialog(here, team.admin, None)
+    qtbot.addWidget(restore)
+    restore.ask = lambda title, text: True  # type: ignore[method-assign]
+    change = ChangePasswordDialog(here, team.clerk)
+    qtbot.addWidget(change)
+    for edit, text in ((change.old_edit, PASSWORD), (change.new_edit, "another-pass-1"), (change.confirm_edit, "another-pass-1")):
+        edit.setText(text)
+    holding = Holding(other, importing=team.both)
+    seen: dict[str, Any] = {}
+
+    def give_up(dialog: QProgressDialog) -> None:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # as 不再等待
+
+    try:
+        while_waiting(600, give_up, seen)
+        assert restore.restore_from(str(tmp_path / "copy.sqlite3")) is False
+        restored_while_waiting = seen.pop("dialog")
+        while_waiting(600, give_up, seen)
+        change.accept()
+    finally:
+        holding.release()
+    assert "王主任 自 " in restored_while_waiting and "正在导入接待" in restored_while_waiting
+    assert "王主任 自 " in seen["dialog"]
+    assert "备份之后" in {r.visiting_unit for r in here.receptions(LedgerQuery())}  # nothing replaced
+    assert here.authenticate("li", PASSWORD).username == "li"  # the password is the old one
+    assert change.isVisible() or not change.result()  # the dialog was not accepted
