@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -23,6 +24,7 @@ from ledger.i18n import tr
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
 WAIT_SECONDS = 30  # how long a writer waits for another writer (e.g. an import) before giving up
+AT_ONCE_MS = 100  # how long a write asked for at once (Database.at_once) waits for the lock
 
 
 class DatabaseError(RuntimeError):
@@ -30,7 +32,11 @@ class DatabaseError(RuntimeError):
 
 
 class LedgerBusy(DatabaseError):
-    """Another process held the write lock longer than a writer waits; nothing was written."""
+    """Another process held the write lock longer than a writer waits; nothing was written.
+    ``at_once``: the write asked for the lock without waiting (``Database.at_once``) and the
+    write had not begun: it may simply be tried again once the lock is free."""
+
+    at_once = False
 
 
 class DiskFull(DatabaseError):
@@ -134,6 +140,7 @@ class Database:
         self.own_writes = changes.OwnWrites()
         self.describe_writer: Callable[[], str] | None = None  # see _busy_said
         self._writing = 0  # this object's writes under way (writer_busy)
+        self._local = threading.local()  # this thread's next write asks at once (at_once)
         self.sqlite_file: Path | None = None
         self.read_only_requested = read_only
         try:
@@ -201,6 +208,13 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+            if immediate and self._local.__dict__.get("at_once"):  # see at_once
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {AT_ONCE_MS}")
+                try:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {WAIT_SECONDS * 1000}")
+                return
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
@@ -238,23 +252,49 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
-        with self._busy_said(), _one_line_errors(), self._counted():
-            with self._write() as session, session.begin():
-                if self.dialect == "postgresql":
-                    session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
-                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
-                before = changes.head(session)
-                yield session
-                session.flush()
-                after = changes.head(session)
-                if after > before and self.dialect == "postgresql":
-                    # delivered to the listening desks when (and only if) this transaction commits
-                    session.execute(
-                        text("SELECT pg_notify(:c, :p)"),
-                        {"c": changes.CHANNEL, "p": changes.notify_payload(self.origin)},
-                    )
-            # committed: these entries are this desk's own, already announced in its window
-            self.own_writes.add(before, after)
+        at_once = self._local.__dict__.pop("at_once", False)  # the first write of at_once only
+        self._local.at_once = at_once  # (read by SQLite's BEGIN, cleared once the lock is had)
+        begun = False
+        try:
+            with self._busy_said(), _one_line_errors(), self._counted():
+                with self._write() as session, session.begin():
+                    if self.dialect == "postgresql":
+                        wait = f"{AT_ONCE_MS}ms" if at_once else f"{WAIT_SECONDS}s"
+                        session.execute(text(f"SET LOCAL lock_timeout = '{wait}'"))
+                        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_WRITE_LOCK})
+                        if at_once:
+                            session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_SECONDS}s'"))
+                    before = changes.head(session)  # (SQLite takes the lock here)
+                    self._local.at_once = False
+                    begun = True
+                    yield session
+                    session.flush()
+                    after = changes.head(session)
+                    if after > before and self.dialect == "postgresql":
+                        # delivered to the listening desks when (and only if) this transaction commits
+                        session.execute(
+                            text("SELECT pg_notify(:c, :p)"),
+                            {"c": changes.CHANNEL, "p": changes.notify_payload(self.origin)},
+                        )
+                # committed: these entries are this desk's own, already announced in its window
+                self.own_writes.add(before, after)
+        except LedgerBusy as exc:
+            exc.at_once = at_once and not begun
+            raise
+        finally:
+            self._local.at_once = False
+
+    @contextmanager
+    def at_once(self) -> Iterator[None]:
+        """The first write inside asks for the lock without waiting (a tenth of a second): one
+        that finds it taken raises ``LedgerBusy`` with ``at_once``, nothing begun. For a caller
+        that has just seen the lock free (``writer_busy``) and would rather wait again in its own
+        way than freeze for ``WAIT_SECONDS`` when a third desk took it in between."""
+        self._local.at_once = True
+        try:
+            yield
+        finally:
+            self._local.at_once = False
 
     @contextmanager
     def _counted(self) -> Iterator[None]:

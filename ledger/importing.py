@@ -7,8 +7,10 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +20,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits, writing
-from ledger.db import Database
+from ledger.db import Database, LedgerBusy
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -202,31 +204,53 @@ class Importer:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             spool.put(self._check_batch(state, _carrying(state, batch)))
             checked += len(batch)
-            while waiting is not None and self.desk.db.writer_busy():
-                if waiting(_doing(self.desk.db)) is False:
-                    raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-                time.sleep(_WAIT_POLL)
-            with self.desk.db.write() as s:
-                dialect = s.get_bind().dialect
-                if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,):
-                    # each batch's lookups planned for the tables as they grow in this
-                    # transaction: a plan cached while they were small scans them whole
-                    s.execute(sql_text(_CUSTOM_PLANS))
-                    state.custom_plans = True
-                self._allowed(s, state)  # a role taken away meanwhile counts
-                self._same_history(s, state)
-                self._catch_up(s, state)
-                with writing.ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
-                    for items in _joined(spool.batches_in_order(), _STORE_BATCH):
-                        self._store(s, state, items)
-                        note.update(state.done)
-                        collector.now_and_then(checked + state.done)
-                        if progress and progress(checked + state.done, 2 * (total or checked)) is False:
-                            raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+            for attempt in itertools.count():
+                while waiting is not None and self.desk.db.writer_busy():
+                    if waiting(_doing(self.desk.db)) is False:
+                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+                    time.sleep(_WAIT_POLL)
+                # seen free: asked for at once, so that a desk taking it in between is waited
+                # for again here rather than for the lock's time-out (the check then lost)
+                at_once = self.desk.db.at_once() if waiting is not None and attempt < 10 else nullcontext()
+                try:
+                    with at_once:
+                        self._store_all(state, spool, collector, checked, progress, total)
+                    break
+                except LedgerBusy as exc:
+                    if not exc.at_once:
+                        raise
         finally:
             collector.close()
             spool.close()
         return state.outcomes
+
+    def _store_all(
+        self,
+        state: _ImportState,
+        spool: Spool,
+        collector: Collector,
+        checked: int,
+        progress: Callable[[int, int], bool] | None,
+        total: int,
+    ) -> None:
+        """The checked rows stored in one transaction under the write lock."""
+        with self.desk.db.write() as s:
+            dialect = s.get_bind().dialect
+            if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,):
+                # each batch's lookups planned for the tables as they grow in this
+                # transaction: a plan cached while they were small scans them whole
+                s.execute(sql_text(_CUSTOM_PLANS))
+                state.custom_plans = True
+            self._allowed(s, state)  # a role taken away meanwhile counts
+            self._same_history(s, state)
+            self._catch_up(s, state)
+            with writing.ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
+                for items in _joined(spool.batches_in_order(), _STORE_BATCH):
+                    self._store(s, state, items)
+                    note.update(state.done)
+                    collector.now_and_then(checked + state.done)
+                    if progress and progress(checked + state.done, 2 * (total or checked)) is False:
+                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
 
     def may_enter_approved(self, actor: User) -> bool:
         """Whether ``actor`` may import rows reviewed on paper as approved (``historical``)."""

@@ -11,6 +11,7 @@ appends to the hash-chained history. Callers get frozen records back, never ORM 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -382,6 +383,10 @@ class LedgerService:
     def writer_busy(self) -> bool:
         """Whether another desk is writing now (an import storing its rows): a save would wait."""
         return self.db.writer_busy()
+
+    def at_once(self) -> AbstractContextManager[None]:
+        """The first write inside does not wait for the lock (``Database.at_once``)."""
+        return self.db.at_once()
 
     def writing_now(self) -> str:
         """Who holds the write lock with a long write, since when and how far (an import), in

@@ -24,6 +24,7 @@ import json
 import os
 import socket
 import stat
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,14 +68,18 @@ class ImportNote:
         self.since = datetime.now().replace(microsecond=0)
         self.path = _note_path(db)
         self.own_name = ""
-        if db.dialect == "postgresql":
-            self.own_name = session.execute(text("SELECT current_setting('application_name')")).scalar_one()
+        self.start = int(self.since.timestamp())
+        if db.dialect == "postgresql":  # the start by the server's clock, which every desk shares
+            found = session.execute(
+                text("SELECT current_setting('application_name'), extract(epoch FROM now())")
+            ).one()
+            self.own_name, self.start = found[0], int(found[1])
         self.update(0)
 
     def update(self, done: int) -> None:
         with contextlib.suppress(OSError):  # a note is a courtesy: never a reason to fail
             if self.db.dialect == "postgresql":
-                name = f"{_PREFIX}{int(self.since.timestamp())} {self.user_id} {done} {self.total}"
+                name = f"{_PREFIX}{self.start} {self.user_id} {done} {self.total}"
                 if len(name) <= NAME_LIMIT:
                     self.session.execute(text("SELECT set_config('application_name', :v, false)"), {"v": name})
             elif self.path is not None:
@@ -86,9 +91,12 @@ class ImportNote:
                     "pid": os.getpid(),
                     "host": socket.gethostname(),
                 }
-                scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+                # a new file of its own (never one planted under a known name: a link, a pipe)
+                handle, name = tempfile.mkstemp(prefix=self.path.name + ".", dir=self.path.parent)
+                scratch = Path(name)
                 try:
-                    scratch.write_text(json.dumps(note), encoding="utf-8")
+                    with os.fdopen(handle, "w", encoding="utf-8") as file:
+                        file.write(json.dumps(note))
                     os.replace(scratch, self.path)
                 except OSError:  # (a folder in its place, say): no scratch file left behind
                     scratch.unlink(missing_ok=True)
@@ -181,7 +189,9 @@ STALE_SECONDS = 120  # an import replaces its note with every batch (a second or
 
 def _left_behind(path: Path, pid: int, host: str) -> bool:
     """Whether the note's import is gone: its process, when it ran here (POSIX: on Windows
-    asking with os.kill would stop the process), else a note not replaced for two minutes."""
+    asking with os.kill would stop the process), else a note not replaced for two minutes
+    while the ledger's own files were written (times of the same file server: the clocks of
+    the desks never compared)."""
     if host == socket.gethostname() and os.name == "posix":
         if pid <= 0:  # os.kill would ask about a group of processes
             return True
@@ -193,6 +203,12 @@ def _left_behind(path: Path, pid: int, host: str) -> bool:
             return False
         return False
     try:
-        return time.time() - path.stat().st_mtime > STALE_SECONDS
+        noted = path.stat().st_mtime
     except OSError:
         return True
+    ledger = path.with_name(path.name.removesuffix(autonames.NOTE_SUFFIX))
+    written = noted
+    for file in (ledger, Path(f"{ledger}-wal")):
+        with contextlib.suppress(OSError):
+            written = max(written, file.stat().st_mtime)
+    return written - noted > STALE_SECONDS

@@ -14,6 +14,7 @@ The main window owns one hub and passes it to the screens it opens; a screen bui
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,13 +32,16 @@ class ChangeHub(QObject):
         *,
         writer_busy: Callable[[], bool] | None = None,
         writing_now: Callable[[], str] | None = None,
+        at_once: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         super().__init__(parent)
         # whether another desk holds the write lock now (LedgerService.writer_busy): every
-        # write of ui.operations asks first and waits with the user instead of freezing; and
-        # what that desk is doing, if it says (LedgerService.writing_now)
+        # write of ui.operations asks first and waits with the user instead of freezing; what
+        # that desk is doing, if it says (LedgerService.writing_now); and a write that does
+        # not wait for the lock once it was seen free (LedgerService.at_once)
         self.writer_busy = writer_busy
         self.writing_now = writing_now
+        self.at_once = at_once
 
     def announce(self, ids: Iterable[int | None] = ()) -> None:
         """Receptions changed: those of ``ids`` (None ids are dropped), or unknown ones when empty."""

@@ -94,7 +94,9 @@ class MainWindow(QMainWindow):
         self.user = user
         # every screen of this window hears of every write through it; a write waits through it
         # (without freezing the window) while another desk holds the write lock
-        self.hub = hub or ChangeHub(self, writer_busy=service.writer_busy, writing_now=service.writing_now)
+        self.hub = hub or ChangeHub(
+            self, writer_busy=service.writer_busy, writing_now=service.writing_now, at_once=service.at_once
+        )
         self.live = LiveUpdates(service, self.hub, self)  # and of other desks' writes
         self._reception_dialogs: dict[int, QWidget] = {}  # open forms by reception id
         self._forms: list[QWidget] = []  # every open form, new ones included

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QWidget
 
 from ledger.auth import MIN_PASSWORD_LENGTH
+from ledger.db import DatabaseError
 from ledger.i18n import tr
 from ledger.service import InvalidReception, LedgerError
 
@@ -122,7 +123,7 @@ def error_label() -> QLabel:
     return label
 
 
-def show_ledger_error(parent: QWidget | None, exc: LedgerError, title: str = "") -> None:
+def show_ledger_error(parent: QWidget | None, exc: LedgerError | DatabaseError, title: str = "") -> None:
     """A refusal of the service, in its own words, never a traceback."""
     text = str(exc)
     if isinstance(exc, InvalidReception):
