@@ -138,7 +138,7 @@ class Database:
         self.url = _normalise(url or default_url())
         self.origin = os.urandom(8).hex()  # this object's writes, as other desks hear of them
         self.own_writes = changes.OwnWrites()
-        self.describe_writer: Callable[[], str] | None = None  # see _busy_said
+        self.describe_writer: Callable[[], str] | None = None  # see _busy_said (never raises)
         self._writing = 0  # this object's writes under way (writer_busy)
         self._local = threading.local()  # this thread's next write asks at once (at_once)
         self.sqlite_file: Path | None = None
@@ -252,8 +252,8 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
-        at_once = self._local.__dict__.pop("at_once", False)  # the first write of at_once only
-        self._local.at_once = at_once  # (read by SQLite's BEGIN, cleared once the lock is had)
+        # (read by SQLite's BEGIN too; cleared once the lock is had: the first write of at_once only)
+        at_once = self._local.__dict__.get("at_once", False)
         begun = False
         try:
             with self._busy_said(), _one_line_errors(), self._counted():
@@ -311,10 +311,7 @@ class Database:
         try:
             yield
         except LedgerBusy as exc:
-            doing = ""
-            if self.describe_writer is not None:
-                with suppress(Exception):  # a courtesy: the refusal stands without it
-                    doing = self.describe_writer()
+            doing = self.describe_writer() if self.describe_writer is not None else ""
             if not doing:
                 raise
             raise LedgerBusy(tr("{refusal}（{doing}）").format(refusal=exc, doing=doing)) from None

@@ -20,7 +20,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits, writing
-from ledger.db import Database, LedgerBusy
+from ledger.db import LedgerBusy
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -206,7 +206,7 @@ class Importer:
             checked += len(batch)
             for attempt in itertools.count():
                 while waiting is not None and self.desk.db.writer_busy():
-                    if waiting(_doing(self.desk.db)) is False:
+                    if waiting(writing.said(self.desk.db)) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
                     time.sleep(_WAIT_POLL)
                 # seen free: asked for at once, so that a desk taking it in between is waited
@@ -537,16 +537,6 @@ class Importer:
 
 
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
-
-
-def _doing(db: Database) -> str:
-    """What the desk holding the write lock says it does; "" when it cannot be read (a courtesy
-    never worth the checked rows)."""
-    try:
-        found = writing.current(db)
-    except Exception:  # any failure to read a note means no note
-        return ""
-    return found.text() if found else ""
 
 
 def _may_enter_approved(s: Session, actor: User) -> bool:

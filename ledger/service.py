@@ -391,8 +391,7 @@ class LedgerService:
     def writing_now(self) -> str:
         """Who holds the write lock with a long write, since when and how far (an import), in
         a line for the waiting desk; "" when it left no note (an ordinary save)."""
-        found = writing.current(self.db)
-        return found.text() if found else ""
+        return writing.said(self.db)
 
     def may_import_approved(self, actor: User) -> bool:
         """Whether ``actor`` (as stored) may import rows reviewed on paper as approved."""

@@ -162,6 +162,16 @@ def current(db: Database) -> Writing | None:
         return None
 
 
+def said(db: Database) -> str:
+    """``current`` in a line for the waiting desk; "" when there is no note or it cannot be read
+    (a courtesy: never a reason for a wait or a refusal to fail)."""
+    try:
+        found = current(db)
+    except Exception:  # any failure to read a note means no note
+        return ""
+    return found.text() if found else ""
+
+
 def _note_path(db: Database) -> Path | None:
     file = db.sqlite_file
     return None if file is None else file.with_name(file.name + autonames.NOTE_SUFFIX)

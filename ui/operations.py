@@ -111,7 +111,7 @@ def wait_for_writer(
     """True at once when no other desk is writing, else once it has finished; False when the
     user stops waiting. The window stays responsive meanwhile (its own event loop); the dialog
     says what the other desk is doing when it says so itself (``writing_now``: an import)."""
-    if not _busy(busy):
+    if not busy():
         return True
     dialog = QProgressDialog(parent)
     dialog.setWindowTitle(tr("请稍候"))
@@ -126,10 +126,7 @@ def wait_for_writer(
     free = False
 
     def show_waited() -> None:
-        doing = ""
-        if writing_now is not None:
-            with contextlib.suppress(Exception):  # a courtesy: the wait goes on without it
-                doing = writing_now()
+        doing = writing_now() if writing_now is not None else ""
         dialog.setLabelText(
             tr(
                 "账本正由另一处写入（如导入），本次操作在其完成后进行。\n{doing}已等待 {s} 秒。\n\n"
@@ -139,7 +136,7 @@ def wait_for_writer(
 
     def poll() -> None:
         nonlocal free
-        if _busy(busy):
+        if busy():
             show_waited()
             dialog.show()  # not before: another desk's ordinary save is over in a moment
         else:
@@ -158,9 +155,3 @@ def wait_for_writer(
     dialog.deleteLater()
     return free
 
-
-def _busy(busy: Callable[[], bool]) -> bool:
-    try:
-        return busy()
-    except Exception:  # the ledger cannot be asked (gone, unreachable): the write itself says why
-        return False
