@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event, inspect, text
@@ -24,6 +26,7 @@ from ledger.i18n import tr
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
 WAIT_SECONDS = 30  # how long a writer waits for another writer (e.g. an import) before giving up
+T = TypeVar("T")
 AT_ONCE_MS = 100  # how long a write asked for at once (Database.at_once) waits for the lock
 
 
@@ -37,6 +40,33 @@ class LedgerBusy(DatabaseError):
     write had not begun: it may simply be tried again once the lock is free."""
 
     at_once = False
+
+
+class StoppedWaiting(LedgerBusy):
+    """The user stopped waiting for another desk's write (``when_free``); nothing was written."""
+
+
+def when_free(
+    call: Callable[[], T],
+    wait: Callable[[], bool],
+    at_once: Callable[[], AbstractContextManager[None]],
+) -> T:
+    """``call`` (which writes) once no other desk holds the write lock. ``wait`` waits for it
+    in the caller's own way (the window's dialog, an import's progress) and says False when
+    the user stops waiting (``StoppedWaiting``, nothing written). The first write is then asked
+    for at once: one that finds a third desk took the lock in between waits again instead of
+    freezing for the lock's time-out (``Database.at_once``)."""
+    for attempt in itertools.count():
+        if not wait():
+            raise StoppedWaiting(tr("未写入：已不再等待另一处写入"))
+        try:
+            # (a probe that cannot tell must not make this a loop: the tenth try waits as usual)
+            with at_once() if attempt < 10 else nullcontext():
+                return call()
+        except LedgerBusy as exc:
+            if not exc.at_once:
+                raise
+    raise AssertionError("unreachable")
 
 
 class DiskFull(DatabaseError):

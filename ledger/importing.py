@@ -7,10 +7,8 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sized
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +18,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits, writing
-from ledger.db import LedgerBusy
+from ledger.db import StoppedWaiting, when_free
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -204,25 +202,30 @@ class Importer:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
             spool.put(self._check_batch(state, _carrying(state, batch)))
             checked += len(batch)
-            for attempt in itertools.count():
-                while waiting is not None and self.desk.db.writer_busy():
-                    if waiting(writing.said(self.desk.db)) is False:
-                        raise ImportCancelled(tr("导入已取消，未写入任何数据"))
-                    time.sleep(_WAIT_POLL)
-                # seen free: asked for at once, so that a desk taking it in between is waited
-                # for again here rather than for the lock's time-out (the check then lost)
-                at_once = self.desk.db.at_once() if waiting is not None and attempt < 10 else nullcontext()
+
+            def store() -> None:
+                self._store_all(state, spool, collector, checked, progress, total)
+
+            if waiting is None:
+                store()
+            else:
                 try:
-                    with at_once:
-                        self._store_all(state, spool, collector, checked, progress, total)
-                    break
-                except LedgerBusy as exc:
-                    if not exc.at_once:
-                        raise
+                    when_free(store, lambda: self._waited(waiting), self.desk.db.at_once)
+                except StoppedWaiting:
+                    raise ImportCancelled(tr("导入已取消，未写入任何数据")) from None
         finally:
             collector.close()
             spool.close()
         return state.outcomes
+
+    def _waited(self, waiting: Callable[[str], bool]) -> bool:
+        """Once no other desk holds the write lock; False when ``waiting``, told what that desk
+        does every fifth of a second, says to stop."""
+        while self.desk.db.writer_busy():
+            if waiting(writing.said(self.desk.db)) is False:
+                return False
+            time.sleep(_WAIT_POLL)
+        return True
 
     def _store_all(
         self,

@@ -16,14 +16,16 @@ A successful login with no failures to forget only reads: it never waits for a w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledger import auth
-from ledger.db import Database, ReadOnlyLedger
+from ledger.db import Database, ReadOnlyLedger, when_free
 from ledger.i18n import tr
 from ledger.models import LoginFailureRow, UserRow
 from ledger.text import clean_line, person_key
@@ -31,6 +33,7 @@ from ledger.text import clean_line, person_key
 FREE_ATTEMPTS = 3  # wrong passwords in a row before any wait
 MAX_DELAY_SECONDS = 30  # the longest wait, after any number of failures
 FAILURE_WINDOW = timedelta(minutes=15)  # a streak this old no longer counts
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,17 @@ def _streak(row: LoginFailureRow | None, now: datetime) -> int:
     return row.count
 
 
-def attempt(db: Database, username: str, password: str, now: datetime) -> LoginOutcome:
+def attempt(
+    db: Database,
+    username: str,
+    password: str,
+    now: datetime,
+    wait: Callable[[], bool] | None = None,
+) -> LoginOutcome:
+    """The verdict on one try. A try that must write (a failure counted, failures forgotten)
+    while another desk holds the write lock waits for it through ``wait`` (the window's dialog,
+    see ``when_free``); one whose user stops waiting is not completed (``StoppedWaiting``),
+    and says nothing of the password, so that stopping never bypasses the count."""
     key = failure_key(username)
     with db.read() as s:
         user = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
@@ -79,10 +92,9 @@ def attempt(db: Database, username: str, password: str, now: datetime) -> LoginO
     stored = user.password_hash if user is not None and usable else auth.dummy_hash()
     if auth.password_matches(stored, password) and usable:
         if failures is not None:
-            with db.write() as s:
-                clear_failures(s, username)
+            _written(db, wait, lambda s: clear_failures(s, username))
         return LoginOutcome(user)
-    streak = _record_failure(db, key, now)
+    streak = _record_failure(db, key, now, wait)
     wait = delay(streak)
     if wait:
         message = tr("用户名或密码不正确；已连续错误 {n} 次，请 {s} 秒后再试").format(n=streak, s=wait)
@@ -90,21 +102,34 @@ def attempt(db: Database, username: str, password: str, now: datetime) -> LoginO
     return LoginOutcome(None, tr("用户名或密码不正确"))
 
 
-def _record_failure(db: Database, key: str, now: datetime) -> int:
+def _record_failure(db: Database, key: str, now: datetime, wait: Callable[[], bool] | None) -> int:
     """Count one more failure under ``key``; the streak so far (1 on a read-only ledger)."""
+
+    def count(s: Session) -> int:
+        row = s.get(LoginFailureRow, key)
+        streak = _streak(row, now) + 1
+        if row is None:
+            s.add(LoginFailureRow(name=key, count=streak, last_at=now))
+        else:
+            row.count, row.last_at = streak, now
+        # names nobody tried for a while are forgotten, so guessed names do not pile up
+        s.execute(delete(LoginFailureRow).where(LoginFailureRow.last_at < now - FAILURE_WINDOW))
+        return streak
+
     try:
-        with db.write() as s:
-            row = s.get(LoginFailureRow, key)
-            streak = _streak(row, now) + 1
-            if row is None:
-                s.add(LoginFailureRow(name=key, count=streak, last_at=now))
-            else:
-                row.count, row.last_at = streak, now
-            # names nobody tried for a while are forgotten, so guessed names do not pile up
-            s.execute(delete(LoginFailureRow).where(LoginFailureRow.last_at < now - FAILURE_WINDOW))
-            return streak
+        return _written(db, wait, count)
     except ReadOnlyLedger:  # nothing can be written here: no throttle, but the same answer
         return 1
+
+
+def _written(db: Database, wait: Callable[[], bool] | None, work: Callable[[Session], T]) -> T:
+    """``work`` in a write transaction; with ``wait``, once no other desk writes (``when_free``)."""
+
+    def write() -> T:
+        with db.write() as s:
+            return work(s)
+
+    return write() if wait is None else when_free(write, wait, db.at_once)
 
 
 def clear_failures(s: Session, username: str) -> None:

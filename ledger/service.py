@@ -132,8 +132,8 @@ class LedgerService:
             self._settings.write_bureau(s, bureau, actor=username)
             return user
 
-    def authenticate(self, username: str, password: str) -> User:
-        return self._users.authenticate(username, password)
+    def authenticate(self, username: str, password: str, wait: Callable[[], bool] | None = None) -> User:
+        return self._users.authenticate(username, password, wait)
 
     def forget_keys(self) -> None:
         """Log out: the signing keys unlocked in this session leave memory (ledger.signing)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,12 +206,14 @@ def create_key(desk: Desk, s: Session, username: str, password: str, reason: str
     return unlocked
 
 
-def unlock_at_login(desk: Desk, username: str, password: str) -> None:
+def unlock_at_login(desk: Desk, username: str, password: str, wait: Callable[[], bool] | None = None) -> None:
     """After a right password: open this user's key into the session, making one first when
     the user has none yet (or the ledger switched algorithm). A read-only ledger that cannot
     store a new key (or one another process is writing to) leaves the user without one this
-    session: nothing can be signed there anyway, and signing later asks to log in again."""
-    from ledger.db import DatabaseError
+    session: nothing can be signed there anyway, and signing later asks to log in again.
+    With ``wait``, a new key waits for another desk's write that way (``when_free``); a user
+    who stops waiting is not logged in (``StoppedWaiting``)."""
+    from ledger.db import DatabaseError, StoppedWaiting, when_free
 
     with desk.db.read() as s:
         row = active_key(s, username)
@@ -221,9 +224,15 @@ def unlock_at_login(desk: Desk, username: str, password: str) -> None:
                 desk.keys[username] = Unlocked(row.id, row.algo, row.public_key, private)
                 return
     reason = "first_login" if row is None else "algorithm" if row.algo != wanted else "password"
-    try:
+
+    def store() -> None:
         with desk.db.write() as s:
             create_key(desk, s, username, password, reason, actor=username)
+
+    try:
+        store() if wait is None else when_free(store, wait, desk.db.at_once)
+    except StoppedWaiting:
+        raise
     except DatabaseError:  # read-only, or another writer holds the ledger: no key this session
         desk.keys.pop(username, None)
 

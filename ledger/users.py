@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,11 +32,12 @@ class Users:
         with self.desk.db.read() as s:
             return s.scalar(select(func.count(UserRow.id))) > 0
 
-    def authenticate(self, username: str, password: str) -> User:
-        """The same answer, cost and throttle for every name (see ledger.login)."""
-        outcome = login.attempt(self.desk.db, username, password, self.desk.clock())
+    def authenticate(self, username: str, password: str, wait: Callable[[], bool] | None = None) -> User:
+        """The same answer, cost and throttle for every name (see ledger.login); ``wait``: how
+        a try that must write waits for another desk's write (``ledger.db.when_free``)."""
+        outcome = login.attempt(self.desk.db, username, password, self.desk.clock(), wait)
         if outcome.user is not None:
-            signing.unlock_at_login(self.desk, outcome.user.username, password)
+            signing.unlock_at_login(self.desk, outcome.user.username, password, wait)
             return user_of(outcome.user)
         if outcome.wait:
             raise LoginThrottled(outcome.message, outcome.wait)

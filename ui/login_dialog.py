@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.db import StoppedWaiting, when_free
 from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
@@ -92,7 +93,10 @@ class LoginDialog(QDialog):
             self.password_edit.setFocus()
             return
         try:
-            self.user = self.service.authenticate(username, self.password_edit.text())
+            self.user = self.service.authenticate(username, self.password_edit.text(), self._wait_for_writer)
+        except StoppedWaiting:  # another desk imports; nothing said of the password
+            self._show_message(tr("登录未完成：账本正由另一处写入，已不再等待；请稍后再试"))
+            return
         except LoginThrottled as exc:
             self._show_message(str(exc))
             self._start_wait(exc.seconds)
@@ -108,6 +112,11 @@ class LoginDialog(QDialog):
             return
         app_settings().setValue(last_user_key(self.service), username)
         super().accept()
+
+    def _wait_for_writer(self) -> bool:
+        """A try that must write (a wrong password counted) waits behind the dialog of every
+        write while another desk imports, instead of freezing the window for the lock's time-out."""
+        return wait_for_writer(self, self.service.writer_busy, self.service.writing_now)
 
     def _start_wait(self, seconds: int) -> None:
         self._wait = max(1, seconds)
@@ -168,13 +177,20 @@ class ChangePasswordDialog(QDialog):
         if self.new_edit.text() != self.confirm_edit.text():
             self.messages.show({"confirm": tr("两次输入的新密码不一致")}, self.general)
             return
-        if not wait_for_writer(self, self.service.writer_busy, self.service.writing_now):
-            return  # another desk imports; the user stopped waiting, nothing written
-        if self.messages.attempt(
-            lambda: self.service.set_password(
-                self.user, self.user.username, self.new_edit.text(), self.old_edit.text()
-            ),
-            self.general,
-            {AuthError: "old"},
-        ):
-            super().accept()
+        def change() -> None:
+            when_free(
+                lambda: self.service.set_password(
+                    self.user, self.user.username, self.new_edit.text(), self.old_edit.text()
+                ),
+                self._wait_for_writer,
+                self.service.at_once,
+            )
+
+        try:
+            if self.messages.attempt(change, self.general, {AuthError: "old"}):
+                super().accept()
+        except StoppedWaiting:  # another desk imports; the user stopped waiting, nothing written
+            pass
+
+    def _wait_for_writer(self) -> bool:
+        return wait_for_writer(self, self.service.writer_busy, self.service.writing_now)

@@ -20,7 +20,6 @@ list: some, ids unknown) (and ``settings_changed`` when
 from __future__ import annotations
 
 import contextlib
-import itertools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from ledger.db import LedgerBusy
+from ledger.db import LedgerBusy, StoppedWaiting, when_free
 from ledger.i18n import tr
 from ledger.service import LedgerError
 from ui.hub import ChangeHub
@@ -69,26 +68,23 @@ def run(
     if confirm is not None and not confirm():
         return Outcome(False)
     busy = hub.writer_busy if hub is not None and wait else None
-    at_once = hub.at_once if busy is not None and hub is not None else None
-    for attempt in itertools.count():
-        if busy is not None and not wait_for_writer(parent, busy, hub.writing_now if hub else None):
-            return Outcome(False)
-        try:
-            # (a probe that cannot tell must not make this a loop: the tenth try waits as usual)
-            with at_once() if at_once is not None and attempt < 10 else contextlib.nullcontext():
-                value = write()
-            break
-        except LedgerBusy as exc:
-            if exc.at_once:
-                continue  # a third desk took the lock as it came free: wait for that one too
-            show_ledger_error(parent, exc, title)  # it waited WAIT_SECONDS in vain
-            return Outcome(False)
-        except LedgerError as exc:
-            if refused is not None:
-                refused(exc)
-            else:
-                show_ledger_error(parent, exc, title)
-            return Outcome(False, error=exc)
+    try:
+        if busy is not None and hub is not None:
+            waited = lambda: wait_for_writer(parent, busy, hub.writing_now)  # noqa: E731
+            value = when_free(write, waited, hub.at_once or contextlib.nullcontext)
+        else:
+            value = write()
+    except StoppedWaiting:
+        return Outcome(False)
+    except LedgerBusy as exc:  # it waited WAIT_SECONDS in vain
+        show_ledger_error(parent, exc, title)
+        return Outcome(False)
+    except LedgerError as exc:
+        if refused is not None:
+            refused(exc)
+        else:
+            show_ledger_error(parent, exc, title)
+        return Outcome(False, error=exc)
     if done is not None:
         done(value)
     if hub is not None:

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 import ledger.importing as importing
 from ledger.db import Database
 from ledger.records import LedgerQuery, Reception, Status, User
-from ledger.service import LedgerService
+from ledger.service import AuthError, LedgerService
 from ledger.writing import ImportNote
 from tests.conftest import Team, make_team, sample_reception
 from tests.workbooks import good_row, write_template
@@ -226,3 +226,76 @@ def test_a_restore_and_a_password_change_wait_for_another_desks_import_too(
     assert "备份之后" in {r.visiting_unit for r in here.receptions(LedgerQuery())}  # nothing replaced
     assert here.authenticate("li", PASSWORD).username == "li"  # the password is the old one
     assert change.isVisible() or not change.result()  # the dialog was not accepted
+
+
+def login_while_held(
+    qtbot: QtBot, here: LedgerService, holding: Holding, username: str, password: str, then: Callable[[QProgressDialog], None]
+) -> tuple[Any, dict[str, Any]]:
+    from ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(here)
+    qtbot.addWidget(dialog)
+    dialog.username_edit.setText(username)
+    dialog.password_edit.setText(password)
+    seen: dict[str, Any] = {}
+    try:
+        while_waiting(600, then, seen)
+        qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    finally:
+        holding.release()
+    return dialog, seen
+
+
+def test_a_wrong_password_during_another_desks_import_waits_behind_the_dialog_and_is_counted(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception]
+) -> None:
+    from ledger import login
+
+    here, other, team, _ = desks
+    holding = Holding(other, importing=team.both)
+    dialog, seen = login_while_held(qtbot, here, holding, "li", "not-the-password", lambda _d: holding.release())
+    assert "王主任 自 " in seen["dialog"] and "正在导入接待" in seen["dialog"]  # not a frozen window
+    assert dialog.message_text == "用户名或密码不正确"
+    with here.db.read() as s:
+        assert s.get(login.LoginFailureRow, login.failure_key("li")).count == 1  # counted once free
+
+
+def test_stopping_the_wait_at_login_logs_nobody_in_and_tells_nothing_of_the_password(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception]
+) -> None:
+    from ledger import login
+    from tests.conftest import PASSWORD
+
+    here, other, team, _ = desks
+    said = []
+    for password in ("not-the-password", PASSWORD):
+        holding = Holding(other, importing=team.both)
+        if password == PASSWORD:  # a right password with failures to forget must write too
+            holding.release()
+            with pytest.raises(AuthError):
+                here.authenticate("li", "wrong-again")
+            holding = Holding(other, importing=team.both)
+        dialog, seen = login_while_held(
+            qtbot, here, holding, "li", password, lambda d: qtbot.keyClick(d, Qt.Key.Key_Escape)
+        )
+        assert "正在导入接待" in seen["dialog"]
+        assert dialog.user is None and dialog.result() != dialog.DialogCode.Accepted
+        said.append(dialog.message_text)
+    assert said == ["登录未完成：账本正由另一处写入，已不再等待；请稍后再试"] * 2  # the same either way
+    with here.db.read() as s:  # the stopped wrong try was not counted, nor the failure forgotten
+        assert s.get(login.LoginFailureRow, login.failure_key("li")).count == 1
+
+
+def test_a_login_that_makes_a_new_signing_key_waits_for_another_desks_import(
+    qtbot: QtBot, desks: tuple[LedgerService, LedgerService, Team, Reception]
+) -> None:
+    from tests.conftest import PASSWORD
+
+    here, other, team, _ = desks
+    here.set_crypto(team.admin, "gm")  # every user's next login makes an SM2 key
+    holding = Holding(other, importing=team.both)
+    dialog, seen = login_while_held(qtbot, here, holding, "li", PASSWORD, lambda _d: holding.release())
+    assert "正在导入接待" in seen["dialog"]
+    assert dialog.user is not None and dialog.user.username == "li"
+    # the key made once the lock was free, not skipped: a submission (signed) goes through
+    assert here.submit(dialog.user, sample_reception(unit="新来的单位")).status == Status.SUBMITTED
