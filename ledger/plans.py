@@ -295,10 +295,7 @@ class Plans:
                         ref=row.ref, status=Status(row.status).label
                     )
                 )
-            if actor.username in (row.created_by, row.submitted_by) or worked_on(
-                s, "plan", row.id, actor.username, AUTHORING
-            ):
-                raise PermissionDenied(tr("{ref} 由您填写或提交，不能由您本人审批").format(ref=row.ref))
+            _not_own(s, row, actor, tr("{ref} 由您填写或提交，不能由您本人审批"))
             return self._transition(
                 s,
                 row,
@@ -324,6 +321,8 @@ class Plans:
                         ref=row.ref, status=Status(row.status).label
                     )
                 )
+            # a return is a review too, signed as one: the author takes a plan back with 撤回
+            _not_own(s, row, actor, tr("{ref} 由您填写或提交，不能由您本人退回：请用“撤回”收回后修改"))
             return self._transition(
                 s,
                 row,
@@ -548,3 +547,9 @@ def documents_evidence(s: Session, letter_no: str, plan_id: int | None) -> froze
     if found is not None and found.approved:
         kinds.add("approval")
     return frozenset(kinds)
+
+
+def _not_own(s: Session, row: PlanRow, actor: User, refusal: str) -> None:
+    """Nobody reviews (approves or returns) a plan they filled in or submitted."""
+    if actor.username in (row.created_by, row.submitted_by) or worked_on(s, "plan", row.id, actor.username, AUTHORING):
+        raise PermissionDenied(refusal.format(ref=row.ref))

@@ -230,9 +230,16 @@ class Workflow:
             return tr("{ref} 状态为“{status}”，只有待审核的接待可以审核").format(
                 ref=row.ref, status=Status(row.status).label
             )
-        if actor.username in (row.created_by, row.submitted_by) or worked_on(s, "reception", row.id, actor.username, AUTHORING_ACTIONS):
+        if self._own(s, row, actor):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
         return None
+
+    @staticmethod
+    def _own(s: Session, row: ReceptionRow, actor: User) -> bool:
+        """Whether ``actor`` entered, submitted or edited this reception: they may not review it."""
+        return actor.username in (row.created_by, row.submitted_by) or worked_on(
+            s, "reception", row.id, actor.username, AUTHORING_ACTIONS
+        )
 
     def return_reception(
         self, actor: User, reception_id: int, comment: str, *, version: int | None = None
@@ -248,6 +255,11 @@ class Workflow:
                     tr("{ref} 状态为“{status}”，只有待审核的接待可以退回").format(
                         ref=row.ref, status=Status(row.status).label
                     )
+                )
+            # a return is a review too, signed as one: the author takes it back with 撤回
+            if self._own(s, row, actor):
+                raise PermissionDenied(
+                    tr("{ref} 由您录入或提交，不能由您本人退回：请用“撤回”收回后修改").format(ref=row.ref)
                 )
             return self._transition(
                 s,

@@ -456,8 +456,10 @@ class ApprovalView(QWidget):
         )
         refusal = self.service.approval_refusal(self.user, r)
         self.approve_button.setEnabled(refusal is None and not self._guard.isActive())
+        self.return_button.setEnabled(refusal is None)  # a return is a review too
+        self.return_button.setToolTip(refusal or "")
         self.approve_button.setToolTip(refusal or tr("审核通过后接待单锁定，可打印公示"))
-        self.refusal_label.setText(tr("不能审核通过：{why}").format(why=refusal) if refusal else "")
+        self.refusal_label.setText(tr("不能审核：{why}").format(why=refusal) if refusal else "")
         self.refusal_label.setVisible(refusal is not None)
 
     # ------------------------------------------------------------------ several at once

@@ -555,6 +555,8 @@ class PlanDialog(QDialog):
         self.approve_button.setEnabled(approvable and refusal is None)
         self.approve_button.setToolTip(refusal or tr("批准后审批单锁定，可据此登记接待"))
         self.return_button.setVisible(approvable)
+        self.return_button.setEnabled(approvable and refusal is None)  # a return is a review too
+        self.return_button.setToolTip(refusal or "")
         reopen = self.actions.reopen_refusal(p) if p.status == Status.APPROVED else None
         self.reopen_button.setVisible(self.actions.may_offer_reopen(p))
         self.reopen_button.setEnabled(reopen is None)

@@ -283,7 +283,8 @@ class PlansView(QWidget):
         if p is not None and p.status == Status.SUBMITTED:
             refusal = self.actions.approval_refusal(p)
             self.approve_button.setEnabled(refusal is None)
-            self.return_button.setEnabled(True)
+            self.return_button.setEnabled(refusal is None)  # a return is a review too
+            self.return_button.setToolTip(refusal or "")
             self.approve_button.setToolTip(refusal or tr("批准后审批单锁定，可据此登记接待"))
         else:
             self.approve_button.setEnabled(False)

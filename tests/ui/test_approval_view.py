@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from ledger.records import Reception, Status
-from ledger.service import LedgerService
+from ledger.service import LedgerService, PermissionDenied
 from tests.conftest import Team, sample_reception
 from tests.ui.conftest import type_text
 from ui.approval_view import ApprovalQueueModel, ApprovalView
@@ -130,11 +130,16 @@ def test_who_submitted_cannot_approve_and_is_told_why(
     assert view.selected_reception_id() == own.id
     assert not view.approve_button.isEnabled()
     assert view.approve_button.toolTip() == "此接待由您录入或提交，不能由您本人审核"
-    assert view.refusal_label.text() == "不能审核通过：此接待由您录入或提交，不能由您本人审核"
+    assert view.refusal_label.text() == "不能审核：此接待由您录入或提交，不能由您本人审核"
     assert view.refusal_label.isVisibleTo(view)
-    assert view.return_button.isEnabled()  # returning one's own is still possible
+    # a return is a review too (signed as one): the author takes it back with 撤回 instead
+    assert not view.return_button.isEnabled()
+    assert view.return_button.toolTip() == "此接待由您录入或提交，不能由您本人审核"
     assert view.approve_selected() is False
+    with pytest.raises(PermissionDenied, match="不能由您本人退回：请用“撤回”收回后修改"):
+        service.return_reception(team.both, own.id, "我自己退回")  # type: ignore[arg-type]
     assert service.get(own.id).status == Status.SUBMITTED  # type: ignore[arg-type]
+    assert service.withdraw(team.both, own.id).status == Status.DRAFT  # type: ignore[arg-type]
 
 
 def test_clerk_has_no_queue(qtbot: QtBot, service: LedgerService, team: Team, submitted: Reception) -> None:

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from ledger.db import Database
 from ledger.preapproval import Letter, Plan, PlannedMeal
 from ledger.records import Person, Status
-from ledger.service import LedgerService
+from ledger.service import LedgerService, PermissionDenied
 from tests.conftest import PASSWORD, Team, sample_reception
 from tests.ui.conftest import type_text
 from ui.hub import ChangeHub
@@ -187,9 +187,15 @@ def test_a_leader_may_not_approve_their_own_plan_and_sees_why(
     assert not view.approve_selected()  # a shortcut or a stale list lands here: refused, nothing written
     assert service.plan(plan.id).status == Status.SUBMITTED
 
+    assert not view.return_button.isEnabled() and view.return_button.toolTip() == OWN  # a review too
+
     form = show(qtbot, PlanDialog(service, team.both, plan.id))
     assert form.approve_button.isVisible() and not form.approve_button.isEnabled()
     assert form.approve_button.toolTip() == OWN and OWN in form.refusal_label.text()
+    assert not form.return_button.isEnabled() and form.return_button.toolTip() == OWN
+    with pytest.raises(PermissionDenied, match="不能由您本人退回：请用“撤回”收回后修改"):
+        service.return_plan(team.both, plan.id, "我自己退回")
+    assert service.withdraw_plan(team.both, plan.id).status == Status.DRAFT  # the author's way back
 
 
 def test_the_leader_reopens_an_approved_plan_from_its_form_with_a_reason(

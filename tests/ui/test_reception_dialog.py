@@ -171,6 +171,8 @@ def test_clerk_approver_cannot_approve_what_they_submitted(qtbot, service: Ledge
     assert "不能由您本人审核" in form.approve_button.toolTip()
     assert form.refusal_label.isVisible()
     assert "不能由您本人审核" in form.refusal_label.text()
+    assert not form.return_button.isEnabled()  # a return is a review too: 撤回 is the author's way
+    assert "不能由您本人审核" in form.return_button.toolTip()
 
     clerk_only = open_form(qtbot, service, team.clerk, own.id)
     assert not clerk_only.approve_button.isVisible()

@@ -603,7 +603,8 @@ class ReceptionDialog(QDialog):
         refusal = self.service.approval_refusal(self.user, r) if approvable else None
         self.approve_button.setEnabled(approvable and refusal is None)
         self.approve_button.setToolTip(refusal or "")
-        self.return_button.setEnabled(approvable)
+        self.return_button.setEnabled(approvable and refusal is None)  # a return is a review too
+        self.return_button.setToolTip(refusal or "")
         self.reopen_button.setVisible(is_approver and status == Status.APPROVED)
         self.reopen_button.setToolTip(tr("已审核的记录如需更正，由分管领导写明理由后重新打开"))
         self.history_button.setVisible(r.id is not None)
