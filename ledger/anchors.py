@@ -11,6 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.models import HistoryRow
+
 
 def read_anchor(path: Path) -> dict[str, Any] | None:
     """The history head recorded by this machine's last successful verification, if any."""
@@ -61,3 +66,18 @@ def anchor_path(url: str) -> Path:
 
         folder = str(Path(user_data_dir("ReceptionLedger", appauthor=False)) / "anchors")
     return Path(folder) / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
+
+
+def restore_replacing(s: Session, seen_hash: str) -> tuple[str, datetime] | None:
+    """Who restored a backup over the history head ``seen_hash``, and when: a restore records
+    the head it replaced (ledger.backup.head_of), so a head this machine saw that a restore on
+    another computer replaced is not mistaken for a history cut short outside the program."""
+    restores = select(HistoryRow.before, HistoryRow.username, HistoryRow.at).where(HistoryRow.action == "restore")
+    for before, username, at in s.execute(restores):
+        try:
+            replaced = json.loads(before or "{}").get("replaced_head")
+        except (ValueError, AttributeError):
+            continue
+        if replaced == seen_hash:
+            return username, at
+    return None

@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ledger.anchors import read_anchor, write_anchor
+from ledger.anchors import read_anchor, restore_replacing, write_anchor
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
+from ledger.kept_totals import totals_problems
 from ledger.mapping import (
     DERIVED,
     children_of,
@@ -31,6 +32,7 @@ from ledger.mapping import (
     snapshot_from_storage,
     user_snapshot,
 )
+from ledger.mapping import ref as number_of
 from ledger.models import (
     AttachmentRow,
     HistoryRow,
@@ -352,25 +354,28 @@ def _verify_receptions(s: Session, result: VerifyResult, start: int | None = Non
     whose last entry is not a deletion against the live table, a range of ids at a time: the
     memory is one chunk's rows whatever the ledger's size."""
 
-    def problem(row: tuple[int, str, str, bool], after: str | None) -> str | None:
-        rid, ref, live, attachments = row
+    def problem(row: tuple[int, str, str, bool, bool], after: str | None) -> str | None:
+        rid, ref, live, attachments, numbered = row
         result.records += 1
         if after is None:
             return tr("接待 {ref}：历史中没有记录（在程序外插入）").format(ref=ref)
         if after != live:
             return tr("接待 {ref}：当前内容与最后一条历史记录不符（在程序外被改动）").format(ref=ref)
+        if not numbered:  # the year and sequence kept beside the number (unique, and counted on)
+            return tr("接待 {ref}：编号所属的年度或序号在程序外被改动").format(ref=ref)
         if attachments and _attachment_altered(s, rid):
             return tr("接待 {ref}：附件内容与登记的校验值不符（在程序外被改动）").format(ref=ref)
         return None
 
-    def rows(lo: int, hi: int) -> dict[int, tuple[int, str, str, bool]]:
+    def rows(lo: int, hi: int) -> dict[int, tuple[int, str, str, bool, bool]]:
         return {rid: (rid, *values) for rid, values in _reception_chunk(s, lo, hi).items()}
 
     _verify_in_ranges(s, result, "reception", ReceptionRow.id, rows, problem, start, stop)
 
 
-def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, bool]]:
-    """Receptions with ids in [lo, hi): id → (ref, canonical snapshot, has attachments), read
+def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, bool, bool]]:
+    """Receptions with ids in [lo, hi): id → (ref, canonical snapshot, has attachments, year and
+    sequence agree with the number), read
     with one Core query per table, as ``queries.receptions`` reads them for reports."""
     table = ReceptionRow.__table__
     violations_t = ViolationRow.__table__
@@ -407,7 +412,7 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
         attachments_t.c.added_at,
         order=(attachments_t.c.reception_id, attachments_t.c.id),
     )
-    out: dict[int, tuple[str, str, bool]] = {}
+    out: dict[int, tuple[str, str, bool, bool]] = {}
     for row in rows:
         rid = row["id"]
         files = tuple(Attachment(*a) for a in attachments.get(rid, ()))
@@ -419,7 +424,7 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
             for v in violations.get(rid, ())
         ]
         after = canonical(snapshot | {"derived": derived({c: row[c] for c in DERIVED}, breaches)})
-        out[rid] = (row["ref"], after, bool(files))
+        out[rid] = (row["ref"], after, bool(files), row["ref"] == number_of(row["year"], row["seq"]))
     return out
 
 
@@ -444,6 +449,7 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
         else:
             last = verify_chain(s, result)
             _verify_receptions(s, result)
+        result.problems += totals_problems(s)  # the published monthly totals, kept beside them
         live: set[tuple[str, int]] = set()
         for trow in s.scalars(select(TargetRow)):
             key = ("target", trow.year)
@@ -503,7 +509,15 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
             )
         elif seen_head is not None:
             seen = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen_head["id"]))
-            if seen != seen_head["hash"]:
+            restore = restore_replacing(s, seen_head["hash"]) if seen != seen_head["hash"] else None
+            if restore is not None:  # a restore on another computer: said loudly, no tampering
+                result.warnings.append(
+                    tr(
+                        "本机上次校验（{at}）后，{who} 于 {when} 用备份整体替换了账本，本机所见的第 {id} 条及以前的历史随之被替换，"
+                        "替换前的记录只在当时的自动备份中；如无人做过这次恢复，说明历史在程序外被改写"
+                    ).format(at=seen_head["at"], who=restore[0], when=f"{restore[1]:%Y-%m-%d %H:%M}", id=seen_head["id"])
+                )
+            elif seen != seen_head["hash"]:
                 result.problems.append(
                     tr(
                         "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
