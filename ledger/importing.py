@@ -30,6 +30,7 @@ from ledger.models import (
     MealRow,
     PersonRow,
     ReceptionRow,
+    SealedYearRow,
     ViolationRow,
     insert_many,
     insert_receptions,
@@ -90,6 +91,7 @@ class _ImportState:
     touched: set[str] = field(default_factory=set)  # the numbers of the receptions changed meanwhile
     taken_back: FileDuplicates | None = None  # rows refused at the check, stored after all
     custom_plans: bool = False  # PostgreSQL plans each lookup afresh (see _store)
+    sealed: set[int] = field(default_factory=set)  # the archived years: closed to new receptions
 
     def add(self, outcome: ImportOutcome) -> None:
         self.done += 1
@@ -188,6 +190,7 @@ class Importer:
                 self._allowed(s, state)
                 state.watermark = changes.head(s)
                 state.seen = (state.watermark, _hash_of_entry(s, state.watermark))
+                state.sealed = set(s.scalars(select(SealedYearRow.year)))
             self.settings.policies()  # after the watermark: a version added later is seen there
             checked = 0
             batch: list[ImportRow] = []
@@ -295,6 +298,8 @@ class Importer:
                     problems = reception_problems(r, imported=True)
                     errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
+            if r is not None and r.reception_date.year in state.sealed:
+                errors.append(CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year)))
             if r is not None:
                 errors += [
                     CellError(state.column_of(f), m)
@@ -411,6 +416,7 @@ class Importer:
             state.touched.add(number)
             if entity_id is not None:
                 touched.add(entity_id)
+        state.sealed = set(s.scalars(select(SealedYearRow.year)))  # a year sealed meanwhile too
         ids = sorted(touched)
         for first in range(0, len(ids), 500):
             _stored_keys(s, ReceptionRow.id.in_(ids[first : first + 500]), state.stored_since)
@@ -447,6 +453,10 @@ class Importer:
             if item.repeats and not self._taken_back(s, state, item):
                 assert item.refusal is not None
                 state.add(item.refusal)
+                continue
+            if r.reception_date.year in state.sealed:  # sealed while the rows were checked
+                error = CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year))
+                state.add(ImportOutcome(item.row, None, r, item.assessment, (error,)))
                 continue
             if state.stored_since and not state.allow_duplicates:
                 key = (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])
@@ -540,6 +550,10 @@ class Importer:
 
 
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def _sealed_message(year: int) -> str:
+    return tr("{year} 年已封存（年度已归档）：不能再导入该年度的接待").format(year=year)
 
 
 def _may_enter_approved(s: Session, actor: User) -> bool:

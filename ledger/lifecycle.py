@@ -31,14 +31,16 @@ def check_version(row: Versioned, version: int | None) -> None:
         )
 
 
-def worked_on(s: Session, entity: str, entity_id: int, username: str, actions: Iterable[str]) -> bool:
-    """Whether ``username`` ever did one of ``actions`` to this record (the history says)."""
+def worked_on(s: Session, entity: str, entity_id: int, username: str | None, actions: Iterable[str]) -> bool:
+    """Whether ``username`` (None: anyone) ever did one of ``actions`` to this record (the
+    history says)."""
     stmt = select(func.count(HistoryRow.id)).where(
         HistoryRow.entity == entity,
         HistoryRow.entity_id == entity_id,
-        HistoryRow.username == username,
         HistoryRow.action.in_(tuple(actions)),
     )
+    if username is not None:
+        stmt = stmt.where(HistoryRow.username == username)
     return bool(s.scalar(stmt))
 
 

@@ -38,6 +38,7 @@ from ledger.preapproval import (
     reception_from_plan,
 )
 from ledger.records import Role, Status, User
+from ledger.text import clean_prose
 from ledger.validation import reception_problems
 
 AUTHORING = ("create", "edit", "submit", "withdraw")
@@ -285,6 +286,7 @@ class Plans:
 
     # ------------------------------------------------------------------ review
     def approve(self, actor: User, plan_id: int, comment: str = "", *, version: int | None = None) -> Plan:
+        comment = clean_prose(comment).strip()  # stored in the ledger's one normal form
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("审批接待审批单"))
             row = _row(s, plan_id, lock=True)
@@ -309,7 +311,8 @@ class Plans:
             )
 
     def return_plan(self, actor: User, plan_id: int, comment: str, *, version: int | None = None) -> Plan:
-        if not comment.strip():
+        comment = clean_prose(comment).strip()  # stored in the ledger's one normal form
+        if not comment:
             raise InvalidReception({"review_comment": tr("退回时请填写审核意见")})
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("退回接待审批单"))
@@ -335,7 +338,8 @@ class Plans:
 
     def reopen(self, actor: User, plan_id: int, reason: str, *, version: int | None = None) -> Plan:
         """The leader sends an approved plan back for a change, while no reception uses it."""
-        if not reason.strip():
+        reason = clean_prose(reason).strip()  # stored in the ledger's one normal form
+        if not reason:
             raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
         with self.desk.db.write() as s:
             row = _row(s, plan_id, lock=True)

@@ -18,7 +18,7 @@ from ledger.db import Database, DatabaseError
 from ledger.desk import Desk, require
 from ledger.errors import InvalidReception
 from ledger.i18n import tr
-from ledger.models import PolicyRow, ReceptionRow, SettingRow, TargetRow
+from ledger.models import PlanRow, PolicyRow, ReceptionRow, SettingRow, TargetRow
 from ledger.plans import pre_approval_in
 from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
 from ledger.records import Assessment, Bureau, Reception, Role, Status, User
@@ -197,9 +197,30 @@ class Settings:
                         ).format(d=judged.isoformat())
                     }
                 )
+            # a plan is judged by the version in force on its first day, like a reception
+            planned = s.scalar(select(func.max(PlanRow.start_date)).where(PlanRow.status != Status.DRAFT.value))
+            if planned is not None and policy.effective_from <= planned:
+                raise InvalidReception(
+                    {
+                        "effective_from": tr(
+                            "已有 {d} 起的接待审批单按现行标准报批或批准，新版本的生效日期须晚于此日，已批准的审批单不可重新评判"
+                        ).format(d=planned.isoformat())
+                    }
+                )
             self._insert_policy(s, policy, actor=actor.username)
         self._policies = None
         return policy
+
+    def refreshed_in(self, s: Session) -> bool:
+        """Inside a write: whether another desk added a policy version since this one judged
+        its record (then read again here, for judging again under the lock, see ``policies``)."""
+        stamp = tuple(s.execute(select(func.count(PolicyRow.id), func.max(PolicyRow.id))).one())
+        if self._policies is not None and stamp == self._policy_stamp:
+            return False
+        rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+        self._policies = [Policy.from_dict(json.loads(r.params)) for r in rows] or self._policies
+        self._policy_stamp = stamp
+        return True
 
     def _insert_policy(self, s: Session, policy: Policy, *, actor: str) -> None:
         params = policy.to_dict()

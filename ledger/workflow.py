@@ -30,6 +30,7 @@ from ledger.policy import RULES
 from ledger.queries import reception_row
 from ledger.records import ATTACHMENT_KINDS, Assessment, Attachment, Reception, Role, Status, User
 from ledger.settings import Settings
+from ledger.text import clean_prose
 from ledger.validation import reception_problems, submission_problems
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -69,6 +70,8 @@ class Workflow:
             raise InvalidReception(problems)
         assessment = self.settings.assess(_with_pending(stored, files))
         with self.desk.db.write() as s:
+            if self.settings.refreshed_in(s):  # a version another desk added meanwhile judges it
+                assessment = self.settings.assess(_with_pending(stored, files), s)
             row, record = self._save_in(s, actor, stored, assessment)
             for name, content, kind in files:
                 record = self._attach_in(s, row, actor, name, content, kind)
@@ -85,24 +88,11 @@ class Workflow:
         self.settings.policies()
         files = [_checked_attachment(*f) for f in new_attachments]
         stored = _with_pending(self._with_stored_attachments(normalized(reception)), files)
-        problems = reception_problems(stored, for_submit=True)
         with self.desk.db.read() as s:
-            evidence = documents_evidence(s, stored.letter_no, stored.plan_id)
-        problems.update(submission_problems(stored, self.settings.policy_for(stored.reception_date), evidence))
-        if problems:
-            raise InvalidReception(problems)
-        assessment = self.settings.assess(stored)
-        missing = {
-            v.rule: RULES[v.rule] for v in assessment.violations if not stored.explanations.get(v.rule, "")
-        }
-        if missing:
-            raise InvalidReception(
-                {
-                    f"explanations.{rule}": tr("请为“{rule}”填写情况说明后再提交").format(rule=label)
-                    for rule, label in missing.items()
-                }
-            )
+            assessment = self._judged_for_submit(s, stored)
         with self.desk.db.write() as s:
+            if self.settings.refreshed_in(s):  # a version another desk added meanwhile judges it
+                assessment = self._judged_for_submit(s, stored)
             row, record = self._save_in(s, actor, _without_pending(stored), assessment)
             for name, content, kind in files:
                 record = self._attach_in(s, row, actor, name, content, kind)
@@ -116,6 +106,28 @@ class Workflow:
                 submitted_by=actor.username,
                 submitted_at=self.desk.clock(),
             )
+
+    def _judged_for_submit(self, s: Session, stored: Reception) -> Assessment:
+        """The rules' verdict on a reception about to be submitted; refused (InvalidReception,
+        at the fields) while a field, a document the policy requires or a breach's explanation
+        is missing."""
+        problems = reception_problems(stored, for_submit=True)
+        evidence = documents_evidence(s, stored.letter_no, stored.plan_id)
+        problems.update(submission_problems(stored, self.settings.policy_for(stored.reception_date), evidence))
+        if problems:
+            raise InvalidReception(problems)
+        assessment = self.settings.assess(stored, s)
+        missing = {
+            v.rule: RULES[v.rule] for v in assessment.violations if not stored.explanations.get(v.rule, "")
+        }
+        if missing:
+            raise InvalidReception(
+                {
+                    f"explanations.{rule}": tr("请为“{rule}”填写情况说明后再提交").format(rule=label)
+                    for rule, label in missing.items()
+                }
+            )
+        return assessment
 
     def _with_stored_attachments(self, stored: Reception) -> Reception:
         """The record with the attachments it has in the ledger (the rules read their kinds)."""
@@ -140,6 +152,16 @@ class Workflow:
     ) -> tuple[ReceptionRow, Reception]:
         """Write a normalised reception onto a new or existing row; return the row and its record."""
         require(s, actor, Role.CLERK, tr("录入接待"))
+        sealed = stored.reception_date.year
+        if s.get(SealedYearRow, sealed) is not None and not (stored.id is not None and _approved_once(s, stored.id)):
+            # only a reception the administrator reopened for correction is saved there again
+            raise InvalidReception(
+                {
+                    "reception_date": tr(
+                        "{year} 年已封存（年度已归档）：不能再登记或提交该年度的接待；草稿可删除或作废"
+                    ).format(year=sealed)
+                }
+            )
         if stored.plan_id is not None:
             problem = usable_plan_problem(s, stored.plan_id, stored.id)
             if problem:
@@ -192,6 +214,7 @@ class Workflow:
     def approve(
         self, actor: User, reception_id: int, comment: str = "", *, version: int | None = None
     ) -> Reception:
+        comment = clean_prose(comment).strip()  # stored in the ledger's one normal form
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("审核接待"))
             row = reception_row(s, reception_id, lock=True)
@@ -219,10 +242,12 @@ class Workflow:
             return tr("只有待审核的接待可以审核")
         if actor.username in (reception.created_by, reception.submitted_by):
             return tr("此接待由您录入或提交，不能由您本人审核")
-        if reception.id is not None:
-            with self.desk.db.read() as s:
-                if worked_on(s, "reception", reception.id, actor.username, AUTHORING_ACTIONS):
-                    return tr("此接待由您录入或提交，不能由您本人审核")
+        with self.desk.db.read() as s:
+            if reception.id is not None and worked_on(s, "reception", reception.id, actor.username, AUTHORING_ACTIONS):
+                return tr("此接待由您录入或提交，不能由您本人审核")
+            year = reception.reception_date.year
+            if s.get(SealedYearRow, year) is not None and not actor.has(Role.ADMIN):
+                return _sealed_refusal(year)
         return None
 
     def _approval_refusal(self, s: Session, row: ReceptionRow, actor: User) -> str | None:
@@ -232,6 +257,8 @@ class Workflow:
             )
         if self._own(s, row, actor):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
+        if s.get(SealedYearRow, row.reception_date.year) is not None and not has(s, actor, Role.ADMIN):
+            return _sealed_refusal(row.reception_date.year)
         return None
 
     @staticmethod
@@ -244,7 +271,8 @@ class Workflow:
     def return_reception(
         self, actor: User, reception_id: int, comment: str, *, version: int | None = None
     ) -> Reception:
-        if not comment.strip():
+        comment = clean_prose(comment).strip()  # stored in the ledger's one normal form
+        if not comment:
             raise InvalidReception({"review_comment": tr("退回时请填写审核意见")})
         with self.desk.db.write() as s:
             require(s, actor, Role.APPROVER, tr("退回接待"))
@@ -273,14 +301,14 @@ class Workflow:
 
     def reopen(self, actor: User, reception_id: int, reason: str, *, version: int | None = None) -> Reception:
         """An approver sends an approved reception back for correction, with a reason."""
-        if not reason.strip():
+        reason = clean_prose(reason).strip()  # stored in the ledger's one normal form
+        if not reason:
             raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
         with self.desk.db.write() as s:
             row = reception_row(s, reception_id, lock=True)
-            if s.get(SealedYearRow, row.year) is not None:  # archived: closed to all but an administrator
-                require(
-                    s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=row.year)
-                )
+            year = row.reception_date.year  # (its number's year is the year it was first typed in)
+            if s.get(SealedYearRow, year) is not None:  # archived: closed to all but an administrator
+                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=year))
             else:
                 require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             check_version(row, version)
@@ -481,3 +509,12 @@ def _with_pending(stored: Reception, files: Sequence[NewAttachment]) -> Receptio
 def _without_pending(stored: Reception) -> Reception:
     kept = tuple(a for a in stored.attachments if a.id != _PENDING)
     return stored if len(kept) == len(stored.attachments) else replace(stored, attachments=kept)
+
+
+def _approved_once(s: Session, reception_id: int) -> bool:
+    """Whether the reception was approved before (reopened since, for a correction)."""
+    return worked_on(s, "reception", reception_id, None, ("approve", "import_historical"))
+
+
+def _sealed_refusal(year: int) -> str:
+    return tr("{year} 年已封存（年度已归档）：该年度接待的审核须由管理员进行").format(year=year)
