@@ -223,18 +223,26 @@ class PrintActions(QObject):
             "Ctrl+E",
             tr("导出一年的台账、月度对比、违规情况和年度目标"),
         )
+        self.template_action = self._action(
+            tr("保存导入模板…"),
+            self.save_import_template,
+            None,
+            tr("空白的导入模板（带填写说明）：按它填写后用“导入工作簿…”导入"),
+        )
         if hub is not None:
             hub.receptions_changed.connect(lambda _ids: self.update_actions())
         self.update_actions()
 
     def install(self, print_menu: QMenu, file_menu: QMenu, before: QAction) -> None:
-        """Put the notices and the reception list in 打印, the workbook export in 文件 (before ``before``)."""
+        """Put the notices and the reception list in 打印, the workbook export and the blank
+        import template in 文件 (before ``before``)."""
         print_menu.addAction(self.this_month_action)
         print_menu.addAction(self.notice_action)
         print_menu.addAction(self.single_notice_action)
         print_menu.addSeparator()
         print_menu.addAction(self.slip_action)
         file_menu.insertAction(before, self.export_action)
+        file_menu.insertAction(before, self.template_action)
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: str | None, tip: str) -> QAction:
         action = QAction(text, self.parent_widget)
@@ -396,6 +404,33 @@ class PrintActions(QObject):
             ),
             10000,
         )
+        return target
+
+
+    def save_import_template(self, path: str | Path | None = None) -> Path | None:
+        """Write the blank import template (reports.blank_template) where the user chooses."""
+        from reports.blank_template import write_template
+        from reports.output import output_error
+
+        settings = app_settings()
+        if path is None:
+            start = Path(str(settings.value(EXPORT_DIR_KEY, "") or Path.home()))
+            chosen, _ = QFileDialog.getSaveFileName(
+                self.parent_widget, tr("保存导入模板"), str(start / tr("公务接待导入模板.xlsx")), tr("Excel 工作簿 (*.xlsx)")
+            )
+            if not chosen:
+                return None
+            path = chosen
+        target = Path(path)
+        if target.suffix.lower() != ".xlsx":
+            target = target.with_name(target.name + ".xlsx")
+        try:
+            write_template(target)
+        except OSError as exc:
+            QMessageBox.warning(self.parent_widget, tr("保存导入模板"), str(output_error(exc, target)))
+            return None
+        settings.setValue(EXPORT_DIR_KEY, str(target.parent))
+        self.show_status(tr("已保存导入模板到 {path}：填写“台账”表后用“导入工作簿…”导入").format(path=target), 10000)
         return target
 
 

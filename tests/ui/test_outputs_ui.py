@@ -170,3 +170,22 @@ def test_an_attachment_stored_with_an_unsafe_name_opens_under_a_safe_one(
     target = form.open_attachment()
     assert target is not None and target.name == "附件" and target.read_bytes() == b"%PDF-1.4 letter"
     assert opened == [target]
+
+
+def test_the_blank_import_template_is_saved_from_the_file_menu(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(service, team.clerk)
+    qtbot.addWidget(window)
+    action = window.print_actions.template_action
+    assert action in window.file_menu.actions() and action.text() == "保存导入模板…"
+    chosen = tmp_path / "我的模板"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+    action.trigger()
+    saved = tmp_path / "我的模板.xlsx"
+    assert load_workbook(saved).sheetnames == ["台账", "填写说明"]
+    assert window.statusBar().currentMessage() == f"已保存导入模板到 {saved}：填写“台账”表后用“导入工作簿…”导入"
