@@ -306,7 +306,8 @@ def verify_receptions_range(url: str, start: int, stop: int) -> tuple[int, list[
 
 def verify_register_apart(url: str, part: str, start: int | None = None, stop: int | None = None) -> list[str]:
     """A worker process's share of _verify_register: the "plans", the "letters" with ids in
-    [start, stop), or the receptions' "links" to them, in a read transaction of its own."""
+    [start, stop), or the receptions' "links" to them; or the monthly "totals" (kept_totals),
+    in a read transaction of its own."""
     _worker_without_collector()
     db = Database(url, migrate=False)
     try:
@@ -316,6 +317,8 @@ def verify_register_apart(url: str, part: str, start: int | None = None, stop: i
                 _verify_plans(s, result)
             elif part == "letters":
                 _verify_letters(s, result, start, stop)
+            elif part == "totals":
+                result.problems += totals_problems(s)
             else:
                 _verify_letter_links(s, result)
         return result.problems
@@ -337,7 +340,7 @@ def _verify_receptions_in_parallel(
     letters = _ranges(_id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
     url = db.url
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        register = [pool.submit(verify_register_apart, url, "plans")]
+        register = [pool.submit(verify_register_apart, url, part) for part in ("totals", "plans")]
         register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
         futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
         register.append(pool.submit(verify_register_apart, url, "links"))
@@ -449,7 +452,7 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
         else:
             last = verify_chain(s, result)
             _verify_receptions(s, result)
-        result.problems += totals_problems(s)  # the published monthly totals, kept beside them
+            result.problems += totals_problems(s)  # the published monthly totals, kept beside them
         live: set[tuple[str, int]] = set()
         for trow in s.scalars(select(TargetRow)):
             key = ("target", trow.year)

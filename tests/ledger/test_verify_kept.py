@@ -93,3 +93,19 @@ def test_the_year_kept_beside_a_number_changed_outside_the_program_is_named(desk
     outside(service, f"UPDATE receptions SET year = 2024, seq = 77 WHERE id = {r.id}")
     result = service.verify()
     assert result.problems == [f"接待 {r.ref}：编号所属的年度或序号在程序外被改动"]
+
+
+def test_the_monthly_totals_are_checked_by_the_parallel_verify_too(
+    desk: tuple[LedgerService, Team], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger of 50,000 receptions or more is compared in worker processes; the totals are
+    one worker's share there, beside the plans and letters."""
+    from ledger import history
+
+    service, team = desk
+    a_year_of_work(service, team)
+    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+    assert service.verify().ok
+    outside(service, "UPDATE reception_totals SET receptions = receptions + 1 WHERE year = 2026 AND month = 4 AND status = 'approved'")
+    problems = service.verify().problems
+    assert len(problems) == 1 and problems[0].startswith("2026 年 4 月“已审核”合规的接待的月度合计与接待记录不符")
