@@ -211,7 +211,7 @@ def test_a_file_that_is_not_a_ledger_is_one_line(tmp_path: Path) -> None:
 def test_help_is_printed_once() -> None:
     result = run_cli("check", "--help")
     assert result.returncode == 0
-    assert result.stdout.count("usage:") == 1 and "按接待标准检查工作簿" in result.stdout
+    assert result.stdout.count("用法：") == 1 and "按接待标准检查工作簿" in result.stdout
 
 
 def test_a_mistyped_ledger_path_is_not_an_empty_ledger(tmp_path: Path) -> None:
