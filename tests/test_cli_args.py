@@ -1,6 +1,7 @@
 """The command line's own messages about its arguments are Chinese (ui.cli_args): argparse's
 errors, translated, one line, exit code 2 — for the program, every command and subcommand; a
-mistyped command names the closest; -h has Chinese headings."""
+mistyped command names the closest; a well-written date that does not exist says so; -h has
+Chinese headings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import argparse
 import ast
 import inspect
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,19 @@ def test_a_mistyped_subcommand_is_named_with_its_command(tmp_path: Path) -> None
         assert (result.returncode, result.stderr.strip()) == (2, expected)
 
 
+def test_a_date_that_does_not_exist_is_said_not_to_exist_on_the_command_line(tmp_path: Path) -> None:
+    """`targets --year 2026 --as-of 2026-02-29` answered "错误: argument --as-of: 日期应写成 YYYY-MM-DD：
+    2026-02-29" — English, and wrong: the date *is* written YYYY-MM-DD; 2026 has no 29 February.
+    The window says so for the same text (README *Dates*: "A date that does not exist … is refused
+    at the field, which says so")."""
+    result = run_cli("--db", str(tmp_path / "l.sqlite3"), "targets", "--year", "2026", "--as-of", "2026-02-29")
+    assert result.returncode == 2
+    assert "argument" not in result.stderr, result.stderr
+    assert "应写成 YYYY-MM-DD" not in result.stderr, result.stderr  # it was written so
+    assert "不存在" in result.stderr or "没有" in result.stderr, result.stderr
+    assert "--as-of：2026-02-29 这一天不存在（2026 年 2 月只有 28 天）" in result.stderr
+
+
 def test_help_has_chinese_headings() -> None:
     for args in (("-h",), ("targets", "-h"), ("user", "--help")):
         result = run_cli(*args)
@@ -127,7 +142,7 @@ def parser() -> Parser:
         (("mail", "--to", "a", "--count", "many"), "--count：“many”不是整数"),
         (("mail", "--to", "a", "--rate", "fast"), "--rate：“fast”不是数字"),
         (("mail", "--to", "a", "--kind", "lnch"), "--kind：没有“lnch”这一项（可选：lunch、dinner），是否要用 lunch？"),
-        (("mail", "--to", "a", "--on", "2025/04/30"), "--on：日期应写成 YYYY-MM-DD：2025/04/30"),
+        (("mail", "--to", "a", "--on", "2025-04-31"), "--on：2025-04-31 这一天不存在（2025 年 4 月只有 30 天）"),
         (("mail", "--to", "a", "stray"), "无法识别的参数：stray"),
         (("mial",), "没有命令“mial”，是否要用 mail？"),
         (("post",), "没有命令“post”，可用的命令：mail"),
@@ -191,3 +206,23 @@ def test_every_parser_of_the_command_line_speaks_chinese() -> None:
             if action.nargs == argparse.PARSER:
                 waiting.extend(action.choices.values())  # type: ignore[union-attr]
     assert seen > 25
+
+
+@pytest.mark.parametrize(
+    ("text", "said_"),
+    [
+        ("2026-02-29", "2026-02-29 这一天不存在（2026 年 2 月只有 28 天）"),
+        ("2026-13-01", "2026-13-01 这一天不存在（一年只有 12 个月）"),
+        ("2026-06-00", "2026-06-00 这一天不存在（2026 年 6 月只有 30 天）"),
+        ("0000-01-01", "日期应在 1900-01-01 至 9998-12-31 之间：0000-01-01"),
+        ("1899-12-31", "日期应在 1900-01-01 至 9998-12-31 之间：1899-12-31"),
+        ("2026/02/28", "日期应写成 YYYY-MM-DD：2026/02/28"),
+    ],
+)
+def test_a_date_option_says_why_it_is_no_date(text: str, said_: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(said_)):
+        iso_date(text)
+
+
+def test_a_date_option_takes_a_real_day() -> None:
+    assert iso_date("2024-02-29") == date(2024, 2, 29)

@@ -12,13 +12,15 @@ msgids and fails on one that is neither translated nor known not to reach a user
 A mistyped command is named with its closest command when ``difflib`` finds one
 (没有命令“tragets”，是否要用 targets？). The help (``-h``) has Chinese headings.
 
-The option types of the command line live here too: ``iso_date`` (YYYY-MM-DD) and ``year``.
+The option types of the command line live here too: ``iso_date`` (YYYY-MM-DD, a date that does not
+exist said to be so) and ``year``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import calendar
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -277,18 +279,40 @@ def said(parser: argparse.ArgumentParser, message: str) -> str:
 
 # ---------------------------------------------------------------------------- option types
 def iso_date(text: str) -> date:
-    """A DATE option: YYYY-MM-DD within the calendar the program knows."""
+    """A DATE option: YYYY-MM-DD within the calendar the program knows; a date so written that does
+    not exist (2026-02-29) is said not to exist."""
     from reports.workdays import FIRST_DAY, LAST_DAY
 
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(tr("日期应写成 YYYY-MM-DD：{v}").format(v=text)) from None
+        reason = _no_such_day(text) or tr("日期应写成 YYYY-MM-DD：{v}").format(v=text)
+        raise argparse.ArgumentTypeError(reason) from None
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise argparse.ArgumentTypeError(
-            tr("日期应在 {a} 至 {b} 之间：{v}").format(a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=text)
-        )
+        raise argparse.ArgumentTypeError(_outside(text))
     return day
+
+
+def _outside(text: str) -> str:
+    from reports.workdays import FIRST_DAY, LAST_DAY
+
+    return tr("日期应在 {a} 至 {b} 之间：{v}").format(a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=text)
+
+
+def _no_such_day(text: str) -> str | None:
+    """Why ``text``, written YYYY-MM-DD, is no day (None when it is not so written)."""
+    from reports.workdays import FIRST_DAY, LAST_DAY
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m is None:
+        return None
+    y, mo, _day = (int(g) for g in m.groups())
+    if not FIRST_DAY.year <= y <= LAST_DAY.year:
+        return _outside(text)
+    if not 1 <= mo <= 12:
+        return tr("{v} 这一天不存在（一年只有 12 个月）").format(v=text)
+    days = calendar.monthrange(y, mo)[1]
+    return tr("{v} 这一天不存在（{y} 年 {m} 月只有 {n} 天）").format(v=text, y=y, m=mo, n=days)
 
 
 def year(text: str) -> int:
