@@ -218,6 +218,7 @@ def test_a_mistyped_ledger_path_is_not_an_empty_ledger(tmp_path: Path) -> None:
     missing = tmp_path / "typo" / "ledger.sqlite3"
     result = run_cli("--db", str(missing), "verify")
     assert result.returncode == 2 and "找不到账本文件" in result.stderr
+    assert "（请检查 --db 或 LEDGER_DB）" in result.stderr  # where this command's ledger is named
     assert not missing.parent.exists()
 
 

@@ -257,3 +257,21 @@ def test_rollup_as_the_county_reader_role_of_the_readme(pg_url: str, tmp_path: P
             conn.execute(sql(f"DROP OWNED BY {reader}"))
             conn.execute(sql(f"DROP ROLE {reader}"))
         admin.dispose()
+
+
+def test_rollup_row_of_a_missing_ledger_does_not_send_the_user_to_db_or_ledger_db(tmp_path: Path) -> None:
+    """A ledger path given to `rollup` as one of its URLs was reported, on the terminal and in the
+    sheet's 说明 column, as "找不到账本文件：…（请检查 --db 或 LEDGER_DB）"; rollup takes no --db for its
+    ledgers and ignores LEDGER_DB — the advice led the county's officer to the wrong place."""
+    missing = tmp_path / "一中" / "ledger.sqlite3"
+    out = tmp_path / "各单位汇总.xlsx"
+    result = run_cli("rollup", "--year", "2026", "-o", str(out), str(missing))
+    assert result.returncode == 1, result.stderr
+    said = result.stdout + result.stderr
+    assert "--db" not in said and "LEDGER_DB" not in said, said
+    assert "请检查 rollup 命令行上给出的这个路径" in said, said
+    sheet = load_workbook(out).active
+    reasons = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True) if row[-1]]
+    assert reasons and not any("--db" in r or "LEDGER_DB" in r for r in reasons), reasons
+    assert all("请检查 rollup 命令行上给出的这个路径" in r for r in reasons), reasons
+    assert not missing.parent.exists()  # nothing is created for a missing ledger
