@@ -145,6 +145,29 @@ def test_export_has_the_disclosure_sheet(
     assert str(values["公开说明"]).startswith("2025年度公务接待费支出0.09万元")
 
 
+def test_a_first_year_in_the_ledger_states_no_change_on_the_command_line_in_pdf_and_workbook(
+    service: LedgerService, team: Team, db_url: str, tmp_path: Path
+) -> None:
+    """The previous year is not in the ledger: no 比上年增加, no 上年支出 0.00 — in the printed figures,
+    the JSON, the PDF and the workbook's sheet 年度公开; a --reason is not written (no change stated)."""
+    approve_on(service, team, date(2025, 3, 3))
+    out = tmp_path / "公开.pdf"
+    result = run_cli("--db", db_url, "disclosure", "--year", "2025", "-o", str(out), "--reason", "接待批次增加")
+    assert result.returncode == 0, result.stderr
+    assert "上年支出（万元）：上年台账中没有已审核的公务接待记录" in result.stdout
+    assert "比上年增减（万元）：—" in result.stdout and "比上年" not in result.stdout.split("\n\n", 1)[1]
+    assert "上年台账中没有已审核的公务接待记录，未与上年比较" in result.stdout
+    assert "--reason 未写入" in result.stderr and "接待批次增加" not in result.stdout
+    assert "比上年增加" not in pdf_text(out) and "上年台账中没有已审核的公务接待记录" in pdf_text(out)
+    data = json.loads(run_cli("--db", db_url, "disclosure", "--year", "2025", "--json").stdout)
+    assert (data["previous_total"], data["change"], data["change_rate"]) == (None, None, None)
+    book = tmp_path / "台账.xlsx"
+    assert run_cli("--db", db_url, "export", "--year", "2025", "-o", str(book)).returncode == 0
+    values = {row[0]: row[1] for row in load_workbook(book)["年度公开"].iter_rows(min_row=2, values_only=True)}
+    assert values["上年支出（万元）"] == "上年台账中没有已审核的公务接待记录"
+    assert values["比上年增减（万元）"] == "—" and "比上年增加" not in str(values["公开说明"])
+
+
 def build_ledger(url: str, name: str, cash: bool) -> None:
     db = Database(url)
     service = LedgerService(db)

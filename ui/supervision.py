@@ -152,6 +152,9 @@ class DisclosureDialog(QDialog):
         self.reason_edit.setPlaceholderText(tr("增减变化的主要原因，例如：严格执行接待标准，减少陪餐人数"))
         self.reason_edit.setFixedHeight(60)
         self.reason_edit.setTabChangesFocus(True)
+        if not self.disclosure.has_previous:  # no change is stated, so there is no reason to write
+            self.reason_edit.setEnabled(False)
+            self.reason_edit.setPlaceholderText(tr("上年台账中没有已审核的公务接待记录：公开说明不写增减，也不写其原因"))
         self.text_view = QTextBrowser()
         self.copy_button = QPushButton(tr("复制公开说明"))
         self.pdf_button = QPushButton(tr("另存为 PDF…"))
