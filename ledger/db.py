@@ -34,6 +34,16 @@ class DatabaseError(RuntimeError):
     """The ledger database cannot be opened or written; the message is for the user."""
 
 
+class MissingLedger(DatabaseError):
+    """A SQLite ledger file that is not there (and may not be created). The message sends the
+    user to where a desk names its ledger (--db, LEDGER_DB); a reader given the path otherwise (a
+    rollup's list) says it its own way from ``path``."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(tr("找不到账本文件：{path}（请检查 --db 或 LEDGER_DB）").format(path=path))
+        self.path = path
+
+
 class LedgerBusy(DatabaseError):
     """Another process held the write lock longer than a writer waits; nothing was written.
     ``at_once``: the write asked for the lock without waiting (``Database.at_once``) and the
@@ -183,9 +193,7 @@ class Database:
             self.access = "rw"
             if database and database != ":memory:" and not parsed.query.get("uri"):
                 if not create and not Path(database).is_file():
-                    raise DatabaseError(
-                        tr("找不到账本文件：{path}（请检查 --db 或 LEDGER_DB）").format(path=database)
-                    )
+                    raise MissingLedger(database)
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
                 self.access = sqlite_access(Path(database).resolve())
                 if read_only and self.access == "rw":

@@ -6,7 +6,10 @@ Figures, as bureaus publish them:
   classified ones included (they are spending like any other), in 万元 with two decimals;
 - **change** on the previous year's approved total, in 万元 and in percent
   (``change_rate`` = change / previous total, rounded half-up to 4 places; none when the
-  previous year spent nothing);
+  previous year spent nothing). A year whose previous year has no approved reception in the
+  ledger (the bureau's first year in it) states no change and no previous figure: that the ledger
+  holds nothing for it does not mean nothing was spent, so the paragraph says the previous year
+  is not in the ledger instead;
 - **batches** (批次) and **person-visits** (人次) of domestic receptions: the number of
   receptions and the sum of their guests (companions are not counted);
 - **foreign receptions apart** (外宾接待): guest origin 外宾, their amount, batches and
@@ -35,6 +38,7 @@ FOREIGN = "外宾"
 RATE_PLACES = Decimal("0.0001")
 TEN_THOUSAND = Decimal(10000)
 REASON_PLACEHOLDER = tr("（请填写增减变化的主要原因）")
+NO_PREVIOUS_YEAR = tr("上年台账中没有已审核的公务接待记录，未与上年比较")
 
 JSON_KEYS: tuple[str, ...] = (
     "year",
@@ -69,6 +73,12 @@ class Disclosure:
     person_visits: int  # their guests
     foreign_batches: int
     foreign_person_visits: int
+    previous_receptions: int  # approved receptions of the year before; none: not in the ledger
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether the ledger holds the previous year (an approved reception of it)."""
+        return self.previous_receptions > 0
 
     @property
     def total(self) -> Decimal:
@@ -80,7 +90,7 @@ class Disclosure:
 
     @property
     def change_rate(self) -> Decimal | None:
-        if not self.previous_total:
+        if not self.has_previous or not self.previous_total:
             return None
         return (self.change / self.previous_total).quantize(RATE_PLACES, ROUND_HALF_UP)
 
@@ -92,6 +102,8 @@ class Disclosure:
 
     def change_sentence(self) -> str:
         """比上年减少0.28万元，下降4.27%"""
+        if not self.has_previous:
+            return NO_PREVIOUS_YEAR
         if self.change == 0:
             return tr("与上年持平")
         if self.change_wan == 0:
@@ -101,21 +113,27 @@ class Disclosure:
             verb=tr("增加") if more else tr("减少"), wan=f"{abs(self.change_wan):.2f}"
         )
         rate = self.change_rate
-        if rate is None:
-            return amount + tr("（上年台账中没有已审核的公务接待记录）")
+        if rate is None:  # approved receptions of last year that cost nothing
+            return amount
         percent = (abs(rate) * 100).quantize(CENT, ROUND_HALF_UP)
         if percent == 0:
             return amount + tr("，{verb}不足0.01%").format(verb=tr("增长") if more else tr("下降"))
         return amount + tr("，{verb}{p}%").format(verb=tr("增长") if more else tr("下降"), p=f"{percent:.2f}")
 
     def text(self, reason: str = "") -> str:
-        """The paragraph for the 部门决算 公开; ``reason`` is the bureau's own words."""
-        reason = reason.strip().rstrip("。") or REASON_PLACEHOLDER
-        out = tr("{year}年度公务接待费支出{total}万元，{change}。").format(
-            year=self.year, total=wan_text(self.total), change=self.change_sentence()
-        )
-        if self.change != 0:
-            out += tr("主要原因是{reason}。").format(reason=reason)
+        """The paragraph for the 部门决算 公开; ``reason`` is the bureau's own words for the change
+        (not used when the previous year is not in the ledger: no change is stated)."""
+        reason = reason.strip().rstrip("。")
+        if self.has_previous:
+            out = tr("{year}年度公务接待费支出{total}万元，{change}。").format(
+                year=self.year, total=wan_text(self.total), change=self.change_sentence()
+            )
+            if self.change != 0:
+                out += tr("主要原因是{reason}。").format(reason=reason or REASON_PLACEHOLDER)
+        else:  # no change is stated, so there is none to explain
+            out = tr("{year}年度公务接待费支出{total}万元（{no_previous}）。").format(
+                year=self.year, total=wan_text(self.total), no_previous=NO_PREVIOUS_YEAR
+            )
         out += tr("其中：国内公务接待费{amount}万元，国内公务接待{b}批次、{v}人次").format(
             amount=wan_text(self.domestic_total), b=self.batches, v=self.person_visits
         )
@@ -129,11 +147,12 @@ class Disclosure:
 
     def to_json(self, reason: str = "") -> dict[str, Any]:
         rate = self.change_rate
+        known = self.has_previous
         return {
             "year": self.year,
             "total": f"{self.total:.2f}",
-            "previous_total": f"{self.previous_total:.2f}",
-            "change": f"{self.change:.2f}",
+            "previous_total": f"{self.previous_total:.2f}" if known else None,
+            "change": f"{self.change:.2f}" if known else None,
             "change_rate": None if rate is None else f"{rate:.4f}" if rate else "0.0000",
             "batches": self.batches,
             "person_visits": self.person_visits,
@@ -172,4 +191,5 @@ def year_disclosure(s: Session, year: int) -> Disclosure:
         person_visits=every[2] - abroad[2],
         foreign_batches=abroad[0],
         foreign_person_visits=abroad[2],
+        previous_receptions=totals.get(year - 1, empty)[0],
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ledger.addresses import identity, one_line, shown
-from ledger.db import Database
+from ledger.db import Database, MissingLedger
 from ledger.disclosure import Disclosure, year_disclosure
 from ledger.i18n import tr
 from ledger.models import ReceptionRow, SettingRow
@@ -74,6 +74,9 @@ def bureau_figures(url: str, year: int, today: date) -> BureauFigures:
     for _attempt in range(2):
         try:
             db = Database(url, create=False, read_only=True)
+        except MissingLedger as exc:  # named in the rollup's list, not by --db or LEDGER_DB
+            missing = tr("找不到账本文件：{path}（请检查 rollup 命令行上给出的这个路径）").format(path=exc.path)
+            return BureauFigures(source=source, error=one_line(missing, url, source))
         except Exception as exc:  # every reason a ledger cannot be opened is one line in its row
             return BureauFigures(source=source, error=one_line(str(exc), url, source))
         before = _file_state(db)

@@ -27,11 +27,16 @@ CONTENT_WIDTH = A4[0] - 36 * mm
 def figure_rows(d: Disclosure) -> list[tuple[str, str]]:
     """(label, value) of every figure, as on paper and in the workbook sheet."""
     rate = d.change_rate
+    if d.has_previous:
+        previous = wan_text(d.previous_total)
+        change = f"{d.change_wan:.2f}" if d.change_wan else "0.00"
+    else:  # not in the ledger: no previous figure, no change (never 0.00, as if nothing was spent)
+        previous, change = tr("上年台账中没有已审核的公务接待记录"), "—"
     return [
         (tr("年度"), str(d.year)),
         (tr("公务接待费支出（万元）"), wan_text(d.total)),
-        (tr("上年支出（万元）"), wan_text(d.previous_total)),
-        (tr("比上年增减（万元）"), f"{d.change_wan:.2f}" if d.change_wan else "0.00"),
+        (tr("上年支出（万元）"), previous),
+        (tr("比上年增减（万元）"), change),
         (
             tr("增减幅度"),
             "—" if rate is None else f"{rate * 100:.2f}%" if (rate * 100).quantize(CENT) else "0.00%",

@@ -64,8 +64,9 @@ def write_rollup(fh: BinaryIO, rows: list[BureauFigures], year: int) -> None:
                 r.name or tr("（未填单位名称）"),
                 r.source,
                 styles.cell(wan(d.total), money),
-                styles.cell(wan(d.previous_total), money),
-                styles.cell(d.change_wan, money),  # the difference of the published figures
+                # a bureau whose previous year is not in its ledger: no previous figure, no change
+                styles.cell(wan(d.previous_total), money) if d.has_previous else "—",
+                styles.cell(d.change_wan, money) if d.has_previous else "—",  # of the published figures
                 styles.cell(d.change_rate, percent) if d.change_rate is not None else "—",
                 d.batches,
                 d.person_visits,

@@ -211,13 +211,14 @@ def test_a_file_that_is_not_a_ledger_is_one_line(tmp_path: Path) -> None:
 def test_help_is_printed_once() -> None:
     result = run_cli("check", "--help")
     assert result.returncode == 0
-    assert result.stdout.count("usage:") == 1 and "按接待标准检查工作簿" in result.stdout
+    assert result.stdout.count("用法：") == 1 and "按接待标准检查工作簿" in result.stdout
 
 
 def test_a_mistyped_ledger_path_is_not_an_empty_ledger(tmp_path: Path) -> None:
     missing = tmp_path / "typo" / "ledger.sqlite3"
     result = run_cli("--db", str(missing), "verify")
     assert result.returncode == 2 and "找不到账本文件" in result.stderr
+    assert "（请检查 --db 或 LEDGER_DB）" in result.stderr  # where this command's ledger is named
     assert not missing.parent.exists()
 
 

@@ -145,6 +145,29 @@ def test_export_has_the_disclosure_sheet(
     assert str(values["公开说明"]).startswith("2025年度公务接待费支出0.09万元")
 
 
+def test_a_first_year_in_the_ledger_states_no_change_on_the_command_line_in_pdf_and_workbook(
+    service: LedgerService, team: Team, db_url: str, tmp_path: Path
+) -> None:
+    """The previous year is not in the ledger: no 比上年增加, no 上年支出 0.00 — in the printed figures,
+    the JSON, the PDF and the workbook's sheet 年度公开; a --reason is not written (no change stated)."""
+    approve_on(service, team, date(2025, 3, 3))
+    out = tmp_path / "公开.pdf"
+    result = run_cli("--db", db_url, "disclosure", "--year", "2025", "-o", str(out), "--reason", "接待批次增加")
+    assert result.returncode == 0, result.stderr
+    assert "上年支出（万元）：上年台账中没有已审核的公务接待记录" in result.stdout
+    assert "比上年增减（万元）：—" in result.stdout and "比上年" not in result.stdout.split("\n\n", 1)[1]
+    assert "上年台账中没有已审核的公务接待记录，未与上年比较" in result.stdout
+    assert "--reason 未写入" in result.stderr and "接待批次增加" not in result.stdout
+    assert "比上年增加" not in pdf_text(out) and "上年台账中没有已审核的公务接待记录" in pdf_text(out)
+    data = json.loads(run_cli("--db", db_url, "disclosure", "--year", "2025", "--json").stdout)
+    assert (data["previous_total"], data["change"], data["change_rate"]) == (None, None, None)
+    book = tmp_path / "台账.xlsx"
+    assert run_cli("--db", db_url, "export", "--year", "2025", "-o", str(book)).returncode == 0
+    values = {row[0]: row[1] for row in load_workbook(book)["年度公开"].iter_rows(min_row=2, values_only=True)}
+    assert values["上年支出（万元）"] == "上年台账中没有已审核的公务接待记录"
+    assert values["比上年增减（万元）"] == "—" and "比上年增加" not in str(values["公开说明"])
+
+
 def build_ledger(url: str, name: str, cash: bool) -> None:
     db = Database(url)
     service = LedgerService(db)
@@ -257,3 +280,21 @@ def test_rollup_as_the_county_reader_role_of_the_readme(pg_url: str, tmp_path: P
             conn.execute(sql(f"DROP OWNED BY {reader}"))
             conn.execute(sql(f"DROP ROLE {reader}"))
         admin.dispose()
+
+
+def test_rollup_row_of_a_missing_ledger_does_not_send_the_user_to_db_or_ledger_db(tmp_path: Path) -> None:
+    """A ledger path given to `rollup` as one of its URLs was reported, on the terminal and in the
+    sheet's 说明 column, as "找不到账本文件：…（请检查 --db 或 LEDGER_DB）"; rollup takes no --db for its
+    ledgers and ignores LEDGER_DB — the advice led the county's officer to the wrong place."""
+    missing = tmp_path / "一中" / "ledger.sqlite3"
+    out = tmp_path / "各单位汇总.xlsx"
+    result = run_cli("rollup", "--year", "2026", "-o", str(out), str(missing))
+    assert result.returncode == 1, result.stderr
+    said = result.stdout + result.stderr
+    assert "--db" not in said and "LEDGER_DB" not in said, said
+    assert "请检查 rollup 命令行上给出的这个路径" in said, said
+    sheet = load_workbook(out).active
+    reasons = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True) if row[-1]]
+    assert reasons and not any("--db" in r or "LEDGER_DB" in r for r in reasons), reasons
+    assert all("请检查 rollup 命令行上给出的这个路径" in r for r in reasons), reasons
+    assert not missing.parent.exists()  # nothing is created for a missing ledger

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from ledger.i18n import tr
+from ui.cli_args import PROG, Parser, UsageError, iso_date, year
 from ui.cli_report import Report as _Report
 from ui.cli_report import told_while_waiting
 
@@ -28,44 +29,10 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FOUND, EXIT_UNUSABLE = 0, 1, 2
 
 
-class UsageError(Exception):
-    """Unusable input: reported on one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _iso_date(text: str) -> date:
-    from reports.workdays import FIRST_DAY, LAST_DAY
-
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(tr("日期应写成 YYYY-MM-DD：{v}").format(v=text)) from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise argparse.ArgumentTypeError(
-            tr("日期应在 {a} 至 {b} 之间：{v}").format(
-                a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=text
-            )
-        )
-    return day
-
-
-def _year(text: str) -> int:
-    """A --year: a whole number whose year, last year and next year are all in the calendar."""
-    from reports.workdays import FIRST_DAY, LAST_DAY
-
-    try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(tr("年份应为整数，如 2025：{v}").format(v=text)) from None
-    if not FIRST_DAY.year <= year <= LAST_DAY.year:
-        raise argparse.ArgumentTypeError(
-            tr("年份应在 {a} 至 {b} 之间：{v}").format(a=FIRST_DAY.year, b=LAST_DAY.year, v=text)
-        )
-    return year
+# the parser of every command and subcommand (Chinese errors and help) and the option types
+_Parser = Parser
+_iso_date = iso_date
+_year = year
 
 
 def _write_output(path: Path, suffix: str, content: Any) -> None:
@@ -108,7 +75,7 @@ COMMANDS: dict[str, Handler] = {}
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python main.py",
+        prog=PROG,
         description=tr("公务接待台账。不带命令运行时打开图形界面。"),
     )
     _common(parser, top=True)

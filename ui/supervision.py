@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from ledger.policy import WarningParams
 from ledger.records import LedgerQuery
 from ledger.risks import CODES, Risk
 from ledger.service import LedgerService
+from ui.screen_fit import fit_window, scrolling
 
 WARNING_COLOUR = "#ef6c00"
 MAX_REFS_SHOWN = 10_000  # receptions one click puts in the ledger view
@@ -152,6 +153,9 @@ class DisclosureDialog(QDialog):
         self.reason_edit.setPlaceholderText(tr("增减变化的主要原因，例如：严格执行接待标准，减少陪餐人数"))
         self.reason_edit.setFixedHeight(60)
         self.reason_edit.setTabChangesFocus(True)
+        if not self.disclosure.has_previous:  # no change is stated, so there is no reason to write
+            self.reason_edit.setEnabled(False)
+            self.reason_edit.setPlaceholderText(tr("上年台账中没有已审核的公务接待记录：公开说明不写增减，也不写其原因"))
         self.text_view = QTextBrowser()
         self.copy_button = QPushButton(tr("复制公开说明"))
         self.pdf_button = QPushButton(tr("另存为 PDF…"))
@@ -163,19 +167,25 @@ class DisclosureDialog(QDialog):
         for b in (self.copy_button, self.pdf_button, close):
             b.setAutoDefault(False)
             buttons.addWidget(b)
+        # the figures, the reason and the paragraph scroll on a small screen; the buttons stay on it
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(figures)
+        body.addWidget(QLabel(tr("主要原因（由本单位填写，写入公开说明）：")))
+        body.addWidget(self.reason_edit)
+        body.addWidget(QLabel(tr("公开说明（可复制到部门决算公开）：")))
+        self.text_view.setMinimumHeight(120)
+        body.addWidget(self.text_view, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(figures)
-        layout.addWidget(QLabel(tr("主要原因（由本单位填写，写入公开说明）：")))
-        layout.addWidget(self.reason_edit)
-        layout.addWidget(QLabel(tr("公开说明（可复制到部门决算公开）：")))
-        layout.addWidget(self.text_view, 1)
+        layout.addWidget(scrolling(content), 1)
         layout.addLayout(buttons)
         self.reason_edit.textChanged.connect(self._show_text)
         self.copy_button.clicked.connect(self.copy_text)
         self.pdf_button.clicked.connect(self._ask_pdf)
         close.clicked.connect(self.accept)
         self._show_text()
-        self.resize(620, 560)
+        fit_window(self, "disclosure", QSize(620, 560))
 
     def paragraph(self) -> str:
         return self.disclosure.text(self.reason_edit.toPlainText())

@@ -21,7 +21,10 @@ def published(
     foreign: str = "0",
     fb: int = 0,
     fv: int = 0,
+    previous_receptions: int | None = None,
 ) -> Disclosure:
+    """The figures of a year; the previous year is in the ledger when it spent something (unless
+    ``previous_receptions`` says otherwise)."""
     return Disclosure(
         year=year,
         domestic_total=Decimal(total) - Decimal(foreign),
@@ -31,6 +34,7 @@ def published(
         person_visits=visits,
         foreign_batches=fb,
         foreign_person_visits=fv,
+        previous_receptions=(1 if Decimal(previous) else 0) if previous_receptions is None else previous_receptions,
     )
 
 
@@ -66,11 +70,49 @@ def test_an_increase_with_foreign_guests_apart() -> None:
 
 
 def test_no_previous_year_and_no_change() -> None:
+    from reports.disclosure import figure_rows
+
     first = published(2025, "3456.00", "0", 3, 12)
-    assert first.change_rate is None and first.to_json()["change_rate"] is None
-    assert "比上年增加0.35万元（上年台账中没有已审核的公务接待记录）。" in first.text()
+    assert not first.has_previous and first.change_rate is None
+    # no increase is claimed, no reason asked for it: the previous year is not in the ledger
+    assert first.text("严格执行接待标准").startswith(
+        "2025年度公务接待费支出0.35万元（上年台账中没有已审核的公务接待记录，未与上年比较）。其中："
+    )
+    assert REASON_PLACEHOLDER not in first.text() and "严格执行" not in first.text("严格执行接待标准")
+    json = first.to_json()
+    assert (json["previous_total"], json["change"], json["change_rate"]) == (None, None, None)
+    rows = dict(figure_rows(first))
+    assert (rows["上年支出（万元）"], rows["比上年增减（万元）"], rows["增减幅度"]) == (
+        "上年台账中没有已审核的公务接待记录",
+        "—",
+        "—",
+    )
     same = published(2025, "5000.00", "5000.00", 3, 12)
     assert "0.50万元，与上年持平。其中" in same.text()
+    # approved receptions last year that cost nothing: the ledger holds the year, spending 0.00
+    free = published(2025, "3456.00", "0", 3, 12, previous_receptions=2)
+    assert free.text().startswith("2025年度公务接待费支出0.35万元，比上年增加0.35万元。主要原因是")
+    assert free.to_json()["previous_total"] == "0.00" and free.change_rate is None
+
+
+def test_first_year_in_the_ledger_is_not_published_as_an_increase_over_last_year(
+    service: LedgerService, team: Team
+) -> None:
+    """A bureau that starts the ledger in 2026 publishes its 2026 figures. The paragraph said
+    "2026年度公务接待费支出0.03万元，比上年增加0.03万元（上年台账中没有已审核的公务接待记录）" and the
+    figures "上年支出（万元）：0.00": it told the public the spending rose by the whole amount, i.e.
+    that nothing was spent in 2025 — the README says such a year "says so … instead of claiming
+    nothing was spent". The increase cannot be known; the paragraph does not state one."""
+    from reports.disclosure import figure_rows
+
+    reception = service.submit(team.clerk, sample_reception(date(2026, 3, 5)))
+    service.approve(team.approver, reception.id)
+    service.save(team.clerk, sample_reception(date(2025, 3, 5), unit="去年的草稿"))  # not spending
+    d = service.disclosure(2026)
+    text = d.text("严格执行接待标准")
+    assert "上年台账中没有已审核的公务接待记录" in text
+    assert "比上年增加" not in text, text
+    assert "0.00" not in dict(figure_rows(d))["上年支出（万元）"]
 
 
 def test_the_change_is_the_difference_of_the_published_figures() -> None:

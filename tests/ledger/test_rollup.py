@@ -57,7 +57,8 @@ def test_unreadable_ledgers_are_rows_saying_why(db_url: str, tmp_path: Path) -> 
     )
     assert rows[0].error is None
     errors = [r.error or "" for r in rows[1:]]
-    assert "找不到账本文件" in errors[0]
+    assert "找不到账本文件" in errors[0] and "请检查 rollup 命令行上给出的这个路径" in errors[0]
+    assert "--db" not in errors[0] and "LEDGER_DB" not in errors[0]  # rollup takes neither for its ledgers
     assert "无法打开数据库" in errors[1]
     assert "需要升级" in errors[2]
     assert "不是接待台账数据库" in errors[3]
@@ -135,7 +136,7 @@ def test_the_total_row_adds_up_the_figures_shown(tmp_path: Path) -> None:
     from reports.rollup import write_rollup
 
     def bureau(name: str, total: str, previous: str) -> BureauFigures:
-        d = Disclosure(2025, Decimal(total), Decimal("0"), Decimal(previous), 1, 3, 0, 0)
+        d = Disclosure(2025, Decimal(total), Decimal("0"), Decimal(previous), 1, 3, 0, 0, 1)
         return BureauFigures(source=name, name=name, disclosure=d)
 
     # each bureau 0.4444万元 → 0.44 shown; their sum in yuan would round to 0.89, not 0.88
@@ -149,3 +150,21 @@ def test_the_total_row_adds_up_the_figures_shown(tmp_path: Path) -> None:
     assert by["公务接待费（万元）"] == pytest.approx(0.88)
     assert by["上年（万元）"] == pytest.approx(1.12)  # 0.56 + 0.56, not 1.11
     assert by["增减（万元）"] == pytest.approx(-0.24)
+
+
+def test_a_bureau_whose_previous_year_is_not_in_its_ledger_shows_no_previous_figure() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from ledger.disclosure import Disclosure
+    from ledger.rollup import BureauFigures
+    from reports.rollup import write_rollup
+
+    first_year = Disclosure(2025, Decimal("3000.00"), Decimal("0"), Decimal("0"), 2, 6, 0, 0, 0)
+    buffer = io.BytesIO()
+    write_rollup(buffer, [BureauFigures(source="新", name="新建学校", disclosure=first_year)], 2025)
+    values = [list(r) for r in load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows(values_only=True)]
+    row = dict(zip(values[1], next(r for r in values if r[0] == "新建学校"), strict=True))
+    assert (row["上年（万元）"], row["增减（万元）"], row["增减幅度"]) == ("—", "—", "—")
+    assert row["公务接待费（万元）"] == pytest.approx(0.30)

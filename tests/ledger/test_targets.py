@@ -351,6 +351,9 @@ def test_cli_targets_text_and_bad_input(service: LedgerService, team: Team, db_u
     assert "本年累计：1,234.50 元，1 批次，6 人次" in done.stdout
     assert "无上年基数，无法计算目标" in done.stdout
     done = _run("--db", db_url, "targets", "--year", "2025", "--as-of", "2025-02-30")
+    assert done.returncode == 2  # written YYYY-MM-DD, but no such day
+    assert "2025-02-30 这一天不存在" in done.stderr and "Traceback" not in done.stderr
+    done = _run("--db", db_url, "targets", "--year", "2025", "--as-of", "2025/02/28")
     assert done.returncode == 2
     assert "YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
     done = _run("--db", db_url, "targets", "--year", "2026", "--as-of", "2025-12-31")

@@ -83,6 +83,7 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
     from ui.settings_dialog import SettingsDialog
     from ui.settings_users import ResetPasswordDialog, UserDialog
     from ui.setup_dialog import SetupDialog
+    from ui.supervision import DisclosureDialog
 
     breach = sample_reception(date(2025, 3, 5), guests=10, companions=4, amount="900.00")
     draft = service.save(team.clerk, breach)
@@ -116,6 +117,7 @@ def every_window(service: LedgerService, team: Team) -> list[tuple[str, Callable
         ("plan form (approver)", lambda: PlanDialog(service, team.approver, plan_waiting.id)),
         ("letter register", lambda: LettersDialog(service, team.clerk)),
         ("register a letter", lambda: LetterDialog(service, team.clerk)),
+        ("yearly disclosure", lambda: DisclosureDialog(service, 2025)),
     ]
     return openers
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ WINDOWS = {
     "PDF preview", "settings", "history", "import result", "return", "notice period", "login", "setup",
     "change password", "add user", "reset password",
     "new plan form", "plan form with breaches", "plan form (approver)", "letter register", "register a letter",
+    "yearly disclosure",
 }
 
 
@@ -96,3 +98,71 @@ def test_the_form_comes_back_at_the_size_and_place_it_was_left(
     qtbot.waitExposed(again)
     assert (again.width(), again.height()) == (1000, 600)
     assert (again.geometry().x(), again.geometry().y()) == (100, 80)
+
+
+# ---------------------------------------------------------------- 年度公开 on the laptop's screen at 150 %
+_PROBE = textwrap.dedent(
+    """
+    import json, sys, tempfile
+    from datetime import date
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication, QPushButton
+    app = QApplication(sys.argv)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())  # no place kept
+    from ui.fonts import install_cjk_font
+    install_cjk_font(app)
+    from ledger.db import Database
+    from ledger.service import LedgerService
+    from ui.dashboard_view import DashboardView
+    service = LedgerService(Database(sys.argv[1]))
+    dashboard = DashboardView(service)
+    dashboard.show()
+    dialog = dashboard.show_disclosure()
+    for _ in range(5):
+        app.processEvents()
+    area = dialog.screen().availableGeometry()
+    off = []
+    for b in dialog.findChildren(QPushButton):
+        if b.isVisible():
+            tl, br = b.mapToGlobal(b.rect().topLeft()), b.mapToGlobal(b.rect().bottomRight())
+            if not (area.contains(tl) and area.contains(br)):
+                off.append(b.text())
+    g = dialog.frameGeometry()
+    print(json.dumps({"area": [area.width(), area.height()], "frame": [g.x(), g.y(), g.width(), g.height()],
+                      "off": off}))
+    """
+)
+
+
+def test_the_disclosure_dialog_keeps_its_buttons_on_the_laptop_screen_at_150_percent(
+    tmp_path: Path, db_url: str
+) -> None:
+    """仪表盘 → 年度公开… on the office laptop (1366×768) set to 150 %: every other window fitted
+    itself to the screen (the form, the plan form, settings, the letter register), but this dialog
+    was always 620×560 (`resize(620, 560)`, no fit to the screen), taller than the 512 logical
+    pixels there: its title bar and its buttons 复制公开说明 / 另存为 PDF… / 关闭 were off the screen."""
+    screen = tmp_path / "laptop.json"
+    screen.write_text(
+        json.dumps(
+            {
+                "synchronousWindowSystemEvents": False,
+                "windowFrameMargins": True,
+                "screens": [
+                    {"name": "L", "x": 0, "y": 0, "width": 1366, "height": 768, "logicalDpi": 96,
+                     "logicalBaseDpi": 96, "dpr": 1}
+                ],
+            }
+        )
+    )
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PROBE)
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR="1.5", PYTHONPATH=str(ROOT)
+    )
+    result = subprocess.run(
+        [sys.executable, str(probe), db_url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["off"] == [], seen

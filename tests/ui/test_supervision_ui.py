@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from ledger.records import Reception
@@ -119,6 +120,26 @@ def test_disclosure_dialog_copies_the_paragraph_and_saves_the_pdf(
     written = dialog.save_pdf(tmp_path / "公开")
     assert written is not None and written.suffix == ".pdf"
     assert "主要原因是压减陪餐人数" in pdf_text(written)
+
+
+def test_disclosure_dialog_of_a_first_year_states_no_change_and_asks_no_reason(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    service.clock = lambda: datetime(2025, 4, 8, 12)
+    record = service.submit(team.clerk, sample_reception(date(2025, 4, 8), amount="300.00"))
+    assert record.id is not None
+    service.approve(team.approver, record.id)
+    view = DashboardView(service)
+    qtbot.addWidget(view)
+    view.set_year(2025)
+    dialog = view.show_disclosure()
+    qtbot.addWidget(dialog)
+    assert dialog.text_view.toPlainText().startswith(
+        "2025年度公务接待费支出0.03万元（上年台账中没有已审核的公务接待记录，未与上年比较）。其中："
+    )
+    shown = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "上年台账中没有已审核的公务接待记录" in shown  # the figure 上年支出, not 0.00
+    assert not dialog.reason_edit.isEnabled()
 
 
 def test_warning_parameters_are_saved_with_a_new_policy_version(
