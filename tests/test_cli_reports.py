@@ -217,3 +217,14 @@ def test_a_ledger_started_on_the_command_line_gets_its_bureau_and_telephone_with
     assert after.returncode == 0 and after.stderr == ""
     text = flat_pdf_text(out)
     assert "XX县教育局" in text and "0710-1234567" in text
+
+
+def test_template_writes_the_blank_import_template_without_a_ledger(tmp_path: Path) -> None:
+    out = tmp_path / "模板.xlsx"
+    result = run_cli("--db", f"sqlite:///{tmp_path / 'none.sqlite3'}", "template", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"已写入导入模板 {out}：填写“台账”表（黄色列必填，各列见“填写说明”表）后用 import 导入"
+    assert load_workbook(out).sheetnames == ["台账", "填写说明"]
+    assert not (tmp_path / "none.sqlite3").exists()  # no ledger was made for it
+    wrong = run_cli("template", "-o", str(tmp_path / "模板.xls"))
+    assert wrong.returncode == 2 and "输出文件应以 .xlsx 结尾" in wrong.stderr

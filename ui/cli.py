@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=_year, required=True, help=tr("年份"))
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
 
+    p = command("template", cmd_template, tr("空白的导入模板（带填写说明），填好后用 import 导入"))
+    p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
+
     p = command("user", cmd_user, tr("用户管理"))
     user_sub = p.add_subparsers(dest="user_command", parser_class=_Parser, required=True)
     add = user_sub.add_parser("add", help=tr("添加用户"))
@@ -583,6 +586,18 @@ def _plan_summary(slip: Any) -> str:
     return tr("与接待审批 {ref} 对比：{what}").format(
         ref=slip.plan.ref, what=tr("超出审批：") + "；".join(over) if over else tr("未超出审批")
     )
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from reports.blank_template import write_template
+    from reports.output import OutputError
+
+    try:
+        path = write_template(_output(args.output, ".xlsx"))
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    print(tr("已写入导入模板 {path}：填写“台账”表（黄色列必填，各列见“填写说明”表）后用 import 导入").format(path=path))
+    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
