@@ -1,5 +1,6 @@
-"""The plan form (接待审批 → 新建) as a clerk meets it: the planned meals' columns are wide
-enough for their headers and what they hold on the laptop at 150 %."""
+"""The plan form (接待审批 → 新建) as a clerk meets it: a new form is not red before anything is
+typed, a field says its problem once it was changed or a save was tried, and the planned
+meals' columns are wide enough for their headers and what they hold on the laptop at 150 %."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from ledger.service import LedgerService
 from tests.conftest import Team
+from tests.ui.conftest import type_text
 from ui.plan_dialog import PlanDialog
 from ui.plan_meals import VENUE, VENUE_TYPE
 
@@ -29,6 +31,41 @@ def new_form(qtbot: QtBot, service: LedgerService, team: Team) -> PlanDialog:
     form.show()
     qtbot.waitExposed(form)
     return form
+
+
+def said(form: PlanDialog) -> dict[str, str]:
+    """The messages under the fields, as shown."""
+    return {key: label.text() for key, label in form.fields.error.items() if not label.isHidden()}
+
+
+def red(form: PlanDialog) -> list[str]:
+    return [key for key, widget in form.fields.widget.items() if widget.property("problem") is True]
+
+
+def test_a_new_plan_form_is_not_red_before_anything_is_typed(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    form = new_form(qtbot, service, team)
+    form.refresh_check()
+    assert said(form) == {}
+    assert red(form) == []
+
+
+def test_a_field_says_its_problem_once_changed_and_every_field_once_a_save_was_tried(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    form = new_form(qtbot, service, team)
+    type_text(qtbot, form.form.activity, "督导")
+    form.form.activity.clear()  # typed, then taken back: this field was touched
+    form.refresh_check()
+    assert said(form) == {"activity": "请填写公务活动"}
+    assert red(form) == ["activity"]
+
+    assert form.save_draft() is False  # a save tried: every problem is said, nothing is written
+    assert said(form)["visiting_unit"] == "请填写来访单位"
+    assert said(form)["guest_count"] == "接待对象至少 1 人"
+    assert "visiting_unit" in red(form)
+    assert service.plans() == []
 
 
 def test_the_planned_meals_columns_fit_their_headers_and_venues_on_the_laptop_at_150_percent(
