@@ -43,3 +43,13 @@ class InvalidReception(LedgerError):
 
 class ImportCancelled(LedgerError):
     pass
+
+
+class ChangedElsewhere(InvalidReception):
+    """Another desk changed a field this desk changes too, to another value, since this desk
+    read it; nothing was written. ``problems`` says at each such field what it holds now;
+    ``current`` is the record as stored (the face shows it and lets the user decide)."""
+
+    def __init__(self, problems: dict[str, str], current: object) -> None:
+        super().__init__(problems)
+        self.current = current

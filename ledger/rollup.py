@@ -139,15 +139,26 @@ def _read(db: Database, source: str, year: int, today: date) -> BureauFigures:
     )
 
 
+def has_previous_year(row: BureauFigures) -> bool:
+    """Whether the bureau's ledger holds approved receptions of the year before: else its change
+    on last year is not known (the ledger may have started this year), and counts in no total."""
+    return row.disclosure is not None and row.disclosure.has_previous
+
+
 def totals(rows: list[BureauFigures]) -> dict[str, object]:
-    """The total row: sums over the ledgers that could be read."""
+    """The total row: sums over the ledgers that could be read; the change on last year over
+    those that have a previous year (``compared``), the others named in ``not_compared``."""
     read = [r for r in rows if r.error is None]
     disclosures = [r.disclosure for r in read if r.disclosure is not None]
+    compared = [r.disclosure for r in read if has_previous_year(r) and r.disclosure is not None]
     targets = [r.target.target_total for r in read if r.target and r.target.target_total is not None]
     return {
         "ledgers": len(read),
         "total": sum((d.total for d in disclosures), ZERO),
         "previous_total": sum((d.previous_total for d in disclosures), ZERO),
+        "compared": len(compared),
+        "compared_total": sum((d.total for d in compared), ZERO),
+        "not_compared": [r.name or r.source for r in read if r.disclosure is not None and not has_previous_year(r)],
         "batches": sum(d.batches for d in disclosures),
         "person_visits": sum(d.person_visits for d in disclosures),
         "foreign_batches": sum(d.foreign_batches for d in disclosures),

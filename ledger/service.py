@@ -158,8 +158,13 @@ class LedgerService:
         display_name: str | None = None,
         roles: Iterable[Role] | None = None,
         active: bool | None = None,
+        roles_since: Iterable[Role] | None = None,
     ) -> User:
-        return self._users.update(actor, username, display_name=display_name, roles=roles, active=active)
+        """``roles_since``: the roles as the face read them; only the roles ticked or unticked since
+        change, the others stay as stored (another desk's change to them is kept)."""
+        return self._users.update(
+            actor, username, display_name=display_name, roles=roles, active=active, roles_since=roles_since
+        )
 
     def set_password(self, actor: User, username: str, new_password: str, old_password: str = "") -> None:
         self._users.set_password(actor, username, new_password, old_password)
@@ -171,10 +176,11 @@ class LedgerService:
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
         return self._settings.update_bureau(actor, bureau)
 
-    def change_bureau(self, actor: User, **changes: object) -> Bureau:
-        """Only the given details (name, supervision_phone, posting_days, address), the others
-        as stored at the moment of the write (another desk's change to them stays)."""
-        return self._settings.change_bureau(actor, **changes)
+    def change_bureau(self, actor: User, *, since: Bureau | None = None, **changes: object) -> Bureau:
+        """Only the given details (name, supervision_phone, posting_days, address, local_holidays),
+        the others as stored at the moment of the write (another desk's change to them stays);
+        with ``since`` (as read), one another desk changed otherwise is ``ChangedElsewhere``."""
+        return self._settings.change_bureau(actor, since=since, **changes)
 
     def work_calendar(self) -> WorkCalendar:
         """The bureau's working-day calendar: the State Council's schedule and its local holidays."""
@@ -183,8 +189,8 @@ class LedgerService:
     def reduction_for(self, year: int) -> Decimal:
         return self._settings.reduction_for(year)
 
-    def set_reduction(self, actor: User, year: int, reduction: Decimal) -> None:
-        self._settings.set_reduction(actor, year, reduction)
+    def set_reduction(self, actor: User, year: int, reduction: Decimal, *, since: Decimal | None = None) -> None:
+        self._settings.set_reduction(actor, year, reduction, since=since)
 
     def policies(self) -> list[Policy]:
         return self._settings.policies()
@@ -192,8 +198,8 @@ class LedgerService:
     def policy_for(self, on: date) -> Policy:
         return self._settings.policy_for(on)
 
-    def add_policy(self, actor: User, policy: Policy) -> Policy:
-        return self._settings.add_policy(actor, policy)
+    def add_policy(self, actor: User, policy: Policy, *, since: Policy | None = None) -> Policy:
+        return self._settings.add_policy(actor, policy, since=since)
 
     def assess(self, reception: Reception) -> Assessment:
         """The rule engine, with the policy in force on the reception date."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from ledger import history, limits, queries
 from ledger.db import Database, DatabaseError
 from ledger.desk import Desk, require
-from ledger.errors import InvalidReception
+from ledger.errors import ChangedElsewhere, InvalidReception
 from ledger.i18n import tr
+from ledger.merging import POLICY_LABELS, changed_at_field, clashes
 from ledger.models import PlanRow, PolicyRow, ReceptionRow, SettingRow, TargetRow
 from ledger.plans import pre_approval_in
 from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
@@ -48,10 +49,21 @@ class Settings:
         with self.desk.db.read() as s:
             return _bureau_in(s)
 
-    def change_bureau(self, actor: User, **changes: object) -> Bureau:
+    def change_bureau(self, actor: User, *, since: Bureau | None = None, **changes: object) -> Bureau:
+        """Only the given details, the others as stored at the moment of the write. ``since``: the
+        details as the face read them; a detail another desk changed since, to something else than
+        ``changes`` gives, is refused at its field (``ChangedElsewhere``) and nothing is written."""
         with self.desk.db.write() as s:
             require(s, actor, Role.ADMIN, tr("修改单位信息"))
-            self.write_bureau(s, replace(_bureau_in(s), **changes), actor=actor.username)  # type: ignore[arg-type]
+            stored = _bureau_in(s)
+            wanted = _cleaned(replace(stored, **changes))  # type: ignore[arg-type]
+            if since is not None:
+                clash = clashes(_cleaned(since), stored, wanted, changes)
+                if clash:
+                    raise ChangedElsewhere(
+                        {f: changed_at_field(getattr(stored, f), getattr(since, f)) for f in clash}, stored
+                    )
+            self.write_bureau(s, wanted, actor=actor.username)
         return self.bureau()
 
     def update_bureau(self, actor: User, bureau: Bureau) -> Bureau:
@@ -61,12 +73,7 @@ class Settings:
         return self.bureau()
 
     def write_bureau(self, s: Session, bureau: Bureau, *, actor: str) -> None:
-        bureau = replace(
-            bureau,
-            name=clean_line(bureau.name),
-            supervision_phone=clean_line(bureau.supervision_phone),
-            address=clean_line(bureau.address),
-        )
+        bureau = _cleaned(bureau)
         problems = {}
         if len(bureau.name) > limits.UNIT or len(bureau.address) > limits.UNIT:
             problems["name" if len(bureau.name) > limits.UNIT else "address"] = tr("最多 {n} 个字").format(
@@ -114,11 +121,17 @@ class Settings:
         with self.desk.db.read() as s:
             return queries.reduction_for(s, year)
 
-    def set_reduction(self, actor: User, year: int, reduction: Decimal) -> None:
+    def set_reduction(self, actor: User, year: int, reduction: Decimal, *, since: Decimal | None = None) -> None:
+        """``since``: the year's reduction as the face read it; when another desk set another one
+        since (not this one), nothing is written (``ChangedElsewhere`` at ``reduction``)."""
         if not Decimal("0") <= reduction < Decimal("1"):
             raise InvalidReception({"reduction": tr("压减比例应在 0% 至 100% 之间")})
         with self.desk.db.write() as s:
             require(s, actor, Role.ADMIN, tr("设置年度目标"))
+            stored = queries.reduction_for(s, year)
+            if since is not None and stored not in (since, reduction):
+                percent = lambda d: f"{(d * 100).normalize():f}%"  # noqa: E731
+                raise ChangedElsewhere({"reduction": changed_at_field(percent(stored), percent(since))}, stored)
             row = s.get(TargetRow, year)
             before = {"year": year, "reduction": row.reduction} if row else None
             text = f"{reduction.quantize(Decimal('0.0001')).normalize():f}"
@@ -168,16 +181,22 @@ class Settings:
     def policy_for(self, on: date) -> Policy:
         return policy_in_force(self._judged_by(), on)
 
-    def add_policy(self, actor: User, policy: Policy) -> Policy:
-        """A new version; earlier versions are never changed."""
-        try:
-            policy.validate()
-        except ValueError as exc:
-            raise InvalidReception({"policy": str(exc)}) from None
+    def add_policy(self, actor: User, policy: Policy, *, since: Policy | None = None) -> Policy:
+        """A new version; earlier versions are never changed. ``since``: the version the face
+        started from (``policy`` is it with the user's changes); when another desk added a version
+        meanwhile, the changes go onto that one, as stored at the moment of the write, and a
+        field both changed differently is refused (``ChangedElsewhere``, nothing written)."""
         current = self.policies()
         with self.desk.db.write() as s:
             require(s, actor, Role.ADMIN, tr("修改接待标准"))
-            latest = max(p.effective_from for p in current)
+            stored = _latest_policy_in(s) or max(current, key=lambda p: p.effective_from)
+            if since is not None and since.to_dict() != stored.to_dict():
+                policy = _policy_onto(since, stored, policy)
+            try:
+                policy.validate()
+            except ValueError as exc:
+                raise InvalidReception({"policy": str(exc)}) from None
+            latest = max(stored.effective_from, *(p.effective_from for p in current))
             if policy.effective_from <= latest:
                 raise InvalidReception(
                     {
@@ -281,3 +300,39 @@ def _bureau_in(s: Session) -> Bureau:
         address=values.get("address", ""),
         local_holidays=local_holidays(values.get("local_holidays", "")),
     )
+
+
+def _cleaned(bureau: Bureau) -> Bureau:
+    """The details in the form they are stored and compared in."""
+    return replace(
+        bureau,
+        name=clean_line(bureau.name).strip(),
+        supervision_phone=clean_line(bureau.supervision_phone).strip(),
+        address=clean_line(bureau.address).strip(),
+        local_holidays=tuple(sorted(set(bureau.local_holidays))),
+    )
+
+
+def _latest_policy_in(s: Session) -> Policy | None:
+    row = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from.desc(), PolicyRow.id.desc())).first()
+    return Policy.from_dict(json.loads(row.params)) if row is not None else None
+
+
+def _policy_onto(since: Policy, stored: Policy, policy: Policy) -> Policy:
+    """``policy``'s changes from ``since`` put onto ``stored`` (another desk's newer version), or
+    ``ChangedElsewhere`` naming the fields both changed to different values."""
+    names = [f.name for f in fields(Policy) if f.name != "effective_from"]
+    changed = [n for n in names if getattr(policy, n) != getattr(since, n)]
+    clash = clashes(since, stored, policy, changed)
+    if clash:
+        labels = "、".join(dict.fromkeys(POLICY_LABELS.get(n, n) for n in clash))
+        raise ChangedElsewhere(
+            {
+                "policy": tr(
+                    "另一处已新增 {d} 起执行的版本“{name}”，其中 {labels} 也改了，与此处填写的不同。"
+                    "未保存：表格中已列出该版本，请核对；再次保存将以此处填写的为准"
+                ).format(d=stored.effective_from.isoformat(), name=stored.name, labels=labels)
+            },
+            stored,
+        )
+    return replace(stored, effective_from=policy.effective_from, **{n: getattr(policy, n) for n in changed})

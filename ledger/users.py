@@ -11,6 +11,7 @@ from ledger import auth, limits, login, signing
 from ledger.desk import Desk, has, require
 from ledger.errors import (
     AuthError,
+    ChangedElsewhere,
     InvalidReception,
     LoginThrottled,
     NotFound,
@@ -83,11 +84,24 @@ class Users:
         display_name: str | None = None,
         roles: Iterable[Role] | None = None,
         active: bool | None = None,
+        roles_since: Iterable[Role] | None = None,
     ) -> User:
         with self.desk.db.write() as s:
             require(s, actor, Role.ADMIN, tr("修改用户"))
             row = self._user_row(s, username)
             before = user_snapshot(row)
+            if roles is not None and roles_since is not None:  # the roles ticked or unticked since
+                wanted, read = frozenset(roles), frozenset(roles_since)
+                stored = user_of(row)
+                roles = (stored.roles | (wanted - read)) - (read - wanted)
+                if not roles:
+                    now = "、".join(r.label for r in Role if r in stored.roles)
+                    raise ChangedElsewhere(
+                        {"roles": tr("{name} 的角色已在别处改为“{now}”，再按此处的修改就不剩任何角色：未保存").format(
+                            name=stored.label, now=now
+                        )},
+                        stored,
+                    )
             if display_name is not None:
                 display_name = clean_line(display_name)
                 if len(display_name) > limits.PERSON_NAME:

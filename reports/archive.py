@@ -39,7 +39,8 @@ class ArchiveError(ValueError):
 @dataclass(frozen=True)
 class ArchiveSummary:
     year: int
-    files: int
+    files: int  # the files the signed manifest lists, as ``check_archive`` counts them (the
+    # manifest and its signature besides: `archive` and `verify --archive` say the same number)
     receptions: int
     manifest_sha256: str
 
@@ -127,7 +128,7 @@ def build_archive(
         z.writestr(MANIFEST, manifest)
         z.writestr(MANIFEST_SIGNATURE, sealed)
     digest = hashlib.sha256(manifest).hexdigest()
-    return out.getvalue(), ArchiveSummary(year, len(files) + 2, len(approved), digest)
+    return out.getvalue(), ArchiveSummary(year, len(files), len(approved), digest)
 
 
 def _before_the_meal(

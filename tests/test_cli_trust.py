@@ -165,6 +165,22 @@ def test_anchor_full_width_and_the_register_labelled_unprotected(ledger: str, tm
     assert "未受校验保护" in run_cli("--db", ledger, "fingerprints").stdout
 
 
+def test_archive_and_verify_archive_count_the_same_files(ledger: str, tmp_path: Path) -> None:
+    """`archive` said "168 个文件" and `verify --archive` of the same file "166 个文件": both now
+    count the files the signed manifest lists (the manifest and its signature besides)."""
+    out = tmp_path / "2025.zip"
+    made = run_cli("--db", ledger, "archive", "--year", "2025", "-o", str(out), env=ADMIN)
+    assert made.returncode == 0, made.stderr
+    checked = run_cli("verify", "--archive", str(out))
+    assert checked.returncode == 0, checked.stdout
+    written = re.search(r"条已审核接待，(\d+) 个文件", made.stdout)
+    verified = re.search(r"封存文件完整：(\d+) 个文件", checked.stdout)
+    assert written is not None and verified is not None
+    with zipfile.ZipFile(out) as z:
+        listed = len(z.namelist()) - 2  # 清单 and its signature are not listed in themselves
+    assert int(written.group(1)) == int(verified.group(1)) == listed
+
+
 def test_archive_refuses_the_current_year_and_a_second_seal(ledger: str, tmp_path: Path) -> None:
     from datetime import date
 

@@ -223,7 +223,8 @@ class CryptoDialog(QDialog):
         layout = QVBoxLayout(self)
         self.default = QRadioButton(tr("默认：SHA-256 校验链 + Ed25519 签名"))
         self.gm = QRadioButton(tr("国密：SM3 校验链 + SM2 签名（商用密码）"))
-        (self.gm if service.crypto() == "gm" else self.default).setChecked(True)
+        self.loaded = service.crypto()  # as read: OK without a change writes nothing
+        (self.gm if self.loaded == "gm" else self.default).setChecked(True)
         layout.addWidget(self.default)
         layout.addWidget(self.gm)
         note = QLabel(
@@ -238,6 +239,9 @@ class CryptoDialog(QDialog):
 
     def save(self) -> None:
         choice = "gm" if self.gm.isChecked() else ""
+        if choice == self.loaded:  # unchanged here: another desk's choice meanwhile stays
+            self.accept()
+            return
         outcome = run(
             lambda: self.service.set_crypto(self.user, choice),
             parent=self,

@@ -24,9 +24,10 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPen, QShowEvent
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetricsF, QPainter, QPen, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -70,6 +71,15 @@ PROJECTION_METHODS = {
     "run_rate": tr("按本年日均支出推算"),
 }
 TOP_UNITS = 10
+# room Qt Charts keeps around what it draws (px, measured with the bundled font, a little more):
+# beside a month label; around a legend marker's name (its symbol and spacing); in a chart beside
+# its plot (margins, and the value axis's widest label besides); around the legend; the view's
+# margins and scroll bar
+MONTH_LABEL_ROOM = 16
+LEGEND_MARKER_ROOM = 32
+PLOT_ROOM = 40
+LEGEND_ROOM = 30
+VIEW_ROOM = 36
 
 
 def _yuan(amount: Decimal) -> str:
@@ -210,7 +220,9 @@ class DashboardView(QWidget):
         self.cumulative_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.cumulative_view.setMinimumHeight(220)
 
-        charts = QHBoxLayout()
+        # side by side where both charts show every month and legend in full, else one below
+        # the other (the laptop at 150 %): never "10…" or "上年累计（…"
+        self.charts = charts = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         charts.addWidget(self.monthly_view, 3)
         charts.addWidget(self.cumulative_view, 2)
 
@@ -309,6 +321,33 @@ class DashboardView(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+        self._place_charts()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_charts()
+
+    def charts_side_by_side(self) -> bool:
+        return self.charts.direction() == QBoxLayout.Direction.LeftToRight
+
+    def side_by_side_width(self) -> float:
+        """The width of the view from which both charts show every month label and the whole
+        legend side by side (the row gives the months 3/5 and the cumulative chart 2/5)."""
+        axes = self.monthly_chart.axes()
+        labels = QFontMetricsF(axes[0].labelsFont() if axes else self.font())
+        widest = max((labels.horizontalAdvance(f"{a.max():.0f}") for a in axes if isinstance(a, QValueAxis)), default=0)
+        monthly = 12 * (labels.horizontalAdvance(tr("12月")) + MONTH_LABEL_ROOM) + PLOT_ROOM + widest
+        legend = self.cumulative_chart.legend()
+        names = QFontMetricsF(legend.font())
+        markers = sum(names.horizontalAdvance(m.label()) + LEGEND_MARKER_ROOM for m in legend.markers())
+        return max(monthly * 5 / 3, (markers + LEGEND_ROOM) * 5 / 2) + VIEW_ROOM
+
+    def _place_charts(self) -> None:
+        # the view's own width: it does not change when the stacked charts bring a scroll bar
+        side = self.width() >= self.side_by_side_width()
+        direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+        if self.charts.direction() != direction:
+            self.charts.setDirection(direction)
 
     def refresh(self) -> None:
         """Read the years and the figures of the chosen year again and redraw everything."""
@@ -329,6 +368,7 @@ class DashboardView(QWidget):
         self._show_cards(dash)
         self._show_monthly(dash)
         self._show_cumulative(dash)
+        self._place_charts()  # the legend's names changed with the year
         self._show_side(dash)
         self._show_units(dash)
         self.risk_panel.set_risks(self.year, self.service.risks(self.year))

@@ -132,6 +132,11 @@ class PlanDialog(QDialog):
         self._dirty = False
         self._loading = False
         self._submit_tried = False
+        # a field's problem shows once the user changed it, or everywhere once a save or a
+        # submission was tried (and on a stored or restored plan): never on an untouched new form
+        self._show_all = False
+        self._touched: set[str] = set()
+        self._baseline: dict[str, object] = {}
         self._focused_once = False
         self.service_problems: dict[str, str] = {}
         self.problems: dict[str, str] = {}
@@ -176,6 +181,8 @@ class PlanDialog(QDialog):
         if stored.id is not None and draft.version:
             self._plan = replace(stored, version=draft.version)  # saving then finds a newer version
         self._load(replace(self._plan, **{k: getattr(draft.plan, k) for k in self.form.values()}))
+        self._show_all = True  # what was typed before the crash: its problems are shown
+        self.refresh_check()
         note = tr("已恢复 {t} 自动保存的内容，尚未保存到台账。").format(
             t=draft.saved_at.strftime("%Y-%m-%d %H:%M:%S")
         )
@@ -289,6 +296,9 @@ class PlanDialog(QDialog):
             self.form.load(p)
         finally:
             self._loading = False
+        self._baseline = self.form.values()
+        self._touched = set()
+        self._show_all = p.id is not None
         self._show_header()
         self._update_actions()
         self.refresh_check()
@@ -331,6 +341,7 @@ class PlanDialog(QDialog):
     def _edited(self) -> None:
         if self._loading:
             return
+        self._touch()
         if not self._dirty:
             self._dirty = True
             self._show_header()
@@ -341,9 +352,11 @@ class PlanDialog(QDialog):
         """Check the plan as typed: problems at their fields, breaches in the panel."""
         self._check_timer.stop()
         plan = self.current_plan()
-        problems = self.form.problems()
+        problems = self.form.problems()  # what a cell refused as it was typed
+        self._touch()
         for key, message in self.service.plan_problems(plan, for_submit=self._submit_tried).items():
-            problems.setdefault(key, message)
+            if self._show_all or key.split(".")[0] in self._touched:
+                problems.setdefault(key, message)
         for key, message in self.service_problems.items():
             problems.setdefault(key, message)
         try:
@@ -397,7 +410,20 @@ class PlanDialog(QDialog):
         )
         return True
 
+    def _touch(self) -> None:
+        """The fields changed since the plan was loaded are touched, for good."""
+        values = self.form.values()
+        self._touched |= {k for k, v in values.items() if v != self._baseline.get(k)}
+
+    def _tried(self) -> None:
+        """A save or a submission was tried: every field's problem is shown from now on."""
+        if not self._show_all:
+            self._show_all = True
+            self.refresh_check()
+
     def save_draft(self) -> bool:
+        if self.is_editable():
+            self._tried()
         if not self.is_editable() or self._refused_locally(tr("保存")):
             return False
         return self._write(
@@ -407,6 +433,8 @@ class PlanDialog(QDialog):
         )
 
     def submit(self) -> bool:
+        if self.is_editable():
+            self._tried()
         if not self.is_editable() or self._refused_locally(tr("提交")):
             return False
         self._submit_tried = True

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -36,6 +35,7 @@ from ledger.i18n import tr
 from ledger.money import ZERO
 from ledger.preapproval import Plan, PlannedMeal
 from ledger.records import ACTIVITY_KINDS, GUEST_ORIGINS
+from ui.columns import fit_columns
 from ui.dates import DateEdit
 from ui.meals_model import CountDelegate, DateDelegate, MoneyDelegate, meal_kind_delegate, venue_type_delegate
 from ui.people_model import PeopleModel
@@ -52,6 +52,15 @@ from ui.reception.fields import (
 from ui.reception.people_tab import people_table, wire_people_buttons
 
 MAX_PEOPLE = 9999
+# what the meals' columns usually hold, so that they are wide enough before any meal is typed
+MEAL_SAMPLES = {
+    DATE: "2026-11-30",
+    KIND: tr("晚餐"),
+    VENUE: tr("局机关食堂"),
+    VENUE_TYPE: tr("高档酒店"),
+    STANDARD: "1,000.00",
+    AMOUNT: "10,000.00",
+}
 
 
 def _say(label: QLabel, text: str) -> None:
@@ -260,17 +269,9 @@ class PlanFields(QWidget):
         ]
         for column, delegate in self._delegates:
             self.meals_view.setItemDelegateForColumn(column, delegate)
-        header = self.meals_view.horizontalHeader()
-        for column, width in (
-            (DATE, 92),
-            (KIND, 48),
-            (VENUE_TYPE, 96),
-            (DINERS, 68),
-            (STANDARD, 96),
-            (AMOUNT, 84),
-        ):
-            self.meals_view.setColumnWidth(column, width)
-        header.setSectionResizeMode(VENUE, QHeaderView.ResizeMode.Stretch)
+        # every column as wide as its header and what it holds; the venue takes what is left,
+        # never less than a usual venue's name (at 150 % it was the narrowest: "局机…")
+        self.meals_columns = fit_columns(self.meals_view, VENUE, MEAL_SAMPLES)
         self.meals_view.verticalHeader().setDefaultSectionSize(22)
         self.meals_view.setEditTriggers(TABLE_EDIT_TRIGGERS)
         self.meals_view.setMinimumHeight(100)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -28,120 +28,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.errors import ChangedElsewhere
 from ledger.i18n import tr
 from ledger.money import MoneyError, parse_money
 from ledger.policy import Policy
-from ledger.records import MEAL_KINDS, VENUE_TYPES, Bureau, Role, User
+from ledger.records import MEAL_KINDS, VENUE_TYPES, Role, User
 from ledger.service import InvalidReception, LedgerError, LedgerService
 from ui.dates import DateEdit
 from ui.hub import ChangeHub
 from ui.operations import run
 from ui.screen_fit import fit_window
+from ui.settings_bureau import BureauTab
 from ui.settings_policy import RegionalPolicyForm, regional_text
 from ui.settings_users import OK_STYLE, UsersTab, read_only_item
 from ui.supervision import WarningParamsDialog
 from ui.widgets import FieldMessages, error_label, show_ledger_error
-
-
-# ============================================================================ bureau
-def parse_days(text: str) -> tuple[date, ...] | str:
-    """Dates written YYYY-MM-DD, separated by 、 , ; or spaces; or the message for a bad one."""
-    out: list[date] = []
-    for part in text.replace("，", " ").replace(",", " ").replace("、", " ").replace("；", " ").replace(";", " ").split():
-        try:
-            out.append(date.fromisoformat(part))
-        except ValueError:
-            return tr("“{v}”不是日期：请写成 YYYY-MM-DD，多个日期用顿号分隔").format(v=part[:20])
-    return tuple(sorted(set(out)))
-
-
-class BureauTab(QWidget):
-    changed = Signal()
-
-    def __init__(
-        self, service: LedgerService, user: User, parent: QWidget | None = None, hub: ChangeHub | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.user = user
-        self.hub = hub
-        bureau = service.bureau()
-        self.name_edit = QLineEdit(bureau.name)
-        self.phone_edit = QLineEdit(bureau.supervision_phone)
-        self.address_edit = QLineEdit(bureau.address)
-        self.posting_spin = QSpinBox()
-        self.posting_spin.setRange(1, 30)
-        self.posting_spin.setSuffix(tr(" 个工作日"))
-        self.posting_spin.setValue(bureau.posting_days)
-        self.posting_spin.setMaximumWidth(160)
-        form = QFormLayout()
-        self.messages = FieldMessages()
-        self.messages.add_row(form, tr("单位名称"), self.name_edit, "name")
-        self.messages.add_row(form, tr("监督电话"), self.phone_edit, "supervision_phone")
-        self.messages.add_row(form, tr("地址"), self.address_edit, "address")
-        self.messages.add_row(form, tr("公示期"), self.posting_spin, "posting_days")
-        self.holidays_edit = QLineEdit("、".join(d.isoformat() for d in bureau.local_holidays))
-        self.holidays_edit.setPlaceholderText(tr("如：2025-03-10、2025-11-20（本地放假、不计入工作日的日子）"))
-        self.messages.add_row(form, tr("本地假日"), self.holidays_edit, "local_holidays")
-        this_year = date.today().year
-        known = service.work_calendar().knows(this_year)
-        form.addRow(
-            "",
-            QLabel(
-                tr("工作日按国务院节假日安排计算（法定节假日不计、调休上班日计入）；{y} 年安排{state}。").format(
-                    y=this_year,
-                    state=tr("已收录") if known else tr("尚未收录，暂按周一至周五计算"),
-                )
-            ),
-        )
-        self.status = QLabel()
-        self.save_button = QPushButton(tr("保存单位信息"))
-        self.save_button.clicked.connect(self.save)
-        row = QHBoxLayout()
-        row.addWidget(self.save_button)
-        row.addWidget(self.status, 1)
-        row.addStretch(0)  # the button keeps its size when the status is hidden
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(row)
-        layout.addStretch(1)
-
-    def save(self) -> bool:
-        self.messages.clear()
-        self.status.clear()  # an earlier 已保存 never stands beside a refusal
-        holidays = parse_days(self.holidays_edit.text())
-        if isinstance(holidays, str):
-            self.messages.show({"local_holidays": holidays}, self.status)
-            return False
-        bureau = Bureau(
-            name=self.name_edit.text().strip(),
-            supervision_phone=self.phone_edit.text().strip(),
-            posting_days=self.posting_spin.value(),
-            address=self.address_edit.text().strip(),
-            local_holidays=holidays,
-        )
-
-        def refused(exc: LedgerError) -> None:
-            if not isinstance(exc, InvalidReception):
-                show_ledger_error(self, exc)
-                return
-            self.messages.show(exc.problems, self.status)
-            self.status.setStyleSheet("color: #c62828;")
-
-        if not run(
-            lambda: self.service.update_bureau(self.user, bureau),
-            parent=self,
-            hub=self.hub,
-            refused=refused,
-            settings=True,
-        ):
-            return False
-        self.status.setStyleSheet(OK_STYLE)
-        self.status.setText(tr("已保存"))
-        self.status.show()
-        self.changed.emit()
-        return True
-
 
 # ============================================================================ policies
 POLICY_COLUMNS = (
@@ -322,10 +223,17 @@ class PolicyTab(QWidget):
         self.fill_form(latest)
 
     def fill_form(self, p: Policy) -> None:
-        """Start the new version from ``p``, effective the day after today or after ``p``, if later."""
+        """Start the new version from ``p``, effective the day after today or after ``p``, if later.
+        ``base`` is ``p``; ``form_base`` is ``p`` as the form gives it back untouched, so that a
+        save knows which fields the user changed."""
         start = max(date.today(), p.effective_from)
         start = date.fromordinal(start.toordinal() + 1)
         self.effective_edit.setDate(QDate(start.year, start.month, start.day))
+        self._show_policy(p)
+        self.base = p
+        self.form_base = self.policy_from_form() or p
+
+    def _show_policy(self, p: Policy) -> None:
         self.name_edit.setText(p.name)
         self.base_cap_spin.setValue(p.companion_base_cap)
         self.threshold_spin.setValue(p.companion_threshold)
@@ -390,7 +298,7 @@ class PolicyTab(QWidget):
             self.messages.show({**bad_date, **({"meal_caps": "；".join(bad)} if bad else {})})
             return None
         qd = self.effective_edit.date()
-        latest = self.regional.apply(max(self.service.policies(), key=lambda p: p.effective_from))
+        latest = self.regional.apply(self.base)
         if latest is None:
             self.form_tabs.setCurrentWidget(self.regional)
             return None
@@ -412,21 +320,40 @@ class PolicyTab(QWidget):
             warnings=self.warnings,
         )
 
+    def changes(self, policy: Policy) -> dict[str, object]:
+        """The fields of ``policy`` (the form's) the user changed since the form was filled."""
+        names = [f.name for f in fields(Policy) if f.name != "effective_from"]
+        return {n: getattr(policy, n) for n in names if getattr(policy, n) != getattr(self.form_base, n)}
+
+    def _rebase(self, stored: Policy, changes: dict[str, object]) -> None:
+        """Another desk's version is the new start; the user's changes stay in the form."""
+        on = self.effective_edit.date()
+        self.reload()
+        self.fill_form(stored)
+        self._show_policy(replace(stored, **changes))  # type: ignore[arg-type]
+        self.effective_edit.setDate(on)
+
     def save(self) -> bool:
         self.messages.clear()
         self.status.clear()
-        policy = self.policy_from_form()
-        if policy is None:
+        form = self.policy_from_form()
+        if form is None:
             return False
+        # only what was changed here goes onto the version as stored (another desk's stays)
+        changes = self.changes(form)
+        base = self.base
+        policy = replace(base, effective_from=form.effective_from, **changes)  # type: ignore[arg-type]
 
         def refused(exc: LedgerError) -> None:
+            if isinstance(exc, ChangedElsewhere) and isinstance(exc.current, Policy):
+                self._rebase(exc.current, changes)
             if isinstance(exc, InvalidReception):
                 self.messages.show(exc.problems, self.policy_message)
             else:
                 show_ledger_error(self, exc)
 
         if not run(
-            lambda: self.service.add_policy(self.user, policy),
+            lambda: self.service.add_policy(self.user, policy, since=base),
             parent=self,
             hub=self.hub,
             confirm=lambda: self._confirm(policy),
@@ -496,7 +423,8 @@ class TargetsTab(QWidget):
         return f"{(reduction * 100).normalize():f}"
 
     def _year_changed(self) -> None:
-        self.reduction_edit.setText(self.percent_text(self.service.reduction_for(self.year_spin.value())))
+        self.loaded = self.service.reduction_for(self.year_spin.value())  # as this tab read it
+        self.reduction_edit.setText(self.percent_text(self.loaded))
         self.reduction_message.hide()
         self.status.clear()
 
@@ -523,21 +451,34 @@ class TargetsTab(QWidget):
             self.reduction_message.show()
             return False
 
+        year, reduction, loaded = self.year_spin.value(), percent / 100, self.loaded
+        if reduction == loaded:  # nothing to write: another desk's target for the year stays
+            self._year_changed()
+            self.status.setStyleSheet("")
+            self.status.setText(
+                tr("没有修改；{y} 年的压减比例为 {p}%").format(y=year, p=self.percent_text(self.loaded))
+            )
+            return True
+
         def refused(exc: LedgerError) -> None:
             if not isinstance(exc, InvalidReception):
                 show_ledger_error(self, exc)
                 return
+            if isinstance(exc, ChangedElsewhere) and isinstance(exc.current, Decimal):
+                self.loaded = exc.current  # seen at the field: the next save is meant
+                self.reload_table()
             self.reduction_message.setText("；".join(exc.problems.values()))
             self.reduction_message.show()
 
         if not run(
-            lambda: self.service.set_reduction(self.user, self.year_spin.value(), percent / 100),
+            lambda: self.service.set_reduction(self.user, year, reduction, since=loaded),
             parent=self,
             hub=self.hub,
             refused=refused,
             settings=True,
         ):
             return False
+        self.loaded = reduction
         self.reload_table()
         self.status.setStyleSheet(OK_STYLE)
         self.status.setText(

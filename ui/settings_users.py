@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.errors import ChangedElsewhere
 from ledger.i18n import tr
 from ledger.records import Role, User
 from ledger.service import LedgerService
@@ -302,10 +303,27 @@ class UsersTab(QWidget):
         if not roles:
             self._say(tr("请至少选择一个角色"), ok=False)
             return
-        if not self._write(lambda: self.service.update_user(self.user, u.username, roles=roles)):
+        if roles == u.roles:
+            self.reload(u.username)  # the roles as stored now, another desk's change included
+            self._say(tr("没有修改；{name} 的角色为：{roles}").format(name=u.label, roles=roles_text(self.selected_roles())))
+            return
+        # only the roles ticked or unticked here change: another desk's change of the others stays
+        outcome = self._write(
+            lambda: self.service.update_user(self.user, u.username, roles=roles, roles_since=u.roles)
+        )
+        if not outcome.ok or outcome.value is None:
+            if isinstance(outcome.error, ChangedElsewhere):  # the roles as they are now, and why
+                self.reload(u.username)
+                self._say(str(outcome.error), ok=False)
             return
         self.reload(u.username)
-        self._say(tr("已保存 {name} 的角色，下次登录时生效").format(name=u.label))
+        self._say(
+            tr("已保存 {name} 的角色：{roles}；下次登录时生效").format(name=u.label, roles=roles_text(outcome.value.roles))
+        )
+
+    def selected_roles(self) -> frozenset[Role]:
+        u = self.selected_user()
+        return u.roles if u is not None else frozenset()
 
     def reset_password(self) -> None:
         u = self.selected_user()

@@ -64,9 +64,10 @@ class FieldMessages:
             else:
                 label.setText(message)
                 label.show()
-        if fallback is not None:
-            fallback.setText("；".join(rest))
-            fallback.setVisible(bool(rest))
+        if fallback is not None:  # a fallback that is a field's own label keeps that field's problem
+            own = [problems[key] for key, label in self.labels.items() if label is fallback and key in problems]
+            fallback.setText("；".join([*own, *rest]))
+            fallback.setVisible(bool(own or rest))
 
     def text(self, key: str) -> str:
         label = self.labels.get(key)

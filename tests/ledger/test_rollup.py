@@ -168,3 +168,45 @@ def test_a_bureau_whose_previous_year_is_not_in_its_ledger_shows_no_previous_fig
     row = dict(zip(values[1], next(r for r in values if r[0] == "新建学校"), strict=True))
     assert (row["上年（万元）"], row["增减（万元）"], row["增减幅度"]) == ("—", "—", "—")
     assert row["公务接待费（万元）"] == pytest.approx(0.30)
+
+
+def test_the_totals_change_leaves_out_a_bureau_without_a_previous_year(tmp_path: Path) -> None:
+    """乙 started its ledger this year: its 3,000 yuan are no increase on last year. The total's
+    增减 and 增减幅度 are over 甲 alone (−50 %, not −20 %), and the sheet says so."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from ledger.disclosure import Disclosure
+    from ledger.rollup import BureauFigures
+    from reports.rollup import write_rollup
+
+    def bureau(name: str, total: str, previous: str) -> BureauFigures:
+        d = Disclosure(2026, Decimal(total), Decimal("0"), Decimal(previous), 1, 3, 0, 0, int(previous != "0"))
+        return BureauFigures(source=name, name=name, disclosure=d)
+
+    buffer = io.BytesIO()
+    write_rollup(buffer, [bureau("甲", "5000.00", "10000.00"), bureau("乙", "3000.00", "0")], 2026)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = values[1]
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in values[2:]}
+    total = by_name["合计"]
+    assert total["公务接待费（万元）"] == pytest.approx(0.80)  # both bureaus' spending
+    assert total["上年（万元）"] == pytest.approx(1.00)
+    assert total["增减（万元）"] == pytest.approx(-0.50)  # 甲's 0.50 against its 1.00
+    assert total["增减幅度"] == pytest.approx(-0.5)
+    assert total["说明"] == (
+        "增减、增减幅度只计上年台账中有已审核接待记录的 1 个单位；乙 上年台账中没有记录，未计入增减（其本年支出计入合计）"
+    )
+    assert by_name["乙"]["增减（万元）"] == "—" and by_name["乙"]["增减幅度"] == "—"
+    assert by_name["乙"]["说明"] == "上年台账中没有已审核的公务接待记录，不计增减"
+    assert by_name["甲"]["增减幅度"] == pytest.approx(-0.5) and by_name["甲"]["说明"] in ("", None)
+
+    buffer = io.BytesIO()  # no bureau has a previous year: no change at all, and why
+    write_rollup(buffer, [bureau("乙", "3000.00", "0")], 2026)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    total = dict(zip(values[1], next(r for r in values if r[0] == "合计"), strict=True))
+    assert total["增减（万元）"] == "—" and total["增减幅度"] == "—"
+    assert total["说明"] == "各单位上年台账中都没有已审核的公务接待记录（乙），合计不计增减"

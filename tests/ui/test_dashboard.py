@@ -156,3 +156,38 @@ def test_in_the_main_window_a_unit_opens_the_ledger_filtered_to_it(
     window.refresh()
     window.tabs.setCurrentWidget(window.dashboard_view)
     assert window.dashboard_view.cards["ytd"].value.text() == "1,550.00 元"
+
+
+def chart_texts(view: DashboardView) -> list[str]:
+    """Every text the two charts draw (titles, axis labels, legend names), as drawn."""
+    from PySide6.QtWidgets import QGraphicsTextItem
+
+    return [
+        item.toPlainText()
+        for chart in (view.monthly_chart, view.cumulative_chart)
+        for item in chart.scene().items()
+        if isinstance(item, QGraphicsTextItem) and item.isVisible()
+    ]
+
+
+def test_month_labels_and_legends_are_whole_on_the_laptop_at_150_and_at_100_percent(
+    qtbot: QtBot, service: LedgerService
+) -> None:
+    """The 1366×768 laptop at 150 % leaves the dashboard about 890 px (logical): side by side
+    the months read "10…" and the legend "上年累计（…"; there the charts stand one below the
+    other, at 100 % (1340 px) side by side as before."""
+    fill_demo(service)
+    view = DashboardView(service)
+    qtbot.addWidget(view)
+    view.show()
+    for width, side_by_side in ((890, False), (1340, True)):
+        view.resize(width, 600)
+        qtbot.wait(50)
+        assert view.charts_side_by_side() is side_by_side
+        texts = chart_texts(view)
+        assert [t for t in texts if t.endswith(("…", "..."))] == [], width
+        for month in range(1, 13):
+            assert f"{month}月" in texts
+        year = view.year
+        assert {f"上年累计（{year - 1}）", f"本年累计（{year}）"} <= set(texts)
+        assert any(t.startswith("年度目标 ") and t[-3] == "." for t in texts)  # the amount, whole

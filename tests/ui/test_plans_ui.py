@@ -83,7 +83,7 @@ def test_a_clerk_writes_a_plan_sees_its_breach_and_the_used_letter_as_she_types_
 ) -> None:
     used = service.save(team.clerk, sample_reception(date(2026, 2, 20), letter_no="县府函〔2026〕3号"))
     form = show(qtbot, PlanDialog(service, team.clerk))
-    assert form.fields.error["visiting_unit"].text() == "请填写来访单位"  # said at the field
+    assert form.fields.error["visiting_unit"].text() == ""  # an untouched new form says nothing yet
     type_text(qtbot, form.form.visiting_unit, "市审计局")
     type_text(qtbot, form.form.activity, "专项审计调查")
     qtbot.waitUntil(lambda: form.fields.error["visiting_unit"].isHidden())

@@ -216,10 +216,11 @@ def test_a_refused_bureau_save_shows_the_phone_problem_at_its_field_and_no_old_s
     dialog = make(qtbot, service, team)
     dialog.show()
     tab = dialog.bureau_tab
+    type_text(qtbot, tab.address_edit, "XX县人民路1号")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert tab.status.text() == "已保存"
 
-    monkeypatch.setattr(service, "update_bureau", refuse_phone)
+    monkeypatch.setattr(service, "change_bureau", refuse_phone)
     tab.phone_edit.clear()
     type_text(qtbot, tab.phone_edit, "abc")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
