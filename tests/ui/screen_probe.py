@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea, QWidget
 
 from ui.screen_fit import FRAME_ALLOWANCE, title_width
 
@@ -52,8 +52,16 @@ def report(name: str, window: QWidget) -> dict[str, object]:
         bottom_right = button.mapToGlobal(button.rect().bottomRight())
         if not (area.contains(top_left) and area.contains(bottom_right)):
             outside.append(button.text())
+    labels = [w for w in window.findChildren(QLabel) if w.isVisible() and w.text()]
+    overlapping = [
+        f"{a.text()[:12]} / {b.text()[:12]}"
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if a.parentWidget() is b.parentWidget() and a.geometry().intersects(b.geometry())
+    ]
     result = {
         "window": name,
+        "overlapping": overlapping,  # labels squeezed into each other
         "area": [area.x(), area.y(), area.width(), area.height()],
         "frame": [frame.x(), frame.y(), frame.width(), frame.height()],
         "inside": area.contains(frame) or area.contains(window.geometry()),

@@ -56,8 +56,9 @@ def probe(tmp_path: Path, width: int, height: int) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     ("width", "height"),
-    [(1366, 728), (1280, 680)],  # 1366×768 and 1920×1080 at 150 %, each less a 40-pixel task bar
-    ids=["1366x768", "1920x1080@150%"],
+    # 1366×768, 1920×1080 at 150 % and the office laptop (1366×768) at 150 %, each less a task bar
+    [(1366, 728), (1280, 680), (911, 485)],
+    ids=["1366x768", "1920x1080@150%", "1366x768@150%"],
 )
 def test_every_window_and_its_buttons_are_on_the_screen(tmp_path: Path, width: int, height: int) -> None:
     reports = probe(tmp_path, width, height)
@@ -67,6 +68,7 @@ def test_every_window_and_its_buttons_are_on_the_screen(tmp_path: Path, width: i
         assert r["inside"], f"{r['window']} sticks out of the screen: {r['frame']}"
         assert r["outside"] == [], f"{r['window']}: buttons off the screen: {r['outside']}"
         assert r["title_fits"], f"{r['window']}: the title is cut"
+        assert r["overlapping"] == [], f"{r['window']}: labels squeezed into each other: {r['overlapping']}"
 
 
 def test_a_preferred_size_larger_than_the_screen_is_shrunk_to_it() -> None:
@@ -166,3 +168,34 @@ def test_the_disclosure_dialog_keeps_its_buttons_on_the_laptop_screen_at_150_per
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["off"] == [], seen
+
+
+def test_the_form_of_a_reception_with_warnings_fits_the_laptop_at_150_percent(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    """On the office laptop at 150 % (911×485 logical pixels for windows) the check panel's
+    figures, verdict and warnings scroll together: the form may be that short, and its figures
+    never squeeze into each other (the panel used to need 536 pixels and overlapped its lines)."""
+    from datetime import date
+
+    from PySide6.QtWidgets import QLabel
+
+    for day in range(1, 9):  # the same unit eight times: a long warning under the figures
+        r = service.submit(team.clerk, sample_reception(date(2025, 3, day), letter_no=f"市教函〔2025〕{day}号"))
+        last = service.approve(team.approver, r.id)  # type: ignore[arg-type]
+    form = ReceptionDialog(service, team.approver, last.id)
+    qtbot.addWidget(form)
+    form.show()
+    assert form.minimumSizeHint().height() <= 485 - FRAME_ALLOWANCE.height()
+    form.resize(900, 485 - FRAME_ALLOWANCE.height())
+    qtbot.wait(20)
+    assert form.height() == 485 - FRAME_ALLOWANCE.height()
+    labels = [w for w in form.findChildren(QLabel) if w.isVisible() and w.text()]
+    assert any(w.text().startswith("疑点提示") for w in labels)
+    squeezed = [
+        (a.text(), b.text())
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if a.parentWidget() is b.parentWidget() and a.geometry().intersects(b.geometry())
+    ]
+    assert squeezed == []

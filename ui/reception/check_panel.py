@@ -74,7 +74,16 @@ class CheckPanel(QGroupBox):
         super().__init__(tr("合规检查与情况说明"), parent)
         self._read_only = False
         self.rule_boxes: dict[str, RuleBox] = {}
-        v = QVBoxLayout(self)
+        # everything scrolls together: on a short screen (the laptop at 150 %) the figures are
+        # never squeezed into each other, the panel scrolls instead
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # lines wrap instead
+        holder = QWidget()
+        v = QVBoxLayout(holder)
+        v.setContentsMargins(0, 0, 0, 0)
+        QVBoxLayout(self).addWidget(scroll)
         figures = QGridLayout()
         self.total_label = QLabel()
         self.over_label = QLabel()
@@ -94,9 +103,10 @@ class CheckPanel(QGroupBox):
         ):
             figures.addWidget(QLabel(name), row, 0)
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             figures.addWidget(label, row, 1)
-        figures.setColumnStretch(2, 1)
+        figures.setColumnStretch(1, 1)
         v.addLayout(figures)
         self.not_final_label = QLabel(NOT_FINAL)
         self.not_final_label.setObjectName("fieldError")
@@ -119,15 +129,11 @@ class CheckPanel(QGroupBox):
         self.risks_label.setStyleSheet(f"color: {WARNING_COLOUR};")
         self.risks_label.hide()
         v.addWidget(self.risks_label)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        holder = QWidget()
-        self._rules_layout = QVBoxLayout(holder)
+        self._rules_layout = QVBoxLayout()
         self._rules_layout.setContentsMargins(0, 0, 0, 0)
         self._rules_layout.addStretch(1)
+        v.addLayout(self._rules_layout, 1)
         scroll.setWidget(holder)
-        v.addWidget(scroll, 1)
         self._scroll = scroll
 
     def show_documents(self, required: tuple[str, ...], missing: tuple[str, ...]) -> None:
