@@ -11,10 +11,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import HistoryRow
+from ledger.i18n import tr
+from ledger.models import HistoryRow, UserRow
 
 
 def read_anchor(path: Path) -> dict[str, Any] | None:
@@ -68,11 +69,37 @@ def anchor_path(url: str) -> Path:
     return Path(folder) / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".json")
 
 
-def restore_replacing(s: Session, seen_hash: str) -> tuple[str, datetime] | None:
-    """Who restored a backup over the history head ``seen_hash``, and when: a restore records
-    the head it replaced (ledger.backup.head_of), so a head this machine saw that a restore on
-    another computer replaced is not mistaken for a history cut short outside the program."""
-    restores = select(HistoryRow.before, HistoryRow.username, HistoryRow.at).where(HistoryRow.action == "restore")
+def compared_with_seen(s: Session, seen: dict[str, Any], accept_restore: bool) -> tuple[str, str]:
+    """(problem, warning) for the history as it is against the head this machine ``seen`` at
+    its last clean verification: none while the history still holds it. A restore recorded in
+    the history as replacing it (another computer's) is a problem until a person confirms it
+    (``accept_restore``), then a warning: its entry is not signed, so whoever holds the ledger
+    could have written one to hide a history cut short."""
+    held = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen["id"]))
+    if held == seen["hash"]:
+        return "", ""
+    restore = _restore_replacing(s, seen["hash"])
+    if restore is None:
+        return tr(
+            "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
+        ).format(id=seen["id"], at=seen["at"]), ""
+    said = tr(
+        "本机上次校验（{at}）后，历史中记有 {who} 于 {when} 用备份整体替换了账本，本机所见的第 {id} 条历史随之被替换，"
+        "替换前的记录只在当时的自动备份中"
+    ).format(at=seen["at"], who=restore[0], when=f"{restore[1]:%Y-%m-%d %H:%M}", id=seen["id"])
+    if accept_restore:
+        return "", said
+    return said + tr("：请向管理员核实确有这次恢复后运行 verify --accept-restore；否则历史在程序外被截断或改写"), ""
+
+
+def _restore_replacing(s: Session, seen_hash: str) -> tuple[str, datetime] | None:
+    """Who restored a backup over the history head ``seen_hash``, and when, as the history
+    says: a restore records the head it replaced (ledger.backup.head_of)."""
+    restores = (
+        select(HistoryRow.before, func.coalesce(UserRow.display_name, HistoryRow.username), HistoryRow.at)
+        .outerjoin(UserRow, UserRow.username == HistoryRow.username)
+        .where(HistoryRow.action == "restore")
+    )
     for before, username, at in s.execute(restores):
         try:
             replaced = json.loads(before or "{}").get("replaced_head")

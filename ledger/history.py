@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ledger.anchors import read_anchor, restore_replacing, write_anchor
+from ledger.anchors import compared_with_seen, read_anchor, write_anchor
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
@@ -29,10 +29,10 @@ from ledger.mapping import (
     children_of,
     derived,
     grouped_by_reception,
+    numbered_as,
     snapshot_from_storage,
     user_snapshot,
 )
-from ledger.mapping import ref as number_of
 from ledger.models import (
     AttachmentRow,
     HistoryRow,
@@ -427,7 +427,7 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
             for v in violations.get(rid, ())
         ]
         after = canonical(snapshot | {"derived": derived({c: row[c] for c in DERIVED}, breaches)})
-        out[rid] = (row["ref"], after, bool(files), row["ref"] == number_of(row["year"], row["seq"]))
+        out[rid] = (row["ref"], after, bool(files), numbered_as(row["ref"], row["year"], row["seq"]))
     return out
 
 
@@ -438,7 +438,9 @@ def _attachment_altered(s: Session, reception_id: int) -> bool:
     return any(hashlib.sha256(content).hexdigest() != digest for content, digest in s.execute(stmt))
 
 
-def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> VerifyResult:
+def verify_ledger(
+    db: Database, anchor: Path, clock: Callable[[], datetime], accept_restore: bool = False
+) -> VerifyResult:
     """Recompute the history chain and compare every record with its last entry; then compare
     with the head this machine saw at its last clean verification (``anchor``), and remember
     the new head when all is well."""
@@ -511,21 +513,9 @@ def verify_ledger(db: Database, anchor: Path, clock: Callable[[], datetime]) -> 
                 tr("本机上次校验的是此位置上的另一个账本（第一条历史不同），现改为记住这个账本")
             )
         elif seen_head is not None:
-            seen = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen_head["id"]))
-            restore = restore_replacing(s, seen_head["hash"]) if seen != seen_head["hash"] else None
-            if restore is not None:  # a restore on another computer: said loudly, no tampering
-                result.warnings.append(
-                    tr(
-                        "本机上次校验（{at}）后，{who} 于 {when} 用备份整体替换了账本，本机所见的第 {id} 条及以前的历史随之被替换，"
-                        "替换前的记录只在当时的自动备份中；如无人做过这次恢复，说明历史在程序外被改写"
-                    ).format(at=seen_head["at"], who=restore[0], when=f"{restore[1]:%Y-%m-%d %H:%M}", id=seen_head["id"])
-                )
-            elif seen != seen_head["hash"]:
-                result.problems.append(
-                    tr(
-                        "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
-                    ).format(id=seen_head["id"], at=seen_head["at"])
-                )
+            problem, warning = compared_with_seen(s, seen_head, accept_restore)
+            result.problems += [problem] if problem else []
+            result.warnings += [warning] if warning else []
         head = s.execute(
             select(HistoryRow.id, HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)
         ).first()

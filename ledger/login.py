@@ -11,7 +11,9 @@ exceeds ``MAX_DELAY_SECONDS``, and a streak whose last failure is older than
 keep them out for at most that fixed time. The counts live in the ledger database, so
 every desk and process sharing the ledger sees the same ones.
 
-A successful login with no failures to forget only reads: it never waits for a writer.
+A successful login with no failures to forget only reads; in the window, a login while
+another desk writes (an import) waits for it first, so that a wrong password is counted before
+it is answered (``attempt``'s ``wait``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ledger import auth
-from ledger.db import Database, ReadOnlyLedger, when_free
+from ledger.db import Database, ReadOnlyLedger, StoppedWaiting, when_free
 from ledger.i18n import tr
 from ledger.models import LoginFailureRow, UserRow
 from ledger.text import clean_line, person_key
@@ -70,10 +72,11 @@ def attempt(
     now: datetime,
     wait: Callable[[], bool] | None = None,
 ) -> LoginOutcome:
-    """The verdict on one try. A try that must write (a failure counted, failures forgotten)
-    while another desk holds the write lock waits for it through ``wait`` (the window's dialog,
-    see ``when_free``); one whose user stops waiting is not completed (``StoppedWaiting``),
-    and says nothing of the password, so that stopping never bypasses the count."""
+    """The verdict on one try. While another desk holds the write lock (an import), the try
+    waits for it through ``wait`` (the window's dialog, see ``when_free``) before the password
+    is judged, since a wrong one must be counted under the lock: one whose user stops waiting
+    is not completed (``StoppedWaiting``) and tells nothing of the password, whether it was
+    right or wrong, so that stopping never bypasses the count nor answers a guess."""
     key = failure_key(username)
     with db.read() as s:
         user = s.scalars(select(UserRow).where(UserRow.username == clean_line(username))).first()
@@ -88,6 +91,8 @@ def attempt(
         return LoginOutcome(
             None, tr("该用户名登录失败次数过多，请 {n} 秒后再试").format(n=remaining), remaining
         )
+    if wait is not None and not wait():
+        raise StoppedWaiting(tr("未登录：已不再等待另一处写入"))
     usable = user is not None and user.active
     stored = user.password_hash if user is not None and usable else auth.dummy_hash()
     if auth.password_matches(stored, password) and usable:

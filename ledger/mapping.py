@@ -374,6 +374,15 @@ def ref(year: int, seq: int) -> str:
     return f"JD-{year}-{seq:04d}"
 
 
+def numbered_as(number: str, year: object, seq: object) -> bool:
+    """Whether ``number`` is the one ``year`` and ``seq`` make (False for values no program
+    wrote: a text or a fraction put into those columns outside it)."""
+    try:
+        return type(year) is int and type(seq) is int and number == ref(year, seq)
+    except (TypeError, ValueError):
+        return False
+
+
 def user_snapshot(row: UserRow) -> dict[str, Any]:
     return {
         "username": row.username,

@@ -202,10 +202,12 @@ class Plans:
             return tr("只有待审批的接待审批单可以审批")
         if actor.username in (plan.created_by, plan.submitted_by):
             return tr("此审批单由您填写或提交，不能由您本人审批")
-        if plan.id is not None:
-            with self.desk.db.read() as s:
-                if worked_on(s, "plan", plan.id, actor.username, AUTHORING):
-                    return tr("此审批单由您填写或提交，不能由您本人审批")
+        with self.desk.db.read() as s:
+            if plan.id is not None and worked_on(s, "plan", plan.id, actor.username, AUTHORING):
+                return tr("此审批单由您填写或提交，不能由您本人审批")
+            year = plan.start_date.year
+            if s.get(SealedYearRow, year) is not None and not actor.has(Role.ADMIN):
+                return tr("{year} 年已封存（年度已归档）：该年度审批单的审批须由管理员进行").format(year=year)
         return None
 
     # ------------------------------------------------------------------ drafts and submission
@@ -238,6 +240,17 @@ class Plans:
 
     def _save_in(self, s: Session, actor: User, stored: Plan) -> tuple[PlanRow, Plan]:
         require(s, actor, Role.CLERK, tr("填写接待审批单"))
+        year = stored.start_date.year
+        if s.get(SealedYearRow, year) is not None and not (
+            stored.id is not None and worked_on(s, "plan", stored.id, None, ("approve",))
+        ):  # only a plan of the year an administrator reopened is written there again
+            raise InvalidReception(
+                {
+                    "start_date": tr(
+                        "{year} 年已封存（年度已归档）：不能再填写或报批该年度的接待审批单；草稿可删除或作废"
+                    ).format(year=year)
+                }
+            )
         if stored.id is None:
             year = stored.start_date.year
             seq = _next_seq(s, year)
@@ -298,6 +311,8 @@ class Plans:
                     )
                 )
             _not_own(s, row, actor, tr("{ref} 由您填写或提交，不能由您本人审批"))
+            if s.get(SealedYearRow, row.year) is not None:
+                require(s, actor, Role.ADMIN, tr("审批已封存年度（{year} 年）的接待审批单").format(year=row.year))
             return self._transition(
                 s,
                 row,

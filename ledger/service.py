@@ -629,13 +629,14 @@ class LedgerService:
         self._settings.forget_policies()
         return backup.Restored(counts, saved, older, other)
 
-    def verify(self, *, full: bool = False) -> history.VerifyResult:
+    def verify(self, *, full: bool = False, accept_restore: bool = False) -> history.VerifyResult:
         """Recompute the history chain, compare every record with its last entry, and check
         the signatures and sealed years (ledger.signing, ledger.trust): the signatures after the
-        head this machine verified last time, or with ``full`` (or no such head) every one."""
+        head this machine verified last time, or with ``full`` (or no such head) every one.
+        ``accept_restore``: a person confirmed the restore that replaced the head this machine saw."""
         anchor = self._anchor_path()
         previous = anchors.read_anchor(anchor)
-        result = history.verify_ledger(self.db, anchor, self.clock)
+        result = history.verify_ledger(self.db, anchor, self.clock, accept_restore)
         clean = result.ok
         self._trust.verify(result, None if full else previous)
         head = anchors.read_anchor(anchor) if result.ok else None

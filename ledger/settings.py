@@ -217,7 +217,9 @@ class Settings:
                     }
                 )
             # a plan is judged by the version in force on its first day, like a reception
-            planned = s.scalar(select(func.max(PlanRow.start_date)).where(PlanRow.status != Status.DRAFT.value))
+            # (a returned plan is judged again when it is submitted again; a void one never is)
+            judged_plans = PlanRow.status.in_((Status.SUBMITTED.value, Status.APPROVED.value))
+            planned = s.scalar(select(func.max(PlanRow.start_date)).where(judged_plans))
             if planned is not None and policy.effective_from <= planned:
                 raise InvalidReception(
                     {

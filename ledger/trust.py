@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -27,7 +27,15 @@ from ledger.history import VerifyResult
 from ledger.history import _entry_hash as history_hash
 from ledger.i18n import tr
 from ledger.mapping import ref
-from ledger.models import FingerprintRow, HistoryRow, SealedYearRow, SettingRow, SignatureRow, UserKeyRow
+from ledger.models import (
+    FingerprintRow,
+    HistoryRow,
+    ReceptionRow,
+    SealedYearRow,
+    SettingRow,
+    SignatureRow,
+    UserKeyRow,
+)
 from ledger.preapproval import plan_ref
 from ledger.records import Role, User
 
@@ -236,12 +244,19 @@ class Trust:
         keys (all fields, so each entry's hash can be recomputed), their signatures and the
         public keys."""
         prefix = ref(year, 0)[:-4]
+        dated = select(ReceptionRow.id).where(
+            ReceptionRow.reception_date >= date(year, 1, 1), ReceptionRow.reception_date <= date(year, 12, 31)
+        )
         with self.desk.db.snapshot() as s:
             rows = s.scalars(
                 select(HistoryRow)
                 .where(
                     or_(
-                        and_(HistoryRow.entity == "reception", HistoryRow.ref.startswith(prefix)),
+                        and_(
+                            HistoryRow.entity == "reception",
+                            # the year's receptions by their date (their number is the year first typed)
+                            or_(HistoryRow.ref.startswith(prefix), HistoryRow.entity_id.in_(dated)),
+                        ),
                         and_(HistoryRow.entity == "plan", HistoryRow.ref.startswith(plan_ref(year, 0)[:-4])),
                         HistoryRow.entity == "key",
                     )

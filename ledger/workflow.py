@@ -8,11 +8,13 @@ entry). A reception is normalised, validated and judged by the rule engine once 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import signing
@@ -23,7 +25,7 @@ from ledger.i18n import tr
 from ledger.letters import Letters
 from ledger.lifecycle import check_version, next_number, worked_on
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
-from ledger.models import AttachmentRow, ReceptionRow, SealedYearRow
+from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
 from ledger.money import fmt, from_fen
 from ledger.plans import documents_evidence, usable_plan_problem
 from ledger.policy import RULES
@@ -152,16 +154,7 @@ class Workflow:
     ) -> tuple[ReceptionRow, Reception]:
         """Write a normalised reception onto a new or existing row; return the row and its record."""
         require(s, actor, Role.CLERK, tr("录入接待"))
-        sealed = stored.reception_date.year
-        if s.get(SealedYearRow, sealed) is not None and not (stored.id is not None and _approved_once(s, stored.id)):
-            # only a reception the administrator reopened for correction is saved there again
-            raise InvalidReception(
-                {
-                    "reception_date": tr(
-                        "{year} 年已封存（年度已归档）：不能再登记或提交该年度的接待；草稿可删除或作废"
-                    ).format(year=sealed)
-                }
-            )
+        _open_for_entry(s, stored.reception_date.year, stored.id)
         if stored.plan_id is not None:
             problem = usable_plan_problem(s, stored.plan_id, stored.id)
             if problem:
@@ -245,9 +238,9 @@ class Workflow:
         with self.desk.db.read() as s:
             if reception.id is not None and worked_on(s, "reception", reception.id, actor.username, AUTHORING_ACTIONS):
                 return tr("此接待由您录入或提交，不能由您本人审核")
-            year = reception.reception_date.year
-            if s.get(SealedYearRow, year) is not None and not actor.has(Role.ADMIN):
-                return _sealed_refusal(year)
+            sealed = _sealed_years(s, reception.reception_date.year, reception.id)
+            if sealed and not actor.has(Role.ADMIN):
+                return _sealed_refusal(sealed[0])
         return None
 
     def _approval_refusal(self, s: Session, row: ReceptionRow, actor: User) -> str | None:
@@ -257,8 +250,9 @@ class Workflow:
             )
         if self._own(s, row, actor):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
-        if s.get(SealedYearRow, row.reception_date.year) is not None and not has(s, actor, Role.ADMIN):
-            return _sealed_refusal(row.reception_date.year)
+        sealed = _sealed_years(s, row.reception_date.year, row.id)
+        if sealed and not has(s, actor, Role.ADMIN):
+            return _sealed_refusal(sealed[0])
         return None
 
     @staticmethod
@@ -306,9 +300,10 @@ class Workflow:
             raise InvalidReception({"review_comment": tr("重新打开时请填写理由")})
         with self.desk.db.write() as s:
             row = reception_row(s, reception_id, lock=True)
-            year = row.reception_date.year  # (its number's year is the year it was first typed in)
-            if s.get(SealedYearRow, year) is not None:  # archived: closed to all but an administrator
-                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=year))
+            # its date's year (its number's is the year it was first typed in)
+            sealed = _sealed_years(s, row.reception_date.year, row.id)
+            if sealed:  # archived: closed to all but an administrator
+                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=sealed[0]))
             else:
                 require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             check_version(row, version)
@@ -455,6 +450,7 @@ class Workflow:
         row = reception_row(s, reception_id, lock=True)
         if Status(row.status) not in (Status.DRAFT, Status.RETURNED):
             raise WorkflowError(locked_message.format(ref=row.ref))
+        _open_for_entry(s, row.reception_date.year, row.id)  # attachments too
         return row
 
     def _new_row(self, s: Session, on: date, username: str) -> ReceptionRow:
@@ -511,9 +507,40 @@ def _without_pending(stored: Reception) -> Reception:
     return stored if len(kept) == len(stored.attachments) else replace(stored, attachments=kept)
 
 
-def _approved_once(s: Session, reception_id: int) -> bool:
-    """Whether the reception was approved before (reopened since, for a correction)."""
-    return worked_on(s, "reception", reception_id, None, ("approve", "import_historical"))
+def _approved_years(s: Session, reception_id: int) -> set[int]:
+    """The years of the dates this reception had when it was approved (reopened since)."""
+    entries = select(HistoryRow.after).where(
+        HistoryRow.entity == "reception",
+        HistoryRow.entity_id == reception_id,
+        HistoryRow.action.in_(("approve", "import_historical")),
+    )
+    years = set()
+    for after in s.scalars(entries):
+        try:
+            years.add(int(json.loads(after or "{}")["reception_date"][:4]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return years
+
+
+def _sealed_years(s: Session, year: int, reception_id: int | None) -> list[int]:
+    """The sealed years a decision on this reception touches: its date's, and those it was
+    approved in before (a correction moved out of a sealed year still changes that year)."""
+    years = {year} | (_approved_years(s, reception_id) if reception_id is not None else set())
+    return sorted(y for y in years if s.get(SealedYearRow, y) is not None)
+
+
+def _open_for_entry(s: Session, year: int, reception_id: int | None) -> None:
+    """A reception dated in a sealed year is written there only as the correction of one
+    approved in that year (reopened by an administrator): no new one, no other year's moved in."""
+    if s.get(SealedYearRow, year) is not None and (reception_id is None or year not in _approved_years(s, reception_id)):
+        raise InvalidReception(
+            {
+                "reception_date": tr(
+                    "{year} 年已封存（年度已归档）：不能再登记或提交该年度的接待；草稿可删除或作废"
+                ).format(year=year)
+            }
+        )
 
 
 def _sealed_refusal(year: int) -> str:

@@ -39,7 +39,7 @@ def _english_words(stderr: str) -> list[str]:
         (("bureau", "set", "--posting-days", "五"), "--posting-days：“五”不是整数"),
         (("notice", "--p", "2026-01-01"), "选项 --p 不明确，可能是 --password、--posted"),
         (("targets", "--year", "2026", "--json=yes"), "--json 不带值（多出了“yes”）"),
-        (("crypto", "gn"), "choice：没有“gn”这一项（可选：default、gm）"),
+        (("crypto", "gn"), "算法：没有“gn”这一项（可选：default、gm）"),
         (("frobnicate",), "没有命令“frobnicate”（加 -h 列出所有命令）"),
     ],
     ids=[

@@ -367,7 +367,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    result = open_service(args).verify(full=getattr(args, "full", False))
+    result = open_service(args).verify(
+        full=getattr(args, "full", False), accept_restore=getattr(args, "accept_restore", False)
+    )
     for note in result.notes:
         print(tr("注意：{note}").format(note=note))
     if result.ok:

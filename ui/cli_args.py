@@ -83,6 +83,7 @@ class _Template:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)([sr])|%([sr])")
+_REPR = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|.+?"""  # (a repr of anything else: as before)
 
 
 def _pattern(msgid: str) -> re.Pattern[str]:
@@ -95,7 +96,8 @@ def _pattern(msgid: str) -> re.Pattern[str]:
             name = m.group(1)
         else:
             name, positional = f"a{positional}", positional + 1
-        parts.append(f"(?P<{name}>.+?)")
+        quoted = "r" in (m.group(2), m.group(3))  # a typed value's repr: the whole string literal
+        parts.append(f"(?P<{name}>{_REPR if quoted else '.+?'})")
         last = m.end()
     parts.append(re.escape(msgid[last:]))
     return re.compile(r"\A" + "".join(parts) + r"\Z", re.DOTALL)

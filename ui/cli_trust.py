@@ -43,6 +43,11 @@ def register(command: Callable[[str, Handler, str], argparse.ArgumentParser], he
         action="store_true",
         help=tr("重查全部签名（默认只查本机上次校验之后的签名，之前的由历史链保证未被改写）"),
     )
+    p.add_argument(
+        "--accept-restore",
+        action="store_true",
+        help=tr("已向管理员核实：本机上次校验后确有一次从备份恢复，替换了本机所见的历史"),
+    )
 
     p = command(
         "archive",
@@ -57,7 +62,14 @@ def register(command: Callable[[str, Handler, str], argparse.ArgumentParser], he
         lambda args: cmd_crypto(args, helpers),
         tr("查看或更改签名与校验算法：default（SHA-256 + Ed25519）或 gm（国密 SM3 + SM2）"),
     )
-    p.add_argument("choice", nargs="?", choices=("default", "gm"), default=None)
+    p.add_argument(
+        "choice",
+        nargs="?",
+        choices=("default", "gm"),
+        default=None,
+        metavar=tr("算法"),
+        help=tr("default 或 gm；不给出时显示现用的算法"),
+    )
 
     command(
         "fingerprints", lambda args: cmd_fingerprints(args, helpers), tr("列出打印过的账本指纹（登记簿）")

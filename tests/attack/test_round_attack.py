@@ -305,7 +305,10 @@ def test_a_restore_on_one_computer_makes_verify_cry_tampering_on_every_other_com
     assert restore_entry.before is not None and restore_entry.before["replaced_head"] == seen_head
 
     monkeypatch.setenv("LEDGER_ANCHOR_DIR", str(tmp_path / "clerks-computer"))
-    result = service.verify()
+    result = service.verify()  # named, and confirmed by a person (the entry is not signed)
+    assert [p.split("用备份")[0] for p in result.problems] == [result.problems[0].split("用备份")[0]]
+    assert "verify --accept-restore" in result.problems[0] and "管理员 于" in result.problems[0]
+    result = service.verify(accept_restore=True)
     assert result.ok, result.problems
 
 

@@ -109,3 +109,27 @@ def test_the_monthly_totals_are_checked_by_the_parallel_verify_too(
     outside(service, "UPDATE reception_totals SET receptions = receptions + 1 WHERE year = 2026 AND month = 4 AND status = 'approved'")
     problems = service.verify().problems
     assert len(problems) == 1 and problems[0].startswith("2026 年 4 月“已审核”合规的接待的月度合计与接待记录不符")
+
+
+def test_a_restore_on_another_computer_fails_verify_until_a_person_confirms_it(
+    desk: tuple[LedgerService, Team], tmp_path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """The restore's entry names the head it replaced but is not signed (the ledger's holder could
+    forge one): the computer that saw that head fails until someone confirms, then is told loudly."""
+    service, team = desk
+    service.approve(team.approver, service.submit(team.clerk, sample_reception(date(2026, 3, 5))).id)
+    backup = tmp_path / "backup.sqlite3"
+    service.backup(backup)
+    service.submit(team.clerk, sample_reception(date(2026, 4, 1), unit="省教育厅", letter_no="省教函〔2026〕1号"))
+    monkeypatch.setenv("LEDGER_ANCHOR_DIR", str(tmp_path / "clerks-computer"))
+    assert service.verify().ok
+    monkeypatch.setenv("LEDGER_ANCHOR_DIR", str(tmp_path / "admins-computer"))
+    service.restore(team.admin, backup, replace_existing=True)
+    monkeypatch.setenv("LEDGER_ANCHOR_DIR", str(tmp_path / "clerks-computer"))
+    (problem,) = service.verify().problems
+    assert "用备份整体替换了账本" in problem and problem.endswith(
+        "：请向管理员核实确有这次恢复后运行 verify --accept-restore；否则历史在程序外被截断或改写"
+    )
+    confirmed = service.verify(accept_restore=True)
+    assert confirmed.ok and len(confirmed.warnings) == 1 and "管理员 于" in confirmed.warnings[0]
+    assert service.verify().ok and not service.verify().warnings  # the new head is remembered
