@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTableView
+from shiboken6 import isValid
 
 CELL_PADDING = 16  # the cell's margins and focus frame around its text
 
@@ -57,6 +58,8 @@ class ColumnFit(QObject):
 
     def fit(self, *_args: object) -> None:
         view = self.view
+        if not isValid(view):  # a QTableWidget's own model still signals while the table goes
+            return
         columns = range(view.model().columnCount())
         widths = {c: self.minimum(c) for c in columns}
         others = sum(w for c, w in widths.items() if c != self.stretch)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -40,6 +39,7 @@ from ledger.policy import WarningParams
 from ledger.records import LedgerQuery
 from ledger.risks import CODES, Risk
 from ledger.service import LedgerService
+from ui.columns import fit_columns
 from ui.screen_fit import fit_window, scrolling
 
 WARNING_COLOUR = "#ef6c00"
@@ -85,13 +85,15 @@ class RiskPanel(QGroupBox):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setCursor(Qt.CursorShape.PointingHandCursor)
         self.table.setToolTip(tr("疑点不是违规，也不阻止任何操作；点击一行，在台账中查看涉及的接待"))
         for row, (code, label) in enumerate(CODES.items()):
             item = QTableWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, code)
             self.table.setItem(row, 0, item)
+        # the counts as wide as they need, the warning's name what is left (at 150 % on the
+        # laptop a stretched first column was squeezed to nothing beside two default-wide ones)
+        self.columns = fit_columns(self.table, 0)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)

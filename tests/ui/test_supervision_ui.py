@@ -167,3 +167,28 @@ def test_warning_parameters_are_saved_with_a_new_policy_version(
     old, new = service.policies()
     assert old.warnings.cash_payment and old.warnings.split_days == 2
     assert not new.warnings.cash_payment and new.warnings.split_days == 4 and not new.warnings.late_entry
+
+
+def test_the_warning_names_stay_readable_in_a_narrow_warnings_panel(qtbot: QtBot) -> None:
+    """On the laptop at 150 % the dashboard's 疑点提示 panel is about 200 pixels wide: the counts
+    take what they need and the warning's name the rest (a stretched first column beside two
+    default-wide ones was squeezed to nothing)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from ui.supervision import RiskPanel
+
+    panel = RiskPanel()
+    qtbot.addWidget(panel)
+    panel.setFixedWidth(260)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)
+    table = panel.table
+    assert table.viewport().width() < 260
+    metrics = QFontMetrics(table.font())
+    names = [table.item(row, 0).text() for row in range(table.rowCount())]
+    assert table.columnWidth(0) >= max(metrics.horizontalAdvance(n) for n in names)
+    for column in (1, 2):
+        title = table.horizontalHeaderItem(column).text()
+        assert table.columnWidth(column) >= metrics.horizontalAdvance(title)
+    assert sum(table.columnWidth(c) for c in range(3)) <= table.viewport().width()  # all in sight
