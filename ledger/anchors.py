@@ -78,7 +78,7 @@ def compared_with_seen(s: Session, seen: dict[str, Any], accept_restore: bool) -
     held = s.scalar(select(HistoryRow.hash).where(HistoryRow.id == seen["id"]))
     if held == seen["hash"]:
         return "", ""
-    restore = _restore_replacing(s, seen["hash"])
+    restore = _restore_replacing(s, seen["hash"], seen["at"])
     if restore is None:
         return tr(
             "历史记录第 {id} 条与本机上次校验（{at}）时所见不同或已不存在：历史记录在程序外被截断或改写"
@@ -92,9 +92,16 @@ def compared_with_seen(s: Session, seen: dict[str, Any], accept_restore: bool) -
     return said + tr("：请向管理员核实确有这次恢复后运行 verify --accept-restore；否则历史在程序外被截断或改写"), ""
 
 
-def _restore_replacing(s: Session, seen_hash: str) -> tuple[str, datetime] | None:
+def _restore_replacing(s: Session, seen_hash: str, seen_at: str) -> tuple[str, datetime] | None:
     """Who restored a backup over the history head ``seen_hash``, and when, as the history
-    says: a restore records the head it replaced (ledger.backup.head_of)."""
+    says: a restore records the head it replaced (ledger.backup.head_of). Other desks may have
+    written after this machine saw that head and before the restore: then a restore recorded
+    since ``seen_at`` is the one (the latest)."""
+    try:
+        since: datetime | None = datetime.fromisoformat(seen_at)
+    except ValueError:
+        since = None
+    later: tuple[str, datetime] | None = None
     restores = (
         select(HistoryRow.before, func.coalesce(UserRow.display_name, HistoryRow.username), HistoryRow.at)
         .outerjoin(UserRow, UserRow.username == HistoryRow.username)
@@ -107,4 +114,6 @@ def _restore_replacing(s: Session, seen_hash: str) -> tuple[str, datetime] | Non
             continue
         if replaced == seen_hash:
             return username, at
-    return None
+        if since is not None and at is not None and at >= since and (later is None or at >= later[1]):
+            later = (username, at)
+    return later

@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
@@ -77,6 +78,23 @@ def when_free(
             if not exc.at_once:
                 raise
     raise AssertionError("unreachable")
+
+
+def waiting_up_to(db: Database, seconds: float | None = None) -> Callable[[], bool]:
+    """A ``wait`` for ``when_free`` where no dialog can be shown (the command line): polls for
+    another desk's write to end, and after ``seconds`` refuses as a write waiting in vain does
+    (``LedgerBusy``, with what that desk says it does); by default after ``WAIT_SECONDS``."""
+
+    def wait() -> bool:
+        deadline = time.monotonic() + (WAIT_SECONDS if seconds is None else seconds)
+        while db.writer_busy():
+            if time.monotonic() > deadline:
+                doing = db.describe_writer() if db.describe_writer is not None else ""
+                raise LedgerBusy(busy_message() + (tr("（{doing}）").format(doing=doing) if doing else ""))
+            time.sleep(0.2)
+        return True
+
+    return wait
 
 
 class DiskFull(DatabaseError):

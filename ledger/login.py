@@ -19,6 +19,7 @@ it is answered (``attempt``'s ``wait``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -97,7 +98,8 @@ def attempt(
     stored = user.password_hash if user is not None and usable else auth.dummy_hash()
     if auth.password_matches(stored, password) and usable:
         if failures is not None:
-            _written(db, wait, lambda s: clear_failures(s, username))
+            with suppress(ReadOnlyLedger):  # nothing can be written there: kept, and never counted
+                _written(db, wait, lambda s: clear_failures(s, username))
         return LoginOutcome(user)
     streak = _record_failure(db, key, now, wait)
     wait = delay(streak)

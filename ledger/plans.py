@@ -411,7 +411,9 @@ class Plans:
             row = _row(s, plan_id, lock=True)
             check_version(row, version)
             status = Status(row.status)
-            if status == Status.APPROVED:
+            if status == Status.APPROVED and s.get(SealedYearRow, row.year) is not None:
+                require(s, actor, Role.ADMIN, tr("作废已封存年度（{year} 年）已批准的接待审批单").format(year=row.year))
+            elif status == Status.APPROVED:
                 require(s, actor, Role.APPROVER, tr("作废已批准的接待审批单"))
             else:
                 require(s, actor, Role.CLERK, tr("作废接待审批单"))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import auth, limits, login, signing
+from ledger.db import waiting_up_to
 from ledger.desk import Desk, has, require
 from ledger.errors import (
     AuthError,
@@ -36,7 +37,11 @@ class Users:
     def authenticate(self, username: str, password: str, wait: Callable[[], bool] | None = None) -> User:
         """The same answer, cost and throttle for every name (see ledger.login); ``wait``: how
         a try that must write waits for another desk's write (``ledger.db.when_free``)."""
-        outcome = login.attempt(self.desk.db, username, password, self.desk.clock(), wait)
+        # without a way to wait of its own (the command line), the password is still judged only
+        # once no other desk writes, waiting as any write does: an answer is never given uncounted
+        outcome = login.attempt(
+            self.desk.db, username, password, self.desk.clock(), wait or waiting_up_to(self.desk.db)
+        )
         if outcome.user is not None:
             signing.unlock_at_login(self.desk, outcome.user.username, password, wait)
             return user_of(outcome.user)

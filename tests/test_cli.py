@@ -302,9 +302,9 @@ def test_a_meal_row_dated_outside_its_reception_is_refused(tmp_path: Path) -> No
 
 
 def test_import_waits_for_another_desks_import_once_its_rows_are_checked(ledger: str, workbook: Path) -> None:
-    """A colleague's import storing its rows holds the write lock: the checked rows wait for it,
-    said on stderr with who imports and how far (they had waited 30 s, then failed, the whole
-    check lost), and go in once it is done."""
+    """A colleague's import storing its rows holds the write lock: the login waits for it (a
+    wrong password must be counted before it is answered), said on stderr with who imports and
+    how far, and the rows go in once it is done (they had waited 30 s, then failed)."""
     import os
     import subprocess
     import sys
@@ -324,12 +324,12 @@ def test_import_waits_for_another_desks_import_once_its_rows_are_checked(ledger:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
         )
         assert child.stderr is not None
-        said = child.stderr.readline()
+        login = child.stderr.readline()  # the password is judged once the colleague is done
     finally:
         block.__exit__(None, None, None)
         db.dispose()
     out, rest = child.communicate(timeout=60)
-    assert said.startswith("账本正由另一处写入（如导入），检查完毕的各行在其完成后写入（Ctrl-C 中止，不写入）：李会计 自 ")
-    assert said.rstrip().endswith("正在导入接待，已处理 42,000 / 100,000 行")
+    assert login.startswith("账本正由另一处写入（如导入），登录在其完成后进行（Ctrl-C 中止）：李会计 自 ")
+    assert login.rstrip().endswith("正在导入接待，已处理 42,000 / 100,000 行")
     assert child.returncode == 1, rest  # row 5 cannot be read
     assert json.loads(out)["summary"]["imported"] == 3

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.i18n import tr
 from ui.cli_args import PROG, Parser, UsageError, iso_date, year
 from ui.cli_report import Report as _Report
-from ui.cli_report import told_while_waiting
+from ui.cli_report import login_waiting, told_while_waiting
 
 if TYPE_CHECKING:
     from ledger.records import ImportRow
@@ -229,7 +229,8 @@ def acting_user(service: Any, args: argparse.Namespace):  # type: ignore[no-unty
                 tr("请用 --password 或环境变量 LEDGER_PASSWORD 提供 {name} 的密码").format(name=name)
             )
         password = getpass.getpass(tr("{name} 的密码：").format(name=name))
-    return service.authenticate(name, password)
+    # judged once no other desk writes: a wrong password must be counted before it is answered
+    return service.authenticate(name, password, login_waiting(service.writer_busy, service.writing_now))
 
 
 def _print_json(data: Any) -> None:

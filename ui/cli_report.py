@@ -99,6 +99,26 @@ def row_lines(r: dict[str, Any], *, imported: bool) -> list[str]:
 WAIT_TOLD_EVERY = 10.0  # seconds between two lines while an import waits for another desk
 
 
+def login_waiting(busy: Callable[[], bool], doing: Callable[[], str]) -> Callable[[], bool]:
+    """The command line's login while another desk writes (an import): the password is judged
+    once that desk is done (a wrong one must be counted first, so that no guess is answered
+    uncounted), said on stderr with what that desk does, again every WAIT_TOLD_EVERY seconds;
+    Ctrl-C stops."""
+
+    def wait() -> bool:
+        told = -WAIT_TOLD_EVERY
+        while busy():
+            if time.monotonic() - told >= WAIT_TOLD_EVERY:
+                told = time.monotonic()
+                note = doing()
+                line = tr("账本正由另一处写入（如导入），登录在其完成后进行（Ctrl-C 中止）")
+                print(line + (f"：{note}" if note else ""), file=sys.stderr, flush=True)
+            time.sleep(0.2)
+        return True
+
+    return wait
+
+
 def told_while_waiting() -> Callable[[str], bool]:
     """``import_rows(waiting=...)`` for the command line: the checked rows wait for another
     desk's import to be stored (a colleague's, begun while these were checked), said on stderr
