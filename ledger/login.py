@@ -102,10 +102,10 @@ def attempt(
                 _written(db, wait, lambda s: clear_failures(s, username))
         return LoginOutcome(user)
     streak = _record_failure(db, key, now, wait)
-    wait = delay(streak)
-    if wait:
-        message = tr("用户名或密码不正确；已连续错误 {n} 次，请 {s} 秒后再试").format(n=streak, s=wait)
-        return LoginOutcome(None, message, wait)
+    seconds = delay(streak)
+    if seconds:
+        message = tr("用户名或密码不正确；已连续错误 {n} 次，请 {s} 秒后再试").format(n=streak, s=seconds)
+        return LoginOutcome(None, message, seconds)
     return LoginOutcome(None, tr("用户名或密码不正确"))
 
 
