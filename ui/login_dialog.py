@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.db import StoppedWaiting, when_free
+from ledger.db import DatabaseError, StoppedWaiting, when_free
 from ledger.i18n import tr
 from ledger.records import User
 from ledger.service import AuthError, LedgerError, LedgerService, LoginThrottled
@@ -107,15 +107,16 @@ class LoginDialog(QDialog):
             self.password_edit.selectAll()
             self.password_edit.setFocus()
             return
-        except LedgerError as exc:
+        except (LedgerError, DatabaseError) as exc:  # (a read-only ledger, one that waited in vain)
             self._show_message(str(exc))
             return
         app_settings().setValue(last_user_key(self.service), username)
         super().accept()
 
     def _wait_for_writer(self) -> bool:
-        """A try that must write (a wrong password counted) waits behind the dialog of every
-        write while another desk imports, instead of freezing the window for the lock's time-out."""
+        """While another desk imports, a try waits behind the dialog of every write before the
+        password is judged (a wrong one must be counted under the lock), instead of freezing
+        the window for the lock's time-out."""
         return wait_for_writer(self, self.service.writer_busy, self.service.writing_now)
 
     def _start_wait(self, seconds: int) -> None:
