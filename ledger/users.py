@@ -133,7 +133,16 @@ class Users:
             return user_of(row)
 
     def set_password(self, actor: User, username: str, new_password: str, old_password: str = "") -> None:
-        """An administrator resets anyone's password; a user changes their own with the old one."""
+        """An administrator resets anyone's password; a user changes their own with the old one,
+        tried as a login is (counted and throttled: an unattended desk is no free guessing)."""
+        if actor.username == username and not actor.has(Role.ADMIN):
+            outcome = login.attempt(self.desk.db, username, old_password, self.desk.clock())
+            if outcome.user is None:
+                if outcome.wait:
+                    raise LoginThrottled(
+                        tr("原密码不正确或错误次数过多：请 {s} 秒后再试").format(s=outcome.wait), outcome.wait
+                    )
+                raise AuthError(tr("原密码不正确"))
         with self.desk.db.write() as s:
             row = self._user_row(s, username)
             if actor.username == username and not has(s, actor, Role.ADMIN):

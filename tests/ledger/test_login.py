@@ -114,3 +114,23 @@ def test_a_clock_behind_the_last_failure_waits_no_longer_than_the_cap(
     with pytest.raises(LoginThrottled) as slowed:
         service.authenticate("li", PASSWORD)
     assert slowed.value.seconds == 2
+
+
+def test_changing_ones_password_tries_the_old_one_as_a_login_is_tried(
+    service: LedgerService, team: Team, clock: Clock
+) -> None:
+    """An unattended desk where someone is logged in is no free guessing: the old password of a
+    password change is counted and throttled with the logins of that name."""
+    said = []
+    for _ in range(4):
+        with pytest.raises(AuthError) as refused:
+            service.set_password(team.clerk, "li", "a-new-pass-1", "a-guess")
+        said.append(str(refused.value))
+    assert said[:2] == ["原密码不正确"] * 2
+    assert said[2] == "原密码不正确或错误次数过多：请 2 秒后再试"
+    assert said[3] == "原密码不正确或错误次数过多：请 2 秒后再试"  # the right one would wait too
+    with pytest.raises(LoginThrottled):
+        service.authenticate("li", PASSWORD)  # the same count as the login's
+    clock.advance(3)
+    service.set_password(team.clerk, "li", "a-new-pass-1", PASSWORD)
+    assert service.authenticate("li", "a-new-pass-1").username == "li"
