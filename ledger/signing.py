@@ -67,11 +67,21 @@ def generate(algo: str) -> tuple[str, bytes]:
     return key.public_key().public_bytes_raw().hex(), key.private_bytes_raw()
 
 
+def _sm2(private: str, public: str) -> Any:
+    """gmssl's SM2 key with ``public`` as given: its constructor takes a leading "04" for the
+    uncompressed-point prefix and strips it with ``lstrip("04")`` — every leading 0 and 4 — so a
+    public key that itself begins with "04" (one key in 256) signed and was checked against a
+    wrong point and never verified."""
+    from gmssl import sm2
+
+    key = sm2.CryptSM2(private_key=private, public_key="")
+    key.public_key = public
+    return key
+
+
 def sign_bytes(algo: str, private: bytes, public: str, message: bytes) -> str:
     if algo == SM2:
-        from gmssl import sm2
-
-        return sm2.CryptSM2(private_key=private.hex(), public_key=public).sign_with_sm3(message)
+        return _sm2(private.hex(), public).sign_with_sm3(message)  # type: ignore[no-any-return]
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     return Ed25519PrivateKey.from_private_bytes(private).sign(message).hex()
@@ -98,11 +108,9 @@ class Checker:
 
 def _public_key(algo: str, public: str) -> Any:
     if algo == SM2:
-        from gmssl import sm2
-
         if len(public) != 128:
             raise ValueError(public)
-        return sm2.CryptSM2(private_key="", public_key=public)
+        return _sm2("", public)
     if algo != ED25519:
         raise ValueError(algo)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -402,3 +402,20 @@ def test_an_old_signature_altered_after_a_clean_verify_is_still_found(
     result = service.verify()
     assert not result.ok and result.signatures_after == 0  # all checked again, not only the new one
     assert "签名不符" in result.problems[0]
+
+
+def test_an_sm2_key_whose_public_key_begins_with_04_signs_and_verifies() -> None:
+    """One SM2 key in 256 has a public key beginning with "04", which gmssl's constructor took for
+    the point prefix and stripped (with every 0 and 4 after it): such a user's decisions never
+    verified — "签名不符" for every approval, and a test that failed once in a few hundred runs."""
+    from ledger.signing import SM2, Checker, message, sign_bytes
+
+    private = bytes.fromhex("e00a5cc9403c485f98b684cfcc62095f69b9fd6ea57d45af21a83d3feb37639b")
+    public = (
+        "04e668a0166ad9f2541b45508efebb5aae29f5b412eeef56533f503e3b4c2694"
+        "22a94462595dea1b49f821f1d564ec1cb7f8ee693462a9c5eab5350bed0ad45f"
+    )
+    text = message("a" * 64, "b" * 64, "zhang", "approve", "JD-2025-0001")
+    signature = sign_bytes(SM2, private, public, text)
+    assert Checker().ok(SM2, public, text, signature)
+    assert not Checker().ok(SM2, public, text + b" ", signature)
