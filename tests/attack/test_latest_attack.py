@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ import pytest
 import ledger.db as dbmod
 from ledger.db import Database, LedgerBusy
 from ledger.errors import LedgerError
-from ledger.preapproval import Plan, PlannedMeal
 from ledger.records import Status
 from ledger.service import AuthError, LedgerService, LoginThrottled
+from tests.attack.test_today_attack2 import _plan
 from tests.conftest import PASSWORD, Team, make_team, sample_reception
 
 
@@ -110,21 +109,6 @@ def test_a_user_whose_last_try_was_a_typo_can_never_log_in_to_a_read_only_ledger
 
 
 # ============================================================================ the sealed year
-def _plan(day: date, **changes: object) -> Plan:
-    values: dict[str, object] = dict(
-        start_date=day,
-        visiting_unit="市教育局",
-        activity="督导检查",
-        letter_no="市教函〔2025〕5号",
-        guest_count=3,
-        companion_count=1,
-        meals=(PlannedMeal(day, "lunch", "局机关食堂", "机关食堂", 4, Decimal("45")),),
-        budget=Decimal("500"),
-    )
-    values.update(changes)
-    return Plan(**values)  # type: ignore[arg-type]
-
-
 def test_a_plain_leader_voids_an_approved_plan_of_the_sealed_year(service: LedgerService, team: Team) -> None:
     """README: the sealed year holds its 接待审批单 too — "none is filled in or submitted any more,
     and approving one needs an administrator"; reopening one needs an administrator
