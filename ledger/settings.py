@@ -153,11 +153,7 @@ class Settings:
     def policies(self) -> list[Policy]:
         """The policy versions, oldest first, re-read when another machine added one."""
         with self.desk.db.read() as s:
-            stamp = tuple(s.execute(select(func.count(PolicyRow.id), func.max(PolicyRow.id))).one())
-            if self._policies is None or stamp != self._policy_stamp:
-                rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
-                self._policies = [Policy.from_dict(json.loads(r.params)) for r in rows]
-                self._policy_stamp = stamp
+            self.refreshed_in(s)
         if not self._policies:
             self._policies = [self._seed_default_policy()]
             self._policy_stamp = None
@@ -233,12 +229,14 @@ class Settings:
         return policy
 
     def refreshed_in(self, s: Session) -> bool:
-        """Inside a write: whether another desk added a policy version since this one judged
-        its record (then read again here, for judging again under the lock, see ``policies``)."""
+        """Whether another desk added a policy version since these were read (then read again
+        from ``s``): ``policies`` asks before each write; a write asks again under its lock,
+        for judging its record again by a version committed in between."""
         stamp = tuple(s.execute(select(func.count(PolicyRow.id), func.max(PolicyRow.id))).one())
         if self._policies is not None and stamp == self._policy_stamp:
             return False
         rows = s.scalars(select(PolicyRow).order_by(PolicyRow.effective_from)).all()
+        # (none stored yet: ``policies`` seeds the default; a write keeps what it judged by)
         self._policies = [Policy.from_dict(json.loads(r.params)) for r in rows] or self._policies
         self._policy_stamp = stamp
         return True
