@@ -208,15 +208,29 @@ class VerifyResult:
 _CHUNKED = ("reception", "letter", "plan")
 
 
-def verify_chain(session: Session, result: VerifyResult) -> dict[tuple[str, int], str]:
-    """Check every link, streaming the history in id order with plain Core rows; return the
-    last ``after`` (canonical JSON) of each record other than a reception (receptions, a
-    million of them, are compared chunk by chunk by ``_verify_receptions``)."""
+def verify_chain(
+    session: Session, result: VerifyResult, start: int | None = None, stop: int | None = None
+) -> dict[tuple[str, int], str]:
+    """Check every link of the entries with ids in [start, stop) (all of them without bounds),
+    streaming the history in id order with plain Core rows; return the last ``after``
+    (canonical JSON) of each record other than a reception, letter or plan in that range
+    (those, a million of them, are compared range by range by ``_verify_in_ranges``).
+
+    Each entry holds the hash it links to, so a range is checked on its own: its first entry
+    links to the last entry before ``start``."""
     last_state: dict[tuple[str, int], str] = {}
-    prev = GENESIS
     table = HistoryRow.__table__
+    prev = GENESIS
+    if start is not None:
+        prev = session.scalar(
+            select(table.c.hash).where(table.c.id < start).order_by(table.c.id.desc()).limit(1)
+        ) or GENESIS
     hashed = [table.c[name] for name in _HASHED]
     stmt = select(*hashed, table.c.hash, table.c.id).order_by(table.c.id)
+    if start is not None:
+        stmt = stmt.where(table.c.id >= start)
+    if stop is not None:
+        stmt = stmt.where(table.c.id < stop)
     result_rows = session.connection().execution_options(yield_per=5000).execute(stmt)
     for part in result_rows.partitions():
         for row in part:
@@ -237,6 +251,19 @@ def verify_chain(session: Session, result: VerifyResult) -> dict[tuple[str, int]
             if values[5] is not None and values[4] not in _CHUNKED:
                 last_state[(values[4], values[5])] = values[9]
     return last_state
+
+
+def verify_chain_range(url: str, start: int, stop: int) -> tuple[int, list[str], dict[tuple[str, int], str]]:
+    """A worker process's share of the chain: the entries with ids in [start, stop)."""
+    _worker_without_collector()
+    db = Database(url, migrate=False)
+    try:
+        result = VerifyResult()
+        with db.snapshot() as s:
+            last = verify_chain(s, result, start, stop)
+        return result.entries, result.problems, last
+    finally:
+        db.dispose()
 
 
 def _where_id(values: tuple[Any, ...]) -> str:
@@ -326,25 +353,36 @@ def verify_register_apart(url: str, part: str, start: int | None = None, stop: i
         db.dispose()
 
 
-def _verify_receptions_in_parallel(
+def _verify_in_parallel(
     db: Database, s: Session, result: VerifyResult
 ) -> tuple[dict[tuple[str, int], str], list[str]]:
-    """The chain here; the receptions, and plans and letters (as many as receptions in a
-    province's ledger), in worker processes, in ranges small enough that both cores stay busy
-    to the end. The receptions' problems are added in the serial order; the register's are
-    returned, for verify_ledger to add where the single pass compares the register."""
+    """The chain, the receptions, and plans and letters (as many as receptions in a province's
+    ledger), in worker processes, in ranges small enough that both cores stay busy to the end
+    (the chain had been this process's one task: two million entries took it as long as the
+    workers took for everything else). The chain's and the receptions' problems are added in
+    the serial order; the register's are returned, for verify_ledger to add where the single
+    pass compares the register."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     receptions = _ranges(_id_bounds(s, ReceptionRow.__table__, "reception"), WORKERS * 8)
     letters = _ranges(_id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
+    history_t = HistoryRow.__table__
+    low, high = s.execute(select(func.min(history_t.c.id), func.max(history_t.c.id))).one()
+    chain = _ranges((low, high + 1) if low is not None else (0, 0), WORKERS * 8)
     url = db.url
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        links = [pool.submit(verify_chain_range, url, lo, hi) for lo, hi in chain]
         register = [pool.submit(verify_register_apart, url, part) for part in ("totals", "plans")]
         register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
         futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
         register.append(pool.submit(verify_register_apart, url, "links"))
-        last = verify_chain(s, result)
+        last: dict[tuple[str, int], str] = {}
+        for link in links:  # in id order: a later range's last entries replace an earlier's
+            entries, problems, states = link.result()
+            result.entries += entries
+            result.problems += problems
+            last.update(states)
         for future in futures:
             records, problems = future.result()
             result.records += records
@@ -450,7 +488,7 @@ def verify_ledger(
             (s.scalar(select(func.max(ReceptionRow.id))) or 0) >= PARALLEL_FROM
         )
         if parallel:  # plans and letters too
-            last, register = _verify_receptions_in_parallel(db, s, result)
+            last, register = _verify_in_parallel(db, s, result)
         else:
             last = verify_chain(s, result)
             _verify_receptions(s, result)

@@ -347,6 +347,35 @@ def test_verify_in_worker_processes_finds_what_the_single_pass_finds(
     assert len([p for p in parallel.problems if p.startswith("公函登记")]) == 2
 
 
+def test_chain_checked_in_ranges_finds_what_one_pass_finds(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers check the chain a range of entries at a time: an entry changed or removed at
+    the first entry of a range, inside one, or at the very start is named as one pass names it,
+    in the same order, and the last state of users and targets is the chain's last."""
+    fill(service, team)
+    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+    assert service.verify().ok
+    path = service.db.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as c:
+        low, high = c.execute("SELECT min(id), max(id) FROM history").fetchone()
+        step = -(-(high + 1 - low) // (history.WORKERS * 8))
+        first_of_second_range = low + step
+        c.execute("UPDATE history SET comment = '改' WHERE id = ?", (first_of_second_range,))
+        c.execute("DELETE FROM history WHERE id = ?", (first_of_second_range + 2 * step - 1,))
+        c.execute("UPDATE history SET username = 'x' WHERE id = ?", (low,))
+    parallel = service.verify()
+    monkeypatch.setattr(history, "PARALLEL_FROM", 10**9)
+    single = service.verify()
+    assert parallel.problems == single.problems and parallel.entries == single.entries
+    changed = [p for p in parallel.problems if "内容与校验值不符" in p]
+    assert [p.split("（")[0] for p in changed] == [f"历史记录第 {low} 条", f"历史记录第 {first_of_second_range} 条"]
+    # a changed entry keeps its stored hash, to which the next one links; the one after the
+    # removed entry (the first of the third range) no longer links
+    broken = [p.split("（")[0] for p in parallel.problems if "链接断开" in p]
+    assert broken == [f"历史记录第 {first_of_second_range + 2 * step} 条"]
+
+
 def test_verify_in_worker_processes_of_a_ledger_without_letters(
     service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
