@@ -27,7 +27,6 @@ from ledger.kept_totals import totals_problems
 from ledger.mapping import (
     DERIVED,
     children_of,
-    derived,
     grouped_by_reception,
     numbered_as,
     snapshot_from_storage,
@@ -460,11 +459,11 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
         snapshot = snapshot_from_storage(
             row, people.get(rid, ()), meals.get(rid, ()), explanations.get(rid, ()), files
         )
-        breaches = [
-            {"rule": v[0], "message": v[1], "limit_text": v[2], "actual_text": v[3], "excess_fen": v[4]}
-            for v in violations.get(rid, ())
-        ]
-        after = canonical(snapshot | {"derived": derived({c: row[c] for c in DERIVED}, breaches)})
+        # mapping.derived's form, from the breach rows' columns as they come
+        kept = {c: row[c] for c in DERIVED}
+        kept["violations"] = [list(v) for v in violations.get(rid, ())]
+        snapshot["derived"] = kept
+        after = canonical(snapshot)
         out[rid] = (row["ref"], after, bool(files), numbered_as(row["ref"], row["year"], row["seq"]))
     return out
 
