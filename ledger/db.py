@@ -87,14 +87,28 @@ def waiting_up_to(db: Database, seconds: float | None = None) -> Callable[[], bo
 
     def wait() -> bool:
         deadline = time.monotonic() + (WAIT_SECONDS if seconds is None else seconds)
-        while db.writer_busy():
+
+        def meanwhile() -> None:
             if time.monotonic() > deadline:
                 doing = db.describe_writer() if db.describe_writer is not None else ""
                 raise LedgerBusy(busy_message() + (tr("（{doing}）").format(doing=doing) if doing else ""))
-            time.sleep(0.2)
-        return True
+
+        return polled(db.writer_busy, meanwhile)
 
     return wait
+
+
+POLL_SECONDS = 0.2  # between two looks at another desk's write lock while a write waits
+
+
+def polled(busy: Callable[[], bool], meanwhile: Callable[[], bool | None]) -> bool:
+    """Wait while ``busy()`` says another desk holds the write lock, calling ``meanwhile`` at
+    each look (to tell the user, or to give up by raising); False as soon as it says False."""
+    while busy():
+        if meanwhile() is False:
+            return False
+        time.sleep(POLL_SECONDS)
+    return True
 
 
 class DiskFull(DatabaseError):

@@ -7,7 +7,6 @@ a refused, cancelled or failed import commits nothing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ledger import changes, history, letters, limits, writing
-from ledger.db import StoppedWaiting, when_free
+from ledger.db import StoppedWaiting, polled, when_free
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
@@ -45,7 +44,6 @@ from ledger.validation import reception_problems
 from ledger.workflow import next_seq
 
 _IMPORT_BATCH = 200
-_WAIT_POLL = 0.2  # seconds between two looks at another desk's write lock (``waiting``)
 # rows stored at once under the write lock: each batch costs a few lookups and statements
 _STORE_BATCH = 2000
 
@@ -224,11 +222,7 @@ class Importer:
     def _waited(self, waiting: Callable[[str], bool]) -> bool:
         """Once no other desk holds the write lock; False when ``waiting``, told what that desk
         does every fifth of a second, says to stop."""
-        while self.desk.db.writer_busy():
-            if waiting(writing.said(self.desk.db)) is False:
-                return False
-            time.sleep(_WAIT_POLL)
-        return True
+        return polled(self.desk.db.writer_busy, lambda: waiting(writing.said(self.desk.db)))
 
     def _store_all(
         self,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ledger.db import polled
 from ledger.i18n import tr
 
 
@@ -106,15 +107,16 @@ def login_waiting(busy: Callable[[], bool], doing: Callable[[], str]) -> Callabl
     Ctrl-C stops."""
 
     def wait() -> bool:
-        told = -WAIT_TOLD_EVERY
-        while busy():
-            if time.monotonic() - told >= WAIT_TOLD_EVERY:
-                told = time.monotonic()
+        told = [-WAIT_TOLD_EVERY]
+
+        def meanwhile() -> None:
+            if time.monotonic() - told[0] >= WAIT_TOLD_EVERY:
+                told[0] = time.monotonic()
                 note = doing()
                 line = tr("账本正由另一处写入（如导入），登录在其完成后进行（Ctrl-C 中止）")
                 print(line + (f"：{note}" if note else ""), file=sys.stderr, flush=True)
-            time.sleep(0.2)
-        return True
+
+        return polled(busy, meanwhile)
 
     return wait
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-import ledger.importing as importing
 from ledger import db as db_module
 from ledger import writing
 from ledger.db import Database
@@ -122,7 +121,7 @@ def test_a_checked_import_whose_wait_ends_as_a_third_desk_takes_the_lock_is_not_
     takes": a second waiting desk that takes the lock as it comes free is waited for too (the
     checked import had asked with the lock's 30 s time-out and been thrown away)."""
     here, other, third, team, _ = three_desks
-    monkeypatch.setattr(importing, "_WAIT_POLL", 0.05)
+    monkeypatch.setattr(db_module, "POLL_SECONDS", 0.05)
     first = Holding(other, importing=team.clerk)
     told: list[str] = []
     raced: list[bool] = []
