@@ -25,12 +25,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from ledger import limits, queries
-from ledger.desk import require
+from ledger.desk import require, sealed
 from ledger.errors import InvalidReception, LedgerError, PermissionDenied, StaleEdit, WorkflowError
 from ledger.i18n import tr
 from ledger.lifecycle import check_version
 from ledger.mapping import record_of, snapshot
-from ledger.models import SealedYearRow
 from ledger.policy import RULES
 from ledger.queries import reception_row
 from ledger.records import ATTACHMENT_KINDS, Reception, Role, Status, User
@@ -123,7 +122,7 @@ class Corrections:
             if row.reimbursement_no == number and row.reimbursed_on == on:
                 return record_of(row)  # nothing changed: no new version, no entry
             correcting = bool(row.reimbursement_no)
-            if correcting and s.get(SealedYearRow, row.reception_date.year) is not None:
+            if correcting and sealed(s, row.reception_date.year):
                 # the archive prints the voucher: a late first one is recorded, a change is not a clerk's
                 require(s, actor, Role.ADMIN, tr("更正已封存年度（{year} 年）接待的报销凭证").format(year=row.reception_date.year))
             before = snapshot(row)

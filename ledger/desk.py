@@ -14,7 +14,7 @@ from ledger import history
 from ledger.db import Database
 from ledger.errors import PermissionDenied
 from ledger.i18n import tr
-from ledger.models import HistoryRow, SettingRow, UserRow
+from ledger.models import HistoryRow, SealedYearRow, SettingRow, UserRow
 from ledger.records import Role, User
 
 
@@ -42,6 +42,11 @@ def chain_algo(session: Session) -> str:
     """The hash of new history entries: "" (SHA-256) or "sm3" when 国密 is chosen."""
     row = session.get(SettingRow, CRYPTO_SETTING)
     return "sm3" if row is not None and row.value == "gm" else ""
+
+
+def sealed(s: Session, year: int) -> bool:
+    """Whether ``year`` is sealed (archived: its receptions and plans are an administrator's)."""
+    return s.get(SealedYearRow, year) is not None
 
 
 def has(s: Session, actor: User | None, role: Role) -> bool:

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger import signing
-from ledger.desk import Desk, has, require
+from ledger.desk import Desk, has, require, sealed
 from ledger.errors import InvalidReception, NotFound, PermissionDenied, WorkflowError
 from ledger.i18n import tr
 from ledger.letters import Letters, has_scan
 from ledger.lifecycle import check_version, next_number, worked_on
-from ledger.models import PlanRow, ReceptionRow, SealedYearRow, one_of
+from ledger.models import PlanRow, ReceptionRow, one_of
 from ledger.money import from_fen, to_fen
 from ledger.preapproval import (
     Actual,
@@ -206,7 +206,7 @@ class Plans:
             if plan.id is not None and worked_on(s, "plan", plan.id, actor.username, AUTHORING):
                 return tr("此审批单由您填写或提交，不能由您本人审批")
             year = plan.start_date.year
-            if s.get(SealedYearRow, year) is not None and not actor.has(Role.ADMIN):
+            if sealed(s, year) and not actor.has(Role.ADMIN):
                 return tr("{year} 年已封存（年度已归档）：该年度审批单的审批须由管理员进行").format(year=year)
         return None
 
@@ -241,7 +241,7 @@ class Plans:
     def _save_in(self, s: Session, actor: User, stored: Plan) -> tuple[PlanRow, Plan]:
         require(s, actor, Role.CLERK, tr("填写接待审批单"))
         year = stored.start_date.year
-        if s.get(SealedYearRow, year) is not None and not (
+        if sealed(s, year) and not (
             stored.id is not None and worked_on(s, "plan", stored.id, None, ("approve",))
         ):  # only a plan of the year an administrator reopened is written there again
             raise InvalidReception(
@@ -311,7 +311,7 @@ class Plans:
                     )
                 )
             _not_own(s, row, actor, tr("{ref} 由您填写或提交，不能由您本人审批"))
-            if s.get(SealedYearRow, row.year) is not None:
+            if sealed(s, row.year):
                 require(s, actor, Role.ADMIN, tr("审批已封存年度（{year} 年）的接待审批单").format(year=row.year))
             return self._transition(
                 s,
@@ -411,7 +411,7 @@ class Plans:
             row = _row(s, plan_id, lock=True)
             check_version(row, version)
             status = Status(row.status)
-            if status == Status.APPROVED and s.get(SealedYearRow, row.year) is not None:
+            if status == Status.APPROVED and sealed(s, row.year):
                 require(s, actor, Role.ADMIN, tr("作废已封存年度（{year} 年）已批准的接待审批单").format(year=row.year))
             elif status == Status.APPROVED:
                 require(s, actor, Role.APPROVER, tr("作废已批准的接待审批单"))
@@ -516,7 +516,7 @@ def _reopen_refusal(s: Session, row: PlanRow, actor: User) -> WorkflowError | Pe
     """Reopening needs the approver (an administrator in a sealed year), an approved plan and
     no reception started from it."""
     try:
-        if s.get(SealedYearRow, row.year) is not None:
+        if sealed(s, row.year):
             require(s, actor, Role.ADMIN, tr("重新打开已封存年度的接待审批单"))
         else:
             require(s, actor, Role.APPROVER, tr("重新打开已批准的接待审批单"))

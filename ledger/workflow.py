@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import signing
-from ledger.desk import Desk, has, require
+from ledger.desk import Desk, has, require, sealed
 from ledger.errors import InvalidReception, NotFound, PermissionDenied, WorkflowError
 from ledger.filenames import safe_attachment_name
 from ledger.i18n import tr
 from ledger.letters import Letters
 from ledger.lifecycle import check_version, next_number, worked_on
 from ledger.mapping import apply, normalized, record_of, ref, snapshot
-from ledger.models import AttachmentRow, HistoryRow, ReceptionRow, SealedYearRow
+from ledger.models import AttachmentRow, HistoryRow, ReceptionRow
 from ledger.money import fmt, from_fen
 from ledger.plans import documents_evidence, usable_plan_problem
 from ledger.policy import RULES
@@ -238,9 +238,9 @@ class Workflow:
         with self.desk.db.read() as s:
             if reception.id is not None and worked_on(s, "reception", reception.id, actor.username, AUTHORING_ACTIONS):
                 return tr("此接待由您录入或提交，不能由您本人审核")
-            sealed = _sealed_years(s, reception.reception_date.year, reception.id)
-            if sealed and not actor.has(Role.ADMIN):
-                return _sealed_refusal(sealed[0])
+            in_sealed = _sealed_years(s, reception.reception_date.year, reception.id)
+            if in_sealed and not actor.has(Role.ADMIN):
+                return _sealed_refusal(in_sealed[0])
         return None
 
     def _approval_refusal(self, s: Session, row: ReceptionRow, actor: User) -> str | None:
@@ -250,9 +250,9 @@ class Workflow:
             )
         if self._own(s, row, actor):
             return tr("{ref} 由您录入或提交，不能由您本人审核").format(ref=row.ref)
-        sealed = _sealed_years(s, row.reception_date.year, row.id)
-        if sealed and not has(s, actor, Role.ADMIN):
-            return _sealed_refusal(sealed[0])
+        in_sealed = _sealed_years(s, row.reception_date.year, row.id)
+        if in_sealed and not has(s, actor, Role.ADMIN):
+            return _sealed_refusal(in_sealed[0])
         return None
 
     @staticmethod
@@ -301,9 +301,9 @@ class Workflow:
         with self.desk.db.write() as s:
             row = reception_row(s, reception_id, lock=True)
             # its date's year (its number's is the year it was first typed in)
-            sealed = _sealed_years(s, row.reception_date.year, row.id)
-            if sealed:  # archived: closed to all but an administrator
-                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=sealed[0]))
+            in_sealed = _sealed_years(s, row.reception_date.year, row.id)
+            if in_sealed:  # archived: closed to all but an administrator
+                require(s, actor, Role.ADMIN, tr("重新打开已封存年度（{year} 年）的接待").format(year=in_sealed[0]))
             else:
                 require(s, actor, Role.APPROVER, tr("重新打开已审核的接待"))
             check_version(row, version)
@@ -527,13 +527,13 @@ def _sealed_years(s: Session, year: int, reception_id: int | None) -> list[int]:
     """The sealed years a decision on this reception touches: its date's, and those it was
     approved in before (a correction moved out of a sealed year still changes that year)."""
     years = {year} | (_approved_years(s, reception_id) if reception_id is not None else set())
-    return sorted(y for y in years if s.get(SealedYearRow, y) is not None)
+    return sorted(y for y in years if sealed(s, y))
 
 
 def _open_for_entry(s: Session, year: int, reception_id: int | None) -> None:
     """A reception dated in a sealed year is written there only as the correction of one
     approved in that year (reopened by an administrator): no new one, no other year's moved in."""
-    if s.get(SealedYearRow, year) is not None and (reception_id is None or year not in _approved_years(s, reception_id)):
+    if sealed(s, year) and (reception_id is None or year not in _approved_years(s, reception_id)):
         raise InvalidReception(
             {
                 "reception_date": tr(
