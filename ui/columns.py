@@ -4,7 +4,9 @@
 header needs (in bold: the header of the current column is drawn bold) and the width of its
 widest cell or of a sample text (what such a column usually holds, e.g. "局机关食堂" for a venue),
 and the ``stretch`` column whatever is left besides. Where the table is narrower than the
-columns need (a very small window) it scrolls sideways instead of cutting a text to "局机…".
+columns need (a very small window) it scrolls sideways instead of cutting a text to "局机…";
+with ``elide``, the stretch column (a free text such as a venue) gives way first, down to its
+title and sample, and its longer texts end in "…".
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ CELL_PADDING = 16  # the cell's margins and focus frame around its text
 class ColumnFit(QObject):
     """Keeps ``view``'s columns fitted as it is resized and its rows change."""
 
-    def __init__(self, view: QTableView, stretch: int, samples: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self, view: QTableView, stretch: int, samples: Mapping[int, str] | None = None, elide: bool = False
+    ) -> None:
         super().__init__(view)
         self.view = view
         self.stretch = stretch
+        self.elide = elide  # the stretch column needs only its title and sample: longer texts end in "…"
         self.samples = dict(samples or {})
         header = view.horizontalHeader()
         header.setStretchLastSection(False)
@@ -51,8 +56,8 @@ class ColumnFit(QObject):
         sample = self.samples.get(column, "")
         return max(
             header.sectionSizeHint(column),
-            QFontMetrics(bold).horizontalAdvance(title) + CELL_PADDING,
-            view.sizeHintForColumn(column),
+            max(QFontMetrics(bold).horizontalAdvance(line) for line in title.split("\n")) + CELL_PADDING,
+            0 if self.elide and column == self.stretch else view.sizeHintForColumn(column),
             view.fontMetrics().horizontalAdvance(sample) + CELL_PADDING if sample else 0,
         )
 
@@ -69,5 +74,7 @@ class ColumnFit(QObject):
                 view.setColumnWidth(column, width)
 
 
-def fit_columns(view: QTableView, stretch: int, samples: Mapping[int, str] | None = None) -> ColumnFit:
-    return ColumnFit(view, stretch, samples)
+def fit_columns(
+    view: QTableView, stretch: int, samples: Mapping[int, str] | None = None, elide: bool = False
+) -> ColumnFit:
+    return ColumnFit(view, stretch, samples, elide)

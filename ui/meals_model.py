@@ -52,6 +52,12 @@ HEADERS: tuple[str, ...] = (
     tr("烟酒费（元）"),
     tr("发票号"),
 )
+# the titles shown over the columns: the long ones on two lines, so that the eight columns fit
+# the form beside its check panel on a 1366×768 laptop at 150 % (messages name HEADERS)
+TITLES: tuple[str, ...] = tuple(
+    {tr("就餐人数"): tr("就餐\n人数"), tr("餐费（元）"): tr("餐费\n（元）"), tr("烟酒费（元）"): tr("烟酒费\n（元）")}.get(h, h)
+    for h in HEADERS
+)
 # the Reception field each column holds, as used in InvalidReception.problems keys
 FIELDS: tuple[str, ...] = (
     "date",
@@ -115,7 +121,7 @@ class MealsModel(FlatTableModel):
 
     edited = Signal()
     refused = Signal(int, int, str)
-    columns = HEADERS
+    columns = TITLES
 
     def __init__(self, meals: Iterable[Meal] = (), parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
@@ -264,7 +270,7 @@ class MealsModel(FlatTableModel):
                 return self._problems[(index.row(), col)]
             if index.row() in self._breaches:
                 return "\n".join(self._breaches[index.row()])
-            return None
+            return (m.venue or None) if col == VENUE else None  # the whole name, where it ends in "…"
         return None
 
     @staticmethod

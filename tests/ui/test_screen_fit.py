@@ -199,3 +199,37 @@ def test_the_form_of_a_reception_with_warnings_fits_the_laptop_at_150_percent(
         if a.parentWidget() is b.parentWidget() and a.geometry().intersects(b.geometry())
     ]
     assert squeezed == []
+
+
+def test_the_meals_eight_columns_fit_beside_the_check_panel_at_150_percent(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    """On the office laptop at 150 % (911 logical pixels wide) the meals table shows all eight
+    columns without scrolling sideways: the long titles on two lines, the venue giving way
+    first (its whole name in the tooltip)."""
+    from datetime import date
+
+    from PySide6.QtCore import Qt
+
+    from ui.meals_model import INVOICE, VENUE
+
+    venue = "县第一中学教职工食堂东楼二层"
+    from dataclasses import replace
+
+    reception = sample_reception(date(2025, 3, 4))
+    reception = replace(reception, meals=(replace(reception.meals[0], venue=venue),))
+    saved = service.save(team.clerk, reception)
+    form = ReceptionDialog(service, team.clerk, saved.id)
+    qtbot.addWidget(form)
+    form.show()
+    form.resize(911 - FRAME_ALLOWANCE.width(), 485 - FRAME_ALLOWANCE.height())
+    form.tabs.setCurrentIndex(2)
+    view = form.costs.meals_view
+    qtbot.waitUntil(lambda: view.viewport().width() < 560)
+    qtbot.wait(50)
+    widths = [view.columnWidth(c) for c in range(view.model().columnCount())]
+    assert sum(widths) <= view.viewport().width(), widths
+    assert not view.horizontalScrollBar().isVisible()
+    invoice_title = view.model().headerData(INVOICE, Qt.Orientation.Horizontal)
+    assert view.columnWidth(INVOICE) >= view.fontMetrics().horizontalAdvance(invoice_title)
+    assert view.model().index(0, VENUE).data(Qt.ItemDataRole.ToolTipRole) == venue

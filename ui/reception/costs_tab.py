@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ledger.i18n import tr
 from ledger.records import Meal, Reception
+from ui.columns import fit_columns
 from ui.meals_model import (
     AMOUNT,
     DATE,
@@ -43,15 +43,17 @@ from ui.meals_model import (
 from ui.reception.fields import TABLE_EDIT_TRIGGERS, FieldIndex, MoneyEdit, field_error, qdate, restyle
 
 TAB = 2
-COLUMN_WIDTHS = (
-    (DATE, 88),
-    (KIND, 44),
-    (VENUE_TYPE, 92),
-    (DINERS, 64),
-    (AMOUNT, 80),
-    (TOBACCO, 84),
-    (INVOICE, 96),
-)
+# what such a column usually holds at its widest: its width whatever the rows (ui.columns)
+MEAL_SAMPLES = {
+    DATE: "2026-11-30",
+    KIND: tr("晚餐"),
+    VENUE: tr("教工食堂"),
+    VENUE_TYPE: tr("定点饭店"),
+    DINERS: "12",
+    AMOUNT: "1,000.00",
+    TOBACCO: "0.00",
+    INVOICE: "12345678",
+}
 
 
 class CostsTab(QWidget):
@@ -98,13 +100,8 @@ class CostsTab(QWidget):
         ]
         for column, delegate in self._meal_delegates:
             self.meals_view.setItemDelegateForColumn(column, delegate)
-        header = self.meals_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in COLUMN_WIDTHS:
-            self.meals_view.setColumnWidth(column, width)
         # the venue name takes the width left, so every column fits the form without a scrollbar
-        header.setSectionResizeMode(VENUE, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        self.meals_columns = fit_columns(self.meals_view, VENUE, MEAL_SAMPLES, elide=True)
         self.meals_view.setEditTriggers(TABLE_EDIT_TRIGGERS)
         self.meals_view.setMinimumHeight(150)
         mv.addWidget(self.meals_view, 1)
