@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,7 @@ class _ImportState:
     now: datetime
     column_of: Callable[[str], str]  # the face's name for a field (the template's column)
     on_outcome: Callable[[ImportOutcome], None] | None = None
+    on_committed: Callable[[], None] | None = None
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
     watermark: int = 0  # the last history entry when the rows began to be checked
@@ -147,6 +148,7 @@ class Importer:
         column_of: Callable[[str], str] | None = None,
         on_outcome: Callable[[ImportOutcome], None] | None = None,
         waiting: Callable[[str], bool] | None = None,
+        on_committed: Callable[[], None] | None = None,
     ) -> list[ImportOutcome]:
         """Add the readable rows as drafts, all in one transaction; list every row's outcome.
 
@@ -165,6 +167,8 @@ class Importer:
         waits for it without the lock's time-out, calling ``waiting`` with what that desk says it
         does every fifth of a second; False stops the import, nothing written (the window, whose
         thread would otherwise freeze for the time-out and then lose the whole check).
+        ``on_committed`` is called the moment the rows are committed, before anything else is
+        done: a Ctrl-C after it is no longer a cancelled import (the command line says so).
 
         Two steps, so that other desks are not kept waiting while a big file is checked: every
         row is checked without the write lock (reading the ledger as it is) into a spool on
@@ -180,6 +184,7 @@ class Importer:
             now=self.desk.clock(),
             column_of=column_of or str,
             on_outcome=on_outcome,
+            on_committed=on_committed,
         )
         spool = Spool()
         collector = Collector()
@@ -235,6 +240,8 @@ class Importer:
     ) -> None:
         """The checked rows stored in one transaction under the write lock."""
         with self.desk.db.write() as s:
+            if (committed := state.on_committed) is not None:  # told at the commit itself
+                event.listen(s, "after_commit", lambda _session: committed())
             dialect = s.get_bind().dialect
             if dialect.name == "postgresql" and (dialect.server_version_info or (0,)) >= (12,):
                 # each batch's lookups planned for the tables as they grow in this

@@ -414,6 +414,7 @@ class LedgerService:
         column_of: Callable[[str], str] | None = None,
         on_outcome: Callable[[ImportOutcome], None] | None = None,
         waiting: Callable[[str], bool] | None = None,
+        on_committed: Callable[[], None] | None = None,
     ) -> list[ImportOutcome]:
         return self._importer.import_rows(
             actor,
@@ -424,6 +425,7 @@ class LedgerService:
             column_of=column_of,
             on_outcome=on_outcome,
             waiting=waiting,
+            on_committed=on_committed,
         )
 
     # ================================================================== before the meal: plans and letters

@@ -342,19 +342,29 @@ def cmd_import(args: argparse.Namespace) -> int:
                 paper_rows[item.row >> 3] |= 1 << (item.row & 7)
             yield item
 
-    service.import_rows(
-        actor,
-        noted(items),
-        historical=args.historical,
-        allow_duplicates=args.allow_duplicates,
-        column_of=column_of,
-        on_outcome=outcome,
-        waiting=told_while_waiting(),
-    )
-    summary = dict(report.summary) | {"imported": imported}
+    committed = False
+
+    def stored() -> None:
+        nonlocal committed
+        committed = True
+
     try:
+        service.import_rows(
+            actor,
+            noted(items),
+            historical=args.historical,
+            allow_duplicates=args.allow_duplicates,
+            column_of=column_of,
+            on_outcome=outcome,
+            waiting=told_while_waiting(),
+            on_committed=stored,
+        )
+        summary = dict(report.summary) | {"imported": imported}
         report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
-    except KeyboardInterrupt:  # the rows are committed: only the report was cut short
+    except KeyboardInterrupt:
+        if not committed:
+            raise  # nothing written: 已中断
+        # the rows are committed: only the report was cut short
         print(tr("已中断报告的输出；导入已完成，已导入 {n} 行").format(n=imported), file=sys.stderr)
         return EXIT_UNUSABLE
     if on_paper and not args.historical:

@@ -161,3 +161,29 @@ def test_ctrl_c_while_the_import_report_prints_does_not_say_nothing_was_imported
             proc.wait()
     said = (out + err).decode("utf-8", "replace")
     assert "已导入 1500 行" in said or "1500" in err.decode("utf-8", "replace"), (proc.returncode, err.decode("utf-8", "replace"))
+
+
+def test_ctrl_c_the_moment_after_the_commit_still_says_the_rows_are_imported(
+    tmp_path: Path, service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C between the commit and the report (while the import's temporary files are
+    closed) had left the bare 已中断 of a cancelled import, though every row was stored."""
+    from ledger.spool import Spool
+    from tests.conftest import PASSWORD
+    from ui.cli import run
+
+    template_workbook(tmp_path / "ledger.xlsx", 30)
+    closing = Spool.close
+
+    def interrupted(self: Spool) -> None:
+        closing(self)
+        if service.receptions():  # after the commit only
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Spool, "close", interrupted)
+    for name in ("LEDGER_USER", "LEDGER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    code = run(["--db", service.db.url, "--user", "li", "--password", PASSWORD, "import", str(tmp_path / "ledger.xlsx")])
+    err = capsys.readouterr().err
+    assert len(service.receptions()) == 30
+    assert "导入已完成，已导入 30 行" in err, (code, err)
