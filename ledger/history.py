@@ -433,14 +433,14 @@ def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, 
     table = ReceptionRow.__table__
     violations_t = ViolationRow.__table__
     attachments_t = AttachmentRow.__table__
-    result = s.execute(select(table).where(table.c.id >= lo, table.c.id < hi).order_by(table.c.id))
+    result = s.execute(select(table).where(table.c.id >= lo, table.c.id <= hi - 1).order_by(table.c.id))
     keys = list(result.keys())
     rows = [dict(zip(keys, r, strict=True)) for r in result.all()]
     if not rows:
         return {}
 
     def where(reception_id: Any) -> Any:
-        return (reception_id >= lo) & (reception_id < hi)
+        return (reception_id >= lo) & (reception_id <= hi - 1)
 
     def grouped(*columns: Any, order: tuple[Any, ...]) -> dict[int, list[tuple[Any, ...]]]:
         return grouped_by_reception(s, where, *columns, order=order)
@@ -590,7 +590,7 @@ def _verify_letters(s: Session, result: VerifyResult, start: int | None = None, 
     letter_columns = [c for c in letters_t.c if c.key != "scan"]
 
     def letters(lo: int, hi: int) -> dict[int, Any]:
-        stmt = select(*letter_columns).where(letters_t.c.id >= lo, letters_t.c.id < hi)
+        stmt = select(*letter_columns).where(letters_t.c.id >= lo, letters_t.c.id <= hi - 1)
         return {row.id: row for row in s.execute(stmt).all()}
 
     def letter_problem(row: Any, after: str | None) -> str | None:
@@ -609,7 +609,7 @@ def _verify_plans(s: Session, result: VerifyResult) -> None:
     linked: dict[int, str] = {}  # the letters the plans of the range cite: id → key
 
     def plans(lo: int, hi: int) -> dict[int, Any]:
-        found = {p.id: p for p in s.scalars(select(PlanRow).where(PlanRow.id >= lo, PlanRow.id < hi))}
+        found = {p.id: p for p in s.scalars(select(PlanRow).where(PlanRow.id >= lo, PlanRow.id <= hi - 1))}
         for p in found.values():
             s.expunge(p)  # compared once: not kept in the session's identity map
         linked.clear()
@@ -680,7 +680,7 @@ def _verify_in_ranges(
         hi = lo + _VERIFY_CHUNK if stop is None else min(lo + _VERIFY_CHUNK, stop)
         last_ids = (
             select(func.max(history_t.c.id))
-            .where(history_t.c.entity == entity, history_t.c.entity_id >= lo, history_t.c.entity_id < hi)
+            .where(history_t.c.entity == entity, history_t.c.entity_id >= lo, history_t.c.entity_id <= hi - 1)
             .group_by(history_t.c.entity_id)
         )
         last = dict(
