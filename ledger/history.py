@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from ledger.anchors import compared_with_seen, read_anchor, write_anchor
 from ledger.db import Database
 from ledger.digests import sm3_hex
 from ledger.i18n import tr
+from ledger.id_ranges import compare_in_ranges, id_bounds, ranges
 from ledger.kept_totals import totals_problems
 from ledger.mapping import (
     DERIVED,
@@ -214,17 +214,18 @@ def verify_chain(
     """Check every link of the entries with ids in [start, stop) (all of them without bounds),
     streaming the history in id order with plain Core rows; return the last ``after``
     (canonical JSON) of each record other than a reception, letter or plan in that range
-    (those, a million of them, are compared range by range by ``_verify_in_ranges``).
+    (those, a million of them, are compared range by range by ``id_ranges.compare_in_ranges``).
 
     Each entry holds the hash it links to, so a range is checked on its own: its first entry
     links to the last entry before ``start``."""
     last_state: dict[tuple[str, int], str] = {}
     table = HistoryRow.__table__
     prev = GENESIS
-    if start is not None:
-        prev = session.scalar(
+    if start is not None:  # (an entry before it whose hash was emptied links as one pass links it)
+        before = session.execute(
             select(table.c.hash).where(table.c.id < start).order_by(table.c.id.desc()).limit(1)
-        ) or GENESIS
+        ).first()
+        prev = before[0] if before is not None else GENESIS
     hashed = [table.c[name] for name in _HASHED]
     stmt = select(*hashed, table.c.hash, table.c.id).order_by(table.c.id)
     if start is not None:
@@ -277,44 +278,10 @@ def _where_id(values: tuple[Any, ...]) -> str:
     )
 
 
-_VERIFY_CHUNK = 2000
-
-
 # from this many receptions on, worker processes compare the receptions while this one checks
 # the chain (a million receptions: about a minute instead of three on two cores)
 PARALLEL_FROM = 50_000
 WORKERS = 2
-
-
-def _id_bounds(s: Session, table: Any, entity: str) -> tuple[int, int]:
-    """The smallest id and one past the largest of ``entity``'s rows, live or in the history."""
-    history_t = HistoryRow.__table__
-    live = s.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
-    logged = s.execute(
-        select(func.min(history_t.c.entity_id), func.max(history_t.c.entity_id)).where(
-            history_t.c.entity == entity, *_numbers(s, history_t.c.entity_id)
-        )
-    ).one()
-    lows = [math.floor(v) for v in (live[0], logged[0]) if v is not None]  # a REAL put there too
-    highs = [math.floor(v) for v in (live[1], logged[1]) if v is not None]
-    return (min(lows), max(highs) + 1) if lows else (0, 0)
-
-
-def _numbers(s: Session, column: Any) -> list[Any]:
-    """Conditions keeping a column's numbers only: SQLite keeps text put into an INTEGER column
-    outside the program (the chain names such an entry), and text is larger than every number
-    there, so a smallest or largest id would be text."""
-    if s.get_bind().dialect.name == "sqlite":
-        return [func.typeof(column).in_(("integer", "real"))]
-    return []
-
-
-def _ranges(bounds: tuple[int, int], parts: int) -> list[tuple[int, int]]:
-    start, stop = bounds
-    if stop <= start:
-        return []
-    step = -(-(stop - start) // parts)
-    return [(lo, min(lo + step, stop)) for lo in range(start, stop, step)]
 
 
 def _worker_without_collector() -> None:
@@ -374,11 +341,11 @@ def _verify_in_parallel(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    receptions = _ranges(_id_bounds(s, ReceptionRow.__table__, "reception"), WORKERS * 8)
-    letters = _ranges(_id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
+    receptions = ranges(id_bounds(s, ReceptionRow.__table__, "reception"), WORKERS * 8)
+    letters = ranges(id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
     history_t = HistoryRow.__table__
     low, high = s.execute(select(func.min(history_t.c.id), func.max(history_t.c.id))).one()
-    chain = _ranges((low, high + 1) if low is not None else (0, 0), WORKERS * 8)
+    chain = ranges((low, high + 1) if low is not None else (0, 0), WORKERS * 8)
     url = db.url
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
         links = [pool.submit(verify_chain_range, url, lo, hi) for lo, hi in chain]
@@ -423,7 +390,7 @@ def _verify_receptions(s: Session, result: VerifyResult, start: int | None = Non
     def rows(lo: int, hi: int) -> dict[int, tuple[int, str, str, bool, bool]]:
         return {rid: (rid, *values) for rid, values in _reception_chunk(s, lo, hi).items()}
 
-    _verify_in_ranges(s, result, "reception", ReceptionRow.id, rows, problem, start, stop)
+    compare_in_ranges(s, result.problems, "reception", ReceptionRow.id, rows, problem, start, stop)
 
 
 def _reception_chunk(s: Session, lo: int, hi: int) -> dict[int, tuple[str, str, bool, bool]]:
@@ -602,7 +569,7 @@ def _verify_letters(s: Session, result: VerifyResult, start: int | None = None, 
                 return tr("公函 {no} 的扫描件在程序外被替换").format(no=row.letter_no)
         return None
 
-    _verify_in_ranges(s, result, "letter", LetterRow.id, letters, letter_problem, start, stop)
+    compare_in_ranges(s, result.problems, "letter", LetterRow.id, letters, letter_problem, start, stop)
 
 
 def _verify_plans(s: Session, result: VerifyResult) -> None:
@@ -625,7 +592,7 @@ def _verify_plans(s: Session, result: VerifyResult) -> None:
             return tr("接待审批单 {ref} 与历史记录不符（在程序外被改动）").format(ref=row.ref)
         return None
 
-    _verify_in_ranges(s, result, "plan", PlanRow.id, plans, plan_problem)
+    compare_in_ranges(s, result.problems, "plan", PlanRow.id, plans, plan_problem)
 
 
 def _letter_keys(s: Session, ids: set[int | None]) -> dict[int, str]:
@@ -656,65 +623,6 @@ def _verify_letter_links(s: Session, result: VerifyResult) -> None:
                     ref=ref, no=letter_no or tr("无")
                 )
             )
-
-
-def _verify_in_ranges(
-    s: Session,
-    result: VerifyResult,
-    entity: str,
-    id_column: Any,
-    rows_of: Callable[[int, int], dict[int, Any]],
-    problem_of: Callable[[Any, str | None], str | None],
-    start: int | None = None,
-    stop: int | None = None,
-) -> None:
-    """Each live row of ``entity`` (ids in [start, stop); all of them, from the smallest, with
-    no start) against its last history entry, and each entity whose last entry is not a
-    deletion against the live rows, a range of ids at a time; problems in id order, so that
-    workers' ranges give them in the order of one pass."""
-    history_t = HistoryRow.__table__
-    if start is None:  # a row inserted outside the program may have any id, even a negative one
-        start = _id_bounds(s, id_column.class_.__table__, entity)[0]
-    lo = start
-    while stop is None or lo < stop:
-        hi = lo + _VERIFY_CHUNK if stop is None else min(lo + _VERIFY_CHUNK, stop)
-        last_ids = (
-            select(func.max(history_t.c.id))
-            .where(history_t.c.entity == entity, history_t.c.entity_id >= lo, history_t.c.entity_id <= hi - 1)
-            .group_by(history_t.c.entity_id)
-        )
-        last = dict(
-            s.execute(
-                select(history_t.c.entity_id, history_t.c.after).where(history_t.c.id.in_(last_ids))
-            ).all()
-        )
-        live = rows_of(lo, hi)
-        for key in sorted(live.keys() | last.keys()):
-            if key in live:
-                message = problem_of(live[key], last.get(key))
-            elif last[key]:
-                gone = json.loads(last[key])
-                name = gone.get("ref") or gone.get("letter_no")
-                message = tr("记录 {name} 已在程序外被删除").format(name=name)
-            else:
-                message = None  # deleted through the program: its last entry is the deletion
-            if message:
-                result.problems.append(message)
-        if live or last:
-            lo = hi
-            continue
-        following = [
-            s.scalar(select(func.min(id_column)).where(id_column >= hi)),
-            s.scalar(
-                select(func.min(history_t.c.entity_id)).where(
-                    history_t.c.entity == entity, history_t.c.entity_id >= hi, *_numbers(s, history_t.c.entity_id)
-                )
-            ),
-        ]
-        found = [f for f in following if f is not None]
-        if not found:
-            return
-        lo = math.floor(min(found))
 
 
 def first_hash(s: Session) -> str:

@@ -376,6 +376,28 @@ def test_chain_checked_in_ranges_finds_what_one_pass_finds(
     assert broken == [f"历史记录第 {first_of_second_range + 2 * step} 条"]
 
 
+def test_a_range_after_an_entry_whose_hash_was_emptied_links_as_one_pass(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry before a range emptied of its hash, and the range's first entry made to link to
+    that emptiness: one pass names two changed entries and no broken link; the range must not
+    take the empty hash for the chain's start."""
+    fill(service, team)
+    path = service.db.url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as c:
+        low, high = c.execute("SELECT min(id), max(id) FROM history").fetchone()
+        first_of_second_range = low + -(-(high + 1 - low) // (history.WORKERS * 8))
+        c.execute("UPDATE history SET hash = '' WHERE id = ?", (first_of_second_range - 1,))
+        c.execute("UPDATE history SET prev_hash = '' WHERE id = ?", (first_of_second_range,))
+    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+    parallel = service.verify()
+    monkeypatch.setattr(history, "PARALLEL_FROM", 10**9)
+    single = service.verify()
+    assert parallel.problems == single.problems
+    assert not any("链接断开" in p for p in single.problems[:3])
+    assert len([p for p in single.problems if "内容与校验值不符" in p]) == 2
+
+
 def test_verify_in_worker_processes_of_a_ledger_without_letters(
     service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
