@@ -1,6 +1,7 @@
 """The command line of SPEC §5, driven through a subprocess: output, JSON and exit codes."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ from tests.workbooks import good_row, write_template
 CLERK_ENV = {"LEDGER_USER": "li", "LEDGER_PASSWORD": "secret123"}
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+@pytest.fixture(scope="module")
+def _cli_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ledger with an administrator and a clerk, made on the command line once; each test
+    gets a copy of its file (two runs of the command line cost seconds on a slow machine)."""
+    path = tmp_path_factory.mktemp("cli") / "cli.sqlite3"
+    url = f"sqlite:///{path}"
     first = run_cli("--db", url, "user", "add", "admin", "--role", "admin", "--new-password", "secret123")
     assert first.returncode == 0, first.stderr
     second = run_cli(
@@ -31,7 +35,14 @@ def ledger(tmp_path: Path) -> str:
         env={"LEDGER_USER": "admin", "LEDGER_PASSWORD": "secret123"},
     )
     assert second.returncode == 0, second.stderr
-    return url
+    return path
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, _cli_ledger: Path) -> str:
+    path = tmp_path / "cli.sqlite3"
+    shutil.copyfile(_cli_ledger, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
