@@ -349,7 +349,8 @@ def _verify_in_parallel(
     url = db.url
     with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
         links = [pool.submit(verify_chain_range, url, lo, hi) for lo, hi in chain]
-        register = [pool.submit(verify_register_apart, url, part) for part in ("totals", "plans")]
+        totals = pool.submit(verify_register_apart, url, "totals")
+        register = [pool.submit(verify_register_apart, url, "plans")]
         register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
         futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
         register.append(pool.submit(verify_register_apart, url, "links"))
@@ -364,7 +365,6 @@ def _verify_in_parallel(
             result.records += records
             result.problems += problems
         # the monthly totals follow the receptions, as in one pass (before users and targets)
-        totals, register = register[0], register[1:]
         result.problems += totals.result()
         return last, [problem for part in register for problem in part.result()]
 

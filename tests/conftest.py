@@ -88,11 +88,16 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def copied_ledger(template: Path, folder: Path, name: str = "ledger.sqlite3") -> str:
+    """The URL of a copy of the SQLite ledger ``template`` in ``folder``."""
+    path = folder / name
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, _migrated_template: Path) -> str:
-    path = tmp_path / "ledger.sqlite3"
-    shutil.copyfile(_migrated_template, path)
-    return f"sqlite:///{path}"
+    return copied_ledger(_migrated_template, tmp_path)
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """The command line of SPEC §5, driven through a subprocess: output, JSON and exit codes."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.cli import run_cli
+from tests.conftest import copied_ledger
 from tests.workbooks import good_row, write_template
 
 CLERK_ENV = {"LEDGER_USER": "li", "LEDGER_PASSWORD": "secret123"}
@@ -40,9 +40,7 @@ def _cli_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def ledger(tmp_path: Path, _cli_ledger: Path) -> str:
-    path = tmp_path / "cli.sqlite3"
-    shutil.copyfile(_cli_ledger, path)
-    return f"sqlite:///{path}"
+    return copied_ledger(_cli_ledger, tmp_path, "cli.sqlite3")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ substring search give the same answers as reading every row, on SQLite and on Po
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from ledger import history, queries
 from ledger.db import MIGRATIONS, Database
 from ledger.records import ImportRow, LedgerQuery, Status
 from ledger.service import LedgerService
-from tests.conftest import PASSWORD, Team, make_team, new_pg_database, sample_reception
+from tests.conftest import PASSWORD, Team, copied_ledger, make_team, new_pg_database, sample_reception
 
 UNITS = ("市教育局", "省教育厅督导组", "邻县教研院", "市审计局", "对口县财政局", "Ab_%局")
 
@@ -66,9 +65,7 @@ def filled(
     took 5 to 8 s on PostgreSQL, for each of some fifty tests)."""
     with contextlib.ExitStack() as stack:
         if request.param == "sqlite":
-            path = tmp_path_factory.mktemp("filled") / "ledger.sqlite3"
-            shutil.copyfile(_migrated_template, path)
-            url = f"sqlite:///{path}"
+            url = copied_ledger(_migrated_template, tmp_path_factory.mktemp("filled"))
         else:
             url = stack.enter_context(new_pg_database())
         service = LedgerService(Database(url))
