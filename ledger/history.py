@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ledger.anchors import compared_with_seen, read_anchor, write_anchor
 from ledger.db import Database
 from ledger.digests import sm3_hex
+from ledger.errors import LedgerError
 from ledger.i18n import tr
 from ledger.id_ranges import compare_in_ranges, id_bounds, ranges
 from ledger.kept_totals import totals_problems
@@ -340,6 +341,7 @@ def _verify_in_parallel(
     pass compares the register."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     receptions = ranges(id_bounds(s, ReceptionRow.__table__, "reception"), WORKERS * 8)
     letters = ranges(id_bounds(s, LetterRow.__table__, "letter"), WORKERS * 4)
@@ -347,26 +349,31 @@ def _verify_in_parallel(
     low, high = s.execute(select(func.min(history_t.c.id), func.max(history_t.c.id))).one()
     chain = ranges((low, high + 1) if low is not None else (0, 0), WORKERS * 8)
     url = db.url
-    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        links = [pool.submit(verify_chain_range, url, lo, hi) for lo, hi in chain]
-        totals = pool.submit(verify_register_apart, url, "totals")
-        register = [pool.submit(verify_register_apart, url, "plans")]
-        register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
-        futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
-        register.append(pool.submit(verify_register_apart, url, "links"))
-        last: dict[tuple[str, int], str] = {}
-        for link in links:  # in id order: a later range's last entries replace an earlier's
-            entries, problems, states = link.result()
-            result.entries += entries
-            result.problems += problems
-            last.update(states)
-        for future in futures:
-            records, problems = future.result()
-            result.records += records
-            result.problems += problems
-        # the monthly totals follow the receptions, as in one pass (before users and targets)
-        result.problems += totals.result()
-        return last, [problem for part in register for problem in part.result()]
+    try:
+        with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+            links = [pool.submit(verify_chain_range, url, lo, hi) for lo, hi in chain]
+            totals = pool.submit(verify_register_apart, url, "totals")
+            register = [pool.submit(verify_register_apart, url, "plans")]
+            register += [pool.submit(verify_register_apart, url, "letters", lo, hi) for lo, hi in letters]
+            futures = [pool.submit(verify_receptions_range, url, lo, hi) for lo, hi in receptions]
+            register.append(pool.submit(verify_register_apart, url, "links"))
+            last: dict[tuple[str, int], str] = {}
+            for link in links:  # in id order: a later range's last entries replace an earlier's
+                entries, problems, states = link.result()
+                result.entries += entries
+                result.problems += problems
+                last.update(states)
+            for future in futures:
+                records, problems = future.result()
+                result.records += records
+                result.problems += problems
+            # the monthly totals follow the receptions, as in one pass (before users and targets)
+            result.problems += totals.result()
+            return last, [problem for part in register for problem in part.result()]
+    except BrokenProcessPool:  # a worker killed (the out-of-memory killer, a `kill`): one line
+        raise LedgerError(
+            tr("核对进程意外结束（可能是内存不足或被终止），核对未完成；账本未作任何改动，请重新运行 verify")
+        ) from None
 
 
 def _verify_receptions(s: Session, result: VerifyResult, start: int | None = None, stop: int | None = None) -> None:

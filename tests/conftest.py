@@ -95,6 +95,43 @@ def copied_ledger(template: Path, folder: Path, name: str = "ledger.sqlite3") ->
     return f"sqlite:///{path}"
 
 
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(path)`` run once for the whole run, even across pytest-xdist's workers (a lock
+    file in their common folder): for ledgers that take long to fill and that tests only copy."""
+    shared = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    path = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = shared / f"{name}.partial"
+            build(partial)
+            os.replace(partial, path)
+    return path
+
+
+def _fill_demo(path: Path) -> None:
+    from ledger.demo import fill_demo
+
+    db = Database(f"sqlite:///{path}")
+    fill_demo(LedgerService(db))
+    db.dispose()
+
+
+@pytest.fixture
+def demo_service(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerService]:
+    """A copy of the demo ledger of this year and the last (``python main.py demo``), filled
+    once for the run: the demo takes half a minute, and several tests read it."""
+    template = built_once(tmp_path_factory, f"demo-{date.today().isoformat()}.sqlite3", _fill_demo)
+    db = Database(copied_ledger(template, tmp_path))
+    yield LedgerService(db)
+    db.dispose()
+
+
 @pytest.fixture
 def db_url(tmp_path: Path, _migrated_template: Path) -> str:
     return copied_ledger(_migrated_template, tmp_path)

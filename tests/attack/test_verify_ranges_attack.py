@@ -171,3 +171,27 @@ def test_a_user_added_by_another_desk_while_verify_runs_on_postgresql_is_no_tamp
     finally:
         other.db.dispose()
         service.db.dispose()
+
+
+def _killed(*_args: Any) -> None:
+    """A worker's task that dies as the out-of-memory killer or a `kill -9` ends it."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_killed_from_outside_ends_verify_with_one_line_and_writes_nothing(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the pool's BrokenProcessPool reached the user as a traceback."""
+    from ledger.errors import LedgerError
+
+    fill(service, team)
+    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(history, "verify_register_apart", _killed)
+    with pytest.raises(LedgerError, match="核对进程意外结束.*核对未完成.*请重新运行 verify"):
+        service.verify()
+    monkeypatch.undo()
+    result = service.verify()
+    assert result.ok, result.problems

@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
-from ledger.demo import fill_demo
 from ledger.money import fmt
 from ledger.records import ImportRow, LedgerQuery, Status
 from ledger.service import LedgerService
@@ -29,9 +28,9 @@ def approved(service: LedgerService, team: Team, entries: list[tuple[date, str, 
 
 
 def test_dashboard_shows_the_demo_figures_and_a_unit_opens_the_ledger(
-    qtbot: QtBot, service: LedgerService
+    qtbot: QtBot, demo_service: LedgerService
 ) -> None:
-    fill_demo(service)
+    service = demo_service
     year = date.today().year
     view = DashboardView(service)
     qtbot.addWidget(view)
@@ -171,13 +170,12 @@ def chart_texts(view: DashboardView) -> list[str]:
 
 
 def test_month_labels_and_legends_are_whole_on_the_laptop_at_150_and_at_100_percent(
-    qtbot: QtBot, service: LedgerService
+    qtbot: QtBot, demo_service: LedgerService
 ) -> None:
     """The 1366×768 laptop at 150 % leaves the dashboard about 890 px (logical): side by side
     the months read "10…" and the legend "上年累计（…"; there the charts stand one below the
     other, at 100 % (1340 px) side by side as before."""
-    fill_demo(service)
-    view = DashboardView(service)
+    view = DashboardView(demo_service)
     qtbot.addWidget(view)
     view.show()
     for width, side_by_side in ((890, False), (1340, True)):
