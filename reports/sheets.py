@@ -52,6 +52,8 @@ def kind_of(path: Path) -> str:
     """Which workbook the file is, by content: ``xlsx``, ``xls``, ``xlsb`` or ``ods``."""
     path = Path(path)
     if not path.is_file():
+        if path.exists():  # a folder, a pipe, a device: there, but nothing to read as a workbook
+            raise TemplateError(not_a_workbook(path))
         raise TemplateError(tr("找不到文件：{path}").format(path=path))
     try:
         with open(path, "rb") as f:

@@ -186,6 +186,8 @@ class Workbook:
     def __init__(self, path: Path, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.path = Path(path)
         if not self.path.is_file():
+            if self.path.exists():  # a folder, a pipe, a device
+                raise TemplateError(tr("不是 Excel 工作簿（.xlsx）：{path}").format(path=self.path))
             raise TemplateError(tr("找不到文件：{path}").format(path=self.path))
         try:
             with open(self.path, "rb") as f:
