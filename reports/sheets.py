@@ -91,7 +91,7 @@ def open_workbook(path: Path, *, deadline: float = DEADLINE_SECONDS) -> FastWork
 
 
 class CalamineSheet:
-    """The 台账 sheet (else the first) of an .xls, .xlsb or .ods, read by a child process."""
+    """The 台账 worksheet (else the first worksheet) of an .xls, .xlsb or .ods, read by a child process."""
 
     def __init__(self, path: Path, kind: str, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.path = path
@@ -228,7 +228,7 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, values) of the rows holding a cell, as reports.xlsx_reader gives them."""
     import tempfile
 
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
         # calamine picks its reader by the name: give it a name that says what the content is
@@ -240,7 +240,8 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         finally:
             named.unlink()
             os.rmdir(folder)
-        names = book.sheet_names
+        # worksheets only, as the xlsx reader: a chart sheet placed first holds no rows
+        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         if not names:
             raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=path))
         sheet = book.get_sheet_by_name("台账" if "台账" in names else names[0])
