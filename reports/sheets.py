@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from ledger.i18n import tr
+from ledger.text import clean_line
 from reports.xlsx_reader import (
+    _MAX_SERIAL,
     _OLE_MAGIC,
     DEADLINE_SECONDS,
     MAX_CELL_CHARS,
@@ -257,7 +259,11 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     first_row, first_column = start
     pad = (None,) * first_column
     convert = _convert
-    for offset, values in enumerate(sheet.iter_rows()):
+    # calamine gives a whole number an .xlsb stores as an RK record (as Excel stores a date typed
+    # in a cell) without its cell's date format: in a date column of an .xlsb it is a date serial
+    serials = kind_of(path) == XLSB
+    dates: frozenset[int] = frozenset()
+    for offset, values in enumerate(_each_row(path, sheet, first_row)):
         number = first_row + offset + 1
         cells = [convert(v) for v in values[: max(0, MAX_COLUMNS - first_column)]]
         while cells and cells[-1] is None:
@@ -268,7 +274,48 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
             raise TemplateError(
                 tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number)
             )
-        yield number, pad + tuple(cells)
+        row = pad + tuple(cells)
+        if number == 1 and serials:
+            dates = frozenset(i for i, v in enumerate(row) if isinstance(v, str) and clean_line(v) in DATE_HEADERS)
+        elif dates:
+            row = tuple(_serial_date(v) if i in dates else v for i, v in enumerate(row))
+        yield number, row
+
+
+def _each_row(path: Path, sheet: Any, first_row: int) -> Iterator[list[Any]]:
+    """The sheet's rows from its first; a cell calamine cannot give to Python (an .xls duration
+    of 10^12 days: OverflowError) refuses the file naming its row, not as a damaged file."""
+    rows = sheet.iter_rows()
+    number = first_row
+    while True:
+        number += 1
+        try:
+            values = next(rows)
+        except StopIteration:
+            return
+        except (OverflowError, ValueError) as exc:
+            why = tr("日期或时长超出范围") if isinstance(exc, OverflowError) else tr("数值无效")
+            raise TemplateError(
+                tr("工作簿 {path} 第 {row} 行有无法读取的单元格（{why}）；请在表格软件中改正后重试").format(
+                    path=path, row=number, why=why
+                )
+            ) from None
+        yield values
+
+
+# the template's date columns (reports.template's COLUMNS)
+DATE_HEADERS = frozenset({"接待日期", "审核日期", "就餐日期"})
+
+
+def _serial_date(value: Any) -> Any:
+    """An .xlsb date column's whole number as the date it stands for (Excel's 1900 system).
+    Four digits or fewer (a year typed there, 2025) and eight (20250305) are no date serial:
+    they stay numbers, which the column refuses as it does in an .xlsx."""
+    if type(value) is not int or not 10_000 <= value <= _MAX_SERIAL:
+        return value
+    from openpyxl.utils.datetime import from_excel
+
+    return from_excel(value)
 
 
 def _convert(value: Any) -> Any:

@@ -8,11 +8,13 @@ Found and fixed:
   reads its first worksheet;
 - a folder, a named pipe or a device given as the workbook was "找不到文件" (it is there).
 
+- calamine reads an .xlsb number stored as an RK record (how Excel stores whole numbers, so a
+  date typed in a cell) without its style: such a date was the number 45721 and the row was
+  refused where the .xlsx is read (now a date column's five- or six-digit number is a date).
+
 Found and left (xfail): python-calamine reads an error cell (#DIV/0!, #N/A) as empty, and
 LibreOffice's error cell as its float 0, so a broken formula in an optional amount imports as
-0.00 from .xls/.xlsb/.ods where the .xlsx refuses the row; calamine reads an .xlsb number stored
-as an RK record (how Excel stores whole numbers, so a date typed in a cell) without its
-style, so such a date is the number 45721 and the row is refused where the .xlsx is read.
+0.00 from .xls/.xlsb/.ods where the .xlsx refuses the row.
 """
 
 from __future__ import annotations
@@ -175,16 +177,51 @@ def _rk_dates(xlsb: Path, target: Path, day: date) -> Path:
     return target
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="calamine applies no style to an .xlsb RK cell; fixing it means reading styles.bin "
-    "and the sheet's RK records ourselves",
-)
 def test_an_xlsb_date_stored_as_an_rk_record_is_a_date(tmp_path: Path) -> None:
+    """calamine applies no style to an .xlsb RK cell: in a date column such a whole number is
+    taken as the date serial it is (reports.sheets._serial_date)."""
     rows: Rows = {2: GOOD}
     xlsx = write_xlsx(tmp_path / "d.xlsx", HEADERS, rows)
     xlsb = _rk_dates(write_xlsb(tmp_path / "real.xlsb", HEADERS, rows), tmp_path / "d.xlsb", date(2025, 3, 5))
     result = run_cli("check", str(xlsb), "--json")
     expected = run_cli("check", str(xlsx), "--json")
-    # today: 第 2 行 [接待日期] 无法识别的日期“45721”
+    # before: 第 2 行 [接待日期] 无法识别的日期“45721”
     assert json.loads(result.stdout) == json.loads(expected.stdout)
+
+
+def test_a_year_typed_in_an_xlsb_date_column_is_still_no_date(tmp_path: Path) -> None:
+    """Only five- and six-digit whole numbers are taken as date serials: a year (2025) or an
+    eight-digit 20250305 in 接待日期 is refused, as in an .xlsx."""
+    rows: Rows = {2: {**GOOD, "接待日期": 2025}, 3: {**GOOD, "接待日期": 20250305}}
+    xlsb = write_xlsb(tmp_path / "y.xlsb", HEADERS, rows)
+    result = json.loads(run_cli("check", str(xlsb), "--json").stdout)
+    assert result == json.loads(run_cli("check", str(write_xlsx(tmp_path / "y.xlsx", HEADERS, rows)), "--json").stdout)
+    messages = {r["row"]: [e["message"] for e in r["errors"]] for r in result["rows"]}
+    assert messages[2] == ["无法识别的日期“2025”，请写成 YYYY-MM-DD"], messages
+    assert messages[3] == ["无法识别的日期“20250305”，请写成 YYYY-MM-DD"], messages
+
+
+def test_a_cell_calamine_cannot_convert_names_its_row_not_a_damaged_file(tmp_path: Path) -> None:
+    """An .xls duration of 10^12 days (OverflowError in python-calamine) was said to be an
+    encrypted or damaged workbook; the file is still refused, naming the row."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("台账")
+    for column, header in enumerate(HEADERS):
+        sheet.write(0, column, header)
+    duration = xlwt.easyxf(num_format_str="[h]:mm:ss")
+    for row in (1, 2, 3):
+        for column, header in enumerate(HEADERS):
+            value = GOOD[header]
+            if header == "住宿费" and row == 2:
+                sheet.write(row, column, 1e12, duration)
+            else:
+                sheet.write(row, column, value.isoformat() if isinstance(value, date) else value)
+    path = tmp_path / "d.xls"
+    book.save(str(path))
+    result = run_cli("check", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"错误: 工作簿 {path} 第 3 行有无法读取的单元格（日期或时长超出范围）；请在表格软件中改正后重试"
+    ]
