@@ -1,11 +1,23 @@
-"""Run the command line in a subprocess, as a user would."""
+"""Run the command line in a process of its own, as a user would.
+
+Each command runs in a fresh process with its own environment, standard streams and exit code.
+On Linux and macOS it is forked from a process that has already imported the program's modules
+(tests/cli_zygote.py), which saves the second a command spends importing them; elsewhere, or
+with LEDGER_TEST_FRESH_CLI=1, it is ``python main.py ...`` started anew.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import locale
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,12 +29,89 @@ def run_cli(
         k: v for k, v in os.environ.items() if not k.startswith("LEDGER_") or k == "LEDGER_ANCHOR_DIR"
     }
     full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    command = [sys.executable, str(ROOT / "main.py"), *args]
+    if not hasattr(os, "fork") or os.environ.get("LEDGER_TEST_FRESH_CLI"):
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=ROOT,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    return _Zygote.get().run(command, full_env, timeout)
+
+
+class _Zygote:
+    """The forking server of this test process (one per pytest-xdist worker), started at its
+    first command; it ends when this process does (its stdin closes)."""
+
+    _instance: _Zygote | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> _Zygote:
+        with cls._lock:
+            if cls._instance is None or cls._instance.process.poll() is not None:
+                cls._instance = cls()
+            return cls._instance
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from tests.cli_zygote import serve; serve()"],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.write_lock = threading.Lock()
+        self.started: dict[int, int] = {}  # request id -> pid
+        self.ended: dict[int, int] = {}  # pid -> exit code
+        self.changed = threading.Condition()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            message: dict[str, Any] = json.loads(line)
+            with self.changed:
+                if "id" in message:
+                    self.started[message["id"]] = message["pid"]
+                else:
+                    self.ended[message["pid"]] = message["code"]
+                self.changed.notify_all()
+        with self.changed:  # the server ended: nobody waits for it in vain
+            self.changed.notify_all()
+
+    def run(self, command: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+        with tempfile.TemporaryDirectory(prefix="ledger-cli-") as folder:
+            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+            with self.write_lock:
+                self.next_id += 1
+                request_id = self.next_id
+                request = {"id": request_id, "args": command[1:], "env": env, "cwd": str(ROOT)}
+                assert self.process.stdin is not None
+                self.process.stdin.write(json.dumps(request | {"stdout": str(out), "stderr": str(err)}).encode() + b"\n")
+                self.process.stdin.flush()
+            pid = self._wait(lambda: self.started.get(request_id), 30)
+            if pid is None:
+                raise RuntimeError("the command-line server did not start the command")
+            code = self._wait(lambda: self.ended.get(pid), timeout)
+            if code is None:
+                os.kill(pid, 9)
+                self._wait(lambda: self.ended.get(pid), 30)
+                raise subprocess.TimeoutExpired(command, timeout, _text(out), _text(err))
+            return subprocess.CompletedProcess(command, code, _text(out), _text(err))
+
+    def _wait(self, answer: Any, timeout: float) -> Any:
+        with self.changed:
+            self.changed.wait_for(lambda: answer() is not None or self.process.poll() is not None, timeout)
+            return answer()
+
+
+def _text(path: Path) -> str:
+    """What ``subprocess.run(text=True)`` gives: the locale's encoding, universal newlines."""
+    data = path.read_bytes() if path.exists() else b""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=locale.getpreferredencoding(False)).read()

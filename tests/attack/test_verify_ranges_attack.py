@@ -11,7 +11,8 @@ and size: "the problems come in the order of one pass").
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from ledger.db import Database
 from ledger.history import VerifyResult
 from ledger.records import Role
 from ledger.service import LedgerService
-from tests.conftest import PASSWORD, Team, make_team
+from tests.conftest import PASSWORD, built_once, copied_ledger, make_team
 from tests.ledger.test_scale import fill
 
 LARGEST_SQLITE_ID = 2**63 - 1
@@ -42,12 +43,24 @@ def parallel_and_single(service: LedgerService, monkeypatch: pytest.MonkeyPatch)
     return parallel, single
 
 
+def _filled(path: Path) -> None:
+    db = Database(f"sqlite:///{path}")
+    service = LedgerService(db)
+    fill(service, make_team(service))
+    db.dispose()
+
+
 @pytest.fixture
-def ledger(service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch) -> LedgerService:
-    fill(service, team)
-    monkeypatch.setattr(history, "PARALLEL_FROM", 0)
+def ledger(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LedgerService]:
+    """A copy of one ledger filled for the run (tests.ledger.test_scale.fill), verified clean."""
+    db = Database(copied_ledger(built_once(tmp_path_factory, "verify-ranges.sqlite3", _filled), tmp_path))
+    service = LedgerService(db)
+    monkeypatch.setattr(history, "PARALLEL_FROM", 10**9)
     assert service.verify().ok
-    return service
+    yield service
+    db.dispose()
 
 
 def test_kept_totals_and_a_user_changed_are_named_in_the_order_of_one_pass(
@@ -182,12 +195,12 @@ def _killed(*_args: Any) -> None:
 
 
 def test_a_worker_killed_from_outside_ends_verify_with_one_line_and_writes_nothing(
-    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+    ledger: LedgerService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before, the pool's BrokenProcessPool reached the user as a traceback."""
     from ledger.errors import LedgerError
 
-    fill(service, team)
+    service = ledger
     monkeypatch.setattr(history, "PARALLEL_FROM", 0)
     monkeypatch.setattr(history, "verify_register_apart", _killed)
     with pytest.raises(LedgerError, match="核对进程意外结束.*核对未完成.*请重新运行 verify"):

@@ -1,0 +1,119 @@
+"""A process that imports the command line's modules once and forks a fresh child for each
+command a test runs (tests.cli.run_cli).
+
+A command's process spends most of its 1 to 1.5 s importing SQLAlchemy, the models and the
+program's modules; the suite runs a few hundred of them. Each child here is still a process of
+its own, with its own environment, folder, arguments, standard streams (stdin empty, stdout
+and stderr to files) and exit code, running ``main.main`` as ``python main.py ...`` does; only
+the imports were made before it started. The server itself never runs a command, so every
+child starts from the same state.
+
+Requests (one JSON line on stdin): {"id", "args", "env", "cwd", "stdout", "stderr"}. Replies
+(JSON lines on stdout): {"id", "pid"} when the child started, {"pid", "code"} when it ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sys
+from typing import Any
+
+
+def serve() -> None:
+    import main  # noqa: F401  (main.main imports ui.cli and the rest when it runs)
+    import ui.cli  # noqa: F401
+
+    replies = os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 1)  # nothing the imports print reaches the replies
+    running: set[int] = set()
+    pending = b""
+    while True:
+        _reap(running, replies)
+        ready, _, _ = select.select([0], [], [], 0.005 if running else None)
+        if not ready:
+            continue
+        data = os.read(0, 1 << 16)
+        if not data:  # the test process is gone
+            return
+        pending += data
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            request = json.loads(line)
+            sys.stdout.flush()  # nothing buffered here is written again by the child
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                os.close(replies)
+                _run(request)  # ends the child
+            running.add(pid)
+            _reply(replies, {"id": request["id"], "pid": pid})
+
+
+def _reap(running: set[int], replies: int) -> None:
+    for pid in list(running):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            running.discard(pid)
+            _reply(replies, {"pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def _reply(fd: int, message: dict[str, Any]) -> None:
+    os.write(fd, json.dumps(message).encode() + b"\n")
+
+
+def _run(request: dict[str, Any]) -> None:
+    """In the child: the command, then its exit. The interpreter's own teardown would take a
+    quarter of a second here (it frees every imported object); what it does that a ledger
+    needs is done instead: atexit, the streams flushed, and every SQLite connection closed,
+    which folds the write-ahead log into the ledger file, as when ``python main.py`` ends."""
+    import sqlite3
+    import sqlite3.dbapi2
+
+    connections: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def tracked(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = connect(*args, **kwargs)
+        connections.append(connection)
+        return connection
+
+    sqlite3.connect = sqlite3.dbapi2.connect = tracked  # type: ignore[assignment]  (SQLAlchemy's is dbapi2's)
+    code: Any = 1
+    try:
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 1)
+        os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        sys.argv = list(request["args"])
+        import main
+
+        code = main.main(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # as sys.exit("message") ends
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        import atexit
+
+        atexit._run_exitfuncs()
+        for connection in connections:
+            try:
+                connection.close()
+            except sqlite3.Error:
+                pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code & 0xFF)
