@@ -99,6 +99,8 @@ class _Zygote:
             if pid is None:
                 raise RuntimeError("the command-line server did not start the command")
             code = self._wait(lambda: self.ended.get(pid), timeout)
+            if code is None and self.process.poll() is not None:
+                raise RuntimeError("the command-line server ended while the command ran")
             if code is None:
                 os.kill(pid, 9)
                 self._wait(lambda: self.ended.get(pid), 30)
