@@ -258,15 +258,17 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     start = sheet.start
     if start is None:
         return
-    first_row, first_column = start
+    _, first_column = start
     pad = (None,) * first_column
     convert = _convert
     # calamine gives a whole number an .xlsb stores as an RK record (as Excel stores a date typed
     # in a cell) without its cell's date format: in a date column of an .xlsb it is a date serial
-    serials = kind_of(path) == XLSB
+    epoch = _xlsb_epoch(path) if kind_of(path) == XLSB else None
     dates: frozenset[int] = frozenset()
-    for offset, values in enumerate(_each_row(path, sheet, first_row)):
-        number = first_row + offset + 1
+    # calamine's iter_rows starts at the sheet's row 1 (empty rows above the first used one
+    # included), so the count of rows given is the row number
+    for offset, values in enumerate(_each_row(path, sheet)):
+        number = offset + 1
         cells = [convert(v) for v in values[: max(0, MAX_COLUMNS - first_column)]]
         while cells and cells[-1] is None:
             cells.pop()
@@ -277,18 +279,18 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
                 tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number)
             )
         row = pad + tuple(cells)
-        if number == 1 and serials:
+        if number == 1 and epoch is not None:
             dates = frozenset(i for i, v in enumerate(row) if isinstance(v, str) and clean_line(v) in DATE_HEADERS)
         elif dates:
-            row = tuple(_serial_date(v) if i in dates else v for i, v in enumerate(row))
+            row = tuple(_serial_date(v, epoch) if i in dates else v for i, v in enumerate(row))
         yield number, row
 
 
-def _each_row(path: Path, sheet: Any, first_row: int) -> Iterator[list[Any]]:
+def _each_row(path: Path, sheet: Any) -> Iterator[list[Any]]:
     """The sheet's rows from its first; a cell calamine cannot give to Python (an .xls duration
     of 10^12 days: OverflowError) refuses the file naming its row, not as a damaged file."""
     rows = sheet.iter_rows()
-    number = first_row
+    number = 0
     while True:
         number += 1
         try:
@@ -309,15 +311,53 @@ def _each_row(path: Path, sheet: Any, first_row: int) -> Iterator[list[Any]]:
 DATE_HEADERS = frozenset({"接待日期", "审核日期", "就餐日期"})
 
 
-def _serial_date(value: Any) -> Any:
-    """An .xlsb date column's whole number as the date it stands for (Excel's 1900 system).
-    Four digits or fewer (a year typed there, 2025) and eight (20250305) are no date serial:
-    they stay numbers, which the column refuses as it does in an .xlsx."""
-    if type(value) is not int or not 10_000 <= value <= _MAX_SERIAL:
+# the dates a reception can have: a whole number in a date column outside them (a year, 202503
+# typed for a month, 20250305) is no date serial and stays a number, refused as in an .xlsx
+_FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _serial_date(value: Any, epoch: date) -> Any:
+    """An .xlsb date column's whole number as the date it stands for in the workbook's date
+    system (``epoch``: its day 0), if that is a day a reception can have."""
+    if type(value) is not int or not 0 < value <= _MAX_SERIAL:
         return value
     from openpyxl.utils.datetime import from_excel
 
-    return from_excel(value)
+    day = from_excel(value, datetime.combine(epoch, datetime.min.time()))
+    return day if _FIRST_DAY <= day.date() <= _LAST_DAY else value
+
+
+def _xlsb_epoch(path: Path) -> date:
+    """Day 0 of an .xlsb's dates: 1904-01-01 when its BrtWbProp says f1904, else 1899-12-30."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("xl/workbook.bin") as f:
+            data = f.read(1 << 16)  # BrtWbProp comes before the sheet list
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return date(1899, 12, 30)
+    at = 0
+    while at < len(data):
+        kind = size = 0
+        for limit, shift_to in ((2, "kind"), (4, "size")):
+            value = shift = 0
+            for _ in range(limit):
+                if at >= len(data):
+                    return date(1899, 12, 30)
+                byte = data[at]
+                at += 1
+                value |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            if shift_to == "kind":
+                kind = value
+            else:
+                size = value
+        if kind == 0x99 and size >= 4:  # BrtWbProp: its flags, bit 0 the 1904 date system
+            return date(1904, 1, 1) if data[at] & 1 else date(1899, 12, 30)
+        if kind == 0x8F:  # BrtBeginBundleShs: past the workbook's properties
+            break
+        at += size
+    return date(1899, 12, 30)
 
 
 def _convert(value: Any) -> Any:

@@ -30,7 +30,8 @@ def run_cli(
     }
     full_env.update(env or {})
     command = [sys.executable, str(ROOT / "main.py"), *args]
-    if not hasattr(os, "fork") or os.environ.get("LEDGER_TEST_FRESH_CLI"):
+    zygote = None if not hasattr(os, "fork") or os.environ.get("LEDGER_TEST_FRESH_CLI") else _Zygote.get()
+    if zygote is None or _read_at_start(full_env, zygote.env):
         return subprocess.run(
             command,
             capture_output=True,
@@ -40,7 +41,21 @@ def run_cli(
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
-    return _Zygote.get().run(command, full_env, timeout)
+    return zygote.run(command, full_env, timeout)
+
+
+# what an interpreter or the program's imports read once, at start: a forked child keeps the
+# zygote's (hash seed, stream encodings, locale, ledger.i18n's language), so such a command runs anew
+_AT_START = ("PYTHON", "LC_", "LANG", "LEDGER_LANG")
+
+
+def _read_at_start(env: dict[str, str], zygote: dict[str, str]) -> bool:
+    names = {k for k in env.keys() | zygote.keys() if k.startswith(_AT_START)}
+    return any(env.get(k) != zygote.get(k) for k in names)
+
+
+def _zygote_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
 
 
 class _Zygote:
@@ -58,16 +73,17 @@ class _Zygote:
             return cls._instance
 
     def __init__(self) -> None:
+        self.env = _zygote_env()
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from tests.cli_zygote import serve; serve()"],
             cwd=ROOT,
-            env={k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")},
+            env=self.env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
         self.write_lock = threading.Lock()
         self.started: dict[int, int] = {}  # request id -> pid
-        self.ended: dict[int, int] = {}  # pid -> exit code
+        self.ended: dict[int, int] = {}  # request id -> exit code (not by pid: pids are reused)
         self.changed = threading.Condition()
         self.next_id = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -77,10 +93,10 @@ class _Zygote:
         for line in self.process.stdout:
             message: dict[str, Any] = json.loads(line)
             with self.changed:
-                if "id" in message:
+                if "pid" in message:
                     self.started[message["id"]] = message["pid"]
                 else:
-                    self.ended[message["pid"]] = message["code"]
+                    self.ended[message["id"]] = message["code"]
                 self.changed.notify_all()
         with self.changed:  # the server ended: nobody waits for it in vain
             self.changed.notify_all()
@@ -93,19 +109,29 @@ class _Zygote:
                 request_id = self.next_id
                 request = {"id": request_id, "args": command[1:], "env": env, "cwd": str(ROOT)}
                 assert self.process.stdin is not None
-                self.process.stdin.write(json.dumps(request | {"stdout": str(out), "stderr": str(err)}).encode() + b"\n")
-                self.process.stdin.flush()
-            pid = self._wait(lambda: self.started.get(request_id), 30)
-            if pid is None:
-                raise RuntimeError("the command-line server did not start the command")
-            code = self._wait(lambda: self.ended.get(pid), timeout)
-            if code is None and self.process.poll() is not None:
-                raise RuntimeError("the command-line server ended while the command ran")
-            if code is None:
-                os.kill(pid, 9)
-                self._wait(lambda: self.ended.get(pid), 30)
-                raise subprocess.TimeoutExpired(command, timeout, _text(out), _text(err))
-            return subprocess.CompletedProcess(command, code, _text(out), _text(err))
+                self._send(request | {"stdout": str(out), "stderr": str(err)})
+            try:
+                pid = self._wait(lambda: self.started.get(request_id), 30)
+                if pid is None:
+                    raise RuntimeError("the command-line server did not start the command")
+                code = self._wait(lambda: self.ended.get(request_id), timeout)
+                if code is None and self.process.poll() is not None:
+                    raise RuntimeError("the command-line server ended while the command ran")
+                if code is None:
+                    with self.write_lock:
+                        self._send({"kill": request_id})
+                    self._wait(lambda: self.ended.get(request_id), 30)
+                    raise subprocess.TimeoutExpired(command, timeout, _text(out), _text(err))
+                return subprocess.CompletedProcess(command, code, _text(out), _text(err))
+            finally:
+                with self.changed:
+                    self.started.pop(request_id, None)
+                    self.ended.pop(request_id, None)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message).encode() + b"\n")
+        self.process.stdin.flush()
 
     def _wait(self, answer: Any, timeout: float) -> Any:
         with self.changed:

@@ -8,8 +8,10 @@ and stderr to files) and exit code, running ``main.main`` as ``python main.py ..
 the imports were made before it started. The server itself never runs a command, so every
 child starts from the same state.
 
-Requests (one JSON line on stdin): {"id", "args", "env", "cwd", "stdout", "stderr"}. Replies
-(JSON lines on stdout): {"id", "pid"} when the child started, {"pid", "code"} when it ended.
+Requests (one JSON line on stdin): {"id", "args", "env", "cwd", "stdout", "stderr"}, or
+{"kill": id} (SIGKILL to that command's child while it is still unreaped, so never to a pid the
+system has since given to another process). Replies (JSON lines on stdout): {"id", "pid"} when
+the child started, {"id", "code"} when it ended (by request id: pids are reused).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def serve() -> None:
     replies = os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 1)  # nothing the imports print reaches the replies
-    running: set[int] = set()
+    running: dict[int, int] = {}  # pid -> request id
     pending = b""
     while True:
         _reap(running, replies)
@@ -42,22 +44,26 @@ def serve() -> None:
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
             request = json.loads(line)
+            if "kill" in request:
+                for pid, request_id in running.items():
+                    if request_id == request["kill"]:
+                        os.kill(pid, 9)  # unreaped: the pid is still this child's
+                continue
             sys.stdout.flush()  # nothing buffered here is written again by the child
             sys.stderr.flush()
             pid = os.fork()
             if pid == 0:
                 os.close(replies)
                 _run(request)  # ends the child
-            running.add(pid)
+            running[pid] = request["id"]
             _reply(replies, {"id": request["id"], "pid": pid})
 
 
-def _reap(running: set[int], replies: int) -> None:
+def _reap(running: dict[int, int], replies: int) -> None:
     for pid in list(running):
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            running.discard(pid)
-            _reply(replies, {"pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            _reply(replies, {"id": running.pop(pid), "code": os.waitstatus_to_exitcode(status)})
 
 
 def _reply(fd: int, message: dict[str, Any]) -> None:
@@ -88,6 +94,9 @@ def _run(request: dict[str, Any]) -> None:
         os.dup2(os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
         os.environ.clear()
         os.environ.update(request["env"])
+        import time
+
+        time.tzset()  # TZ as the command's environment says, as a fresh interpreter reads it
         os.chdir(request["cwd"])
         sys.argv = list(request["args"])
         import main
@@ -106,7 +115,9 @@ def _run(request: dict[str, Any]) -> None:
         code = 1
     try:
         import atexit
+        import threading
 
+        threading._shutdown()  # type: ignore[attr-defined]  (as Py_Finalize: wait for non-daemon threads)
         atexit._run_exitfuncs()
         for connection in connections:
             try:

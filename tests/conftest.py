@@ -109,6 +109,8 @@ def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path
             fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
             partial = shared / f"{name}.partial"
+            for left in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm", "-journal"))):
+                left.unlink(missing_ok=True)  # what a build that failed half-way left: never a start
             build(partial)
             os.replace(partial, path)
     return path
