@@ -328,36 +328,39 @@ def _serial_date(value: Any, epoch: date) -> Any:
 
 
 def _xlsb_epoch(path: Path) -> date:
-    """Day 0 of an .xlsb's dates: 1904-01-01 when its BrtWbProp says f1904, else 1899-12-30."""
+    """Day 0 of an .xlsb's dates: 1904-01-01 when its BrtWbProp record says f1904, else
+    1899-12-30. Records (MS-XLSB 2.1.4) are a type of one or two bytes and a size of one to
+    four, each seven bits a byte, then the data."""
+    standard = date(1899, 12, 30)
     try:
         with zipfile.ZipFile(path) as z, z.open("xl/workbook.bin") as f:
             data = f.read(1 << 16)  # BrtWbProp comes before the sheet list
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
-        return date(1899, 12, 30)
+        return standard
     at = 0
     while at < len(data):
-        kind = size = 0
-        for limit, shift_to in ((2, "kind"), (4, "size")):
-            value = shift = 0
-            for _ in range(limit):
-                if at >= len(data):
-                    return date(1899, 12, 30)
-                byte = data[at]
-                at += 1
-                value |= (byte & 0x7F) << shift
-                shift += 7
-                if not byte & 0x80:
-                    break
-            if shift_to == "kind":
-                kind = value
-            else:
-                size = value
-        if kind == 0x99 and size >= 4:  # BrtWbProp: its flags, bit 0 the 1904 date system
-            return date(1904, 1, 1) if data[at] & 1 else date(1899, 12, 30)
-        if kind == 0x8F:  # BrtBeginBundleShs: past the workbook's properties
-            break
+        kind, at = _record_number(data, at, 2)
+        size, at = _record_number(data, at, 4)
+        if kind == 0x99 and size >= 4 and at < len(data):  # BrtWbProp: its flags, bit 0 f1904
+            return date(1904, 1, 1) if data[at] & 1 else standard
+        if kind in (0x8F, -1) or size < 0:  # BrtBeginBundleShs (past the properties), or cut short
+            return standard
         at += size
-    return date(1899, 12, 30)
+    return standard
+
+
+def _record_number(data: bytes, at: int, most: int) -> tuple[int, int]:
+    """A record's type or size at ``at`` and where it ends; -1 when the data ends first."""
+    value = 0
+    for i in range(most):
+        if at >= len(data):
+            return -1, at
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            break
+    return value, at
 
 
 def _convert(value: Any) -> Any:

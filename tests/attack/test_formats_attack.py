@@ -10,7 +10,7 @@ Found and fixed:
 
 - calamine reads an .xlsb number stored as an RK record (how Excel stores whole numbers, so a
   date typed in a cell) without its style: such a date was the number 45721 and the row was
-  refused where the .xlsx is read (now a date column's five- or six-digit number is a date).
+  refused where the .xlsx is read (now a date column's number that is a day of 2000-2099 is a date).
 
 Found and left (xfail): python-calamine reads an error cell (#DIV/0!, #N/A) as empty, and
 LibreOffice's error cell as its float 0, so a broken formula in an optional amount imports as
@@ -190,8 +190,8 @@ def test_an_xlsb_date_stored_as_an_rk_record_is_a_date(tmp_path: Path) -> None:
 
 
 def test_a_year_typed_in_an_xlsb_date_column_is_still_no_date(tmp_path: Path) -> None:
-    """Only five- and six-digit whole numbers are taken as date serials: a year (2025) or an
-    eight-digit 20250305 in 接待日期 is refused, as in an .xlsx."""
+    """Only a whole number that is a day of 2000-2099 is taken as a date serial: a year (2025)
+    or 20250305 in 接待日期 is refused, as in an .xlsx."""
     rows: Rows = {2: {**GOOD, "接待日期": 2025}, 3: {**GOOD, "接待日期": 20250305}}
     xlsb = write_xlsb(tmp_path / "y.xlsb", HEADERS, rows)
     result = json.loads(run_cli("check", str(xlsb), "--json").stdout)

@@ -1,4 +1,4 @@
-"""Review of tests.conftest.built_once: a build that failed half-way is never the start of the next."""
+"""tests.conftest.built_once: a build that failed half-way is never the start of the next."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review of tests/cli.py's forking server: a command forked from it must give what
+"""tests/cli.py's forking server: a command forked from it must give what
 ``python main.py`` started anew gives."""
 
 from __future__ import annotations
