@@ -372,7 +372,7 @@ def _verify_in_parallel(
             return last, [problem for part in register for problem in part.result()]
     except BrokenProcessPool:  # a worker killed (the out-of-memory killer, a `kill`): one line
         raise LedgerError(
-            tr("核对进程意外结束（可能是内存不足或被终止），核对未完成；账本未作任何改动，请重新运行 verify")
+            tr("核对进程意外结束（可能是内存不足、被终止或未能启动），核对未完成；账本未作任何改动，请重新运行 verify")
         ) from None
 
 

@@ -22,7 +22,7 @@ from ledger.db import Database
 from ledger.history import VerifyResult
 from ledger.records import Role
 from ledger.service import LedgerService
-from tests.conftest import PASSWORD, built_once, copied_ledger, make_team
+from tests.conftest import PASSWORD, built_once, copied_ledger, make_team, sample_reception
 from tests.ledger.test_scale import fill
 
 LARGEST_SQLITE_ID = 2**63 - 1
@@ -201,10 +201,14 @@ def test_a_worker_killed_from_outside_ends_verify_with_one_line_and_writes_nothi
     from ledger.errors import LedgerError
 
     service = ledger
+    service.save(service.user("li"), sample_reception())  # a new head the next clean verify would remember
+    anchor = service._anchor_path()
+    remembered = anchor.read_bytes()
     monkeypatch.setattr(history, "PARALLEL_FROM", 0)
     monkeypatch.setattr(history, "verify_register_apart", _killed)
     with pytest.raises(LedgerError, match="核对进程意外结束.*核对未完成.*请重新运行 verify"):
         service.verify()
+    assert anchor.read_bytes() == remembered  # the head this computer saw is not moved on
     monkeypatch.undo()
     result = service.verify()
     assert result.ok, result.problems
