@@ -24,12 +24,11 @@ from typing import Any
 
 
 def serve() -> None:
+    replies = os.dup(1)
+    os.dup2(os.open(os.devnull, os.O_RDWR), 1)  # nothing the imports print reaches the replies
     import main  # noqa: F401  (main.main imports ui.cli and the rest when it runs)
     import ui.cli  # noqa: F401
 
-    replies = os.dup(1)
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 1)  # nothing the imports print reaches the replies
     running: dict[int, int] = {}  # pid -> request id
     pending = b""
     while True:
