@@ -248,7 +248,17 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
         if not names:
             raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=path))
-        sheet = book.get_sheet_by_name("台账" if "台账" in names else names[0])
+        name = "台账" if "台账" in names else names[0]
+        # calamine gives an error cell (#DIV/0!) as empty: an .xls's are found in its records
+        # (before calamine holds the sheet: the two never take the memory at once), and given
+        # as their text, as the .xlsx reader gives them (no amount or date accepts it)
+        errors: dict[int, list[tuple[int, str]]] = {}
+        if kind_of(path) == XLS:
+            from reports.xls_errors import error_cells
+
+            for (row_index, column), text in error_cells(path, name).items():
+                errors.setdefault(row_index + 1, []).append((column, text))
+        sheet = book.get_sheet_by_name(name)
     except TemplateError:
         raise
     except BaseException as exc:  # calamine's errors, and its panics (a BaseException)
@@ -270,6 +280,11 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for offset, values in enumerate(_each_row(path, sheet)):
         number = offset + 1
         cells = [convert(v) for v in values[: max(0, MAX_COLUMNS - first_column)]]
+        for column, text in errors.get(number, ()):
+            index = column - first_column
+            if 0 <= index < MAX_COLUMNS - first_column:
+                cells += [None] * (index + 1 - len(cells))
+                cells[index] = text
         while cells and cells[-1] is None:
             cells.pop()
         if not cells:
