@@ -78,8 +78,8 @@ def _workbook_stream(data: bytes) -> bytes:
         start, stream_size = struct.unpack_from("<II", directory, at + 116)
         if kind == 5:
             root = (start, stream_size)
-        elif kind == 2:
-            entries[name] = (start, stream_size)
+        elif kind == 2:  # the first so named, as calamine reads (an embedded workbook's is later)
+            entries.setdefault(name, (start, stream_size))
     start, stream_size = entries["Workbook"] if "Workbook" in entries else entries["Book"]
     if stream_size >= cutoff or root is None:
         return b"".join(sector(n) for n in chain(start, fat))[:stream_size]
@@ -91,18 +91,20 @@ def _workbook_stream(data: bytes) -> bytes:
     return b"".join(mini[n * mini_size : (n + 1) * mini_size] for n in chain(start, mini_fat))[:stream_size]
 
 
-def _records(stream: bytes, at: int) -> Iterator[tuple[int, int, int]]:
-    """(type, where its data starts, its length) of the records from ``at`` to the EOF that
-    closes the substream starting there (an embedded chart's BOF ... EOF lies inside)."""
+def _records(stream: bytes, at: int) -> Iterator[tuple[int, int, int, bool]]:
+    """(type, where its data starts, its length, whether it lies in a nested substream) of the
+    records from ``at`` to the EOF that closes the substream starting there (an embedded chart's
+    BOF ... EOF lies inside: its cached series values are Number and BoolErr records at (point,
+    series), no cells of the sheet, which calamine skips)."""
     depth = 0
     header = struct.Struct("<HH").unpack_from
     while at + 4 <= len(stream):
         kind, length = header(stream, at)
-        yield kind, at + 4, length
-        at += 4 + length
         if kind == 0x0809:  # BOF
             depth += 1
-        elif kind == 0x000A:  # EOF
+        yield kind, at + 4, length, depth > 1
+        at += 4 + length
+        if kind == 0x000A:  # EOF
             depth -= 1
             if depth <= 0:
                 return
@@ -110,19 +112,20 @@ def _records(stream: bytes, at: int) -> Iterator[tuple[int, int, int]]:
 
 def _sheet_errors(stream: bytes, wanted: str) -> dict[tuple[int, int], str]:
     offset = None
-    for kind, at, _ in _records(stream, 0):
+    for kind, at, _, _ in _records(stream, 0):
         if kind != 0x0085:  # BOUNDSHEET: where a sheet's records start, its type and its name
             continue
         position, _, sheet_type, count, wide = struct.unpack_from("<IBBBB", stream, at)
         raw = stream[at + 8 : at + 8 + count * (2 if wide & 1 else 1)]
         name = raw.decode("utf-16-le") if wide & 1 else raw.decode("latin-1")
-        if sheet_type == 0 and name == wanted:
-            offset = position
-            break
+        if name == wanted:  # the last so named: calamine keeps its sheets by name
+            offset = position if sheet_type == 0 else None
     if offset is None:
         return {}
     errors: dict[tuple[int, int], str] = {}
-    for kind, at, length in _records(stream, offset):
+    for kind, at, length, nested in _records(stream, offset):
+        if nested:
+            continue
         if kind == 0x0006 and length >= 14:  # FORMULA: its cached result is an error
             row, column = struct.unpack_from("<HH", stream, at)
             result = stream[at + 6 : at + 14]
