@@ -48,15 +48,18 @@ def _workbook_stream(data: bytes) -> bytes:
             raise ValueError("sector outside the file")
         return data[(n + 1) * size : (n + 2) * size]
 
-    # the sectors of the allocation table: 109 in the header, the rest in a chain of DIFAT sectors
+    # the sectors of the allocation table: 109 in the header, the rest in a chain of DIFAT sectors;
+    # no more than the file's sectors need (one listed over and over would make a table of a
+    # quarter as many entries as the file has bytes)
+    fat_count = min(fat_count, -(-sectors // (size // 4)))
     fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
     at = difat_start
-    for _ in range(min(difat_count, sectors)):
+    for _ in range(min(difat_count, -(-max(0, fat_count - 109) // (size // 4 - 1)))):
         entries = struct.unpack(f"<{size // 4}I", sector(at))
         fat_sectors += entries[:-1]
         at = entries[-1]
     fat: list[int] = []
-    for n in fat_sectors[: min(fat_count, sectors)]:
+    for n in fat_sectors[:fat_count]:
         fat += struct.unpack(f"<{size // 4}I", sector(n))
 
     def chain(start: int, table: list[int]) -> list[int]:

@@ -162,3 +162,31 @@ def test_an_embedded_charts_cached_series_are_no_cells_of_the_sheet() -> None:
     chart += formula(2, 0, DIV0) + record(0x000A)
     ledger = [number(0, 0, 1.0), number(1, 0, 2.0), number(2, 0, 3.0), chart, formula(3, 0, DIV0)]
     assert _sheet_errors(workbook_stream([("台账", 0, ledger)]), "台账") == {(3, 0): "#DIV/0!"}
+
+
+def test_a_sector_table_listed_over_and_over_is_read_once(tmp_path: Path) -> None:
+    # the DIFAT may list one FAT sector for each sector of the file: read as listed, a 2 MB
+    # file gave a table of 512 Ki entries (9 bytes of memory for each byte of the file: a 25 MB
+    # one took the reading child past its limit, and a file calamine reads was refused)
+    import tracemalloc
+
+    book = workbook_stream([("台账", 0, [number(0, 0, 1.0), formula(1, 1, DIV0)])])
+    data = bytearray(compound_file([("Workbook", 2, book, 0xFFFFFFFF, 0xFFFFFFFF)]))
+    sectors = (len(data) - 512) // 512
+    fat_sector = struct.unpack_from("<I", data, 0x4C)[0]
+    count = 32
+    for n in range(count):  # DIFAT sectors, each listing the one FAT sector 127 times
+        data += struct.pack("<128I", *[fat_sector] * 127, sectors + n + 1 if n < count - 1 else 0xFFFFFFFE)
+    data += bytes(2 << 20)
+    struct.pack_into("<I", data, 0x2C, 109 + 127 * count)
+    struct.pack_into("<II", data, 0x44, sectors, count)
+    struct.pack_into("<109I", data, 0x4C, *[fat_sector] * 109)
+    path = tmp_path / "listed.xls"
+    path.write_bytes(bytes(data))
+    tracemalloc.start()
+    try:
+        assert error_cells(path, "台账") == {(1, 1): "#DIV/0!"}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(data)
