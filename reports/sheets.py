@@ -235,9 +235,10 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
+        kind = kind_of(path)
         # calamine picks its reader by the name: give it a name that says what the content is
         folder = tempfile.mkdtemp(prefix="ledger-sheet-")
-        named = Path(folder) / f"sheet.{kind_of(path)}"
+        named = Path(folder) / f"sheet.{kind}"
         named.symlink_to(Path(path).resolve())
         try:
             book = CalamineWorkbook.from_path(str(named))
@@ -253,7 +254,7 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         # (before calamine holds the sheet: the two never take the memory at once), and given
         # as their text, as the .xlsx reader gives them (no amount or date accepts it)
         errors: dict[int, list[tuple[int, str]]] = {}
-        if kind_of(path) == XLS:
+        if kind == XLS:
             from reports.xls_errors import error_cells
 
             for (row_index, column), text in error_cells(path, name).items():
@@ -273,12 +274,9 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     convert = _convert
     # calamine gives a whole number an .xlsb stores as an RK record (as Excel stores a date typed
     # in a cell) without its cell's date format: in a date column of an .xlsb it is a date serial
-    epoch = _xlsb_epoch(path) if kind_of(path) == XLSB else None
+    epoch = _xlsb_epoch(path) if kind == XLSB else None
     dates: frozenset[int] = frozenset()
-    # calamine's iter_rows starts at the sheet's row 1 (empty rows above the first used one
-    # included), so the count of rows given is the row number
-    for offset, values in enumerate(_each_row(path, sheet)):
-        number = offset + 1
+    for number, values in _numbered_rows(path, sheet):
         cells = [convert(v) for v in values[: max(0, MAX_COLUMNS - first_column)]]
         for column, text in errors.get(number, ()):
             index = column - first_column
@@ -301,9 +299,11 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         yield number, row
 
 
-def _each_row(path: Path, sheet: Any) -> Iterator[list[Any]]:
-    """The sheet's rows from its first; a cell calamine cannot give to Python (an .xls duration
-    of 10^12 days: OverflowError) refuses the file naming its row, not as a damaged file."""
+def _numbered_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of the sheet's rows: calamine's ``iter_rows`` starts at the sheet's
+    row 1 (empty rows above the first used one included), so the count is the row number. A
+    cell calamine cannot give to Python (an .xls duration of 10^12 days: OverflowError) refuses
+    the file naming its row, not as a damaged file."""
     rows = sheet.iter_rows()
     number = 0
     while True:
@@ -319,7 +319,7 @@ def _each_row(path: Path, sheet: Any) -> Iterator[list[Any]]:
                     path=path, row=number, why=why
                 )
             ) from None
-        yield values
+        yield number, values
 
 
 # the template's date columns (reports.template's COLUMNS)
