@@ -250,15 +250,13 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         if not names:
             raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=path))
         name = "台账" if "台账" in names else names[0]
-        # calamine gives an error cell (#DIV/0!) as empty: an .xls's are found in its records
-        # (before calamine holds the sheet: the two never take the memory at once), and given
-        # as their text, as the .xlsx reader gives them (no amount or date accepts it)
+        # calamine gives an error cell (#DIV/0!) as empty, or LibreOffice's as its 0: they are
+        # found in the file's own records (before calamine holds the sheet: the two never take
+        # the memory at once), and given as their text, as the .xlsx reader gives them (no
+        # amount or date accepts it)
         errors: dict[int, list[tuple[int, str]]] = {}
-        if kind == XLS:
-            from reports.xls_errors import error_cells
-
-            for (row_index, column), text in error_cells(path, name).items():
-                errors.setdefault(row_index + 1, []).append((column, text))
+        for (row_index, column), text in _error_cells(path, kind, name).items():
+            errors.setdefault(row_index + 1, []).append((column, text))
         sheet = book.get_sheet_by_name(name)
     except TemplateError:
         raise
@@ -297,6 +295,20 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         elif dates:
             row = tuple(_serial_date(v, epoch) if i in dates else v for i, v in enumerate(row))
         yield number, row
+
+
+def _error_cells(path: Path, kind: str, sheet: str) -> dict[tuple[int, int], str]:
+    if kind == XLS:
+        from reports import xls_errors
+
+        return xls_errors.error_cells(path, sheet)
+    if kind == XLSB:
+        from reports import xlsb_errors
+
+        return xlsb_errors.error_cells(path, sheet)
+    from reports import ods_errors
+
+    return ods_errors.error_cells(path, sheet)
 
 
 def _numbered_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:

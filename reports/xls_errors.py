@@ -17,9 +17,24 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+from ledger.i18n import tr
+from reports.xlsx_reader import TemplateError
+
+MAX_ERROR_CELLS = 100_000  # more is no ledger: the file is refused rather than held
+
+
+class TooManyErrorCells(TemplateError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            tr("工作簿 {path} 含有超过 {n} 个错误值单元格（如 #DIV/0!），请在表格软件中改正后重试").format(
+                path=path, n=MAX_ERROR_CELLS
+            )
+        )
+
+
 _MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _END = 0xFFFFFFFE  # the end of a sector chain
-_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+ERROR_TEXTS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
 
 
 def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
@@ -27,9 +42,12 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     text as Excel shows it; {} where the file cannot be followed."""
     try:
         data = Path(path).read_bytes()
-        return _sheet_errors(_workbook_stream(data), sheet)
+        errors = _sheet_errors(_workbook_stream(data), sheet)
     except (ValueError, IndexError, KeyError, struct.error, OSError, UnicodeDecodeError):
         return {}
+    if len(errors) > MAX_ERROR_CELLS:
+        raise TooManyErrorCells(path)
+    return errors
 
 
 def _workbook_stream(data: bytes) -> bytes:
@@ -133,9 +151,9 @@ def _sheet_errors(stream: bytes, wanted: str) -> dict[tuple[int, int], str]:
             row, column = struct.unpack_from("<HH", stream, at)
             result = stream[at + 6 : at + 14]
             if result[0] == 0x02 and result[6:8] == b"\xff\xff":
-                errors[(row, column)] = _ERRORS.get(result[2], "#N/A")
+                errors[(row, column)] = ERROR_TEXTS.get(result[2], "#N/A")
         elif kind == 0x0205 and length >= 8:  # BOOLERR: a typed-in error value
             row, column = struct.unpack_from("<HH", stream, at)
             if stream[at + 7] == 1:
-                errors[(row, column)] = _ERRORS.get(stream[at + 6], "#N/A")
+                errors[(row, column)] = ERROR_TEXTS.get(stream[at + 6], "#N/A")
     return errors

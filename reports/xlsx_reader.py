@@ -84,6 +84,10 @@ class TemplateError(ValueError):
     """The file as a whole cannot be read (missing, not a workbook, wrong headers, too large)."""
 
 
+class BoundExceeded(TemplateError):
+    """The file asks for more than a read may take: bytes (a bomb) or time."""
+
+
 class Unreadable:
     """A cell that could not be converted; ``message`` says why, for its row and column."""
 
@@ -112,11 +116,11 @@ class _Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise TemplateError(tr("读取工作簿 {path} 超时，文件过大或已损坏").format(path=self.path))
+            raise BoundExceeded(tr("读取工作簿 {path} 超时，文件过大或已损坏").format(path=self.path))
 
 
 def _too_large(path: Path) -> TemplateError:
-    return TemplateError(
+    return BoundExceeded(
         tr("工作簿 {path} 解压后过大或压缩比异常，可能已损坏；请在 Excel 中另存后再试").format(path=path)
     )
 

@@ -12,16 +12,19 @@ Found and fixed:
   date typed in a cell) without its style: such a date was the number 45721 and the row was
   refused where the .xlsx is read (now a date column's number that is a day of 2000-2099 is a date).
 
-Found and left (xfail): python-calamine reads an error cell (#DIV/0!, #N/A) as empty, and
-LibreOffice's error cell as its float 0, so a broken formula in an optional amount imports as
-0.00 from .xls/.xlsb/.ods where the .xlsx refuses the row.
+- python-calamine reads an error cell (#DIV/0!, #N/A) as empty, and LibreOffice's error cell
+  as its float 0, so a broken formula in an optional amount imported as 0.00 from .xls/.xlsb/.ods
+  where the .xlsx refuses the row (now each format's own records are searched for error cells:
+  reports.xls_errors, reports.xlsb_errors, reports.ods_errors).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
+import subprocess
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -30,7 +33,7 @@ import pytest
 
 from reports.template import read_import
 from tests.cli import run_cli
-from tests.formats import Rows, _record, _wide, write_ods, write_xlsb, write_xlsx
+from tests.formats import Rows, _record, _wide, _xlsb_cell, write_ods, write_xlsb, write_xlsx
 
 HEADERS = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费", "住宿费"]
 GOOD: dict[str, object] = {
@@ -107,7 +110,7 @@ def test_a_folder_or_pipe_named_as_a_workbook_is_not_a_workbook_rather_than_miss
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-# ------------------------------------------------------------------ left
+# ------------------------------------------------------------------ error cells
 _ODS_DIV0 = (
     # LibreOffice's error cell: a float 0 marked as an error, the error shown as its text
     '<table:table-cell table:formula="of:=1/0" office:value-type="float" office:value="0" '
@@ -143,27 +146,79 @@ def _with_error_cells(tmp_path: Path) -> dict[str, Path]:
         z.writestr(zipfile.ZipInfo("mimetype"), members.pop("mimetype"), zipfile.ZIP_STORED)
         for name, data in members.items():
             z.writestr(name, data)
-    return {"xlsx": xlsx, "xls": xls, "ods": ods}
+    xlsb = write_xlsb(tmp_path / "e.xlsb", HEADERS, {2: GOOD | {"住宿费": "@@DIV0@@"}})
+    _replace_in_zip(xlsb, "xl/worksheets/sheet1.bin", _xlsb_cell(6, "@@DIV0@@"), _XLSB_DIV0)
+    return {"xlsx": xlsx, "xls": xls, "ods": ods, "xlsb": xlsb}
 
 
-def test_an_error_value_in_an_amount_of_an_xls_is_refused_as_in_an_xlsx(tmp_path: Path) -> None:
-    """python-calamine gives an error cell as empty: the .xls imported the row with 住宿费 0.00
-    (total 300.00). reports.xls_errors finds it in the sheet's records."""
+# BrtFmlaError: the cell (column 6, style 0), the error #DIV/0!, its flags and a formula (=1/0)
+_XLSB_DIV0 = _record(0x0B, struct.pack("<II", 6, 0) + b"\x07\x00\x00" + struct.pack("<I", 7) + bytes.fromhex("1e01001e000006") + struct.pack("<I", 0))
+
+
+def _replace_in_zip(path: Path, member: str, old: bytes, new: bytes) -> None:
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    assert members[member].count(old) == 1
+    members[member] = members[member].replace(old, new)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("kind", ["xls", "xlsb", "ods"])
+def test_an_error_value_in_an_amount_is_refused_as_in_an_xlsx(tmp_path: Path, kind: str) -> None:
+    """python-calamine gives an error cell as empty (.xls, .xlsb) or as LibreOffice's 0 (.ods):
+    the row imported with 住宿费 0.00 (total 300.00). Each format's records are searched for them."""
     files = _with_error_cells(tmp_path)
-    xlsx, xls = verdicts(files["xlsx"]), verdicts(files["xls"])
+    xlsx, other = verdicts(files["xlsx"]), verdicts(files[kind])
     assert [(row, [c for c, _ in errors]) for row, errors, _ in xlsx] == [(2, ["住宿费"])]
-    assert [(row, errors) for row, errors, _ in xls] == [(row, errors) for row, errors, _ in xlsx]
+    assert [(row, errors) for row, errors, _ in other] == [(row, errors) for row, errors, _ in xlsx]
+    assert "#DIV/0!" in xlsx[0][1][0][1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="python-calamine gives LibreOffice's error cell as its float 0: telling it needs a "
-    "reader of our own for .ods (and .xlsb)",
-)
-def test_a_broken_formula_in_an_amount_of_an_ods_is_refused(tmp_path: Path) -> None:
-    files = _with_error_cells(tmp_path)
-    # today: the .ods imports the row with 住宿费 0.00 (total 300.00)
-    assert [(row, [c for c, _ in e]) for row, e, _ in verdicts(files["ods"])] == [(2, ["住宿费"])]
+def test_an_ods_error_cell_is_found_below_repeated_rows_and_cells(tmp_path: Path) -> None:
+    """Rows and cells LibreOffice writes once with a repeat count are counted as calamine counts
+    them: the error is named at its own row, and the good rows around it import."""
+    ods = write_ods(tmp_path / "r.ods", HEADERS, {2: GOOD, 3: GOOD, 4: GOOD | {"住宿费": "@@DIV0@@"}})
+    with zipfile.ZipFile(ods) as z:
+        content = z.read("content.xml").decode()
+    row = "<table:table-row>"
+    first_data_row = content.index(row, content.index(row) + 1)
+    # rows 2 and 3 become one row written twice, as LibreOffice writes equal rows
+    second = content.index(row, first_data_row + 1)
+    third = content.index(row, second + 1)
+    content = content[:first_data_row] + '<table:table-row table:number-rows-repeated="2">' + content[first_data_row + len(row) : second] + content[third:]
+    cell = '<table:table-cell office:value-type="string"><text:p>@@DIV0@@</text:p></table:table-cell>'
+    content = content.replace(cell, _ODS_DIV0).replace(
+        "office:version=", 'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version='
+    )
+    _replace_in_zip(ods, "content.xml", z_read(ods, "content.xml"), content.encode())
+    got = verdicts(ods)
+    assert [(row, [c for c, _ in errors]) for row, errors, _ in got] == [(2, []), (3, []), (4, ["住宿费"])]
+    assert got[0][2] == "2025-03-05 420.00"
+
+
+def z_read(path: Path, member: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(member)
+
+
+def test_a_sheet_of_error_cells_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Error cells are held until the rows are read: a file of more than 100,000 is refused,
+    not held (an .ods row of 200 error cells written 1,000 times over)."""
+    ods = write_ods(tmp_path / "many.ods", HEADERS, {2: GOOD | {"住宿费": "@@DIV0@@"}})
+    content = z_read(ods, "content.xml").decode()
+    cell = '<table:table-cell office:value-type="string"><text:p>@@DIV0@@</text:p></table:table-cell>'
+    many = _ODS_DIV0.replace("<table:table-cell ", '<table:table-cell table:number-columns-repeated="200" ')
+    content = content.replace(cell, many).replace(
+        "office:version=", 'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version='
+    )
+    last_row = content.rindex("<table:table-row>")
+    content = content[:last_row] + '<table:table-row table:number-rows-repeated="1000">' + content[last_row + len("<table:table-row>") :]
+    _replace_in_zip(ods, "content.xml", z_read(ods, "content.xml"), content.encode())
+    result = run_cli("check", str(ods))
+    assert result.returncode == 2, result.stderr
+    assert "错误值单元格" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def _rk_dates(xlsb: Path, target: Path, day: date) -> Path:
@@ -230,3 +285,39 @@ def test_a_cell_calamine_cannot_convert_names_its_row_not_a_damaged_file(tmp_pat
     assert result.stderr.strip().splitlines() == [
         f"错误: 工作簿 {path} 第 3 行有无法读取的单元格（日期或时长超出范围）；请在表格软件中改正后重试"
     ]
+
+
+LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+
+
+@pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+def test_error_cells_of_an_ods_saved_by_libreoffice_are_refused_at_their_columns(tmp_path: Path) -> None:
+    """The same workbook with formulas that fail (=1/0, =SQRT(-1), =NA()), saved as .ods by
+    LibreOffice itself, which writes each error as an empty string marked as an error."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    sheet.append([*HEADERS, "交通费"])
+    good = [GOOD[h] for h in HEADERS]
+    sheet.append([*good[:-1], "=1/0", 10])
+    sheet.append([*good, "=SQRT(-1)"])
+    sheet.append([*good, "=NA()"])
+    sheet.append([*good, 20])
+    for (cell,) in sheet.iter_rows(min_row=2, max_col=1):
+        cell.number_format = "yyyy-mm-dd"
+    book.save(tmp_path / "formulas.xlsx")
+    subprocess.run(
+        [LIBREOFFICE, f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", "ods",
+         "--outdir", str(tmp_path), str(tmp_path / "formulas.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )
+    got = verdicts(tmp_path / "formulas.ods")
+    assert [(row, errors) for row, errors, _ in got] == [
+        (2, [("住宿费", "不是金额：#DIV/0!")]),
+        (3, [("交通费", "不是金额：Err:502")]),
+        (4, [("交通费", "不是金额：#N/A")]),
+        (5, []),
+    ]
+    assert got[3][2] == "2025-03-05 440.00"
