@@ -5,15 +5,17 @@ at its name - and returns a reader whose ``rows()`` yields (row number, values) 
 ``reports.xlsx_reader.Workbook.rows`` does, so the template sees the same values, row numbers
 and per-cell errors whatever the format:
 
-- **.xlsx** (a zip with ``xl/workbook.xml``): our streaming reader (reports.xlsx_reader), which
-  holds no sheet in memory and bounds everything a hostile file could ask for;
-- **.xls** (an OLE compound file), **.xlsb** (a zip with ``xl/workbook.bin``) and **.ods** (a
-  zip whose ``mimetype`` is an OpenDocument spreadsheet): python-calamine (Rust), which holds a
+- **.xlsx** (a zip with ``xl/workbook.xml``), **.xlsb** (a zip with ``xl/workbook.bin``) and
+  **.ods** (a zip whose ``mimetype`` is an OpenDocument spreadsheet): our streaming readers
+  (reports.xlsx_reader, reports.xlsb_reader, reports.ods_reader), which hold no sheet in memory
+  and bound everything a hostile file could ask for;
+- **.xls** (an OLE compound file, at most 65,536 rows): python-calamine (Rust), which holds a
   whole sheet in memory. It runs in a child process under a memory limit
   (``CALAMINE_MEMORY``) and the reader's deadline: a file that asks for more (a declared
   dimension of millions of cells, a bomb) ends that process, never this one, and is one line
   for the user. Its values are converted in the child to the xlsx reader's kinds (None, str,
-  int, float, bool, datetime, ``Unreadable``).
+  int, float, bool, datetime, ``Unreadable``); its error cells, which calamine gives as empty,
+  are found by reports.xls_errors.
 
 Anything else is a ``TemplateError`` with one line.
 """
@@ -30,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.i18n import tr
-from ledger.text import clean_line
 from reports.xlsx_reader import (
-    _MAX_SERIAL,
     _OLE_MAGIC,
     DEADLINE_SECONDS,
     MAX_CELL_CHARS,
@@ -40,6 +40,7 @@ from reports.xlsx_reader import (
     MAX_ROWS,
     TemplateError,
     Unreadable,
+    Workbook,
 )
 from reports.xlsx_scan import FastWorkbook
 
@@ -86,20 +87,27 @@ def not_a_workbook(path: Path) -> str:
     return tr("不是 Excel 工作簿（.xlsx、.xls、.xlsb）或 .ods 表格：{path}").format(path=path)
 
 
-def open_workbook(path: Path, *, deadline: float = DEADLINE_SECONDS) -> FastWorkbook | CalamineSheet:
+def open_workbook(path: Path, *, deadline: float = DEADLINE_SECONDS) -> Workbook | CalamineSheet:
     """The reader for the file's kind (see the module doc)."""
     kind = kind_of(path)
     if kind == XLSX:
         return FastWorkbook(Path(path), deadline=deadline)
-    return CalamineSheet(Path(path), kind, deadline=deadline)
+    if kind == XLSB:
+        from reports.xlsb_reader import XlsbWorkbook
+
+        return XlsbWorkbook(Path(path), deadline=deadline)
+    if kind == ODS:
+        from reports.ods_reader import OdsWorkbook
+
+        return OdsWorkbook(Path(path), deadline=deadline)
+    return CalamineSheet(Path(path), deadline=deadline)
 
 
 class CalamineSheet:
-    """The 台账 worksheet (else the first worksheet) of an .xls, .xlsb or .ods, read by a child process."""
+    """The 台账 worksheet (else the first worksheet) of an .xls, read by a child process."""
 
-    def __init__(self, path: Path, kind: str, *, deadline: float = DEADLINE_SECONDS) -> None:
+    def __init__(self, path: Path, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.path = path
-        self.kind = kind
         self.deadline = time.monotonic() + deadline
 
     def close(self) -> None:
@@ -218,14 +226,8 @@ def _read_in_child(path: Path, send: Any, parent: int) -> None:
 
 
 def _calamine_message(path: Path, exc: BaseException) -> str:
-    name = type(exc).__name__
-    if name == "PasswordError" or kind_of(path) == XLS:
-        # an OLE file calamine cannot read is an encrypted workbook (any version) or a damaged .xls
-        return tr("{path} 是加密的或已损坏的旧版（.xls）工作簿；请在 Excel 中取消密码并另存为 .xlsx").format(
-            path=path
-        )
-    text = " ".join(str(exc).split())[:200]
-    return tr("工作簿 {path} 过大或已损坏，无法读取（{error}）").format(path=path, error=text or name)
+    # an OLE file calamine cannot read is an encrypted workbook (any version) or a damaged .xls
+    return tr("{path} 是加密的或已损坏的旧版（.xls）工作簿；请在 Excel 中取消密码并另存为 .xlsx").format(path=path)
 
 
 def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -235,10 +237,9 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
-        kind = kind_of(path)
         # calamine picks its reader by the name: give it a name that says what the content is
         folder = tempfile.mkdtemp(prefix="ledger-sheet-")
-        named = Path(folder) / f"sheet.{kind}"
+        named = Path(folder) / "sheet.xls"
         named.symlink_to(Path(path).resolve())
         try:
             book = CalamineWorkbook.from_path(str(named))
@@ -250,12 +251,13 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         if not names:
             raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=path))
         name = "台账" if "台账" in names else names[0]
-        # calamine gives an error cell (#DIV/0!) as empty, or LibreOffice's as its 0: they are
-        # found in the file's own records (before calamine holds the sheet: the two never take
-        # the memory at once), and given as their text, as the .xlsx reader gives them (no
-        # amount or date accepts it)
+        # calamine gives an error cell (#DIV/0!) as empty: they are found in the file's own
+        # records (before calamine holds the sheet: the two never take the memory at once), and
+        # given as their text, as the .xlsx reader gives them (no amount or date accepts it)
+        from reports.xls_errors import error_cells
+
         errors: dict[int, list[tuple[int, str]]] = {}
-        for (row_index, column), text in _error_cells(path, kind, name).items():
+        for (row_index, column), text in error_cells(path, name).items():
             errors.setdefault(row_index + 1, []).append((column, text))
         sheet = book.get_sheet_by_name(name)
     except TemplateError:
@@ -270,10 +272,6 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     _, first_column = start
     pad = (None,) * first_column
     convert = _convert
-    # calamine gives a whole number an .xlsb stores as an RK record (as Excel stores a date typed
-    # in a cell) without its cell's date format: in a date column of an .xlsb it is a date serial
-    epoch = _xlsb_epoch(path) if kind == XLSB else None
-    dates: frozenset[int] = frozenset()
     for number, values in _numbered_rows(path, sheet):
         cells = [convert(v) for v in values[: max(0, MAX_COLUMNS - first_column)]]
         for column, text in errors.get(number, ()):
@@ -289,26 +287,7 @@ def _calamine_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
             raise TemplateError(
                 tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=number)
             )
-        row = pad + tuple(cells)
-        if number == 1 and epoch is not None:
-            dates = frozenset(i for i, v in enumerate(row) if isinstance(v, str) and clean_line(v) in DATE_HEADERS)
-        elif dates:
-            row = tuple(_serial_date(v, epoch) if i in dates else v for i, v in enumerate(row))
-        yield number, row
-
-
-def _error_cells(path: Path, kind: str, sheet: str) -> dict[tuple[int, int], str]:
-    if kind == XLS:
-        from reports import xls_errors
-
-        return xls_errors.error_cells(path, sheet)
-    if kind == XLSB:
-        from reports import xlsb_errors
-
-        return xlsb_errors.error_cells(path, sheet)
-    from reports import ods_errors
-
-    return ods_errors.error_cells(path, sheet)
+        yield number, pad + tuple(cells)
 
 
 def _numbered_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -332,62 +311,6 @@ def _numbered_rows(path: Path, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
                 )
             ) from None
         yield number, values
-
-
-# the template's date columns (reports.template's COLUMNS)
-DATE_HEADERS = frozenset({"接待日期", "审核日期", "就餐日期"})
-
-
-# the dates a reception can have: a whole number in a date column outside them (a year, 202503
-# typed for a month, 20250305) is no date serial and stays a number, refused as in an .xlsx
-_FIRST_DAY, _LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
-def _serial_date(value: Any, epoch: date) -> Any:
-    """An .xlsb date column's whole number as the date it stands for in the workbook's date
-    system (``epoch``: its day 0), if that is a day a reception can have."""
-    if type(value) is not int or not 0 < value <= _MAX_SERIAL:
-        return value
-    from openpyxl.utils.datetime import from_excel
-
-    day = from_excel(value, datetime.combine(epoch, datetime.min.time()))
-    return day if _FIRST_DAY <= day.date() <= _LAST_DAY else value
-
-
-def _xlsb_epoch(path: Path) -> date:
-    """Day 0 of an .xlsb's dates: 1904-01-01 when its BrtWbProp record says f1904, else
-    1899-12-30. Records (MS-XLSB 2.1.4) are a type of one or two bytes and a size of one to
-    four, each seven bits a byte, then the data."""
-    standard = date(1899, 12, 30)
-    try:
-        with zipfile.ZipFile(path) as z, z.open("xl/workbook.bin") as f:
-            data = f.read(1 << 16)  # BrtWbProp comes before the sheet list
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
-        return standard
-    at = 0
-    while at < len(data):
-        kind, at = _record_number(data, at, 2)
-        size, at = _record_number(data, at, 4)
-        if kind == 0x99 and size >= 4 and at < len(data):  # BrtWbProp: its flags, bit 0 f1904
-            return date(1904, 1, 1) if data[at] & 1 else standard
-        if kind in (0x8F, -1) or size < 0:  # BrtBeginBundleShs (past the properties), or cut short
-            return standard
-        at += size
-    return standard
-
-
-def _record_number(data: bytes, at: int, most: int) -> tuple[int, int]:
-    """A record's type or size at ``at`` and where it ends; -1 when the data ends first."""
-    value = 0
-    for i in range(most):
-        if at >= len(data):
-            return -1, at
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << (7 * i)
-        if not byte & 0x80:
-            break
-    return value, at
 
 
 def _convert(value: Any) -> Any:

@@ -40,10 +40,12 @@ MAX_COLUMNS = 200  # cells beyond are ignored, never read into memory
 MAX_CELL_CHARS = 32_767  # Excel's own limit for a cell
 MAX_RAW_CHARS = 7 * MAX_CELL_CHARS  # a cell's text in the file: each character may be an _xHHHH_
 MAX_SHEET_BYTES = 2 << 30  # uncompressed sheet XML (a full 100,000-row ledger is ~100 MB)
+# an .ods says more a row (LibreOffice: 2.5 KB for the ledger's 32 columns; 1,048,576 rows 2.6 GB)
+MAX_ODS_SHEET_BYTES = 4 << 30
 MAX_SHARED_BYTES = 64 << 20  # the shared strings are held whole
 MAX_SHARED_STRINGS = 2_000_000
 MAX_SMALL_BYTES = 16 << 20  # workbook.xml, styles.xml, relationships
-MAX_TOTAL_BYTES = 3 << 30
+MAX_TOTAL_BYTES = 5 << 30
 MAX_RATIO = 100  # uncompressed / compressed, for members above RATIO_FREE
 RATIO_FREE = 64 << 20
 DEADLINE_SECONDS = 600.0
@@ -178,7 +180,7 @@ def _feed_all(parser: Any, chunks: Iterator[bytes], path: Path) -> None:
         for chunk in chunks:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except expat.ExpatError as exc:
+    except (expat.ExpatError, LookupError) as exc:  # (LookupError: an encoding Python does not know)
         raise TemplateError(
             tr("工作簿 {path} 的内容不是有效的 XML（{error}）").format(path=path, error=exc)
         ) from None
@@ -186,6 +188,8 @@ def _feed_all(parser: Any, chunks: Iterator[bytes], path: Path) -> None:
 
 class Workbook:
     """The parts of an .xlsx the import needs: the sheet to read, shared strings, date styles."""
+
+    sheet_limit = MAX_SHEET_BYTES
 
     def __init__(self, path: Path, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.path = Path(path)
@@ -286,8 +290,6 @@ class Workbook:
 
     def _date_styles(self) -> list[bool]:
         """For each cell style index (s=), whether its number format shows a date."""
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-
         custom: dict[int, str] = {}
         xfs: list[bool] = []
         depth = {"cellXfs": False}
@@ -306,8 +308,7 @@ class Workbook:
                     fmt = int(attrs.get("numFmtId", "0"))
                 except ValueError:
                     fmt = 0
-                code = custom.get(fmt, BUILTIN_FORMATS.get(fmt))
-                xfs.append(fmt in _DATE_FORMAT_IDS or (fmt in custom and is_date_format(code)))
+                xfs.append(is_date_format(fmt, custom))
                 if len(xfs) > 1_000_000:
                     raise _too_large(self.path)
 
@@ -370,7 +371,7 @@ class Workbook:
         A value is None, str, int, float, bool, datetime or ``Unreadable``; the tuple is as
         long as the row's last cell (at most ``MAX_COLUMNS``).
         """
-        chunks = _chunks(self.zip, self.members[self.sheet], MAX_SHEET_BYTES, self.budget)
+        chunks = _chunks(self.zip, self.members[self.sheet], self.sheet_limit, self.budget)
         budget = self.budget
         try:
             for row in self._rows(chunks):
@@ -378,7 +379,8 @@ class Workbook:
                 yield row
                 # the deadline is the reading's: the time the rows spend being checked is added
                 budget.deadline += time.monotonic() - paused
-        except (expat.ExpatError, UnicodeDecodeError) as exc:  # (the fast path decodes before expat checks)
+        # (the fast path decodes before expat checks; LookupError: an encoding Python does not know)
+        except (expat.ExpatError, UnicodeDecodeError, LookupError) as exc:
             raise TemplateError(
                 tr("工作簿 {path} 的工作表不是有效的 XML（{error}）").format(path=self.path, error=exc)
             ) from None
@@ -538,26 +540,48 @@ def _number(book: Workbook, style_text: str, raw: str) -> Any:
         value: int | float = int(text) if _INT.match(text) else float(text)
     except ValueError:
         return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
-    if isinstance(value, float) and not math.isfinite(value):
-        return Unreadable(tr("无法读取的数字“{v}”").format(v=text[:40]))
     if not style_text:
-        return value
+        return value if not isinstance(value, float) or math.isfinite(value) else _bad_number(text)
     try:
         style = int(style_text)
+    except ValueError:
+        return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=style_text[:20]))
+    return styled_number(book, style, value, text)
+
+
+def styled_number(book: Any, style: int, value: int | float, shown: str) -> Any:
+    """A number with its cell style: a date where the style's format shows one (in the
+    workbook's date system, ``book.epoch``), else the number; ``Unreadable`` when it is not
+    finite, its style does not exist or its date is out of range. ``book.date_styles`` tells
+    for each style index whether it is a date."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _bad_number(shown)
+    try:
         is_date = book.date_styles[style] if style >= 0 else None
-    except (ValueError, IndexError):
+    except IndexError:
         is_date = None
     if is_date is None:
-        if style_text == "0" and not book.date_styles:
+        if style == 0 and not book.date_styles:
             return value
-        return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=style_text[:20]))
+        return Unreadable(tr("无法读取的单元格（样式编号“{s}”无效）").format(s=str(style)[:20]))
     if not is_date:
         return value
     if not 0 <= value <= _MAX_SERIAL:
-        return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
+        return Unreadable(tr("日期超出范围（{v}）").format(v=shown[:40]))
     from openpyxl.utils.datetime import from_excel
 
     try:
         return from_excel(value, book.epoch)
     except (OverflowError, ValueError, TypeError):
-        return Unreadable(tr("日期超出范围（{v}）").format(v=text[:40]))
+        return Unreadable(tr("日期超出范围（{v}）").format(v=shown[:40]))
+
+
+def _bad_number(shown: str) -> Unreadable:
+    return Unreadable(tr("无法读取的数字“{v}”").format(v=shown[:40]))
+
+
+def is_date_format(format_id: int, custom: dict[int, str]) -> bool:
+    """Whether a number format (a built-in id, or one of the workbook's own) shows a date."""
+    from openpyxl.styles.numbers import is_date_format as shows_date
+
+    return format_id in _DATE_FORMAT_IDS or (format_id in custom and shows_date(custom[format_id]))

@@ -1,4 +1,4 @@
-"""Review of today's .xlsb date serials and calamine row numbers (reports/sheets.py)."""
+"""Review of the .xlsb date serials and of row numbers below empty rows (reports/sheets.py, reports/xlsb_reader.py, reports/ods_reader.py)."""
 
 from __future__ import annotations
 
@@ -74,13 +74,16 @@ def _leading_empty_rows(path: Path, kind: str) -> Path:
 
 @pytest.mark.parametrize("kind", ["xlsb", "ods"])
 def test_rows_below_empty_leading_rows_keep_their_numbers(tmp_path: Path, kind: str) -> None:
-    """calamine's iter_rows starts at row 1 (empty rows first); the rows were numbered from the
-    sheet's first used row again: the header in row 3 was said to be in row 5."""
-    from reports.sheets import _calamine_rows
+    """When calamine read these, its iter_rows started at row 1 (empty rows first) and the rows
+    were numbered from the sheet's first used row again: the header in row 3 was said to be in
+    row 5. The streaming readers count rows as the file does."""
+    from reports.sheets import open_workbook
 
     write = write_xlsb if kind == "xlsb" else write_ods
     shifted = _leading_empty_rows(write(tmp_path / f"a.{kind}", HEADERS, {2: GOOD}), kind)
-    assert [number for number, _ in _calamine_rows(shifted)] == [3, 4]
+    book = open_workbook(shifted)
+    assert [number for number, _ in book.rows()] == [3, 4]
+    book.close()
     with pytest.raises(TemplateError, match="第 1 行没有表头"):
         read_import(shifted)
 

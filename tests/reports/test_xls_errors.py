@@ -191,14 +191,3 @@ def test_a_sector_table_listed_over_and_over_is_read_once(tmp_path: Path) -> Non
         tracemalloc.stop()
     assert peak < 2 * len(data)
 
-
-def test_the_xlsb_date_columns_are_the_templates() -> None:
-    """reports.sheets.DATE_HEADERS (where an .xlsb whole number is a date serial) names what
-    reports.template reads as dates; a date column added there must be added here."""
-    import re
-
-    import reports.template
-    from reports.sheets import DATE_HEADERS
-
-    source = Path(reports.template.__file__).read_text(encoding="utf-8")
-    assert set(re.findall(r'\.date\("([^"]+)"', source)) == DATE_HEADERS

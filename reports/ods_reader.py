@@ -1,0 +1,238 @@
+"""A streaming reader for the 台账 (else the first) sheet of an OpenDocument spreadsheet (.ods).
+
+WPS and LibreOffice save a ledger as ``content.xml`` in a zip. This reads it with expat, in
+chunks, as ``reports.xlsx_reader.Workbook`` reads an .xlsx, and gives the same rows: the sheet
+is never held (memory does not grow with the rows), every member goes through the same bounds,
+no DTD or entity is accepted, and the same deadline holds. A cell's value comes from its
+``office:value-type``:
+
+- float, percentage, currency: the number (``office:value``); date: the day and time
+  (``office:date-value``); boolean: True or False; string: its text, paragraphs joined by line
+  breaks (``text:s`` spaces, tabs and line breaks kept; a comment, ``office:annotation``, is no
+  part of it); time of day and duration: the text shown, which no amount or date accepts;
+- an error (LibreOffice marks it ``calcext:value-type="error"``, a 0 or an empty string beside
+  it): the error's text (#DIV/0!, Err:502), as the .xlsx reader gives an error cell;
+- rows and cells written once with ``number-rows-repeated`` / ``number-columns-repeated`` are as
+  many rows and cells (empty ones cost nothing: a sheet's million trailing empty rows are one
+  element), up to the reader's ``MAX_ROWS`` and ``MAX_COLUMNS``.
+
+The sheet named 台账 is found first by a search at C speed over ``content.xml`` for the table
+element's name; without one the first table is read.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ledger.i18n import tr
+from reports.xlsx_reader import (
+    _INT,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ODS_SHEET_BYTES,
+    MAX_RAW_CHARS,
+    MAX_ROWS,
+    TemplateError,
+    Unreadable,
+    Workbook,
+    _chunks,
+    _parser,
+    _too_long,
+)
+
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
+_CALC_EXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0 "
+_TABLE_TAG, _ROW_TAG = _TABLE + "table", _TABLE + "table-row"
+_CELL_TAGS = frozenset({_TABLE + "table-cell", _TABLE + "covered-table-cell"})
+_PARAGRAPH, _ANNOTATION = _TEXT + "p", _OFFICE + "annotation"
+_BREAKS = {_TEXT + "s": " ", _TEXT + "tab": "\t", _TEXT + "line-break": "\n"}
+_NAMED_LEDGER = re.compile(r'<[A-Za-z_][\w.-]*:table\s[^>]*?name\s*=\s*"台账"'.encode())
+
+
+class OdsWorkbook(Workbook):
+    """The sheet of an .ods the import needs, read through the .xlsx reader's bounds."""
+
+    sheet_limit = MAX_ODS_SHEET_BYTES
+
+    def _resolve(self) -> None:
+        if "content.xml" not in self.members:
+            raise TemplateError(tr("不是 .ods 表格（缺少 content.xml）：{path}").format(path=self.path))
+        self.sheet = "content.xml"
+        self.wanted: str | None = None
+        tail, before = b"", self.budget.total
+        for chunk in _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget):
+            if _NAMED_LEDGER.search(tail + chunk):
+                self.wanted = "台账"
+                break
+            tail = chunk[-256:]
+        self.budget.total = before  # that search is no read of the sheet's
+
+    def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        reader = _OdsSheet(self.wanted)
+        parser = _parser(reader.start, reader.end)
+        parser.CharacterDataHandler = reader.text
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+            yield from _expand(reader.done)
+            reader.done = []
+            if reader.finished:
+                return
+        parser.Parse(b"", True)
+        yield from _expand(reader.done)
+        if not reader.found:
+            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
+
+
+class _OdsSheet:
+    """expat callbacks collecting the rows of the wanted table."""
+
+    def __init__(self, wanted: str | None) -> None:
+        self.wanted = wanted
+        self.found = False
+        self.finished = False
+        self.depth = 0  # tables open within the wanted one (1: in it; more: a table nested in it)
+        self.done: list[tuple[int, int, tuple[Any, ...]]] = []  # first and last row, values
+        self.row_number = 0  # rows passed, including repeated and empty ones
+        self.repeat_rows = 1
+        self.cells: list[Any] = []
+        self.filled = False
+        self.cell: dict[str, str] | None = None  # the attributes of the cell being read
+        self.repeat_cells = 1
+        self.paragraphs = 0
+        self.in_paragraph = 0
+        self.parts: list[str] = []
+        self.size = 0
+        self.hidden = 0  # inside an annotation (a comment): its text is no part of the value
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == _TABLE_TAG:
+            if self.depth:
+                self.depth += 1
+            elif not self.found and self.wanted in (None, attrs.get(_TABLE + "name")):
+                self.found, self.depth = True, 1
+            return
+        if self.depth != 1:
+            return
+        if tag in _CELL_TAGS:
+            self.cell = attrs
+            self.repeat_cells = _repeat(attrs.get(_TABLE + "number-columns-repeated"), MAX_COLUMNS)
+            self.paragraphs = self.in_paragraph = 0
+            self.parts = []
+            self.size = 0
+        elif tag == _ROW_TAG:
+            self.repeat_rows = _repeat(attrs.get(_TABLE + "number-rows-repeated"), MAX_ROWS)
+            self.cells = []
+            self.filled = False
+        elif self.cell is not None:
+            if tag == _ANNOTATION:
+                self.hidden += 1
+            elif self.hidden:
+                return
+            elif tag == _PARAGRAPH:
+                if self.paragraphs:
+                    self._add("\n")
+                self.paragraphs += 1
+                self.in_paragraph += 1
+            elif tag in _BREAKS and self.in_paragraph:
+                count = _repeat(attrs.get(_TEXT + "c"), MAX_CELL_CHARS + 1) if tag == _TEXT + "s" else 1
+                self._add(_BREAKS[tag] * count)
+
+    def end(self, tag: str) -> None:
+        if not self.depth:
+            return
+        if tag == _TABLE_TAG:
+            self.depth -= 1
+            if not self.depth:
+                self.finished = True
+            return
+        if self.depth != 1:
+            return
+        if tag in _CELL_TAGS:
+            if self.cell is not None:
+                value = _value(self.cell, "".join(self.parts) if self.size <= MAX_RAW_CHARS else None)
+                self.filled = self.filled or value is not None
+                self.cells.extend([value] * min(self.repeat_cells, MAX_COLUMNS - len(self.cells)))
+                self.cell = None
+        elif tag == _ROW_TAG:
+            first = self.row_number + 1
+            self.row_number += self.repeat_rows
+            if self.filled:
+                if self.row_number > MAX_ROWS:
+                    raise TemplateError(
+                        tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=min(self.row_number, MAX_ROWS + 1))
+                    )
+                while self.cells and self.cells[-1] is None:
+                    self.cells.pop()
+                self.done.append((first, self.row_number, tuple(self.cells)))
+        elif tag == _ANNOTATION and self.hidden:
+            self.hidden -= 1
+        elif tag == _PARAGRAPH and self.in_paragraph:
+            self.in_paragraph -= 1
+
+    def text(self, data: str) -> None:
+        if self.in_paragraph and self.cell is not None and not self.hidden:
+            self._add(data)
+
+    def _add(self, data: str) -> None:
+        self.size += len(data)
+        if self.size <= MAX_RAW_CHARS:
+            self.parts.append(data)
+
+
+def _expand(done: list[tuple[int, int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows of each (first, last, values): a row written once for several is each of them."""
+    for first, last, values in done:
+        for number in range(first, last + 1):
+            yield number, values
+
+
+def _value(attrs: dict[str, str], text: str | None) -> Any:
+    """A cell's value from its attributes and its text (None: longer than a cell may be)."""
+    kind = attrs.get(_OFFICE + "value-type")
+    if attrs.get(_CALC_EXT + "value-type") == "error":
+        return _text(text) or "#VALUE!"
+    if kind in ("float", "percentage", "currency"):
+        raw = attrs.get(_OFFICE + "value", "").strip()
+        try:
+            number: int | float = int(raw) if _INT.match(raw) else float(raw)
+        except ValueError:
+            return Unreadable(tr("无法读取的数字“{v}”").format(v=raw[:40]))
+        if isinstance(number, float):
+            if not math.isfinite(number):
+                return Unreadable(tr("无法读取的数字“{v}”").format(v=raw[:40]))
+            if number.is_integer() and abs(number) < 2**53:
+                number = int(number)  # as the .xlsx reader gives "300"
+        return number
+    if kind == "date":
+        raw = attrs.get(_OFFICE + "date-value", "").strip()
+        try:
+            return datetime.fromisoformat(raw[:26])
+        except ValueError:
+            return Unreadable(tr("无法读取的日期“{v}”").format(v=raw[:40]))
+    if kind == "boolean":
+        raw = attrs.get(_OFFICE + "boolean-value", "").strip().lower()
+        if raw in ("true", "false"):
+            return raw == "true"
+        return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=raw[:40]))
+    if kind == "string" and _OFFICE + "string-value" in attrs:
+        return _text(attrs[_OFFICE + "string-value"])
+    return _text(text)  # a string; a time or a duration as it is shown; a cell of no type
+
+
+def _text(text: str | None) -> str | Unreadable | None:
+    if text is None or len(text) > MAX_CELL_CHARS:
+        return _too_long()
+    return text or None
+
+
+def _repeat(value: str | None, most: int) -> int:
+    """A ``number-...-repeated`` count: 1 when absent or not a whole number, at most ``most``."""
+    if value is None or not value.strip().isdigit():
+        return 1
+    return max(1, min(int(value), most))
