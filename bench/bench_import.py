@@ -1,7 +1,7 @@
 """Import and check against bare openpyxl read-only (SPEC §8, issue 15). Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_import.py [--sizes 10000,100000] [--engine sqlite|postgresql]
-                                           [--cores both|2|1] [--repeat 1]
+                                           [--cores both|2|1] [--repeat 1] [--formats xlsx,xlsb,ods]
 
 For each size, a template workbook (bench/import_workbooks.py, cached in bench/.cache/) is
 read by bare openpyxl read-only (every cell's value), checked (`check --json`) and imported
@@ -11,6 +11,9 @@ started) is its own. Everything is measured on two cores and again under `taskse
 (one core: a helper process working in parallel is not free there). Ratios compare wall
 times of the same run mode; the CPU-time ratio (user + system of the process and its
 children) is printed too, since other work on a shared machine stretches wall times.
+
+With ``--formats xlsx,xlsb,ods`` the same rows are also checked and imported as an .xlsb and an
+.ods (built once beside the .xlsx; the .ods by LibreOffice), against the same openpyxl figure.
 
 Bars: check <= 0.3x, import <= 0.75x bare openpyxl; peak RSS < 300 MB; cost linear in rows.
 """
@@ -30,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.import_workbooks import template_workbook  # noqa: E402
+from bench.import_workbooks import template_in, template_workbook  # noqa: E402
 
 CHECK_BAR, IMPORT_BAR, RSS_BAR = 0.3, 0.75, 300
 
@@ -160,7 +163,7 @@ def fresh_postgres(url: str) -> str:
 
 
 def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None) -> str:
-    text = f"    {label:9s} {ours['wall']:8.2f} s  cpu {ours['cpu']:8.2f} s"
+    text = f"    {label:13s} {ours['wall']:8.2f} s  cpu {ours['cpu']:8.2f} s"
     if base is not None and bar is not None:
         text += (
             f"  ratio {ours['wall'] / base['wall']:5.2f} (cpu {ours['cpu'] / base['cpu']:5.2f})"
@@ -187,6 +190,11 @@ def main() -> None:
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--cores", choices=["both", "2", "1"], default="both")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure (the median is shown)")
+    parser.add_argument(
+        "--formats",
+        default="xlsx",
+        help="xlsx,xlsb,ods: the same rows checked and imported in each (compared with openpyxl reading the .xlsx)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     modes = {"both": [False, True], "2": [False], "1": [True]}[args.cores]
@@ -209,6 +217,13 @@ def main() -> None:
                 print(line("import", imported, base, IMPORT_BAR))
                 for what, figures in (("openpyxl", base), ("check", checked), ("import", imported)):
                     per_row.setdefault((one_core, what), []).append((size, figures["cpu"] / size * 1e6))
+                for kind in [k for k in args.formats.split(",") if k.strip() not in ("", "xlsx")]:
+                    other = template_in(kind.strip(), size)
+                    figures = measure("check", other, "", one_core=one_core, repeat=args.repeat)
+                    print(line(f"check .{kind}", figures, base, CHECK_BAR))
+                    url = fresh_postgres(args.pg) if args.engine == "postgresql" else fresh_sqlite(folder, size)
+                    figures = measure("import", other, url, one_core=one_core, repeat=args.repeat)
+                    print(line(f"import .{kind}", figures, base, IMPORT_BAR))
     if len(sizes) > 1:
         print("\n== linearity: CPU microseconds per row (flat = linear) ==")
         for (one_core, what), points in per_row.items():

@@ -107,3 +107,43 @@ def template_workbook(count: int) -> Path:
     book.save(temp)
     temp.rename(path)
     return path
+
+
+def template_in(kind: str, count: int) -> Path:
+    """The same workbook as .xlsb (written by tests/formats.py's record writer) or as .ods
+    (converted by LibreOffice, as a bureau's WPS or LibreOffice saves it), cached beside it."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    source = template_workbook(count)
+    path = CACHE / f"import-{count}.{kind}"
+    if path.exists() and path.stat().st_mtime >= source.stat().st_mtime:
+        return path
+    print(f"building {path.name} ...", flush=True)
+    if kind == "ods":
+        office = shutil.which("soffice") or shutil.which("libreoffice")
+        if office is None:
+            raise SystemExit("LibreOffice is needed to write the .ods (apt-get install libreoffice-calc-nogui)")
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                [office, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "ods",
+                 "--outdir", tmp, str(source)],
+                check=True, capture_output=True,
+            )
+            shutil.move(Path(tmp) / f"import-{count}.ods", path)
+    elif kind == "xlsb":
+        import sys
+
+        sys.path.insert(0, str(ROOT))
+        from reports.template import HEADERS
+        from tests.formats import write_xlsb
+
+        rows = {
+            number: {h: v for h, v in zip(HEADERS, values, strict=True) if v is not None}
+            for number, values in enumerate(template_rows(count), 2)
+        }
+        write_xlsb(path, list(HEADERS), rows)
+    else:
+        raise ValueError(kind)
+    return path

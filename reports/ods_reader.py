@@ -51,6 +51,7 @@ _CALC_EXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.
 _TABLE_TAG, _ROW_TAG = _TABLE + "table", _TABLE + "table-row"
 _CELL_TAGS = frozenset({_TABLE + "table-cell", _TABLE + "covered-table-cell"})
 _PARAGRAPH, _ANNOTATION = _TEXT + "p", _OFFICE + "annotation"
+_VALUE_TYPE, _ERROR_TYPE = _OFFICE + "value-type", _CALC_EXT + "value-type"
 _BREAKS = {_TEXT + "s": " ", _TEXT + "tab": "\t", _TEXT + "line-break": "\n"}
 _NAMED_LEDGER = re.compile(r'<[A-Za-z_][\w.-]*:table\s[^>]*?name\s*=\s*"台账"'.encode())
 
@@ -101,6 +102,7 @@ class _OdsSheet:
         self.row_number = 0  # rows passed, including repeated and empty ones
         self.repeat_rows = 1
         self.cells: list[Any] = []
+        self.empty = 0  # empty cells after the row's last value so far
         self.filled = False
         self.cell: dict[str, str] | None = None  # the attributes of the cell being read
         self.repeat_cells = 1
@@ -128,6 +130,7 @@ class _OdsSheet:
         elif tag == _ROW_TAG:
             self.repeat_rows = _repeat(attrs.get(_TABLE + "number-rows-repeated"), MAX_ROWS)
             self.cells = []
+            self.empty = 0
             self.filled = False
         elif self.cell is not None:
             if tag == _ANNOTATION:
@@ -144,21 +147,15 @@ class _OdsSheet:
                 self._add(_BREAKS[tag] * count)
 
     def end(self, tag: str) -> None:
-        if not self.depth:
-            return
-        if tag == _TABLE_TAG:
-            self.depth -= 1
-            if not self.depth:
-                self.finished = True
-            return
         if self.depth != 1:
+            if self.depth and tag == _TABLE_TAG:
+                self.depth -= 1  # a table nested in the wanted one ends
             return
-        if tag in _CELL_TAGS:
-            if self.cell is not None:
-                value = _value(self.cell, "".join(self.parts) if self.size <= MAX_RAW_CHARS else None)
-                self.filled = self.filled or value is not None
-                self.cells.extend([value] * min(self.repeat_cells, MAX_COLUMNS - len(self.cells)))
-                self.cell = None
+        if tag == _PARAGRAPH:
+            if self.in_paragraph:
+                self.in_paragraph -= 1
+        elif tag in _CELL_TAGS:
+            self._end_cell()
         elif tag == _ROW_TAG:
             first = self.row_number + 1
             self.row_number += self.repeat_rows
@@ -167,13 +164,35 @@ class _OdsSheet:
                     raise TemplateError(
                         tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=min(self.row_number, MAX_ROWS + 1))
                     )
-                while self.cells and self.cells[-1] is None:
-                    self.cells.pop()
                 self.done.append((first, self.row_number, tuple(self.cells)))
-        elif tag == _ANNOTATION and self.hidden:
-            self.hidden -= 1
-        elif tag == _PARAGRAPH and self.in_paragraph:
-            self.in_paragraph -= 1
+        elif tag == _ANNOTATION:
+            if self.hidden:
+                self.hidden -= 1
+        elif tag == _TABLE_TAG:
+            self.depth = 0
+            self.finished = True
+
+    def _end_cell(self) -> None:
+        cell = self.cell
+        if cell is None:
+            return
+        self.cell = None
+        room = MAX_COLUMNS - len(self.cells) - self.empty
+        if room <= 0:
+            return
+        width = self.repeat_cells if self.repeat_cells < room else room
+        if self.parts or _VALUE_TYPE in cell or _ERROR_TYPE in cell:
+            value = _value(cell, "".join(self.parts) if self.size <= MAX_RAW_CHARS else None)
+        else:
+            value = None  # an empty cell (perhaps styled), or the row's empty rest
+        if value is None:
+            self.empty += width  # added only if a value follows: a row's trailing empty cells cost nothing
+            return
+        if self.empty:
+            self.cells.extend([None] * self.empty)
+            self.empty = 0
+        self.cells.extend([value] * width)
+        self.filled = True
 
     def text(self, data: str) -> None:
         if self.in_paragraph and self.cell is not None and not self.hidden:
@@ -194,8 +213,8 @@ def _expand(done: list[tuple[int, int, tuple[Any, ...]]]) -> Iterator[tuple[int,
 
 def _value(attrs: dict[str, str], text: str | None) -> Any:
     """A cell's value from its attributes and its text (None: longer than a cell may be)."""
-    kind = attrs.get(_OFFICE + "value-type")
-    if attrs.get(_CALC_EXT + "value-type") == "error":
+    kind = attrs.get(_VALUE_TYPE)
+    if attrs.get(_ERROR_TYPE) == "error":
         return _text(text) or "#VALUE!"
     if kind in ("float", "percentage", "currency"):
         raw = attrs.get(_OFFICE + "value", "").strip()

@@ -206,8 +206,8 @@ class XlsbWorkbook(Workbook):
                         break  # the header runs into the next chunk
                 need = _NEED.get(kind) if in_data else None
                 if need is not None:
-                    if kind in (_TEXT, _FORMULA_TEXT, _RICH_TEXT):
-                        need = min(size, _LONGEST)  # the string is read whole, up to a cell's most
+                    if kind in (_TEXT, _FORMULA_TEXT, _RICH_TEXT):  # read whole, up to a cell's most
+                        need = max(need, min(size, _LONGEST))
                     if start + need > end:
                         break  # what is read of it runs into the next chunk
                     if size < need:
@@ -231,6 +231,8 @@ class XlsbWorkbook(Workbook):
                     skip, at = start + size - end, end
                     break
                 at = start + size
+        if skip or at < len(data):
+            raise self._damaged()  # the sheet ends inside a record
         if cells:
             yield number, _row(cells)
 

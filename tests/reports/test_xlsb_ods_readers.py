@@ -315,3 +315,25 @@ def test_an_ods_with_a_dtd_is_refused(tmp_path: Path) -> None:
     content = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "#N/A">]>' + ods_content(error("&e;"))[38:]
     with pytest.raises(TemplateError, match="DTD"):
         rows_of(ods(tmp_path, content))
+
+
+@pytest.mark.parametrize("kind", [0x06, 0x08, 0x3E])
+@pytest.mark.parametrize("size", [8, 9, 11])
+def test_a_string_record_too_short_for_its_length_is_one_line(tmp_path: Path, kind: int, size: int) -> None:
+    """A string cell whose record ends before the string's length field: read past the record
+    (and past the bytes read so far, a struct.error) before."""
+    book = XlsbWorkbook(write_xlsb(tmp_path / "a.xlsb", HEADERS, {2: ROW}))
+    short = _record(kind, struct.pack("<II", 0, 0) + bytes(size - 8))
+    for after in (b"", _record(0x92) + bytes(20)):  # the sheet's last record, or one before others
+        with pytest.raises(TemplateError, match="记录不完整"):
+            list(book._rows(iter([_record(0x91) + row_header(0) + short + after])))
+    book.close()
+
+
+def test_a_sheet_that_ends_inside_a_record_is_one_line(tmp_path: Path) -> None:
+    book = XlsbWorkbook(write_xlsb(tmp_path / "a.xlsb", HEADERS, {2: ROW}))
+    whole = sheet_records(row_header(0) + cell(0x06, 0, _wide("接待日期")))
+    for cut in (1, 2, 10):  # (3 would take the last record away whole)
+        with pytest.raises(TemplateError, match="记录不完整"):
+            list(book._rows(pieces(whole[:-cut], cut)))
+    book.close()
