@@ -6,8 +6,8 @@
 For each size, a template workbook (bench/import_workbooks.py, cached in bench/.cache/) is
 read by bare openpyxl read-only (every cell's value), checked (`check --json`) and imported
 (`import --json`, a fresh ledger each time, all rows with their history in one transaction).
-Each run is a fresh process, so its peak RSS (the larger of the process and any child it
-started) is its own. Everything is measured on two cores and again under `taskset -c 0`
+Each run is a fresh process, so its peak RSS (the larger of the process's VmHWM and any child
+it started) is its own. Everything is measured on two cores and again under `taskset -c 0`
 (one core: a helper process working in parallel is not free there). Ratios compare wall
 times of the same run mode; the CPU-time ratio (user + system of the process and its
 children) is printed too, since other work on a shared machine stretches wall times.
@@ -74,7 +74,11 @@ work()
 wall, end = time.perf_counter() - start, os.times()
 used = (end.user - cpu.user) + (end.system - cpu.system)
 used += (end.children_user - cpu.children_user) + (end.children_system - cpu.children_system)
-rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+# this process's own peak (VmHWM: ru_maxrss keeps the peak of the bench that forked it), and its
+# children's (the reading process, forked here)
+with open("/proc/self/status") as status:
+    own = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+rss = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({{"wall": wall, "cpu": used, "rss": rss // 1024}}))
 """
 

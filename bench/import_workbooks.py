@@ -114,6 +114,7 @@ def template_in(kind: str, count: int) -> Path:
     (converted by LibreOffice, as a bureau's WPS or LibreOffice saves it), cached beside it."""
     import shutil
     import subprocess
+    import sys
     import tempfile
 
     source = template_workbook(count)
@@ -132,18 +133,18 @@ def template_in(kind: str, count: int) -> Path:
                 check=True, capture_output=True,
             )
             shutil.move(Path(tmp) / f"import-{count}.ods", path)
-    elif kind == "xlsb":
-        import sys
-
-        sys.path.insert(0, str(ROOT))
-        from reports.template import HEADERS
-        from tests.formats import write_xlsb
-
-        rows = {
-            number: {h: v for h, v in zip(HEADERS, values, strict=True) if v is not None}
-            for number, values in enumerate(template_rows(count), 2)
-        }
-        write_xlsb(path, list(HEADERS), rows)
+    elif kind == "xlsb":  # in a process of its own: the rows are held to be written
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1])\n"
+            "from pathlib import Path\n"
+            "from bench.import_workbooks import template_rows\n"
+            "from reports.template import HEADERS\n"
+            "from tests.formats import write_xlsb\n"
+            "rows = {n: {h: v for h, v in zip(HEADERS, values) if v is not None}\n"
+            "        for n, values in enumerate(template_rows(int(sys.argv[2])), 2)}\n"
+            "write_xlsb(Path(sys.argv[3]), list(HEADERS), rows)\n"
+        )
+        subprocess.run([sys.executable, "-c", code, str(ROOT), str(count), str(path)], check=True)
     else:
         raise ValueError(kind)
     return path

@@ -17,15 +17,17 @@ no DTD or entity is accepted, and the same deadline holds. A cell's value comes 
   element), up to the reader's ``MAX_ROWS`` and ``MAX_COLUMNS``.
 
 The sheet named 台账 is found first by a search at C speed over ``content.xml`` for the table
-element's name; without one the first table is read.
+elements' start tags and their name; without one the first table is read. Elements nested deeper
+than ``MAX_DEPTH`` and a start tag longer than ``MAX_TAG_BYTES`` are refused (expat's memory).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ledger.i18n import tr
@@ -33,16 +35,21 @@ from reports.xlsx_reader import (
     _INT,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
+    MAX_DEPTH,
     MAX_ODS_SHEET_BYTES,
     MAX_RAW_CHARS,
     MAX_ROWS,
+    MAX_TAG_BYTES,
     TemplateError,
     Unreadable,
     Workbook,
     _chunks,
     _parser,
     _too_long,
+    tags_bounded,
+    too_deep,
 )
+from reports.xlsx_scan import _text as xml_text
 
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 "
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
@@ -53,7 +60,8 @@ _CELL_TAGS = frozenset({_TABLE + "table-cell", _TABLE + "covered-table-cell"})
 _PARAGRAPH, _ANNOTATION = _TEXT + "p", _OFFICE + "annotation"
 _VALUE_TYPE, _ERROR_TYPE = _OFFICE + "value-type", _CALC_EXT + "value-type"
 _BREAKS = {_TEXT + "s": " ", _TEXT + "tab": "\t", _TEXT + "line-break": "\n"}
-_NAMED_LEDGER = re.compile(r'<[A-Za-z_][\w.-]*:table\s[^>]*?name\s*=\s*"台账"'.encode())
+_TABLE_START = re.compile(rb"<[A-Za-z_][\w.-]*:table(?=[\s/>])")
+_NAME_ATTRIBUTE = re.compile(rb"""\s(?:[A-Za-z_][\w.-]*:)?name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 class OdsWorkbook(Workbook):
@@ -65,36 +73,63 @@ class OdsWorkbook(Workbook):
         if "content.xml" not in self.members:
             raise TemplateError(tr("不是 .ods 表格（缺少 content.xml）：{path}").format(path=self.path))
         self.sheet = "content.xml"
-        self.wanted: str | None = None
-        tail, before = b"", self.budget.total
-        for chunk in _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget):
-            if _NAMED_LEDGER.search(tail + chunk):
-                self.wanted = "台账"
-                break
-            tail = chunk[-256:]
+        before = self.budget.total
+        self.wanted: str | None = "台账" if self._names_ledger() else None
         self.budget.total = before  # that search is no read of the sheet's
 
+    def _names_ledger(self) -> bool:
+        """Whether a table is named 台账: its start tags found by a pattern (C speed), their name
+        attribute read as expat would (either quote, character references)."""
+        carry = b""
+        for chunk in _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget):
+            data, carry = carry + chunk, b""
+            for found in _TABLE_START.finditer(data):
+                end = data.find(b">", found.end())
+                if end < 0:  # the tag goes on in the next chunk
+                    carry = data[found.start() :] if len(data) - found.start() < MAX_TAG_BYTES else b""
+                    break
+                for attribute in _NAME_ATTRIBUTE.finditer(data, found.end(), end):
+                    raw = attribute.group(1) if attribute.group(1) is not None else attribute.group(2)
+                    try:
+                        if xml_text(raw) == "台账":
+                            return True
+                    except (UnicodeDecodeError, ValueError, KeyError):
+                        continue
+            else:
+                carry = data[-64:]  # a "<table:table" cut by the chunk's end
+        return False
+
     def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        reader = _OdsSheet(self.wanted)
+        found = yield from self._table_rows(chunks, self.wanted)
+        if not found and self.wanted is not None:
+            # a 台账 the search saw is no table of the spreadsheet (a namespace of its own): the first table
+            more = _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget)
+            found = yield from self._table_rows(more, None)
+        if not found:
+            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
+
+    def _table_rows(self, chunks: Iterator[bytes], wanted: str | None) -> Generator[tuple[int, tuple[Any, ...]], None, bool]:
+        reader = _OdsSheet(wanted, self.path)
         parser = _parser(reader.start, reader.end)
         parser.CharacterDataHandler = reader.text
-        for chunk in chunks:
+        for chunk in tags_bounded(chunks, self.path):
             parser.Parse(chunk, False)
             yield from _expand(reader.done)
             reader.done = []
             if reader.finished:
-                return
+                return True
         parser.Parse(b"", True)
         yield from _expand(reader.done)
-        if not reader.found:
-            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
+        return reader.found
 
 
 class _OdsSheet:
     """expat callbacks collecting the rows of the wanted table."""
 
-    def __init__(self, wanted: str | None) -> None:
+    def __init__(self, wanted: str | None, path: Path) -> None:
         self.wanted = wanted
+        self.path = path
+        self.level = 0  # elements open
         self.found = False
         self.finished = False
         self.depth = 0  # tables open within the wanted one (1: in it; more: a table nested in it)
@@ -113,6 +148,9 @@ class _OdsSheet:
         self.hidden = 0  # inside an annotation (a comment): its text is no part of the value
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise too_deep(self.path)
         if tag == _TABLE_TAG:
             if self.depth:
                 self.depth += 1
@@ -147,6 +185,7 @@ class _OdsSheet:
                 self._add(_BREAKS[tag] * count)
 
     def end(self, tag: str) -> None:
+        self.level -= 1
         if self.depth != 1:
             if self.depth and tag == _TABLE_TAG:
                 self.depth -= 1  # a table nested in the wanted one ends
@@ -236,8 +275,8 @@ def _value(attrs: dict[str, str], text: str | None) -> Any:
             return Unreadable(tr("无法读取的日期“{v}”").format(v=raw[:40]))
     if kind == "boolean":
         raw = attrs.get(_OFFICE + "boolean-value", "").strip().lower()
-        if raw in ("true", "false"):
-            return raw == "true"
+        if raw in ("true", "false", "1", "0"):  # xsd:boolean
+            return raw in ("true", "1")
         return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=raw[:40]))
     if kind == "string" and _OFFICE + "string-value" in attrs:
         return _text(attrs[_OFFICE + "string-value"])
@@ -252,6 +291,7 @@ def _text(text: str | None) -> str | Unreadable | None:
 
 def _repeat(value: str | None, most: int) -> int:
     """A ``number-...-repeated`` count: 1 when absent or not a whole number, at most ``most``."""
-    if value is None or not value.strip().isdigit():
+    value = value.strip() if value is not None else ""
+    if not value.isascii() or not value.isdigit():  # ("²" is a digit to isdigit, not to int)
         return 1
-    return max(1, min(int(value), most))
+    return max(1, min(int(value[:12]) if len(value) <= 12 else most, most))

@@ -74,15 +74,32 @@ def header(data: bytes | bytearray, at: int) -> tuple[int, int, int]:
     return values[0], values[1], at
 
 
-def records(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(type, data) of each whole record of a small part held in memory."""
+def records(chunks: Iterator[bytes], most: int) -> Iterator[tuple[int, bytes | None]]:
+    """(type, data) of each record of a part, streamed chunk by chunk; the data of a record longer
+    than ``most`` bytes is passed over unread (None). A part that ends inside a record ends there."""
+    data = b""
     at = 0
-    while at < len(data):
-        kind, size, start = header(data, at)
-        if start < 0 or start + size > len(data):
-            return
-        yield kind, data[start : start + size]
-        at = start + size
+    skip = 0
+    for chunk in chunks:
+        if skip >= len(chunk):
+            skip -= len(chunk)
+            continue
+        data = data[at:] + chunk[skip:]
+        at, skip = 0, 0
+        while True:
+            kind, size, start = header(data, at)
+            if start < 0:
+                break
+            if size > most:
+                yield kind, None
+                if start + size > len(data):
+                    skip, at = start + size - len(data), len(data)
+                    break
+            elif start + size > len(data):
+                break  # the record runs into the next chunk
+            else:
+                yield kind, data[start : start + size]
+            at = start + size
 
 
 def wide(data: bytes, at: int) -> tuple[str, int]:
@@ -120,7 +137,9 @@ class XlsbWorkbook(Workbook):
         rels = self._rels(book)
         self.epoch = datetime(1899, 12, 30)
         sheets: list[tuple[str, str]] = []
-        for kind, data in records(self._part(book, MAX_SMALL_BYTES)):
+        for kind, data in records(self._chunks_of(book, MAX_SMALL_BYTES), _LONGEST):
+            if data is None:
+                continue
             try:
                 if kind == 0x99 and data:  # BrtWbProp: its flags, bit 0 the 1904 date system
                     self.epoch = datetime(1904, 1, 1) if data[0] & 1 else datetime(1899, 12, 30)
@@ -139,16 +158,19 @@ class XlsbWorkbook(Workbook):
         self.date_styles = self._xlsb_date_styles(by_kind.get("styles", "xl/styles.bin"))
         self.shared = self._xlsb_shared_strings(by_kind.get("sharedStrings", "xl/sharedStrings.bin"))
 
-    def _part(self, name: str, limit: int) -> bytes:
+    def _chunks_of(self, name: str, limit: int) -> Iterator[bytes]:
         info = self.members.get(name)
-        return b"" if info is None else b"".join(_chunks(self.zip, info, limit, self.budget))
+        return iter(()) if info is None else _chunks(self.zip, info, limit, self.budget)
 
     def _xlsb_date_styles(self, member: str) -> list[bool]:
         """For each cell style (BrtXF within BrtBeginCellXFs), whether its format shows a date."""
         custom: dict[int, str] = {}
+        known: dict[int, bool] = {}
         styles: list[bool] = []
         in_cell_styles = False
-        for kind, data in records(self._part(member, MAX_SMALL_BYTES)):
+        for kind, data in records(self._chunks_of(member, MAX_SMALL_BYTES), _LONGEST):
+            if data is None:
+                continue
             if kind == 0x2C and len(data) >= 6:  # BrtFmt: its id and its code
                 try:
                     custom[_U16(data, 0)[0]] = wide(data, 2)[0]
@@ -159,15 +181,18 @@ class XlsbWorkbook(Workbook):
             elif kind == 0x26A:  # BrtEndCellXFs
                 in_cell_styles = False
             elif kind == 0x2F and in_cell_styles and len(data) >= 4:  # BrtXF: parent, format, ...
-                styles.append(is_date_format(_U16(data, 2)[0], custom))
+                styles.append(is_date_format(_U16(data, 2)[0], custom, known))
                 if len(styles) > 1_000_000:
                     raise _too_large(self.path)
         return styles
 
     def _xlsb_shared_strings(self, member: str) -> list[str | Unreadable]:
         strings: list[str | Unreadable] = []
-        for kind, data in records(self._part(member, MAX_SHARED_BYTES)):
-            if kind != 0x13:  # BrtSSTItem: a RichStr (flags, then the text)
+        for kind, data in records(self._chunks_of(member, MAX_SHARED_BYTES), _LONGEST + (1 << 16)):
+            if kind != 0x13:  # BrtSSTItem: a RichStr (flags, then the text, then its runs)
+                continue
+            if data is None:
+                strings.append(_too_long())
                 continue
             try:
                 text, _ = wide(data, 1)
@@ -253,7 +278,9 @@ class XlsbWorkbook(Workbook):
         if kind in (_REAL, _FORMULA_NUMBER):
             return self._number(style, _F64(data, start + 8)[0])
         if kind in (_BOOL, _FORMULA_BOOL):
-            return bool(data[start + 8])
+            if data[start + 8] > 1:  # as the .xlsx reader refuses t="b" holding 2
+                return Unreadable(tr("无法读取的单元格（布尔值“{v}”无效）").format(v=data[start + 8]))
+            return data[start + 8] == 1
         if kind in (_ERROR, _FORMULA_ERROR):
             return ERROR_TEXTS.get(data[start + 8], "#N/A")
         if kind == _SHARED:

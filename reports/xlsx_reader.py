@@ -49,6 +49,8 @@ MAX_TOTAL_BYTES = 5 << 30
 MAX_RATIO = 100  # uncompressed / compressed, for members above RATIO_FREE
 RATIO_FREE = 64 << 20
 DEADLINE_SECONDS = 600.0
+MAX_DEPTH = 256  # elements open at once (a sheet needs about 6, an .ods about 12): expat keeps each
+MAX_TAG_BYTES = 16 << 20  # bytes without a ">": expat holds a start tag (its attributes) whole
 _CHUNK = 1 << 16
 
 _MAIN_NS = (
@@ -152,9 +154,14 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Bud
         ) from None
 
 
-def _parser(start: Callable[..., None] | None, end: Callable[[str], None] | None = None) -> Any:
+def _parser(
+    start: Callable[..., None] | None, end: Callable[[str], None] | None = None, *, path: Path | None = None
+) -> Any:
     """An expat parser that refuses any DTD or entity declaration; without handlers it only
-    checks the XML (at C speed)."""
+    checks the XML (at C speed). Given ``path``, the handlers are wrapped to refuse elements
+    nested deeper than ``MAX_DEPTH`` (expat's memory grows with the depth)."""
+    if path is not None:
+        start, end = _depth_bounded(path, start, end)
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.buffer_size = _CHUNK
@@ -171,13 +178,53 @@ def _parser(start: Callable[..., None] | None, end: Callable[[str], None] | None
     return parser
 
 
+def _depth_bounded(
+    path: Path, start: Callable[..., None] | None, end: Callable[[str], None] | None
+) -> tuple[Callable[..., None], Callable[[str], None]]:
+    level = 0
+
+    def on_start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal level
+        level += 1
+        if level > MAX_DEPTH:
+            raise too_deep(path)
+        if start is not None:
+            start(tag, attrs)
+
+    def on_end(tag: str) -> None:
+        nonlocal level
+        level -= 1
+        if end is not None:
+            end(tag)
+
+    return on_start, on_end
+
+
+def too_deep(path: Path) -> TemplateError:
+    return TemplateError(tr("工作簿 {path} 的 XML 嵌套超过 {n} 层，可能已损坏").format(path=path, n=MAX_DEPTH))
+
+
+def tags_bounded(chunks: Iterator[bytes], path: Path) -> Iterator[bytes]:
+    """The chunks of an XML part, refused once ``MAX_TAG_BYTES`` pass without a ">" (a start tag
+    of one huge attribute, which expat would hold whole)."""
+    since = 0
+    for chunk in chunks:
+        last = chunk.rfind(b">")
+        since = since + len(chunk) if last < 0 else len(chunk) - last - 1
+        if since > MAX_TAG_BYTES:
+            raise TemplateError(
+                tr("工作簿 {path} 有超过 {n} MB 的标签或文字，可能已损坏").format(path=path, n=MAX_TAG_BYTES >> 20)
+            )
+        yield chunk
+
+
 def _local(name: str) -> str:
     return name[name.rfind(" ") + 1 :]
 
 
 def _feed_all(parser: Any, chunks: Iterator[bytes], path: Path) -> None:
     try:
-        for chunk in chunks:
+        for chunk in tags_bounded(chunks, path):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except (expat.ExpatError, LookupError) as exc:  # (LookupError: an encoding Python does not know)
@@ -244,7 +291,7 @@ class Workbook:
                     raise _too_large(self.path)
                 found.append((local, attrs))
 
-        _feed_all(_parser(start), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path)
+        _feed_all(_parser(start, path=self.path), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path)
         return found
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
@@ -291,6 +338,7 @@ class Workbook:
     def _date_styles(self) -> list[bool]:
         """For each cell style index (s=), whether its number format shows a date."""
         custom: dict[int, str] = {}
+        known: dict[int, bool] = {}
         xfs: list[bool] = []
         depth = {"cellXfs": False}
 
@@ -308,7 +356,7 @@ class Workbook:
                     fmt = int(attrs.get("numFmtId", "0"))
                 except ValueError:
                     fmt = 0
-                xfs.append(is_date_format(fmt, custom))
+                xfs.append(is_date_format(fmt, custom, known))
                 if len(xfs) > 1_000_000:
                     raise _too_large(self.path)
 
@@ -318,7 +366,9 @@ class Workbook:
 
         info = self.members.get(self.styles_member)
         if info is not None:
-            _feed_all(_parser(start, end), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path)
+            _feed_all(
+                _parser(start, end, path=self.path), _chunks(self.zip, info, MAX_SMALL_BYTES, self.budget), self.path
+            )
         return xfs
 
     def _shared_strings(self) -> list[str | Unreadable]:
@@ -359,7 +409,7 @@ class Workbook:
                 if size[0] <= MAX_RAW_CHARS:
                     parts.append(data)
 
-        parser = _parser(start, end)
+        parser = _parser(start, end, path=self.path)
         parser.CharacterDataHandler = text
         _feed_all(parser, _chunks(self.zip, info, MAX_SHARED_BYTES, self.budget), self.path)
         return strings
@@ -387,7 +437,7 @@ class Workbook:
 
     def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """The rows, by expat callbacks (reports.xlsx_scan.FastWorkbook finds most by patterns)."""
-        return self.expat_rows(_parser(None), b"", chunks, 0)
+        return self.expat_rows(_parser(None), b"", tags_bounded(chunks, self.path), 0)
 
     def expat_rows(
         self, parser: Any, pending: bytes, chunks: Iterator[bytes], row_number: int
@@ -425,6 +475,7 @@ class _SheetReader:
     def __init__(self, book: Workbook) -> None:
         self.book = book
         self.done: list[tuple[int, tuple[Any, ...]]] = []
+        self.level = 0  # elements open since the callbacks took over
         self.row_number = 0
         self.cells: dict[int, Any] = {}
         self.column = 0
@@ -438,6 +489,9 @@ class _SheetReader:
         self.size = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise too_deep(self.book.path)
         local = tag[tag.rfind(" ") + 1 :]
         if local == "c":
             ref = attrs.get("r")
@@ -478,6 +532,7 @@ class _SheetReader:
         self.column = 0
 
     def end(self, tag: str) -> None:
+        self.level -= 1  # (from where it took over: it may end elements opened before)
         local = tag[tag.rfind(" ") + 1 :]
         if local == "c":
             self.in_cell = False
@@ -580,8 +635,15 @@ def _bad_number(shown: str) -> Unreadable:
     return Unreadable(tr("无法读取的数字“{v}”").format(v=shown[:40]))
 
 
-def is_date_format(format_id: int, custom: dict[int, str]) -> bool:
-    """Whether a number format (a built-in id, or one of the workbook's own) shows a date."""
+def is_date_format(format_id: int, custom: dict[int, str], known: dict[int, bool]) -> bool:
+    """Whether a number format (a built-in id, or one of the workbook's own) shows a date;
+    ``known`` remembers the verdict by id (a style sheet may have a million cell styles using one
+    format). A code longer than Excel's 255 characters is no date (and is not searched)."""
     from openpyxl.styles.numbers import is_date_format as shows_date
 
-    return format_id in _DATE_FORMAT_IDS or (format_id in custom and shows_date(custom[format_id]))
+    verdict = known.get(format_id)
+    if verdict is None:
+        code = custom.get(format_id)
+        verdict = format_id in _DATE_FORMAT_IDS or (code is not None and len(code) <= 255 and shows_date(code))
+        known[format_id] = verdict
+    return verdict

@@ -30,6 +30,7 @@ from reports.xlsx_reader import (
     _parser,
     _too_long,
     cell_value,
+    tags_bounded,
     unescape,
 )
 
@@ -39,7 +40,7 @@ class FastWorkbook(Workbook):
 
     def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
         self.cell_memo: dict[tuple[bytes, ...], tuple[int, Any]] = {}  # see _plain_cells
-        return scan_rows(self, chunks)
+        return scan_rows(self, tags_bounded(chunks, self.path))
 
 MAX_PENDING = 1 << 20  # bytes of one unfinished row (or of no row) before the expat callbacks take over
 
@@ -109,10 +110,14 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
         end = 0
         handover = False
         for start, stop, attrs, inner in _whole_rows(pending):
-            if (inner is not None and (b"<!" in inner or b"<?" in inner)) or _UNUSUAL_GAP.search(
-                pending, end, start
+            if (
+                (inner is not None and (b"<!" in inner or b"<?" in inner))
+                or _UNUSUAL_GAP.search(pending, end, start)
+                or (number and pending.find(b"<", end, start) >= 0)
             ):
-                handover = True  # a comment, CDATA or instruction: in a row, or around one
+                # a comment, CDATA or instruction in a row or around one, or an element between
+                # two rows (where the callbacks count how deep elements are nested)
+                handover = True
                 break
             end = stop
             plain = _ROW_REF.fullmatch(attrs)  # the usual <row r="12" spans="1:23">
@@ -128,8 +133,9 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
         if handover or len(pending) > MAX_PENDING:
             yield from book.expat_rows(checker, pending, chunks, number)
             return
-    checker.Parse(pending, False)
-    checker.Parse(b"", True)
+    # what follows the last row (less than MAX_PENDING) goes through the callbacks, which count
+    # how deep its elements are nested
+    yield from book.expat_rows(checker, pending, iter(()), number)
 
 
 def _whole_rows(pending: bytes) -> Iterator[tuple[int, int, bytes, bytes | None]]:
