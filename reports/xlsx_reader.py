@@ -212,9 +212,7 @@ def tags_bounded(chunks: Iterator[bytes], path: Path) -> Iterator[bytes]:
         last = chunk.rfind(b">")
         since = since + len(chunk) if last < 0 else len(chunk) - last - 1
         if since > MAX_TAG_BYTES:
-            raise TemplateError(
-                tr("工作簿 {path} 有超过 {n} MB 的标签或文字，可能已损坏").format(path=path, n=MAX_TAG_BYTES >> 20)
-            )
+            raise _too_large(path)
         yield chunk
 
 
