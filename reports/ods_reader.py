@@ -61,7 +61,11 @@ _PARAGRAPH, _ANNOTATION = _TEXT + "p", _OFFICE + "annotation"
 _VALUE_TYPE, _ERROR_TYPE = _OFFICE + "value-type", _CALC_EXT + "value-type"
 _BREAKS = {_TEXT + "s": " ", _TEXT + "tab": "\t", _TEXT + "line-break": "\n"}
 _TABLE_START = re.compile(rb"<[A-Za-z_][\w.-]*:table(?=[\s/>])")
-_NAME_ATTRIBUTE = re.compile(rb"""\s(?:[A-Za-z_][\w.-]*:)?name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# a whole start tag: its attributes (a value may hold ">", never "<"), then > or />
+_TABLE_TAG_WHOLE = re.compile(
+    rb"""<[A-Za-z_][\w.-]*:table((?>\s+[^\s=>/<"']+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*/?>"""
+)
+_NAME_ATTRIBUTE = re.compile(rb"""(?:^|\s)(?:[A-Za-z_][\w.-]*:)?name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 class OdsWorkbook(Workbook):
@@ -78,23 +82,29 @@ class OdsWorkbook(Workbook):
         self.budget.total = before  # that search is no read of the sheet's
 
     def _names_ledger(self) -> bool:
-        """Whether a table is named 台账: its start tags found by a pattern (C speed), their name
-        attribute read as expat would (either quote, character references)."""
+        """Whether a table is named 台账: its start tags found by a pattern (C speed, once each:
+        the search goes on after the tag), their name attribute read as expat reads it (either
+        quote, character references, a ">" within a value)."""
         carry = b""
         for chunk in _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget):
             data, carry = carry + chunk, b""
-            for found in _TABLE_START.finditer(data):
-                end = data.find(b">", found.end())
-                if end < 0:  # the tag goes on in the next chunk
-                    carry = data[found.start() :] if len(data) - found.start() < MAX_TAG_BYTES else b""
-                    break
-                for attribute in _NAME_ATTRIBUTE.finditer(data, found.end(), end):
+            at = 0
+            while (found := _TABLE_START.search(data, at)) is not None:
+                tag = _TABLE_TAG_WHOLE.match(data, found.start())
+                if tag is None:
+                    if data.find(b">", found.end()) < 0:  # the tag may go on in the next chunk
+                        carry = data[found.start() :] if len(data) - found.start() < MAX_TAG_BYTES else b""
+                        break
+                    at = found.end()  # no start tag (in a comment, or not XML): passed over
+                    continue
+                for attribute in _NAME_ATTRIBUTE.finditer(tag.group(1)):
                     raw = attribute.group(1) if attribute.group(1) is not None else attribute.group(2)
                     try:
                         if xml_text(raw) == "台账":
                             return True
                     except (UnicodeDecodeError, ValueError, KeyError):
                         continue
+                at = tag.end()
             else:
                 carry = data[-64:]  # a "<table:table" cut by the chunk's end
         return False

@@ -188,20 +188,21 @@ class XlsbWorkbook(Workbook):
 
     def _xlsb_shared_strings(self, member: str) -> list[str | Unreadable]:
         strings: list[str | Unreadable] = []
+        too_long, damaged = _too_long(), Unreadable(tr("无法读取的单元格（共享字符串已损坏）"))
         for kind, data in records(self._chunks_of(member, MAX_SHARED_BYTES), _LONGEST + (1 << 16)):
             if kind != 0x13:  # BrtSSTItem: a RichStr (flags, then the text, then its runs)
                 continue
+            if len(strings) >= MAX_SHARED_STRINGS:  # every item counts, damaged ones too
+                raise _too_large(self.path)
             if data is None:
-                strings.append(_too_long())
+                strings.append(too_long)
                 continue
             try:
                 text, _ = wide(data, 1)
             except (ValueError, struct.error):
-                strings.append(Unreadable(tr("无法读取的单元格（共享字符串已损坏）")))
+                strings.append(damaged)
                 continue
-            strings.append(text if len(text) <= MAX_CELL_CHARS else _too_long())
-            if len(strings) > MAX_SHARED_STRINGS:
-                raise _too_large(self.path)
+            strings.append(text if len(text) <= MAX_CELL_CHARS else too_long)
         return strings
 
     # ------------------------------------------------------------------ the sheet

@@ -51,6 +51,7 @@ RATIO_FREE = 64 << 20
 DEADLINE_SECONDS = 600.0
 MAX_DEPTH = 256  # elements open at once (a sheet needs about 6, an .ods about 12): expat keeps each
 MAX_TAG_BYTES = 16 << 20  # bytes without a ">": expat holds a start tag (its attributes) whole
+MAX_TAG_ATTRIBUTES = 100_000  # "=" without a ">" (a cell's text has at most 32,767)
 _CHUNK = 1 << 16
 
 _MAIN_NS = (
@@ -205,13 +206,20 @@ def too_deep(path: Path) -> TemplateError:
 
 
 def tags_bounded(chunks: Iterator[bytes], path: Path) -> Iterator[bytes]:
-    """The chunks of an XML part, refused once ``MAX_TAG_BYTES`` pass without a ">" (a start tag
-    of one huge attribute, which expat would hold whole)."""
-    since = 0
+    """The chunks of an XML part, refused once ``MAX_TAG_BYTES`` pass without a ">", or
+    ``MAX_TAG_ATTRIBUTES`` "=" (a start tag of one huge attribute, or of a million, which expat
+    and the handlers' dictionary would hold whole). A tag within one chunk is small anyway."""
+    since = assigned = 0
     for chunk in chunks:
-        last = chunk.rfind(b">")
-        since = since + len(chunk) if last < 0 else len(chunk) - last - 1
-        if since > MAX_TAG_BYTES:
+        first, last = chunk.find(b">"), chunk.rfind(b">")
+        if last < 0:
+            since, assigned = since + len(chunk), assigned + chunk.count(b"=")
+        else:
+            assigned += chunk.count(b"=", 0, first)  # the run before this chunk's first ">" ends
+            if assigned > MAX_TAG_ATTRIBUTES:
+                raise _too_large(path)
+            since, assigned = len(chunk) - last - 1, chunk.count(b"=", last)
+        if since > MAX_TAG_BYTES or assigned > MAX_TAG_ATTRIBUTES:
             raise _too_large(path)
         yield chunk
 

@@ -49,7 +49,11 @@ _ATTRS = rb"((?:\s+[^\s=>/<]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*"
 _CELL = re.compile(rb"<" + _NAME + rb"c\b" + _ATTRS + rb"(?:/>|>(.*?)</" + _NAME + rb"c\s*>)", re.S)
 _ATTR = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TEXT = re.compile(rb"<" + _NAME + rb"(?:v|t)\b" + _ATTRS + rb"(?:/>|>([^<]*)</" + _NAME + rb"(?:v|t)\s*>)")
-_PHONETIC = re.compile(rb"<" + _NAME + rb"rPh\b.*?</" + _NAME + rb"rPh\s*>", re.S)
+# an rPh element (phonetic text: no part of the value), empty or with its content; the name ends
+# there ("<rPh./>" is another element, which the pattern searched the whole cell after)
+_PHONETIC = re.compile(
+    rb"<" + _NAME + rb"rPh(?=[\s/>])[^>]*?/>|<" + _NAME + rb"rPh(?=[\s>])[^>]*>.*?</" + _NAME + rb"rPh\s*>", re.S
+)
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _UNUSUAL_GAP = re.compile(rb"<!|<\?(?!xml[\s?])")
@@ -106,30 +110,34 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
                 yield from book.expat_rows(checker, pending, chunks, number)
                 return
             continue
-        done: list[tuple[int, tuple[Any, ...]]] = []
+        found: list[tuple[int, bytes]] = []  # each whole row's number and content
         end = 0
         handover = False
         for start, stop, attrs, inner in _whole_rows(pending):
             if (
-                (inner is not None and (b"<!" in inner or b"<?" in inner))
+                (inner is not None and (b"<!" in inner or b"<?" in inner or (b"row" in inner and _ROW_OPEN.search(inner))))
                 or _UNUSUAL_GAP.search(pending, end, start)
                 or (number and pending.find(b"<", end, start) >= 0)
             ):
-                # a comment, CDATA or instruction in a row or around one, or an element between
-                # two rows (where the callbacks count how deep elements are nested)
+                # a comment, CDATA or instruction in a row or around one, a row in a row, or an
+                # element between two rows: the callbacks, which count how deep elements are
+                # nested, read on from here
                 handover = True
                 break
             end = stop
             plain = _ROW_REF.fullmatch(attrs)  # the usual <row r="12" spans="1:23">
             number = _row_number(plain.group(1) if plain else _reference(_attributes(attrs).get(b"r")), number)
             if inner:
-                values = _cells(book, inner)
-                if values:
-                    done.append((number, values))
+                found.append((number, inner))
         if end:
-            checker.Parse(pending[:end], False)  # the XML is checked before its rows are given
+            # the XML is checked before the patterns look into its rows (a row that is no XML,
+            # <c> after <c> never closed, could make a pattern search it again and again)
+            checker.Parse(pending[:end], False)
             pending = pending[end:]
-        yield from done
+        for row_number, inner in found:
+            values = _cells(book, inner)
+            if values:
+                yield row_number, values
         if handover or len(pending) > MAX_PENDING:
             yield from book.expat_rows(checker, pending, chunks, number)
             return
