@@ -17,21 +17,6 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-from ledger.i18n import tr
-from reports.xlsx_reader import TemplateError
-
-MAX_ERROR_CELLS = 100_000  # more is no ledger: the file is refused rather than held
-
-
-class TooManyErrorCells(TemplateError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            tr("工作簿 {path} 含有超过 {n} 个错误值单元格（如 #DIV/0!），请在表格软件中改正后重试").format(
-                path=path, n=MAX_ERROR_CELLS
-            )
-        )
-
-
 _MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _END = 0xFFFFFFFE  # the end of a sector chain
 ERROR_TEXTS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
@@ -42,12 +27,9 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     text as Excel shows it; {} where the file cannot be followed."""
     try:
         data = Path(path).read_bytes()
-        errors = _sheet_errors(_workbook_stream(data), sheet)
+        return _sheet_errors(_workbook_stream(data), sheet)
     except (ValueError, IndexError, KeyError, struct.error, OSError, UnicodeDecodeError):
         return {}
-    if len(errors) > MAX_ERROR_CELLS:
-        raise TooManyErrorCells(path)
-    return errors
 
 
 def _workbook_stream(data: bytes) -> bytes:
