@@ -8,8 +8,9 @@ no DTD or entity is accepted, and the same deadline holds. A cell's value comes 
 
 - float, percentage, currency: the number (``office:value``); date: the day and time
   (``office:date-value``); boolean: True or False; string: its text, paragraphs joined by line
-  breaks (``text:s`` spaces, tabs and line breaks kept; a comment, ``office:annotation``, is no
-  part of it); time of day and duration: the text shown, which no amount or date accepts;
+  breaks (``text:s`` spaces, tabs and line breaks kept; a comment, ``office:annotation``, a
+  ruby's phonetic guide and a drawing anchored to the cell are no part of it); time of day and
+  duration: the text shown, which no amount or date accepts;
 - an error (LibreOffice marks it ``calcext:value-type="error"``, a 0 or an empty string beside
   it): the error's text (#DIV/0!, Err:502), as the .xlsx reader gives an error cell;
 - rows and cells written once with ``number-rows-repeated`` / ``number-columns-repeated`` are as
@@ -57,7 +58,11 @@ _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 "
 _CALC_EXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0 "
 _TABLE_TAG, _ROW_TAG = _TABLE + "table", _TABLE + "table-row"
 _CELL_TAGS = frozenset({_TABLE + "table-cell", _TABLE + "covered-table-cell"})
-_PARAGRAPH, _ANNOTATION = _TEXT + "p", _OFFICE + "annotation"
+_PARAGRAPH = _TEXT + "p"
+_DRAW = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0 "
+# what a cell holds but does not show as its text: a comment, a ruby's phonetic guide; and any
+# drawing anchored to the cell (a text box, a stamp), whose elements are all in _DRAW
+_NOT_SHOWN = frozenset({_OFFICE + "annotation", _TEXT + "ruby-text"})
 _VALUE_TYPE, _ERROR_TYPE = _OFFICE + "value-type", _CALC_EXT + "value-type"
 _BREAKS = {_TEXT + "s": " ", _TEXT + "tab": "\t", _TEXT + "line-break": "\n"}
 _TABLE_START = re.compile(rb"<[A-Za-z_][\w.-]*:table(?=[\s/>])")
@@ -155,7 +160,7 @@ class _OdsSheet:
         self.in_paragraph = 0
         self.parts: list[str] = []
         self.size = 0
-        self.hidden = 0  # inside an annotation (a comment): its text is no part of the value
+        self.hidden = 0  # inside what the cell does not show (_NOT_SHOWN, a drawing): no part of its value
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.level += 1
@@ -181,7 +186,7 @@ class _OdsSheet:
             self.empty = 0
             self.filled = False
         elif self.cell is not None:
-            if tag == _ANNOTATION:
+            if tag in _NOT_SHOWN or tag.startswith(_DRAW):
                 self.hidden += 1
             elif self.hidden:
                 return
@@ -200,6 +205,10 @@ class _OdsSheet:
             if self.depth and tag == _TABLE_TAG:
                 self.depth -= 1  # a table nested in the wanted one ends
             return
+        if self.hidden:  # (its paragraphs were not counted: a drawing's inside a shown one)
+            if tag in _NOT_SHOWN or tag.startswith(_DRAW):
+                self.hidden -= 1
+            return
         if tag == _PARAGRAPH:
             if self.in_paragraph:
                 self.in_paragraph -= 1
@@ -214,9 +223,6 @@ class _OdsSheet:
                         tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=min(self.row_number, MAX_ROWS + 1))
                     )
                 self.done.append((first, self.row_number, tuple(self.cells)))
-        elif tag == _ANNOTATION:
-            if self.hidden:
-                self.hidden -= 1
         elif tag == _TABLE_TAG:
             self.depth = 0
             self.finished = True
