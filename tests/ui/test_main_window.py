@@ -183,6 +183,35 @@ def test_import_from_the_menu_lists_refused_rows_with_row_and_column(
     assert breach.item(0, 2).text() == "陪餐4人，超过上限3人（接待对象10人）"
 
 
+@pytest.mark.parametrize("kind", ["ods", "xlsb"])
+def test_the_window_imports_an_ods_or_xlsb_as_it_imports_the_xlsx(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """文件 → 导入工作簿… with the same rows saved as LibreOffice/WPS (.ods) or Excel binary (.xlsb):
+    read by the streaming readers, the same rows imported and refused at the same row and column."""
+    from datetime import date
+
+    from tests.formats import write_ods, write_xlsb
+
+    headers = ["接待日期", "来访单位", "公务活动", "公函文号", "接待对象人数", "陪餐人数", "餐费"]
+    rows = {
+        2: dict(zip(headers, [date(2025, 3, 5), "市教育局", "督导检查", "市教函〔2025〕1号", 6, 2, 300], strict=True)),
+        3: dict(zip(headers, ["2025-13-40", "市审计局", "审计进点", None, 4, 1, 100], strict=True)),
+        4: dict(zip(headers, [date(2025, 3, 9), "省教育厅", "评估", "省函〔2025〕8号", 10, 4, 650], strict=True)),
+    }
+    path = (write_ods if kind == "ods" else write_xlsb)(tmp_path / f"import.{kind}", headers, rows)
+    monkeypatch.setattr(ImportResultDialog, "present", classmethod(lambda cls, o, parent=None: None))
+    window = window_for(qtbot, service, team.clerk)
+    outcomes = window.import_workbook(path)
+    assert outcomes is not None
+    assert window.ledger_view.summary_label.text() == "共 2 条，合计 ¥950.00"
+    dialog = ImportResultDialog(outcomes)
+    qtbot.addWidget(dialog)
+    assert dialog.summary.text().startswith("共 3 行：已导入 2 行（均为草稿），未导入 1 行。")
+    table = dialog.table
+    assert [[table.item(r, c).text() for c in range(2)] for r in range(table.rowCount())] == [["3", "接待日期"]]
+
+
 def test_import_can_be_cancelled_and_writes_nothing(
     qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
