@@ -51,9 +51,14 @@ _ROW = 0x00
 _BLANK, _RK, _ERROR, _BOOL, _REAL, _TEXT, _SHARED = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07
 _FORMULA_TEXT, _FORMULA_NUMBER, _FORMULA_BOOL, _FORMULA_ERROR, _RICH_TEXT = 0x08, 0x09, 0x0A, 0x0B, 0x3E
 _BEGIN_DATA, _END_DATA = 0x91, 0x92
+_SHORT_TEXT = 0x11  # BrtShortSt
 # the bytes of a cell's data read here (a formula's follow, unread; a string's are its length)
 _NEED = {_ROW: 4, _BLANK: 8, _RK: 12, _ERROR: 9, _BOOL: 9, _REAL: 16, _TEXT: 12, _SHARED: 12}
 _NEED |= {_FORMULA_TEXT: 12, _FORMULA_NUMBER: 16, _FORMULA_BOOL: 9, _FORMULA_ERROR: 9, _RICH_TEXT: 13}
+# BrtShortBlank ... BrtShortIsst (12-18): the cells of types 1-7 without their column, which is
+# the previous cell's and one (SheetJS and Aspose write them; Excel writes the full form)
+_SHORT = {kind + 11: kind for kind in range(_BLANK, _SHARED + 1)}
+_NEED |= {short: _NEED[kind] - 4 for short, kind in _SHORT.items()}
 _LONGEST = 2 * MAX_CELL_CHARS + 13  # a string cell held whole: Excel's longest text and the rest
 
 
@@ -211,6 +216,7 @@ class XlsbWorkbook(Workbook):
         data runs past the chunk waits for the next (up to what is read of it); the rest of a
         long record is passed over unread."""
         number = 0  # the row being read, from 1
+        column = 0  # the last cell's, from 1
         cells: dict[int, Any] = {}
         in_data = False
         data = b""
@@ -232,7 +238,7 @@ class XlsbWorkbook(Workbook):
                         break  # the header runs into the next chunk
                 need = _NEED.get(kind) if in_data else None
                 if need is not None:
-                    if kind in (_TEXT, _FORMULA_TEXT, _RICH_TEXT):  # read whole, up to a cell's most
+                    if kind in (_TEXT, _FORMULA_TEXT, _RICH_TEXT, _SHORT_TEXT):  # read whole, up to a cell's most
                         need = max(need, min(size, _LONGEST))
                     if start + need > end:
                         break  # what is read of it runs into the next chunk
@@ -243,8 +249,12 @@ class XlsbWorkbook(Workbook):
                             yield number, _row(cells)
                             cells = {}
                         number = self._next_row(number, _U32(data, start)[0] + 1)
+                        column = 0
                     else:
-                        column = _U32(data, start)[0] + 1
+                        if kind in _SHORT:  # read as the full cell whose column would come first
+                            kind, start, size, column = _SHORT[kind], start - 4, size + 4, column + 1
+                        else:
+                            column = _U32(data, start)[0] + 1
                         if column <= MAX_COLUMNS and number:
                             value = self._value(kind, data, start, size)
                             if value is not None:

@@ -23,8 +23,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from ledger.service import LedgerService
 from tests.attack.test_readers_attack import _rows
 from tests.cli import run_cli

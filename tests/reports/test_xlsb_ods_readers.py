@@ -337,3 +337,36 @@ def test_a_sheet_that_ends_inside_a_record_is_one_line(tmp_path: Path) -> None:
         with pytest.raises(TemplateError, match="记录不完整"):
             list(book._rows(pieces(whole[:-cut], cut)))
     book.close()
+
+
+def short(kind: int, value: bytes, style: int = 0) -> bytes:
+    return _record(kind, struct.pack("<I", style) + value)
+
+
+def test_short_cell_records_take_the_next_column(tmp_path: Path) -> None:
+    """SheetJS (and Aspose, asked to) write each cell after a row's first without its column
+    (BrtShortBlank ... BrtShortIsst, [MS-XLSB] 2.5.10): they were passed over, and such a row
+    read one column wide."""
+    book = XlsbWorkbook(write_xlsb(tmp_path / "a.xlsb", HEADERS, {2: ROW}))
+    book.shared = ["共享"]
+    body = (
+        row_header(1)
+        + cell(0x02, 0, rk(45721), style=1)
+        + short(0x11, _wide("市教育局"))
+        + short(0x0D, rk(300))
+        + short(0x10, struct.pack("<d", 12.5))
+        + short(0x0C, b"")
+        + short(0x0F, b"\x01")
+        + short(0x0E, b"\x07")
+        + short(0x12, struct.pack("<I", 0))
+        + row_header(2)
+        + short(0x11, _wide("行首"))  # a row that starts short: its first column
+    )
+    data = sheet_records(body)
+    expected = [
+        (2, (datetime(2025, 3, 5), "市教育局", 300, 12.5, None, True, "#DIV/0!", "共享")),
+        (3, ("行首",)),
+    ]
+    for seed in range(3):
+        assert list(book._rows(pieces(data, seed))) == expected
+    book.close()
