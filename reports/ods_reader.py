@@ -92,12 +92,15 @@ class OdsWorkbook(Workbook):
         quote, character references, a ">" within a value)."""
         carry = b""
         for chunk in _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget):
-            data, carry = carry + chunk, b""
+            data, carried, carry = carry + chunk, len(carry), b""
             at = 0
             while (found := _TABLE_START.search(data, at)) is not None:
-                tag = _TABLE_TAG_WHOLE.match(data, found.start())
+                # a tag carried from the last chunk holds no ">" there: it is not matched again
+                # until one comes (a tag of megabytes is not searched once a chunk)
+                seen = carried if found.start() == 0 else found.end()
+                tag = _TABLE_TAG_WHOLE.match(data, found.start()) if data.find(b">", seen) >= 0 else None
                 if tag is None:
-                    if data.find(b">", found.end()) < 0:  # the tag may go on in the next chunk
+                    if data.find(b">", seen) < 0:  # the tag may go on in the next chunk
                         carry = data[found.start() :] if len(data) - found.start() < MAX_TAG_BYTES else b""
                         break
                     at = found.end()  # no start tag (in a comment, or not XML): passed over
@@ -107,8 +110,8 @@ class OdsWorkbook(Workbook):
                     try:
                         if xml_text(raw) == "台账":
                             return True
-                    except (UnicodeDecodeError, ValueError, KeyError):
-                        continue
+                    except (UnicodeDecodeError, ValueError, KeyError, OverflowError):
+                        continue  # (read before expat checks it: &#99999999999; is no character)
                 at = tag.end()
             else:
                 carry = data[-64:]  # a "<table:table" cut by the chunk's end

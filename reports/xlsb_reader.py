@@ -304,8 +304,8 @@ class XlsbWorkbook(Workbook):
         count = _U32(data, at)[0]
         if count > MAX_CELL_CHARS:
             return _too_long()
-        if at + 4 + 2 * count > start + size:
-            raise self._damaged()
+        if at + 4 + 2 * count > start + size:  # the record's size is known: the next cell reads on
+            return Unreadable(tr("无法读取的单元格（文字长度超出其记录）"))
         return data[at + 4 : at + 4 + 2 * count].decode("utf-16-le", "replace")
 
     def _number(self, style: int, value: int | float) -> Any:

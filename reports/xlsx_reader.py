@@ -50,8 +50,8 @@ MAX_RATIO = 100  # uncompressed / compressed, for members above RATIO_FREE
 RATIO_FREE = 64 << 20
 DEADLINE_SECONDS = 600.0
 MAX_DEPTH = 256  # elements open at once (a sheet needs about 6, an .ods about 12): expat keeps each
-MAX_TAG_BYTES = 16 << 20  # bytes without a ">": expat holds a start tag (its attributes) whole
-MAX_TAG_ATTRIBUTES = 100_000  # "=" without a ">" (a cell's text has at most 32,767)
+MAX_TAG_BYTES = 16 << 20  # bytes without a "<": expat holds a start tag (its attributes) whole
+MAX_TAG_ATTRIBUTES = 100_000  # "=" without a "<" (a cell's text has at most 32,767)
 _CHUNK = 1 << 16
 
 _MAIN_NS = (
@@ -206,19 +206,20 @@ def too_deep(path: Path) -> TemplateError:
 
 
 def tags_bounded(chunks: Iterator[bytes], path: Path) -> Iterator[bytes]:
-    """The chunks of an XML part, refused once ``MAX_TAG_BYTES`` pass without a ">", or
+    """The chunks of an XML part, refused once ``MAX_TAG_BYTES`` pass without a "<", or
     ``MAX_TAG_ATTRIBUTES`` "=" (a start tag of one huge attribute, or of a million, which expat
-    and the handlers' dictionary would hold whole). A tag within one chunk is small anyway."""
+    and the handlers' dictionary would hold whole; a "<" can be in no attribute value, where a
+    ">" can). A tag within one chunk is small anyway."""
     since = assigned = 0
     for chunk in chunks:
-        first, last = chunk.find(b">"), chunk.rfind(b">")
+        first, last = chunk.find(b"<"), chunk.rfind(b"<")
         if last < 0:
             since, assigned = since + len(chunk), assigned + chunk.count(b"=")
         else:
-            assigned += chunk.count(b"=", 0, first)  # the run before this chunk's first ">" ends
-            if assigned > MAX_TAG_ATTRIBUTES:
+            # the run before this chunk's first "<" ends there
+            if since + first > MAX_TAG_BYTES or assigned + chunk.count(b"=", 0, first) > MAX_TAG_ATTRIBUTES:
                 raise _too_large(path)
-            since, assigned = len(chunk) - last - 1, chunk.count(b"=", last)
+            since, assigned = len(chunk) - last, chunk.count(b"=", last)
         if since > MAX_TAG_BYTES or assigned > MAX_TAG_ATTRIBUTES:
             raise _too_large(path)
         yield chunk
@@ -550,6 +551,7 @@ class _SheetReader:
             if self.cells:
                 width = max(self.cells)
                 self.done.append((self.row_number, tuple(self.cells.get(i) for i in range(1, width + 1))))
+                self.cells = {}  # (a row within a row is given once, at its own end)
         elif local == "rPh":
             self.rph -= 1
 

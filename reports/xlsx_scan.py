@@ -42,6 +42,9 @@ class FastWorkbook(Workbook):
         self.cell_memo: dict[tuple[bytes, ...], tuple[int, Any]] = {}  # see _plain_cells
         return scan_rows(self, tags_bounded(chunks, self.path))
 
+# elements before the first row (a sheet's properties, views, up to 16,384 column widths) beyond
+# which the callbacks, which count how deep they are nested, read the sheet
+_HEADER_ELEMENTS = 20_000
 MAX_PENDING = 1 << 20  # bytes of one unfinished row (or of no row) before the expat callbacks take over
 
 _NAME = rb"(?:[A-Za-z_\x80-\xff][\w.\-\x80-\xff]*:)?"  # a prefix: XML names may be non-ASCII
@@ -118,6 +121,7 @@ def scan_rows(book: Workbook, chunks: Iterator[bytes]) -> Iterator[tuple[int, tu
                 (inner is not None and (b"<!" in inner or b"<?" in inner or (b"row" in inner and _ROW_OPEN.search(inner))))
                 or _UNUSUAL_GAP.search(pending, end, start)
                 or (number and pending.find(b"<", end, start) >= 0)
+                or (not number and pending.count(b"<", end, start) > _HEADER_ELEMENTS)
             ):
                 # a comment, CDATA or instruction in a row or around one, a row in a row, or an
                 # element between two rows: the callbacks, which count how deep elements are

@@ -188,3 +188,50 @@ def test_ods_ledger_tag_with_a_gt_in_a_value_before_its_name(tmp_path: Path) -> 
         assert next(iter(book.rows()))[1][:2] == ("接待日期", "来访单位")
     finally:
         book.close()
+
+
+# ------------------------------------------------------------------ found in review, fixed
+def test_a_start_tag_with_a_gt_in_a_value_is_still_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """XML allows ">" in an attribute value: the bound counted from the last ">", so one value
+    of ">" every 50,000 attributes let a tag of 1.5 M attributes through (446 MB). It counts from
+    the last "<", which no value can hold."""
+    import reports.xlsx_reader
+
+    monkeypatch.setattr(reports.xlsx_reader, "MAX_TAG_ATTRIBUTES", 5_000)
+    attributes = "".join(f' a{i}="{">" if i % 1000 == 0 else ""}"' for i in range(20_000))
+    plain = write_xlsx(tmp_path / "plain.xlsx", HEADERS, {2: GOOD, 3: GOOD})
+    sheet = _sheet(plain).replace(b'<row r="3"', b"<x" + attributes.encode() + b'/><row r="3"', 1)
+    path = _rezip(plain, tmp_path / "gt.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    with pytest.raises(TemplateError, match="解压后过大"):
+        list(open_workbook(path).rows())
+
+
+def test_an_ods_table_named_by_a_reference_to_no_character_is_one_line(tmp_path: Path) -> None:
+    """&#99999999999999999999; in a table's name: the 台账 search read it before expat did, and
+    chr() raised OverflowError (a traceback)."""
+    plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
+    content = _content(plain).replace('table:name="台账"', 'table:name="&#99999999999999999999;"')
+    path = _rezip(plain, tmp_path / "ovf.ods", {"content.xml": content.encode()})
+    with pytest.raises(TemplateError):
+        list(open_workbook(path).rows())
+
+
+def test_elements_nested_before_the_first_row_are_counted_too(tmp_path: Path) -> None:
+    plain = write_xlsx(tmp_path / "plain.xlsx", HEADERS, {2: GOOD})
+    deep = b"<a>" * 30_000 + b"</a>" * 30_000
+    sheet = _sheet(plain).replace(b"<sheetData>", deep + b"<sheetData>", 1)
+    path = _rezip(plain, tmp_path / "deep.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    with pytest.raises(TemplateError, match="嵌套超过 256 层"):
+        list(open_workbook(path).rows())
+
+
+def test_a_long_unfinished_table_tag_is_not_searched_once_a_chunk(tmp_path: Path) -> None:
+    """A <x:table start of 12 MB without its ">" was matched again from its start for every 64 KB
+    chunk: a 16 KB file took 7.7 s to open."""
+    plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
+    content = _content(plain)
+    at = content.index("<office:spreadsheet>") + len("<office:spreadsheet>")
+    content = content[:at] + '<!--<t:table' + ' a="x"' * (2 << 20) + '-->' + content[at:]
+    path = _rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
+    seconds = _read_seconds(path, timeout=60)
+    assert seconds is not None and seconds < 5

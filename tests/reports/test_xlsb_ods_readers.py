@@ -126,11 +126,12 @@ def test_xlsb_records_outside_the_sheet_data_are_no_cells(tmp_path: Path) -> Non
     book.close()
 
 
-def test_a_cut_short_or_disordered_xlsb_sheet_is_one_line(tmp_path: Path) -> None:
+def test_a_damaged_string_cell_is_that_cells_error_and_disordered_rows_one_line(tmp_path: Path) -> None:
     book = XlsbWorkbook(write_xlsb(tmp_path / "a.xlsb", HEADERS, {2: ROW}))
+    # a string whose length runs past its record: that cell's error; the next cell reads on
     short_string = _record(0x06, struct.pack("<II", 0, 0) + struct.pack("<I", 50) + b"ab")
-    with pytest.raises(TemplateError, match="记录不完整"):
-        list(book._rows(iter([sheet_records(row_header(0) + short_string)])))
+    rows = list(book._rows(iter([sheet_records(row_header(0) + short_string + cell(0x04, 1, b"\x01"))])))
+    assert rows == [(1, (Unreadable("无法读取的单元格（文字长度超出其记录）"), True))]
     with pytest.raises(TemplateError, match="重复或顺序错乱"):
         list(book._rows(iter([sheet_records(row_header(4) + cell(0x04, 0, b"\x01") + row_header(2))])))
     book.close()
