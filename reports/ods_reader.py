@@ -81,10 +81,7 @@ class OdsWorkbook(Workbook):
     def _resolve(self) -> None:
         if "content.xml" not in self.members:
             raise TemplateError(tr("不是 .ods 表格（缺少 content.xml）：{path}").format(path=self.path))
-        self.sheet = "content.xml"
-        before = self.budget.total
-        self.wanted: str | None = "台账" if self._names_ledger() else None
-        self.budget.total = before  # that search is no read of the sheet's
+        self.sheet = "content.xml"  # (which of its tables is searched for when the rows are read)
 
     def _names_ledger(self) -> bool:
         """Whether a table is named 台账: its start tags found by a pattern (C speed, once each:
@@ -118,8 +115,12 @@ class OdsWorkbook(Workbook):
         return False
 
     def _rows(self, chunks: Iterator[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        found = yield from self._table_rows(chunks, self.wanted)
-        if not found and self.wanted is not None:
+        # searched here, not on opening: a workbook opened to see that it is one is not read twice
+        before = self.budget.total
+        wanted = "台账" if self._names_ledger() else None
+        self.budget.total = before  # that search is no read of the sheet's
+        found = yield from self._table_rows(chunks, wanted)
+        if not found and wanted is not None:
             # a 台账 the search saw is no table of the spreadsheet (a namespace of its own): the first table
             more = _chunks(self.zip, self.members["content.xml"], MAX_ODS_SHEET_BYTES, self.budget)
             found = yield from self._table_rows(more, None)

@@ -134,13 +134,9 @@ def _rk(raw: int) -> int | float:
 class XlsbWorkbook(Workbook):
     """The parts of an .xlsb the import needs, read through the .xlsx reader's bounds."""
 
-    def _resolve(self) -> None:
-        office = [t for kind, t in self._rels("").values() if kind == "officeDocument"]
-        book = office[0] if office else "xl/workbook.bin"
-        if book not in self.members:
-            raise TemplateError(tr("不是 Excel 工作簿（缺少 workbook.bin）：{path}").format(path=self.path))
-        rels = self._rels(book)
-        self.epoch = datetime(1899, 12, 30)
+    book_part = "xl/workbook.bin"
+
+    def _sheets(self, book: str, rels: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
         sheets: list[tuple[str, str]] = []
         for kind, data in records(self._chunks_of(book, MAX_SMALL_BYTES), _LONGEST):
             if data is None:
@@ -156,10 +152,9 @@ class XlsbWorkbook(Workbook):
                         sheets.append((name, rel[1]))
             except (ValueError, struct.error):
                 continue  # a damaged entry of the sheet list: that sheet is not offered
-        if not sheets:
-            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
-        self.sheet = next((member for name, member in sheets if name == "台账"), sheets[0][1])
-        by_kind = {kind: member for kind, member in rels.values()}
+        return sheets
+
+    def _read_parts(self, by_kind: dict[str, str]) -> None:
         self.date_styles = self._xlsb_date_styles(by_kind.get("styles", "xl/styles.bin"))
         self.shared = self._xlsb_shared_strings(by_kind.get("sharedStrings", "xl/sharedStrings.bin"))
 

@@ -244,6 +244,7 @@ class Workbook:
     """The parts of an .xlsx the import needs: the sheet to read, shared strings, date styles."""
 
     sheet_limit = MAX_SHEET_BYTES
+    book_part = "xl/workbook.xml"
 
     def __init__(self, path: Path, *, deadline: float = DEADLINE_SECONDS) -> None:
         self.path = Path(path)
@@ -318,13 +319,25 @@ class Workbook:
         return rels
 
     def _resolve(self) -> None:
+        """The workbook part (through the package's relationships), its date system and
+        worksheets, then the sheet to read and the parts its cells need (``_read_parts``)."""
         office = [t for kind, t in self._rels("").values() if kind == "officeDocument"]
-        book = office[0] if office else "xl/workbook.xml"
+        book = office[0] if office else self.book_part
         if book not in self.members:
-            raise TemplateError(tr("不是 Excel 工作簿（缺少 workbook.xml）：{path}").format(path=self.path))
+            raise TemplateError(
+                tr("不是 Excel 工作簿（缺少 {part}）：{path}").format(part=posixpath.basename(self.book_part), path=self.path)
+            )
         rels = self._rels(book)
-        sheets: list[tuple[str, str]] = []
         self.epoch = datetime(1899, 12, 30)
+        sheets = self._sheets(book, rels)
+        if not sheets:
+            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
+        self.sheet = next((member for name, member in sheets if name == "台账"), sheets[0][1])
+        self._read_parts({kind: member for kind, member in rels.values()})
+
+    def _sheets(self, book: str, rels: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+        """(name, member) of each worksheet of the workbook part; sets ``self.epoch``."""
+        sheets: list[tuple[str, str]] = []
         for local, attrs in self._attributes(book, {"sheet", "workbookPr"}):
             if local == "workbookPr":
                 if attrs.get("date1904", "").lower() in ("1", "true"):
@@ -333,10 +346,10 @@ class Workbook:
             rel = rels.get(attrs.get(f"{_REL_NS} id", ""))
             if rel and rel[0] == "worksheet" and rel[1] in self.members:
                 sheets.append((attrs.get("name", ""), rel[1]))
-        if not sheets:
-            raise TemplateError(tr("工作簿 {path} 中没有工作表").format(path=self.path))
-        self.sheet = next((member for name, member in sheets if name == "台账"), sheets[0][1])
-        by_kind = {kind: member for kind, member in rels.values()}
+        return sheets
+
+    def _read_parts(self, by_kind: dict[str, str]) -> None:
+        """The cell styles that are dates and the shared strings (parts by relationship type)."""
         self.shared_member = by_kind.get("sharedStrings", "xl/sharedStrings.xml")
         self.styles_member = by_kind.get("styles", "xl/styles.xml")
         self.date_styles = self._date_styles()
