@@ -207,3 +207,21 @@ def write_xlsb(path: Path, headers: list[str], rows: Rows, sheet: str = "台账"
         z.writestr("xl/styles.bin", styles)
         z.writestr("xl/worksheets/sheet1.bin", bytes(body))
     return path
+
+
+# ---------------------------------------------------------------- changing a written workbook
+def read_member(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name)
+
+
+def rezip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
+    """``source`` with some members replaced or added, written to ``target`` (which may be
+    ``source``); an .ods's mimetype stays first and stored."""
+    with zipfile.ZipFile(source) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members.update(replace)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    return target

@@ -32,7 +32,17 @@ import pytest
 
 from reports.template import read_import
 from tests.cli import run_cli
-from tests.formats import Rows, _record, _wide, _xlsb_cell, write_ods, write_xlsb, write_xlsx
+from tests.formats import (
+    Rows,
+    _record,
+    _wide,
+    _xlsb_cell,
+    read_member,
+    rezip,
+    write_ods,
+    write_xlsb,
+    write_xlsx,
+)
 
 HEADERS = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费", "住宿费"]
 GOOD: dict[str, object] = {
@@ -184,13 +194,9 @@ _XLSB_DIV0 = _record(0x0B, struct.pack("<II", 6, 0) + b"\x07\x00\x00" + struct.p
 
 
 def _replace_in_zip(path: Path, member: str, old: bytes, new: bytes) -> None:
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    assert members[member].count(old) == 1
-    members[member] = members[member].replace(old, new)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
+    data = read_member(path, member)
+    assert data.count(old) == 1
+    rezip(path, path, {member: data.replace(old, new)})
 
 
 @pytest.mark.parametrize("kind", ["xls", "xlsb", "ods"])
@@ -220,15 +226,10 @@ def test_an_ods_error_cell_is_found_below_repeated_rows_and_cells(tmp_path: Path
     content = content.replace(cell, _ODS_DIV0).replace(
         "office:version=", 'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version='
     )
-    _replace_in_zip(ods, "content.xml", z_read(ods, "content.xml"), content.encode())
+    _replace_in_zip(ods, "content.xml", read_member(ods, "content.xml"), content.encode())
     got = verdicts(ods)
     assert [(row, [c for c, _ in errors]) for row, errors, _ in got] == [(2, []), (3, []), (4, ["住宿费"])]
     assert got[0][2] == "2025-03-05 420.00"
-
-
-def z_read(path: Path, member: str) -> bytes:
-    with zipfile.ZipFile(path) as z:
-        return z.read(member)
 
 
 LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")

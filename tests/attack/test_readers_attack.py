@@ -17,7 +17,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,32 +24,11 @@ import pytest
 from reports.sheets import open_workbook
 from reports.xlsb_reader import XlsbWorkbook
 from reports.xlsx_reader import TemplateError
-from tests.formats import _record, _wide, write_ods, write_xlsb
+from tests.attack.test_formats_attack import GOOD
+from tests.formats import _record, _wide, read_member, rezip, write_ods, write_xlsb
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费", "住宿费", "备注"]
-GOOD: dict[str, object] = {
-    "接待日期": date(2025, 3, 5),
-    "来访单位": "市教育局",
-    "公务活动": "督导检查",
-    "接待对象人数": 6,
-    "陪餐人数": 2,
-    "餐费": 300,
-    "住宿费": 120,
-}
-
-
-def _rezip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
-    """``source`` with some members replaced or added (mimetype stays first and stored)."""
-    with zipfile.ZipFile(source) as s, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as d:
-        names = s.namelist()
-        for name in names:
-            data = replace.get(name, s.read(name))
-            d.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
-        for name, data in replace.items():
-            if name not in names:
-                d.writestr(name, data)
-    return target
 
 
 def _rows(path: Path) -> list[tuple[int, tuple[object, ...]]]:
@@ -62,8 +40,7 @@ def _rows(path: Path) -> list[tuple[int, tuple[object, ...]]]:
 
 
 def _content(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        return z.read("content.xml").decode()
+    return read_member(path, "content.xml").decode()
 
 
 def _peak_kb(path: Path, timeout: float = 300) -> tuple[int, int, str]:
@@ -90,7 +67,7 @@ def test_ods_repeat_count_that_isdigit_but_is_no_int(tmp_path: Path) -> None:
         '<table:table-cell table:number-columns-repeated="²" office:value-type="string"><text:p>市教育局',
         1,
     )
-    odd = _rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
+    odd = rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
     # _repeat's doc: "1 when absent or not a whole number"
     assert _rows(odd) == _rows(plain)
 
@@ -98,7 +75,7 @@ def test_ods_repeat_count_that_isdigit_but_is_no_int(tmp_path: Path) -> None:
 def test_ods_space_count_of_5000_digits(tmp_path: Path) -> None:
     plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
     content = _content(plain).replace("<text:p>市教育局", '<text:p>市<text:s text:c="%s"/>教育局' % ("9" * 5000), 1)
-    odd = _rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
+    odd = rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
     try:
         rows = _rows(odd)
     except TemplateError:
@@ -113,7 +90,7 @@ def _xlsb_with_tail(tmp_path: Path, tail: bytes, *, keep_end: bool) -> Path:
         sheet = z.read("xl/worksheets/sheet1.bin")
     end = sheet.rfind(_record(0x92) + _record(0x82))
     body = sheet[:end] + tail + (sheet[end:] if keep_end else b"")
-    return _rezip(source, tmp_path / "damaged.xlsb", {"xl/worksheets/sheet1.bin": body})
+    return rezip(source, tmp_path / "damaged.xlsb", {"xl/worksheets/sheet1.bin": body})
 
 
 def test_xlsb_string_record_without_its_count_at_the_end(tmp_path: Path) -> None:
@@ -131,7 +108,7 @@ def test_xlsb_sheet_cut_inside_its_last_cell_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(source) as z:
         sheet = z.read("xl/worksheets/sheet1.bin")
     cut = sheet.rfind(_record(0x92) + _record(0x82)) - 3  # inside the 备注 cell of row 3
-    path = _rezip(source, tmp_path / "cut.xlsb", {"xl/worksheets/sheet1.bin": sheet[:cut]})
+    path = rezip(source, tmp_path / "cut.xlsb", {"xl/worksheets/sheet1.bin": sheet[:cut]})
     book = XlsbWorkbook(path)
     try:
         # the module doc: "a record cut short ends the file with one line"; the .xlsx of a cut
@@ -156,7 +133,7 @@ def _two_sheets(tmp_path: Path, first_attrs: str, ledger_tag: str, pad: int = 0)
     if pad:
         padding = "<!--" + "p" * (pad - len(before.encode()) - 7) + "-->"
     content = before + padding + ledger_tag + content[at + len('<table:table table:name="台账">') :]
-    return _rezip(plain, tmp_path / "two.ods", {"content.xml": content.encode()})
+    return rezip(plain, tmp_path / "two.ods", {"content.xml": content.encode()})
 
 
 def test_ods_ledger_sheet_named_with_character_references(tmp_path: Path) -> None:
@@ -173,7 +150,7 @@ def test_ods_ledger_sheet_tag_across_a_chunk_boundary(tmp_path: Path) -> None:
 def test_ods_style_named_like_the_ledger_does_not_hide_the_first_sheet(tmp_path: Path) -> None:
     plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
     content = _content(plain).replace('table:name="台账"', 'table:name="Sheet1" table:style-name="台账"')
-    path = _rezip(plain, tmp_path / "style.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "style.ods", {"content.xml": content.encode()})
     assert _rows(path)[0][1][:2] == ("接待日期", "来访单位")
 
 
@@ -182,7 +159,7 @@ def test_ods_deeply_nested_elements_stay_under_300_mb(tmp_path: Path) -> None:
     plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
     n = 5_000_000
     content = _content(plain).replace("<text:p>市教育局</text:p>", "<text:p>市教育局" + "<a>" * n + "</a>" * n + "</text:p>", 1)
-    path = _rezip(plain, tmp_path / "nest.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "nest.ods", {"content.xml": content.encode()})
     assert path.stat().st_size < 100_000
     _, peak, _ = _peak_kb(path)
     assert peak < 300 * 1024
@@ -191,7 +168,7 @@ def test_ods_deeply_nested_elements_stay_under_300_mb(tmp_path: Path) -> None:
 def test_xlsb_shared_strings_stay_under_300_mb(tmp_path: Path) -> None:
     plain = write_xlsb(tmp_path / "plain.xlsb", HEADERS, {2: GOOD})
     items = _record(0x13, b"\x00" + _wide("台" * 12)) * 2_000_000
-    path = _rezip(plain, tmp_path / "sst.xlsb", {"xl/sharedStrings.bin": items})
+    path = rezip(plain, tmp_path / "sst.xlsb", {"xl/sharedStrings.bin": items})
     assert path.stat().st_size < 1_000_000
     _, peak, _ = _peak_kb(path)
     assert peak < 300 * 1024
@@ -222,7 +199,7 @@ def test_xlsb_style_sheet_cannot_hang_past_the_deadline(tmp_path: Path) -> None:
         + _record(0x026A)
         + _record(0x0117)
     )
-    path = _rezip(plain, tmp_path / "styles.xlsb", {"xl/styles.bin": styles})
+    path = rezip(plain, tmp_path / "styles.xlsb", {"xl/styles.bin": styles})
     assert path.stat().st_size < 100_000
     script = _STYLE_BOMB.format(root=str(ROOT), path=str(path))
     try:
@@ -243,7 +220,7 @@ def _xlsx(tmp_path: Path, name: str, edit: dict[str, tuple[str, str]]) -> Path:
             text = z.read(member).decode()
             assert old in text, (member, old)
             replace[member] = text.replace(old, new, 1).encode()
-    return _rezip(plain, tmp_path / name, replace)
+    return rezip(plain, tmp_path / name, replace)
 
 
 @pytest.mark.parametrize(
@@ -283,7 +260,7 @@ def test_a_start_tag_longer_than_the_bound_is_one_line(tmp_path: Path, kind: str
     else:
         plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
         content = _content(plain).replace("<table:table-cell ", f'<table:table-cell x="{long}" ', 3)
-        path = _rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
+        path = rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
     with pytest.raises(TemplateError, match="解压后过大"):
         _rows(path)
 
@@ -293,7 +270,7 @@ def test_ods_booleans_as_xsd_allows_them(tmp_path: Path) -> None:
     cell = '<table:table-cell office:value-type="string"><text:p>督导检查</text:p></table:table-cell>'
     one = '<table:table-cell office:value-type="boolean" office:boolean-value="1"><text:p>TRUE</text:p></table:table-cell>'
     content = _content(plain).replace(cell, one, 1)
-    path = _rezip(plain, tmp_path / "bool.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "bool.ods", {"content.xml": content.encode()})
     assert _rows(path)[1][1][2] is True
 
 

@@ -19,16 +19,15 @@ import pytest
 
 from reports.sheets import open_workbook
 from reports.xlsx_reader import MAX_DEPTH, TemplateError, Workbook
-from tests.attack.test_readers_attack import GOOD, HEADERS, _content, _peak_kb, _rezip
-from tests.formats import _record, write_ods, write_xlsb, write_xlsx
+from tests.attack.test_readers_attack import GOOD, HEADERS, _content, _peak_kb
+from tests.formats import _record, read_member, rezip, write_ods, write_xlsb, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 _MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def _sheet(path: Path) -> bytes:
-    with zipfile.ZipFile(path) as z:
-        return z.read("xl/worksheets/sheet1.xml")
+    return read_member(path, "xl/worksheets/sheet1.xml")
 
 
 def _read_seconds(path: Path, timeout: float) -> float | None:
@@ -63,7 +62,7 @@ def test_ods_ledger_search_on_many_table_starts_before_one_gt(tmp_path: Path) ->
     content = _content(plain)
     at = content.index("<office:spreadsheet>") + len("<office:spreadsheet>")
     content = content[:at] + "<!--" + "<t:table " * 200_000 + ">-->" + content[at:]
-    path = _rezip(plain, tmp_path / "starts.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "starts.ods", {"content.xml": content.encode()})
     assert path.stat().st_size < 10_000
     seconds = _read_seconds(path, timeout=60)
     assert seconds is not None, "a 2 KB .ods still being read after 60 s"
@@ -74,7 +73,7 @@ def test_xlsx_fast_path_phonetic_pattern_on_elements_named_rph_dot(tmp_path: Pat
     sheet = _sheet(plain)
     cell = b'<c r="H2" t="inlineStr"><is><t>x</t>' + b"<rPh./>" * 140_000 + b"</is></c></row>"
     at = sheet.index(b"</row></sheetData>")
-    path = _rezip(plain, tmp_path / "rph.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + cell + sheet[at + 6 :]})
+    path = rezip(plain, tmp_path / "rph.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + cell + sheet[at + 6 :]})
     assert path.stat().st_size < 10_000
     reference = Workbook(path)  # the expat callbacks: row 2 ends with 备注 "x"
     try:
@@ -90,7 +89,7 @@ def test_xlsx_fast_path_cell_pattern_on_unclosed_cells(tmp_path: Path) -> None:
     sheet = _sheet(plain)
     at = sheet.index(b"</sheetData>")
     row = b'<row r="3">' + b"<c>" * 330_000 + b"</row>"
-    path = _rezip(plain, tmp_path / "cells.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + row + sheet[at:]})
+    path = rezip(plain, tmp_path / "cells.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + row + sheet[at:]})
     assert path.stat().st_size < 10_000
     seconds = _read_seconds(path, timeout=60)
     assert seconds is not None, "a 5 KB .xlsx still being read after 60 s"
@@ -109,7 +108,7 @@ def test_xlsx_rows_left_open_pass_the_depth_bound(tmp_path: Path) -> None:
     sheet = _sheet(plain).replace(b'<worksheet xmlns="', b'<worksheet xmlns:p="u" xmlns="', 1)
     body, close = _nested_rows(4 * MAX_DEPTH, b"p")
     at = sheet.index(b"</sheetData>")
-    path = _rezip(plain, tmp_path / "open.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + body + close + sheet[at:]})
+    path = rezip(plain, tmp_path / "open.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + body + close + sheet[at:]})
     reference = Workbook(path)
     try:
         with pytest.raises(TemplateError):
@@ -158,7 +157,7 @@ def test_one_start_tag_of_many_attributes_in_the_sheet(tmp_path: Path) -> None:
     at = sheet.index(b"<sheetData>")
     tag = _attribute_flood(1_560_000)
     assert len(tag) < 16 << 20
-    path = _rezip(plain, tmp_path / "attrs.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + tag + sheet[at:]})
+    path = rezip(plain, tmp_path / "attrs.xlsx", {"xl/worksheets/sheet1.xml": sheet[:at] + tag + sheet[at:]})
     code, peak, stderr = _peak_kb(path)
     assert peak < 300 * 1024, (code, peak)
 
@@ -167,7 +166,7 @@ def test_one_start_tag_of_many_attributes_in_the_sheet(tmp_path: Path) -> None:
 def test_xlsb_damaged_shared_strings_are_not_counted(tmp_path: Path) -> None:
     plain = write_xlsb(tmp_path / "plain.xlsb", HEADERS, {2: GOOD})
     items = _record(0x13, b"\x00") * 6_000_000
-    path = _rezip(plain, tmp_path / "sst.xlsb", {"xl/sharedStrings.bin": items})
+    path = rezip(plain, tmp_path / "sst.xlsb", {"xl/sharedStrings.bin": items})
     assert path.stat().st_size < 100_000
     code, peak, stderr = _peak_kb(path)
     assert peak < 300 * 1024, (code, peak)
@@ -182,7 +181,7 @@ def test_ods_ledger_tag_with_a_gt_in_a_value_before_its_name(tmp_path: Path) -> 
         "<text:p>填写说明</text:p></table:table-cell></table:table-row></table:table>"
     )
     content = _content(plain).replace('<table:table table:name="台账">', first + '<table:table table:style-name="a>b" table:name="台账">')
-    path = _rezip(plain, tmp_path / "gt.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "gt.ods", {"content.xml": content.encode()})
     book = open_workbook(path)
     try:
         assert next(iter(book.rows()))[1][:2] == ("接待日期", "来访单位")
@@ -201,7 +200,7 @@ def test_a_start_tag_with_a_gt_in_a_value_is_still_bounded(tmp_path: Path, monke
     attributes = "".join(f' a{i}="{">" if i % 1000 == 0 else ""}"' for i in range(20_000))
     plain = write_xlsx(tmp_path / "plain.xlsx", HEADERS, {2: GOOD, 3: GOOD})
     sheet = _sheet(plain).replace(b'<row r="3"', b"<x" + attributes.encode() + b'/><row r="3"', 1)
-    path = _rezip(plain, tmp_path / "gt.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    path = rezip(plain, tmp_path / "gt.xlsx", {"xl/worksheets/sheet1.xml": sheet})
     with pytest.raises(TemplateError, match="解压后过大"):
         list(open_workbook(path).rows())
 
@@ -211,7 +210,7 @@ def test_an_ods_table_named_by_a_reference_to_no_character_is_one_line(tmp_path:
     chr() raised OverflowError (a traceback)."""
     plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
     content = _content(plain).replace('table:name="台账"', 'table:name="&#99999999999999999999;"')
-    path = _rezip(plain, tmp_path / "ovf.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "ovf.ods", {"content.xml": content.encode()})
     with pytest.raises(TemplateError):
         list(open_workbook(path).rows())
 
@@ -220,7 +219,7 @@ def test_elements_nested_before_the_first_row_are_counted_too(tmp_path: Path) ->
     plain = write_xlsx(tmp_path / "plain.xlsx", HEADERS, {2: GOOD})
     deep = b"<a>" * 30_000 + b"</a>" * 30_000
     sheet = _sheet(plain).replace(b"<sheetData>", deep + b"<sheetData>", 1)
-    path = _rezip(plain, tmp_path / "deep.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    path = rezip(plain, tmp_path / "deep.xlsx", {"xl/worksheets/sheet1.xml": sheet})
     with pytest.raises(TemplateError, match="嵌套超过 256 层"):
         list(open_workbook(path).rows())
 
@@ -232,6 +231,6 @@ def test_a_long_unfinished_table_tag_is_not_searched_once_a_chunk(tmp_path: Path
     content = _content(plain)
     at = content.index("<office:spreadsheet>") + len("<office:spreadsheet>")
     content = content[:at] + '<!--<t:table' + ' a="x"' * (2 << 20) + '-->' + content[at:]
-    path = _rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
+    path = rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
     seconds = _read_seconds(path, timeout=60)
     assert seconds is not None and seconds < 5

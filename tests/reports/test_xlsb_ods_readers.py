@@ -18,7 +18,7 @@ from reports.ods_reader import OdsWorkbook
 from reports.sheets import open_workbook
 from reports.xlsb_reader import XlsbWorkbook
 from reports.xlsx_reader import BoundExceeded, TemplateError, Unreadable
-from tests.formats import _record, _wide, write_ods, write_xlsb
+from tests.formats import _record, _wide, rezip, write_ods, write_xlsb
 
 HEADERS = ["接待日期", "来访单位", "餐费", "住宿费"]
 ROW = {"接待日期": date(2025, 3, 5), "来访单位": "市教育局", "餐费": 300, "住宿费": 120}
@@ -40,16 +40,6 @@ def rows_of(path: Path) -> list[tuple[int, tuple[Any, ...]]]:
         return list(book.rows())
     finally:
         book.close()
-
-
-def replace_member(path: Path, member: str, data: bytes) -> Path:
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    members[member] = data
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, content in members.items():
-            z.writestr(name, content)
-    return path
 
 
 # ------------------------------------------------------------------ .xlsb
@@ -175,7 +165,7 @@ def test_damaged_xlsb_files_are_one_line_never_a_traceback(tmp_path: Path) -> No
 def test_an_xlsb_bomb_is_refused(tmp_path: Path) -> None:
     path = write_xlsb(tmp_path / "a.xlsb", HEADERS, {2: ROW})
     # 80 MB of records that compress to almost nothing (past the 64 MB read at any ratio)
-    replace_member(path, "xl/worksheets/sheet1.bin", _record(0x81) + _record(0x91) + (b"\x01\x7e" + bytes(126)) * (80 << 13))
+    rezip(path, path, {"xl/worksheets/sheet1.bin": _record(0x81) + _record(0x91) + (b"\x01\x7e" + bytes(126)) * (80 << 13)})
     with pytest.raises(BoundExceeded):
         rows_of(path)
 
@@ -198,7 +188,7 @@ def ods_content(rows: str, name: str = "台账", before: str = "") -> bytes:
 
 def ods(tmp_path: Path, content: bytes, name: str = "a.ods") -> Path:
     path = write_ods(tmp_path / name, HEADERS, {2: ROW})
-    return replace_member(path, "content.xml", content)
+    return rezip(path, path, {"content.xml": content})
 
 
 def error(text: str, repeat: int = 1) -> str:
