@@ -31,8 +31,10 @@ from ledger.models import (
     ReceptionRow,
     SealedYearRow,
     ViolationRow,
+    build_indexes,
     insert_many,
     insert_receptions,
+    set_aside_indexes,
 )
 from ledger.money import to_fen
 from ledger.preapproval import key_of
@@ -70,6 +72,7 @@ class _ImportState:
     on_committed: Callable[[], None] | None = None
     outcomes: list[ImportOutcome] = field(default_factory=list)
     done: int = 0
+    ready: int = 0  # rows that passed the check, to be stored
     watermark: int = 0  # the last history entry when the rows began to be checked
     # the last history entry any read of the check saw, and its hash: under the write lock the
     # same entry must still be there (the chain then vouches for everything read), else a
@@ -252,12 +255,14 @@ class Importer:
             self._same_history(s, state)
             self._catch_up(s, state)
             with writing.ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
+                set_aside = set_aside_indexes(s.connection(), state.ready)
                 for items in _joined(spool.batches_in_order(), _STORE_BATCH):
                     self._store(s, state, items)
                     note.update(state.done)
                     collector.now_and_then(checked + state.done)
                     if progress and progress(checked + state.done, 2 * (total or checked)) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
+                build_indexes(s.connection(), set_aside)
 
     def may_enter_approved(self, actor: User) -> bool:
         """Whether ``actor`` may import rows reviewed on paper as approved (``historical``)."""
@@ -357,6 +362,7 @@ class Importer:
             out.append(
                 _Ready(item.row, action, columns, children, record, assessment, after, repeats, refusal)
             )
+            state.ready += 1
         return out
 
     @staticmethod

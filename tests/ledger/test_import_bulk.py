@@ -274,3 +274,69 @@ def test_an_import_of_several_batches_into_postgresql_stores_every_person_and_me
         assert service.verify().ok
     finally:
         service.db.dispose()
+
+
+def _receptions_indexes(service: LedgerService) -> list[Any]:
+    from sqlalchemy import text
+
+    with service.db.read() as s:
+        return sorted(
+            s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'receptions'")).all()
+        )
+
+
+def _statements(service: LedgerService) -> list[str]:
+    """Every statement the ledger's connections run from now on."""
+    from sqlalchemy import event
+
+    said: list[str] = []
+    for engine in {service.db.engine, service.db.write_engine}:
+        event.listen(engine, "before_cursor_execute", lambda *a: said.append(a[2]))
+    return said
+
+
+def test_an_import_as_large_as_the_ledger_builds_the_indexes_again(service: LedgerService, team: Team) -> None:
+    """An import of at least a quarter of the receptions after it sets the receptions' indexes
+    aside and builds them again once (SQLite): every order of the ledger view still finds every
+    row, through the same indexes as before, and SQLite finds them whole."""
+    from sqlalchemy import text
+
+    service.save(team.clerk, sample_reception(date(2025, 3, 4), unit="本局", amount="99.00"))
+    was = _receptions_indexes(service)
+    said = _statements(service)
+    outcomes = service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
+    assert all(o.ref for o in outcomes)
+    assert any(s.startswith("DROP INDEX") for s in said)
+    assert _receptions_indexes(service) == was
+    for sort in ("reception_date", "total", "visiting_unit", "activity", "guest_count", "violation_count"):
+        shown = service.ledger_rows(LedgerQuery(year=2025, sort=sort))
+        assert len(shown) == 5, sort
+    assert [r.visiting_unit for r in service.ledger_rows(LedgerQuery(sort="total", descending=True))][0] == "县审计局"
+    with service.db.read() as s:
+        assert s.scalar(text("PRAGMA integrity_check")) == "ok"
+    assert service.verify().ok
+
+
+def test_an_import_small_beside_the_ledger_keeps_the_indexes(service: LedgerService, team: Team) -> None:
+    for n in range(20):
+        service.save(team.clerk, sample_reception(date(2025, 2, 1 + n), unit=f"第{n}组"))
+    said = _statements(service)
+    service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
+    assert not any(s.startswith("DROP INDEX") for s in said)
+
+
+def test_a_failed_import_leaves_the_indexes_it_set_aside(
+    service: LedgerService, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.importing as importing
+
+    was = _receptions_indexes(service)
+
+    def fail(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(importing.history, "append_many", fail)  # the indexes are set aside by then
+    with pytest.raises(OSError):
+        service.import_rows(team.clerk, [ImportRow(n + 2, r) for n, r in enumerate(receptions())])
+    assert _receptions_indexes(service) == was and len(was) > 10
+    assert service.ledger_rows(LedgerQuery(year=2025)) == []
