@@ -229,6 +229,47 @@ def test_killed_import_on_postgres(pg_url: str, tmp_path: Path) -> None:
     kill_mid_import(pg_url, tmp_path)
 
 
+def test_an_import_killed_while_it_stores_leaves_the_indexes_whole(tmp_path: Path) -> None:
+    """Killed once it stores its rows into an empty ledger (the receptions' indexes set aside,
+    ledger.models.set_aside_indexes): the ledger has every index, SQLite finds it whole, and no
+    reception is there."""
+    from sqlalchemy import text
+
+    ledger_file = tmp_path / "k.sqlite3"
+    url = f"sqlite:///{ledger_file}"
+    env = cli_ledger(url)
+    db = Database(url)
+    with db.read() as s:
+        indexes = sorted(s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+    db.dispose()
+    path = big_workbook(tmp_path / "big.xlsx", 30_000)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_") or k == "LEDGER_ANCHOR_DIR"}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--db", url, "import", str(path)],
+        cwd=ROOT,
+        env=full_env | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    note = ledger_file.with_name(ledger_file.name + "-writing")  # written as the storing begins
+    deadline = time.monotonic() + 300
+    while not note.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert note.exists(), "the import never began to store its rows"
+    time.sleep(0.5)
+    assert process.poll() is None, "the import finished before it could be killed; use a larger file"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    db = Database(url)
+    try:
+        with db.read() as s:
+            assert sorted(s.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all()) == indexes
+            assert s.scalar(text("PRAGMA integrity_check")) == "ok"
+        assert LedgerService(db).count_and_total(LedgerQuery())[0] == 0
+    finally:
+        db.dispose()
+
+
 def failed_import_commits_nothing(service: LedgerService, tmp_path: Path) -> None:
     from ledger.service import ImportCancelled
 
