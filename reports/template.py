@@ -330,13 +330,13 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     try:
-        batch: list[ImportRow] = []
-        for row in _import_rows(path):
-            batch.append(row)
+        batch: list[tuple[list[tuple[int, dict[str, Any]]], int]] = []
+        for group in _groups(path):
+            batch.append(group)
             if len(batch) == _STREAM_BATCH:
-                waiting.put(batch)
+                waiting.put(_shared(batch, waiting))
                 batch = []
-        waiting.put(batch)
+        waiting.put(_shared(batch, waiting))
         waiting.put(None)
     except TemplateError as exc:
         waiting.put(exc)
@@ -344,6 +344,17 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
         waiting.put(TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)))
     waiting.put(_SENT)
     sender.join()
+
+
+def _shared(batch: list[tuple[list[tuple[int, dict[str, Any]]], int]], waiting: Any) -> tuple[bool, list[Any]]:
+    """A batch of rows as the reading process passes it on: parsed into receptions when batches
+    wait to be taken (the caller is the busier: an import storing its rows), else as the rows'
+    cells, for the caller to parse while it would wait for rows (a ``check``, whose judging is
+    lighter than the reading and parsing). Either way the caller gets the same receptions, in the
+    same order; on two cores the work is shared as it goes."""
+    if waiting.qsize():
+        return True, [parse_group(group, extra) for group, extra in batch]
+    return False, batch
 
 
 def _cores() -> int:
@@ -375,7 +386,8 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     """The rows of ``read_import``, read by a separate process while the caller works.
 
     Reading a workbook and parsing its rows is half of a ``check`` or an import; judging the
-    rows (and storing them) is the other half. With two cores they overlap. The file is checked
+    rows (and storing them) is the other half. With two cores they overlap, and the parsing goes
+    to whichever process has time for it (``_shared``). The file is checked
     (exists, is a workbook) at once; header and cell problems arrive as the rows do.
     Reads in this process where processes cannot be forked, only one core is ours, or the
     workbook is an .xls.
@@ -415,7 +427,16 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
                     return
                 if isinstance(item, Exception):
                     raise item
-                yield from item
+                parsed, batch = item
+                if parsed:
+                    yield from batch
+                    continue
+                for group, extra in batch:
+                    try:
+                        row = parse_group(group, extra)
+                    except Exception as exc:  # never expected: as the reading process reports it
+                        raise TemplateError(tr("无法读取工作簿 {path}：{error}").format(path=path, error=exc)) from exc
+                    yield row
         finally:
             if reader.is_alive():
                 reader.terminate()

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,6 +166,42 @@ def test_streamed_rows_are_the_rows_read(tmp_path: Path) -> None:
     rows = [good_row(来访单位=f"单位{i}") for i in range(450)] + [good_row(餐费=-1)]
     path = write_template(tmp_path / "a.xlsx", rows)
     assert list(stream_import(path)) == read_import(path)
+
+
+@pytest.mark.parametrize("parsed", [True, False], ids=["parsed-by-the-reader", "parsed-by-the-caller"])
+def test_streamed_rows_are_the_same_whoever_parses_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parsed: bool
+) -> None:
+    """The reading process passes a batch on parsed or as its cells (reports.template._shared,
+    by how busy the caller is): the receptions, their meals, refusals and row numbers are the
+    same either way."""
+    import reports.template as template
+
+    def shared(batch: list[Any], _waiting: Any) -> tuple[bool, list[Any]]:
+        return (True, [template.parse_group(g, e) for g, e in batch]) if parsed else (False, batch)
+
+    monkeypatch.setattr(template, "_shared", shared)  # the reading process is forked with it
+    rows = [good_row(来访单位=f"单位{i}") for i in range(450)] + [good_row(餐费=-1)]
+    rows += [good_row(编号="JD-2025-0007"), {"编号": "JD-2025-0007", "接待日期": "2025-03-05", "餐费": 120}]
+    path = write_template(tmp_path / "a.xlsx", rows)
+    streamed = list(template.stream_import(path))
+    assert streamed == read_import(path)
+    assert len(streamed) == 452 and streamed[450].errors and streamed[-1].reception is not None
+    assert [m.amount for m in streamed[-1].reception.meals] == [Decimal("300.00"), Decimal("120.00")]
+
+
+def test_a_row_the_caller_cannot_parse_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reports.template as template
+
+    def broken(_group: Any, _extra: int) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(template, "_shared", lambda batch, _waiting: (False, batch))
+    path = write_template(tmp_path / "a.xlsx", [good_row()])
+    items = template.stream_import(path)
+    monkeypatch.setattr(template, "parse_group", broken)  # in this process only: the reader is running
+    with pytest.raises(TemplateError, match="无法读取工作簿.*boom"):
+        list(items)
 
 
 def test_streamed_header_problems_are_reported(tmp_path: Path) -> None:
