@@ -32,7 +32,7 @@ from ledger.records import (
     Reception,
 )
 from ledger.text import clean_line
-from reports.sheets import XLS, die_with_parent, kind_of, open_workbook
+from reports.sheets import die_with_parent, open_workbook
 from reports.template_cells import Row, filled
 from reports.xlsx_reader import TemplateError
 
@@ -389,17 +389,15 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     rows (and storing them) is the other half. With two cores they overlap, and the parsing goes
     to whichever process has time for it (``_shared``). The file is checked
     (exists, is a workbook) at once; header and cell problems arrive as the rows do.
-    Reads in this process where processes cannot be forked, only one core is ours, or the
-    workbook is an .xls.
+    Reads in this process where processes cannot be forked or only one core is ours.
     """
     import multiprocessing
     import os
 
     path = Path(path)
     open_workbook(path).close()  # a missing file, not a workbook, no sheet: known at once
-    if "fork" not in multiprocessing.get_all_start_methods() or _cores() < 2 or kind_of(path) == XLS:
-        # on one core a second process only adds the passing of rows; an .xls is read by a
-        # child of its own already (reports.sheets), which a reading child cannot start
+    if "fork" not in multiprocessing.get_all_start_methods() or _cores() < 2:
+        # on one core a second process only adds the passing of rows
         return _import_rows(path)
     context = multiprocessing.get_context("fork")
     # a pipe whose writing end only the reader holds: a reader that dies (the OOM killer, a

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.i18n import tr
-from reports.xls_errors import ERROR_TEXTS
+from reports.xls_reader import ERROR_TEXTS, rk_number
 from reports.xlsx_reader import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -117,18 +117,6 @@ def wide(data: bytes, at: int) -> tuple[str, int]:
     if end > len(data):
         raise ValueError("a string past its record")
     return data[at + 4 : end].decode("utf-16-le", "replace"), end
-
-
-def _rk(raw: int) -> int | float:
-    """An RkNumber: 30 bits of an integer or of a double's high bits, perhaps in hundredths."""
-    hundredths = raw & 1
-    if raw & 2:  # a signed integer of 30 bits
-        value: int | float = (raw >> 2) - ((raw >> 31) << 30)
-    else:
-        value = _F64(struct.pack("<II", 0, raw & 0xFFFFFFFC))[0]
-    if hundredths:
-        value = value / 100
-    return value
 
 
 class XlsbWorkbook(Workbook):
@@ -279,7 +267,7 @@ class XlsbWorkbook(Workbook):
         if kind == _BLANK:
             return None
         if kind == _RK:
-            value = _rk(_U32(data, start + 8)[0])
+            value = rk_number(_U32(data, start + 8)[0])
             return self._number(style, value)
         if kind in (_REAL, _FORMULA_NUMBER):
             return self._number(style, _F64(data, start + 8)[0])

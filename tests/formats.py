@@ -225,3 +225,151 @@ def rezip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
         for name, data in members.items():
             z.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
     return target
+
+
+# ---------------------------------------------------------------- .xls records by hand ([MS-XLS], [MS-CFB])
+BIFF8, BIFF5 = 0x0600, 0x0500
+
+
+def biff(kind: int, data: bytes = b"") -> bytes:
+    """One BIFF record: its type and length (two bytes each), then its data."""
+    import struct
+
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def xls_text(text: str, *, count: int = 2, version: int = BIFF8, codec: str = "gbk", wide: bool | None = None) -> bytes:
+    """A string as a record holds it: its count (``count`` bytes), then in BIFF8 a flag byte and
+    the characters (one byte each where all fit, else UTF-16), in BIFF5 the code page's bytes."""
+    if version == BIFF5:
+        raw = text.encode(codec)
+        return len(raw).to_bytes(count, "little") + raw
+    wide = any(ord(c) > 255 for c in text) if wide is None else wide
+    raw = text.encode("utf-16-le") if wide else text.encode("latin-1")
+    return len(text).to_bytes(count, "little") + bytes([int(wide)]) + raw
+
+
+def bof(kind: int = 0x0005, version: int = BIFF8) -> bytes:
+    """A BOF record: 0x0005 the workbook globals, 0x0010 a worksheet, 0x0020 a chart."""
+    import struct
+
+    return biff(0x0809, struct.pack("<HHHH", version, kind, 0x0DBB, 0x07CC) + (bytes(8) if version == BIFF8 else b""))
+
+
+def boundsheet(offset: int, name: str, sheet_type: int = 0, version: int = BIFF8) -> bytes:
+    import struct
+
+    return biff(0x0085, struct.pack("<IBB", offset, 0, sheet_type) + xls_text(name, count=1, version=version))
+
+
+def xls_stream(sheets: list[tuple[str, int, bytes]], globals_records: bytes = b"", *, version: int = BIFF8) -> bytes:
+    """A Workbook stream: the globals (BOF, ``globals_records``, one BOUNDSHEET a sheet, EOF),
+    then each sheet's substream (BOF, its records, EOF); a sheet is (name, type, records)."""
+    head = bof(version=version) + globals_records
+    size = len(head) + len(biff(0x000A)) + sum(len(boundsheet(0, name, kind, version)) for name, kind, _ in sheets)
+    entries, bodies = b"", b""
+    for name, kind, records in sheets:
+        entries += boundsheet(size + len(bodies), name, kind, version)
+        bodies += bof(0x0010 if kind == 0 else 0x0020, version) + records + biff(0x000A)
+    return head + entries + biff(0x000A) + bodies
+
+
+def compound_file(entries: list[tuple[str, int, bytes, int, int]], *, mini: bool = False) -> bytes:
+    """A version 3 compound file: the root (its child the entry 1), then the directory entries
+    (name, type: 1 storage or 2 stream, the stream, child, right sibling). A stream is in sectors
+    of its own, padded to 4096 bytes; with ``mini``, one shorter than 4096 bytes is in the mini
+    stream instead (the root's), in sectors of 64 bytes with their own table."""
+    import struct
+
+    end, none = 0xFFFFFFFE, 0xFFFFFFFF
+    body, fat = bytearray(), []
+
+    def place(data: bytes) -> int:
+        start = len(fat)
+        fat.extend([*range(start + 1, start + len(data) // 512), end])
+        body.extend(data)
+        return start
+
+    small, mini_fat, placed = bytearray(), [], []
+    for _, _, data, _, _ in entries:
+        if data and mini and len(data) < 4096:
+            start = len(mini_fat)
+            count = -(-len(data) // 64)
+            mini_fat.extend([*range(start + 1, start + count), end])
+            small.extend(data.ljust(count * 64, b"\x00"))
+            placed.append((start, len(data)))
+        elif data:
+            padded = data.ljust(max(4096, -(-len(data) // 512) * 512), b"\x00")
+            placed.append((place(padded), len(padded)))
+        else:
+            placed.append((end, 0))
+    root = (place(bytes(small.ljust(-(-len(small) // 512) * 512, b"\x00"))), len(small)) if small else (end, 0)
+    mini_fat_start = place(struct.pack(f"<{len(mini_fat)}I", *mini_fat).ljust(512, b"\xff")) if mini_fat else end
+    directory = []
+    for (name, kind, _, child, right), (start, size) in zip([("Root Entry", 5, b"", 1, none), *entries], [root, *placed], strict=True):
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        directory.append(
+            encoded.ljust(64, b"\x00")
+            + struct.pack("<HBBIII", len(encoded), kind, 1, none, right, child)
+            + b"\x00" * 36
+            + struct.pack("<III", start, size, 0)
+        )
+    directory_start = place(b"".join(directory).ljust(-(-len(directory) // 4) * 512, b"\x00"))
+    fat_count = -(-len(fat) // 127)  # (each table sector lists itself too)
+    assert fat_count <= 109
+    first_fat = len(fat)
+    fat.extend([0xFFFFFFFD] * fat_count)
+    table = struct.pack(f"<{len(fat)}I", *fat).ljust(fat_count * 512, b"\xff")
+    body.extend(table)
+    header = bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+    header += struct.pack("<9I", 0, fat_count, directory_start, 0, 4096, mini_fat_start, 1 if mini_fat else 0, end, 0)
+    header += struct.pack("<109I", *range(first_fat, first_fat + fat_count), *[none] * (109 - fat_count))
+    return header + bytes(body)
+
+
+def write_biff(path: Path, stream: bytes, *, name: str = "Workbook", mini: bool = False) -> Path:
+    """A compound file holding ``stream`` as its one stream."""
+    path.write_bytes(compound_file([(name, 2, stream, 0xFFFFFFFF, 0xFFFFFFFF)], mini=mini))
+    return path
+
+
+def xls_cell(kind: int, row: int, column: int, data: bytes, style: int = 15) -> bytes:
+    import struct
+
+    return biff(kind, struct.pack("<HHH", row, column, style) + data)
+
+
+def write_xls95(path: Path, headers: list[str], rows: Rows, sheet: str = "台账", *, codec: str = "gbk") -> Path:
+    """An Excel 5.0/95 workbook (BIFF5, in a compound file's "Book" stream) as Excel 95 writes
+    one: the code page (936: GBK), a font, a date format of its own, 15 style XFs, the cell XF
+    15 and the date XF 16; text as LABEL records in the code page, numbers as NUMBER records,
+    booleans as BOOLERR records."""
+    import struct
+
+    codepage = {"gbk": 936, "cp1252": 1252}[codec]
+    styles = b"".join(biff(0x00E0, struct.pack("<HHH", 0, 0, 0xFFF5) + bytes(10)) for _ in range(15))
+    styles += biff(0x00E0, struct.pack("<HHH", 0, 0, 0x0001) + bytes(10))
+    styles += biff(0x00E0, struct.pack("<HHH", 0, 164, 0x0001) + bytes(10))
+    font = biff(0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0x86, 0) + xls_text("宋体", count=1, version=BIFF5))
+    globals_records = (
+        biff(0x0042, struct.pack("<H", codepage))
+        + biff(0x0022, struct.pack("<H", 0))
+        + font * 5
+        + biff(0x041E, struct.pack("<H", 164) + xls_text("YYYY-MM-DD", count=1, version=BIFF5))
+        + styles
+    )
+    cells = bytearray()
+    for number, values in sorted({1: dict(zip(headers, headers, strict=True)), **rows}.items()):
+        for h, v in values.items():
+            column = headers.index(h)
+            if isinstance(v, bool):
+                cells += xls_cell(0x0205, number - 1, column, bytes([int(v), 0]))
+            elif isinstance(v, int | float):
+                cells += xls_cell(0x0203, number - 1, column, struct.pack("<d", v))
+            elif isinstance(v, date):
+                serial = (v - date(1899, 12, 30)).days
+                cells += xls_cell(0x0203, number - 1, column, struct.pack("<d", serial), style=16)
+            elif v is not None:
+                cells += xls_cell(0x0204, number - 1, column, xls_text(str(v), version=BIFF5, codec=codec))
+    stream = xls_stream([(sheet, 0, bytes(cells))], globals_records, version=BIFF5)
+    return write_biff(path, stream, name="Book")

@@ -88,14 +88,37 @@ def test_rows_below_empty_leading_rows_keep_their_numbers(tmp_path: Path, kind: 
         read_import(shifted)
 
 
-def test_a_cell_calamine_cannot_convert_below_empty_rows_is_named_at_its_row(tmp_path: Path) -> None:
+def test_a_cell_calamine_could_not_convert_is_that_cells_error_as_in_an_xlsx(tmp_path: Path) -> None:
+    """A duration of 10^12 days (1e12 styled [h]:mm:ss) in an .xls refused the whole file when
+    calamine read it ("第 6 行有无法读取的单元格"); the .xls reader gives it as the .xlsx reader
+    does: a date out of range, that row's error at its column, the other rows imported."""
     import xlwt
+    from openpyxl import Workbook
 
+    far = {**GOOD, "接待日期": 1e12}
     book = xlwt.Workbook()
     sheet = book.add_sheet("台账")
-    sheet.write(2, 0, "接待日期")
-    sheet.write(5, 1, 1e12, xlwt.easyxf(num_format_str="[h]:mm:ss"))  # row 6
-    path = tmp_path / "d.xls"
-    book.save(str(path))
-    with pytest.raises(TemplateError, match="第 6 行有无法读取的单元格"):
-        read_import(path)
+    day = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for row, values in ((0, dict(zip(HEADERS, HEADERS, strict=True))), (1, GOOD), (5, far)):
+        for column, header in enumerate(HEADERS):
+            value = values[header]
+            style = xlwt.easyxf(num_format_str="[h]:mm:ss") if value == 1e12 else xlwt.Style.default_style
+            style = day if isinstance(value, date) else style
+            sheet.write(row, column, value, style)
+    xls = tmp_path / "d.xls"
+    book.save(str(xls))
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = "台账"
+    ws.append(HEADERS)
+    ws.append([GOOD[h] for h in HEADERS])
+    for column, header in enumerate(HEADERS, 1):
+        ws.cell(6, column, far[header])
+    ws["A2"].number_format = "yyyy-mm-dd"
+    ws["A6"].number_format = "[h]:mm:ss"
+    xlsx = tmp_path / "d.xlsx"
+    workbook.save(xlsx)
+    got = verdicts(xls)
+    assert got == verdicts(xlsx)
+    assert [(row, [c for c, _ in errors]) for row, errors, _ in got] == [(2, []), (6, ["接待日期"])]
+    assert "日期超出范围" in got[1][1][0][1]
