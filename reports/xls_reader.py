@@ -482,12 +482,17 @@ class XlsWorkbook(Workbook):
             if len(strings) >= MAX_SHARED_STRINGS or segments.read > MAX_SHARED_BYTES:
                 raise _too_large(self.path)
             data, at = segments.data, segments.at
-            if at + 3 <= len(data):  # the usual string: whole in this record, no runs or phonetics
+            if at + 9 <= len(data):  # the usual string: whole in this record, with its runs and phonetics
                 count, flags = _U16(data, at)[0], data[at + 2]
-                end = at + 3 + (count << (flags & 1))
-                if not flags & 0x0C and end <= len(data):
-                    raw = data[at + 3 : end]
-                    segments.at = end
+                start, runs, phonetic = at + 3, 0, 0
+                if flags & 0x08:
+                    runs, start = _U16(data, start)[0], start + 2
+                if flags & 0x04:
+                    phonetic, start = _U32(data, start)[0], start + 4
+                end = start + (count << (flags & 1))
+                if end + 4 * runs + phonetic <= len(data):
+                    raw = data[start:end]
+                    segments.at = end + 4 * runs + phonetic
                     if count > MAX_CELL_CHARS:
                         append(too_long)
                     else:
@@ -533,7 +538,7 @@ class XlsWorkbook(Workbook):
         row = -1  # the row being read, from 0
         cells: dict[int, Any] = {}
         pending: int | None = None  # the column of a formula whose text follows (STRING)
-        need = _NEED
+        need, shared = _NEED, self.shared
         for kind, data in items:
             if kind == _BOF:
                 depth += 1
@@ -573,7 +578,12 @@ class XlsWorkbook(Workbook):
             if len(data) < wanted:
                 cells[column] = Unreadable(tr("无法读取的单元格（记录不完整）"))
                 continue
-            if kind == _MULRK:
+            if kind == _LABELSST:  # (the usual cells first, without a call)
+                index = _U32(data, 6)[0]
+                value = shared[index] if index < len(shared) else self._value(kind, data, records)
+            elif kind == _RK:
+                value = self._number(_U16(data, 4)[0], rk_number(_U32(data, 6)[0]))
+            elif kind == _MULRK:
                 for at in range(4, len(data) - 7, 6):
                     if column < MAX_COLUMNS:
                         value = self._number(_U16(data, at)[0], rk_number(_U32(data, at + 2)[0]))
@@ -581,10 +591,11 @@ class XlsWorkbook(Workbook):
                             cells[column] = value
                     column += 1
                 continue
-            if kind == _FORMULA and data[12:14] == b"\xff\xff" and data[6] == 0:
+            elif kind == _FORMULA and data[12:14] == b"\xff\xff" and data[6] == 0:
                 pending = column  # a text result: in the STRING record that follows
                 continue
-            value = self._value(kind, data, records)
+            else:
+                value = self._value(kind, data, records)
             if value is not None:
                 cells[column] = value
             elif column in cells:
