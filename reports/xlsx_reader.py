@@ -62,7 +62,7 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
 # Excel writes a character XML cannot hold as _xHHHH_ (a carriage return as _x000D_) and a
-# literal "_x" that would read as one as _x005F_x; Excel, LibreOffice and calamine read them back
+# literal "_x" that would read as one as _x005F_x; Excel and LibreOffice read them back
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 

@@ -373,3 +373,26 @@ def write_xls95(path: Path, headers: list[str], rows: Rows, sheet: str = "台账
                 cells += xls_cell(0x0204, number - 1, column, xls_text(str(v), version=BIFF5, codec=codec))
     stream = xls_stream([(sheet, 0, bytes(cells))], globals_records, version=BIFF5)
     return write_biff(path, stream, name="Book")
+
+
+# ---------------------------------------------------------------- LibreOffice, where installed
+def libreoffice() -> str | None:
+    import shutil
+
+    return shutil.which("libreoffice") or shutil.which("soffice")
+
+
+def converted(source: Path, target: str, folder: Path) -> Path:
+    """``source`` saved by LibreOffice as ``target`` ("ods", "xls:MS Excel 97", ...) in a folder
+    of ``folder``'s (LibreOffice must be installed: see ``libreoffice``)."""
+    import subprocess
+
+    office = libreoffice()
+    assert office is not None
+    out = folder / f"converted-{target.split(':')[0]}"
+    subprocess.run(
+        [office, f"-env:UserInstallation=file://{folder / 'lo-profile'}", "--headless", "--convert-to", target,
+         "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return out / f"{source.stem}.{target.split(':')[0]}"

@@ -8,14 +8,14 @@ Found and fixed:
   reads its first worksheet;
 - a folder, a named pipe or a device given as the workbook was "找不到文件" (it is there).
 
-- calamine reads an .xlsb number stored as an RK record (how Excel stores whole numbers, so a
+- calamine read an .xlsb number stored as an RK record (how Excel stores whole numbers, so a
   date typed in a cell) without its style: such a date was the number 45721 and the row was
   refused where the .xlsx is read (now a date column's number that is a day of 2000-2099 is a date).
 
-- python-calamine reads an error cell (#DIV/0!, #N/A) as empty, and LibreOffice's error cell
+- python-calamine read an error cell (#DIV/0!, #N/A) as empty, and LibreOffice's error cell
   as its float 0, so a broken formula in an optional amount imported as 0.00 from .xls/.xlsb/.ods
-  where the .xlsx refuses the row (now each format's own records are searched for error cells:
-  reports.xls_errors, reports.xlsb_errors, reports.ods_errors).
+  where the .xlsx refuses the row (now each format's reader of our own gives an error cell as
+  its text: reports.xls_reader, reports.xlsb_reader, reports.ods_reader).
 """
 
 from __future__ import annotations
@@ -201,8 +201,8 @@ def _replace_in_zip(path: Path, member: str, old: bytes, new: bytes) -> None:
 
 @pytest.mark.parametrize("kind", ["xls", "xlsb", "ods"])
 def test_an_error_value_in_an_amount_is_refused_as_in_an_xlsx(tmp_path: Path, kind: str) -> None:
-    """python-calamine gives an error cell as empty (.xls, .xlsb) or as LibreOffice's 0 (.ods):
-    the row imported with 住宿费 0.00 (total 300.00). Each format's records are searched for them."""
+    """python-calamine gave an error cell as empty (.xls, .xlsb) or as LibreOffice's 0 (.ods):
+    the row imported with 住宿费 0.00 (total 300.00). Each format's reader gives its text."""
     files = _with_error_cells(tmp_path)
     xlsx, other = verdicts(files["xlsx"]), verdicts(files[kind])
     assert [(row, [c for c, _ in errors]) for row, errors, _ in xlsx] == [(2, ["住宿费"])]
@@ -211,7 +211,7 @@ def test_an_error_value_in_an_amount_is_refused_as_in_an_xlsx(tmp_path: Path, ki
 
 
 def test_an_ods_error_cell_is_found_below_repeated_rows_and_cells(tmp_path: Path) -> None:
-    """Rows and cells LibreOffice writes once with a repeat count are counted as calamine counts
+    """Rows and cells LibreOffice writes once with a repeat count are counted as calamine counted
     them: the error is named at its own row, and the good rows around it import."""
     ods = write_ods(tmp_path / "r.ods", HEADERS, {2: GOOD, 3: GOOD, 4: GOOD | {"住宿费": "@@DIV0@@"}})
     with zipfile.ZipFile(ods) as z:

@@ -34,7 +34,7 @@ def _xlsb_rk_date(tmp_path: Path, serial: int, *, date1904: bool) -> Path:
 
 
 def test_an_xlsb_rk_date_in_the_1904_date_system_is_not_four_years_early(tmp_path: Path) -> None:
-    """calamine reads a date-styled real of a 1904 workbook right; the RK serial was taken in
+    """calamine read a date-styled real of a 1904 workbook right; the RK serial was taken in
     the 1900 system: 2025-03-05 imported as 2021-03-04."""
     serial = (date(2025, 3, 5) - date(1904, 1, 1)).days
     assert verdicts(_xlsb_rk_date(tmp_path, serial, date1904=True)) == [(2, [], "2025-03-05 420.00")]

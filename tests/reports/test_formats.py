@@ -117,9 +117,9 @@ def test_check_json_is_the_same_for_every_format(tmp_path: Path) -> None:
 
 
 def test_import_stores_the_same_receptions_from_every_format(tmp_path: Path) -> None:
-    """The command line's import reads an .xlsx in a second process; an .xls, .xlsb or .ods is
-    read by a child of its own, which that process could not start ("daemonic processes are not
-    allowed to have children"): every format must import."""
+    """The command line's import reads every format in a second process (an .xls read by
+    python-calamine once had a child of its own, which that process could not start: "daemonic
+    processes are not allowed to have children"): every format must import."""
     imported: dict[str, Any] = {}
     for kind, path in written(tmp_path).items():
         url = f"sqlite:///{tmp_path / f'{kind}.sqlite3'}"
@@ -183,7 +183,8 @@ def test_a_damaged_or_encrypted_old_workbook_is_one_line(tmp_path: Path) -> None
 
 
 def test_a_sheet_declaring_millions_of_cells_is_refused_in_bounded_memory(tmp_path: Path) -> None:
-    """calamine holds a sheet whole; its child process runs under a memory limit."""
+    """A row at 1,000,000 with a cell in the 200th column: the rows it holds, or one line (a
+    reader holding a sheet whole, as python-calamine did, went past its memory limit)."""
     rows: Rows = {2: good(), 1_000_000: good()}
     headers = [*HEADERS, *(f"列{i}" for i in range(200))]
     rows[1_000_000] |= {"列199": "far right"}

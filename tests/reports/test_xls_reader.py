@@ -4,9 +4,7 @@ from the compound file; what a cell holds as the .xlsx reader gives it; the same
 
 from __future__ import annotations
 
-import shutil
 import struct
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,8 @@ from reports.xlsx_reader import TemplateError, Unreadable
 from tests.formats import (
     biff,
     compound_file,
+    converted,
+    libreoffice,
     write_biff,
     write_xls95,
     write_xlsx,
@@ -28,7 +28,7 @@ from tests.formats import (
 )
 from tests.reports.test_formats import HEADERS, ROWS, verdicts
 
-LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+LIBREOFFICE = libreoffice()
 NONE = 0xFFFFFFFF
 
 
@@ -264,17 +264,6 @@ def test_the_workbook_stream_is_the_first_so_named_whatever_its_case(tmp_path: P
 
 
 # ------------------------------------------------------------------ real files
-def soffice(source: Path, target_kind: str, tmp_path: Path) -> Path:
-    assert LIBREOFFICE is not None
-    out = tmp_path / f"out-{target_kind.split(':')[0]}"
-    subprocess.run(
-        [LIBREOFFICE, f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--convert-to", target_kind,
-         "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )
-    return out / (source.stem + "." + target_kind.split(":")[0])
-
-
 @pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
 def test_an_xls_saved_by_libreoffice_gives_the_verdicts_of_its_xlsx(tmp_path: Path) -> None:
     """The test rows, and rows whose cells are formulas (a text result in its STRING record, a
@@ -292,10 +281,10 @@ def test_an_xls_saved_by_libreoffice_gives_the_verdicts_of_its_xlsx(tmp_path: Pa
             sheet.cell(row, column, changes.get(HEADERS[column - 1], value))
         sheet.cell(row, 1).number_format = "yyyy-mm-dd"
     book.save(xlsx)
-    xls = soffice(xlsx, "xls:MS Excel 97", tmp_path)
+    xls = converted(xlsx, "xls:MS Excel 97", tmp_path)
     assert xls.read_bytes()[:8] == bytes.fromhex("D0CF11E0A1B11AE1")
     got = verdicts(xls)
-    expected = verdicts(soffice(xlsx, "xlsx:Calc MS Excel 2007 XML", tmp_path))  # the computed values, as .xlsx
+    expected = verdicts(converted(xlsx, "xlsx:Calc MS Excel 2007 XML", tmp_path))  # the computed values, as .xlsx
     assert got == expected
     by_row = {row: (columns, day) for row, columns, day, _ in got}
     assert by_row[30] == (["住宿费"], None) and by_row[31] == (["住宿费"], None)
@@ -321,4 +310,4 @@ def test_an_excel_95_workbook_gives_the_verdicts_of_its_xlsx(tmp_path: Path) -> 
         2, [("住宿费", "不是金额：#DIV/0!")]
     )
     if LIBREOFFICE is not None:  # LibreOffice reads the hand-written Excel 95 file as this reader does
-        assert verdicts(soffice(xls95, "xlsx:Calc MS Excel 2007 XML", tmp_path)) == verdicts(xls95)
+        assert verdicts(converted(xls95, "xlsx:Calc MS Excel 2007 XML", tmp_path)) == verdicts(xls95)
