@@ -153,7 +153,8 @@ class _CompoundFile:
     def stream(self, names: tuple[str, ...]) -> _Stream:
         """The first stream listed under the first of ``names`` the directory holds (an embedded
         workbook's own "Workbook" stream is listed after the file's)."""
-        found: dict[str, tuple[int, int]] = {}
+        wanted = [name.upper() for name in names]  # (names are compared regardless of case)
+        found: dict[str, tuple[int, int]] = {}  # (only those: a directory may list millions)
         root = None
         for n in self.chain(self.directory_start, self.sectors):
             data = self.sector(n)
@@ -164,10 +165,11 @@ class _CompoundFile:
                 if kind == 5 and root is None:
                     root = (start, size)
                 elif kind == 2:
-                    name = data[at : at + max(0, min(length, 64) - 2)].decode("utf-16-le", "replace")
-                    found.setdefault(name.upper(), (start, size))  # (names are compared regardless of case)
+                    name = data[at : at + max(0, min(length, 64) - 2)].decode("utf-16-le", "replace").upper()
+                    if name in wanted:
+                        found.setdefault(name, (start, size))
             self.budget.check_time()
-        name = next((name.upper() for name in names if name.upper() in found), None)
+        name = next((name for name in wanted if name in found), None)
         if name is None:
             raise self.damaged  # (an encrypted .xlsx is a compound file without one)
         start, size = found[name]
@@ -300,13 +302,12 @@ class _Segments:
         self.read += len(more)
 
     def ended(self) -> bool:
-        if self.at < len(self.data):
-            return False
-        try:
-            self._next()
-        except _Short:
-            return True
-        return self.ended()
+        while self.at >= len(self.data):  # (a CONTINUE record may be empty)
+            try:
+                self._next()
+            except _Short:
+                return True
+        return False
 
     def take(self, count: int) -> bytes:
         """``count`` bytes, across records (a string's header, its runs)."""

@@ -115,6 +115,24 @@ def test_sector_tables_claiming_huge_counts_are_read_as_the_file_holds(tmp_path:
     assert peak < len(data) // 4
 
 
+def test_a_directory_of_many_streams_is_looked_through_in_bounded_memory(tmp_path: Path) -> None:
+    """40,000 streams of other names before the workbook's (5 MB of directory): only the names
+    looked for are kept."""
+    none = 0xFFFFFFFF
+    book = xls_stream([("台账", 0, number(0, 0, 1.0))], xf(0))
+    others = [(f"流{n}", 2, b"", none, none) for n in range(40_000)]
+    path = tmp_path / "many.xls"
+    path.write_bytes(compound_file([*others, ("Workbook", 2, book, none, none)]))
+    rows_of(small_book(tmp_path))  # (what the first reading imports is not its memory)
+    tracemalloc.start()
+    try:
+        assert rows_of(path) == [(1, (1,))]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+
+
 def test_an_encrypted_workbook_or_one_of_no_workbook_stream_is_one_line(tmp_path: Path) -> None:
     filepass = biff(0x002F, struct.pack("<HHH", 1, 1, 1) + bytes(48))  # RC4 encryption
     one_line(write_biff(tmp_path / "rc4.xls", xls_stream([("台账", 0, number(0, 0, 1.0))], filepass + xf(0))), DAMAGED)
@@ -160,6 +178,9 @@ def test_shared_strings_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     started = time.monotonic()
     assert rows_of(path) == [(1, ("甲", "乙", Unreadable("无法读取的单元格（共享字符串编号无效）")))]
     assert time.monotonic() - started < 5
+    # 20,000 empty CONTINUE records after the strings (looked through one by one, not by recursion)
+    empty = write_biff(tmp_path / "empty.xls", xls_stream([("台账", 0, cells)], xf(0) + two + biff(0x003C) * 20_000))
+    assert rows_of(empty) == rows_of(path)
     five = biff(0x00FC, struct.pack("<II", 5, 5) + b"".join(xls_text(t) for t in "abcde"))
     monkeypatch.setattr(xls_reader, "MAX_SHARED_STRINGS", 3)
     with pytest.raises(BoundExceeded):
