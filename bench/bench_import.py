@@ -1,7 +1,7 @@
 """Import and check against bare openpyxl read-only (SPEC §8, issue 15). Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_import.py [--sizes 10000,100000] [--engine sqlite|postgresql]
-                                           [--cores both|2|1] [--repeat 1] [--formats xlsx,xlsb,ods]
+                                           [--cores both|2|1] [--repeat 1] [--formats xlsx,xlsb,ods,xls]
 
 For each size, a template workbook (bench/import_workbooks.py, cached in bench/.cache/) is
 read by bare openpyxl read-only (every cell's value), checked (`check --json`) and imported
@@ -12,8 +12,9 @@ it started) is its own. Everything is measured on two cores and again under `tas
 times of the same run mode; the CPU-time ratio (user + system of the process and its
 children) is printed too, since other work on a shared machine stretches wall times.
 
-With ``--formats xlsx,xlsb,ods`` the same rows are also checked and imported as an .xlsb and an
-.ods (built once beside the .xlsx; the .ods by LibreOffice), against the same openpyxl figure.
+With ``--formats xlsx,xlsb,ods,xls`` the same rows are also checked and imported as an .xlsb, an
+.ods and an .xls (built once beside the .xlsx; the .ods and the .xls by LibreOffice; an .xls for
+65,535 rows at most), against the same openpyxl figure.
 
 Bars: check <= 0.3x, import <= 0.75x bare openpyxl; peak RSS < 300 MB; cost linear in rows.
 """
@@ -197,7 +198,7 @@ def main() -> None:
     parser.add_argument(
         "--formats",
         default="xlsx",
-        help="xlsx,xlsb,ods: the same rows checked and imported in each (compared with openpyxl reading the .xlsx)",
+        help="xlsx,xlsb,ods,xls: the same rows checked and imported in each (compared with openpyxl reading the .xlsx)",
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]

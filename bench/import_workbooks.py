@@ -110,8 +110,9 @@ def template_workbook(count: int) -> Path:
 
 
 def template_in(kind: str, count: int) -> Path:
-    """The same workbook as .xlsb (written by tests/formats.py's record writer) or as .ods
-    (converted by LibreOffice, as a bureau's WPS or LibreOffice saves it), cached beside it."""
+    """The same workbook as .xlsb (written by tests/formats.py's record writer), or as .ods or
+    .xls (converted by LibreOffice, as a bureau's WPS or LibreOffice saves it; an .xls holds at
+    most 65,535 rows below its header), cached beside it."""
     import shutil
     import subprocess
     import sys
@@ -122,17 +123,19 @@ def template_in(kind: str, count: int) -> Path:
     if path.exists() and path.stat().st_mtime >= source.stat().st_mtime:
         return path
     print(f"building {path.name} ...", flush=True)
-    if kind == "ods":
+    if kind in ("ods", "xls"):
         office = shutil.which("soffice") or shutil.which("libreoffice")
         if office is None:
-            raise SystemExit("LibreOffice is needed to write the .ods (apt-get install libreoffice-calc-nogui)")
+            raise SystemExit(f"LibreOffice is needed to write the .{kind} (apt-get install libreoffice-calc-nogui)")
+        if kind == "xls" and count > 65_535:
+            raise SystemExit("an .xls holds at most 65,536 rows: --sizes 65535 or fewer for --formats xls")
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(
-                [office, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to", "ods",
-                 "--outdir", tmp, str(source)],
+                [office, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
+                 "ods" if kind == "ods" else "xls:MS Excel 97", "--outdir", tmp, str(source)],
                 check=True, capture_output=True,
             )
-            shutil.move(Path(tmp) / f"import-{count}.ods", path)
+            shutil.move(Path(tmp) / f"import-{count}.{kind}", path)
     elif kind == "xlsb":  # in a process of its own: the rows are held to be written
         code = (
             "import sys; sys.path.insert(0, sys.argv[1])\n"
