@@ -520,7 +520,7 @@ class XlsWorkbook(Workbook):
         budget = self.budget
         try:
             self.shared = self._shared_strings()
-            for row in self._rows():
+            for row in self._sheet_rows():
                 paused = time.monotonic()
                 yield row
                 budget.deadline += time.monotonic() - paused  # the rows' checking is not the reading's
@@ -529,7 +529,7 @@ class XlsWorkbook(Workbook):
                 raise
             raise self._damaged() from None
 
-    def _rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:  # type: ignore[override]
+    def _sheet_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         records = _Records(self.stream, self.sheet_at, self._damaged())
         items = iter(records)
         first = next(items, None)
