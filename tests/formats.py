@@ -10,6 +10,7 @@ from __future__ import annotations
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 Rows = dict[int, dict[str, object]]
@@ -396,3 +397,14 @@ def converted(source: Path, target: str, folder: Path) -> Path:
         check=True, capture_output=True, timeout=180,
     )
     return out / f"{source.stem}.{target.split(':')[0]}"
+
+
+def rows_of(path: Path) -> list[tuple[int, tuple[Any, ...]]]:
+    """(row number, values) of the workbook's rows, as its reader gives them, whatever its kind."""
+    from reports.sheets import open_workbook
+
+    book = open_workbook(path)
+    try:
+        return list(book.rows())
+    finally:
+        book.close()

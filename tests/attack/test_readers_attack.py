@@ -21,22 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from reports.sheets import open_workbook
 from reports.xlsb_reader import XlsbWorkbook
 from reports.xlsx_reader import TemplateError
 from tests.attack.test_formats_attack import GOOD
-from tests.formats import _record, _wide, read_member, rezip, write_ods, write_xlsb
+from tests.formats import _record, _wide, read_member, rezip, rows_of, write_ods, write_xlsb
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADERS = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费", "住宿费", "备注"]
-
-
-def _rows(path: Path) -> list[tuple[int, tuple[object, ...]]]:
-    book = open_workbook(path)
-    try:
-        return list(book.rows())
-    finally:
-        book.close()
 
 
 def _content(path: Path) -> str:
@@ -69,7 +60,7 @@ def test_ods_repeat_count_that_isdigit_but_is_no_int(tmp_path: Path) -> None:
     )
     odd = rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
     # _repeat's doc: "1 when absent or not a whole number"
-    assert _rows(odd) == _rows(plain)
+    assert rows_of(odd) == rows_of(plain)
 
 
 def test_ods_space_count_of_5000_digits(tmp_path: Path) -> None:
@@ -77,7 +68,7 @@ def test_ods_space_count_of_5000_digits(tmp_path: Path) -> None:
     content = _content(plain).replace("<text:p>市教育局", '<text:p>市<text:s text:c="%s"/>教育局' % ("9" * 5000), 1)
     odd = rezip(plain, tmp_path / "odd.ods", {"content.xml": content.encode()})
     try:
-        rows = _rows(odd)
+        rows = rows_of(odd)
     except TemplateError:
         return  # one line for the whole file would do
     assert rows[1][0] == 2  # (or the cell as too long)
@@ -138,20 +129,20 @@ def _two_sheets(tmp_path: Path, first_attrs: str, ledger_tag: str, pad: int = 0)
 
 def test_ods_ledger_sheet_named_with_character_references(tmp_path: Path) -> None:
     path = _two_sheets(tmp_path, "", '<table:table table:name="&#21488;&#36134;">')
-    assert _rows(path)[0][1][:2] == ("接待日期", "来访单位")
+    assert rows_of(path)[0][1][:2] == ("接待日期", "来访单位")
 
 
 def test_ods_ledger_sheet_tag_across_a_chunk_boundary(tmp_path: Path) -> None:
     tag = '<table:table table:style-name="' + "s" * 400 + '" table:name="台账">'
     path = _two_sheets(tmp_path, "", tag, pad=65536 - 300)
-    assert _rows(path)[0][1][:2] == ("接待日期", "来访单位")
+    assert rows_of(path)[0][1][:2] == ("接待日期", "来访单位")
 
 
 def test_ods_style_named_like_the_ledger_does_not_hide_the_first_sheet(tmp_path: Path) -> None:
     plain = write_ods(tmp_path / "plain.ods", HEADERS, {2: GOOD})
     content = _content(plain).replace('table:name="台账"', 'table:name="Sheet1" table:style-name="台账"')
     path = rezip(plain, tmp_path / "style.ods", {"content.xml": content.encode()})
-    assert _rows(path)[0][1][:2] == ("接待日期", "来访单位")
+    assert rows_of(path)[0][1][:2] == ("接待日期", "来访单位")
 
 
 # ------------------------------------------------------------------ memory and time
@@ -238,13 +229,13 @@ def test_xlsx_elements_nested_past_the_bound_are_one_line(tmp_path: Path, member
     nest = "<b>" * 2000 + "</b>" * 2000
     path = _xlsx(tmp_path, "deep.xlsx", {member: (old, nest + old)})
     with pytest.raises(TemplateError, match="嵌套超过 256 层"):
-        _rows(path)
+        rows_of(path)
 
 
 def test_an_element_between_two_rows_does_not_change_the_rows(tmp_path: Path) -> None:
-    plain = _rows(_xlsx(tmp_path, "plain2.xlsx", {}))
+    plain = rows_of(_xlsx(tmp_path, "plain2.xlsx", {}))
     shallow = _xlsx(tmp_path, "shallow.xlsx", {"xl/worksheets/sheet1.xml": ('<row r="3"', '<x:ext xmlns:x="urn:x"/><row r="3"')})
-    assert _rows(shallow) == plain
+    assert rows_of(shallow) == plain
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "ods"])
@@ -262,7 +253,7 @@ def test_a_start_tag_longer_than_the_bound_is_one_line(tmp_path: Path, kind: str
         content = _content(plain).replace("<table:table-cell ", f'<table:table-cell x="{long}" ', 3)
         path = rezip(plain, tmp_path / "long.ods", {"content.xml": content.encode()})
     with pytest.raises(TemplateError, match="解压后过大"):
-        _rows(path)
+        rows_of(path)
 
 
 def test_ods_booleans_as_xsd_allows_them(tmp_path: Path) -> None:
@@ -271,7 +262,7 @@ def test_ods_booleans_as_xsd_allows_them(tmp_path: Path) -> None:
     one = '<table:table-cell office:value-type="boolean" office:boolean-value="1"><text:p>TRUE</text:p></table:table-cell>'
     content = _content(plain).replace(cell, one, 1)
     path = rezip(plain, tmp_path / "bool.ods", {"content.xml": content.encode()})
-    assert _rows(path)[1][1][2] is True
+    assert rows_of(path)[1][1][2] is True
 
 
 def test_an_xlsb_boolean_other_than_0_or_1_is_that_cells_error(tmp_path: Path) -> None:

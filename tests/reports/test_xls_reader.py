@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from reports.sheets import open_workbook
 from reports.template import read_import
 from reports.xlsx_reader import TemplateError, Unreadable
 from tests.formats import (
@@ -19,6 +18,7 @@ from tests.formats import (
     compound_file,
     converted,
     libreoffice,
+    rows_of,
     write_biff,
     write_xls95,
     write_xlsx,
@@ -30,14 +30,6 @@ from tests.reports.test_formats import HEADERS, ROWS, verdicts
 
 LIBREOFFICE = libreoffice()
 NONE = 0xFFFFFFFF
-
-
-def rows_of(path: Path) -> list[tuple[int, tuple[Any, ...]]]:
-    book = open_workbook(path)
-    try:
-        return list(book.rows())
-    finally:
-        book.close()
 
 
 def xf(number_format: int) -> bytes:

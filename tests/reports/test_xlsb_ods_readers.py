@@ -10,15 +10,13 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from reports.ods_reader import OdsWorkbook
-from reports.sheets import open_workbook
 from reports.xlsb_reader import XlsbWorkbook
 from reports.xlsx_reader import BoundExceeded, TemplateError, Unreadable
-from tests.formats import _record, _wide, rezip, write_ods, write_xlsb
+from tests.formats import _record, _wide, rezip, rows_of, write_ods, write_xlsb
 
 HEADERS = ["接待日期", "来访单位", "餐费", "住宿费"]
 ROW = {"接待日期": date(2025, 3, 5), "来访单位": "市教育局", "餐费": 300, "住宿费": 120}
@@ -32,14 +30,6 @@ def pieces(data: bytes, seed: int) -> Iterator[bytes]:
         size = rng.randint(1, 40)
         yield data[at : at + size]
         at += size
-
-
-def rows_of(path: Path) -> list[tuple[int, tuple[Any, ...]]]:
-    book = open_workbook(path)
-    try:
-        return list(book.rows())
-    finally:
-        book.close()
 
 
 # ------------------------------------------------------------------ .xlsb
