@@ -24,10 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from ledger.service import LedgerService
-from tests.attack.test_readers_attack import _rows
 from tests.cli import run_cli
 from tests.conftest import PASSWORD, Team
-from tests.formats import write_ods, write_xlsx
+from tests.formats import rows_of, write_ods, write_xlsx
 
 HEADERS = ["接待日期", "来访单位", "公务活动", "公函文号", "接待对象人数", "陪餐人数", "餐费"]
 _DRAW_NS = (
@@ -115,7 +114,7 @@ def test_ods_ruby_text_is_no_part_of_the_cell(tmp_path: Path) -> None:
     )
     ods = _ods_with_cells(tmp_path / "ruby.ods", {2: _row(3, "@R@")}, {"@R@": ruby})
     xlsx = write_xlsx(tmp_path / "plain.xlsx", HEADERS, {2: _row(3, "市教育局")})
-    assert [values[1] for _, values in _rows(ods)] == [values[1] for _, values in _rows(xlsx)]
+    assert [values[1] for _, values in rows_of(ods)] == [values[1] for _, values in rows_of(xlsx)]
 
 
 def test_a_drawing_inside_a_shown_paragraph_leaves_the_paragraph_whole(tmp_path: Path) -> None:

@@ -160,7 +160,8 @@ def test_the_window_closes_at_once_while_another_desk_imports(
 ) -> None:
     """ "Anything that writes asks first" (README), the day's automatic backup the window makes
     as it closes included (BackupActions.on_close -> auto_backup -> autobackup.mark): while
-    another desk imports, the window closes at once (it froze for WAIT_SECONDS, 3 s here)."""
+    another desk imports, the window closes at once (it froze for WAIT_SECONDS, 10 s here: far
+    from the bar, so a loaded machine's slowness is not taken for a freeze)."""
     from ledger import db as db_module
     from ui.main_window import MainWindow
 
@@ -174,7 +175,7 @@ def test_the_window_closes_at_once_while_another_desk_imports(
         )
     from ledger import autobackup
 
-    monkeypatch.setattr(db_module, "WAIT_SECONDS", 3)  # read as a desk opens the ledger
+    monkeypatch.setattr(db_module, "WAIT_SECONDS", 10)  # read as a desk opens the ledger
     monkeypatch.setattr(autobackup, "CLOSING_WAIT", 0.3)  # (2 s: another desk's save is over by then)
     here, other = LedgerService(Database(url)), LedgerService(Database(url))
     try:
@@ -188,7 +189,7 @@ def test_the_window_closes_at_once_while_another_desk_imports(
             started = time.monotonic()
             window.close()
             took = time.monotonic() - started
-        assert took < 1.5, f"the window took {took:.1f} s to close, frozen behind the other desk's import"
+        assert took < 5, f"the window took {took:.1f} s to close, frozen behind the other desk's import"
     finally:
         here.db.dispose()
         other.db.dispose()
