@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -536,6 +537,7 @@ SET receptions = receptions + excluded.receptions, total_fen = total_fen + exclu
 # looks up receptions (ledger.importing._still_stored), and the unique ones (never set aside).
 REBUILT_SHARE = 4
 _KEPT_INDEXES = ("ix_receptions_date_id",)
+_UNIQUE = re.compile(r"\s*CREATE\s+UNIQUE\b", re.IGNORECASE)
 
 
 def set_aside_indexes(connection: Connection, adding: int) -> list[str]:
@@ -554,8 +556,10 @@ def set_aside_indexes(connection: Connection, adding: int) -> list[str]:
     ).all()
     statements = []
     for name, sql in found:
-        if name not in _KEPT_INDEXES:
-            connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        # a unique index (one added by hand) is kept: a row that breaks it is refused as it is
+        # stored, not after every row; a name may hold any character (a quote too)
+        if name not in _KEPT_INDEXES and not _UNIQUE.match(sql):
+            connection.exec_driver_sql('DROP INDEX "{}"'.format(name.replace('"', '""')))
             statements.append(sql)
     return statements
 
