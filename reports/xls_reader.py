@@ -633,7 +633,11 @@ class XlsWorkbook(Workbook):
         """The text of a LABEL, RSTRING or STRING record from ``at``: a count of two bytes, then
         (BIFF8) the flag byte and characters, which may go on in CONTINUE records."""
         try:
+            if at + 2 > len(data):
+                raise _Short  # (a STRING record cut inside its count: the cell's damage)
             count = _U16(data, at)[0]
+            if not count:
+                return None  # (a BIFF8 writer may leave out the flag byte of no characters)
             if count > MAX_CELL_CHARS:
                 return _too_long()
             if not self.biff8:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from ledger.models import build_indexes, set_aside_indexes
+from reports.xlsx_reader import Unreadable
 
 
 def _indexes(url: str) -> list[tuple[str, str]]:
@@ -57,3 +58,38 @@ def test_a_unique_index_added_by_hand_is_not_set_aside(db_url: str) -> None:
         build_indexes(c, statements)
     engine.dispose()
     assert Path(db_url.removeprefix("sqlite:///")).exists()
+
+
+# ------------------------------------------------------------------ the .xls reader
+def _ledger_xls(tmp_path: Path, cells: bytes) -> Path:
+    from tests.formats import write_biff, xls_cell, xls_stream, xls_text
+    from tests.reports.test_xls_reader import xf
+
+    headers = ["接待日期", "来访单位", "公务活动", "接待对象人数", "陪餐人数", "餐费"]
+    head = b"".join(xls_cell(0x0204, 0, i, xls_text(h), 0) for i, h in enumerate(headers))
+    return write_biff(tmp_path / "a.xls", xls_stream([("台账", 0, head + cells)], xf(0)))
+
+
+def test_a_formula_text_result_record_cut_short_is_that_cells_error(tmp_path: Path) -> None:
+    """A formula's text result in a STRING record of 0 or 1 bytes (too short for its count) made
+    the whole sheet one line ("工作表已损坏"), though the damage is the cell's, as a STRING of 2
+    bytes (its count, no characters) is."""
+    from tests.formats import biff
+    from tests.reports.test_xls_reader import formula, rows_of, special
+
+    for data in (b"", b"\x05", b"\x05\x00"):
+        path = _ledger_xls(tmp_path, formula(1, 1, special(0)) + biff(0x0207, data))
+        [(number, values)] = rows_of(path)[1:]
+        assert number == 2
+        assert isinstance(values[1], Unreadable), data
+
+
+def test_an_empty_biff8_text_without_its_flag_byte_is_an_empty_cell(tmp_path: Path) -> None:
+    """A LABEL (or a formula's STRING) of no characters written without the flag byte (nothing
+    follows a count of 0 for it to describe) is an empty cell, not a cell "longer than its
+    record" that refuses the row."""
+    from tests.formats import biff, xls_cell
+    from tests.reports.test_xls_reader import formula, number, rows_of, special
+
+    cells = number(1, 0, 1.0) + xls_cell(0x0204, 1, 1, b"\x00\x00", 0) + formula(1, 2, special(0)) + biff(0x0207, b"\x00\x00")
+    assert rows_of(_ledger_xls(tmp_path, cells))[1:] == [(2, (1,))]
