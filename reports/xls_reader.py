@@ -74,7 +74,8 @@ _BOOLERR, _LABEL, _RSTRING, _BLANK, _MULBLANK = 0x0205, 0x0204, 0x00D6, 0x0201, 
 _NEED = {_LABELSST: 10, _NUMBER: 14, _RK: 10, _MULRK: 12, _FORMULA: 14, _BOOLERR: 8, _LABEL: 8, _RSTRING: 8}
 _OLD_BOFS = (0x0009, 0x0209, 0x0409)  # BIFF2-4: Excel 2.x to 4.0
 _BIFF5 = 0x0500  # Excel 5.0 and 95 (BIFF5/BIFF7): 8-bit strings in the code page, no SST
-_CODECS = {367: "ascii", 1200: "latin-1", 10000: "mac_roman", 32768: "mac_roman", 32769: "cp1252", 65001: "utf-8"}
+_CODECS = {367: "ascii", 1200: "latin-1", 10000: "mac_roman", 32768: "mac_roman", 32769: "cp1252", 65001: "utf-8",
+           10002: "big5", 10008: "gb2312", 20936: "gb2312", 51936: "gb2312", 54936: "gb18030"}  # (Chinese ones)
 
 
 def rk_number(raw: int) -> int | float:

@@ -93,3 +93,25 @@ def test_an_empty_biff8_text_without_its_flag_byte_is_an_empty_cell(tmp_path: Pa
 
     cells = number(1, 0, 1.0) + xls_cell(0x0204, 1, 1, b"\x00\x00", 0) + formula(1, 2, special(0)) + biff(0x0207, b"\x00\x00")
     assert rows_of(_ledger_xls(tmp_path, cells))[1:] == [(2, (1,))]
+
+
+def test_an_excel_95_workbook_in_a_chinese_code_page_other_than_936_reads_its_chinese(tmp_path: Path) -> None:
+    """An Excel 5.0/95 workbook whose CODEPAGE is a Chinese code page Python names otherwise
+    (54936 GB18030, 20936 and 10008 GB2312, 10002 Big5) was read as cp1252: its headers
+    garbled, so a bureau's old ledger was refused for missing every required column."""
+    import struct
+
+    from tests.formats import write_xls95
+    from tests.reports.test_xls_reader import rows_of
+
+    headers = ["接待日期", "来访单位"]
+    gbk = write_xls95(tmp_path / "gbk.xls", headers, {2: {"来访单位": "市教育局"}})
+    expected = rows_of(gbk)
+    assert expected == [(1, tuple(headers)), (2, (None, "市教育局"))]
+    data = gbk.read_bytes()
+    record = struct.pack("<HHH", 0x0042, 2, 936)
+    assert data.count(record) == 1
+    for codepage in (54936, 20936, 10008):
+        other = tmp_path / f"{codepage}.xls"
+        other.write_bytes(data.replace(record, struct.pack("<HHH", 0x0042, 2, codepage)))
+        assert rows_of(other) == expected, codepage
