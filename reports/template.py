@@ -315,6 +315,7 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
     import queue
     import threading
 
+    _deaf()
     die_with_parent(parent)
     gc.disable()  # it makes rows and no reference cycles, and ends with the file (ledger.spool.Collector)
     # a thread writes into the pipe, so that reading goes on while a batch waits to be taken
@@ -369,17 +370,24 @@ def _cores() -> int:
 
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
+    """Ctrl-C held back while the reading process is forked: the child, born with it held,
+    ignores it before it lets it through (``_deaf``); one pressed in that moment reaches this
+    process once it is let through here (ignored here for the fork, it was lost)."""
     import signal
 
-    try:
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to set
-        yield
-        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _deaf() -> None:
+    """The reading process ignores Ctrl-C (which stops its parent only), then lets it through."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def stream_import(path: Path) -> Iterator[ImportRow]:
@@ -405,9 +413,14 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     # for the rest for ever; a full pipe makes the reader wait for this process
     incoming, outgoing = context.Pipe(duplex=False)
     reader = context.Process(target=_read_into, args=(path, outgoing, os.getpid()), daemon=True)
-    with _no_interrupt():  # the child is born deaf to Ctrl-C, which stops this process only
-        reader.start()
-    outgoing.close()
+    try:
+        with _no_interrupt():  # the child is born deaf to Ctrl-C, which stops this process only
+            reader.start()
+        outgoing.close()
+    except KeyboardInterrupt:  # pressed while the child was forked: held until it was born
+        reader.terminate()
+        reader.join()
+        raise
     failed = TemplateError(tr("读取工作簿 {path} 时出错：读取进程意外结束").format(path=path))
 
     def rows() -> Iterator[ImportRow]:
