@@ -64,7 +64,6 @@ _U16 = struct.Struct("<H").unpack_from
 _U32 = struct.Struct("<I").unpack_from
 _F64 = struct.Struct("<d").unpack_from
 _HEADER = struct.Struct("<HH").unpack_from  # a record's type and length; a cell's row and column
-_CELL = struct.Struct("<HHH").unpack_from  # a cell's row, column and style (XF)
 # the records read ([MS-XLS] 2.3)
 _BOF, _EOF, _CONTINUE, _FILEPASS, _CODEPAGE, _DATEMODE = 0x0809, 0x000A, 0x003C, 0x002F, 0x0042, 0x0022
 _FORMAT, _XF, _BOUNDSHEET, _SST = 0x041E, 0x00E0, 0x0085, 0x00FC

@@ -20,7 +20,7 @@ import pytest
 from reports.sheets import open_workbook
 from reports.xlsx_reader import MAX_DEPTH, TemplateError, Workbook
 from tests.attack.test_readers_attack import GOOD, HEADERS, _content, _peak_kb
-from tests.formats import _record, read_member, rezip, write_ods, write_xlsb, write_xlsx
+from tests.formats import _record, read_member, rezip, rows_of, write_ods, write_xlsb, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 _MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -115,12 +115,8 @@ def test_xlsx_rows_left_open_pass_the_depth_bound(tmp_path: Path) -> None:
             list(reference.rows())
     finally:
         reference.close()
-    book = open_workbook(path)
-    try:
-        with pytest.raises(TemplateError):
-            list(book.rows())
-    finally:
-        book.close()
+    with pytest.raises(TemplateError):
+        rows_of(path)
 
 
 def test_xlsx_rows_left_open_take_memory(tmp_path: Path) -> None:
