@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,20 +119,38 @@ class ReadOnlyLedger(DatabaseError):
     """The ledger file or its folder is not writable by this process."""
 
 
+class ConstraintRefused(DatabaseError):
+    """A constraint or trigger of the database refused the write (one added to the ledger by
+    hand, outside the program: the program's own writes keep its own constraints); the
+    transaction was rolled back."""
+
+
 def busy_message() -> str:
     return tr("账本正由另一处写入（如导入），请稍后再试")
 
 
 def _explain(exc: BaseException) -> DatabaseError | None:
-    """The one-line error for a failed write (or read) the user can act on, else None."""
+    """The one-line error for a failed write (or read) the user can act on, else None: raised
+    through SQLAlchemy, or by the driver itself (PostgreSQL's COPY of an import)."""
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试"))
         return None
-    if not isinstance(exc, OperationalError):
+    if isinstance(exc, DBAPIError):
+        orig, operational = exc.orig, isinstance(exc, OperationalError)
+    elif isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
+        orig = exc
+        operational = any(c.__name__ == "OperationalError" for c in type(exc).__mro__)
+    else:
         return None
-    orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None) or ""
+    # class 23: integrity constraints; P0001: a trigger's RAISE EXCEPTION (SQLite's RAISE(ABORT)
+    # is an IntegrityError)
+    if isinstance(orig, sqlite3.IntegrityError) or sqlstate.startswith("23") or sqlstate == "P0001":
+        detail = " ".join(str(orig).split())[:300]
+        return ConstraintRefused(tr("数据库的约束拒绝了这次写入，未写入任何数据：{detail}").format(detail=detail))
+    if not operational:
+        return None
     message = str(orig).lower()
     if sqlstate in ("55P03", "40P01") or "database is locked" in message or "database is busy" in message:
         return LedgerBusy(busy_message())
@@ -569,10 +587,11 @@ def script_head() -> str | None:
 
 @contextmanager
 def _one_line_errors() -> Iterator[None]:
-    """Turn a lock timeout, a full disk or a read-only file into its one-line DatabaseError."""
+    """Turn a lock timeout, a full disk, a read-only file or a refusing constraint into its
+    one-line DatabaseError."""
     try:
         yield
-    except (OperationalError, OSError) as exc:
+    except Exception as exc:
         failure = _explain(exc)
         if failure is None:
             raise
