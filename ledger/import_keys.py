@@ -27,7 +27,12 @@ class FileDuplicates:
 
     The rows seen are kept in a temporary SQLite database (a file the library removes when it is
     closed), not in dictionaries: a million rows' keys held as Python objects took about 400 MB;
-    here the memory is the page cache's few megabytes at any size."""
+    here the memory is the page cache's few megabytes at any size. A bitmap of the keys' hashes
+    (2 MB) answers most rows without asking that database — a key whose bit is not set was never
+    seen — and the rows seen are written to it a thousand at a time, before it is asked."""
+
+    _BITS = 1 << 24  # a million keys set about one bit in sixteen: 94 % of new keys are answered here
+    _FLUSH = 1000
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("", check_same_thread=False)  # "": a temporary file
@@ -36,6 +41,8 @@ class FileDuplicates:
         self._db.execute("PRAGMA cache_size = -8192")  # KiB
         self._db.execute("CREATE TABLE seen (day INTEGER, unit TEXT, fen INTEGER, row INTEGER, ref TEXT)")
         self._db.execute("CREATE INDEX seen_key ON seen (day, unit, fen)")
+        self._hashes = bytearray(self._BITS >> 3)
+        self._pending: list[tuple[int, str, int, int, str]] = []
         self._last: Reception | None = None
         self._last_key = (0, "", 0)
 
@@ -47,16 +54,29 @@ class FileDuplicates:
 
     def earlier(self, r: Reception) -> int | None:
         """The row this reception repeats, or None."""
-        found = self._db.execute(
-            "SELECT row, ref FROM seen WHERE day = ? AND unit = ? AND fen = ? ORDER BY rowid", self._key(r)
-        )
+        key = self._key(r)
+        bit = hash(key) & (self._BITS - 1)
+        if not self._hashes[bit >> 3] & (1 << (bit & 7)):
+            return None  # never seen
+        self._flush()
+        found = self._db.execute("SELECT row, ref FROM seen WHERE day = ? AND unit = ? AND fen = ? ORDER BY rowid", key)
         for row, ref_no in found:
             if not (r.ref and ref_no and r.ref != ref_no):
                 return int(row)
         return None
 
     def add(self, r: Reception, row: int) -> None:
-        self._db.execute("INSERT INTO seen VALUES (?, ?, ?, ?, ?)", (*self._key(r), row, r.ref))
+        key = self._key(r)
+        bit = hash(key) & (self._BITS - 1)
+        self._hashes[bit >> 3] |= 1 << (bit & 7)
+        self._pending.append((*key, row, r.ref))
+        if len(self._pending) >= self._FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._db.executemany("INSERT INTO seen VALUES (?, ?, ?, ?, ?)", self._pending)
+            self._pending.clear()
 
     def __del__(self) -> None:
         self._db.close()  # the temporary file goes with it

@@ -108,10 +108,15 @@ def explanations_text(explanations: dict[str, str]) -> str:
     return "\n".join(f"{RULES.get(rule, rule)}：{text}" for rule, text in explanations.items())
 
 
+_RULE_LABELS = {label: rule for rule, label in RULES.items()} | {rule: rule for rule in RULES}  # → the rule's code
+
+
 def parse_explanations(text: str) -> tuple[dict[str, str], str]:
     """Read 情况说明 back: labelled lines become explanations of their rule; any other text
     is returned apart (the caller keeps it in the remarks, so nothing is lost)."""
-    labels = {label: rule for rule, label in RULES.items()} | {rule: rule for rule in RULES}
+    if not text:
+        return {}, ""
+    labels = _RULE_LABELS
     explanations: dict[str, str] = {}
     other: list[str] = []
     for line in text.splitlines():

@@ -56,6 +56,8 @@ class Row:
     def __post_init__(self) -> None:
         # a cell the reader could not convert is that column's one error; the column reads as empty
         self.unreadable: list[CellError] = []
+        if Unreadable not in map(type, self.cells.values()):  # (the usual row: asked at C speed)
+            return
         for column, value in self.cells.items():
             if isinstance(value, Unreadable):
                 self.unreadable.append(CellError(column, value.message))
@@ -96,6 +98,20 @@ class Row:
         value = self.cells.get(column)
         if value is None:
             return ""
+        if type(value) is str:  # the usual cell, looked up by itself (as _judged would, for less)
+            known = _TEXTS.get((column, value))
+            if known is not None:
+                if known[1] is not None:
+                    self.errors.append(CellError(column, known[1]))
+                return known[0]
+            known = _text(column, value)
+            if len(value) <= _JUDGED_CHARS:
+                if len(_TEXTS) >= _JUDGED_CELLS:
+                    _TEXTS.clear()
+                _TEXTS[column, value] = known
+            if known[1] is not None:
+                self.errors.append(CellError(column, known[1]))
+            return known[0]
         return self._judged("text", column, value, _text)
 
     def date(self, column: str, *, required: bool) -> date | None:
@@ -148,6 +164,7 @@ def filled(value: Any) -> bool:
 
 
 _JUDGED: dict[tuple[Any, ...], tuple[Any, str | None]] = {}
+_TEXTS: dict[tuple[str, str], tuple[str, str | None]] = {}  # Row.text's verdicts on text cells
 _JUDGED_CELLS = 1 << 16  # verdicts remembered before the memory starts again
 _JUDGED_CHARS = 100  # longer texts seldom repeat
 

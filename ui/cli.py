@@ -237,15 +237,6 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _row_json(row: int, ref: str | None, violations: Sequence[Any], errors: Sequence[Any]) -> dict[str, Any]:
-    return {
-        "row": row,
-        "ref": ref,
-        "violations": [v.to_json() for v in violations],
-        "errors": [e.to_json() for e in errors],
-    }
-
-
 def _summary_line(summary: dict[str, int]) -> str:
     return tr(
         "共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行"
@@ -310,7 +301,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
             )
         # the 编号 the row carries (import keeps it where it is free, else gives a new one)
-        report.add(_row_json(item.row, (item.reception.ref if item.reception else item.ref) or None, violations, errors))
+        report.add(item.row, (item.reception.ref if item.reception else item.ref) or None, violations, errors)
     summary = report.summary
     report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
@@ -332,7 +323,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if o.ref and o.row >> 3 < len(paper_rows) and paper_rows[o.row >> 3] & (1 << (o.row & 7)):
             on_paper += 1  # imported, though it carries 审核人: a draft without --historical
         violations = o.assessment.violations if o.assessment and not o.errors else []
-        report.add(_row_json(o.row, o.ref, violations, o.errors))
+        report.add(o.row, o.ref, violations, o.errors)
 
     def noted(rows: Iterable[ImportRow]) -> Iterator[ImportRow]:
         for item in rows:

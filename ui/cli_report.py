@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ledger.db import polled
@@ -41,6 +41,20 @@ def json_text(value: Any, level: int = 0) -> str:
 _quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
 
 
+def _texts(items: list[dict[str, str]]) -> str:
+    """``json_text(items, 3)`` for a row's breaches or errors (dicts of text), written out."""
+    if not items:
+        return "[]"
+    return (
+        "["
+        + ",".join(
+            "\n        {" + ",".join([f"\n          {_quote(k)}: {_quote(v)}" for k, v in item.items()]) + "\n        }"
+            for item in items
+        )
+        + "\n      ]"
+    )
+
+
 class Report:
     """The rows of a ``check`` or ``import`` report, rendered as they come into a spooled
     temporary file (memory stays bounded however many rows), printed once all is done, so a
@@ -54,16 +68,30 @@ class Report:
         self.spool = tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8")
         self.summary = {"rows": 0, "compliant": 0, "with_violations": 0, "with_errors": 0}
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: int, ref: str | None, violations: Sequence[Any], errors: Sequence[Any]) -> None:
+        """One row's verdict: its worksheet row, its 编号, its breaches and its errors."""
         s = self.summary
         if self.as_json:
-            self.spool.write(("," if s["rows"] else "") + "\n    " + json_text(row, 2))
+            # json_text of the row's dict, written out (the usual row, with nothing to say, is
+            # most of a report: this costs a tenth of rendering it as a dict)
+            self.spool.write(
+                ("," if s["rows"] else "")
+                + f'\n    {{\n      "row": {row},\n      "ref": {"null" if ref is None else _quote(ref)},'
+                + f'\n      "violations": {_texts([v.to_json() for v in violations])},'
+                + f'\n      "errors": {_texts([e.to_json() for e in errors])}\n    }}'
+            )
         else:
-            self.spool.write("".join(line + "\n" for line in row_lines(row, imported=self.imported)))
+            whole = {
+                "row": row,
+                "ref": ref,
+                "violations": [v.to_json() for v in violations],
+                "errors": [e.to_json() for e in errors],
+            }
+            self.spool.write("".join(line + "\n" for line in row_lines(whole, imported=self.imported)))
         s["rows"] += 1
-        if row["errors"]:
+        if errors:
             s["with_errors"] += 1
-        elif row["violations"]:
+        elif violations:
             s["with_violations"] += 1
         else:
             s["compliant"] += 1

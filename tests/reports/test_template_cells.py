@@ -62,6 +62,7 @@ def test_values_equal_but_written_differently_keep_their_own_verdicts() -> None:
 
 def judged_fresh(cells: dict[str, object], call: str, *args: object) -> tuple[object, list[str]]:
     template_cells._JUDGED.clear()
+    template_cells._TEXTS.clear()
     return judged(cells, call, *args)
 
 
@@ -76,6 +77,7 @@ def test_verdicts_stay_right_when_the_memory_starts_again(tmp_path: Path, monkey
     monkeypatch.setattr(template_cells, "_JUDGED_CELLS", 5)
     monkeypatch.setattr(xlsx_scan, "MEMO_CELLS", 7)
     template_cells._JUDGED.clear()
+    template_cells._TEXTS.clear()
     rows = [
         good_row(来访单位=f"第{i % 9}教育局", 餐费=100 + i % 4, 接待日期=f"2025-03-{1 + i % 28:02d}", 陪餐人数=i % 3)
         for i in range(60)
