@@ -116,6 +116,27 @@ def test_file_duplicates_keep_their_verdicts_on_disk() -> None:
     assert other.earlier(changed(first, ref="JD-2025-0001")) == 5
 
 
+@pytest.mark.parametrize("bits", [1 << 24, 8])  # 8: every key shares a bit with others
+def test_file_duplicates_answer_as_a_dict_of_their_keys(bits: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bitmap in front of the temporary database and the rows written to it a thousand at a
+    time give the verdicts a dict of the keys would: rows repeated long after (written out) and
+    just after (not yet written), and keys that share a bit without being the same."""
+    from ledger.import_keys import FileDuplicates
+
+    monkeypatch.setattr(FileDuplicates, "_BITS", bits)
+    seen = FileDuplicates()
+    kept: dict[tuple[date, str, str], int] = {}
+    units = [f"第{i}教育局" for i in range(50)]
+    for row in range(2, 2600):
+        key = (date(2025, 1, 1 + row % 28), units[row % 50], f"{100 + row % 7}.00")
+        r = sample_reception(key[0], unit=key[1], amount=key[2])
+        assert seen.earlier(r) == kept.get(key), row
+        if key not in kept:
+            kept[key] = row
+            seen.add(r, row)
+    assert len(kept) < 2598  # some rows did repeat
+
+
 def test_taken_refs_answer_as_a_set_of_their_texts() -> None:
     """The numbers an import has taken are bits of a year's bitmap (bounded memory for a
     million rows): every text is in it exactly when a set of the texts would hold it."""
