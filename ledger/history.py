@@ -100,9 +100,24 @@ def _hash_of(
     after: str,
     algo: str | None,
 ) -> str:
-    header = _CANONICAL(
-        [at.replace(microsecond=0).isoformat(), username, action, entity, entity_id, ref, comment]
-    )
+    return _hashed(prev_hash, at.replace(microsecond=0).isoformat(), username, action, entity, entity_id, ref, comment, before, after, algo)
+
+
+def _hashed(
+    prev_hash: str,
+    at: str,
+    username: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    ref: str,
+    comment: str,
+    before: str,
+    after: str,
+    algo: str | None,
+) -> str:
+    """_hash_of, the time given as its text (an import's entries share one)."""
+    header = _CANONICAL([at, username, action, entity, entity_id, ref, comment])
     body = "\n".join((prev_hash, header, before, after))
     if (algo or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry
         return sm3_hex(body.encode("utf-8"))
@@ -150,10 +165,12 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     values = []
+    times: dict[datetime, str] = {}  # an entry's time as its text, made once (an import's share one)
     for e in entries:
         before, after = e.get("before"), e.get("after")
+        at = (e.get("at") or datetime.now()).replace(microsecond=0)
         row = {
-            "at": (e.get("at") or datetime.now()).replace(microsecond=0),
+            "at": at,
             "username": e["username"],
             "action": e["action"],
             "entity": e["entity"],
@@ -165,7 +182,22 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
             "prev_hash": prev,
             "algo": algo,
         }
-        row["hash"] = prev = _entry_hash(row)
+        at_text = times.get(at)
+        if at_text is None:
+            at_text = times[at] = at.isoformat()
+        row["hash"] = prev = _hashed(
+            prev,
+            at_text,
+            row["username"],
+            row["action"],
+            row["entity"],
+            row["entity_id"],
+            row["ref"],
+            row["comment"],
+            row["before"],
+            row["after"],
+            algo,
+        )
         values.append(row)
     if values:
         insert_many(session.connection(), HistoryRow.__table__, values)

@@ -117,6 +117,15 @@ class TakenRefs:
         for text in texts:
             self.add(text)
 
+    def holds(self, year: int, seq: int) -> bool:
+        """Whether ``ref(year, seq)`` is taken (told without writing the number out and
+        reading it back: the import asks for every number it gives)."""
+        if not 0 <= seq <= self._MAX_SEQ:
+            return ref(year, seq) in self._other
+        bits = self._bits.get(year)
+        byte = seq >> 3
+        return bits is not None and byte < len(bits) and bool(bits[byte] & (1 << (seq & 7)))
+
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False

@@ -481,7 +481,7 @@ class Importer:
             else:
                 seq = state.next_seq[year]
                 state.next_seq[year] += 1
-                while ref(year, seq) in state.refs_taken or ref(year, seq) in state.carried:
+                while state.refs_taken.holds(year, seq) or state.carried.holds(year, seq):
                     seq = state.next_seq[year]
                     state.next_seq[year] += 1
             number = ref(year, seq)

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -463,16 +464,30 @@ def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]
     executemany; PostgreSQL one COPY, which streams the rows instead of a statement each."""
     if not rows:
         return
-    keys = list(rows[0])
+    keys = tuple(rows[0])
     dialect = connection.dialect
-    statement, names, convert, defaults = _insert_statement(table, dialect, tuple(keys))
+    statement, names, convert, defaults = _insert_statement(table, dialect, keys)
+    picked = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    rest = tuple(defaults[k] for k in names[len(keys) :])  # names: the keys, then the defaults
+    # a date's or time's text made once per value (an import's rows share their times and dates)
+    made: list[dict[Any, Any]] = [{} for _ in convert]
     values: list[tuple[Any, ...]] = []
     for row in rows:
         if len(row) != len(keys):
             raise ValueError(f"insert_many: the rows for {table.name} have different columns")
-        one = [row[k] if k in row else defaults[k] for k in names]
-        for i, f in convert:
-            one[i] = f(one[i])
+        if not convert:
+            values.append(picked(row) + rest)
+            continue
+        one = [*picked(row), *rest]
+        for (i, f), known in zip(convert, made, strict=True):
+            value = one[i]
+            if type(value) is date or (type(value) is datetime and value.tzinfo is None):
+                text = known.get(value)
+                if text is None:
+                    text = known[value] = f(value)
+                one[i] = text
+            else:
+                one[i] = f(value)
         values.append(tuple(one))
     if dialect.name == "postgresql":
         quote = dialect.identifier_preparer.quote
@@ -500,13 +515,18 @@ def _insert_statement(
     if any(not c.default.is_scalar for c in left_out):  # type: ignore[union-attr]
         raise ValueError(f"insert_many: give {table.name}'s computed defaults in the rows")
     defaults = {c.key: c.default.arg for c in left_out}  # type: ignore[union-attr]
-    compiled = insert(table).compile(dialect=dialect, column_keys=[*keys, *defaults])
-    names = list(compiled.positiontup or ()) if compiled.positional else [*keys, *defaults]
+    names = [*keys, *defaults]
+    if dialect.paramstyle == "qmark":  # SQLite: the columns in the rows' order (see insert_many)
+        quote = dialect.identifier_preparer.quote
+        listed = ", ".join(quote(table.c[k].name) for k in names)
+        statement = f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({', '.join('?' * len(names))})"
+    else:
+        statement = str(insert(table).compile(dialect=dialect, column_keys=names))
     # the dialect's own type: SQLite's DATETIME writes "2025-06-01 09:30:00.000000" as every
     # other write of the ledger does (the generic type would leave it to sqlite3's adapter)
     processors = [(i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for i, k in enumerate(names)]
     convert = [(i, f) for i, f in processors if f is not None]
-    return str(compiled), names, convert, defaults
+    return statement, names, convert, defaults
 
 
 # SQLite keeps the monthly totals and the search index by insert triggers (migration 0004), a

@@ -158,6 +158,11 @@ def test_taken_refs_answer_as_a_set_of_their_texts() -> None:
         taken.add(text)
     probes = [*added, "JD-2025-0006", "JD-2025-0008", "JD-2026-0007", "JD-2025-12344", "JD-2025-0009", "", "JD--"]
     assert {p for p in probes if p in taken} == set(added)
+    # asked by year and sequence, as the import asks for each number it gives
+    from ledger.mapping import ref
+
+    for year, seq in [(2025, 7), (2025, 12345), (2024, 1), (2025, 99999999), (2025, 8), (2026, 7), (2025, 0)]:
+        assert taken.holds(year, seq) == (ref(year, seq) in taken), (year, seq)
 
 
 def test_a_letter_cited_in_two_batches_is_registered_once(
