@@ -74,10 +74,21 @@ def canonical(amount: Decimal) -> Decimal:
 
 def to_fen(amount: Decimal) -> int:
     """Yuan (at most two decimals) to integer fen."""
+    known = _FEN.get(amount) if amount.is_finite() else None  # (a NaN is no key)
+    if known is not None:
+        return known
     fen = amount * 100
     if fen != fen.to_integral_value():
         raise MoneyError(tr("金额最多两位小数：{value}").format(value=amount))
-    return int(fen)
+    if len(_FEN) >= _FEN_KEPT:
+        _FEN.clear()
+    known = _FEN[amount] = int(fen)
+    return known
+
+
+# amounts repeat (an import converts each reception's six to eight amounts): each is converted once
+_FEN: dict[Decimal, int] = {}
+_FEN_KEPT = 1 << 16
 
 
 def from_fen(fen: int) -> Decimal:

@@ -113,3 +113,12 @@ def test_odd_number_text_is_not_an_amount(text: str) -> None:
 )
 def test_full_width_amounts_are_read(text: str, amount: str) -> None:
     assert str(parse_money(text)) == amount
+
+
+def test_to_fen_answers_the_same_when_it_remembers() -> None:
+    """to_fen remembers each amount it converted: written differently, the same value gives the
+    same fen; an amount with a third decimal is refused every time, never remembered."""
+    for _ in range(2):
+        assert [to_fen(Decimal(t)) for t in ("12.5", "12.50", "-0.00", "0", "99999999.99")] == [1250, 1250, 0, 0, 9999999999]
+        with pytest.raises(MoneyError):
+            to_fen(Decimal("12.505"))
