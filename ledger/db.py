@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import changes
 from ledger.i18n import tr
@@ -125,6 +126,17 @@ class ConstraintRefused(DatabaseError):
     transaction was rolled back."""
 
 
+def skipped_by_trigger(table: str) -> ConstraintRefused:
+    """A write the database said it did not do, without an error: a trigger added by hand that
+    skips the row (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE trigger returning NULL). Raised
+    inside the write, so the whole transaction is rolled back."""
+    detail = tr("表 {table} 上的触发器略过了要写入的行").format(table=table)
+    return ConstraintRefused(tr("数据库的约束拒绝了这次写入，未写入任何数据：{detail}").format(detail=detail))
+
+
+_STALE_TABLE = re.compile(r"on table '([^']+)'")
+
+
 def busy_message() -> str:
     return tr("账本正由另一处写入（如导入），请稍后再试")
 
@@ -132,6 +144,11 @@ def busy_message() -> str:
 def _explain(exc: BaseException) -> DatabaseError | None:
     """The one-line error for a failed write (or read) the user can act on, else None: raised
     through SQLAlchemy, or by the driver itself (PostgreSQL's COPY of an import)."""
+    if isinstance(exc, StaleDataError):
+        # an UPDATE or DELETE under the write lock that matched none of the rows it had just
+        # read: a trigger added by hand skipped it (nothing else changes them meanwhile)
+        table = _STALE_TABLE.search(str(exc))
+        return skipped_by_trigger(table.group(1) if table else "?")
     if isinstance(exc, OSError):
         if exc.errno == errno.ENOSPC:
             return DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试"))
@@ -147,7 +164,14 @@ def _explain(exc: BaseException) -> DatabaseError | None:
     # class 23: integrity constraints; P0001: a trigger's RAISE EXCEPTION (SQLite's RAISE(ABORT)
     # is an IntegrityError)
     if isinstance(orig, sqlite3.IntegrityError) or sqlstate.startswith("23") or sqlstate == "P0001":
-        detail = " ".join(str(orig).split())[:300]
+        # PostgreSQL's own words without the row's data (its CONTEXT quotes the COPY line, a
+        # CHECK's DETAIL the whole row, a password's hash too); a key's DETAIL names the value
+        diag = getattr(orig, "diag", None)
+        said = getattr(diag, "message_primary", None)
+        shown = getattr(diag, "message_detail", None) or ""
+        if said and not shown.startswith("Failing row contains"):
+            said += " " + shown
+        detail = " ".join((said or str(orig)).split())[:300]
         return ConstraintRefused(tr("数据库的约束拒绝了这次写入，未写入任何数据：{detail}").format(detail=detail))
     if not operational:
         return None
@@ -159,6 +183,23 @@ def _explain(exc: BaseException) -> DatabaseError | None:
     if "readonly" in message or "read-only" in message:
         return ReadOnlyLedger(tr("账本文件或其文件夹是只读的，不能写入：只能查看和导出"))
     return None
+
+
+def _refuse_skipped_insert(connection, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    """An INSERT of the program's (the ORM's, a Core insert) that the database says stored fewer
+    rows than it was given: a trigger added by hand skipped them (``skipped_by_trigger``).
+    The program's own INSERT ... SELECT and COPY are not compiled inserts (insert_many counts
+    its own rows); a batch of several rows in one statement (insertmanyvalues) is not told, nor
+    on SQLite an INSERT ... RETURNING, whose count is known once its rows are fetched."""
+    if context is None or not context.isinsert or cursor.rowcount < 0:
+        return
+    if cursor.description is not None and connection.dialect.name == "sqlite":
+        return
+    if str(getattr(context, "execute_style", "")).endswith("INSERTMANYVALUES"):
+        return  # (its parameters are the batch's, of every row at once)
+    given = len(parameters) if executemany else 1
+    if cursor.rowcount < given:
+        raise skipped_by_trigger(context.compiled.statement.table.name)
 
 
 def sqlite_access(path: Path) -> str:
@@ -271,6 +312,8 @@ class Database:
                 raise DatabaseError(tr("无法打开数据库：{error}").format(error=exc)) from None
             self.write_engine = self.engine
             self.access = "ro" if read_only else "rw"
+        for engine in {self.engine, self.write_engine}:
+            event.listen(engine, "after_cursor_execute", _refuse_skipped_insert)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         if migrate:

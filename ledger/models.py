@@ -497,11 +497,15 @@ def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]
             with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
                 for one in values:
                     copy.write_row(one)
-        return
-    if dialect.positional:
-        connection.exec_driver_sql(statement, values)
+            stored = cursor.rowcount
+    elif dialect.positional:
+        stored = connection.exec_driver_sql(statement, values).rowcount
     else:
-        connection.exec_driver_sql(statement, [dict(zip(names, one, strict=True)) for one in values])
+        stored = connection.exec_driver_sql(statement, [dict(zip(names, one, strict=True)) for one in values]).rowcount
+    if 0 <= stored < len(values):
+        from ledger.db import skipped_by_trigger  # (ledger.db reads these models)
+
+        raise skipped_by_trigger(table.name)
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tempfile
 import zipfile
 import zlib
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger import signing
 from ledger.i18n import tr
@@ -171,8 +172,17 @@ def write_archive(service: Any, actor: User, year: int, path: Path) -> ArchiveSu
     if problem:
         raise ArchiveError(problem)
     content, summary = build_archive(service, actor, year)
-    write_atomic(path, content)
-    service.seal_year(actor, year, summary.manifest_sha256)
+
+    def written_then_sealed(fh: BinaryIO) -> None:
+        # the year is sealed once the archive is on disk, and the archive takes its name once
+        # the year is sealed: a seal refused (a constraint added to the ledger by hand) leaves
+        # no archive of a year that is not sealed
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
+        service.seal_year(actor, year, summary.manifest_sha256)
+
+    write_atomic(path, written_then_sealed)
     return summary
 
 
