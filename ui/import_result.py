@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.db import DatabaseError
 from ledger.errors import ImportCancelled, LedgerError
 from ledger.i18n import tr
 from ledger.records import ImportRow, Status, User
@@ -302,7 +303,7 @@ def import_workbook(
         )
         return report(progress.value(), progress.maximum())
 
-    def refused(exc: LedgerError) -> None:
+    def refused(exc: LedgerError | DatabaseError) -> None:
         progress.close()  # the message alone on the screen, not over the progress dialog
         if isinstance(exc, ImportCancelled):
             QMessageBox.information(parent, tr("导入已取消"), str(exc))

@@ -10,7 +10,8 @@ goes through ``run``::
 (an import storing its rows), a write would wait in the window's thread, which froze for up to
 ``WAIT_SECONDS`` and then refused: ``wait_for_writer`` waits instead behind a dialog that counts
 the seconds and lets the user give up (nothing is written, the form keeps what was typed). A refusal of the service (a
-``LedgerError``) goes to ``refused`` when given — the form puts each problem at its field —
+``LedgerError``, or a ``DatabaseError``: a full disk, a constraint added to the database by
+hand) goes to ``refused`` when given — the form puts each problem at its field —
 or else to a message box in the service's own words. On success ``done`` gets the result,
 then the hub announces the receptions ``changed`` names (None: none changed; an empty
 list: some, ids unknown) (and ``settings_changed`` when
@@ -28,7 +29,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from ledger.db import LedgerBusy, StoppedWaiting, when_free
+from ledger.db import DatabaseError, LedgerBusy, StoppedWaiting, when_free
 from ledger.i18n import tr
 from ledger.service import LedgerError
 from ui.hub import ChangeHub
@@ -43,7 +44,7 @@ class Outcome(Generic[T]):
 
     ok: bool
     value: T | None = None
-    error: LedgerError | None = None
+    error: LedgerError | DatabaseError | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -56,7 +57,7 @@ def run(
     hub: ChangeHub | None,
     title: str = "",
     confirm: Callable[[], bool] | None = None,
-    refused: Callable[[LedgerError], None] | None = None,
+    refused: Callable[[LedgerError | DatabaseError], None] | None = None,
     done: Callable[[T], None] | None = None,
     changed: Callable[[T], Iterable[int | None] | None] | None = None,
     settings: bool = False,
@@ -79,7 +80,7 @@ def run(
     except LedgerBusy as exc:  # it waited WAIT_SECONDS in vain
         show_ledger_error(parent, exc, title)
         return Outcome(False)
-    except LedgerError as exc:
+    except (LedgerError, DatabaseError) as exc:  # (a full disk, a constraint added by hand)
         if refused is not None:
             refused(exc)
         else:

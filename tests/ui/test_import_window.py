@@ -114,3 +114,23 @@ def test_a_workbook_with_no_rows_writes_nothing_and_says_so(
     summary, shown = imported(qtbot, service, team.clerk, write_template(tmp_path / "empty.xlsx", []), monkeypatch)
     assert summary is None and shown == []
     assert told == ["工作簿中没有数据行（第 1 行为表头，数据从第 2 行起）。"]
+
+
+def test_a_constraint_added_by_hand_refuses_the_import_in_its_own_words(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unique index someone added to the database refuses the import: the window says so under
+    无法导入 (not as an unexpected error), shows no result, and nothing is written."""
+    from sqlalchemy import text
+
+    with service.db.engine.begin() as connection:
+        connection.execute(text("CREATE UNIQUE INDEX one_per_unit ON receptions (visiting_unit)"))
+    warned: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, message, *a: warned.append((title, message)))
+    rows = [good_row(接待日期="2025-03-05"), good_row(接待日期="2025-03-06")]
+    summary, shown = imported(qtbot, service, team.clerk, write_template(tmp_path / "two.xlsx", rows), monkeypatch)
+    assert summary is None and shown == []
+    assert warned == [
+        ("无法导入", "数据库的约束拒绝了这次写入，未写入任何数据：UNIQUE constraint failed: receptions.visiting_unit")
+    ]
+    assert service.receptions(LedgerQuery()) == []
