@@ -89,7 +89,7 @@ _HASHED = (
 
 def _hash_of(
     prev_hash: str,
-    at: datetime,
+    at: datetime | str,
     username: str,
     action: str,
     entity: str,
@@ -100,24 +100,10 @@ def _hash_of(
     after: str,
     algo: str | None,
 ) -> str:
-    return _hashed(prev_hash, at.replace(microsecond=0).isoformat(), username, action, entity, entity_id, ref, comment, before, after, algo)
-
-
-def _hashed(
-    prev_hash: str,
-    at: str,
-    username: str,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    ref: str,
-    comment: str,
-    before: str,
-    after: str,
-    algo: str | None,
-) -> str:
-    """_hash_of, the time given as its text (an import's entries share one)."""
-    header = _CANONICAL([at, username, action, entity, entity_id, ref, comment])
+    """The entry's hash; ``at`` its time, or that time's text to the second (an import's
+    entries share one, written once)."""
+    stamp = at if isinstance(at, str) else at.replace(microsecond=0).isoformat()
+    header = _CANONICAL([stamp, username, action, entity, entity_id, ref, comment])
     body = "\n".join((prev_hash, header, before, after))
     if (algo or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry
         return sm3_hex(body.encode("utf-8"))
@@ -185,7 +171,7 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
         at_text = times.get(at)
         if at_text is None:
             at_text = times[at] = at.isoformat()
-        row["hash"] = prev = _hashed(
+        row["hash"] = prev = _hash_of(
             prev,
             at_text,
             row["username"],

@@ -1,6 +1,12 @@
 """A constraint or trigger added to the ledger's database by hand, outside the program (a
 bureau's database administrator "tidying up"), that refuses a write: the write is one line
-naming what refused it, nothing of it is kept, and the ledger stays usable."""
+naming what refused it, nothing of it is kept, and the ledger stays usable.
+
+Also one that *skips* a row instead of failing (SQLite's RAISE(IGNORE), a PostgreSQL BEFORE
+trigger returning NULL), found by the attack of 1 Dec 2026: it gave a traceback (KeyError) or, on
+the history, a write that "succeeded" without its history entry (verify then failed); a
+PostgreSQL CHECK quoted the whole row (a password's hash too); an archive whose seal was refused
+stayed on disk."""
 
 from __future__ import annotations
 
@@ -88,15 +94,142 @@ def test_a_hand_added_trigger_refuses_a_save_in_one_line(ledger: tuple[str, Ledg
     assert saved.ref == "JD-2025-0001"
 
 
-def test_the_command_line_says_it_in_one_line(db_url: str, tmp_path: Path) -> None:
+def test_the_command_line_names_the_index_in_one_line(url: str, tmp_path: Path) -> None:
+    """On PostgreSQL with the key that repeats, not the COPY's line with the row's raw data."""
+    _by_hand(url, "CREATE UNIQUE INDEX one_per_unit ON receptions (visiting_unit)")
+    book = write_template(tmp_path / "两行.xlsx", [good_row(), good_row(接待日期="2025-03-06")])
+    done = run_cli("--db", url, "import", str(book), env=CLERK)
+    assert done.returncode == 2 and done.stdout == ""
+    said = (
+        "UNIQUE constraint failed: receptions.visiting_unit"
+        if url.startswith("sqlite")
+        else 'duplicate key value violates unique constraint "one_per_unit" Key (visiting_unit)=(市教育局) already exists.'
+    )
+    assert done.stderr.strip().splitlines() == [PREFIX + said]
+
+
+# ---------------------------------------------------------------------------- a row skipped
+PREFIX = "错误: 数据库的约束拒绝了这次写入，未写入任何数据："
+ADMIN = {"LEDGER_USER": "admin", "LEDGER_PASSWORD": PASSWORD}
+CLERK = {"LEDGER_USER": "li", "LEDGER_PASSWORD": PASSWORD}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, db_url: str) -> Iterator[str]:
+    chosen = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    service = LedgerService(Database(chosen))
+    make_team(service)
+    service.db.dispose()
+    yield chosen
+
+
+def _table_counts(url: str) -> tuple[int, ...]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = tuple(
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("receptions", "history", "users", "reception_people")
+        )
+    engine.dispose()
+    return found
+
+
+def _skipping(url: str, table: str, event: str = "INSERT") -> None:
+    """A trigger added by hand that skips every row written to ``table``, without an error."""
+    if url.startswith("sqlite"):
+        _by_hand(url, f"CREATE TRIGGER skip_all BEFORE {event} ON {table} BEGIN SELECT RAISE(IGNORE); END")
+    else:
+        _by_hand(
+            url,
+            "CREATE FUNCTION skip_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+            f"CREATE TRIGGER skip_all BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION skip_all()",
+        )
+
+
+def _drop_skipping(url: str, table: str) -> None:
+    _by_hand(url, "DROP TRIGGER skip_all" + ("" if url.startswith("sqlite") else f" ON {table}"))
+
+
+def _verify_clean(url: str) -> None:
+    done = run_cli("--db", url, "verify")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("table", ["receptions", "reception_people", "history"])
+def test_a_trigger_skipping_an_imports_rows_is_one_line_and_nothing_is_written(
+    url: str, table: str, tmp_path: Path
+) -> None:
+    _skipping(url, table)
+    before = _table_counts(url)
+    book = write_template(tmp_path / "两行.xlsx", [good_row(), good_row(接待日期="2025-03-06")])
+    done = run_cli("--db", url, "import", str(book), env=CLERK)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [PREFIX + f"表 {table} 上的触发器略过了要写入的行"]
+    assert done.stdout == ""
+    assert _table_counts(url) == before
+    _verify_clean(url)
+    _drop_skipping(url, table)  # the ledger stays usable
+    again = run_cli("--db", url, "import", str(book), env=CLERK)
+    assert again.returncode == 0, again.stderr
+    _verify_clean(url)
+
+
+@pytest.mark.parametrize("table", ["history", "users"])
+def test_a_trigger_skipping_a_new_users_rows_is_one_line_and_nothing_is_written(url: str, table: str) -> None:
+    _skipping(url, table)
+    before = _table_counts(url)
+    done = run_cli("--db", url, "user", "add", "wu", "--role", "clerk", "--new-password", PASSWORD, env=ADMIN)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [PREFIX + f"表 {table} 上的触发器略过了要写入的行"]
+    assert _table_counts(url) == before
+    _verify_clean(url)
+
+
+def test_a_trigger_skipping_an_update_is_one_line(url: str) -> None:
+    _skipping(url, "settings", "UPDATE")
+    done = run_cli("--db", url, "bureau", "set", "--address", "某路 1 号", env=ADMIN)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [PREFIX + "表 settings 上的触发器略过了要写入的行"]
+    _verify_clean(url)
+    assert "某路" not in run_cli("--db", url, "bureau").stdout
+
+
+def test_a_check_added_by_hand_on_postgresql_does_not_quote_the_row(pg_url: str, tmp_path: Path) -> None:
+    service = LedgerService(Database(pg_url))
+    make_team(service)
+    service.db.dispose()
+    _by_hand(pg_url, "ALTER TABLE users ADD CONSTRAINT long_names CHECK (length(username) > 3) NOT VALID")
+    done = run_cli("--db", pg_url, "user", "add", "wu", "--role", "clerk", "--new-password", PASSWORD, env=ADMIN)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        PREFIX + 'new row for relation "users" violates check constraint "long_names"'
+    ]  # not "Failing row contains (…, $argon2id$…)"
+    _by_hand(pg_url, "ALTER TABLE receptions ADD CONSTRAINT small CHECK (total_fen < 20000) NOT VALID")
+    book = write_template(tmp_path / "大额.xlsx", [good_row(餐费=250)])
+    done = run_cli("--db", pg_url, "import", str(book), env=CLERK)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        PREFIX + 'new row for relation "receptions" violates check constraint "small"'
+    ]  # not the COPY's line with the row's raw data
+
+
+def test_an_archive_whose_seal_is_refused_is_not_left_on_disk(db_url: str, tmp_path: Path) -> None:
     service = LedgerService(Database(db_url))
     make_team(service)
     service.db.dispose()
-    _by_hand(db_url, "CREATE UNIQUE INDEX one_per_unit ON receptions (visiting_unit)")
-    book = write_template(tmp_path / "两行.xlsx", [good_row(), good_row(接待日期="2025-03-06")])
-    done = run_cli("--db", db_url, "import", str(book), env={"LEDGER_USER": "li", "LEDGER_PASSWORD": PASSWORD})
+    book = write_template(tmp_path / "一行.xlsx", [good_row()])
+    assert run_cli("--db", db_url, "import", str(book), env=CLERK).returncode == 0
+    _by_hand(
+        db_url,
+        "CREATE TRIGGER no_seal BEFORE INSERT ON sealed_years BEGIN SELECT RAISE(ABORT, '不得封存'); END",
+    )
+    target = tmp_path / "2025.zip"
+    done = run_cli("--db", db_url, "archive", "--year", "2025", "-o", str(target), env=ADMIN)
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "错误: 数据库的约束拒绝了这次写入，未写入任何数据：UNIQUE constraint failed: receptions.visiting_unit"
-    ]
-    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [PREFIX + "不得封存"]
+    assert not target.exists()  # no "sealed" archive of a year that is not sealed
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]  # nor its temporary file
+    _by_hand(db_url, "DROP TRIGGER no_seal")
+    done = run_cli("--db", db_url, "archive", "--year", "2025", "-o", str(target), env=ADMIN)
+    assert done.returncode == 0, done.stderr
+    assert run_cli("verify", "--archive", str(target)).returncode == 0
