@@ -520,6 +520,8 @@ def _insert_statement(
         raise ValueError(f"insert_many: give {table.name}'s computed defaults in the rows")
     defaults = {c.key: c.default.arg for c in left_out}  # type: ignore[union-attr]
     names = [*keys, *defaults]
+    if dialect.positional and dialect.paramstyle != "qmark":  # (SQLite's is qmark; psycopg's named)
+        raise ValueError(f"insert_many: {dialect.paramstyle} parameters are not written out here")
     if dialect.paramstyle == "qmark":  # SQLite: the columns in the rows' order (see insert_many)
         quote = dialect.identifier_preparer.quote
         listed = ", ".join(quote(table.c[k].name) for k in names)
