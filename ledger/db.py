@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import changes
 from ledger.i18n import tr
+from ledger.models import RowsSkipped
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_WRITE_LOCK = 7_202_501  # advisory lock key: one writer at a time appends to the history
@@ -144,6 +145,8 @@ def busy_message() -> str:
 def _explain(exc: BaseException) -> DatabaseError | None:
     """The one-line error for a failed write (or read) the user can act on, else None: raised
     through SQLAlchemy, or by the driver itself (PostgreSQL's COPY of an import)."""
+    if isinstance(exc, RowsSkipped):
+        return skipped_by_trigger(exc.table)
     if isinstance(exc, StaleDataError):
         # an UPDATE or DELETE under the write lock that matched none of the rows it had just
         # read: a trigger added by hand skipped it (nothing else changes them meanwhile)
