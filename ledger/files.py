@@ -42,3 +42,18 @@ def not_a_file_message(target: Path) -> str | None:
     if not stat.S_ISREG(mode):
         return tr("{path} 不是普通文件（设备或管道）：请给出一个文件名").format(path=target)
     return None
+
+
+def read_failure(exc: OSError, source: Path) -> str:
+    """One Chinese line for an OSError met while reading ``source`` (the system's own words,
+    "No such file or directory", are English on most systems)."""
+    code = exc.errno
+    if code == errno.ENOENT:
+        message = tr("找不到文件 {path}：它可能已被移动、改名或删除，请重新选择")
+    elif code in (errno.EACCES, errno.EPERM):
+        message = tr("没有权限读取 {path}（或文件正被其他程序独占打开）：请关闭该文件或检查权限后重试")
+    elif code == errno.EISDIR:
+        message = tr("{path} 是一个文件夹：请选择一个文件")
+    else:
+        message = tr("无法读取 {path}：{error}")
+    return message.format(path=source, error=" ".join(str(exc.strerror or exc).split()))

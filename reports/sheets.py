@@ -22,6 +22,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from ledger.files import read_failure
 from ledger.i18n import tr
 from reports.xlsx_reader import (
     _OLE_MAGIC,
@@ -49,7 +50,7 @@ def kind_of(path: Path) -> str:
         with open(path, "rb") as f:
             magic = f.read(8)
     except OSError as exc:
-        raise TemplateError(tr("无法打开文件 {path}：{error}").format(path=path, error=exc)) from None
+        raise TemplateError(read_failure(exc, path)) from None
     if magic == _OLE_MAGIC:
         return XLS  # Excel 97-2003 or 5.0/95, or an encrypted workbook (said when it is read)
     if magic[:4] in _OLD_EXCEL:

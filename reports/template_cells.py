@@ -9,6 +9,8 @@ depends on nothing but its column, its type and what it holds, so the verdicts a
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -187,6 +189,7 @@ def _text(column: str, value: Any) -> tuple[str, str | None]:
 
 def _date(column: str, value: Any) -> tuple[date | None, str | None]:
     day: date | None = None
+    text = ""
     if isinstance(value, datetime):
         day = value.date()
     elif isinstance(value, date):
@@ -200,12 +203,32 @@ def _date(column: str, value: Any) -> tuple[date | None, str | None]:
             except ValueError:
                 continue
     if day is None:
-        return None, tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=_raw(value)[:40])
+        unknown = tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=_raw(value)[:40])
+        return None, _no_such_day(text) or unknown
     if not FIRST_DAY <= day <= LAST_DAY:
         return None, tr("日期应在 {a} 至 {b} 之间，而不是 {v}").format(
             a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=day.isoformat()
         )
     return day, None
+
+
+_DAY_SHAPE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def _no_such_day(text: str) -> str | None:
+    """Why ``text``, written as a date the template reads (2025-02-30, 2025年2月30日), is no day:
+    its month has fewer days (None when it is not so written). Telling the clerk to write
+    YYYY-MM-DD would send them looking for a mistake in what they already wrote so."""
+    m = _DAY_SHAPE.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12 or day < 1:
+        return None
+    days = calendar.monthrange(year, month)[1]
+    if day <= days:
+        return None
+    return tr("日期“{v}”不存在：{y} 年 {m} 月只有 {n} 天").format(v=text, y=year, m=month, n=days)
 
 
 def _count(column: str, value: Any, minimum: int) -> tuple[int, str | None]:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ledger.db import DatabaseError
 from ledger.errors import ImportCancelled, LedgerError
+from ledger.files import read_failure
 from ledger.i18n import tr
 from ledger.records import ImportRow, Status, User
 from ledger.service import ImportOutcome, LedgerService
@@ -116,7 +117,7 @@ def file_digest(path: Path) -> str:
         with open(path, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError as exc:
-        raise TemplateError(tr("无法读取文件：{e}").format(e=exc.strerror or exc)) from None
+        raise TemplateError(read_failure(exc, path)) from None
 
 
 class ImportResultDialog(QDialog):
@@ -186,7 +187,10 @@ class ImportResultDialog(QDialog):
             )
         layout.addWidget(self.breach_table, 1)
         layout.addWidget(buttons)
-        fit_window(self, "import_result", QSize(760, 480 if rows or breaches else 160))
+        # a result without tables keeps a size of its own: in the tables' size its line would
+        # stand alone in the middle of a large empty dialog
+        listed = bool(rows or breaches)
+        fit_window(self, "import_result" if listed else "import_result_short", QSize(760, 480 if listed else 160))
 
     @classmethod
     def present(cls, summary: ImportSummary, parent: QWidget | None = None) -> None:
@@ -248,7 +252,7 @@ def import_workbook(
         QMessageBox.warning(parent, tr("无法导入"), str(exc))
         return None
     except OSError as exc:
-        QMessageBox.warning(parent, tr("无法导入"), tr("无法读取文件：{e}").format(e=exc.strerror or exc))
+        QMessageBox.warning(parent, tr("无法导入"), read_failure(exc, path))
         return None
     finally:
         idle()
