@@ -57,6 +57,8 @@ class ImportOutcome:
     reception: Reception | None
     assessment: Assessment | None
     errors: tuple[Any, ...]  # CellError
+    # the 编号 the row carried when it was stored under another (taken, or not of its year)
+    written_ref: str = ""
 
 
 @dataclass
@@ -486,6 +488,7 @@ class Importer:
                     state.next_seq[year] += 1
             number = ref(year, seq)
             state.refs_taken.add(number)
+            written = r.ref if r.ref != number else ""
             object.__setattr__(r, "ref", number)  # the import's own record, not yet seen by anyone
             search_text = number.lower() + item.columns["search_text"]  # (storage's first word)
             item.after = item.after.replace(_NUMBER, history.canonical(number), 1).replace(
@@ -493,7 +496,7 @@ class Importer:
             )
             item.columns |= {"ref": number, "year": year, "seq": seq, "search_text": search_text}
             accepted.append(item)
-            state.add(ImportOutcome(item.row, number, item.record, item.assessment, ()))
+            state.add(ImportOutcome(item.row, number, item.record, item.assessment, (), written))
         if not accepted:
             return
         actor, now = state.actor, state.now

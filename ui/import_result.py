@@ -45,6 +45,7 @@ from ui.widgets import show_ledger_error
 
 IMPORT_DIR_KEY = "import/last_dir"  # the folder the last workbook was imported from
 LISTED = 2000  # lines of each table; the rest are counted
+RENUMBERED_NAMED = 3  # rows stored under another 编号 than they carry, named in the result's text
 
 
 @dataclass
@@ -62,6 +63,8 @@ class ImportSummary:
     refused_lines: int = 0
     breaches: list[tuple[int, str, str]] = field(default_factory=list)  # row, 编号, breaches
     breach_rows: int = 0
+    renumbered: list[tuple[int, str, str]] = field(default_factory=list)  # row, 编号 written, given
+    renumbered_rows: int = 0
 
     def add(self, outcome: ImportOutcome) -> None:
         self.rows += 1
@@ -77,6 +80,10 @@ class ImportSummary:
             self.approved += 1
         self.first_ref = self.first_ref or outcome.ref
         self.last_ref = outcome.ref
+        if outcome.written_ref:
+            self.renumbered_rows += 1
+            if len(self.renumbered) < RENUMBERED_NAMED:
+                self.renumbered.append((outcome.row, outcome.written_ref, outcome.ref))
         if outcome.assessment and outcome.assessment.violations:
             self.breach_rows += 1
             if len(self.breaches) < LISTED:
@@ -140,6 +147,16 @@ class ImportResultDialog(QDialog):
             )
         if summary.imported:
             text += tr("编号 {first} 至 {last}。").format(first=summary.first_ref, last=summary.last_ref)
+        if summary.renumbered_rows:
+            named = tr("；").join(
+                tr("第 {row} 行 {written} → {given}").format(row=row, written=written, given=given)
+                for row, written, given in summary.renumbered
+            )
+            more = tr("等") if summary.renumbered_rows > len(summary.renumbered) else ""
+            text += tr(
+                "{k} 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号：{named}{more}。"
+                "纸质单据上的编号请相应更正。"
+            ).format(k=summary.renumbered_rows, named=named, more=more)
         unlisted = summary.refused_lines - len(summary.refused) + summary.breach_rows - len(summary.breaches)
         if unlisted:
             text += tr("下表各列出前 {n} 条，另有 {more} 条未列出（用命令行 import --json 可得全部）。").format(

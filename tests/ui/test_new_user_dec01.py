@@ -84,3 +84,25 @@ def test_a_clean_result_after_a_long_one_is_not_a_large_empty_dialog(
     dialog.show()
     assert dialog.height() < 300, dialog.size()
     assert dialog.summary.geometry().top() < 40
+
+
+def test_a_row_stored_under_another_number_than_it_carries_is_told(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows carrying JD-2025-0001 (a typing slip in the paper ledger): the second was stored
+    as JD-2025-0002 and the result said only "编号 JD-2025-0001 至 JD-2025-0003" — the vouchers
+    on paper then named a number the ledger gives another reception."""
+    rows = [
+        good_row(接待日期="2025-03-05", 来访单位="市教育局", 编号="JD-2025-0001"),
+        good_row(接待日期="2025-03-08", 来访单位="市卫健委", 编号="JD-2025-0001"),
+        good_row(接待日期="2025-03-09", 来访单位="市财政局"),
+    ]
+    summary, _ = imported(qtbot, service, team.clerk, write_template(tmp_path / "t.xlsx", rows), monkeypatch)
+    assert summary is not None and summary.imported == 3
+    dialog = ImportResultDialog(summary)
+    qtbot.addWidget(dialog)
+    assert dialog.summary.text() == (
+        "共 3 行：已导入 3 行（均为草稿），未导入 0 行。编号 JD-2025-0001 至 JD-2025-0003。"
+        "1 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号："
+        "第 3 行 JD-2025-0001 → JD-2025-0002。纸质单据上的编号请相应更正。"
+    )
