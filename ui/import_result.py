@@ -91,6 +91,13 @@ class ImportSummary:
                 self.breaches.append((outcome.row, outcome.ref, messages))
 
 
+def _cell(text: str) -> str:
+    """One cell of tab-separated text as a spreadsheet reads it pasted."""
+    if any(c in text for c in "\t\n\r\""):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 class CountedRows:
     """The rows of the workbook a first reading counted, read again as they are asked for.
 
@@ -193,6 +200,10 @@ class ImportResultDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
         buttons.rejected.connect(self.reject)
+        if rows or breaches:  # to work through them in a spreadsheet, beside the workbook
+            self.copy_button = buttons.addButton(tr("复制清单"), QDialogButtonBox.ButtonRole.ActionRole)
+            self.copy_button.setToolTip(tr("复制下面的清单（制表符分隔），可粘贴到 Excel 或 WPS 表格"))
+            self.copy_button.clicked.connect(self.copy_lists)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         if rows:
@@ -208,6 +219,22 @@ class ImportResultDialog(QDialog):
         # stand alone in the middle of a large empty dialog
         listed = bool(rows or breaches)
         fit_window(self, "import_result" if listed else "import_result_short", QSize(760, 480 if listed else 160))
+
+    def copy_lists(self) -> None:
+        """The lists shown, as tab-separated lines with their headers, to the clipboard (a cell
+        holding a line break, a tab or a quote is quoted, as Excel reads it when pasted)."""
+        lines: list[str] = []
+        for table in (self.table, self.breach_table):
+            if not table.rowCount():
+                continue
+            if lines:
+                lines.append("")
+            headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+            lines.append("\t".join(headers))
+            for r in range(table.rowCount()):
+                lines.append("\t".join(_cell(table.item(r, c).text()) for c in range(table.columnCount())))
+        QApplication.clipboard().setText("\n".join(lines) + "\n")
+        self.copy_button.setText(tr("已复制"))
 
     @classmethod
     def present(cls, summary: ImportSummary, parent: QWidget | None = None) -> None:

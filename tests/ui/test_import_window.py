@@ -134,3 +134,30 @@ def test_a_constraint_added_by_hand_refuses_the_import_in_its_own_words(
         ("无法导入", "数据库的约束拒绝了这次写入，未写入任何数据：UNIQUE constraint failed: receptions.visiting_unit")
     ]
     assert service.receptions(LedgerQuery()) == []
+
+
+def test_the_lists_are_copied_for_a_spreadsheet(qtbot: QtBot) -> None:
+    """复制清单 puts both lists on the clipboard as tab-separated lines with their headers; a
+    breach's several lines stay in one quoted cell, as Excel and WPS read a paste."""
+    from PySide6.QtWidgets import QApplication
+
+    summary = ImportSummary(rows=3, imported=1, refused_rows=2, refused_lines=2, breach_rows=1)
+    summary.refused = [(2, "接待日期", "日期“2025-02-30”不存在：2025 年 2 月只有 28 天"), (3, "餐费", "必填，不能为空")]
+    summary.breaches = [(4, "JD-2025-0001", '陪餐人数超标\n餐费超标（"午餐"）')]
+    dialog = ImportResultDialog(summary)
+    qtbot.addWidget(dialog)
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text().split("\n") == [
+        "行号\t列\t问题",
+        "2\t接待日期\t日期“2025-02-30”不存在：2025 年 2 月只有 28 天",
+        "3\t餐费\t必填，不能为空",
+        "",
+        "行号\t编号\t违规",
+        '4\tJD-2025-0001\t"陪餐人数超标',
+        '餐费超标（""午餐""）"',
+        "",
+    ]
+    assert dialog.copy_button.text() == "已复制"
+    clean = ImportResultDialog(ImportSummary(rows=1, imported=1))
+    qtbot.addWidget(clean)
+    assert not hasattr(clean, "copy_button")  # nothing listed: nothing to copy
