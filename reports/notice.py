@@ -193,7 +193,7 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     (tr("接待日期"), 17 * mm),
     (tr("来访单位"), 25 * mm),
     (tr("公务活动"), 24 * mm),
-    (tr("接待对象\n（人）"), 11 * mm),
+    (tr("接待\n对象\n（人）"), 11 * mm),  # (a 11 mm column holds three characters a line)
     (tr("陪餐\n（人）"), 10 * mm),
     (tr("就餐场所"), 18 * mm),
     (tr("餐费\n（元）"), 16 * mm),
