@@ -19,6 +19,23 @@ def duplicate_message(row: int) -> str:
     return tr("与本表第 {row} 行重复（日期、来访单位、金额相同）").format(row=row)
 
 
+RENUMBERED_NAMED = 3  # rows stored under another 编号 than they carry, named in what the clerk is told
+
+
+def renumbered_message(count: int, named: list[tuple[int, str, str]]) -> str:
+    """What the clerk is told of the ``count`` rows stored under another 编号 than they carry (the
+    number was taken, or is not of the reception's year): the first (row, carried, given) named.
+    Their paper vouchers carry the number the file gave."""
+    rows = tr("；").join(
+        tr("第 {row} 行 {written} → {given}").format(row=row, written=written, given=given)
+        for row, written, given in named
+    )
+    return tr(
+        "{k} 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号：{named}{more}。"
+        "纸质单据上的编号请相应更正。"
+    ).format(k=count, named=rows, more=tr("等") if count > len(named) else "")
+
+
 class FileDuplicates:
     """The rows of one file that are the same reception twice: the same date, visiting unit and
     total — unless both carry a 编号 and the numbers differ (an exported ledger's two receptions

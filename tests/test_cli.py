@@ -127,6 +127,22 @@ def test_import_json_gives_each_row_its_reference(ledger: str, workbook: Path) -
     assert verify.returncode == 0 and "历史记录完整" in verify.stdout
 
 
+def test_import_says_which_rows_were_given_another_number(ledger: str, tmp_path: Path) -> None:
+    """A 编号 the file repeats (or not of the row's year) is replaced: the clerk is told which,
+    on stderr beside the report (the JSON keeps its fixed shape), to correct the paper vouchers."""
+    rows = [good_row(接待日期=f"2025-03-{d:02d}", 来访单位=f"单位{d}", 编号="JD-2025-0001") for d in range(1, 6)]
+    rows.append(good_row(接待日期="2025-04-01", 来访单位="单位9", 编号="JD-2024-0007"))
+    book = write_template(tmp_path / "numbers.xlsx", rows)
+    result = run_cli("--db", ledger, "import", str(book), "--json", env=CLERK_ENV)
+    assert result.returncode == 0, result.stderr
+    assert [r["ref"] for r in json.loads(result.stdout)["rows"]] == [f"JD-2025-000{n}" for n in range(1, 7)]
+    assert result.stderr.strip().splitlines() == [
+        "提示：5 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号："
+        "第 3 行 JD-2025-0001 → JD-2025-0002；第 4 行 JD-2025-0001 → JD-2025-0003；"
+        "第 5 行 JD-2025-0001 → JD-2025-0004等。纸质单据上的编号请相应更正。"
+    ]
+
+
 def test_import_needs_a_user_with_the_password(ledger: str, workbook: Path) -> None:
     result = run_cli(
         "import", str(workbook), "--db", ledger, env={"LEDGER_USER": "li", "LEDGER_PASSWORD": "wrong"}

@@ -308,18 +308,24 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from ledger.import_keys import RENUMBERED_NAMED, renumbered_message
     from reports.template import column_of, stream_import
 
     items = stream_import(args.file)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
     report = _Report(as_json=args.json, imported=True)
-    imported = on_paper = 0
+    imported = on_paper = renumbered = 0
     paper_rows = bytearray()  # a bit per row number: the row carries 审核人
+    named: list[tuple[int, str, str]] = []  # the first rows stored under another 编号 than they carry
 
     def outcome(o: Any) -> None:
-        nonlocal imported, on_paper
+        nonlocal imported, on_paper, renumbered
         imported += 1 if o.ref else 0
+        if o.ref and o.written_ref:
+            renumbered += 1
+            if len(named) < RENUMBERED_NAMED:
+                named.append((o.row, o.written_ref, o.ref))
         if o.ref and o.row >> 3 < len(paper_rows) and paper_rows[o.row >> 3] & (1 << (o.row & 7)):
             on_paper += 1  # imported, though it carries 审核人: a draft without --historical
         violations = o.assessment.violations if o.assessment and not o.errors else []
@@ -358,6 +364,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         # the rows are committed: only the report was cut short
         print(tr("已中断报告的输出；导入已完成，已导入 {n} 行").format(n=imported), file=sys.stderr)
         return EXIT_UNUSABLE
+    if renumbered:  # paper vouchers carry the number the file gave: they are to be corrected
+        print(tr("提示：") + renumbered_message(renumbered, named), file=sys.stderr)
     if on_paper and not args.historical:
         print(
             tr("提示：{n} 行填写了“审核人”，未加 --historical，均已导入为草稿（按纸质审核导入见 import --historical）").format(

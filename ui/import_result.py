@@ -34,6 +34,7 @@ from ledger.db import DatabaseError
 from ledger.errors import ImportCancelled, LedgerError
 from ledger.files import read_failure
 from ledger.i18n import tr
+from ledger.import_keys import RENUMBERED_NAMED, renumbered_message
 from ledger.records import ImportRow, Status, User
 from ledger.service import ImportOutcome, LedgerService
 from reports.xlsx_reader import TemplateError
@@ -45,7 +46,6 @@ from ui.widgets import show_ledger_error
 
 IMPORT_DIR_KEY = "import/last_dir"  # the folder the last workbook was imported from
 LISTED = 2000  # lines of each table; the rest are counted
-RENUMBERED_NAMED = 3  # rows stored under another 编号 than they carry, named in the result's text
 
 
 @dataclass
@@ -155,15 +155,7 @@ class ImportResultDialog(QDialog):
         if summary.imported:
             text += tr("编号 {first} 至 {last}。").format(first=summary.first_ref, last=summary.last_ref)
         if summary.renumbered_rows:
-            named = tr("；").join(
-                tr("第 {row} 行 {written} → {given}").format(row=row, written=written, given=given)
-                for row, written, given in summary.renumbered
-            )
-            more = tr("等") if summary.renumbered_rows > len(summary.renumbered) else ""
-            text += tr(
-                "{k} 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号：{named}{more}。"
-                "纸质单据上的编号请相应更正。"
-            ).format(k=summary.renumbered_rows, named=named, more=more)
+            text += renumbered_message(summary.renumbered_rows, summary.renumbered)
         unlisted = summary.refused_lines - len(summary.refused) + summary.breach_rows - len(summary.breaches)
         if unlisted:
             text += tr("下表各列出前 {n} 条，另有 {more} 条未列出（用命令行 import --json 可得全部）。").format(
