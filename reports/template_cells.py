@@ -212,19 +212,24 @@ def _date(column: str, value: Any) -> tuple[date | None, str | None]:
     return day, None
 
 
-_DAY_SHAPE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+# the shapes _date reads (its strptime patterns), each with its own separators throughout
+_DAY_SHAPE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 
 def _no_such_day(text: str) -> str | None:
     """Why ``text``, written as a date the template reads (2025-02-30, 2025年2月30日), is no day:
-    its month has fewer days (None when it is not so written). Telling the clerk to write
-    YYYY-MM-DD would send them looking for a mistake in what they already wrote so."""
+    its month has fewer days, or its year is outside the dates a reception may have (None when
+    it is not so written). Telling the clerk to write YYYY-MM-DD would send them looking for a
+    mistake in what they already wrote so; telling them the month's days when no day of that
+    year is taken would send them to mend the day in vain."""
     m = _DAY_SHAPE.fullmatch(text)
     if m is None:
         return None
-    year, month, day = (int(g) for g in m.groups())
+    year, month, day = (int(g) for g in m.groups() if g is not None and g.isdigit())  # (not the separator)
     if not 1 <= month <= 12 or day < 1:
         return None
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        return tr("日期应在 {a} 至 {b} 之间，而不是 {v}").format(a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=text)
     days = calendar.monthrange(year, month)[1]
     if day <= days:
         return None

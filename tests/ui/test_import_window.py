@@ -200,6 +200,28 @@ def test_a_day_that_does_not_exist_is_said_so_not_sent_back_to_the_format_it_was
     assert dialog.table.item(0, 2).text() == "日期“2025-02-30”不存在：2025 年 2 月只有 28 天"
 
 
+def test_a_day_is_said_not_to_exist_only_when_mending_the_day_would_do(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"2025/02-30" was told "2 月只有 28 天", yet 2025/02-28 is refused too (its separators differ);
+    "0000-02-30" was told "0 年 2 月只有 29 天" (there is no year 0) and 9999-12-32 "只有 31 天",
+    yet after mending the day both are outside the dates a reception may have."""
+    rows = [
+        good_row(接待日期="2025/02-30", 来访单位="市财政局"),
+        good_row(接待日期="2025-02-30日", 来访单位="市审计局"),
+        good_row(接待日期="0000-02-30", 来访单位="市教育局"),
+        good_row(接待日期="9999-12-32", 来访单位="市卫健委"),
+    ]
+    summary, _ = warned_about(qtbot, service, team.clerk, write_template(tmp_path / "t.xlsx", rows), monkeypatch)
+    assert summary is not None
+    assert summary.refused == [
+        (2, "接待日期", "无法识别的日期“2025/02-30”，请写成 YYYY-MM-DD"),
+        (3, "接待日期", "无法识别的日期“2025-02-30日”，请写成 YYYY-MM-DD"),
+        (4, "接待日期", "日期应在 1900-01-01 至 9998-12-31 之间，而不是 0000-02-30"),
+        (5, "接待日期", "日期应在 1900-01-01 至 9998-12-31 之间，而不是 9999-12-32"),
+    ]
+
+
 def test_a_workbook_moved_away_is_said_in_chinese(
     qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
