@@ -48,8 +48,10 @@ def read_failure(exc: OSError, source: Path) -> str:
     """One Chinese line for an OSError met while reading ``source`` (the system's own words,
     "No such file or directory", are English on most systems)."""
     code = exc.errno
-    if code == errno.ENOENT:
+    if code in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # (its folder, or a link's target, gone)
         message = tr("找不到文件 {path}：它可能已被移动、改名或删除，请重新选择")
+    elif code == errno.EIO:  # a network share dropped, a USB stick pulled, a failing disk
+        message = tr("读取 {path} 时出错（磁盘、U 盘或网络共享出现故障）：请检查后重试")
     elif code in (errno.EACCES, errno.EPERM):
         message = tr("没有权限读取 {path}（或文件正被其他程序独占打开）：请关闭该文件或检查权限后重试")
     elif code == errno.EISDIR:

@@ -234,6 +234,28 @@ def test_a_workbook_moved_away_is_said_in_chinese(
     folder.mkdir()
     _, warned = warned_about(qtbot, service, team.clerk, folder, monkeypatch)
     assert warned == [f"{folder} 是一个文件夹：请选择一个文件"]
+    # its folder gone, a file of that name in its place: "Not a directory" was shown
+    (tmp_path / "月报").write_bytes(b"")
+    under_a_file = tmp_path / "月报" / "台账.xlsx"
+    _, warned = warned_about(qtbot, service, team.clerk, under_a_file, monkeypatch)
+    assert warned == [f"找不到文件 {under_a_file}：它可能已被移动、改名或删除，请重新选择"]
+
+
+def test_a_workbook_whose_disk_fails_is_said_in_chinese(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network share dropped or a USB stick pulled while reading: "Input/output error" was shown."""
+    import errno
+    import hashlib
+
+    def failing(*_args: object, **_kwargs: object) -> object:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(hashlib, "file_digest", failing)
+    book = write_template(tmp_path / "台账.xlsx", [good_row()])
+    summary, warned = warned_about(qtbot, service, team.clerk, book, monkeypatch)
+    assert summary is None
+    assert warned == [f"读取 {book} 时出错（磁盘、U 盘或网络共享出现故障）：请检查后重试"]
 
 
 def test_a_clean_result_after_a_long_one_is_not_a_large_empty_dialog(
