@@ -24,14 +24,15 @@ RENUMBERED_NAMED = 3  # rows stored under another 编号 than they carry, named 
 
 def renumbered_message(count: int, named: list[tuple[int, str, str]]) -> str:
     """What the clerk is told of the ``count`` rows stored under another 编号 than they carry (the
-    number was taken, or is not of the reception's year): the first (row, carried, given) named.
+    number was taken, is not of the reception's year, or not one the ledger gives: JD-2025-00007,
+    JD-2025-99999 beyond the year's numbering): the first (row, carried, given) named.
     Their paper vouchers carry the number the file gave."""
     rows = tr("；").join(
         tr("第 {row} 行 {written} → {given}").format(row=row, written=written, given=given)
         for row, written, given in named
     )
     return tr(
-        "{k} 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号：{named}{more}。"
+        "{k} 行填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号：{named}{more}。"
         "纸质单据上的编号请相应更正。"
     ).format(k=count, named=rows, more=tr("等") if count > len(named) else "")
 

@@ -137,7 +137,7 @@ def test_import_says_which_rows_were_given_another_number(ledger: str, tmp_path:
     assert result.returncode == 0, result.stderr
     assert [r["ref"] for r in json.loads(result.stdout)["rows"]] == [f"JD-2025-000{n}" for n in range(1, 7)]
     assert result.stderr.strip().splitlines() == [
-        "提示：5 行填写的编号已被占用（账本或本表已有）或不是该接待年度的编号，已另给编号："
+        "提示：5 行填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号："
         "第 3 行 JD-2025-0001 → JD-2025-0002；第 4 行 JD-2025-0001 → JD-2025-0003；"
         "第 5 行 JD-2025-0001 → JD-2025-0004等。纸质单据上的编号请相应更正。"
     ]
