@@ -276,43 +276,34 @@ def test_a_clean_result_after_a_long_one_is_not_a_large_empty_dialog(
     assert dialog.summary.geometry().top() < 40
 
 
-def test_a_row_stored_under_another_number_than_it_carries_is_told(
-    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("numbers", "told"),
+    [
+        # a typing slip in the paper ledger: the second was stored as JD-2025-0002 and the result
+        # said only "编号 JD-2025-0001 至 JD-2025-0003" (the voucher then named another's number)
+        (["JD-2025-0001", "JD-2025-0001", ""], "1 行…：第 3 行 JD-2025-0001 → JD-2025-0002。"),
+        # not numbers the ledger gives (a slip of the keyboard): not to be called taken or of another year
+        (["JD-2025-99999", "JD-2025-00007"], "2 行…：第 2 行 JD-2025-99999 → JD-2025-0001；第 3 行 JD-2025-00007 → JD-2025-0002。"),
+    ],
+)
+def test_the_rows_stored_under_another_number_than_they_carry_are_told(
+    numbers: list[str],
+    told: str,
+    qtbot: QtBot,
+    service: LedgerService,
+    team: Team,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two rows carrying JD-2025-0001 (a typing slip in the paper ledger): the second was stored
-    as JD-2025-0002 and the result said only "编号 JD-2025-0001 至 JD-2025-0003" — the vouchers
-    on paper then named a number the ledger gives another reception."""
-    rows = [
-        good_row(接待日期="2025-03-05", 来访单位="市教育局", 编号="JD-2025-0001"),
-        good_row(接待日期="2025-03-08", 来访单位="市卫健委", 编号="JD-2025-0001"),
-        good_row(接待日期="2025-03-09", 来访单位="市财政局"),
-    ]
+    rows = [good_row(接待日期=f"2025-03-{5 + i:02d}", 来访单位=f"单位{i}", 编号=n) for i, n in enumerate(numbers)]
     summary, _ = warned_about(qtbot, service, team.clerk, write_template(tmp_path / "t.xlsx", rows), monkeypatch)
-    assert summary is not None and summary.imported == 3
+    assert summary is not None and summary.imported == len(numbers)
     dialog = ImportResultDialog(summary)
     qtbot.addWidget(dialog)
+    count, named = told.split("…：")
     assert dialog.summary.text() == (
-        "共 3 行：已导入 3 行（均为草稿），未导入 0 行。编号 JD-2025-0001 至 JD-2025-0003。"
-        "1 行填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号："
-        "第 3 行 JD-2025-0001 → JD-2025-0002。纸质单据上的编号请相应更正。"
-    )
-
-
-def test_a_number_beyond_the_years_numbering_is_not_said_to_be_taken(
-    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """JD-2025-99999 (a slip of the keyboard) and JD-2025-00007 are given new numbers too; the result
-    said they were taken or not of the year, and the clerk found neither in the ledger."""
-    rows = [
-        good_row(接待日期="2025-03-05", 来访单位="市教育局", 编号="JD-2025-99999"),
-        good_row(接待日期="2025-03-08", 来访单位="市卫健委", 编号="JD-2025-00007"),
-    ]
-    summary, _ = warned_about(qtbot, service, team.clerk, write_template(tmp_path / "t.xlsx", rows), monkeypatch)
-    assert summary is not None and summary.imported == 2
-    dialog = ImportResultDialog(summary)
-    qtbot.addWidget(dialog)
-    assert dialog.summary.text() == (
-        "共 2 行：已导入 2 行（均为草稿），未导入 0 行。编号 JD-2025-0001 至 JD-2025-0002。"
-        "2 行填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号："
-        "第 2 行 JD-2025-99999 → JD-2025-0001；第 3 行 JD-2025-00007 → JD-2025-0002。纸质单据上的编号请相应更正。"
+        f"共 {len(numbers)} 行：已导入 {len(numbers)} 行（均为草稿），未导入 0 行。"
+        f"编号 JD-2025-0001 至 JD-2025-000{len(numbers)}。"
+        f"{count}填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号："
+        f"{named}纸质单据上的编号请相应更正。"
     )
