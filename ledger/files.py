@@ -56,6 +56,8 @@ def read_failure(exc: OSError, source: Path) -> str:
         message = tr("没有权限读取 {path}（或文件正被其他程序独占打开）：请关闭该文件或检查权限后重试")
     elif code == errno.EISDIR:
         message = tr("{path} 是一个文件夹：请选择一个文件")
+    elif code == errno.ENAMETOOLONG:
+        message = tr("文件名或路径过长，系统无法打开：{path}")
     else:
         message = tr("无法读取 {path}：{error}")
     return message.format(path=source, error=" ".join(str(exc.strerror or exc).split()))

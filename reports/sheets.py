@@ -17,6 +17,7 @@ An Excel 4.0 or older workbook (BIFF2-4, no compound file) is one line saying to
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 import zipfile
@@ -42,10 +43,14 @@ _OLD_EXCEL = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00")
 def kind_of(path: Path) -> str:
     """Which workbook the file is, by content: ``xlsx``, ``xls``, ``xlsb`` or ``ods``."""
     path = Path(path)
-    if not path.is_file():
-        if path.exists():  # a folder, a pipe, a device: there, but nothing to read as a workbook
+    try:
+        there, a_file = path.exists(), path.is_file()
+    except OSError as exc:  # a name too long for the system, say
+        raise TemplateError(read_failure(exc, path)) from None
+    if not a_file:
+        if there:  # a folder, a pipe, a device: there, but nothing to read as a workbook
             raise TemplateError(not_a_workbook(path))
-        raise TemplateError(tr("找不到文件：{path}").format(path=path))
+        raise TemplateError(read_failure(FileNotFoundError(errno.ENOENT, ""), path))
     try:
         with open(path, "rb") as f:
             magic = f.read(8)

@@ -97,6 +97,7 @@ def test_check_human_output_and_clean_workbook(tmp_path: Path, workbook: Path) -
         (lambda p: p / "missing.xlsx", "找不到文件"),
         (lambda p: (p / "x.xlsx").write_text("hello") and p / "x.xlsx", "不是 Excel 工作簿"),
         (lambda p: write_template(p / "h.xlsx", [good_row()], ("接待日期",)), "缺少必填列"),
+        (lambda p: p / ("台账" * 100 + ".xlsx"), "文件名或路径过长，系统无法打开"),  # ("File name too long")
     ],
 )
 def test_unusable_input_is_one_line_exit_2(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
