@@ -44,7 +44,8 @@ def kind_of(path: Path) -> str:
     """Which workbook the file is, by content: ``xlsx``, ``xls``, ``xlsb`` or ``ods``."""
     path = Path(path)
     try:
-        there, a_file = path.exists(), path.is_file()
+        a_file = path.is_file()
+        there = a_file or path.exists()
     except OSError as exc:  # a name too long for the system, say
         raise TemplateError(read_failure(exc, path)) from None
     if not a_file:
