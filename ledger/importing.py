@@ -131,7 +131,7 @@ _NUMBER, _SEARCH = '"\\u0000"', '"\\u0000'
 def _after_text(snapshot: dict[str, Any]) -> str:
     snapshot["ref"] = "\0"
     snapshot["derived"]["search_text"] = "\0" + snapshot["derived"]["search_text"]
-    text = history.canonical(snapshot)
+    text = history.canonical_plain(snapshot)
     if text.count(_NUMBER) != 1 or text.count(_SEARCH) != 2:  # never: the record's text is cleaned
         raise AssertionError("a control character in a cleaned record")
     return text

@@ -415,7 +415,7 @@ def link_many(
                 "entity": "letter",
                 "entity_id": ids[values["key"]],
                 "ref": values["letter_no"][:32],
-                "after": after,
+                "after": history.canonical_plain(after),
                 "at": now,
             }
             for values, after in made
