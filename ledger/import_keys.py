@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from datetime import date
 
 from ledger.i18n import tr
 from ledger.mapping import ref
@@ -35,6 +36,11 @@ def renumbered_message(count: int, named: list[tuple[int, str, str]]) -> str:
         "{k} 行填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号：{named}{more}。"
         "纸质单据上的编号请相应更正。"
     ).format(k=count, named=rows, more=tr("等") if count > len(named) else "")
+
+
+def duplicate_key(day: date, unit: str, total_fen: int) -> tuple[int, str, int]:
+    """What makes two rows the same reception (``FileDuplicates``): date, visiting unit, total."""
+    return day.toordinal(), person_key(unit), total_fen
 
 
 class FileDuplicates:
@@ -67,27 +73,32 @@ class FileDuplicates:
     def _key(self, r: Reception) -> tuple[int, str, int]:
         if r is not self._last:  # add() follows earlier() with the same reception
             self._last = r
-            self._last_key = (r.reception_date.toordinal(), person_key(r.visiting_unit), to_fen(r.total))
+            self._last_key = duplicate_key(r.reception_date, r.visiting_unit, to_fen(r.total))
         return self._last_key
 
     def earlier(self, r: Reception) -> int | None:
         """The row this reception repeats, or None."""
-        key = self._key(r)
+        return self.earlier_at(self._key(r), r.ref)
+
+    def add(self, r: Reception, row: int) -> None:
+        self.add_at(self._key(r), r.ref, row)
+
+    def earlier_at(self, key: tuple[int, str, int], number: str) -> int | None:
+        """The row that repeats a reception of this ``duplicate_key`` carrying this 编号, or None."""
         bit = hash(key) & (self._BITS - 1)
         if not self._hashes[bit >> 3] & (1 << (bit & 7)):
             return None  # never seen
         self._flush()
         found = self._db.execute("SELECT row, ref FROM seen WHERE day = ? AND unit = ? AND fen = ? ORDER BY rowid", key)
         for row, ref_no in found:
-            if not (r.ref and ref_no and r.ref != ref_no):
+            if not (number and ref_no and number != ref_no):
                 return int(row)
         return None
 
-    def add(self, r: Reception, row: int) -> None:
-        key = self._key(r)
+    def add_at(self, key: tuple[int, str, int], number: str, row: int) -> None:
         bit = hash(key) & (self._BITS - 1)
         self._hashes[bit >> 3] |= 1 << (bit & 7)
-        self._pending.append((*key, row, r.ref))
+        self._pending.append((*key, row, number))
         if len(self._pending) >= self._FLUSH:
             self._flush()
 

@@ -21,7 +21,7 @@ from ledger.db import StoppedWaiting, polled, when_free
 from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
-from ledger.import_keys import FileDuplicates, TakenRefs, duplicate_message
+from ledger.import_keys import FileDuplicates, TakenRefs, duplicate_key, duplicate_message
 from ledger.mapping import derived, normalized, ref, storage
 from ledger.models import (
     ExplanationRow,
@@ -52,13 +52,16 @@ _STORE_BATCH = 2000
 
 @dataclass(frozen=True)
 class ImportOutcome:
+    """A row stored (its number ``ref``, what the rules found, entered as approved or a draft),
+    or refused (no number; ``errors`` says why)."""
+
     row: int
     ref: str | None
-    reception: Reception | None
     assessment: Assessment | None
     errors: tuple[Any, ...]  # CellError
     # the 编号 the row carried when it was stored under another (taken, or not of its year)
     written_ref: str = ""
+    approved: bool = False  # entered as approved on paper (import --historical)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class _Ready:
     action: str
     columns: dict[str, Any]  # without its number: ref, year, seq, search_text's first word
     children: dict[str, list[dict[str, Any]]]
-    record: Reception  # its ref: the 编号 the row carries, until _store gives the number
+    carried: str  # the 编号 the row carries (kept where it is free: _free_seq)
     assessment: Assessment
     after: str  # the history's "after" (canonical JSON), its number written in when it is given
     # refused at the check as the duplicate of this stored reception: stays refused unless
@@ -315,9 +318,7 @@ class Importer:
                 ]
             refusal = None
             if r is None or errors:
-                refusal = ImportOutcome(
-                    item.row, None, r, self.settings.assess(r) if r else None, tuple(errors)
-                )
+                refusal = ImportOutcome(item.row, None, None, tuple(errors))
                 # refused only as a stored reception's duplicate: kept, in case that one changes
                 kept = (
                     r is not None
@@ -361,9 +362,7 @@ class Importer:
             columns |= workflow | {"status": workflow["status"].value}
             snapshot = record.snapshot() | {"derived": derived(columns, children["violations"])}
             after = _after_text(snapshot)
-            out.append(
-                _Ready(item.row, action, columns, children, record, assessment, after, repeats, refusal)
-            )
+            out.append(_Ready(item.row, action, columns, children, r.ref, assessment, after, repeats, refusal))
             state.ready += 1
         return out
 
@@ -438,17 +437,18 @@ class Importer:
         compared with each other as the rows of one file are."""
         if item.repeats not in state.touched:
             return False  # untouched: still the same reception
-        r = item.record
+        columns = item.columns
         if state.taken_back is None:
             state.taken_back = FileDuplicates()
-        earlier = state.taken_back.earlier(r)  # (stored by this import: before the ledger)
+        key = duplicate_key(columns["reception_date"], columns["visiting_unit"], columns["total_fen"])
+        earlier = state.taken_back.earlier_at(key, item.carried)  # (stored by this import: before the ledger)
         if earlier is not None:
             error = CellError(state.column_of("reception_date"), duplicate_message(earlier))
-            item.refusal = ImportOutcome(item.row, None, r, item.assessment, (error,))
+            item.refusal = ImportOutcome(item.row, None, None, (error,))
             return False
-        if _still_stored(s, (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])):
+        if _still_stored(s, (columns["reception_date"], person_key(columns["visiting_unit"]), columns["total_fen"])):
             return False
-        state.taken_back.add(r, item.row)
+        state.taken_back.add_at(key, item.carried, item.row)
         return True
 
     def _store(self, s: Session, state: _ImportState, items: list[ImportOutcome | _Ready]) -> None:
@@ -458,25 +458,25 @@ class Importer:
             if isinstance(item, ImportOutcome):
                 state.add(item)
                 continue
-            r = item.record
+            columns = item.columns
             if item.repeats and not self._taken_back(s, state, item):
                 assert item.refusal is not None
                 state.add(item.refusal)
                 continue
-            if r.reception_date.year in state.sealed:  # sealed while the rows were checked
-                error = CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year))
-                state.add(ImportOutcome(item.row, None, r, item.assessment, (error,)))
+            year = columns["reception_date"].year
+            if year in state.sealed:  # sealed while the rows were checked
+                error = CellError(state.column_of("reception_date"), _sealed_message(year))
+                state.add(ImportOutcome(item.row, None, None, (error,)))
                 continue
             if state.stored_since and not state.allow_duplicates:
-                key = (r.reception_date, person_key(r.visiting_unit), item.columns["total_fen"])
+                key = (columns["reception_date"], person_key(columns["visiting_unit"]), columns["total_fen"])
                 if key in state.stored_since:
                     error = _stored_duplicate(state, state.stored_since[key])
-                    state.add(ImportOutcome(item.row, None, r, item.assessment, (error,)))
+                    state.add(ImportOutcome(item.row, None, None, (error,)))
                     continue
-            year = r.reception_date.year
             if year not in state.next_seq:
                 state.next_seq[year] = next_seq(s, year)
-            kept = _free_seq(state, r)
+            kept = _free_seq(state, item.carried, year)
             if kept is not None:  # 编号 of an exported ledger, still free here: kept
                 seq = kept
                 state.next_seq[year] = max(state.next_seq[year], seq + 1)
@@ -488,15 +488,15 @@ class Importer:
                     state.next_seq[year] += 1
             number = ref(year, seq)
             state.refs_taken.add(number)
-            written = r.ref if r.ref != number else ""
-            object.__setattr__(r, "ref", number)  # the import's own record, not yet seen by anyone
-            search_text = number.lower() + item.columns["search_text"]  # (storage's first word)
+            written = item.carried if item.carried != number else ""
+            search_text = number.lower() + columns["search_text"]  # (storage's first word)
             item.after = item.after.replace(_NUMBER, history.canonical(number), 1).replace(
                 _SEARCH, history.canonical(number.lower())[:-1], 1
             )
             item.columns |= {"ref": number, "year": year, "seq": seq, "search_text": search_text}
             accepted.append(item)
-            state.add(ImportOutcome(item.row, number, item.record, item.assessment, (), written))
+            approved = columns["status"] == Status.APPROVED.value
+            state.add(ImportOutcome(item.row, number, item.assessment, (), written, approved))
         if not accepted:
             return
         actor, now = state.actor, state.now
@@ -640,14 +640,14 @@ def _paper_review_problems(
 _PLAIN_SEQ = 9999  # the four digits of JD-2025-0007
 
 
-def _own_seq(r: Reception) -> int | None:
-    """The sequence number of the row's 编号 when it is a number of the reception's year as the
+def _own_seq(number: str, year: int) -> int | None:
+    """The sequence number of a row's 编号 when it is a number of the reception's ``year`` as the
     ledger writes it (JD-2025-0007 for a reception of 2025); else None."""
-    parts = r.ref.split("-")
+    parts = number.split("-")
     if len(parts) != 3 or parts[0] != "JD" or not parts[1].isdigit() or not parts[2].isdigit():
         return None
-    year, seq = int(parts[1]), int(parts[2])
-    if year != r.reception_date.year or seq < 1 or ref(year, seq) != r.ref:
+    seq = int(parts[2])
+    if int(parts[1]) != year or seq < 1 or ref(year, seq) != number:
         return None
     return seq
 
@@ -668,15 +668,14 @@ def _carrying(state: _ImportState, rows: list[ImportRow]) -> list[ImportRow]:
     return rows
 
 
-def _free_seq(state: _ImportState, r: Reception) -> int | None:
-    """The sequence number of the row's 编号 when it belongs to the reception's year and no
-    reception of the ledger or of this import has it; else None (a new number is given)."""
-    seq = _own_seq(r)
+def _free_seq(state: _ImportState, number: str, year: int) -> int | None:
+    """The sequence number of the 编号 a row carries when it belongs to the reception's ``year``
+    and no reception of the ledger or of this import has it; else None (a new number is given)."""
+    seq = _own_seq(number, year)
     if seq is None:
         return None
-    year = r.reception_date.year
     # beyond four digits only where the ledger's own numbering has reached it: a typed
     # JD-2025-99999 would otherwise push every later number of the year past 100000
     if seq > _PLAIN_SEQ and seq > state.next_seq.get(year, 1):
         return None
-    return None if r.ref in state.refs_taken else seq
+    return None if number in state.refs_taken else seq

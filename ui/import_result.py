@@ -35,7 +35,7 @@ from ledger.errors import ImportCancelled, LedgerError
 from ledger.files import read_failure
 from ledger.i18n import tr
 from ledger.import_keys import RENUMBERED_NAMED, renumbered_message
-from ledger.records import ImportRow, Status, User
+from ledger.records import ImportRow, User
 from ledger.service import ImportOutcome, LedgerService
 from reports.xlsx_reader import TemplateError
 from ui.hub import ChangeHub
@@ -76,7 +76,7 @@ class ImportSummary:
                     self.refused.append((outcome.row, e.column, e.message))
             return
         self.imported += 1
-        if outcome.reception is not None and outcome.reception.status == Status.APPROVED:
+        if outcome.approved:
             self.approved += 1
         self.first_ref = self.first_ref or outcome.ref
         self.last_ref = outcome.ref

@@ -44,7 +44,6 @@ def fill(service: LedgerService, team: Team) -> None:
         for i in range(60)
     ]
     outcomes = service.import_rows(team.clerk, rows, allow_duplicates=True)
-    ids = [o.reception.id for o in outcomes if o.reception]
     stored = [service.get_by_ref(o.ref) for o in outcomes if o.ref]
     for r in stored[:20]:
         explained = {v.rule: "情况说明" for v in service.assess(r).violations}
@@ -54,7 +53,7 @@ def fill(service: LedgerService, team: Team) -> None:
     service.delete_draft(team.clerk, stored[-1].id)  # type: ignore[arg-type]
     moved = service.get(stored[-2].id)  # type: ignore[arg-type]
     service.save(team.clerk, replace(moved, reception_date=date(2025, 12, 30), meals=()))
-    assert ids
+    assert len(stored) == 60
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
