@@ -97,6 +97,7 @@ class _ImportState:
     stored_since: dict[tuple[date, str, int], str] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)  # the numbers of the receptions changed meanwhile
     taken_back: FileDuplicates | None = None  # rows refused at the check, stored after all
+    last_before: int = 0  # the last reception's id before this import stored any (_taken_back)
     custom_plans: bool = False  # PostgreSQL plans each lookup afresh (see _store)
     sealed: set[int] = field(default_factory=set)  # the archived years: closed to new receptions
 
@@ -260,6 +261,7 @@ class Importer:
             self._same_history(s, state)
             self._catch_up(s, state)
             with writing.ImportNote(self.desk.db, s, state.actor.id, checked) as note:  # for waiting desks
+                state.last_before = s.scalar(select(func.coalesce(func.max(ReceptionRow.id), 0))) or 0
                 set_aside = set_aside_indexes(s.connection(), state.ready)
                 for items in _joined(spool.batches_in_order(), _STORE_BATCH):
                     self._store(s, state, items)
@@ -433,8 +435,10 @@ class Importer:
     def _taken_back(s: Session, state: _ImportState, item: _Ready) -> bool:
         """Under the write lock: whether a row refused at the check as the duplicate of a stored
         reception is stored after all — that reception was voided, deleted or changed meanwhile
-        and no reception has the row's date, visiting unit and total now. Such rows are then
-        compared with each other as the rows of one file are."""
+        and no reception of the ledger has the row's date, visiting unit and total now. Such rows
+        are then compared with each other as the rows of one file are (not with the receptions
+        this import stored before them, which are theirs: two that carry different numbers stay
+        two, in one store batch or in two). A row still refused names a reception it repeats now."""
         if item.repeats not in state.touched:
             return False  # untouched: still the same reception
         columns = item.columns
@@ -446,7 +450,9 @@ class Importer:
             error = CellError(state.column_of("reception_date"), duplicate_message(earlier))
             item.refusal = ImportOutcome(item.row, None, None, (error,))
             return False
-        if _still_stored(s, (columns["reception_date"], person_key(columns["visiting_unit"]), columns["total_fen"])):
+        day, unit, total = columns["reception_date"], person_key(columns["visiting_unit"]), columns["total_fen"]
+        if (still := _still_stored(s, (day, unit, total), state.last_before)) is not None:
+            item.refusal = ImportOutcome(item.row, None, None, (_stored_duplicate(state, still),))
             return False
         state.taken_back.add_at(key, item.carried, item.row)
         return True
@@ -582,15 +588,17 @@ def _joined(batches: Iterable[list[Any]], size: int) -> Iterator[list[Any]]:
         yield joined
 
 
-def _still_stored(s: Session, key: tuple[date, str, int]) -> bool:
-    """Whether a reception that is not void has this duplicate key now."""
+def _still_stored(s: Session, key: tuple[date, str, int], last: int) -> str | None:
+    """The number of the first reception up to id ``last`` that is not void and has this
+    duplicate key now, or None."""
     day, unit, total = key
-    found = select(ReceptionRow.visiting_unit).where(
+    found = select(ReceptionRow.visiting_unit, ReceptionRow.ref).where(
         ReceptionRow.reception_date == day,
         ReceptionRow.total_fen == total,
         ReceptionRow.status != Status.VOID.value,
-    )
-    return any(person_key(u) == unit for u in s.scalars(found))
+        ReceptionRow.id <= last,
+    ).order_by(ReceptionRow.id)
+    return next((number for u, number in s.execute(found) if person_key(u) == unit), None)
 
 
 def _hash_of_entry(s: Session, entry_id: int) -> str:
