@@ -188,7 +188,16 @@ def test_import_historical(ledger: str, tmp_path: Path) -> None:
         env={"LEDGER_USER": "wang", "LEDGER_PASSWORD": "secret123"},
     )
     assert result.returncode == 0, result.stderr
-    assert "已导入 1 行" in result.stdout
+    assert "已导入 1 行（其中 1 行按纸质审核记为已审核，其余为草稿）" in result.stdout
+    both = write_template(
+        tmp_path / "b.xlsx",
+        [good_row(来访单位="市审计局", 审核人="张副局长", 审核日期="2025-03-06"), good_row(来访单位="市财政局")],
+    )
+    as_json = run_cli(
+        "import", str(both), "--historical", "--json", "--db", ledger,
+        env={"LEDGER_USER": "wang", "LEDGER_PASSWORD": "secret123"},
+    )
+    assert {"imported": 2, "approved": 1}.items() <= json.loads(as_json.stdout)["summary"].items()
 
 
 def test_verify_names_the_tampered_record(ledger: str, workbook: Path) -> None:

@@ -315,13 +315,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     service = open_service(args, create=True)
     actor = acting_user(service, args)
     report = _Report(as_json=args.json, imported=True)
-    imported = on_paper = renumbered = 0
+    imported = approved = on_paper = renumbered = 0
     paper_rows = bytearray()  # a bit per row number: the row carries 审核人
     named: list[tuple[int, str, str]] = []  # the first rows stored under another 编号 than they carry
 
     def outcome(o: Any) -> None:
-        nonlocal imported, on_paper, renumbered
+        nonlocal imported, approved, on_paper, renumbered
         imported += 1 if o.ref else 0
+        approved += 1 if o.approved else 0
         if o.ref and o.written_ref:
             renumbered += 1
             if len(named) < RENUMBERED_NAMED:
@@ -357,7 +358,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             on_committed=stored,
         )
         summary = dict(report.summary) | {"imported": imported}
-        report.print(summary, _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported))
+        line = _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported)
+        if args.historical:  # how many came in approved on paper, the rest as drafts
+            summary["approved"] = approved
+            line += tr("（其中 {a} 行按纸质审核记为已审核，其余为草稿）").format(a=approved)
+        report.print(summary, line)
     except KeyboardInterrupt:
         if not committed:
             raise  # nothing written: 已中断
