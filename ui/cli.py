@@ -250,6 +250,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
+    from ledger.spool import Collector
     from ledger.validation import reception_problems
     from reports.template import column_of, stream_import
 
@@ -283,25 +284,30 @@ def cmd_check(args: argparse.Namespace) -> int:
             ) from None
     report = _Report(as_json=args.json, imported=False)
     in_file = FileDuplicates()
-    for item in itertools.chain((first,) if first is not None else (), items):
-        # the verdicts import gives: the reception as it would be stored, its field problems
-        reception = normalized(item.reception) if item.reception is not None else None
-        errors = list(item.errors)
-        if reception is not None and not errors:
-            # a repeated row within the file, as import refuses it (stored receptions: import only)
-            earlier = in_file.earlier(reception)
-            if earlier is not None:
-                errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
-            else:
-                in_file.add(reception, item.row)
-                errors = [CellError(column_of(f), m) for f, m in reception_problems(reception, imported=True).items()]
-        violations = []
-        if reception is not None and not errors:
-            violations = list(
-                evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
-            )
-        # the 编号 the row carries (import keeps it where it is free, else gives a new one)
-        report.add(item.row, (item.reception.ref if item.reception else item.ref) or None, violations, errors)
+    collector = Collector()  # (a check, as an import, makes millions of objects and no cycles)
+    try:
+        for item in itertools.chain((first,) if first is not None else (), items):
+            # the verdicts import gives: the reception as it would be stored, its field problems
+            reception = normalized(item.reception) if item.reception is not None else None
+            errors = list(item.errors)
+            if reception is not None and not errors:
+                # a repeated row within the file, as import refuses it (stored receptions: import only)
+                earlier = in_file.earlier(reception)
+                if earlier is not None:
+                    errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
+                else:
+                    in_file.add(reception, item.row)
+                    errors = [CellError(column_of(f), m) for f, m in reception_problems(reception, imported=True).items()]
+            violations = []
+            if reception is not None and not errors:
+                violations = list(
+                    evaluate(reception, policy_in_force(policies, reception.reception_date)).violations
+                )
+            # the 编号 the row carries (import keeps it where it is free, else gives a new one)
+            report.add(item.row, (item.reception.ref if item.reception else item.ref) or None, violations, errors)
+            collector.now_and_then(report.summary["rows"])
+    finally:
+        collector.close()
     summary = report.summary
     report.print(summary, _summary_line(summary))
     return EXIT_FOUND if summary["with_violations"] or summary["with_errors"] else EXIT_OK
