@@ -367,7 +367,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         line = _summary_line(summary) + tr("；已导入 {n} 行").format(n=imported)
         if args.historical:  # how many came in approved on paper, the rest as drafts
             summary["approved"] = approved
-            line += tr("（其中 {a} 行按纸质审核记为已审核，其余为草稿）").format(a=approved)
+            if imported:
+                line += tr("（其中 {a} 行按纸质审核记为已审核，其余为草稿）").format(a=approved)
         report.print(summary, line)
     except KeyboardInterrupt:
         if not committed:
