@@ -450,8 +450,8 @@ class Importer:
             error = CellError(state.column_of("reception_date"), duplicate_message(earlier))
             item.refusal = ImportOutcome(item.row, None, None, (error,))
             return False
-        day, unit, total = columns["reception_date"], person_key(columns["visiting_unit"]), columns["total_fen"]
-        if (still := _still_stored(s, (day, unit, total), state.last_before)) is not None:
+        _, unit, total = key
+        if (still := _still_stored(s, (columns["reception_date"], unit, total), state.last_before)) is not None:
             item.refusal = ImportOutcome(item.row, None, None, (_stored_duplicate(state, still),))
             return False
         state.taken_back.add_at(key, item.carried, item.row)

@@ -10,12 +10,12 @@ import pytest
 
 import ledger.importing as importing
 from ledger.records import ImportRow, Status
-from ledger.service import LedgerService
+from ledger.service import ImportOutcome, LedgerService
 from tests.conftest import PASSWORD, once, sample_reception
 from ui.import_result import ImportSummary
 
 
-def summary_of(outcomes) -> ImportSummary:
+def summary_of(outcomes: list[ImportOutcome]) -> ImportSummary:
     s = ImportSummary()
     for o in outcomes:
         s.add(o)
