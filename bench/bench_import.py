@@ -140,8 +140,8 @@ def measure(what: str, path: Path, url: str, *, one_core: bool, repeat: int) -> 
         finally:
             if desk is not None and desk.poll() is None:
                 desk.kill()
-        if what == "import" and url.startswith("postgresql"):
-            url = fresh_postgres(url)
+        if what == "import":  # each run into an empty ledger
+            url = fresh_postgres(url) if url.startswith("postgresql") else fresh_sqlite_again(url)
     keys = [k for k in ("wall", "cpu", "rss", "desk_wait", "desk_failed") if k in runs[0]]
     return {key: statistics.median(r[key] for r in runs) for key in keys}
 
@@ -151,6 +151,14 @@ def fresh_sqlite(folder: Path, n: int) -> str:
     for p in folder.glob(f"ledger{n}.sqlite3*"):
         p.unlink()
     return f"sqlite:///{path}"
+
+
+def fresh_sqlite_again(url: str) -> str:
+    """The SQLite ledger of ``url`` removed (with its journal files) for the next run."""
+    path = Path(url.removeprefix("sqlite:///"))
+    for p in path.parent.glob(path.name + "*"):
+        p.unlink()
+    return url
 
 
 def fresh_postgres(url: str) -> str:

@@ -22,7 +22,7 @@ from ledger.desk import Desk, chain_algo, has, require
 from ledger.errors import ImportCancelled, PermissionDenied, StaleEdit
 from ledger.i18n import tr
 from ledger.import_keys import FileDuplicates, TakenRefs, duplicate_key, duplicate_message
-from ledger.mapping import derived, normalized, ref, storage
+from ledger.mapping import derived, ref, storage
 from ledger.models import (
     ExplanationRow,
     HistoryRow,
@@ -42,7 +42,7 @@ from ledger.records import Assessment, CellError, ImportRow, Reception, Role, St
 from ledger.settings import Settings
 from ledger.spool import Collector, Spool
 from ledger.text import clean_line, person_key
-from ledger.validation import reception_problems
+from ledger.validation import problems_of, reception_problems
 from ledger.workflow import next_seq
 
 _IMPORT_BATCH = 200
@@ -296,7 +296,7 @@ class Importer:
         actor, now = state.actor, state.now
         out: list[ImportOutcome | _Ready] = []
         for item in rows:
-            r = normalized(item.reception) if item.reception is not None else None
+            r, known = problems_of(item)  # (prepared by the reading process when it had the time)
             errors = list(item.errors)
             repeats = ""
             if r is not None and not errors:
@@ -308,8 +308,8 @@ class Importer:
                     errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
                     state.in_file.add(r, item.row)
-                    problems = reception_problems(r, imported=True)
-                    errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
+                    known = reception_problems(r, imported=True) if known is None else known
+                    errors += [CellError(state.column_of(f), m) for f, m in known.items()]
             approved_by = clean_line(item.approved_by)
             if r is not None and r.reception_date.year in state.sealed:
                 errors.append(CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year)))
@@ -326,7 +326,7 @@ class Importer:
                     r is not None
                     and repeats
                     and len(errors) == 1
-                    and not reception_problems(r, imported=True)
+                    and not (reception_problems(r, imported=True) if known is None else known)
                 )
                 if not kept:
                     out.append(refusal)

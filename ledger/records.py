@@ -633,6 +633,10 @@ class ImportRow:
     approved_by: str = ""  # 审核人, for historical imports
     approved_on: date | None = None  # 审核日期
     ref: str = ""  # the 编号 of a row that cannot be read, as written (a readable row's is its reception's)
+    # set where the row was read (ledger.validation.prepared): the reception is in its normal form
+    # and these are its field problems as an import judges them; None: not done yet (a row is the
+    # same row either way: what it says is compared, not how far it was checked)
+    problems: tuple[tuple[str, str], ...] | None = field(default=None, compare=False)
 
 
 # what ledger.mapping.snapshot_from_storage builds the same snapshots from (without a record)

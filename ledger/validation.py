@@ -7,10 +7,12 @@ never wrong; ``for_submit`` adds what a submission needs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ledger import limits
 from ledger.i18n import tr
+from ledger.mapping import normalized
 from ledger.money import CENT
 from ledger.policy import Policy
 from ledger.records import (
@@ -19,12 +21,31 @@ from ledger.records import (
     MEAL_KINDS,
     PAYMENT_METHODS,
     VENUE_TYPES,
+    ImportRow,
     Person,
     Reception,
 )
 from ledger.workdays import FIRST_DAY, LAST_DAY
 
 _PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
+
+
+def prepared(item: ImportRow) -> ImportRow:
+    """A worksheet row with its reception in its normal form and its field problems as an import
+    judges them (``ImportRow.problems``): the part of checking a row that needs no ledger, done
+    by the process that reads the workbook when it has the time (reports.template)."""
+    if item.reception is None or item.problems is not None:
+        return item
+    r = normalized(item.reception)
+    return replace(item, reception=r, problems=tuple(reception_problems(r, imported=True).items()))
+
+
+def problems_of(item: ImportRow) -> tuple[Reception | None, dict[str, str] | None]:
+    """The row's reception in its normal form, and its field problems when ``prepared`` found
+    them already (else None: the caller asks ``reception_problems`` if it needs them)."""
+    if item.problems is not None:
+        return item.reception, dict(item.problems)
+    return (normalized(item.reception) if item.reception is not None else None), None
 
 
 def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool = False) -> dict[str, str]:

@@ -358,8 +358,10 @@ def _shared(batch: list[tuple[list[tuple[int, dict[str, Any]]], int]], waiting: 
     cells, for the caller to parse while it would wait for rows (a ``check``, whose judging is
     lighter than the reading and parsing). Either way the caller gets the same receptions, in the
     same order; on two cores the work is shared as it goes."""
-    if waiting.qsize():
-        return True, [parse_group(group, extra) for group, extra in batch]
+    if waiting.qsize():  # (then also the part of checking that needs no ledger)
+        from ledger.validation import prepared
+
+        return True, [prepared(parse_group(group, extra)) for group, extra in batch]
     return False, batch
 
 
