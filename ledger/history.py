@@ -166,10 +166,16 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
     last = session.scalars(select(HistoryRow).order_by(HistoryRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     values = []
-    times: dict[datetime, str] = {}  # an entry's time as its text, made once (an import's share one)
+    # an entry's time to the second and as its text, made once (an import's entries share one)
+    times: dict[datetime, tuple[datetime, str]] = {}
     for e in entries:
         before, after = e.get("before"), e.get("after")
-        at = (e.get("at") or datetime.now()).replace(microsecond=0)
+        given = e.get("at") or datetime.now()
+        known = times.get(given)
+        if known is None:
+            second = given.replace(microsecond=0)
+            known = times[given] = (second, second.isoformat())
+        at, at_text = known
         row = {
             "at": at,
             "username": e["username"],
@@ -183,9 +189,6 @@ def append_many(session: Session, entries: list[dict[str, Any]], algo: str = "")
             "prev_hash": prev,
             "algo": algo,
         }
-        at_text = times.get(at)
-        if at_text is None:
-            at_text = times[at] = at.isoformat()
         row["hash"] = prev = _hash_of(
             prev,
             at_text,

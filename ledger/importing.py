@@ -510,13 +510,14 @@ class Importer:
         # executemany; the new ids are read back by reference, since RETURNING makes SQLite
         # insert row by row)
         cited = [
-            (a.columns["letter_no"], a.columns["letter_title"], a.columns["visiting_unit"]) for a in accepted
+            (key_of(c["letter_no"]), c["letter_no"], c["letter_title"], c["visiting_unit"])
+            for c in (a.columns for a in accepted)
         ]
         # the batch's letters are looked up afresh (one query per batch): a map of every letter
         # the import met would hold a million-row import's ~150 MB of keys
         letter_ids = letters.link_many(s, actor.username, now, cited, {})
-        for a in accepted:
-            a.columns["letter_id"] = letter_ids.get(key_of(a.columns["letter_no"]))
+        for a, (key, *_) in zip(accepted, cited, strict=True):
+            a.columns["letter_id"] = letter_ids.get(key)
         connection = s.connection()
         table = ReceptionRow.__table__
         before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
@@ -537,11 +538,11 @@ class Importer:
             (ExplanationRow, "explanations"),
             (ViolationRow, "violations"),
         ):
-            values = [
-                c | {"reception_id": rid}
-                for rid, a in zip(ids, accepted, strict=True)
-                for c in a.children[kind]
-            ]
+            values = []  # (the children's dicts are the spool's, read for this batch: given their id)
+            for rid, a in zip(ids, accepted, strict=True):
+                for c in a.children[kind]:
+                    c["reception_id"] = rid
+                    values.append(c)
             if values:
                 insert_many(connection, child.__table__, values)
         if state.custom_plans:

@@ -379,14 +379,14 @@ def has_scan(s: Session, letter_no: str) -> bool:
 
 
 def link_many(
-    s: Session, username: str, now: datetime, cited: list[tuple[str, str, str]], known: dict[str, int]
+    s: Session, username: str, now: datetime, cited: list[tuple[str, str, str, str]], known: dict[str, int]
 ) -> dict[str, int]:
-    """The register's ids of many letters at once (an import): ``cited`` holds (number, title,
-    unit) as the rows give them; ``known`` (key → id) is what earlier batches found, and is
-    extended. New letters are registered in bulk, each with its history entry."""
+    """The register's ids of many letters at once (an import): ``cited`` holds (key, number,
+    title, unit) as the rows give them (the key: ``key_of(number)``); ``known`` (key → id) is
+    what earlier batches found, and is extended. New letters are registered in bulk, each with
+    its history entry."""
     wanted = {}
-    for number, title, unit in cited:
-        key = key_of(number)
+    for key, number, title, unit in cited:
         if key and key not in known and key not in wanted:
             wanted[key] = (number, title, unit)
     keys = list(wanted)
