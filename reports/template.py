@@ -313,12 +313,16 @@ _STREAM_BATCH = 200
 _SENT = object()  # the reading process's last word to its sending thread
 
 
-def _read_into(path: Path, pipe: Any, parent: int) -> None:
-    """The reading process: batches of rows, then None; or the error that stopped it."""
+def _read_into(path: Path, pipe: Any, parent: int, prepare: bool) -> None:
+    """The reading process: batches of rows, then None; or the error that stopped it. With
+    ``prepare``, rows it parses are also given their normal form and field problems
+    (ledger.validation.prepared): an import's caller, busier than a check's, is spared them."""
     import gc
     import os
     import queue
     import threading
+
+    from ledger.validation import prepared
 
     _deaf()
     die_with_parent(parent)
@@ -333,6 +337,10 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
         except BaseException:  # a batch that cannot be passed on: the parent sees the pipe end
             os._exit(1)
 
+    def passed(batch: list[tuple[list[tuple[int, dict[str, Any]]], int]]) -> tuple[bool, list[Any]]:
+        parsed, items = _shared(batch, waiting)
+        return parsed, [prepared(item) for item in items] if parsed and prepare else items
+
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     try:
@@ -340,9 +348,9 @@ def _read_into(path: Path, pipe: Any, parent: int) -> None:
         for group in _groups(path):
             batch.append(group)
             if len(batch) == _STREAM_BATCH:
-                waiting.put(_shared(batch, waiting))
+                waiting.put(passed(batch))
                 batch = []
-        waiting.put(_shared(batch, waiting))
+        waiting.put(passed(batch))
         waiting.put(None)
     except TemplateError as exc:
         waiting.put(exc)
@@ -358,10 +366,8 @@ def _shared(batch: list[tuple[list[tuple[int, dict[str, Any]]], int]], waiting: 
     cells, for the caller to parse while it would wait for rows (a ``check``, whose judging is
     lighter than the reading and parsing). Either way the caller gets the same receptions, in the
     same order; on two cores the work is shared as it goes."""
-    if waiting.qsize():  # (then also the part of checking that needs no ledger)
-        from ledger.validation import prepared
-
-        return True, [prepared(parse_group(group, extra)) for group, extra in batch]
+    if waiting.qsize():
+        return True, [parse_group(group, extra) for group, extra in batch]
     return False, batch
 
 
@@ -397,12 +403,13 @@ def _deaf() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def stream_import(path: Path) -> Iterator[ImportRow]:
+def stream_import(path: Path, *, prepare: bool = False) -> Iterator[ImportRow]:
     """The rows of ``read_import``, read by a separate process while the caller works.
 
     Reading a workbook and parsing its rows is half of a ``check`` or an import; judging the
     rows (and storing them) is the other half. With two cores they overlap, and the parsing goes
-    to whichever process has time for it (``_shared``). The file is checked
+    to whichever process has time for it (``_shared``; with ``prepare``, an import's, the
+    rows' normal form and field problems go with the parsing). The file is checked
     (exists, is a workbook) at once; header and cell problems arrive as the rows do.
     Reads in this process where processes cannot be forked or only one core is ours.
     """
@@ -419,7 +426,7 @@ def stream_import(path: Path) -> Iterator[ImportRow]:
     # kill), even halfway through a batch, ends the reading here instead of leaving it waiting
     # for the rest for ever; a full pipe makes the reader wait for this process
     incoming, outgoing = context.Pipe(duplex=False)
-    reader = context.Process(target=_read_into, args=(path, outgoing, os.getpid()), daemon=True)
+    reader = context.Process(target=_read_into, args=(path, outgoing, os.getpid(), prepare), daemon=True)
     try:
         with _no_interrupt():  # the child is born deaf to Ctrl-C, which stops this process only
             reader.start()

@@ -317,7 +317,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ledger.import_keys import RENUMBERED_NAMED, renumbered_message
     from reports.template import column_of, stream_import
 
-    items = stream_import(args.file)  # read by a second process while this one checks and stores
+    items = stream_import(args.file, prepare=True)  # read by a second process while this one checks and stores
     service = open_service(args, create=True)
     actor = acting_user(service, args)
     report = _Report(as_json=args.json, imported=True)

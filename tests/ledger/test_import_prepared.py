@@ -116,3 +116,26 @@ def test_a_prepared_row_with_its_reception_replaced_is_prepared_again() -> None:
     assert row.problems == ()
     again = replace(row, reception=replace(row.reception, visiting_unit=" 市教育局 "), problems=None)  # type: ignore[arg-type]
     assert prepared(again).reception.visiting_unit == "市教育局"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("prepare", [True, False], ids=["an-import", "a-check"])
+def test_the_reading_process_prepares_the_rows_it_parses_for_an_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepare: bool
+) -> None:
+    """An import's reading process gives the rows it parses their normal form and problems; a
+    check's does not (its caller has the time): the rows are the rows read either way."""
+    import reports.template as template
+
+    monkeypatch.setattr(template, "_cores", lambda: 2)
+    monkeypatch.setattr(template, "_shared", lambda batch, _waiting: (True, [template.parse_group(g, e) for g, e in batch]))
+    path = write_template(tmp_path / "a.xlsx", tricky_rows())
+    streamed = list(template.stream_import(path, prepare=prepare))
+    readable = [r for r in streamed if r.reception is not None]
+    assert len(readable) == 8
+    if prepare:
+        assert all(r.problems is not None for r in readable)
+        assert readable[0].reception.visiting_unit == "市教育局"  # type: ignore[union-attr]  # (its normal form)
+        assert [(r, r.problems) for r in streamed] == [(r, r.problems) for r in map(prepared, read_import(path))]
+    else:
+        assert all(r.problems is None for r in streamed)
+        assert streamed == read_import(path)
