@@ -4,6 +4,8 @@ refused and breached — the first LISTED lines of each, the rest counted."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,80 @@ def test_the_rows_stored_under_another_number_than_they_carry_are_told(
         f"{count}填写的编号不能沿用（已被占用、不是该接待年度的编号，或不是账本给出的编号），已另给编号："
         f"{named}纸质单据上的编号请相应更正。"
     )
+
+
+def _readers() -> list[int]:
+    """This process's reading processes still running (started anew: ``spawn_main``)."""
+    import os
+    import subprocess
+
+    found = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
+    running = []
+    for pid in found:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                running.append(int(pid))
+    return running
+
+
+def _second_reader(monkeypatch: pytest.MonkeyPatch, cancel_at: int = 0) -> list[dict[str, object]]:
+    """Every import read in a second process (as a large one is on two cores); the calls seen.
+    With ``cancel_at``, 取消 is pressed in the import's dialog as that row is taken."""
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    import reports.template as template
+
+    monkeypatch.setattr(import_result, "SECOND_READER_FROM", 1)
+    monkeypatch.setattr(template, "_cores", lambda: 2)
+    original, calls = template.stream_import, []
+
+    def spy(path: Path, **options: object):  # type: ignore[no-untyped-def]
+        calls.append(options)
+        for n, row in enumerate(original(path, **options), 1):
+            if n == cancel_at:
+                for dialog in QApplication.topLevelWidgets():
+                    if isinstance(dialog, QProgressDialog) and "正在导入" in dialog.labelText():
+                        dialog.cancel()
+            yield row
+
+    monkeypatch.setattr(template, "stream_import", spy)
+    return calls
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a second reading process where processes can be forked")
+def test_a_large_import_is_read_by_a_second_process_with_the_same_result(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From SECOND_READER_FROM receptions the window's import reads the workbook in a process
+    started anew (the window's threads are not forked), which also brings the rows into their
+    normal form and finds their field problems: the same result as reading in the window's own."""
+    calls = _second_reader(monkeypatch)
+    rows = [good_row(接待日期=f"2025-04-{d:02d}", 来访单位=f"单位{d}\u200b ") for d in range(1, 6)]
+    rows += [good_row(接待日期="2025-04-01", 来访单位="单位1")]  # repeats the first, once in its normal form
+    rows += [good_row(接待日期="2025-05-01", 来访单位="市教育局", 餐费="三百")]  # refused: not an amount
+    rows += [good_row(接待日期="2025-05-02", 来访单位="市教育局", 陪餐人数=5)]  # a breach
+    rows += [good_row(接待日期="2025-05-03", 来访单位="市教育局", 就餐日期="2025-05-20")]  # a meal outside its days
+    summary, _ = imported(qtbot, service, team.clerk, write_template(tmp_path / "many.xlsx", rows), monkeypatch)
+    assert calls == [{"prepare": True, "fresh": True}]
+    assert summary is not None
+    assert (summary.rows, summary.imported, summary.refused_rows, summary.breach_rows) == (9, 6, 3, 1)
+    assert sorted(r.visiting_unit for r in service.receptions(LedgerQuery())) == [
+        "单位1", "单位2", "单位3", "单位4", "单位5", "市教育局"
+    ]
+    assert _readers() == []
+    assert service.verify().ok
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a second reading process where processes can be forked")
+def test_cancel_while_a_second_process_reads_writes_nothing_and_leaves_no_process(
+    qtbot: QtBot, service: LedgerService, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a: told.append(text))
+    calls = _second_reader(monkeypatch, cancel_at=450)
+    rows = [good_row(接待日期="2025-03-05", 来访单位=f"单位{i}") for i in range(3000)]
+    summary, shown = imported(qtbot, service, team.clerk, write_template(tmp_path / "big.xlsx", rows), monkeypatch)
+    assert calls and summary is None and shown == []
+    assert told == ["导入已取消，未写入任何数据"]
+    assert service.count_and_total(LedgerQuery())[0] == 0
+    assert _readers() == []
