@@ -412,7 +412,7 @@ def stream_import(path: Path, *, prepare: bool = False, fresh: bool = False) -> 
     rows' normal form and field problems go with the parsing). The file is checked
     (exists, is a workbook) at once; header and cell problems arrive as the rows do.
     Reads in this process where processes cannot be forked or only one core is ours. With
-    ``fresh`` the reading process is started anew rather than forked (about 0.3 s more): a
+    ``fresh`` the reading process is started anew rather than forked (about half a second more): a
     process with threads of its own, the window's, would be copied by a fork in the middle of
     their work.
     """

@@ -247,10 +247,11 @@ def _summary_line(summary: dict[str, int]) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
     from ledger.import_keys import FileDuplicates, duplicate_message
+    from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
     from ledger.spool import Collector
-    from ledger.validation import problems_of, reception_problems
+    from ledger.validation import reception_problems
     from reports.template import column_of, stream_import
 
     policies = [load_default_policy()]
@@ -287,7 +288,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         for item in itertools.chain((first,) if first is not None else (), items):
             # the verdicts import gives: the reception as it would be stored, its field problems
-            reception, known = problems_of(item)  # (prepared by the reading process when it had the time)
+            reception = normalized(item.reception) if item.reception is not None else None
             errors = list(item.errors)
             if reception is not None and not errors:
                 # a repeated row within the file, as import refuses it (stored receptions: import only)
@@ -296,8 +297,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                     errors = [CellError(column_of("reception_date"), duplicate_message(earlier))]
                 else:
                     in_file.add(reception, item.row)
-                    known = reception_problems(reception, imported=True) if known is None else known
-                    errors = [CellError(column_of(f), m) for f, m in known.items()]
+                    errors = [CellError(column_of(f), m) for f, m in reception_problems(reception, imported=True).items()]
             violations = []
             if reception is not None and not errors:
                 violations = list(

@@ -1,10 +1,9 @@
 """Rows prepared by the reading process (ledger.validation.prepared: the normal form and the
 field problems, done where the workbook is read when that process has the time) get the verdicts,
-numbers and stored rows of rows the importer prepares itself; ``check`` says the same of them."""
+numbers and stored rows of rows the importer prepares itself."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import replace
 from datetime import datetime
@@ -76,34 +75,6 @@ def test_prepared_rows_import_as_rows_prepared_by_the_importer(tmp_path: Path, d
     finally:
         plain_db.dispose()
         ready_db.dispose()
-
-
-@pytest.mark.parametrize("parsed", [True, False], ids=["prepared-by-the-reader", "prepared-by-the-caller"])
-def test_check_says_the_same_whoever_prepares_the_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], parsed: bool
-) -> None:
-    """``check --json`` of a file whose rows the reading process prepared is the check of the same
-    rows prepared by ``check`` itself (byte for byte)."""
-    import reports.template as template
-    from ui.cli import run
-
-    def check_json(cores: int) -> str:
-        monkeypatch.setattr(template, "_cores", lambda: cores)
-        assert run(["check", str(path), "--json"]) == 1  # (rows refused)
-        return capsys.readouterr().out
-
-    path = write_template(tmp_path / "a.xlsx", tricky_rows() * 3)
-    expected = check_json(1)  # read, parsed and prepared by check itself
-
-    def shared(batch: list[Any], _waiting: Any) -> tuple[bool, list[Any]]:
-        if parsed:
-            return True, [prepared(template.parse_group(g, e)) for g, e in batch]
-        return False, batch
-
-    monkeypatch.setattr(template, "_shared", shared)  # the reading process is forked with it
-    assert check_json(2) == expected
-    rows = json.loads(expected)["rows"]
-    assert any(r["errors"] for r in rows) and any(not r["errors"] for r in rows)
 
 
 def test_a_prepared_row_with_its_reception_replaced_is_prepared_again() -> None:
