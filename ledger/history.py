@@ -117,7 +117,8 @@ def _hash_of(
 ) -> str:
     """The entry's hash; ``at`` its time, or that time's text to the second (an import's
     entries share one, written once)."""
-    stamp = at if isinstance(at, str) else at.replace(microsecond=0).isoformat()
+    # (to the second: at.replace(microsecond=0).isoformat(), without the new datetime)
+    stamp = at if isinstance(at, str) else at.isoformat(timespec="seconds")
     header = canonical_plain([stamp, username, action, entity, entity_id, ref, comment])
     body = "\n".join((prev_hash, header, before, after))
     if (algo or "") == "sm3":  # 国密: chosen in the settings, recorded with each entry

@@ -298,6 +298,8 @@ def apply(row: ReceptionRow, stored: Reception, assessment: Assessment) -> None:
 
 def _fen_text(fen: int) -> str:
     """``f"{from_fen(fen):.2f}"`` for an integer, without the Decimal."""
+    if fen == 0:  # (most of a reception's amounts: no gift, no transport, ...)
+        return "0.00"
     whole, cents = divmod(-fen if fen < 0 else fen, 100)
     return f"{'-' if fen < 0 else ''}{whole}.{cents:02d}"
 

@@ -356,7 +356,8 @@ def _day_text(value: date | None) -> str | None:
 
 
 def _moment_text(value: datetime | None) -> str | None:
-    return None if value is None else value.replace(microsecond=0).isoformat()
+    # (to the second: value.replace(microsecond=0).isoformat(), without the new datetime)
+    return None if value is None else value.isoformat(timespec="seconds")
 
 
 def _people_plain(people: tuple[Person, ...]) -> list[dict[str, str]]:

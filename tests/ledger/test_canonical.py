@@ -34,3 +34,19 @@ def test_characters_that_need_escaping_are_escaped_alike() -> None:
 def test_a_reception_snapshot_is_written_alike() -> None:
     snapshot = sample_reception(unit="某县\u200b教育局", explanations={"companions_over_cap": "临时\n增加"}).snapshot()
     assert canonical_plain(snapshot) == canonical(snapshot)
+
+
+@given(st.datetimes(timezones=st.none() | st.timezones()))
+def test_a_time_is_hashed_and_kept_to_the_second_as_before(moment: object) -> None:
+    """An entry's time and a snapshot's times are written to the second without making a new
+    datetime (``isoformat(timespec="seconds")``): the text the ledgers written before hold."""
+    from datetime import datetime
+
+    from ledger.history import _hash_of
+    from ledger.records import _moment_text
+
+    assert isinstance(moment, datetime)
+    before = moment.replace(microsecond=0).isoformat()
+    assert _moment_text(moment) == before
+    fields = ("alice", "import", "reception", 7, "JD-2025-0001", "第 2 行", "", "{}", "")
+    assert _hash_of("0" * 64, moment, *fields) == _hash_of("0" * 64, before, *fields)
