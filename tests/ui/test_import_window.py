@@ -313,7 +313,6 @@ def test_the_rows_stored_under_another_number_than_they_carry_are_told(
 
 def _readers() -> list[int]:
     """This process's reading processes still running (started anew: ``spawn_main``)."""
-    import os
     import subprocess
 
     found = subprocess.run(["pgrep", "-P", str(os.getpid())], capture_output=True, text=True).stdout.split()
