@@ -42,7 +42,7 @@ from ledger.records import Assessment, CellError, ImportRow, Reception, Role, St
 from ledger.settings import Settings
 from ledger.spool import Collector, Spool
 from ledger.text import clean_line, person_key
-from ledger.validation import problems_of, reception_problems
+from ledger.validation import prepared
 from ledger.workflow import next_seq
 
 _IMPORT_BATCH = 200
@@ -296,7 +296,8 @@ class Importer:
         actor, now = state.actor, state.now
         out: list[ImportOutcome | _Ready] = []
         for item in rows:
-            r, known = problems_of(item)  # (prepared by the reading process when it had the time)
+            item = prepared(item)  # (done already by the reading process when it had the time)
+            r, problems = item.reception, dict(item.problems or ())
             errors = list(item.errors)
             repeats = ""
             if r is not None and not errors:
@@ -308,8 +309,7 @@ class Importer:
                     errors.append(CellError(state.column_of("reception_date"), duplicate_message(earlier)))
                 else:
                     state.in_file.add(r, item.row)
-                    known = reception_problems(r, imported=True) if known is None else known
-                    errors += [CellError(state.column_of(f), m) for f, m in known.items()]
+                    errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
             if r is not None and r.reception_date.year in state.sealed:
                 errors.append(CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year)))
@@ -326,7 +326,7 @@ class Importer:
                     r is not None
                     and repeats
                     and len(errors) == 1
-                    and not (reception_problems(r, imported=True) if known is None else known)
+                    and not problems
                 )
                 if not kept:
                     out.append(refusal)

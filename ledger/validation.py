@@ -40,14 +40,6 @@ def prepared(item: ImportRow) -> ImportRow:
     return replace(item, reception=r, problems=tuple(reception_problems(r, imported=True).items()))
 
 
-def problems_of(item: ImportRow) -> tuple[Reception | None, dict[str, str] | None]:
-    """The row's reception in its normal form, and its field problems when ``prepared`` found
-    them already (else None: the caller asks ``reception_problems`` if it needs them)."""
-    if item.problems is not None:
-        return item.reception, dict(item.problems)
-    return (normalized(item.reception) if item.reception is not None else None), None
-
-
 def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool = False) -> dict[str, str]:
     """Field problems (field name → message), for a reception as it will be stored; a meal
     dated outside the reception's days is one when submitting or importing (a draft in the
