@@ -16,6 +16,13 @@ With ``--formats xlsx,xlsb,ods,xls`` the same rows are also checked and imported
 .ods and an .xls (built once beside the .xlsx; the .ods and the .xls by LibreOffice; an .xls for
 65,535 rows at most), against the same openpyxl figure.
 
+Two parts of a check are measured alone, as the floors it cannot go below in Python: our reader
+reading every row ("reading"), and reading with the parsing of the rows into receptions
+("+ parsing"), in one process. For an import the bench also prints how long the rows were stored
+under the write lock (what another desk waits for) and, of that, the database's own time: its
+statements as the driver runs them and the commit (on PostgreSQL the rows' COPY, which streams
+them from Python, is not in it).
+
 Bars: check <= 0.3x, import <= 0.75x bare openpyxl; peak RSS < 300 MB; cost linear in rows.
 """
 
@@ -50,6 +57,18 @@ if what == "openpyxl":
         for row in book.worksheets[0].iter_rows(values_only=True):
             pass
         book.close()
+elif what in ("read", "parse"):  # the floors of a check: our reader alone, then with the parsing
+    from reports.sheets import open_workbook
+    from reports.template import _import_rows
+    def work():
+        if what == "read":
+            book = open_workbook(__import__("pathlib").Path(path))
+            for row in book.rows():
+                pass
+            book.close()
+        else:
+            for row in _import_rows(__import__("pathlib").Path(path)):
+                pass
 else:
     from ui.cli import run
     import reports.template, ledger.service, ledger.importing  # imported before the clock starts
@@ -62,6 +81,38 @@ else:
         service.db.dispose()
         os.environ.update(LEDGER_USER="bench", LEDGER_PASSWORD="bench-password")
         argv = ["--db", url, "import", path, "--json"]
+        # the storing under the write lock, and of it the database's own time: its statements
+        # (cursor executes, as the driver runs them) and the commit
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+        from sqlalchemy.engine.default import DefaultDialect
+        from ledger.importing import Importer
+        store, started = {{"locked": 0.0, "db": 0.0, "on": False}}, []
+        @event.listens_for(Engine, "before_cursor_execute")
+        def _before(*args):
+            started.append(time.perf_counter())
+        @event.listens_for(Engine, "after_cursor_execute")
+        def _after(*args):
+            if started:
+                spent = time.perf_counter() - started.pop()
+                if store["on"]:
+                    store["db"] += spent
+        def _timed(function, key):
+            def timed(*args, **kwargs):
+                begin = time.perf_counter()
+                if key == "locked":
+                    store["on"] = True
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    if key == "locked":
+                        store["on"] = False
+                        store["locked"] += time.perf_counter() - begin
+                    elif store["on"]:
+                        store["db"] += time.perf_counter() - begin
+            return timed
+        Importer._store_all = _timed(Importer._store_all, "locked")
+        DefaultDialect.do_commit = _timed(DefaultDialect.do_commit, "commit")
     else:
         argv = ["check", path, "--json"]
     def work():
@@ -80,7 +131,10 @@ used += (end.children_user - cpu.children_user) + (end.children_system - cpu.chi
 with open("/proc/self/status") as status:
     own = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
 rss = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({{"wall": wall, "cpu": used, "rss": rss // 1024}}))
+figures = {{"wall": wall, "cpu": used, "rss": rss // 1024}}
+if what == "import":
+    figures |= {{"locked": store["locked"], "db": store["db"]}}
+print(json.dumps(figures))
 """
 
 
@@ -142,7 +196,7 @@ def measure(what: str, path: Path, url: str, *, one_core: bool, repeat: int) -> 
                 desk.kill()
         if what == "import":  # each run into an empty ledger
             url = fresh_postgres(url) if url.startswith("postgresql") else fresh_sqlite_again(url)
-    keys = [k for k in ("wall", "cpu", "rss", "desk_wait", "desk_failed") if k in runs[0]]
+    keys = [k for k in ("wall", "cpu", "rss", "desk_wait", "desk_failed", "locked", "db") if k in runs[0]]
     return {key: statistics.median(r[key] for r in runs) for key in keys}
 
 
@@ -175,9 +229,16 @@ def fresh_postgres(url: str) -> str:
     return f"{base}/{name}"
 
 
-def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None) -> str:
+_FLOORS = {"read": "reading", "parse": "+ parsing"}
+
+
+def line(
+    label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None, *, of: dict[str, float] | None = None
+) -> str:
     text = f"    {label:13s} {ours['wall']:8.2f} s  cpu {ours['cpu']:8.2f} s"
-    if base is not None and bar is not None:
+    if of is not None:  # a part of a check: its ratio, no bar
+        text += f"  ratio {ours['wall'] / of['wall']:5.2f} (cpu {ours['cpu'] / of['cpu']:5.2f})  (part of check)"
+    elif base is not None and bar is not None:
         text += (
             f"  ratio {ours['wall'] / base['wall']:5.2f} (cpu {ours['cpu'] / base['cpu']:5.2f})"
             f"  bar {bar:.2f} {'ok' if ours['wall'] / base['wall'] <= bar else 'OVER'}"
@@ -185,6 +246,11 @@ def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar:
     else:
         text += " " * 42
     text += f"  peak RSS {ours['rss']:5.0f} MB (bar {RSS_BAR}) {'ok' if ours['rss'] < RSS_BAR else 'OVER'}"
+    if "locked" in ours and base is not None:
+        text += (
+            f"\n              stored under the write lock {ours['locked']:6.2f} s, of which the database's"
+            f" statements and commit {ours['db']:6.2f} s ({ours['db'] / base['wall']:.2f}x openpyxl)"
+        )
     if "desk_wait" in ours:
         text += f"\n              another desk's longest wait for the write lock: {ours['desk_wait']:6.2f} s"
         if ours.get("desk_failed"):
@@ -223,6 +289,9 @@ def main() -> None:
                 print(f"  {'one core (taskset -c 0)' if one_core else 'two cores'}:")
                 base = measure("openpyxl", path, "", one_core=one_core, repeat=args.repeat)
                 print(line("openpyxl", base, None, None))
+                for floor in ("read", "parse"):  # parts of a check, in one process: no bar
+                    figures = measure(floor, path, "", one_core=one_core, repeat=args.repeat)
+                    print(line(_FLOORS[floor], figures, base, None, of=base))
                 checked = measure("check", path, "", one_core=one_core, repeat=args.repeat)
                 print(line("check", checked, base, CHECK_BAR))
                 url = fresh_postgres(args.pg) if args.engine == "postgresql" else fresh_sqlite(folder, size)
