@@ -58,16 +58,17 @@ if what == "openpyxl":
             pass
         book.close()
 elif what in ("read", "parse"):  # the floors of a check: our reader alone, then with the parsing
+    from pathlib import Path
     from reports.sheets import open_workbook
-    from reports.template import _import_rows
+    from reports.template import iter_import
     def work():
         if what == "read":
-            book = open_workbook(__import__("pathlib").Path(path))
+            book = open_workbook(Path(path))
             for row in book.rows():
                 pass
             book.close()
         else:
-            for row in _import_rows(__import__("pathlib").Path(path)):
+            for row in iter_import(Path(path)):
                 pass
 else:
     from ui.cli import run
@@ -97,22 +98,22 @@ else:
                 spent = time.perf_counter() - started.pop()
                 if store["on"]:
                     store["db"] += spent
-        def _timed(function, key):
-            def timed(*args, **kwargs):
-                begin = time.perf_counter()
-                if key == "locked":
-                    store["on"] = True
-                try:
-                    return function(*args, **kwargs)
-                finally:
-                    if key == "locked":
-                        store["on"] = False
-                        store["locked"] += time.perf_counter() - begin
-                    elif store["on"]:
-                        store["db"] += time.perf_counter() - begin
-            return timed
-        Importer._store_all = _timed(Importer._store_all, "locked")
-        DefaultDialect.do_commit = _timed(DefaultDialect.do_commit, "commit")
+        store_all, do_commit = Importer._store_all, DefaultDialect.do_commit
+        def _store_all(*args, **kwargs):
+            begin, store["on"] = time.perf_counter(), True
+            try:
+                return store_all(*args, **kwargs)
+            finally:
+                store["on"] = False
+                store["locked"] += time.perf_counter() - begin
+        def _do_commit(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return do_commit(*args, **kwargs)
+            finally:
+                if store["on"]:
+                    store["db"] += time.perf_counter() - begin
+        Importer._store_all, DefaultDialect.do_commit = _store_all, _do_commit
     else:
         argv = ["check", path, "--json"]
     def work():
@@ -232,13 +233,12 @@ def fresh_postgres(url: str) -> str:
 _FLOORS = {"read": "reading", "parse": "+ parsing"}
 
 
-def line(
-    label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None, *, of: dict[str, float] | None = None
-) -> str:
+def line(label: str, ours: dict[str, float], base: dict[str, float] | None, bar: float | None) -> str:
+    """A figure, with its ratio to ``base`` against ``bar`` (no bar: a part of a check)."""
     text = f"    {label:13s} {ours['wall']:8.2f} s  cpu {ours['cpu']:8.2f} s"
-    if of is not None:  # a part of a check: its ratio, no bar
-        text += f"  ratio {ours['wall'] / of['wall']:5.2f} (cpu {ours['cpu'] / of['cpu']:5.2f})  (part of check)"
-    elif base is not None and bar is not None:
+    if base is not None and bar is None:
+        text += f"  ratio {ours['wall'] / base['wall']:5.2f} (cpu {ours['cpu'] / base['cpu']:5.2f})  (part of check)"
+    elif base is not None:
         text += (
             f"  ratio {ours['wall'] / base['wall']:5.2f} (cpu {ours['cpu'] / base['cpu']:5.2f})"
             f"  bar {bar:.2f} {'ok' if ours['wall'] / base['wall'] <= bar else 'OVER'}"
@@ -291,7 +291,7 @@ def main() -> None:
                 print(line("openpyxl", base, None, None))
                 for floor in ("read", "parse"):  # parts of a check, in one process: no bar
                     figures = measure(floor, path, "", one_core=one_core, repeat=args.repeat)
-                    print(line(_FLOORS[floor], figures, base, None, of=base))
+                    print(line(_FLOORS[floor], figures, base, None))
                 checked = measure("check", path, "", one_core=one_core, repeat=args.repeat)
                 print(line("check", checked, base, CHECK_BAR))
                 url = fresh_postgres(args.pg) if args.engine == "postgresql" else fresh_sqlite(folder, size)
