@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from ledger.records import Meal, Status
+from ledger.records import LedgerQuery, Meal, Status
 from ledger.service import LedgerService
 from tests.conftest import Team, sample_reception
 from ui.main_window import MainWindow
@@ -75,6 +75,33 @@ def test_a_wrong_reception_date_stays_refused_after_enter(
     assert date_edit.date() == before
     message = form.fields.error["reception_date"]
     assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+
+
+def test_a_refused_reception_date_outlives_the_live_check_and_stops_a_save(
+    qtbot: QtBot, service: LedgerService, team: Team
+) -> None:
+    """The live check rewrites every field's message from what it finds: it used to wipe the
+    date's refusal a moment after Enter, and a save then stored the old date without a word."""
+    form = open_form(qtbot, service, team)
+    date_edit = form.basic.reception_date
+    qtbot.waitUntil(date_edit.hasFocus, timeout=2000)
+    date_edit.setFocus()
+    date_edit.lineEdit().selectAll()
+    qtbot.keyClicks(date_edit, "2026-02-30")
+    qtbot.keyClick(date_edit, Qt.Key.Key_Return)
+    form.refresh_check()  # what the check's timer does after any typing
+    qtbot.wait(300)
+    message = form.fields.error["reception_date"]
+    assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+    form.save_button.click()
+    assert "“2026-02-30”不是有效日期" in form.message_label.text()
+    assert service.count_and_total(LedgerQuery())[0] == 0
+    date_edit.setFocus()
+    date_edit.lineEdit().selectAll()
+    qtbot.keyClicks(date_edit, "2026-02-28")
+    qtbot.keyClick(date_edit, Qt.Key.Key_Tab)
+    form.refresh_check()
+    assert not message.isVisibleTo(form)
 
 
 def test_tab_goes_through_the_explanations_in_the_order_they_stand(

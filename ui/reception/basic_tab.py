@@ -181,6 +181,13 @@ class BasicTab(QWidget):
         finally:
             self._loading = False
 
+    def problems(self) -> dict[str, str]:
+        """The dates refused as typed (the date stays as it was, the field says why), by field."""
+        found = {"reception_date": self.reception_date.refusal()}
+        if self.multi_day.isChecked():
+            found["end_date"] = self.end_date.refusal()
+        return {key: message for key, message in found.items() if message}
+
     def values(self) -> dict[str, Any]:
         return {
             "reception_date": self.day(),

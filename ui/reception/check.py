@@ -52,6 +52,7 @@ class Checked(Protocol):
     @property
     def autosaver(self) -> Autosaver: ...
     def is_editable(self) -> bool: ...
+    def typed_problems(self) -> dict[str, str]: ...
     def current_reception(self, *, all_explanations: bool = False) -> Reception: ...
     def say(self, message: str, *, error: bool = False) -> None: ...
 
@@ -120,7 +121,7 @@ class LiveCheck:
     def _problems(self, validated: dict[str, str]) -> dict[str, str]:
         """Local refusals first, then the service's, the missing explanations, the last refusal's."""
         form = self.form
-        problems = form.costs.problems()
+        problems = form.typed_problems()
         for key, message in validated.items():
             problems.setdefault(key, message)
         if self.submit_tried and self.assessment is not None:

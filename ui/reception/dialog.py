@@ -244,6 +244,11 @@ class ReceptionDialog(QDialog):
         """What the form currently refuses or the service reported, by field."""
         return dict(self.live.problems)
 
+    def typed_problems(self) -> dict[str, str]:
+        """What the fields refuse as typed (a date that is none, text that is no money, a bad
+        meal cell), by field: no service asked."""
+        return self.basic.problems() | self.costs.problems()
+
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         outer = QVBoxLayout(self)
@@ -384,7 +389,7 @@ class ReceptionDialog(QDialog):
 
     def _refused_locally(self, doing: str) -> bool:
         """Refuse before writing while a field holds text that is not a value (no service asked)."""
-        bad = self.costs.problems()
+        bad = self.typed_problems()
         if not bad:
             return False
         self.live.show_problems({**self.live.problems, **bad})
