@@ -126,9 +126,7 @@ class LedgerService:
         with self.db.write() as s:
             if s.scalar(select(func.count(UserRow.id))):
                 raise WorkflowError(tr("账本已经设置过管理员，请登录"))
-            user = self._users.add_in(
-                s, username, display_name, frozenset({Role.ADMIN}), password, actor=username
-            )
+            user = self._users.add_in(s, username, display_name, frozenset({Role.ADMIN}), password, actor=username)
             self._settings.write_bureau(s, bureau, actor=username)
             return user
 
@@ -625,9 +623,7 @@ class LedgerService:
                     comment=str(Path(path).name) + "".join(f"；{note}" for note in (other, older) if note),
                 )
                 head = (entry.id, entry.hash, history.first_hash(s))
-        anchors.write_anchor(
-            anchor_path, head[0], head[1], self.clock(), head[2]
-        )  # the head this restore made
+        anchors.write_anchor(anchor_path, head[0], head[1], self.clock(), head[2])  # the head this restore made
         self._settings.forget_policies()
         return backup.Restored(counts, saved, older, other)
 
@@ -657,9 +653,13 @@ class LedgerService:
         return result
 
     # ================================================================== trust (fingerprints, seals)
-    def print_stamp(self, document: str, reference: str, actor: User | None = None) -> Stamp:
-        """The fingerprint for a page about to be printed, entered in the register."""
-        return self._trust.stamp(document, reference, actor.username if actor else "")
+    def print_stamp(self, document: str, reference: str, actor: User | None = None, *, register: bool = True) -> Stamp:
+        """A page's fingerprint, entered in the register (a preview's: ``register_printed``)."""
+        return self._trust.stamp(document, reference, actor.username if actor else "", register=register)
+
+    def register_printed(self, stamp: Stamp, actor: User | None = None) -> None:
+        """A previewed page printed or saved: its fingerprint entered in the register."""
+        self._trust.register(stamp, actor.username if actor else "")
 
     def anchor(self, fingerprint: str) -> AnchorAnswer:
         """Whether the history contains the entry a printed fingerprint names."""

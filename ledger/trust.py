@@ -66,6 +66,7 @@ class Stamp:
     printed_at: datetime
     document: str
     reference: str
+    head_id: int = 0  # the history entry the fingerprint names (0: an empty history)
 
     @property
     def label(self) -> str:
@@ -100,30 +101,36 @@ class Trust:
         self.desk = desk
 
     # -------------------------------------------------------------- fingerprints
-    def stamp(self, document: str, reference: str, username: str = "") -> Stamp:
+    def stamp(self, document: str, reference: str, username: str = "", *, register: bool = True) -> Stamp:
         """The fingerprint of the history's head now, written into the register of printed
-        fingerprints (a read-only ledger prints it all the same, unregistered)."""
+        fingerprints unless ``register`` is False (a preview: ``register`` once it is printed or
+        saved). A read-only ledger prints it all the same, unregistered."""
         with self.desk.db.read() as s:
             head = s.execute(
                 select(HistoryRow.id, HistoryRow.hash).order_by(HistoryRow.id.desc()).limit(1)
             ).first()
         head_id, head_hash = (head[0], head[1]) if head else (0, "0" * 64)
-        stamp = Stamp(fingerprint_of(head_hash), self.desk.clock(), document, reference)
+        stamp = Stamp(fingerprint_of(head_hash), self.desk.clock(), document, reference, head_id)
+        if register:
+            self.register(stamp, username)
+        return stamp
+
+    def register(self, stamp: Stamp, username: str = "") -> None:
+        """Enter a stamp's page in the register of printed fingerprints (as printed now)."""
         try:
             with self.desk.db.write() as s:
                 s.add(
                     FingerprintRow(
                         fingerprint=stamp.fingerprint,
-                        head_id=head_id,
+                        head_id=stamp.head_id,
                         printed_at=stamp.printed_at,
-                        document=document[:32],
-                        reference=reference[:64],
+                        document=stamp.document[:32],
+                        reference=stamp.reference[:64],
                         username=username[:64],
                     )
                 )
         except ReadOnlyLedger:
             pass
-        return stamp
 
     def anchor(self, text: str) -> AnchorAnswer:
         digits = parse_fingerprint(text)

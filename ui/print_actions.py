@@ -45,6 +45,7 @@ from ledger.money import fmt
 from ledger.preapproval import Plan
 from ledger.records import User
 from ledger.service import LedgerError, LedgerService
+from ledger.trust import Stamp
 from ledger.workdays import DEFAULT_CALENDAR, FIRST_DAY, LAST_DAY, WorkCalendar
 from ui.dates import DateEdit
 from ui.hub import ChangeHub
@@ -298,7 +299,8 @@ class PrintActions(QObject):
         try:
             with _busy():
                 notice = load()
-                pdf = render_notice(notice, self.service.print_stamp("notice", notice.period, self.user))
+                stamp = self.service.print_stamp("notice", notice.period, self.user, register=False)
+                pdf = render_notice(notice, stamp)
         except NoticeError as exc:
             QMessageBox.information(self.parent_widget, tr("公示表"), str(exc))
             return None
@@ -315,7 +317,12 @@ class PrintActions(QObject):
                 return notice
         title = notice.title + (tr("（内部核对本）") if notice.internal else "")
         name = f"{title}（{notice.period}）.pdf"
-        on_output = None if notice.internal else (lambda: self._mark_posted(notice))
+
+        def on_output() -> None:
+            _register(self.parent_widget, self.service, stamp, self.user)
+            if not notice.internal:
+                self._mark_posted(notice)
+
         PdfPreviewDialog.preview(
             pdf, f"{title} — {notice.period}", name, self.parent_widget, on_output=on_output
         )
@@ -347,12 +354,19 @@ class PrintActions(QObject):
         try:
             with _busy():
                 slip = load_slip(self.service, rid)
-                pdf = render_slip(slip, self.service.print_stamp("slip", slip.reception.ref, self.user))
+                stamp = self.service.print_stamp("slip", slip.reception.ref, self.user, register=False)
+                pdf = render_slip(slip, stamp)
         except LedgerError as exc:
             show_ledger_error(self.parent_widget, exc)
             return False
         ref = slip.reception.ref
-        PdfPreviewDialog.preview(pdf, f"{slip.title} {ref}", f"{slip.title}_{ref}.pdf", self.parent_widget)
+        PdfPreviewDialog.preview(
+            pdf,
+            f"{slip.title} {ref}",
+            f"{slip.title}_{ref}.pdf",
+            self.parent_widget,
+            on_output=lambda: _register(self.parent_widget, self.service, stamp, self.user),
+        )
         return True
 
     def _selected(self) -> int | None:
@@ -443,14 +457,29 @@ def print_plan_form(parent: QWidget, service: LedgerService, user: User, plan: P
     try:
         with _busy():
             form = load_plan_form(service, plan)
-            stamp = service.print_stamp("preapproval", form.plan.ref, user)
+            stamp = service.print_stamp("preapproval", form.plan.ref, user, register=False)
             pdf = render_plan_form(form, stamp)
     except LedgerError as exc:
         show_ledger_error(parent, exc, tr("接待审批单"))
         return False
     ref = form.plan.ref
-    PdfPreviewDialog.preview(pdf, f"{form.title} {ref}", f"{form.title}_{ref}.pdf", parent)
+    PdfPreviewDialog.preview(
+        pdf,
+        f"{form.title} {ref}",
+        f"{form.title}_{ref}.pdf",
+        parent,
+        on_output=lambda: _register(parent, service, stamp, user),
+    )
     return True
+
+
+def _register(parent: QWidget, service: LedgerService, stamp: Stamp, user: User) -> None:
+    """A previewed page printed or saved: its fingerprint entered in the register (a preview
+    closed unprinted leaves none)."""
+    try:
+        service.register_printed(stamp, user)
+    except LedgerError as exc:
+        show_ledger_error(parent, exc, tr("登记账本指纹"))
 
 
 @contextmanager

@@ -147,6 +147,21 @@ def test_saving_this_months_notice_marks_its_receptions_posted(
     assert service.get(march[0].id).posted_on == date(2025, 3, 31)
     assert service.get(march[1].id).posted_on == date(2025, 3, 31)
     assert service.get(march[2].id).posted_on is None  # classified: never posted
+    printed = service.printed_fingerprints()
+    assert [(p.document, p.reference) for p in printed] == [("notice", "2025年3月")]
+
+
+def test_a_preview_closed_unprinted_registers_no_fingerprint_and_posts_nothing(
+    window, service: LedgerService, march: list[Reception], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Only paper carries a fingerprint: a notice, a reception list looked at and closed is no
+    printing (the register listed one that never existed on paper)."""
+    monkeypatch.setattr(PdfPreviewDialog, "exec", lambda d: 0)
+    monkeypatch.setattr(window, "selected_reception_id", lambda: march[1].id)
+    assert window.print_actions.this_month_notice(today=date(2025, 3, 31)) is not None
+    assert window.print_actions.slip_for_selected()
+    assert service.printed_fingerprints() == []
+    assert service.get(march[0].id).posted_on is None
 
 
 def test_internal_copy_marks_nothing(
@@ -165,16 +180,27 @@ def test_internal_copy_marks_nothing(
     notice = window.print_actions.notice_for_period()
     assert notice is not None and notice.internal and notice.reconciles
     assert service.get(march[0].id).posted_on is None
+    assert [p.document for p in service.printed_fingerprints()] == ["notice"]  # paper all the same
 
 
 def test_reception_list_of_the_selected_reception(
-    window, march: list[Reception], monkeypatch: pytest.MonkeyPatch
+    window, service: LedgerService, march: list[Reception], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     titles: list[str] = []
-    monkeypatch.setattr(PdfPreviewDialog, "exec", lambda d: titles.append(d.windowTitle()) or 0)
+
+    def print_it(dialog: PdfPreviewDialog) -> int:
+        titles.append(dialog.windowTitle())
+        printer = QPrinter()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+        assert dialog.print_to(printer)
+        return 0
+
+    monkeypatch.setattr(PdfPreviewDialog, "exec", print_it)
     monkeypatch.setattr(window, "selected_reception_id", lambda: march[1].id)
     assert window.print_actions.slip_for_selected()
     assert titles == [f"XX县教育局公务接待清单 {march[1].ref}"]
+    assert [(p.document, p.reference) for p in service.printed_fingerprints()] == [("slip", march[1].ref)]
 
 
 def test_export_workbook_from_the_menu(window, march: list[Reception], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

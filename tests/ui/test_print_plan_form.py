@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -24,10 +25,14 @@ def test_print_plan_form_previews_the_form(
     service.clock = lambda: datetime(2026, 3, 1, 9, 0)
     plan = approved(service, team)
     shown: list[tuple[bytes, str, str]] = []
+    outputs: list[Callable[[], object]] = []
     monkeypatch.setattr(
         PdfPreviewDialog,
         "preview",
-        classmethod(lambda cls, pdf, title, name, parent=None, **kw: shown.append((pdf, title, name))),
+        classmethod(
+            lambda cls, pdf, title, name, parent=None, on_output=None: shown.append((pdf, title, name))
+            or outputs.append(on_output)
+        ),
     )
     parent = QWidget()
     qtbot.addWidget(parent)
@@ -39,6 +44,8 @@ def test_print_plan_form_previews_the_form(
     )
     text = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages))
     assert "分管领导审批意见：同意，陪餐人数请压减" in text
+    assert service.printed_fingerprints() == []  # only looked at so far
+    outputs[0]()  # printed or saved from the preview
     printed = service.printed_fingerprints()
     assert (printed[0].document, printed[0].reference, printed[0].username) == (
         "preapproval",
