@@ -197,8 +197,12 @@ def run_gui(options: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ledger.db import Database, DatabaseError
+    from ui.desktop_check import desktop_problem
     from ui.fonts import install_cjk_font
 
+    if QApplication.instance() is None and (problem := desktop_problem()):
+        print(problem, file=sys.stderr)  # (Qt would abort the process with a line of its own)
+        return 2
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
