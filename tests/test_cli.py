@@ -86,6 +86,8 @@ def test_check_human_output_and_clean_workbook(tmp_path: Path, workbook: Path) -
     result = run_cli("check", str(workbook))
     assert "第 3 行  违规  陪餐4人，超过上限3人（接待对象10人）" in result.stdout
     assert "第 4 行  违规" in result.stdout and "超标金额 0.07 元" in result.stdout
+    # a row refused (here a date that does not exist; a duplicate too) is no unreadable row
+    assert result.stdout.splitlines()[-1] == "共 4 行：合规 1 行，有违规 2 行，有错误 1 行（未通过检查，不能导入）"
     clean = write_template(tmp_path / "ok.xlsx", [good_row()])
     ok = run_cli("check", str(clean))
     assert ok.returncode == 0 and "共 1 行：合规 1 行" in ok.stdout

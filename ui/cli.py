@@ -239,7 +239,7 @@ def _print_json(data: Any) -> None:
 
 def _summary_line(summary: dict[str, int]) -> str:
     return tr(
-        "共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，无法读取 {with_errors} 行"
+        "共 {rows} 行：合规 {compliant} 行，有违规 {with_violations} 行，有错误 {with_errors} 行（未通过检查，不能导入）"
     ).format(**summary)
 
 
