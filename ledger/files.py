@@ -37,7 +37,7 @@ def read_failure(exc: OSError, source: Path) -> str:
         source,
         {
             # its folder, or a link's target, gone
-            (errno.ENOENT, errno.ENOTDIR, errno.ELOOP): tr("找不到文件 {path}：它可能已被移动、改名或删除，请重新选择"),
+            (errno.ENOENT, errno.ENOTDIR, errno.ELOOP): tr("找不到文件 {path}：请检查文件名和位置（它可能已被移动、改名或删除）"),
             # a network share dropped, a USB stick pulled, a failing disk
             (errno.EIO,): tr("读取 {path} 时出错（磁盘、U 盘或网络共享出现故障）：请检查后重试"),
             (errno.EACCES, errno.EPERM): tr(

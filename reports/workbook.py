@@ -106,7 +106,8 @@ class ExportSummary:
     year: int
     receptions: int
     total: Decimal
-    breaches: int
+    breaches: int  # the rows of 违规情况: one per breach
+    with_breaches: int = 0  # the receptions with at least one
 
 
 def _col(header: str) -> str:
@@ -386,7 +387,7 @@ def _figure(text: str, styles: _Styles) -> Any:
 
 
 class _BreachWriter:
-    """The 违规明细 sheet: the header, then each reception's breaches as they come."""
+    """The 违规情况 sheet: the header, then each reception's breaches as they come."""
 
     def __init__(self, sheet: Any) -> None:
         headers = [
@@ -537,7 +538,7 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     breaches = _BreachWriter(workbook.create_sheet(SHEET_BREACHES))
     plans, letters = _before_the_meal(workbook, service, year, reviewers)
     # a chunk of records at a time: a year of a province's ledger is never held whole
-    count, total, rows = 0, ZERO, 0
+    count, total, rows, with_breaches = 0, ZERO, 0, 0
     for receptions, violations in service.receptions_in_chunks(
         query, approved_only=True, include_classified=True
     ):
@@ -547,6 +548,7 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
             breaches.write(r, found)
             plans.reception(r, found)
             total += r.total
+            with_breaches += bool(found)
         count += len(receptions)
     plans.close()
     letters()
@@ -560,4 +562,4 @@ def export_year(service: Any, year: int, path: Path | str) -> ExportSummary:
     buffer = io.BytesIO()
     workbook.save(buffer)
     write_atomic(path, buffer.getvalue())
-    return ExportSummary(year, count, total, breach_count)
+    return ExportSummary(year, count, total, breach_count, with_breaches)

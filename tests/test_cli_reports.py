@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,28 @@ def test_export_then_import_historical_then_export_gives_the_same_sheet(
     result = run_cli("--db", db_url, "export", "--year", "2025", "-o", str(tmp_path / "missing" / "x.xlsx"))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_export_says_how_many_receptions_have_a_breach_and_how_many_breaches(
+    db_url: str, service: LedgerService, team: Team, tmp_path: Path
+) -> None:
+    """"14 条违规" read as fourteen receptions where eleven had a breach."""
+    for on, companions, gift in ((date(2025, 4, 1), 5, "80.00"), (date(2025, 4, 2), 4, "0")):
+        r = sample_reception(
+            on,
+            companions=companions,
+            gift_amount=Decimal(gift),
+            gift_description="纪念册" if gift != "0" else "",
+            explanations={"companions_over_cap": "上级检查组随行人员较多", "gift": "已由个人退回"},
+        )
+        submitted = service.submit(team.clerk, r)
+        service.approve(team.approver, submitted.id)  # type: ignore[arg-type]
+    out = tmp_path / "台账.xlsx"
+    result = run_cli("--db", db_url, "export", "--year", "2025", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("2 条已审核接待，合计 680.00 元；2 条有违规，共 3 处"), result.stdout
+    rows = list(load_workbook(out, read_only=True)["违规情况"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 3
 
 
 def test_slip_shows_the_reimbursement(

@@ -634,11 +634,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     print(
-        tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元，{b} 条违规").format(
+        tr("已导出 {year} 年台账 {path}：{n} 条已审核接待，合计 {total} 元；{w} 条有违规，共 {b} 处").format(
             year=summary.year,
             path=args.output,
             n=summary.receptions,
             total=fmt(summary.total),
+            w=summary.with_breaches,
             b=summary.breaches,
         )
     )

@@ -231,7 +231,7 @@ def test_a_workbook_moved_away_is_said_in_chinese(
     gone = tmp_path / "台账.xlsx"
     summary, warned = warned_about(qtbot, service, team.clerk, gone, monkeypatch)
     assert summary is None
-    assert warned == [f"找不到文件 {gone}：它可能已被移动、改名或删除，请重新选择"]
+    assert warned == [f"找不到文件 {gone}：请检查文件名和位置（它可能已被移动、改名或删除）"]
     folder = tmp_path / "文件夹.xlsx"
     folder.mkdir()
     _, warned = warned_about(qtbot, service, team.clerk, folder, monkeypatch)
@@ -240,7 +240,7 @@ def test_a_workbook_moved_away_is_said_in_chinese(
     (tmp_path / "月报").write_bytes(b"")
     under_a_file = tmp_path / "月报" / "台账.xlsx"
     _, warned = warned_about(qtbot, service, team.clerk, under_a_file, monkeypatch)
-    assert warned == [f"找不到文件 {under_a_file}：它可能已被移动、改名或删除，请重新选择"]
+    assert warned == [f"找不到文件 {under_a_file}：请检查文件名和位置（它可能已被移动、改名或删除）"]
 
 
 def test_a_workbook_whose_disk_fails_is_said_in_chinese(
