@@ -74,6 +74,7 @@ class Disclosure:
     foreign_batches: int
     foreign_person_visits: int
     previous_receptions: int  # approved receptions of the year before; none: not in the ledger
+    as_of: date | None = None  # the day the figures were read, when the year is not over yet
 
     @property
     def has_previous(self) -> bool:
@@ -99,6 +100,14 @@ class Disclosure:
         """The change as published: the difference of the two published 万元 figures, so that a
         reader who subtracts them finds the same number."""
         return wan(self.total) - wan(self.previous_total)
+
+    def unfinished_note(self) -> str:
+        """What a reader of a year not over yet must know ("" once it is over)."""
+        if self.as_of is None:
+            return ""
+        return tr("注意：{year} 年尚未结束，以上为截至 {day} 的数字；年度公开应在年度结束后发布").format(
+            year=self.year, day=self.as_of.isoformat()
+        )
 
     def change_sentence(self) -> str:
         """比上年减少0.28万元，下降4.27%"""
@@ -162,9 +171,10 @@ class Disclosure:
         }
 
 
-def year_disclosure(s: Session, year: int) -> Disclosure:
+def year_disclosure(s: Session, year: int, today: date | None = None) -> Disclosure:
     """The disclosure figures of ``year``: approved receptions of the year and the one before,
-    grouped by year (on the figures index), and the foreign ones apart (on the origin index)."""
+    grouped by year (on the figures index), and the foreign ones apart (on the origin index);
+    read ``today``, a day of the year or before it, they are marked as of it."""
     r = ReceptionRow
     which = case((r.reception_date >= date(year, 1, 1), year), else_=year - 1)
     window = (
@@ -192,4 +202,5 @@ def year_disclosure(s: Session, year: int) -> Disclosure:
         foreign_batches=abroad[0],
         foreign_person_visits=abroad[2],
         previous_receptions=totals.get(year - 1, empty)[0],
+        as_of=today if today is not None and today <= date(year, 12, 31) else None,
     )

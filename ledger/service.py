@@ -211,7 +211,7 @@ class LedgerService:
     def disclosure(self, year: int) -> Disclosure:
         """The year's 三公经费 disclosure of reception spending, read at one moment."""
         with self.db.snapshot() as s:
-            return year_disclosure(s, year)
+            return year_disclosure(s, year, self.clock().date())
 
     def risks_of(self, reception: Reception) -> list[Risk]:
         """The warnings naming this stored reception (none for one not saved yet)."""

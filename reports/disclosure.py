@@ -32,8 +32,10 @@ def figure_rows(d: Disclosure) -> list[tuple[str, str]]:
         change = f"{d.change_wan:.2f}" if d.change_wan else "0.00"
     else:  # not in the ledger: no previous figure, no change (never 0.00, as if nothing was spent)
         previous, change = tr("上年台账中没有已审核的公务接待记录"), "—"
+    unfinished = [(tr("统计截至"), tr("{day}（年度尚未结束）").format(day=d.as_of.isoformat()))] if d.as_of else []
     return [
         (tr("年度"), str(d.year)),
+        *unfinished,
         (tr("公务接待费支出（万元）"), wan_text(d.total)),
         (tr("上年支出（万元）"), previous),
         (tr("比上年增减（万元）"), change),

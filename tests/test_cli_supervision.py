@@ -127,6 +127,10 @@ def test_disclosure_json_text_and_pdf_with_embedded_font(
         assert rows and all(row[-5] == "yes" for row in rows), fonts  # every font embedded (emb column)
     plain = run_cli("--db", db_url, "disclosure", "--year", "2025")
     assert plain.returncode == 0 and "公务接待费支出（万元）：0.09" in plain.stdout
+    assert "尚未结束" not in plain.stdout + plain.stderr  # a year over
+    later = run_cli("--db", db_url, "disclosure", "--year", "2099")
+    assert later.returncode == 0 and "统计截至：" in later.stdout
+    assert later.stderr.startswith("注意：2099 年尚未结束，以上为截至 ")
     assert (
         run_cli("--db", db_url, "disclosure", "--year", "2025", "-o", str(tmp_path / "x.txt")).returncode == 2
     )

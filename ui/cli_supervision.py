@@ -81,6 +81,8 @@ def cmd_disclosure(args: argparse.Namespace, face: Any) -> int:
 
     service = face.open_service(args)
     d = service.disclosure(args.year)
+    if d.unfinished_note():
+        print(d.unfinished_note(), file=sys.stderr)
     if args.reason.strip() and not d.has_previous:
         print(
             tr("注意：上年台账中没有已审核的公务接待记录，公开说明不写增减，--reason 未写入"), file=sys.stderr

@@ -147,6 +147,11 @@ class DisclosureDialog(QDialog):
         self.disclosure: Disclosure = service.disclosure(year)
         self.setWindowTitle(tr("{y}年度公务接待费公开").format(y=year))
         figures = QFormLayout()
+        if note := self.disclosure.unfinished_note():
+            unfinished = QLabel(note)
+            unfinished.setWordWrap(True)
+            unfinished.setStyleSheet("color: #e65100;")
+            figures.addRow(unfinished)
         for label, value in figure_rows(self.disclosure):
             shown = QLabel(value)
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -176,3 +176,17 @@ def test_disclosure_counts_approved_receptions_and_keeps_foreign_apart(
     }
     assert d["text"].startswith("2025年度公务接待费支出0.08万元，比上年增加0.04万元，增长87.50%。")
     assert "外宾接待费0.03万元，外宾接待1批次、3人次。" in d["text"]
+
+
+def test_a_year_not_over_is_marked_as_of_the_day_it_was_read(service: LedgerService, team: Team) -> None:
+    """On 2 December the paragraph read like the whole year's, with nothing to say it was not."""
+    from reports.disclosure import figure_rows
+
+    service.clock = lambda: datetime(2026, 12, 2, 9, 0)
+    reception = service.submit(team.clerk, sample_reception(date(2026, 3, 5)))
+    service.approve(team.approver, reception.id)
+    d = service.disclosure(2026)
+    assert d.unfinished_note() == "注意：2026 年尚未结束，以上为截至 2026-12-02 的数字；年度公开应在年度结束后发布"
+    assert dict(figure_rows(d))["统计截至"] == "2026-12-02（年度尚未结束）"
+    over = service.disclosure(2025)
+    assert over.unfinished_note() == "" and "统计截至" not in dict(figure_rows(over))
