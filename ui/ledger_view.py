@@ -35,7 +35,7 @@ COMPLIANCE_CHOICES: tuple[tuple[str, str], ...] = (
     ("compliant", tr("合规")),
     ("breach", tr("有违规")),
 )
-DEFAULT_WIDTHS = (110, 100, 200, 280, 80, 110, 90, 110, 90, 90, 110)  # 状态 holds 已审核·已公示
+DEFAULT_WIDTHS = (105, 100, 170, 210, 80, 100, 90, 110, 90, 80, 100)  # 状态 holds 已审核·已公示; all fit a 1366-wide screen
 
 
 class LedgerView(QWidget):
