@@ -204,7 +204,7 @@ def _date(column: str, value: Any) -> tuple[date | None, str | None]:
                 continue
     if day is None:
         unknown = tr("无法识别的日期“{v}”，请写成 YYYY-MM-DD").format(v=_raw(value)[:40])
-        return None, _no_such_day(text) or unknown
+        return None, no_such_day(text) or unknown
     if not FIRST_DAY <= day <= LAST_DAY:
         return None, tr("日期应在 {a} 至 {b} 之间，而不是 {v}").format(
             a=FIRST_DAY.isoformat(), b=LAST_DAY.isoformat(), v=day.isoformat()
@@ -216,7 +216,7 @@ def _date(column: str, value: Any) -> tuple[date | None, str | None]:
 _DAY_SHAPE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 
-def _no_such_day(text: str) -> str | None:
+def no_such_day(text: str) -> str | None:
     """Why ``text``, written as a date the template reads (2025-02-30, 2025年2月30日), is no day:
     its month has fewer days, or its year is outside the dates a reception may have (None when
     it is not so written). Telling the clerk to write YYYY-MM-DD would send them looking for a

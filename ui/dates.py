@@ -190,9 +190,15 @@ class DateEdit(QDateEdit):
             return
         day = self._parse(text)
         if day is None:
+            from reports.template_cells import no_such_day
+
             self._refused_text, self._refused_date = text, self.date()
+            # a date so written that does not exist says why (2026 年 2 月只有 28 天), as an import does
+            reason = no_such_day(text)
             self._say(
-                tr("“{text}”不是有效日期（可输入 {accepted}），日期仍为 {shown}").format(
+                tr("{reason}，日期仍为 {shown}").format(reason=reason, shown=shown)
+                if reason
+                else tr("“{text}”不是有效日期（可输入 {accepted}），日期仍为 {shown}").format(
                     text=text, accepted=ACCEPTED, shown=shown
                 )
             )

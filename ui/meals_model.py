@@ -358,7 +358,11 @@ def _read_date(value: object, year: int) -> date:
     text = str(value or "").strip()
     day = parse_date_text(text, year)
     if day is None:
-        raise ValueError(tr("“{text}”不是有效日期（可输入 {accepted}）").format(text=text, accepted=ACCEPTED))
+        from reports.template_cells import no_such_day
+
+        raise ValueError(
+            no_such_day(text) or tr("“{text}”不是有效日期（可输入 {accepted}）").format(text=text, accepted=ACCEPTED)
+        )
     return date(day.year(), day.month(), day.day())
 
 

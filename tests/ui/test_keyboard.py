@@ -59,7 +59,7 @@ def test_a_wrong_reception_date_is_refused_at_the_field(
     qtbot.keyClick(date_edit, Qt.Key.Key_Tab)
     assert date_edit.date() == before
     message = form.fields.error["reception_date"]
-    assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+    assert message.isVisibleTo(form) and "日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in message.text()
 
 
 def test_a_wrong_reception_date_stays_refused_after_enter(
@@ -74,7 +74,7 @@ def test_a_wrong_reception_date_stays_refused_after_enter(
     qtbot.keyClick(date_edit, Qt.Key.Key_Return)  # Qt re-announces the unchanged date on Enter
     assert date_edit.date() == before
     message = form.fields.error["reception_date"]
-    assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+    assert message.isVisibleTo(form) and "日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in message.text()
 
 
 def test_a_refused_reception_date_outlives_the_live_check_and_stops_a_save(
@@ -92,9 +92,9 @@ def test_a_refused_reception_date_outlives_the_live_check_and_stops_a_save(
     form.refresh_check()  # what the check's timer does after any typing
     qtbot.wait(300)
     message = form.fields.error["reception_date"]
-    assert message.isVisibleTo(form) and "“2026-02-30”不是有效日期" in message.text()
+    assert message.isVisibleTo(form) and "日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in message.text()
     form.save_button.click()
-    assert "“2026-02-30”不是有效日期" in form.message_label.text()
+    assert "日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in form.message_label.text()
     assert service.count_and_total(LedgerQuery())[0] == 0
     date_edit.setFocus()
     date_edit.lineEdit().selectAll()

@@ -349,9 +349,9 @@ def test_a_wrong_meal_date_is_refused_under_the_meals_table(
     assert model.data(index) == "2026-02-30"  # kept on screen, marked, not another day
     assert model.meal(0).date == before
     qtbot.waitUntil(lambda: form.meals_error.isVisible())
-    assert "第1餐日期：“2026-02-30”不是有效日期" in form.meals_error.text()
+    assert "第1餐日期：日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in form.meals_error.text()
     click(qtbot, form.save_button)
-    assert "“2026-02-30”不是有效日期" in form.message_label.text()
+    assert "日期“2026-02-30”不存在：2026 年 2 月只有 28 天" in form.message_label.text()
     assert service.count_and_total(LedgerQuery())[0] == 0
 
     view.setCurrentIndex(index)

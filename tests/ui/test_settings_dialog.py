@@ -297,7 +297,7 @@ def test_a_policy_date_typed_as_shown_is_taken_and_a_wrong_one_refused_at_the_fi
     qtbot.keyClicks(edit, "2030-02-30")
     edit.clearFocus()
     assert edit.text() == "2030-11-24"
-    assert "“2030-02-30”不是有效日期" in tab.effective_message.text()
+    assert "日期“2030-02-30”不存在：2030 年 2 月只有 28 天" in tab.effective_message.text()
     assert tab.effective_message.isVisibleTo(tab)
     assert tab.save() is False
     assert len(service.policies()) == 1
