@@ -48,6 +48,7 @@ from ledger.workflow import next_seq
 _IMPORT_BATCH = 200
 # rows stored at once under the write lock: each batch costs a few lookups and statements
 _STORE_BATCH = 2000
+_STORE_PEOPLE = 20_000  # or fewer rows, where they name this many people
 
 
 @dataclass(frozen=True)
@@ -204,14 +205,16 @@ class Importer:
                 state.seen = (state.watermark, _hash_of_entry(s, state.watermark))
                 state.sealed = set(s.scalars(select(SealedYearRow.year)))
             self.settings.policies()  # after the watermark: a version added later is seen there
-            checked = 0
+            checked = named = 0
             batch: list[ImportRow] = []
             for item in rows:
                 batch.append(item)
-                if len(batch) == _IMPORT_BATCH:
+                if (r := item.reception) is not None:
+                    named += len(r.guests) + len(r.companions) + len(r.staff)
+                if len(batch) == _IMPORT_BATCH or named >= _STORE_PEOPLE:
                     spool.put(self._check_batch(state, _carrying(state, batch)))
                     checked += len(batch)
-                    batch = []
+                    batch, named = [], 0
                     collector.now_and_then(checked)
                     if progress and progress(checked, 2 * total) is False:
                         raise ImportCancelled(tr("导入已取消，未写入任何数据"))
@@ -577,14 +580,17 @@ def _may_enter_approved(s: Session, actor: User) -> bool:
     return has(s, actor, Role.APPROVER) or has(s, actor, Role.ADMIN)
 
 
-def _joined(batches: Iterable[list[Any]], size: int) -> Iterator[list[Any]]:
-    """The batches joined into batches of at least ``size`` items (the last may be smaller)."""
+def _joined(batches: Iterable[list[Any]], size: int, people: int = _STORE_PEOPLE) -> Iterator[list[Any]]:
+    """The batches joined into batches of at least ``size`` items, or fewer holding ``people``
+    named people (a row naming thousands costs megabytes), the last may be smaller."""
     joined: list[Any] = []
+    named = 0
     for batch in batches:
         joined += batch
-        if len(joined) >= size:
+        named += sum(len(item.children["people"]) for item in batch if isinstance(item, _Ready))
+        if len(joined) >= size or named >= people:
             yield joined
-            joined = []
+            joined, named = [], 0
     if joined:
         yield joined
 

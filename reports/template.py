@@ -83,14 +83,25 @@ MEAL_KIND_BY_LABEL = {label: key for key, label in MEAL_KINDS.items()} | {key: k
 REF_PATTERN = re.compile(r"JD-(\d{4})-(\d{4,})")
 
 
-def _names(row: Row, column: str) -> tuple[Person, ...]:
-    """A list of names (、；, or one per line), each a clean line of at most PERSON_NAME."""
-    names = tuple(
-        Person(name) for part in NAME_SEPARATORS.split(row.text(column)) if (name := clean_line(part))
-    )
-    if len(names) > limits.MAX_COUNT:
+def _names(row: Row, column: str, count: int, count_column: str) -> tuple[Person, ...]:
+    """A list of names (、；, or one per line), each a clean line of at most PERSON_NAME, no
+    more than the row's ``count`` of them (a form's counts follow its lists: more names than
+    people is a mistake, and thousands of them in a small file cost gigabytes)."""
+    parts = [name for part in NAME_SEPARATORS.split(row.text(column)) if (name := clean_line(part))]
+    if len(parts) > limits.MAX_COUNT:
         row.errors.append(CellError(column, tr("名单过长（超过 {n} 人）").format(n=limits.MAX_COUNT)))
         return ()
+    if len(parts) > count and not row.has_error(count_column):
+        row.errors.append(
+            CellError(
+                column,
+                tr("名单有 {n} 人，多于{what} {count} 人：请核对名单或人数").format(
+                    n=len(parts), what=count_column, count=count
+                ),
+            )
+        )
+        return ()
+    names = tuple(Person(name) for name in parts)
     long = next((p.name for p in names if len(p.name) > limits.PERSON_NAME), None)
     if long is not None:
         row.errors.append(
@@ -310,6 +321,10 @@ def _venue_type(row: Row) -> str:
 
 
 _STREAM_BATCH = 200
+# or fewer rows, where their name lists hold this many characters: a batch waiting to be taken,
+# parsed, holds a Person for each name (a row may name thousands, from a small file)
+_STREAM_NAMES = 200_000
+_NAME_LISTS = ("接待对象名单", "陪餐人员名单")
 _SENT = object()  # the reading process's last word to its sending thread
 
 
@@ -345,11 +360,14 @@ def _read_into(path: Path, pipe: Any, parent: int, prepare: bool) -> None:
     sender.start()
     try:
         batch: list[tuple[list[tuple[int, dict[str, Any]]], int]] = []
+        named = 0
         for group in _groups(path):
             batch.append(group)
-            if len(batch) == _STREAM_BATCH:
+            first = group[0][0][1]  # (the reception's first row: its lists)
+            named += sum(len(v) for key in _NAME_LISTS if isinstance(v := first.get(key), str))
+            if len(batch) == _STREAM_BATCH or named >= _STREAM_NAMES:
                 waiting.put(passed(batch))
-                batch = []
+                batch, named = [], 0
         waiting.put(passed(batch))
         waiting.put(None)
     except TemplateError as exc:
@@ -505,8 +523,8 @@ def parse_row(number: int, cells: dict[str, Any], *, always_meal: bool = False) 
     other = row.money("其他费用")
     venue = row.text("就餐场所")
     letter = row.text("公函文号")
-    guest_names = _names(row, "接待对象名单")
-    companion_names = _names(row, "陪餐人员名单")
+    guest_names = _names(row, "接待对象名单", guests, "接待对象人数")
+    companion_names = _names(row, "陪餐人员名单", companions, "陪餐人数")
     clerk = row.text("经办人")
     phone = row.text("电话记录")
     explanations, remarks = _explanations_and_remarks(row)

@@ -275,3 +275,31 @@ def test_bad_optional_cells_name_their_column(tmp_path: Path) -> None:
     (row,) = read_import(write_template(tmp_path / "b.xlsx", [good_row()]))
     assert row.reception is not None and row.reception.meals[0].kind == "lunch"
     assert row.reception.guest_origin == "" and row.reception.payment_method == "公务卡"
+
+
+def test_a_name_list_longer_than_its_count_is_refused_at_the_list(tmp_path: Path) -> None:
+    """Six guests named thousands of times (one shared string, a tiny file) were 合规, and cost
+    gigabytes: each name became a person to check, spool and store."""
+    many = "、".join(f"客人{i}" for i in range(3_000))
+    path = write_template(
+        tmp_path / "a.xlsx",
+        [good_row(接待对象名单=many), good_row(陪餐人数=0, 陪餐人员名单="张三"), good_row(陪餐人员名单="张三、李四")],
+    )
+    found = errors(path)
+    assert found[2] == [("接待对象名单", "名单有 3000 人，多于接待对象人数 6 人：请核对名单或人数")]
+    assert found[3] == [("陪餐人员名单", "名单有 1 人，多于陪餐人数 0 人：请核对名单或人数")]
+    assert found[4] == []
+
+
+def test_a_batch_of_long_name_lists_is_passed_on_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reading process passes rows on in batches of 200, or fewer whose name lists are long:
+    the rows and their order are the same."""
+    import reports.template as template
+    from reports.template import stream_import
+
+    monkeypatch.setattr(template, "_STREAM_NAMES", 50)  # the reading process is forked with it
+    rows = [good_row(来访单位=f"单位{i}", 接待对象名单="王伟、李娜、张敏、刘洋") for i in range(30)]
+    path = write_template(tmp_path / "a.xlsx", rows)
+    streamed = list(stream_import(path))
+    assert [r.reception.visiting_unit for r in streamed if r.reception] == [f"单位{i}" for i in range(30)]
+    assert streamed == read_import(path)
