@@ -58,7 +58,11 @@ _MAIN_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "http://purl.oclc.org/ooxml/spreadsheetml/main",
 )
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# a sheet's relationship id: Transitional, and Strict Open XML (Excel's "Strict" save)
+_REL_NS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)$")
 # Excel writes a character XML cannot hold as _xHHHH_ (a carriage return as _x000D_) and a
@@ -343,7 +347,7 @@ class Workbook:
                 if attrs.get("date1904", "").lower() in ("1", "true"):
                     self.epoch = datetime(1904, 1, 1)
                 continue
-            rel = rels.get(attrs.get(f"{_REL_NS} id", ""))
+            rel = rels.get(next((attrs[key] for ns in _REL_NS if (key := f"{ns} id") in attrs), ""))
             if rel and rel[0] == "worksheet" and rel[1] in self.members:
                 sheets.append((attrs.get("name", ""), rel[1]))
         return sheets

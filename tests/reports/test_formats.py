@@ -105,6 +105,25 @@ def test_the_same_rows_give_the_same_verdicts_in_every_format(tmp_path: Path) ->
         assert rows == xlsx, kind
 
 
+def test_a_strict_open_xml_workbook_reads_as_the_transitional_one(tmp_path: Path) -> None:
+    """Excel's "Strict Open XML" save names its parts' namespaces otherwise: it was refused as a
+    workbook without a worksheet."""
+    plain = write_xlsx(tmp_path / "a.xlsx", HEADERS, ROWS)
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(strict, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info).replace(
+                b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+            ).replace(
+                b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+            )
+            target.writestr(info, data)
+    assert b"purl.oclc.org" in zipfile.ZipFile(strict).read("xl/workbook.xml")
+    assert verdicts(strict) == verdicts(plain)
+
+
 def test_check_json_is_the_same_for_every_format(tmp_path: Path) -> None:
     outputs: dict[str, Any] = {}
     for kind, path in written(tmp_path).items():
