@@ -40,7 +40,9 @@ def parse_money(value: object, *, allow_negative: bool = False) -> Decimal:
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise MoneyError(tr("不是金额：{value}").format(value=value))
-        amount = Decimal(repr(value))
+        # to Excel's 15 significant digits, as the cell shows it: a formula's =100.1+200.2 is
+        # 300.29999999999995 in binary, 300.3 on the clerk's screen (and 12.345 stays 12.345)
+        amount = Decimal(format(value, ".15g"))
     else:
         text = unicodedata.normalize("NFKC", str(value)).strip()  # full-width digits are digits
         for noise in ("¥", "元", " "):

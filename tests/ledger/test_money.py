@@ -45,10 +45,15 @@ def test_parse_money_refuses_with_a_message(raw: object, message: str) -> None:
         parse_money(raw)
 
 
-def test_float_noise_just_below_two_decimals_is_kept_exact() -> None:
-    # 0.1 + 0.2 is 0.30000000000000004 as a float: more than two decimals, so refused
-    with pytest.raises(MoneyError):
-        parse_money(0.1 + 0.2)
+def test_a_formulas_float_is_read_as_the_cell_shows_it() -> None:
+    """A 餐费 cell =100.1+200.2 holds 300.29999999999995 and shows 300.3: it was refused with
+    "金额最多两位小数：300.29999999999995", a number the clerk never saw. Excel shows 15
+    significant digits; a third decimal there is still refused."""
+    assert parse_money(100.1 + 200.2) == Decimal("300.30")
+    assert parse_money(19.9 * 3) == Decimal("59.70")
+    assert parse_money(0.1 + 0.2) == Decimal("0.30")
+    with pytest.raises(MoneyError, match="最多两位小数：12.345"):
+        parse_money(12.345)
 
 
 @given(st.integers(min_value=0, max_value=99_999_999_999))
