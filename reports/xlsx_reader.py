@@ -155,8 +155,13 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Bud
                 yield chunk
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
         raise TemplateError(
-            tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=budget.path, error=exc)
+            tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=budget.path, error=_damage(exc))
         ) from None
+
+
+def _damage(exc: BaseException) -> str:
+    """What broke, for the one line: a file cut short (EOFError) says nothing of itself."""
+    return str(exc) or (tr("文件不完整，可能未复制或下载完") if isinstance(exc, EOFError) else type(exc).__name__)
 
 
 def _parser(
@@ -277,7 +282,7 @@ class Workbook:
             self.members = {info.filename: info for info in self.zip.infolist()}
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise TemplateError(
-                tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=self.path, error=exc)
+                tr("工作簿 {path} 已损坏，无法读取（{error}）").format(path=self.path, error=_damage(exc))
             ) from None
         try:
             self._resolve()

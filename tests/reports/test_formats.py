@@ -214,3 +214,21 @@ def test_a_sheet_declaring_millions_of_cells_is_refused_in_bounded_memory(tmp_pa
         assert "过大或已损坏" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     else:
         assert [r["row"] for r in json.loads(result.stdout)["rows"]] == [2, 1_000_000]
+
+
+def test_a_workbook_cut_short_while_it_is_read_says_so(tmp_path: Path) -> None:
+    """A file cut short under the reader (a copy or a download still going) said
+    "已损坏，无法读取（）": the error it met (EOFError) has no words of its own."""
+    from reports.sheets import open_workbook
+
+    rows: Rows = {n: good(来访单位=f"单位{n}") for n in range(2, 3000)}
+    path = write_xlsx(tmp_path / "a.xlsx", HEADERS, rows)
+    book = open_workbook(path)  # (the zip's directory read, the sheet not yet)
+    sheet = zipfile.ZipFile(path).getinfo(book.sheet)
+    with open(path, "r+b") as f:
+        f.truncate(sheet.header_offset + sheet.compress_size // 2)
+    with pytest.raises(TemplateError) as refused:
+        for _ in book.rows():
+            pass
+    book.close()
+    assert str(refused.value) == f"工作簿 {path} 已损坏，无法读取（文件不完整，可能未复制或下载完）"
