@@ -15,7 +15,8 @@ no DTD or entity is accepted, and the same deadline holds. A cell's value comes 
   it): the error's text (#DIV/0!, Err:502), as the .xlsx reader gives an error cell;
 - rows and cells written once with ``number-rows-repeated`` / ``number-columns-repeated`` are as
   many rows and cells (empty ones cost nothing: a sheet's million trailing empty rows are one
-  element), up to the reader's ``MAX_ROWS`` and ``MAX_COLUMNS``.
+  element), up to the reader's ``MAX_ROWS`` and ``MAX_COLUMNS``; a row with content repeated
+  more than ``MAX_SAME_ROWS`` times is refused.
 
 The sheet named 台账 is found first by a search at C speed over ``content.xml`` for the table
 elements' start tags and their name; without one the first table is read. Elements nested deeper
@@ -226,6 +227,14 @@ class _OdsSheet:
                     raise TemplateError(
                         tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=min(self.row_number, MAX_ROWS + 1))
                     )
+                if self.repeat_rows > MAX_SAME_ROWS:
+                    # a few bytes repeating one row a million times: each copy would be judged
+                    # (hours for a file of a kilobyte), and all but one are the same reception
+                    raise TemplateError(
+                        tr("工作表第 {row} 行起有 {n} 行内容完全相同：请删除重复的行后再导入").format(
+                            row=first, n=self.repeat_rows
+                        )
+                    )
                 self.done.append((first, self.row_number, tuple(self.cells)))
         elif tag == _TABLE_TAG:
             self.depth = 0
@@ -307,6 +316,10 @@ def _text(text: str | None) -> str | Unreadable | None:
     if text is None or len(text) > MAX_CELL_CHARS:
         return _too_long()
     return text or None
+
+
+# consecutive rows of one content (an .ods writes them once, "repeated"): more is no ledger
+MAX_SAME_ROWS = 1000
 
 
 def _repeat(value: str | None, most: int) -> int:

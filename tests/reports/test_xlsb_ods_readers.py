@@ -263,6 +263,16 @@ def test_ods_rows_and_cells_are_counted_with_their_repeats(tmp_path: Path) -> No
     book.close()
 
 
+def test_an_ods_row_with_content_repeated_beyond_any_ledger_is_refused(tmp_path: Path) -> None:
+    """A kilobyte file repeating one filled row a million times was a million rows to judge
+    (hours, with long cells); a thousand equal rows are still read."""
+    many = f'<table:table-row table:number-rows-repeated="1048575">{number("5", 3)}</table:table-row>'
+    with pytest.raises(TemplateError, match="^工作表第 2 行起有 1048575 行内容完全相同：请删除重复的行后再导入$"):
+        rows_of(ods(tmp_path, ods_content(f"<table:table-row>{number('1')}</table:table-row>" + many)))
+    some = f'<table:table-row table:number-rows-repeated="1000">{number("5", 3)}</table:table-row>'
+    assert len(rows_of(ods(tmp_path, ods_content(some), "b.ods"))) == 1000
+
+
 def test_without_a_ledger_sheet_the_first_table_is_read(tmp_path: Path) -> None:
     first = f'<table:table table:name="Sheet1"><table:table-row>{number("7")}</table:table-row></table:table>'
     content = ods_content(f"<table:table-row>{number('8')}</table:table-row>", name="Sheet2", before=first)
