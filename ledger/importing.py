@@ -315,7 +315,7 @@ class Importer:
                     errors += [CellError(state.column_of(f), m) for f, m in problems.items()]
             approved_by = clean_line(item.approved_by)
             if r is not None and r.reception_date.year in state.sealed:
-                errors.append(CellError(state.column_of("reception_date"), _sealed_message(r.reception_date.year)))
+                errors.append(CellError(state.column_of("reception_date"), sealed_message(r.reception_date.year)))
             if r is not None:
                 errors += [
                     CellError(state.column_of(f), m)
@@ -474,7 +474,7 @@ class Importer:
                 continue
             year = columns["reception_date"].year
             if year in state.sealed:  # sealed while the rows were checked
-                error = CellError(state.column_of("reception_date"), _sealed_message(year))
+                error = CellError(state.column_of("reception_date"), sealed_message(year))
                 state.add(ImportOutcome(item.row, None, None, (error,)))
                 continue
             if state.stored_since and not state.allow_duplicates:
@@ -572,7 +572,8 @@ class Importer:
 _CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
 
-def _sealed_message(year: int) -> str:
+def sealed_message(year: int) -> str:
+    """Why a row dated in a sealed year is refused (``check --db`` says it too)."""
     return tr("{year} 年已封存（年度已归档）：不能再导入该年度的接待").format(year=year)
 
 

@@ -19,7 +19,7 @@ from ledger.desk import Desk, require
 from ledger.errors import ChangedElsewhere, InvalidReception
 from ledger.i18n import tr
 from ledger.merging import POLICY_LABELS, changed_at_field, clashes
-from ledger.models import PlanRow, PolicyRow, ReceptionRow, SettingRow, TargetRow
+from ledger.models import PlanRow, PolicyRow, ReceptionRow, SealedYearRow, SettingRow, TargetRow
 from ledger.plans import pre_approval_in
 from ledger.policy import Policy, evaluate, load_default_policy, policy_in_force
 from ledger.records import Assessment, Bureau, Reception, Role, Status, User
@@ -286,8 +286,22 @@ def stored_policies(db: Database, *, strict: bool = False) -> list[Policy]:
     except Exception as exc:
         if not strict:
             return []
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise DatabaseError(tr("不是可用的台账（{reason}）").format(reason=reason)) from None
+        raise _not_a_ledger(exc) from None
+
+
+def stored_sealed_years(db: Database) -> set[int]:
+    """The sealed (archived) years of a ledger, closed to imports, read without writing anything;
+    something that is not a ledger is a DatabaseError saying why (as ``stored_policies``)."""
+    try:
+        with db.read() as s:
+            return set(s.scalars(select(SealedYearRow.year)))
+    except Exception as exc:
+        raise _not_a_ledger(exc) from None
+
+
+def _not_a_ledger(exc: Exception) -> DatabaseError:
+    reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+    return DatabaseError(tr("不是可用的台账（{reason}）").format(reason=reason))
 
 
 def _bureau_in(s: Session) -> Bureau:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -251,3 +251,21 @@ def test_template_writes_the_blank_import_template_without_a_ledger(tmp_path: Pa
     assert not (tmp_path / "none.sqlite3").exists()  # no ledger was made for it
     wrong = run_cli("template", "-o", str(tmp_path / "模板.xls"))
     assert wrong.returncode == 2 and "输出文件应以 .xlsx 结尾" in wrong.stderr
+
+
+def test_check_with_a_ledger_refuses_a_sealed_years_rows_as_import_does(
+    db_url: str, service: LedgerService, team: Team, tmp_path: Path
+) -> None:
+    """check --db said 合规 for a row of an archived year that import then refused."""
+    from tests.workbooks import good_row, write_template
+
+    service.clock = lambda: datetime(2026, 3, 1, 10, 0)
+    service.seal_year(team.admin, 2025, "ab" * 32)
+    path = write_template(tmp_path / "a.xlsx", [good_row(接待日期="2025-11-03"), good_row(接待日期="2026-02-03")])
+    checked = run_cli("--db", db_url, "check", str(path))
+    assert checked.stdout.splitlines()[:2] == [
+        "第 2 行  错误  [接待日期] 2025 年已封存（年度已归档）：不能再导入该年度的接待",
+        "第 3 行  合规",
+    ]
+    alone = run_cli("check", str(path))  # without a ledger: nothing is known of its years
+    assert alone.stdout.splitlines()[0] == "第 2 行  合规"

@@ -247,6 +247,7 @@ def _summary_line(summary: dict[str, int]) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from ledger.db import Database
     from ledger.import_keys import FileDuplicates, duplicate_message
+    from ledger.importing import sealed_message
     from ledger.mapping import normalized
     from ledger.policy import evaluate, load_default_policy, policy_in_force
     from ledger.records import CellError
@@ -266,14 +267,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     items = stream_import(args.file)
     first = next(items, None)  # a file unusable as a whole says so before anything is printed
     # the policy versions of the ledger when one is reachable, else the default policy
-    if args.policy is None and (args.db or os.environ.get("LEDGER_DB")):
+    sealed: set[int] = set()  # the ledger's archived years: an import refuses their rows
+    if args.db or os.environ.get("LEDGER_DB"):
         from ledger.db import DatabaseError
         from ledger.service import stored_policies
+        from ledger.settings import stored_sealed_years
 
         where = args.db or os.environ.get("LEDGER_DB")
         try:
             # nothing is created or changed; a ledger with no versions yet is judged by the default
-            policies = stored_policies(Database(args.db, migrate=False, create=False, read_only=True), strict=True) or policies
+            ledger = Database(args.db, migrate=False, create=False, read_only=True)
+            policies = (stored_policies(ledger, strict=True) or policies) if args.policy is None else policies
+            sealed = stored_sealed_years(ledger)
         except DatabaseError as exc:
             from ledger.addresses import one_line, shown
 
@@ -298,6 +303,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 else:
                     in_file.add(reception, item.row)
                     errors = [CellError(column_of(f), m) for f, m in reception_problems(reception, imported=True).items()]
+            if reception is not None and reception.reception_date.year in sealed:
+                errors.append(CellError(column_of("reception_date"), sealed_message(reception.reception_date.year)))
             violations = []
             if reception is not None and not errors:
                 violations = list(
