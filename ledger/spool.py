@@ -60,8 +60,14 @@ class Spool:
             self.file.write(data)
             self.file.flush()  # a full disk is found here, before the write lock is taken
         except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise DiskFull(tr("磁盘已满，未写入任何数据：请腾出磁盘空间后再试")) from None
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                import tempfile
+
+                raise DiskFull(
+                    tr("临时文件夹 {folder} 所在磁盘已满，未写入任何数据：请腾出空间（或用环境变量 TMPDIR 另选临时文件夹）后再试").format(
+                        folder=tempfile.gettempdir()
+                    )
+                ) from None
             raise
         self.sizes.append(len(data))
 
