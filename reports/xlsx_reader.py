@@ -487,6 +487,12 @@ class Workbook:
         yield from reader.done
 
 
+def no_cached_value() -> Unreadable:
+    """A formula cell saved without its result (a program that writes formulas and never
+    computes them): what Excel would show cannot be known."""
+    return Unreadable(tr("公式没有保存计算结果：请在 Excel 或 WPS 中打开工作簿并保存后再导入"))
+
+
 def _too_long() -> Unreadable:
     return Unreadable(tr("单元格超过 {n} 个字").format(n=MAX_CELL_CHARS))
 
@@ -516,6 +522,8 @@ class _SheetReader:
         self.rph = 0
         self.parts: list[str] = []
         self.size = 0
+        self.has_value = False
+        self.formula = False  # the cell holds a formula (<f>): without a <v> its result is unknown
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.level += 1
@@ -533,6 +541,9 @@ class _SheetReader:
             self.parts = []
             self.size = 0
             self.has_value = False
+            self.formula = False
+        elif local == "f" and self.in_cell:
+            self.formula = True
         elif local == "v" or (local == "t" and self.in_cell and not self.rph):
             if self.wanted:
                 self.capture = True
@@ -565,7 +576,9 @@ class _SheetReader:
         local = tag[tag.rfind(" ") + 1 :]
         if local == "c":
             self.in_cell = False
-            if self.wanted and self.has_value:
+            if self.wanted and self.formula and not self.parts and self.kind != "str":
+                self.cells[self.column] = no_cached_value()  # (an empty text result is t="str")
+            elif self.wanted and self.has_value:
                 self.cells[self.column] = self._value()
         elif local in ("v", "t"):
             self.capture = False

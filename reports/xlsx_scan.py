@@ -30,6 +30,7 @@ from reports.xlsx_reader import (
     _parser,
     _too_long,
     cell_value,
+    no_cached_value,
     tags_bounded,
     unescape,
 )
@@ -59,6 +60,7 @@ _PHONETIC = re.compile(
 )
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_FORMULA = re.compile(rb"<" + _NAME + rb"f[\s/>]")
 _UNUSUAL_GAP = re.compile(rb"<!|<\?(?!xml[\s?])")
 # the usual cell, as Excel and openpyxl write it: <c r="B7" s="1" t="s"><v>12</v></c>; a row made
 # of such cells only is read by one findall
@@ -215,6 +217,9 @@ def _cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
         if b"rPh" in body:
             body = _PHONETIC.sub(b"", body)
         parts = [m.group(2) or b"" for m in _TEXT.finditer(body)]
+        if not any(parts) and attrs.get(b"t") != b"str" and _FORMULA.search(body):
+            cells[column] = no_cached_value()  # a formula saved without its result (<v/> or none)
+            continue
         if not parts:
             continue
         text = _text(b"".join(parts))

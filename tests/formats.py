@@ -29,6 +29,8 @@ def write_xlsx(path: Path, headers: list[str], rows: Rows, sheet: str = "台账"
             cell = ws.cell(number, headers.index(h) + 1, v)
             if isinstance(v, date):
                 cell.number_format = "yyyy-mm-dd"
+            elif isinstance(v, str) and v.startswith("="):
+                cell.data_type = "s"  # text, as the other formats write it (openpyxl made it a formula)
     book.save(path)
     return path
 

@@ -146,3 +146,20 @@ def test_a_row_number_in_other_digits_is_read_as_expat_reads_it(tmp_path: Path) 
     sheet.rows.append('<row r="&#1633;&#1637;"><c r="A15"><v>1</v></c></row>')  # ١٥: 15
     path = write_xlsx(tmp_path / "digits.xlsx", sheet)
     assert list(Workbook(path).rows()) == [(1, ("接待日期",)), (15, (1,))]
+
+
+def test_a_formula_saved_without_its_result_says_so_in_both_paths(tmp_path: Path) -> None:
+    """A 餐费 of =100+200 written by a program that never computes it (openpyxl writes <v/>,
+    others no <v> at all) read as an empty cell: "必填，不能为空" beside a cell that holds a
+    formula. A formula whose result is empty text (t="str") is empty text."""
+    rows = [
+        '<row r="2"><c r="A2"><f>100+200</f><v /></c><c r="B2"><f t="shared" si="0"/></c>'
+        '<c r="C2" t="str"><f>""</f><v></v></c><c r="D2"><f>1+1</f><v>2</v></c></row>',
+    ]
+    book = Workbook(sheet_with(rows, tmp_path))
+    fast = dict(book.rows())
+    assert fast == dict(expat_only(book))
+    a, b, c, d = fast[2]
+    said = "公式没有保存计算结果：请在 Excel 或 WPS 中打开工作簿并保存后再导入"
+    assert a.message == said and b.message == said
+    assert (c, d) == ("", 2)
