@@ -116,7 +116,7 @@ class Trust:
         return stamp
 
     def register(self, stamp: Stamp, username: str = "") -> None:
-        """Enter a stamp's page in the register of printed fingerprints (as printed now)."""
+        """Enter a stamp's page in the register of printed fingerprints (at the time it carries)."""
         try:
             with self.desk.db.write() as s:
                 s.add(
