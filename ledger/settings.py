@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from ledger import history, limits, queries
@@ -294,6 +294,8 @@ def stored_sealed_years(db: Database) -> set[int]:
     something that is not a ledger is a DatabaseError saying why (as ``stored_policies``)."""
     try:
         with db.read() as s:
+            if not inspect(s.connection()).has_table(SealedYearRow.__tablename__):
+                return set()  # a ledger from before years were sealed (an import would migrate it)
             return set(s.scalars(select(SealedYearRow.year)))
     except Exception as exc:
         raise _not_a_ledger(exc) from None

@@ -11,6 +11,20 @@ from typing import Any
 from ledger.db import DiskFull
 from ledger.i18n import tr
 
+DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def temp_folder_full() -> DiskFull:
+    """The temporary folder's disk is full (an import's spool, a report's rows): named, since
+    it may be another disk than the ledger's."""
+    import tempfile
+
+    return DiskFull(
+        tr("临时文件夹 {folder} 所在磁盘已满，未写入任何数据：请腾出空间（或用环境变量 TMPDIR 另选临时文件夹）后再试").format(
+            folder=tempfile.gettempdir()
+        )
+    )
+
 
 class Collector:
     """Python's cyclic garbage collector paused while an import works, and run every
@@ -60,14 +74,8 @@ class Spool:
             self.file.write(data)
             self.file.flush()  # a full disk is found here, before the write lock is taken
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-                import tempfile
-
-                raise DiskFull(
-                    tr("临时文件夹 {folder} 所在磁盘已满，未写入任何数据：请腾出空间（或用环境变量 TMPDIR 另选临时文件夹）后再试").format(
-                        folder=tempfile.gettempdir()
-                    )
-                ) from None
+            if exc.errno in DISK_FULL:
+                raise temp_folder_full() from None
             raise
         self.sizes.append(len(data))
 

@@ -59,6 +59,10 @@ def _already_clean(value: str, form: str) -> bool:
 _CACHED_CHARS = 100  # short texts repeat (units, names, venues): their clean form is remembered
 
 
+# what separates the names of a list in a workbook cell (接待对象名单): no name may hold one
+NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
+
+
 def clean_line(text: object) -> str:
     """One line of identifying text: NFKC, no invisible characters, single spaces, trimmed."""
     if text is None:

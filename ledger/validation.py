@@ -25,9 +25,11 @@ from ledger.records import (
     Person,
     Reception,
 )
+from ledger.text import NAME_SEPARATORS
 from ledger.workdays import FIRST_DAY, LAST_DAY
 
 _PERSON_GROUPS = {"guests": tr("接待对象"), "companions": tr("陪餐人员"), "staff": tr("工作保障人员")}
+_COUNT_OF = {"guests": "guest_count", "companions": "companion_count"}  # (staff are not counted)
 
 
 def prepared(item: ImportRow) -> ImportRow:
@@ -93,7 +95,18 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
         if len(people) > limits.MAX_COUNT:
             p[group] = tr("{label}名单过长").format(label=group_label)
             continue
+        count = getattr(r, _COUNT_OF.get(group, ""), None)
+        if count is not None and len(people) > count and (named := sum(1 for x in people if x.name)) > count:
+            # a list longer than its count (the workbook would not import it back)
+            p[group] = tr("{label}名单有 {n} 人，多于{label}人数 {count} 人：请核对名单或人数").format(
+                label=group_label, n=named, count=count
+            )
         for i, person in enumerate(people):
+            if NAME_SEPARATORS.search(person.name):
+                # one person, read back from the workbook as two
+                p[f"{group}[{i}].name"] = tr("{group}第 {n} 人的姓名不能含有、，；等分隔符：每人填一行").format(
+                    group=group_label, n=i + 1
+                )
             for attr, maximum in limits.PERSON_TEXT.items():
                 if len(getattr(person, attr)) > maximum:
                     label = tr("{group}第 {n} 人的{what}").format(

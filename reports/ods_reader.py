@@ -156,6 +156,9 @@ class _OdsSheet:
         self.done: list[tuple[int, int, tuple[Any, ...]]] = []  # first and last row, values
         self.row_number = 0  # rows passed, including repeated and empty ones
         self.repeat_rows = 1
+        # the run of equal filled rows the last one ends: its length, first row, last row, values
+        self.same, self.same_from, self.same_until = 0, 0, 0
+        self.same_values: tuple[Any, ...] = ()
         self.cells: list[Any] = []
         self.empty = 0  # empty cells after the row's last value so far
         self.filled = False
@@ -227,15 +230,22 @@ class _OdsSheet:
                     raise TemplateError(
                         tr("工作表超过 {n} 行（第 {row} 行），无法导入").format(n=MAX_ROWS, row=min(self.row_number, MAX_ROWS + 1))
                     )
-                if self.repeat_rows > MAX_SAME_ROWS:
-                    # a few bytes repeating one row a million times: each copy would be judged
-                    # (hours for a file of a kilobyte), and all but one are the same reception
+                values = tuple(self.cells)
+                # a few bytes repeating one row a million times (in one element or in many): each
+                # copy would be judged (hours for a file of a kilobyte), and all but one are the
+                # same reception
+                if first == self.same_until + 1 and values == self.same_values:
+                    self.same += self.repeat_rows
+                else:
+                    self.same, self.same_from, self.same_values = self.repeat_rows, first, values
+                self.same_until = self.row_number
+                if self.same > MAX_SAME_ROWS:
                     raise TemplateError(
-                        tr("工作表第 {row} 行起有 {n} 行内容完全相同：请删除重复的行后再导入").format(
-                            row=first, n=self.repeat_rows
+                        tr("工作表第 {row} 行起有 {n} 行以上内容完全相同：请删除重复的行后再导入").format(
+                            row=self.same_from, n=MAX_SAME_ROWS
                         )
                     )
-                self.done.append((first, self.row_number, tuple(self.cells)))
+                self.done.append((first, self.row_number, values))
         elif tag == _TABLE_TAG:
             self.depth = 0
             self.finished = True

@@ -7,6 +7,7 @@ export can be imported again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -31,10 +32,10 @@ from ledger.records import (
     Person,
     Reception,
 )
-from ledger.text import clean_line
+from ledger.text import NAME_SEPARATORS, clean_line
 from reports.sheets import die_with_parent, open_workbook
 from reports.template_cells import Row, filled
-from reports.xlsx_reader import TemplateError
+from reports.xlsx_reader import TemplateError, Unreadable
 
 # (header, required) in the order the ledger workbook writes them
 COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -76,7 +77,6 @@ COLUMNS: tuple[tuple[str, bool], ...] = (
 )
 HEADERS = tuple(name for name, _ in COLUMNS)
 REQUIRED = tuple(name for name, required in COLUMNS if required)
-NAME_SEPARATORS = re.compile(r"[、;；,，\n]+")
 
 
 MEAL_KIND_BY_LABEL = {label: key for key, label in MEAL_KINDS.items()} | {key: key for key in MEAL_KINDS}
@@ -87,7 +87,9 @@ def _names(row: Row, column: str, count: int, count_column: str) -> tuple[Person
     """A list of names (、；, or one per line), each a clean line of at most PERSON_NAME, no
     more than the row's ``count`` of them (a form's counts follow its lists: more names than
     people is a mistake, and thousands of them in a small file cost gigabytes)."""
-    parts = [name for part in NAME_SEPARATORS.split(row.text(column)) if (name := clean_line(part))]
+    # split as the names will be stored (NFKC: "､" is "、"), so that no stored name holds a separator
+    text = unicodedata.normalize("NFKC", row.text(column))
+    parts = [name for part in NAME_SEPARATORS.split(text) if (name := clean_line(part))]
     if len(parts) > limits.MAX_COUNT:
         row.errors.append(CellError(column, tr("名单过长（超过 {n} 人）").format(n=limits.MAX_COUNT)))
         return ()
@@ -156,6 +158,12 @@ def iter_sheet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, tuple[An
         book.close()
         raise TemplateError(
             tr("工作簿第一个工作表的第 1 行没有表头（应为：{cols}）").format(cols="、".join(REQUIRED))
+        )
+    unreadable = next(((i, h) for i, h in enumerate(first[1]) if isinstance(h, Unreadable)), None)
+    if unreadable is not None:  # a header no one can read (a formula saved without its result)
+        book.close()
+        raise TemplateError(
+            tr("表头（第 1 行）第 {col} 列无法读取：{why}").format(col=unreadable[0] + 1, why=unreadable[1].message)
         )
     headers = [clean_line(h) if isinstance(h, str) else "" for h in first[1]]
     missing = [h for h in REQUIRED if h not in headers]

@@ -10,6 +10,7 @@ depends on nothing but its column, its type and what it holds, so the verdicts a
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -239,7 +240,9 @@ def no_such_day(text: str) -> str | None:
 def _count(column: str, value: Any, minimum: int) -> tuple[int, str | None]:
     shown = _raw(value)[:40]
     number = None
-    if not isinstance(value, bool):
+    if isinstance(value, float) and math.isfinite(value):
+        number = Decimal(format(value, ".15g"))  # as the cell shows it: =0.1*70 is 7, not 7.000000000000001
+    elif not isinstance(value, bool):
         try:
             number = Decimal(clean_line(value).removesuffix("人")[:40])
         except ArithmeticError:

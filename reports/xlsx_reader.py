@@ -576,7 +576,7 @@ class _SheetReader:
         local = tag[tag.rfind(" ") + 1 :]
         if local == "c":
             self.in_cell = False
-            if self.wanted and self.formula and not self.parts and self.kind != "str":
+            if self.wanted and self.formula and not self.parts and (not self.has_value or self.kind != "str"):
                 self.cells[self.column] = no_cached_value()  # (an empty text result is t="str")
             elif self.wanted and self.has_value:
                 self.cells[self.column] = self._value()

@@ -217,7 +217,7 @@ def _cells(book: Workbook, inner: bytes) -> tuple[Any, ...]:
         if b"rPh" in body:
             body = _PHONETIC.sub(b"", body)
         parts = [m.group(2) or b"" for m in _TEXT.finditer(body)]
-        if not any(parts) and attrs.get(b"t") != b"str" and _FORMULA.search(body):
+        if not any(parts) and (not parts or attrs.get(b"t") != b"str") and _FORMULA.search(body):
             cells[column] = no_cached_value()  # a formula saved without its result (<v/> or none)
             continue
         if not parts:

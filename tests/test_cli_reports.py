@@ -269,3 +269,29 @@ def test_check_with_a_ledger_refuses_a_sealed_years_rows_as_import_does(
     ]
     alone = run_cli("check", str(path))  # without a ledger: nothing is known of its years
     assert alone.stdout.splitlines()[0] == "第 2 行  合规"
+
+
+def test_check_reads_an_older_ledger_and_goes_on_without_one_beside_a_policy_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The sealed years made check refuse a ledger of the version before them (no such table),
+    and a LEDGER_DB out of reach stopped a check the policy file alone judges."""
+    import shutil
+
+    from tests.conftest import downgrade_ledger
+    from tests.workbooks import good_row, write_template
+
+    older = tmp_path / "older.sqlite3"
+    shutil.copyfile(db_url.removeprefix("sqlite:///"), older)
+    downgrade_ledger(f"sqlite:///{older}", "0005")
+    path = write_template(tmp_path / "a.xlsx", [good_row()])
+    checked = run_cli("--db", f"sqlite:///{older}", "check", str(path))
+    assert checked.returncode == 0 and checked.stdout.splitlines()[0] == "第 2 行  合规", checked.stderr
+
+    policy = tmp_path / "p.toml"
+    assert run_cli("policy", "export", "-o", str(policy), "--db", db_url).returncode == 0
+    elsewhere = run_cli("check", str(path), "--policy", str(policy), env={"LEDGER_DB": str(tmp_path / "nowhere.db")})
+    assert elsewhere.returncode == 0 and elsewhere.stdout.splitlines()[0] == "第 2 行  合规"
+    assert elsewhere.stderr.startswith("注意：无法使用账本 ") and "未按其已封存年度检查" in elsewhere.stderr
+    alone = run_cli("check", str(path), env={"LEDGER_DB": str(tmp_path / "nowhere.db")})
+    assert alone.returncode == 2 and "未检查" in alone.stderr

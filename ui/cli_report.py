@@ -7,6 +7,7 @@ once the whole file is read (for ``import``: committed); the JSON text is exactl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -74,7 +75,7 @@ class Report:
         if self.as_json:
             # json_text of the row's dict, written out (the usual row, with nothing to say, is
             # most of a report: this costs a tenth of rendering it as a dict)
-            self.spool.write(
+            self._write(
                 ("," if s["rows"] else "")
                 + f'\n    {{\n      "row": {row},\n      "ref": {"null" if ref is None else _quote(ref)},'
                 + f'\n      "violations": {_texts([v.to_json() for v in violations])},'
@@ -87,7 +88,7 @@ class Report:
                 "violations": [v.to_json() for v in violations],
                 "errors": [e.to_json() for e in errors],
             }
-            self.spool.write("".join(line + "\n" for line in row_lines(whole, imported=self.imported)))
+            self._write("".join(line + "\n" for line in row_lines(whole, imported=self.imported)))
         s["rows"] += 1
         if errors:
             s["with_errors"] += 1
@@ -95,6 +96,18 @@ class Report:
             s["with_violations"] += 1
         else:
             s["compliant"] += 1
+
+    def _write(self, text: str) -> None:
+        try:
+            self.spool.write(text)  # (past 16 MB, into a file of the temporary folder)
+        except OSError as exc:
+            from ledger.spool import DISK_FULL, temp_folder_full
+
+            if exc.errno not in DISK_FULL:
+                raise
+            with contextlib.suppress(OSError):  # (its buffer is not written again when it is collected)
+                self.spool.close()
+            raise temp_folder_full() from None
 
     def print(self, summary: dict[str, int], last_line: str) -> None:
         self.spool.seek(0)

@@ -303,3 +303,11 @@ def test_a_batch_of_long_name_lists_is_passed_on_early(tmp_path: Path, monkeypat
     streamed = list(stream_import(path))
     assert [r.reception.visiting_unit for r in streamed if r.reception] == [f"单位{i}" for i in range(30)]
     assert streamed == read_import(path)
+
+
+def test_a_count_a_formula_computes_is_read_as_the_cell_shows_it(tmp_path: Path) -> None:
+    """=0.1*70 holds 7.000000000000001 and shows 7: it was refused as no whole number."""
+    path = write_template(tmp_path / "a.xlsx", [good_row(接待对象人数=0.1 * 70, 接待对象名单=""), good_row(接待对象人数=6.5)])
+    first, second = read_import(path)
+    assert first.errors == () and first.reception is not None and first.reception.guest_count == 7
+    assert [(e.column, e.message) for e in second.errors] == [("接待对象人数", "应为整数，而不是“6.5”")]

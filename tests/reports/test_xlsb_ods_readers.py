@@ -267,10 +267,16 @@ def test_an_ods_row_with_content_repeated_beyond_any_ledger_is_refused(tmp_path:
     """A kilobyte file repeating one filled row a million times was a million rows to judge
     (hours, with long cells); a thousand equal rows are still read."""
     many = f'<table:table-row table:number-rows-repeated="1048575">{number("5", 3)}</table:table-row>'
-    with pytest.raises(TemplateError, match="^工作表第 2 行起有 1048575 行内容完全相同：请删除重复的行后再导入$"):
+    refused = "^工作表第 2 行起有 1000 行以上内容完全相同：请删除重复的行后再导入$"
+    with pytest.raises(TemplateError, match=refused):
         rows_of(ods(tmp_path, ods_content(f"<table:table-row>{number('1')}</table:table-row>" + many)))
+    # the same run written as many elements of a few repeats each
+    split = f'<table:table-row table:number-rows-repeated="10">{number("5", 3)}</table:table-row>' * 101
+    with pytest.raises(TemplateError, match=refused):
+        rows_of(ods(tmp_path, ods_content(f"<table:table-row>{number('1')}</table:table-row>" + split), "c.ods"))
     some = f'<table:table-row table:number-rows-repeated="1000">{number("5", 3)}</table:table-row>'
-    assert len(rows_of(ods(tmp_path, ods_content(some), "b.ods"))) == 1000
+    other = f'<table:table-row table:number-rows-repeated="1000">{number("6", 3)}</table:table-row>'
+    assert len(rows_of(ods(tmp_path, ods_content(some + other), "b.ods"))) == 2000
 
 
 def test_without_a_ledger_sheet_the_first_table_is_read(tmp_path: Path) -> None:

@@ -154,12 +154,26 @@ def test_a_formula_saved_without_its_result_says_so_in_both_paths(tmp_path: Path
     formula. A formula whose result is empty text (t="str") is empty text."""
     rows = [
         '<row r="2"><c r="A2"><f>100+200</f><v /></c><c r="B2"><f t="shared" si="0"/></c>'
-        '<c r="C2" t="str"><f>""</f><v></v></c><c r="D2"><f>1+1</f><v>2</v></c></row>',
+        '<c r="C2" t="str"><f>""</f><v></v></c><c r="D2"><f>1+1</f><v>2</v></c>'
+        '<c r="E2" t="str"><f>"100"</f></c></row>',
     ]
     book = Workbook(sheet_with(rows, tmp_path))
     fast = dict(book.rows())
     assert fast == dict(expat_only(book))
-    a, b, c, d = fast[2]
+    a, b, c, d, e = fast[2]
     said = "公式没有保存计算结果：请在 Excel 或 WPS 中打开工作簿并保存后再导入"
-    assert a.message == said and b.message == said
+    assert a.message == said and b.message == said and e.message == said
     assert (c, d) == ("", 2)
+
+
+def test_a_header_formula_saved_without_its_result_refuses_the_file(tmp_path: Path) -> None:
+    """An optional header (公函文号) written as a formula without its result dropped the column
+    silently: every row was then judged as having no letter."""
+    from reports.template import read_import
+
+    sheet = _Sheet()
+    sheet.rows.append(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>接待日期</t></is></c><c r="B1"><f>"公函文号"</f></c></row>'
+    )
+    with pytest.raises(TemplateError, match=r"^表头（第 1 行）第 2 列无法读取：公式没有保存计算结果"):
+        read_import(write_xlsx(tmp_path / "h.xlsx", sheet))
