@@ -763,3 +763,19 @@ def test_every_meals_column_fits_the_form_at_its_default_size(
     invoice_right = header.sectionViewportPosition(INVOICE) + header.sectionSize(INVOICE)
     assert invoice_right <= view.viewport().width()
     assert header.sectionSize(INVOICE) >= header.sectionSizeHint(INVOICE)  # "发票号" is not cut
+
+
+def test_a_count_lowered_below_its_list_is_said_under_the_list_and_not_saved(
+    qtbot, service: LedgerService, team: Team
+) -> None:
+    """The count could be lowered after naming people and the form saved: the exported year then
+    did not import back (a list longer than its count is refused there)."""
+    form = open_form(qtbot, service, team.clerk)
+    fill_basics(qtbot, form, guests=2, companions=1)
+    set_spin(qtbot, form.guest_count, 1)
+    form.refresh_check()
+    said = "接待对象名单有 2 人，多于接待对象人数 1 人：请核对名单或人数"
+    qtbot.waitUntil(lambda: said in form.fields.error["guests"].text())
+    click(qtbot, form.save_button)
+    assert said in form.message_label.text()
+    assert service.count_and_total(LedgerQuery())[0] == 0
