@@ -95,8 +95,9 @@ def reception_problems(r: Reception, *, for_submit: bool = False, imported: bool
         if len(people) > limits.MAX_COUNT:
             p[group] = tr("{label}名单过长").format(label=group_label)
             continue
-        count = getattr(r, _COUNT_OF.get(group, ""), None)
-        if count is not None and len(people) > count and (named := sum(1 for x in people if x.name)) > count:
+        counted_by = _COUNT_OF.get(group)
+        count = getattr(r, counted_by) if counted_by else len(people)
+        if len(people) > count and (named := sum(1 for x in people if x.name)) > count:
             # a list longer than its count (the workbook would not import it back)
             p[group] = tr("{label}名单有 {n} 人，多于{label}人数 {count} 人：请核对名单或人数").format(
                 label=group_label, n=named, count=count
